@@ -1,0 +1,54 @@
+/**
+ * Offline metrics of a trained model on the holdout split, overall and per slice, computed from the scores
+ * ONNX Runtime gave for the written artifact.
+ *
+ * @example
+ * const metrics = offlineMetrics('regression', holdoutTargets, ortScores, slices, (f) => holdoutValues(f));
+ */
+import type { FeatureValue, TrainingInfo } from '../../src/registry/manifest.ts';
+import { binaryClassificationMetrics, regressionMetrics, sliceMetrics, type MetricValues, type SliceDefinition } from '../../src/monitoring/metrics.ts';
+import type { ClassificationPrediction } from '../../src/inference/decode.ts';
+import type { TrainingSpec } from './spec.ts';
+
+export function offlineMetrics(
+  task: TrainingSpec['task'],
+  targets: Float64Array,
+  scores: Float64Array,
+  slices: readonly SliceDefinition[],
+  valuesOf: (feature: string) => readonly FeatureValue[],
+): TrainingInfo['metrics'] {
+  const metricsOf = (actual: Float64Array, predicted: Float64Array): MetricValues =>
+    task === 'regression' ? regressionMetrics(actual, predicted) : binaryClassificationMetrics(actual, predicted);
+  const subset = (rows: readonly number[]) => metricsOf(pick(targets, rows), pick(scores, rows));
+  return {
+    primary: task === 'regression' ? 'mae' : 'auc',
+    higher_is_better: task !== 'regression',
+    overall: metricsOf(targets, scores),
+    slices: sliceMetrics(slices, valuesOf, subset),
+  };
+}
+
+function pick(values: Float64Array, rows: readonly number[]): Float64Array {
+  const out = new Float64Array(rows.length);
+  rows.forEach((r, i) => (out[i] = values[r]!));
+  return out;
+}
+
+/** The spec's slices, then protected attributes not already sliced (fairness needs their metrics too). */
+export function sliceDefinitions(spec: TrainingSpec): SliceDefinition[] {
+  const slices: SliceDefinition[] = spec.monitoring.slices.map((s) => (s.bands ? { feature: s.feature, bands: s.bands } : { feature: s.feature }));
+  for (const name of spec.monitoring.protected_attributes) {
+    const f = spec.features.find((x) => x.name === name);
+    const categorical = f?.type === 'category' || f?.type === 'boolean';
+    if (categorical && !slices.some((s) => s.feature === name)) slices.push({ feature: name });
+  }
+  return slices;
+}
+
+/** Share of each label among predictions (the output's label distribution). */
+export function labelFrequencies(predictions: readonly ClassificationPrediction[], labels: readonly string[]): Record<string, number> {
+  const counts: Record<string, number> = Object.fromEntries(labels.map((l) => [l, 0]));
+  for (const p of predictions) counts[p.label] = (counts[p.label] ?? 0) + 1;
+  for (const l of labels) counts[l] = counts[l]! / predictions.length;
+  return counts;
+}
