@@ -1,0 +1,123 @@
+/**
+ * Zod schemas of the public request and response bodies. Handlers validate with them and the OpenAPI
+ * document is generated from them.
+ */
+import { z } from '@hono/zod-openapi';
+
+export const FeatureValueSchema = z.union([z.number(), z.string(), z.boolean(), z.null()]);
+
+export const InstanceSchema = z
+  .union([z.record(z.string(), z.unknown()), z.array(z.unknown())])
+  .openapi('Instance', {
+    description: 'Feature values keyed by feature name (or a list in the order of the model\'s features).',
+    example: { median_income: 8.3, housing_median_age: 41, ocean_proximity: 'NEAR BAY' },
+  });
+
+export const PredictRequestSchema = z
+  .object({
+    instances: z.array(z.unknown(), { error: 'must be a list of instances, e.g. {"instances": [{"feature": 1.5}]}' }).openapi({
+      type: 'array',
+      items: { $ref: '#/components/schemas/Instance' },
+    }),
+    routing_key: z
+      .string({ error: 'must be a string (for example a user id) that keeps a caller on one model version' })
+      .min(1)
+      .max(256)
+      .optional(),
+  })
+  .strict()
+  .openapi('PredictRequest');
+
+export const KServeV1RequestSchema = z
+  .object({
+    instances: z.array(z.unknown(), { error: 'must be a list of instances, e.g. {"instances": [{"feature": 1.5}]}' }),
+  })
+  .strict()
+  .openapi('KServeV1PredictRequest');
+
+export const RegressionPredictionSchema = z.object({ value: z.number() }).openapi('RegressionPrediction');
+export const ClassificationPredictionSchema = z
+  .object({ label: z.string(), probabilities: z.record(z.string(), z.number()) })
+  .openapi('ClassificationPrediction');
+export const PredictionSchema = z.union([RegressionPredictionSchema, ClassificationPredictionSchema]);
+
+export const PredictResponseSchema = z
+  .object({
+    model: z.string(),
+    version: z.string(),
+    request_id: z.string(),
+    predictions: z.array(PredictionSchema),
+    warnings: z.array(z.string()).optional(),
+  })
+  .openapi('PredictResponse');
+
+export const KServeV1ResponseSchema = z
+  .object({ predictions: z.array(z.union([z.number(), ClassificationPredictionSchema])) })
+  .openapi('KServeV1PredictResponse');
+
+export const ErrorResponseSchema = z
+  .object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      details: z.array(
+        z.object({ instance: z.number().int().optional(), field: z.string(), code: z.string(), message: z.string() }),
+      ),
+    }),
+  })
+  .openapi('Error');
+
+const V2Datatype = z.enum(['BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64', 'BYTES']);
+
+export const V2InferRequestSchema = z
+  .object({
+    id: z.string().max(128).optional(),
+    parameters: z.record(z.string(), z.unknown()).optional(),
+    inputs: z
+      .array(
+        z.object({
+          name: z.string().min(1),
+          shape: z.array(z.number().int().min(0)).min(1).max(2),
+          datatype: V2Datatype,
+          parameters: z.record(z.string(), z.unknown()).optional(),
+          data: z.array(z.unknown()),
+        }),
+      )
+      .min(1, 'needs at least one input tensor'),
+    outputs: z.array(z.object({ name: z.string(), parameters: z.record(z.string(), z.unknown()).optional() })).optional(),
+  })
+  .openapi('V2InferenceRequest');
+
+export const V2TensorSchema = z.object({
+  name: z.string(),
+  shape: z.array(z.number().int()),
+  datatype: V2Datatype,
+  parameters: z.record(z.string(), z.unknown()).optional(),
+  data: z.array(z.union([z.number(), z.string(), z.boolean()])),
+});
+
+export const V2InferResponseSchema = z
+  .object({
+    model_name: z.string(),
+    model_version: z.string(),
+    id: z.string(),
+    outputs: z.array(V2TensorSchema),
+  })
+  .openapi('V2InferenceResponse');
+
+export const V2TensorMetadataSchema = z.object({ name: z.string(), datatype: V2Datatype, shape: z.array(z.number().int()) });
+
+export const V2ModelMetadataSchema = z
+  .object({
+    name: z.string(),
+    versions: z.array(z.string()),
+    platform: z.string(),
+    inputs: z.array(V2TensorMetadataSchema),
+    outputs: z.array(V2TensorMetadataSchema),
+  })
+  .openapi('V2ModelMetadata');
+
+export const V2ErrorSchema = z.object({ error: z.string() }).openapi('V2Error');
+
+export type V2Datatype = z.infer<typeof V2Datatype>;
+export type V2InferRequest = z.infer<typeof V2InferRequestSchema>;

@@ -1,0 +1,52 @@
+/**
+ * The Hono app: middleware and route mounting only. Services are injected so tests can run the same app
+ * over fakes.
+ */
+import { Hono } from 'hono';
+import type { Env } from './env.ts';
+import { VigilError } from './errors.ts';
+import type { AppEnv, Services } from './api/context.ts';
+import { oipV2Routes } from './api/oip-v2.ts';
+import { predictV1Routes } from './api/predict-v1.ts';
+import { requestId } from './api/request-id.ts';
+
+export type ServicesFactory = (env: Env) => Services;
+
+/** OIP V2 routes report errors in the spec's shape: `{"error": "<message>"}`. */
+function isOipV2Path(path: string): boolean {
+  return path === '/v2' || path.startsWith('/v2/');
+}
+
+export function createApp(services: ServicesFactory): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.use('*', async (c, next) => {
+    c.set('services', services(c.env));
+    await next();
+  });
+  app.use('*', requestId);
+
+  app.route('/v1/models', predictV1Routes());
+  app.route('/v2', oipV2Routes());
+
+  app.notFound((c) => {
+    const message = `no route for ${c.req.method} ${c.req.path}`;
+    if (isOipV2Path(c.req.path)) return c.json({ error: message }, 404);
+    return c.json({ error: { code: 'not_found', message, details: [] } }, 404);
+  });
+
+  app.onError((error, c) => {
+    const requestId = c.get('requestId');
+    if (requestId) c.header('x-request-id', requestId);
+    if (error instanceof VigilError) {
+      if (isOipV2Path(c.req.path)) return c.json({ error: error.message, code: error.code, details: error.details }, error.status);
+      return c.json(error.toJSON(), error.status);
+    }
+    console.error(JSON.stringify({ level: 'error', message: 'unhandled error', path: c.req.path, requestId, error: String(error), stack: error instanceof Error ? error.stack : undefined }));
+    const body = { code: 'internal_error', message: 'internal error; it has been logged', details: [] };
+    if (isOipV2Path(c.req.path)) return c.json({ error: body.message }, 500);
+    return c.json({ error: body }, 500);
+  });
+
+  return app;
+}

@@ -1,0 +1,94 @@
+/**
+ * Errors the service reports to clients. Every expected failure is a `VigilError` with a code from a closed
+ * union and the HTTP status it maps to; the app's error handler renders them as
+ * `{"error": {"code", "message", "details"}}`. Anything else is a bug: logged, and answered with a generic 500.
+ *
+ * @example
+ * throw new ModelNotFoundError('california-housing');
+ */
+export type ErrorCode =
+  | 'invalid_request'
+  | 'invalid_instance'
+  | 'no_instances'
+  | 'too_many_instances'
+  | 'malformed_json'
+  | 'unsupported_media_type'
+  | 'payload_too_large'
+  | 'unauthorized'
+  | 'admin_disabled'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'model_not_found'
+  | 'version_not_found'
+  | 'model_unavailable'
+  | 'model_error'
+  | 'internal_error';
+
+export interface ErrorDetail {
+  /** Position of the instance in the request, when the error is about one instance. */
+  instance?: number;
+  /** The field at fault (feature name, or a dotted path into the request body). */
+  field: string;
+  code: string;
+  message: string;
+}
+
+export class VigilError extends Error {
+  readonly code: ErrorCode;
+  readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 500 | 503;
+  readonly details: ErrorDetail[];
+
+  constructor(code: ErrorCode, status: VigilError['status'], message: string, details: ErrorDetail[] = []) {
+    super(message);
+    this.name = 'VigilError';
+    this.code = code;
+    this.status = status;
+    this.details = details;
+  }
+
+  toJSON(): { error: { code: ErrorCode; message: string; details: ErrorDetail[] } } {
+    return { error: { code: this.code, message: this.message, details: this.details } };
+  }
+}
+
+export class InvalidRequestError extends VigilError {
+  constructor(message: string, details: ErrorDetail[] = []) {
+    super('invalid_request', 400, message, details);
+  }
+}
+
+export class InvalidInstanceError extends VigilError {
+  constructor(message: string, details: ErrorDetail[]) {
+    super('invalid_instance', 400, message, details);
+  }
+}
+
+export class ModelNotFoundError extends VigilError {
+  constructor(model: string, known: readonly string[] = []) {
+    super('model_not_found', 404, `model "${model}" does not exist${known.length ? `; models: ${known.join(', ')}` : ''}`, [
+      { field: 'model', code: 'model_not_found', message: `no model named "${model}"` },
+    ]);
+  }
+}
+
+export class VersionNotFoundError extends VigilError {
+  constructor(model: string, version: string, known: readonly string[] = []) {
+    super('version_not_found', 404, `model "${model}" has no version "${version}"${known.length ? `; versions: ${known.join(', ')}` : ''}`, [
+      { field: 'version', code: 'version_not_found', message: `no version "${version}" of "${model}"` },
+    ]);
+  }
+}
+
+/** The model exists but cannot serve (its artifact failed verification or did not load). A server fault. */
+export class ModelUnavailableError extends VigilError {
+  constructor(model: string, version: string, reason: string) {
+    super('model_unavailable', 503, `model "${model}" version ${version} is unavailable: ${reason}`);
+  }
+}
+
+/** The model ran but produced unusable output (wrong size, NaN, Infinity): a fault of the model, not the client. */
+export class ModelOutputError extends VigilError {
+  constructor(model: string, version: string, reason: string) {
+    super('model_error', 500, `model "${model}" version ${version} produced invalid output: ${reason}`);
+  }
+}

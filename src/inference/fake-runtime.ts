@@ -1,0 +1,68 @@
+/**
+ * A `ModelRuntime` for tests that must not depend on ONNX: the "model" is a function of the input matrix.
+ * Fakes keep the production contract (float32 in, float32 out, one output per row or per class).
+ *
+ * @example
+ * const runtime = new FakeRuntime({ behaviour: 'sum' }); // each row's prediction is the sum of its columns
+ */
+import type { ModelRuntime, ModelSession, TensorSignature } from './model-runtime.ts';
+
+export type FakeBehaviour =
+  /** One output per row: the sum of the row. */
+  | 'sum'
+  /** Two outputs per row: [1 - s, s] with s = sigmoid(sum of the row). */
+  | 'sigmoid'
+  /** Every run throws. */
+  | 'error'
+  /** Outputs NaN. */
+  | 'nan';
+
+export interface FakeRuntimeOptions {
+  behaviour: FakeBehaviour;
+  inputName?: string;
+  outputName?: string;
+  /** Milliseconds each run waits before answering. */
+  delayMs?: number;
+}
+
+export class FakeRuntime implements ModelRuntime {
+  readonly options: FakeRuntimeOptions;
+  sessionsCreated = 0;
+  runs = 0;
+
+  constructor(options: FakeRuntimeOptions) {
+    this.options = options;
+  }
+
+  async createSession(_bytes: Uint8Array): Promise<ModelSession> {
+    this.sessionsCreated++;
+    const { behaviour, delayMs = 0 } = this.options;
+    const inputs: TensorSignature[] = [{ name: this.options.inputName ?? 'input', type: 'float32', dims: ['N', -1] }];
+    const outputs: TensorSignature[] = [{ name: this.options.outputName ?? 'output', type: 'float32', dims: ['N', behaviour === 'sigmoid' ? 2 : 1] }];
+    const runtime = this;
+    return {
+      inputs,
+      outputs,
+      async run(_inputName, data, rows, width) {
+        runtime.runs++;
+        if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+        if (behaviour === 'error') throw new Error('fake model failure');
+        const perRow = behaviour === 'sigmoid' ? 2 : 1;
+        const out = new Float32Array(rows * perRow);
+        for (let r = 0; r < rows; r++) {
+          let sum = 0;
+          for (let c = 0; c < width; c++) sum += data[r * width + c]!;
+          if (behaviour === 'nan') out[r * perRow] = Number.NaN;
+          else if (behaviour === 'sum') out[r] = sum;
+          else {
+            const s = 1 / (1 + Math.exp(-sum));
+            out[r * 2] = 1 - s;
+            out[r * 2 + 1] = s;
+          }
+        }
+        return out;
+      },
+      async release() {},
+    };
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Where model packages come from. The Worker reads bundled packages (models/<name>/<version>/, discovered at
+ * build time); pushed packages (R2) implement the same interface.
+ */
+import { parseManifest, type Manifest } from './manifest.ts';
+
+export interface ModelPackage {
+  readonly name: string;
+  readonly version: string;
+  readonly manifest: Manifest;
+  readonly source: 'bundled' | 'pushed';
+  /** The ONNX bytes as stored; callers verify them against manifest.artifact.sha256. */
+  loadArtifact(): Promise<Uint8Array>;
+}
+
+export interface ModelStore {
+  /** Model names, sorted. */
+  models(): Promise<string[]>;
+  /** Versions of `model`, ascending by number; empty when the model is unknown. */
+  versions(model: string): Promise<string[]>;
+  get(model: string, version: string): Promise<ModelPackage | null>;
+}
+
+export interface BundledPackageSource {
+  manifest: unknown;
+  artifact: ArrayBuffer;
+}
+
+export function compareVersions(a: string, b: string): number {
+  return Number(a) - Number(b);
+}
+
+/** Packages compiled into the Worker. Manifests are validated once, on first use. */
+export class BundledModelStore implements ModelStore {
+  readonly #byModel = new Map<string, Map<string, BundledPackageSource>>();
+  readonly #parsed = new Map<string, ModelPackage>();
+
+  constructor(sources: readonly BundledPackageSource[]) {
+    for (const source of sources) {
+      const raw = source.manifest as { name?: unknown; version?: unknown };
+      if (typeof raw.name !== 'string' || typeof raw.version !== 'string') throw new Error('bundled manifest without name/version');
+      let versions = this.#byModel.get(raw.name);
+      if (!versions) this.#byModel.set(raw.name, (versions = new Map()));
+      versions.set(raw.version, source);
+    }
+  }
+
+  async models(): Promise<string[]> {
+    return [...this.#byModel.keys()].sort();
+  }
+
+  async versions(model: string): Promise<string[]> {
+    return [...(this.#byModel.get(model)?.keys() ?? [])].sort(compareVersions);
+  }
+
+  async get(model: string, version: string): Promise<ModelPackage | null> {
+    const key = `${model}@${version}`;
+    const cached = this.#parsed.get(key);
+    if (cached) return cached;
+    const source = this.#byModel.get(model)?.get(version);
+    if (!source) return null;
+    const result = parseManifest(source.manifest);
+    if (!result.ok) {
+      throw new Error(`bundled manifest ${key} is invalid: ${result.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+    }
+    const pkg: ModelPackage = {
+      name: model,
+      version,
+      manifest: result.manifest,
+      source: 'bundled',
+      loadArtifact: async () => new Uint8Array(source.artifact),
+    };
+    this.#parsed.set(key, pkg);
+    return pkg;
+  }
+}

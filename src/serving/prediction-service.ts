@@ -1,0 +1,139 @@
+/**
+ * The data plane: one transport-independent prediction service that every protocol route calls. Routes only
+ * translate their wire format to a `PredictRequest` and the `PredictResult` back.
+ *
+ * @example
+ * const result = await service.predict({ model: 'adult-income', instances: [{ age: 39 }], requestId });
+ */
+import { InvalidInstanceError, ModelNotFoundError, VersionNotFoundError, VigilError } from '../errors.ts';
+import type { Prediction } from '../inference/decode.ts';
+import { FieldErrors, type Row } from '../registry/instance-validator.ts';
+import type { Manifest } from '../registry/manifest.ts';
+import type { ModelStore } from '../registry/model-store.ts';
+import type { ServingRole, TrafficRouter } from '../traffic/router.ts';
+import type { ServedModelCache } from './served-model.ts';
+
+export const MAX_INSTANCES = 1000;
+
+export interface PredictRequest {
+  model: string;
+  /** Serve this exact version instead of routing through the deployment. */
+  version?: string;
+  /** The instances, or how to read them from the request once the serving version's manifest is known. */
+  instances: readonly unknown[] | ((manifest: Manifest) => readonly unknown[]);
+  routingKey?: string;
+  requestId: string;
+}
+
+export interface PredictResult {
+  model: string;
+  version: string;
+  role: ServingRole;
+  requestId: string;
+  manifest: Manifest;
+  predictions: Prediction[];
+  /** Non-fatal notes for the caller, such as the use of deprecated features. */
+  warnings: string[];
+}
+
+export interface ModelDescription {
+  name: string;
+  versions: string[];
+  version: string;
+  manifest: Manifest;
+}
+
+export class PredictionService {
+  readonly #store: ModelStore;
+  readonly #models: ServedModelCache;
+  readonly #router: TrafficRouter;
+
+  constructor(deps: { store: ModelStore; models: ServedModelCache; router: TrafficRouter }) {
+    this.#store = deps.store;
+    this.#models = deps.models;
+    this.#router = deps.router;
+  }
+
+  async predict(request: PredictRequest): Promise<PredictResult> {
+    const target = request.version !== undefined
+      ? { version: await this.#requireVersion(request.model, request.version), role: 'pinned' as const }
+      : await this.#router.route(request.model, request.routingKey);
+    const served = await this.#models.get(request.model, target.version);
+    const instances = typeof request.instances === 'function' ? request.instances(served.manifest) : request.instances;
+    if (instances.length === 0) {
+      throw new VigilError('no_instances', 400, 'the request has no instances; send at least one', [
+        { field: 'instances', code: 'no_instances', message: 'must contain at least one instance' },
+      ]);
+    }
+    if (instances.length > MAX_INSTANCES) {
+      throw new VigilError('too_many_instances', 400, `the request has ${instances.length} instances; the limit is ${MAX_INSTANCES} per request`, [
+        { field: 'instances', code: 'too_many_instances', message: `at most ${MAX_INSTANCES} instances per request` },
+      ]);
+    }
+
+    const errors = new FieldErrors();
+    const rows: Row[] = new Array(instances.length);
+    for (let i = 0; i < instances.length; i++) rows[i] = served.validator.validate(instances[i], i, errors)!;
+    if (errors.count > 0) {
+      const first = errors.list[0]!;
+      const more = errors.count > 1 ? ` (and ${errors.count - 1} more problem${errors.count > 2 ? 's' : ''}, listed in details)` : '';
+      throw new InvalidInstanceError(`instance ${first.instance}: ${first.message}${more}`, errors.list);
+    }
+
+    const predictions = await served.predictRows(rows);
+    return {
+      model: request.model,
+      version: target.version,
+      role: target.role,
+      requestId: request.requestId,
+      manifest: served.manifest,
+      predictions,
+      warnings: deprecationWarnings(served.manifest, served.validator.deprecated, rows),
+    };
+  }
+
+  /** Model names. */
+  models(): Promise<string[]> {
+    return this.#store.models();
+  }
+
+  /** The manifest of `version`, or of the version the router serves by default. */
+  async describe(model: string, version?: string): Promise<ModelDescription> {
+    const versions = await this.#store.versions(model);
+    if (versions.length === 0) throw new ModelNotFoundError(model, await this.#store.models());
+    const chosen = version ?? (await this.#router.route(model, undefined)).version;
+    if (!versions.includes(chosen)) throw new VersionNotFoundError(model, chosen, versions);
+    const pkg = await this.#store.get(model, chosen);
+    if (!pkg) throw new VersionNotFoundError(model, chosen, versions);
+    return { name: model, versions, version: chosen, manifest: pkg.manifest };
+  }
+
+  /** Loads the version (verifying and creating its session) and reports whether it can serve. */
+  async ready(model: string, version?: string): Promise<boolean> {
+    const { version: chosen } = await this.describe(model, version);
+    try {
+      await this.#models.get(model, chosen);
+      return true;
+    } catch (error) {
+      if (error instanceof VigilError && error.code === 'model_unavailable') return false;
+      throw error;
+    }
+  }
+
+  async #requireVersion(model: string, version: string): Promise<string> {
+    const versions = await this.#store.versions(model);
+    if (versions.length === 0) throw new ModelNotFoundError(model, await this.#store.models());
+    if (!versions.includes(version)) throw new VersionNotFoundError(model, version, versions);
+    return version;
+  }
+}
+
+function deprecationWarnings(manifest: Manifest, deprecated: readonly number[], rows: readonly Row[]): string[] {
+  const warnings: string[] = [];
+  for (const fi of deprecated) {
+    if (rows.some((row) => row[fi] !== null)) {
+      warnings.push(`feature "${manifest.features[fi]!.name}" is deprecated; it is still accepted, plan to stop sending it`);
+    }
+  }
+  return warnings;
+}
