@@ -1,5 +1,7 @@
-import { cloudflareTest } from '@cloudflare/vitest-plugin';
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
+
+export const TEST_ADMIN_TOKEN = 'test-admin-token';
 
 export default defineConfig({
   test: {
@@ -13,10 +15,24 @@ export default defineConfig({
         },
       },
       {
-        plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' } })],
+        plugins: [
+          cloudflareTest(async () => ({
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: {
+              bindings: {
+                TEST_MIGRATIONS: await readD1Migrations('./migrations'),
+                ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+                // Tests see deployment changes and telemetry at once.
+                DEPLOYMENT_CACHE_SECONDS: '0',
+                TELEMETRY_FLUSH_MS: '0',
+              },
+            },
+          })),
+        ],
         test: {
           name: 'worker',
           include: ['test/worker/**/*.test.ts'],
+          setupFiles: ['test/worker/setup.ts'],
           testTimeout: 30_000,
         },
       },

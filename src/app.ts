@@ -6,6 +6,7 @@ import { Hono } from 'hono';
 import type { Env } from './env.ts';
 import { VigilError } from './errors.ts';
 import type { AppEnv, Services } from './api/context.ts';
+import { adminRoutes } from './api/admin.ts';
 import { oipV2Routes } from './api/oip-v2.ts';
 import { predictV1Routes } from './api/predict-v1.ts';
 import { requestId } from './api/request-id.ts';
@@ -28,6 +29,7 @@ export function createApp(services: ServicesFactory): Hono<AppEnv> {
 
   app.route('/v1/models', predictV1Routes());
   app.route('/v2', oipV2Routes());
+  app.route('/admin', adminRoutes());
 
   app.notFound((c) => {
     const message = `no route for ${c.req.method} ${c.req.path}`;

@@ -1,9 +1,26 @@
 /**
  * Bindings of the `vigil` Worker (wrangler.toml). Modules take only the bindings they need.
  */
+import type { D1Database, Queue, R2Bucket } from '@cloudflare/workers-types';
+import type { TelemetryMessage } from './telemetry/records.ts';
+
 export interface Env {
+  /** Registry, deployments, audit trail, telemetry, feedback and health checks. */
+  DB: D1Database;
+  /** Pushed model artifacts, content-addressed by sha256. */
+  MODELS: R2Bucket;
+  /** Telemetry off the request path; consumed by this Worker's `queue` handler. */
+  TELEMETRY: Queue<TelemetryMessage>;
+  /** Where telemetry that keeps failing to reach D1 goes. */
+  TELEMETRY_DLQ?: Queue<TelemetryMessage>;
   /** Bearer token for /admin, reports and the dashboard; unset means those routes answer 503. */
   ADMIN_TOKEN?: string;
   /** Comma-separated API keys for prediction routes; unset means prediction is public. */
   PREDICT_TOKENS?: string;
+  /** Webhook (Slack-compatible JSON) for health-check state changes. */
+  ALERT_WEBHOOK_URL?: string;
+  /** Seconds a deployment may be cached per isolate (at most 10). */
+  DEPLOYMENT_CACHE_SECONDS?: string;
+  /** Milliseconds telemetry waits in the isolate before it is sent (0 sends after every request). */
+  TELEMETRY_FLUSH_MS?: string;
 }

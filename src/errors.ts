@@ -22,6 +22,13 @@ export type ErrorCode =
   | 'version_not_found'
   | 'model_unavailable'
   | 'model_error'
+  | 'version_not_servable'
+  | 'invalid_manifest'
+  | 'version_exists'
+  | 'version_order'
+  | 'qa_failed'
+  | 'deployment_conflict'
+  | 'no_previous_primary'
   | 'internal_error';
 
 export interface ErrorDetail {
@@ -90,5 +97,14 @@ export class ModelUnavailableError extends VigilError {
 export class ModelOutputError extends VigilError {
   constructor(model: string, version: string, reason: string) {
     super('model_error', 500, `model "${model}" version ${version} produced invalid output: ${reason}`);
+  }
+}
+
+/** The version exists but failed QA, so it never serves. */
+export class VersionNotServableError extends VigilError {
+  constructor(model: string, version: string, reason?: string) {
+    super('version_not_servable', 409, `version ${version} of "${model}" failed QA and cannot serve${reason ? `: ${reason}` : ''}`, [
+      { field: 'version', code: 'version_not_servable', message: reason ?? 'failed QA' },
+    ]);
   }
 }

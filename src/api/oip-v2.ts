@@ -9,6 +9,7 @@ import type { Feature, Manifest } from '../registry/manifest.ts';
 import type { PredictResult } from '../serving/prediction-service.ts';
 import { VIGIL_VERSION } from '../version.ts';
 import { predictAuth } from './auth.ts';
+import { backgroundOf } from './background.ts';
 import type { AppEnv } from './context.ts';
 import { readJsonBody } from './json-body.ts';
 import { parseBody } from './schema-errors.ts';
@@ -173,7 +174,7 @@ export function oipV2Routes(): Hono<AppEnv> {
       instances: (manifest) => instancesFromTensors(manifest, body),
       routingKey: c.req.header('x-routing-key'),
       requestId: c.var.requestId,
-    });
+    }, backgroundOf(c));
     c.header('x-model-version', result.version);
     return c.json({
       model_name: model,

@@ -6,6 +6,7 @@ import { Hono, type Context } from 'hono';
 import type { ClassificationPrediction, Prediction } from '../inference/decode.ts';
 import type { PredictResult } from '../serving/prediction-service.ts';
 import { predictAuth } from './auth.ts';
+import { backgroundOf } from './background.ts';
 import type { AppEnv } from './context.ts';
 import { readJsonBody } from './json-body.ts';
 import { parseBody } from './schema-errors.ts';
@@ -26,7 +27,7 @@ export function predictV1Routes(): Hono<AppEnv> {
       instances: body.instances,
       routingKey: c.req.header('x-routing-key') ?? body.routing_key,
       requestId: c.var.requestId,
-    });
+    }, backgroundOf(c));
     resultHeaders(c, result);
     return c.json({
       model: result.model,
@@ -45,7 +46,7 @@ export function predictV1Routes(): Hono<AppEnv> {
       instances: body.instances,
       routingKey: c.req.header('x-routing-key'),
       requestId: c.var.requestId,
-    });
+    }, backgroundOf(c));
     resultHeaders(c, result);
     return c.json({ predictions: result.predictions.map(kserveV1Prediction) });
   });

@@ -9,6 +9,10 @@ export interface ModelPackage {
   readonly version: string;
   readonly manifest: Manifest;
   readonly source: 'bundled' | 'pushed';
+  /** QA result; 'unchecked' only for stores that do not gate (tests, benchmarks). */
+  readonly status: 'qa_passed' | 'qa_failed' | 'unchecked';
+  /** The first failed QA check, when status is qa_failed. */
+  readonly qaFailure?: string;
   /** The ONNX bytes as stored; callers verify them against manifest.artifact.sha256. */
   loadArtifact(): Promise<Uint8Array>;
 }
@@ -30,7 +34,10 @@ export function compareVersions(a: string, b: string): number {
   return Number(a) - Number(b);
 }
 
-/** Packages compiled into the Worker. Manifests are validated once, on first use. */
+/**
+ * Packages compiled into the Worker. Manifests are validated once, on first use. On its own it serves
+ * unchecked packages; the ModelRegistry puts them through the QA gate before they can serve.
+ */
 export class BundledModelStore implements ModelStore {
   readonly #byModel = new Map<string, Map<string, BundledPackageSource>>();
   readonly #parsed = new Map<string, ModelPackage>();
@@ -68,6 +75,7 @@ export class BundledModelStore implements ModelStore {
       version,
       manifest: result.manifest,
       source: 'bundled',
+      status: 'unchecked',
       loadArtifact: async () => new Uint8Array(source.artifact),
     };
     this.#parsed.set(key, pkg);

@@ -7,11 +7,12 @@
  */
 import { InvalidInstanceError, ModelNotFoundError, VersionNotFoundError, VigilError } from '../errors.ts';
 import type { Prediction } from '../inference/decode.ts';
-import { FieldErrors, type Row } from '../registry/instance-validator.ts';
+import { FieldErrors, type FieldError, type Row } from '../registry/instance-validator.ts';
 import type { Manifest } from '../registry/manifest.ts';
 import type { ModelStore } from '../registry/model-store.ts';
-import type { ServingRole, TrafficRouter } from '../traffic/router.ts';
-import type { ServedModelCache } from './served-model.ts';
+import type { RouteDecision, ServingRole, TrafficRouter } from '../traffic/router.ts';
+import type { Background, PredictionObserver } from './observer.ts';
+import type { ServedModel, ServedModelCache } from './served-model.ts';
 
 export const MAX_INSTANCES = 1000;
 
@@ -47,17 +48,29 @@ export class PredictionService {
   readonly #store: ModelStore;
   readonly #models: ServedModelCache;
   readonly #router: TrafficRouter;
+  readonly #observers: readonly PredictionObserver[];
 
-  constructor(deps: { store: ModelStore; models: ServedModelCache; router: TrafficRouter }) {
+  constructor(deps: { store: ModelStore; models: ServedModelCache; router: TrafficRouter; observers?: readonly PredictionObserver[] }) {
     this.#store = deps.store;
     this.#models = deps.models;
     this.#router = deps.router;
+    this.#observers = deps.observers ?? [];
   }
 
-  async predict(request: PredictRequest): Promise<PredictResult> {
-    const target = request.version !== undefined
-      ? { version: await this.#requireVersion(request.model, request.version), role: 'pinned' as const }
-      : await this.#router.route(request.model, request.routingKey);
+  /**
+   * Validates and predicts. Shadows and telemetry are handed to `background` (the request's waitUntil) and
+   * start only after the response has been returned.
+   */
+  async predict(request: PredictRequest, background: Background = noBackground): Promise<PredictResult> {
+    const target: RouteDecision = request.version !== undefined
+      ? {
+          version: await this.#requireVersion(request.model, request.version),
+          role: 'pinned',
+          shadows: [],
+          sampleRate: await this.#router.sampleRate(request.model, background),
+        }
+      : await this.#router.route(request.model, request.routingKey, background);
+    const started = performance.now();
     const served = await this.#models.get(request.model, target.version);
     const instances = typeof request.instances === 'function' ? request.instances(served.manifest) : request.instances;
     if (instances.length === 0) {
@@ -73,14 +86,20 @@ export class PredictionService {
 
     const errors = new FieldErrors();
     const rows: Row[] = new Array(instances.length);
-    for (let i = 0; i < instances.length; i++) rows[i] = served.validator.validate(instances[i], i, errors)!;
+    for (let i = 0; i < instances.length; i++) rows[i] = served.validator.validate(instances[i], i, errors)!; // null only when errors.count > 0
     if (errors.count > 0) {
+      this.#notifyRejected(served, instances.length, rows, errors.list, background);
       const first = errors.list[0]!;
       const more = errors.count > 1 ? ` (and ${errors.count - 1} more problem${errors.count > 2 ? 's' : ''}, listed in details)` : '';
       throw new InvalidInstanceError(`instance ${first.instance}: ${first.message}${more}`, errors.list);
     }
 
     const predictions = await served.predictRows(rows);
+    const latencyMs = performance.now() - started;
+    if (this.#observers.length > 0) {
+      const event = { requestId: request.requestId, model: request.model, decision: target, served, instances, rows, predictions, latencyMs, at: Date.now() };
+      afterResponse(background, this.#observers.map((o) => () => o.served(event, background)));
+    }
     return {
       model: request.model,
       version: target.version,
@@ -115,9 +134,17 @@ export class PredictionService {
       await this.#models.get(model, chosen);
       return true;
     } catch (error) {
-      if (error instanceof VigilError && error.code === 'model_unavailable') return false;
+      if (error instanceof VigilError && (error.code === 'model_unavailable' || error.code === 'version_not_servable')) return false;
       throw error;
     }
+  }
+
+  #notifyRejected(served: ServedModel, instanceCount: number, rows: readonly (Row | null)[], errors: readonly FieldError[], background: Background): void {
+    const observers = this.#observers.filter((o) => o.rejected);
+    if (observers.length === 0) return;
+    const rejectedInstances = rows.filter((r) => r === null).length;
+    const event = { model: served.name, served, instanceCount, rejectedInstances, errors, at: Date.now() };
+    afterResponse(background, observers.map((o) => () => o.rejected!(event, background)));
   }
 
   async #requireVersion(model: string, version: string): Promise<string> {
@@ -136,4 +163,24 @@ function deprecationWarnings(manifest: Manifest, deprecated: readonly number[], 
     }
   }
   return warnings;
+}
+
+function noBackground(task: Promise<unknown>): void {
+  task.catch(() => undefined);
+}
+
+/** Runs `tasks` after the response: one macrotask later, so the response is sent first; failures are logged. */
+function afterResponse(background: Background, tasks: readonly (() => Promise<void>)[]): void {
+  background(
+    (async () => {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      for (const task of tasks) {
+        try {
+          await task();
+        } catch (error) {
+          console.error(JSON.stringify({ level: 'error', message: 'after-response task failed', error: String(error), stack: error instanceof Error ? error.stack : undefined }));
+        }
+      }
+    })(),
+  );
 }

@@ -2,7 +2,7 @@
  * A model version ready to serve in this isolate: its manifest, the validator, encoder and decoder compiled
  * from it, and its ONNX session. Built once per version per isolate.
  */
-import { ModelOutputError, ModelUnavailableError, VersionNotFoundError } from '../errors.ts';
+import { ModelOutputError, ModelUnavailableError, VersionNotFoundError, VersionNotServableError } from '../errors.ts';
 import { compileDecoder, type CompiledDecoder, type Prediction } from '../inference/decode.ts';
 import { compileEncoder, type CompiledEncoder } from '../inference/encoding.ts';
 import type { ModelSession } from '../inference/model-runtime.ts';
@@ -79,6 +79,7 @@ export class ServedModelCache {
   async #load(name: string, version: string): Promise<ServedModel> {
     const pkg = await this.#store.get(name, version);
     if (!pkg) throw new VersionNotFoundError(name, version, await this.#store.versions(name));
+    if (pkg.status === 'qa_failed') throw new VersionNotServableError(name, version, pkg.qaFailure);
     const { sha256 } = pkg.manifest.artifact;
     let session: ModelSession;
     try {

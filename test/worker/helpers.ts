@@ -12,6 +12,26 @@ export function fetchWorker(path: string, init?: RequestInit): Promise<Response>
   return (exports as unknown as { default: Fetcher }).default.fetch(`${BASE}${path}`, init);
 }
 
+export const ADMIN_TOKEN = 'test-admin-token';
+export const adminHeaders = { authorization: `Bearer ${ADMIN_TOKEN}` };
+
+export function admin(path: string, init: RequestInit = {}): Promise<Response> {
+  return fetchWorker(`/admin${path}`, { ...init, headers: { ...adminHeaders, ...(init.headers as Record<string, string> | undefined) } });
+}
+
+export async function adminJson<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const res = await admin(path, { method, ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }) });
+  return { status: res.status, body: (await res.json()) as T };
+}
+
+/** Makes `version` the primary of `model` (no-op when it already is). */
+export async function makePrimary(model: string, version: string): Promise<void> {
+  const current = await adminJson<{ primary: string }>('GET', `/models/${model}/deployment`);
+  if (current.body.primary === version) return;
+  const res = await adminJson('POST', `/models/${model}/deployment`, { action: 'promote', version, reason: 'test' });
+  if (res.status !== 200) throw new Error(`promote failed: ${JSON.stringify(res.body)}`);
+}
+
 export function postJson(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
   return fetchWorker(path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
 }

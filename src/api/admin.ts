@@ -1,0 +1,175 @@
+/**
+ * The admin API (bearer ADMIN_TOKEN): push versions through the QA gate, read versions, change deployments
+ * (promote, canary, shadow, rollback, sampling) and read the audit trail.
+ */
+import { Hono } from 'hono';
+import { VigilError } from '../errors.ts';
+import type { VersionRecord, VersionSummary } from '../registry/version-repository.ts';
+import { adminAuth } from './admin-auth.ts';
+import type { AppEnv } from './context.ts';
+import { readJsonBody } from './json-body.ts';
+import { parseBody } from './schema-errors.ts';
+import { DeploymentChangeSchema, EventsQuerySchema, ModelNameParam, VersionParam } from './admin-schemas.ts';
+
+/** Pushed packages are read whole; artifacts beyond this are refused before reading. */
+export const MAX_PUSH_BYTES = 64 * 1024 * 1024;
+
+export function versionJson(v: VersionSummary) {
+  return {
+    model: v.model,
+    version: v.version,
+    source: v.source,
+    status: v.status,
+    sha256: v.sha256,
+    bytes: v.bytes,
+    ...(v.qaFailure ? { qa_failure: v.qaFailure } : {}),
+    created_at: new Date(v.createdAt).toISOString(),
+    created_by: v.createdBy,
+  };
+}
+
+function recordJson(r: VersionRecord) {
+  const manifest = JSON.parse(r.manifestJson) as { task?: string; stage?: string; training?: { trained_at?: string; metrics?: unknown } };
+  const failed = r.qaReport.checks.find((c) => !c.passed);
+  return {
+    ...versionJson({ ...r, ...(failed ? { qaFailure: `${failed.name}: ${failed.message}` } : {}) }),
+    task: manifest.task,
+    stage: manifest.stage,
+    trained_at: manifest.training?.trained_at,
+    offline_metrics: manifest.training?.metrics,
+    qa_report: r.qaReport,
+    manifest: JSON.parse(r.manifestJson) as unknown,
+  };
+}
+
+function actorOf(headerActor: string | undefined, bodyActor: string | undefined): string {
+  const actor = (bodyActor ?? headerActor ?? 'admin').trim();
+  return actor === '' ? 'admin' : actor.slice(0, 128);
+}
+
+function param(value: string, schema: typeof ModelNameParam | typeof VersionParam, field: string): string {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new VigilError('invalid_request', 400, `${field} "${value}" is not valid: ${result.error.issues[0]!.message}`, [{ field, code: 'invalid', message: result.error.issues[0]!.message }]);
+  return result.data;
+}
+
+async function requireModel(c: { var: AppEnv['Variables'] }, model: string): Promise<void> {
+  const models = await c.var.services.registry.models();
+  if (!models.includes(model)) {
+    throw new VigilError('model_not_found', 404, `model "${model}" does not exist; models: ${models.join(', ')}`, [{ field: 'model', code: 'model_not_found', message: `no model named "${model}"` }]);
+  }
+}
+
+export function adminRoutes(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use('*', adminAuth);
+
+  app.get('/models', async (c) => {
+    const { registry, deployments } = c.var.services;
+    const models = await registry.models();
+    const out = [];
+    for (const name of models) {
+      out.push({ name, versions: (await registry.summaries(name)).map(versionJson), deployment: await deployments.current(name) });
+    }
+    return c.json({ models: out });
+  });
+
+  app.get('/models/:model/versions', async (c) => {
+    const model = param(c.req.param('model'), ModelNameParam, 'model');
+    await requireModel(c, model);
+    return c.json({ model, versions: (await c.var.services.registry.summaries(model, { fresh: true })).map(versionJson) });
+  });
+
+  app.get('/models/:model/versions/:version', async (c) => {
+    const model = param(c.req.param('model'), ModelNameParam, 'model');
+    const version = param(c.req.param('version'), VersionParam, 'version');
+    const record = await c.var.services.registry.record(model, version);
+    if (!record) {
+      await requireModel(c, model);
+      throw new VigilError('version_not_found', 404, `model "${model}" has no version "${version}"`, [{ field: 'version', code: 'version_not_found', message: `no version "${version}"` }]);
+    }
+    return c.json(recordJson(record));
+  });
+
+  app.put('/models/:model/versions/:version', async (c) => {
+    const model = param(c.req.param('model'), ModelNameParam, 'model');
+    const version = param(c.req.param('version'), VersionParam, 'version');
+    const contentType = c.req.header('content-type') ?? '';
+    if (!contentType.toLowerCase().startsWith('multipart/form-data')) {
+      throw new VigilError('unsupported_media_type', 415, 'push a version as multipart/form-data with a "model" file (model.onnx) and a "manifest" file (manifest.json)', [
+        { field: 'content-type', code: 'unsupported_media_type', message: 'must be multipart/form-data' },
+      ]);
+    }
+    const length = Number(c.req.header('content-length') ?? '0');
+    if (length > MAX_PUSH_BYTES) {
+      throw new VigilError('payload_too_large', 413, `the package is larger than ${MAX_PUSH_BYTES} bytes`, [{ field: 'body', code: 'payload_too_large', message: `at most ${MAX_PUSH_BYTES} bytes` }]);
+    }
+    let form: FormData;
+    try {
+      form = await c.req.raw.formData();
+    } catch (error) {
+      throw new VigilError('invalid_request', 400, `the multipart body could not be read: ${(error as Error).message}`, [{ field: 'body', code: 'malformed_multipart', message: (error as Error).message }]);
+    }
+    const modelPart = form.get('model');
+    const manifestPart = form.get('manifest');
+    const missing = [
+      ...(modelPart instanceof File ? [] : [{ field: 'model', code: 'missing_part', message: 'attach model.onnx as the "model" file part' }]),
+      ...(manifestPart === null ? [{ field: 'manifest', code: 'missing_part', message: 'attach manifest.json as the "manifest" part' }] : []),
+    ];
+    if (missing.length) throw new VigilError('invalid_request', 400, missing.map((m) => m.message).join('; '), missing);
+    const bytes = new Uint8Array(await (modelPart as File).arrayBuffer());
+    const manifestJson = typeof manifestPart === 'string' ? manifestPart : await (manifestPart as File).text();
+    const { created, record } = await c.var.services.registry.push({
+      model,
+      version,
+      manifestJson,
+      bytes,
+      actor: actorOf(c.req.header('x-vigil-actor'), undefined),
+    });
+    if (record.status === 'qa_failed') {
+      const failed = record.qaReport.checks.filter((check) => !check.passed);
+      return c.json(
+        {
+          error: {
+            code: 'qa_failed',
+            message: `version ${version} of "${model}" failed QA and cannot serve: ${failed[0]?.name}: ${failed[0]?.message}`,
+            details: failed.flatMap((check) => [
+              { field: `qa.${check.name}`, code: 'qa_failed', message: check.message },
+              ...(check.failures ?? []).map((f) => ({ field: `qa.${check.name}`, code: 'qa_failed', message: f })),
+            ]),
+          },
+          version: recordJson(record),
+        },
+        422,
+      );
+    }
+    return c.json(recordJson(record), created ? 201 : 200);
+  });
+
+  app.get('/models/:model/deployment', async (c) => {
+    const model = param(c.req.param('model'), ModelNameParam, 'model');
+    await requireModel(c, model);
+    const deployment = await c.var.services.deployments.current(model);
+    if (!deployment) throw new VigilError('model_not_found', 404, `model "${model}" has no version that passed QA, so no deployment`, [{ field: 'model', code: 'no_deployment', message: 'nothing deployable' }]);
+    return c.json(deployment);
+  });
+
+  app.post('/models/:model/deployment', async (c) => {
+    const model = param(c.req.param('model'), ModelNameParam, 'model');
+    await requireModel(c, model);
+    const body = parseBody(DeploymentChangeSchema, await readJsonBody(c.req.raw));
+    const { reason, actor, ...action } = body;
+    const result = await c.var.services.deployments.change(model, action, actorOf(c.req.header('x-vigil-actor'), actor), reason ?? null);
+    return c.json(result);
+  });
+
+  app.get('/models/:model/events', async (c) => {
+    const model = param(c.req.param('model'), ModelNameParam, 'model');
+    await requireModel(c, model);
+    const query = parseBody(EventsQuerySchema, c.req.query());
+    const events = await c.var.services.deployments.events(model, query.limit, query.before);
+    return c.json({ model, events });
+  });
+
+  return app;
+}

@@ -1,0 +1,241 @@
+/**
+ * The model registry: every version, bundled or pushed, goes through the same QA gate and is recorded in D1
+ * with its result. Serving reads packages through it (it is the Worker's ModelStore), so a version that failed
+ * QA can never serve.
+ *
+ * @example
+ * const result = await registry.push({ model: 'adult-income', version: '3', manifestJson, bytes, actor: 'ana' });
+ */
+import { VigilError, type ErrorDetail } from '../errors.ts';
+import type { SessionCache } from '../inference/session-cache.ts';
+import type { ArtifactStore } from './artifact-store.ts';
+import { sha256Hex, verifyArtifact } from './artifact.ts';
+import { parseManifest, type Manifest } from './manifest.ts';
+import { compareVersions, type BundledModelStore, type ModelPackage, type ModelStore } from './model-store.ts';
+import { loadFailureReport, runQaGate, type QaReport } from './qa-gate.ts';
+import { firstQaFailure, type VersionRecord, type VersionRepository, type VersionSummary } from './version-repository.ts';
+
+export interface PushInput {
+  model: string;
+  version: string;
+  manifestJson: string;
+  bytes: Uint8Array;
+  actor: string;
+}
+
+export interface PushResult {
+  /** false when the identical package was already registered (pushing is idempotent). */
+  created: boolean;
+  record: VersionRecord;
+}
+
+export interface ModelRegistryDeps {
+  bundled: BundledModelStore;
+  repository: VersionRepository;
+  artifacts: ArtifactStore;
+  sessions: SessionCache;
+  now?: () => Date;
+  /** Seconds a model's version list is cached in the isolate (pushes from this isolate refresh it at once). */
+  listTtlSeconds?: number;
+}
+
+export class ModelRegistry implements ModelStore {
+  readonly #bundled: BundledModelStore;
+  readonly #repository: VersionRepository;
+  readonly #artifacts: ArtifactStore;
+  readonly #sessions: SessionCache;
+  readonly #now: () => Date;
+  readonly #listTtlMs: number;
+  readonly #registered = new Map<string, Promise<void>>();
+  readonly #packages = new Map<string, ModelPackage>();
+  readonly #lists = new Map<string, { at: number; versions: Promise<VersionSummary[]> }>();
+
+  constructor(deps: ModelRegistryDeps) {
+    this.#bundled = deps.bundled;
+    this.#repository = deps.repository;
+    this.#artifacts = deps.artifacts;
+    this.#sessions = deps.sessions;
+    this.#now = deps.now ?? (() => new Date());
+    this.#listTtlMs = (deps.listTtlSeconds ?? 10) * 1000;
+  }
+
+  async models(): Promise<string[]> {
+    const names = new Set([...(await this.#bundled.models()), ...(await this.#repository.models())]);
+    return [...names].sort();
+  }
+
+  async versions(model: string): Promise<string[]> {
+    return (await this.summaries(model)).map((v) => v.version);
+  }
+
+  /** Every registered version of `model` with its QA status, ascending; `fresh` skips the isolate cache. */
+  async summaries(model: string, options: { fresh?: boolean } = {}): Promise<VersionSummary[]> {
+    await this.ensureRegistered(model);
+    const cached = this.#lists.get(model);
+    const nowMs = this.#now().getTime();
+    if (!options.fresh && cached && nowMs - cached.at < this.#listTtlMs) return cached.versions;
+    const versions = this.#repository.list(model);
+    this.#lists.set(model, { at: nowMs, versions });
+    versions.catch(() => this.#lists.delete(model));
+    return versions;
+  }
+
+  async get(model: string, version: string): Promise<ModelPackage | null> {
+    const key = `${model}@${version}`;
+    const cached = this.#packages.get(key);
+    if (cached) return cached;
+    await this.ensureRegistered(model);
+    const record = await this.#repository.get(model, version);
+    if (!record) return null;
+    const parsed = parseManifest(JSON.parse(record.manifestJson));
+    if (!parsed.ok) throw new Error(`stored manifest of ${key} no longer validates: ${parsed.issues[0]?.message}`);
+    const pkg: ModelPackage = {
+      name: model,
+      version,
+      manifest: parsed.manifest,
+      source: record.source,
+      status: record.status,
+      ...(record.status === 'qa_failed' ? { qaFailure: firstQaFailure(record.qaReport) } : {}),
+      loadArtifact: async () => {
+        if (record.source === 'bundled') {
+          const bundled = await this.#bundled.get(model, version);
+          if (!bundled) throw new Error(`bundled artifact of ${key} is missing from this build`);
+          return bundled.loadArtifact();
+        }
+        const bytes = await this.#artifacts.get(record.sha256);
+        if (!bytes) throw new Error(`artifact ${record.sha256} of ${key} is missing from R2`);
+        return bytes;
+      },
+    };
+    this.#packages.set(key, pkg);
+    return pkg;
+  }
+
+  /** The full stored record of a version (manifest and QA report), or null. */
+  async record(model: string, version: string): Promise<VersionRecord | null> {
+    await this.ensureRegistered(model);
+    return this.#repository.get(model, version);
+  }
+
+  /**
+   * Registers the bundled versions of `model` that D1 does not know yet, running each through the QA gate.
+   * Once per model per isolate; concurrent isolates race harmlessly (the first insert wins, the rest see it).
+   */
+  ensureRegistered(model: string): Promise<void> {
+    let done = this.#registered.get(model);
+    if (!done) {
+      done = this.#registerBundled(model);
+      this.#registered.set(model, done);
+      done.catch(() => this.#registered.delete(model));
+    }
+    return done;
+  }
+
+  async #registerBundled(model: string): Promise<void> {
+    const bundledVersions = await this.#bundled.versions(model);
+    if (bundledVersions.length === 0) return;
+    const known = new Set((await this.#repository.list(model)).map((v) => v.version));
+    for (const version of bundledVersions) {
+      if (known.has(version)) continue;
+      const pkg = (await this.#bundled.get(model, version))!;
+      const bytes = await pkg.loadArtifact();
+      const report = await this.#qa(pkg.manifest, bytes);
+      await this.#repository.insert({
+        model,
+        version,
+        source: 'bundled',
+        sha256: pkg.manifest.artifact.sha256,
+        bytes: bytes.byteLength,
+        manifestJson: JSON.stringify(pkg.manifest),
+        status: report.status,
+        qaReport: report,
+        createdAt: this.#now().getTime(),
+        createdBy: 'vigil:bundled',
+      });
+    }
+    this.#lists.delete(model);
+  }
+
+  async #qa(manifest: Manifest, bytes: Uint8Array): Promise<QaReport> {
+    try {
+      const session = await this.#sessions.get(manifest.artifact.sha256, async () => verifyArtifact(bytes, manifest.artifact.sha256));
+      return await runQaGate(manifest, session, this.#now());
+    } catch (error) {
+      return loadFailureReport(error, this.#now());
+    }
+  }
+
+  /** Checks, QA-gates, stores and records a pushed version. Throws VigilError for client mistakes. */
+  async push(input: PushInput): Promise<PushResult> {
+    const { model, version } = input;
+    const manifest = parsePushedManifest(input.manifestJson);
+    const mismatch: ErrorDetail[] = [];
+    if (manifest.name !== model) mismatch.push({ field: 'manifest.name', code: 'mismatch', message: `the manifest names model "${manifest.name}", the URL "${model}"` });
+    if (manifest.version !== version) mismatch.push({ field: 'manifest.version', code: 'mismatch', message: `the manifest says version "${manifest.version}", the URL "${version}"` });
+    if (mismatch.length) throw new VigilError('invalid_manifest', 400, mismatch.map((m) => m.message).join('; '), mismatch);
+
+    const sha256 = await sha256Hex(input.bytes);
+    if (sha256 !== manifest.artifact.sha256 || input.bytes.byteLength !== manifest.artifact.bytes) {
+      throw new VigilError('invalid_manifest', 400, `the uploaded model.onnx (${input.bytes.byteLength} bytes, sha256 ${sha256}) is not the artifact the manifest describes (${manifest.artifact.bytes} bytes, sha256 ${manifest.artifact.sha256})`, [
+        { field: 'manifest.artifact.sha256', code: 'sha256_mismatch', message: `model.onnx has sha256 ${sha256}` },
+      ]);
+    }
+
+    const existing = await this.record(model, version);
+    if (existing) return this.#samePackageOrConflict(existing, sha256);
+    const versions = await this.#repository.list(model);
+    const latest = versions[versions.length - 1];
+    if (latest && compareVersions(version, latest.version) < 0) {
+      throw new VigilError('version_order', 409, `version ${version} is older than the latest version ${latest.version} of "${model}"; push version ${Number(latest.version) + 1} or higher`, [
+        { field: 'version', code: 'version_order', message: `must be greater than ${latest.version}` },
+      ]);
+    }
+
+    const report = await this.#qa(manifest, input.bytes);
+    await this.#artifacts.put(sha256, input.bytes);
+    const record: VersionRecord = {
+      model,
+      version,
+      source: 'pushed',
+      sha256,
+      bytes: input.bytes.byteLength,
+      manifestJson: input.manifestJson,
+      status: report.status,
+      qaReport: report,
+      createdAt: this.#now().getTime(),
+      createdBy: input.actor,
+    };
+    if ((await this.#repository.insert(record)) === 'exists') {
+      return this.#samePackageOrConflict((await this.#repository.get(model, version))!, sha256);
+    }
+    this.#lists.delete(model);
+    return { created: true, record };
+  }
+
+  #samePackageOrConflict(existing: VersionRecord, sha256: string): PushResult {
+    if (existing.sha256 === sha256) return { created: false, record: existing };
+    throw new VigilError(
+      'version_exists',
+      409,
+      `version ${existing.version} of "${existing.model}" already exists with different bytes (sha256 ${existing.sha256}); versions are immutable, push a new version number`,
+      [{ field: 'version', code: 'version_exists', message: 'already exists with a different artifact' }],
+    );
+  }
+}
+
+function parsePushedManifest(json: string): Manifest {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch (error) {
+    throw new VigilError('invalid_manifest', 400, `manifest is not valid JSON: ${(error as Error).message}`, [
+      { field: 'manifest', code: 'malformed_json', message: (error as Error).message },
+    ]);
+  }
+  const parsed = parseManifest(raw);
+  if (!parsed.ok) {
+    const details = parsed.issues.slice(0, 50).map((i) => ({ field: `manifest.${i.path}`, code: 'invalid', message: i.message }));
+    throw new VigilError('invalid_manifest', 400, `manifest is invalid: ${details[0]!.field}: ${details[0]!.message}`, details);
+  }
+  return parsed.manifest;
+}

@@ -1,0 +1,39 @@
+/**
+ * Hooks the prediction service calls after it has answered, so shadows and telemetry run off the request
+ * path. Observers run in the background (waitUntil) after the response is sent; their failures are logged
+ * and never reach the client.
+ */
+import type { Prediction } from '../inference/decode.ts';
+import type { FieldError, Row } from '../registry/instance-validator.ts';
+import type { RouteDecision } from '../traffic/router.ts';
+import type { ServedModel } from './served-model.ts';
+
+export type Background = (task: Promise<unknown>) => void;
+
+export interface ServedEvent {
+  requestId: string;
+  model: string;
+  decision: RouteDecision;
+  served: ServedModel;
+  /** The instances as the client sent them (shadows validate them against their own manifests). */
+  instances: readonly unknown[];
+  rows: readonly Row[];
+  predictions: readonly Prediction[];
+  /** Time spent validating, encoding, running and decoding. */
+  latencyMs: number;
+  at: number;
+}
+
+export interface RejectedEvent {
+  model: string;
+  served: ServedModel;
+  instanceCount: number;
+  rejectedInstances: number;
+  errors: readonly FieldError[];
+  at: number;
+}
+
+export interface PredictionObserver {
+  served(event: ServedEvent, background: Background): Promise<void>;
+  rejected?(event: RejectedEvent, background: Background): Promise<void>;
+}

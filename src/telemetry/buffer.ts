@@ -1,0 +1,124 @@
+/**
+ * Per-isolate telemetry buffer: records collect in memory and leave as queue messages, many records per
+ * message, when the buffer is big enough or old enough. Runs only after responses (in waitUntil); a failed
+ * send keeps the records for the next flush, up to a cap, and never reaches a client.
+ */
+import type { TelemetryMessage, TelemetryRecord } from './records.ts';
+
+export type Background = (task: Promise<unknown>) => void;
+
+export interface TelemetryBufferOptions {
+  /** Send as soon as this many records are waiting. */
+  maxRecords: number;
+  /** Send records at the latest this long after the first one arrived (kept under waitUntil's 30 s). */
+  flushMs: number;
+  /** Serialized size limit of one message (Queues accept 128 KB). */
+  maxMessageBytes: number;
+  /** Records kept while sends fail; the oldest beyond it are dropped and counted. */
+  maxPendingRecords: number;
+}
+
+export const DEFAULT_BUFFER_OPTIONS: TelemetryBufferOptions = {
+  maxRecords: 500,
+  flushMs: 5000,
+  maxMessageBytes: 100_000,
+  maxPendingRecords: 20_000,
+};
+
+export type MessageSender = (messages: TelemetryMessage[]) => Promise<void>;
+
+/** Splits records into messages no larger than `maxBytes` serialized. */
+export function packMessages(records: readonly TelemetryRecord[], maxBytes: number, newId: () => string): TelemetryMessage[] {
+  const messages: TelemetryMessage[] = [];
+  let current: TelemetryRecord[] = [];
+  let size = 64;
+  for (const record of records) {
+    const bytes = JSON.stringify(record).length + 1;
+    if (current.length > 0 && size + bytes > maxBytes) {
+      messages.push({ id: newId(), records: current });
+      current = [];
+      size = 64;
+    }
+    current.push(record);
+    size += bytes;
+  }
+  if (current.length > 0) messages.push({ id: newId(), records: current });
+  return messages;
+}
+
+export class TelemetryBuffer {
+  readonly #send: MessageSender;
+  readonly #options: TelemetryBufferOptions;
+  readonly #sources: (() => TelemetryRecord[])[] = [];
+  #records: TelemetryRecord[] = [];
+  /** Messages whose send failed; resent with the same ids, so a partly delivered send is not counted twice. */
+  #unsent: TelemetryMessage[] = [];
+  #timer: Promise<void> | null = null;
+  #sending: Promise<void> = Promise.resolve();
+  /** Records dropped because sends kept failing and the buffer was full. */
+  dropped = 0;
+  sendFailures = 0;
+
+  constructor(send: MessageSender, options: Partial<TelemetryBufferOptions> = {}) {
+    this.#send = send;
+    this.#options = { ...DEFAULT_BUFFER_OPTIONS, ...options };
+  }
+
+  /** Adds a source drained at every flush (e.g. the profile accumulator). */
+  addSource(drain: () => TelemetryRecord[]): void {
+    this.#sources.push(drain);
+  }
+
+  get pending(): number {
+    return this.#records.length + this.#unsent.reduce((n, m) => n + m.records.length, 0);
+  }
+
+  /** Adds records and makes sure a flush will happen: now when the buffer is full, else after flushMs. */
+  add(records: readonly TelemetryRecord[], background: Background): void {
+    for (const r of records) this.#records.push(r);
+    this.schedule(background);
+  }
+
+  /** Ensures a flush is scheduled (sources may hold data even when no records were added). */
+  schedule(background: Background): void {
+    if (this.#records.length >= this.#options.maxRecords || this.#options.flushMs <= 0) {
+      background(this.flush());
+      return;
+    }
+    if (this.#timer) return;
+    this.#timer = new Promise<void>((resolve) => setTimeout(resolve, this.#options.flushMs)).then(() => {
+      this.#timer = null;
+      return this.flush();
+    });
+    background(this.#timer);
+  }
+
+  /** Sends everything buffered. Failures are logged and the records kept for the next flush. */
+  flush(): Promise<void> {
+    this.#sending = this.#sending.then(() => this.#flushNow());
+    return this.#sending;
+  }
+
+  async #flushNow(): Promise<void> {
+    const records = this.#records;
+    for (const drain of this.#sources) for (const r of drain()) records.push(r);
+    this.#records = [];
+    const messages = [...this.#unsent, ...packMessages(records, this.#options.maxMessageBytes, () => crypto.randomUUID())];
+    this.#unsent = [];
+    if (messages.length === 0) return;
+    try {
+      await this.#send(messages);
+    } catch (error) {
+      this.sendFailures++;
+      const count = messages.reduce((n, m) => n + m.records.length, 0);
+      console.error(JSON.stringify({ level: 'error', message: 'telemetry send failed; kept for the next flush', records: count, error: String(error) }));
+      let kept = count;
+      while (kept > this.#options.maxPendingRecords && messages.length > 0) {
+        const oldest = messages.shift()!;
+        kept -= oldest.records.length;
+        this.dropped += oldest.records.length;
+      }
+      this.#unsent = messages;
+    }
+  }
+}

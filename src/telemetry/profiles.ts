@@ -1,0 +1,195 @@
+/**
+ * Feature profiles: per model version and time bucket, mergeable aggregates of every feature (count, nulls,
+ * invalid values, sum, sum of squares, min, max, counts per training decile bin or per category), of the
+ * predictions (`__prediction__`: value or positive-class probability; `__label__`: predicted label) and of the
+ * instances themselves (`__instances__`: served and rejected). They cover 100 % of traffic: every served
+ * instance is counted once in `__instances__`.count.
+ *
+ * Aggregates merge by addition (min/max by min/max), so any number of isolates can flush into one bucket.
+ */
+import { binIndex } from '../monitoring/binning.ts';
+import type { FieldError, Row } from '../registry/instance-validator.ts';
+import type { Manifest } from '../registry/manifest.ts';
+import type { ProfileRecord } from './records.ts';
+
+export const PREDICTION_FEATURE = '__prediction__';
+export const LABEL_FEATURE = '__label__';
+export const INSTANCES_FEATURE = '__instances__';
+export const DEFAULT_BUCKET_MS = 60_000;
+
+export interface Aggregate {
+  count: number;
+  nulls: number;
+  invalid: number;
+  sum: number;
+  sumSq: number;
+  min: number | null;
+  max: number | null;
+  bins: Map<string, number>;
+}
+
+export function emptyAggregate(): Aggregate {
+  return { count: 0, nulls: 0, invalid: 0, sum: 0, sumSq: 0, min: null, max: null, bins: new Map() };
+}
+
+/** Adds `b` into `a` (the merge D1's upsert performs). */
+export function mergeAggregate(a: Aggregate, b: Aggregate): Aggregate {
+  a.count += b.count;
+  a.nulls += b.nulls;
+  a.invalid += b.invalid;
+  a.sum += b.sum;
+  a.sumSq += b.sumSq;
+  a.min = a.min === null ? b.min : b.min === null ? a.min : Math.min(a.min, b.min);
+  a.max = a.max === null ? b.max : b.max === null ? a.max : Math.max(a.max, b.max);
+  for (const [bin, n] of b.bins) a.bins.set(bin, (a.bins.get(bin) ?? 0) + n);
+  return a;
+}
+
+function addNumber(a: Aggregate, v: number, bin: string): void {
+  a.count++;
+  a.sum += v;
+  a.sumSq += v * v;
+  a.min = a.min === null || v < a.min ? v : a.min;
+  a.max = a.max === null || v > a.max ? v : a.max;
+  a.bins.set(bin, (a.bins.get(bin) ?? 0) + 1);
+}
+
+function addCategory(a: Aggregate, bin: string): void {
+  a.count++;
+  a.bins.set(bin, (a.bins.get(bin) ?? 0) + 1);
+}
+
+type FeatureProfiler = (a: Aggregate, value: Row[number]) => void;
+
+interface CompiledProfile {
+  names: string[];
+  profilers: FeatureProfiler[];
+  predictionEdges: readonly number[];
+  classification: boolean;
+}
+
+const compiled = new WeakMap<Pick<Manifest, 'features' | 'output' | 'task'>, CompiledProfile>();
+
+function compile(manifest: Pick<Manifest, 'features' | 'output' | 'task'>): CompiledProfile {
+  let c = compiled.get(manifest);
+  if (c) return c;
+  const profilers = manifest.features.map((f): FeatureProfiler => {
+    if ('bin_edges' in f.training) {
+      const edges = f.training.bin_edges;
+      return (a, v) => {
+        if (v === null) {
+          a.count++;
+          a.nulls++;
+        } else addNumber(a, v as number, String(binIndex(edges, v as number)));
+      };
+    }
+    // Categories of PII features are stored by their position in the manifest, never as the raw value.
+    const position = f.pii ? new Map((f.categories ?? []).map((cat, i) => [cat, `#${i}`])) : null;
+    return (a, v) => {
+      if (v === null) {
+        a.count++;
+        a.nulls++;
+      } else addCategory(a, position ? (position.get(String(v)) ?? '#?') : String(v));
+    };
+  });
+  c = {
+    names: manifest.features.map((f) => f.name),
+    profilers,
+    predictionEdges: manifest.output.training.bin_edges,
+    classification: manifest.task !== 'regression',
+  };
+  compiled.set(manifest, c);
+  return c;
+}
+
+export class ProfileAccumulator {
+  readonly #bucketMs: number;
+  /** `model\0version\0bucket` -> feature -> aggregate */
+  #buckets = new Map<string, Map<string, Aggregate>>();
+
+  constructor(bucketMs = DEFAULT_BUCKET_MS) {
+    this.#bucketMs = bucketMs;
+  }
+
+  #aggregates(model: string, version: string, at: number): Map<string, Aggregate> {
+    const bucket = Math.floor(at / this.#bucketMs) * this.#bucketMs;
+    const key = `${model}\u0000${version}\u0000${bucket}`;
+    let features = this.#buckets.get(key);
+    if (!features) this.#buckets.set(key, (features = new Map()));
+    return features;
+  }
+
+  static #get(features: Map<string, Aggregate>, name: string): Aggregate {
+    let a = features.get(name);
+    if (!a) features.set(name, (a = emptyAggregate()));
+    return a;
+  }
+
+  /** Counts served instances: their features, scores and (for classifiers) predicted labels. */
+  observe(
+    model: string,
+    version: string,
+    manifest: Pick<Manifest, 'features' | 'output' | 'task'>,
+    rows: readonly Row[],
+    scores: readonly number[],
+    labels: readonly (string | null)[],
+    at: number,
+  ): void {
+    const c = compile(manifest);
+    const features = this.#aggregates(model, version, at);
+    for (let f = 0; f < c.names.length; f++) {
+      const a = ProfileAccumulator.#get(features, c.names[f]!);
+      const profile = c.profilers[f]!;
+      for (const row of rows) profile(a, row[f] ?? null);
+    }
+    const prediction = ProfileAccumulator.#get(features, PREDICTION_FEATURE);
+    for (const s of scores) addNumber(prediction, s, String(binIndex(c.predictionEdges, s)));
+    if (c.classification) {
+      const label = ProfileAccumulator.#get(features, LABEL_FEATURE);
+      for (const l of labels) if (l !== null) addCategory(label, l);
+    }
+    ProfileAccumulator.#get(features, INSTANCES_FEATURE).count += rows.length;
+  }
+
+  /** Counts a rejected request: its instances as invalid, and each invalid value under its feature. */
+  observeRejected(model: string, version: string, manifest: Pick<Manifest, 'features'>, errors: readonly FieldError[], rejectedInstances: number, at: number): void {
+    const features = this.#aggregates(model, version, at);
+    const known = new Set(manifest.features.map((f) => f.name));
+    for (const e of errors) {
+      if (known.has(e.field)) ProfileAccumulator.#get(features, e.field).invalid++;
+    }
+    ProfileAccumulator.#get(features, INSTANCES_FEATURE).invalid += rejectedInstances;
+  }
+
+  get isEmpty(): boolean {
+    return this.#buckets.size === 0;
+  }
+
+  /** Everything accumulated so far, as records; the accumulator starts empty again. */
+  drain(): ProfileRecord[] {
+    const records: ProfileRecord[] = [];
+    for (const [key, features] of this.#buckets) {
+      const [model, version, bucket] = key.split('\u0000') as [string, string, string];
+      for (const [feature, a] of features) {
+        records.push({
+          kind: 'profile',
+          model,
+          version,
+          bucket: Number(bucket),
+          bucket_ms: this.#bucketMs,
+          feature,
+          count: a.count,
+          nulls: a.nulls,
+          invalid: a.invalid,
+          sum: a.sum,
+          sum_sq: a.sumSq,
+          min: a.min,
+          max: a.max,
+          bins: Object.fromEntries(a.bins),
+        });
+      }
+    }
+    this.#buckets = new Map();
+    return records;
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * Telemetry after each response: every instance updates the feature profiles (100 % of traffic), and a
+ * sample of requests is logged with features (PII protected), prediction, version, role and latency. Canary
+ * traffic and shadowed requests are always logged; other traffic at the deployment's sample rate.
+ */
+import type { Prediction } from '../inference/decode.ts';
+import type { Background, PredictionObserver, RejectedEvent, ServedEvent } from '../serving/observer.ts';
+import type { TelemetryBuffer } from './buffer.ts';
+import { protectFeatures } from './pii.ts';
+import type { ProfileAccumulator } from './profiles.ts';
+import type { PredictionSampleRecord } from './records.ts';
+import { compileSlicer } from './slices.ts';
+import type { Manifest } from '../registry/manifest.ts';
+
+export interface TelemetryObserverDeps {
+  buffer: TelemetryBuffer;
+  profiles: ProfileAccumulator;
+  /** The deployment's PII salt. */
+  piiSalt(model: string): Promise<string>;
+  random?: () => number;
+}
+
+const slicers = new WeakMap<Manifest, ReturnType<typeof compileSlicer>>();
+
+export class TelemetryObserver implements PredictionObserver {
+  readonly #deps: TelemetryObserverDeps;
+  readonly #random: () => number;
+
+  constructor(deps: TelemetryObserverDeps) {
+    this.#deps = deps;
+    this.#random = deps.random ?? Math.random;
+  }
+
+  async served(event: ServedEvent, background: Background): Promise<void> {
+    const { served, predictions, rows, decision } = event;
+    const scores = predictions.map((p) => served.decoder.score(p));
+    const labels = predictions.map((p: Prediction) => ('label' in p ? p.label : null));
+    this.#deps.profiles.observe(event.model, served.version, served.manifest, rows, scores, labels, event.at);
+
+    const sampled = decision.role === 'canary' || decision.shadows.length > 0 || this.#random() < decision.sampleRate;
+    if (sampled) {
+      const salt = await this.#deps.piiSalt(event.model);
+      let slicer = slicers.get(served.manifest);
+      if (!slicer) slicers.set(served.manifest, (slicer = compileSlicer(served.manifest)));
+      const samples: PredictionSampleRecord[] = [];
+      for (let i = 0; i < rows.length; i++) {
+        samples.push({
+          kind: 'sample',
+          request_id: event.requestId,
+          instance: i,
+          model: event.model,
+          version: served.version,
+          role: decision.role,
+          features: await protectFeatures(served.manifest, rows[i]!, salt),
+          prediction: predictions[i]!,
+          score: scores[i]!,
+          label: labels[i]!,
+          latency_ms: event.latencyMs,
+          slices: slicer(rows[i]!),
+          created_at: event.at,
+        });
+      }
+      this.#deps.buffer.add(samples, background);
+    } else {
+      this.#deps.buffer.schedule(background);
+    }
+  }
+
+  async rejected(event: RejectedEvent, background: Background): Promise<void> {
+    this.#deps.profiles.observeRejected(event.model, event.served.version, event.served.manifest, event.errors, event.rejectedInstances, event.at);
+    this.#deps.buffer.schedule(background);
+  }
+}

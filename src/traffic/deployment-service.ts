@@ -1,0 +1,165 @@
+/**
+ * Deployments as operations: read (cached per isolate), change (validated, audited, safe under concurrency)
+ * and bootstrap (a model with bundled versions and no deployment gets its default one on first use).
+ *
+ * @example
+ * await deployments.change('adult-income', { action: 'canary', version: '3', percent: 10 }, 'ana', 'new features');
+ */
+import { VigilError } from '../errors.ts';
+import type { ModelRegistry } from '../registry/model-registry.ts';
+import {
+  applyDeploymentAction,
+  DEFAULT_SAMPLE_RATE,
+  type Deployment,
+  type DeploymentAction,
+  type DeploymentRefusal,
+  type ShadowSpec,
+  type VersionInfo,
+} from './deployment.ts';
+import type { DeploymentEvent, DeploymentStore } from './deployment-store.ts';
+
+/** Default deployment of a bundled model (models/deployments.json). */
+export interface DefaultDeployment {
+  primary: string;
+  shadows?: ShadowSpec[];
+  sample_rate?: number;
+}
+
+export interface DeploymentServiceDeps {
+  store: DeploymentStore;
+  registry: ModelRegistry;
+  defaults: Readonly<Record<string, DefaultDeployment>>;
+  /** How long an isolate may serve a cached deployment (DESIGN §4: at most 10 s). */
+  cacheSeconds: number;
+  now?: () => Date;
+}
+
+const MAX_COMMIT_ATTEMPTS = 8;
+
+function refusalError(refusal: DeploymentRefusal): VigilError {
+  switch (refusal.code) {
+    case 'version_not_found':
+      return new VigilError('version_not_found', 404, refusal.message, [{ field: 'version', code: refusal.code, message: refusal.message }]);
+    case 'version_not_qa_passed':
+      return new VigilError('version_not_servable', 409, refusal.message, [{ field: 'version', code: refusal.code, message: refusal.message }]);
+    case 'no_previous_primary':
+      return new VigilError('no_previous_primary', 409, refusal.message, [{ field: 'action', code: refusal.code, message: refusal.message }]);
+    case 'invalid_value':
+      return new VigilError('invalid_request', 400, refusal.message, [{ field: 'action', code: refusal.code, message: refusal.message }]);
+    case 'invalid_state':
+      return new VigilError('deployment_conflict', 409, refusal.message, [{ field: 'action', code: refusal.code, message: refusal.message }]);
+  }
+}
+
+interface CacheEntry {
+  at: number;
+  deployment: Promise<Deployment | null>;
+  refreshing?: boolean;
+}
+
+export class DeploymentService {
+  readonly #store: DeploymentStore;
+  readonly #registry: ModelRegistry;
+  readonly #defaults: Readonly<Record<string, DefaultDeployment>>;
+  readonly #cacheMs: number;
+  readonly #now: () => Date;
+  readonly #cache = new Map<string, CacheEntry>();
+
+  constructor(deps: DeploymentServiceDeps) {
+    this.#store = deps.store;
+    this.#registry = deps.registry;
+    this.#defaults = deps.defaults;
+    this.#cacheMs = Math.min(Math.max(deps.cacheSeconds, 0), 10) * 1000;
+    this.#now = deps.now ?? (() => new Date());
+  }
+
+  /**
+   * The deployment that serves `model`, from the isolate cache when fresh: never older than `cacheSeconds`.
+   * Past half that age the cached value is still served while a refresh runs in `background`, so a busy
+   * isolate does not wait on D1. Creates the default deployment the first time a bundled model is used;
+   * null for unknown models.
+   */
+  async current(model: string, background?: (task: Promise<unknown>) => void): Promise<Deployment | null> {
+    const nowMs = this.#now().getTime();
+    const cached = this.#cache.get(model);
+    if (cached) {
+      const age = nowMs - cached.at;
+      if (age < this.#cacheMs / 2) return cached.deployment;
+      if (age < this.#cacheMs && background && !cached.refreshing) {
+        cached.refreshing = true;
+        const refresh = this.#load(model).then(
+          (deployment) => void this.#cache.set(model, { at: this.#now().getTime(), deployment: Promise.resolve(deployment) }),
+          () => void (cached.refreshing = false),
+        );
+        background(refresh);
+        return cached.deployment;
+      }
+      if (age < this.#cacheMs && cached.refreshing) return cached.deployment;
+    }
+    const deployment = this.#load(model);
+    this.#cache.set(model, { at: nowMs, deployment });
+    deployment.catch(() => this.#cache.delete(model));
+    return deployment;
+  }
+
+  async #load(model: string): Promise<Deployment | null> {
+    return (await this.#store.get(model)) ?? this.#bootstrap(model);
+  }
+
+  /** Creates the default deployment of a bundled model; null when the model has nothing that can serve. */
+  async #bootstrap(model: string): Promise<Deployment | null> {
+    const versions = await this.#registry.summaries(model);
+    const passed = versions.filter((v) => v.status === 'qa_passed');
+    if (passed.length === 0) return null;
+    const declared = this.#defaults[model];
+    const servable = new Set(passed.map((v) => v.version));
+    const primary = declared && servable.has(declared.primary) ? declared.primary : passed[passed.length - 1]!.version;
+    const shadows = (declared?.shadows ?? []).filter((s) => servable.has(s.version) && s.version !== primary);
+    const next: Deployment = {
+      model,
+      primary,
+      canary: null,
+      shadows,
+      sample_rate: declared?.sample_rate ?? DEFAULT_SAMPLE_RATE,
+      revision: 1,
+      updated_at: this.#now().toISOString(),
+      updated_by: 'vigil:bootstrap',
+    };
+    const created = await this.#store.commit({ next, action: 'bootstrap', actor: 'vigil:bootstrap', reason: 'default deployment of a bundled model', before: null });
+    // Another isolate may have bootstrapped at the same moment; either way the stored one is the truth.
+    return created ? next : this.#store.get(model);
+  }
+
+  /** Applies an action in one audited transaction, retrying when a concurrent change got there first. */
+  async change(model: string, action: DeploymentAction, actor: string, reason: string | null): Promise<{ deployment: Deployment; event: DeploymentEvent }> {
+    for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt++) {
+      const current = (await this.#store.get(model)) ?? (await this.#bootstrap(model));
+      if (!current) {
+        throw new VigilError('model_not_found', 404, `model "${model}" has no versions that passed QA; push one first`, [
+          { field: 'model', code: 'model_not_found', message: `no deployable versions of "${model}"` },
+        ]);
+      }
+      const versions = new Map<string, VersionInfo>(
+        (await this.#registry.summaries(model, { fresh: true })).map((v) => [v.version, { status: v.status, ...(v.qaFailure ? { qaFailure: v.qaFailure } : {}) }]),
+      );
+      const history = action.action === 'rollback' ? await this.#store.primaryHistory(model) : [];
+      const result = applyDeploymentAction(current, action, versions, history);
+      if (!result.ok) throw refusalError(result.error);
+      const next: Deployment = { ...result.deployment, revision: current.revision + 1, updated_at: this.#now().toISOString(), updated_by: actor };
+      if (await this.#store.commit({ next, action: action.action, actor, reason, before: current })) {
+        this.#cache.set(model, { at: this.#now().getTime(), deployment: Promise.resolve(next) });
+        return { deployment: next, event: (await this.#store.event(model, next.revision))! };
+      }
+    }
+    throw new VigilError('deployment_conflict', 409, `the deployment of "${model}" kept changing under concurrent updates; try again`);
+  }
+
+  events(model: string, limit: number, before?: number): Promise<DeploymentEvent[]> {
+    return this.#store.events(model, limit, before);
+  }
+
+  /** Forgets the cached deployment of `model` in this isolate. */
+  invalidate(model: string): void {
+    this.#cache.delete(model);
+  }
+}

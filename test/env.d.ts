@@ -1,0 +1,10 @@
+// Bindings the Worker tests add to the Worker's own (vitest.config.ts).
+declare namespace Cloudflare {
+  interface Env {
+    DB: D1Database;
+    MODELS: R2Bucket;
+    TELEMETRY: Queue;
+    TEST_MIGRATIONS: import('cloudflare:test').D1Migration[];
+    ADMIN_TOKEN: string;
+  }
+}
