@@ -1,7 +1,8 @@
 /**
  * `vigil dev` (what `npm start` runs): prepares local state — the bundled-model index, `.dev.vars` from
  * `.dev.vars.example` when missing, D1 migrations on the local database — then serves the Worker with
- * `wrangler dev` on http://localhost:8787.
+ * `wrangler dev` on http://localhost:8787, firing the health-check cron every five minutes (wrangler dev
+ * does not run cron triggers by itself).
  */
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync } from 'node:fs';
@@ -43,5 +44,20 @@ export async function runDev(args: string[]): Promise<number> {
     console.error('vigil: applying the D1 migrations to the local database failed (see above)');
     return migrated;
   }
+  // wrangler dev does not fire cron triggers; fire the health-check cron every five minutes as production does.
+  const port = portOf(args);
+  const timer = setInterval(() => {
+    fetch(`http://localhost:${port}/cdn-cgi/local/scheduled?cron=${encodeURIComponent(HEALTH_CRON)}`).catch(() => undefined);
+  }, 5 * 60_000);
+  timer.unref();
   return run(wrangler, ['dev', ...args]);
+}
+
+const HEALTH_CRON = '*/5 * * * *';
+
+function portOf(args: readonly string[]): number {
+  const i = args.findIndex((a) => a === '--port' || a.startsWith('--port='));
+  if (i === -1) return 8787;
+  const value = args[i]!.includes('=') ? args[i]!.split('=')[1] : args[i + 1];
+  return Number(value) || 8787;
 }

@@ -1,10 +1,7 @@
 CREATE TABLE `alerts` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`model` text NOT NULL,
-	`check` text NOT NULL,
-	`subject` text NOT NULL,
-	`from_status` text,
-	`to_status` text NOT NULL,
+	`kind` text NOT NULL,
 	`payload` text NOT NULL,
 	`attempts` integer DEFAULT 0 NOT NULL,
 	`delivered_at` integer,
@@ -61,7 +58,7 @@ CREATE TABLE `feature_profiles` (
 	`sum_sq` real NOT NULL,
 	`min` real,
 	`max` real,
-	PRIMARY KEY(`model`, `version`, `bucket`, `feature`)
+	PRIMARY KEY(`model`, `version`, `bucket_ms`, `bucket`, `feature`)
 );
 --> statement-breakpoint
 CREATE TABLE `feedback` (
@@ -125,10 +122,11 @@ CREATE TABLE `profile_bins` (
 	`model` text NOT NULL,
 	`version` integer NOT NULL,
 	`bucket` integer NOT NULL,
+	`bucket_ms` integer NOT NULL,
 	`feature` text NOT NULL,
 	`bin` text NOT NULL,
 	`count` integer NOT NULL,
-	PRIMARY KEY(`model`, `version`, `bucket`, `feature`, `bin`)
+	PRIMARY KEY(`model`, `version`, `bucket_ms`, `bucket`, `feature`, `bin`)
 );
 --> statement-breakpoint
 CREATE TABLE `shadow_comparisons` (

@@ -7,6 +7,8 @@ import type { Env } from './env.ts';
 import { VigilError } from './errors.ts';
 import type { AppEnv, Services } from './api/context.ts';
 import { adminRoutes } from './api/admin.ts';
+import { feedbackRoutes } from './api/feedback.ts';
+import { checksRunRoutes, modelHealthRoutes } from './api/health.ts';
 import { oipV2Routes } from './api/oip-v2.ts';
 import { predictV1Routes } from './api/predict-v1.ts';
 import { requestId } from './api/request-id.ts';
@@ -28,8 +30,11 @@ export function createApp(services: ServicesFactory): Hono<AppEnv> {
   app.use('*', requestId);
 
   app.route('/v1/models', predictV1Routes());
+  app.route('/v1/models', feedbackRoutes());
+  app.route('/v1/models', modelHealthRoutes());
   app.route('/v2', oipV2Routes());
   app.route('/admin', adminRoutes());
+  app.route('/admin', checksRunRoutes());
 
   app.notFound((c) => {
     const message = `no route for ${c.req.method} ${c.req.path}`;

@@ -1,15 +1,21 @@
 /**
  * What every route handler can reach: the bindings, the per-isolate services and the request id.
  */
+import type { Database } from '../db/client.ts';
 import type { Env } from '../env.ts';
+import type { HealthMonitor } from '../monitoring/health-monitor.ts';
 import type { ModelRegistry } from '../registry/model-registry.ts';
 import type { PredictionService } from '../serving/prediction-service.ts';
+import type { FeedbackStore } from '../telemetry/feedback-store.ts';
 import type { DeploymentService } from '../traffic/deployment-service.ts';
 
 export interface Services {
+  db: Database;
   predictions: PredictionService;
   registry: ModelRegistry;
   deployments: DeploymentService;
+  feedback: FeedbackStore;
+  monitor: HealthMonitor;
 }
 
 export interface AppEnv {

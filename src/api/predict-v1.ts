@@ -18,9 +18,8 @@ function resultHeaders(c: Context<AppEnv>, result: PredictResult): void {
 
 export function predictV1Routes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.use('*', predictAuth);
 
-  app.post('/:model/predict', async (c) => {
+  app.post('/:model/predict', predictAuth, async (c) => {
     const body = parseBody(PredictRequestSchema, await readJsonBody(c.req.raw));
     const result = await c.var.services.predictions.predict({
       model: c.req.param('model'),
@@ -38,7 +37,7 @@ export function predictV1Routes(): Hono<AppEnv> {
     });
   });
 
-  app.post('/:target{[^/:]+:predict}', async (c) => {
+  app.post('/:target{[^/:]+:predict}', predictAuth, async (c) => {
     const model = c.req.param('target').slice(0, -':predict'.length);
     const body = parseBody(KServeV1RequestSchema, await readJsonBody(c.req.raw));
     const result = await c.var.services.predictions.predict({

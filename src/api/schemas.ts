@@ -121,3 +121,31 @@ export const V2ErrorSchema = z.object({ error: z.string() }).openapi('V2Error');
 
 export type V2Datatype = z.infer<typeof V2Datatype>;
 export type V2InferRequest = z.infer<typeof V2InferRequestSchema>;
+
+const REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
+
+export const FeedbackItemSchema = z
+  .object({
+    request_id: z.string({ error: 'request_id is required: the x-request-id of the prediction' }).regex(REQUEST_ID, 'must be the request id of a prediction (1-128 characters of letters, digits and ._:@/+=-)'),
+    /** Position of the instance in that request (default 0). */
+    instance: z.number().int().min(0).max(999).optional(),
+    /** The true label (classification) or the true value (regression). */
+    label: z.union([z.string().min(1).max(256), z.number()], { error: 'label is required: the true label (a string) or true value (a number)' }),
+  })
+  .strict()
+  .openapi('FeedbackItem');
+
+export const FeedbackRequestSchema = z
+  .union([FeedbackItemSchema, z.object({ items: z.array(FeedbackItemSchema).min(1).max(1000) }).strict()], {
+    error: 'send {"request_id", "label", "instance"?} or {"items": [...]} with at most 1000 items',
+  })
+  .openapi('FeedbackRequest');
+
+export const FeedbackResponseSchema = z
+  .object({
+    accepted: z.number().int(),
+    matched: z.number().int(),
+    unknown: z.array(z.object({ request_id: z.string(), instance: z.number().int() })),
+    duplicates: z.array(z.object({ request_id: z.string(), instance: z.number().int() })),
+  })
+  .openapi('FeedbackResponse');

@@ -166,7 +166,7 @@ export const featureProfiles = sqliteTable(
     min: real('min'),
     max: real('max'),
   },
-  (t) => [primaryKey({ columns: [t.model, t.version, t.bucket, t.feature] })],
+  (t) => [primaryKey({ columns: [t.model, t.version, t.bucketMs, t.bucket, t.feature] })],
 );
 
 /** Counts per training bin (numeric: bin index as text) or per category of a profile. */
@@ -176,11 +176,12 @@ export const profileBins = sqliteTable(
     model: text('model').notNull(),
     version: integer('version').notNull(),
     bucket: integer('bucket').notNull(),
+    bucketMs: integer('bucket_ms').notNull(),
     feature: text('feature').notNull(),
     bin: text('bin').notNull(),
     count: integer('count').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.model, t.version, t.bucket, t.feature, t.bin] })],
+  (t) => [primaryKey({ columns: [t.model, t.version, t.bucketMs, t.bucket, t.feature, t.bin] })],
 );
 
 /** Every health-check result. */
@@ -216,16 +217,15 @@ export const checkStates = sqliteTable(
   (t) => [primaryKey({ columns: [t.model, t.check, t.subject] })],
 );
 
-/** Alerts sent (or being retried) to the webhook. */
+/** Alerts for the webhook: one row per notification (which may group several state changes), retried until delivered. */
 export const alerts = sqliteTable(
   'alerts',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
     model: text('model').notNull(),
-    check: text('check').notNull(),
-    subject: text('subject').notNull(),
-    fromStatus: text('from_status'),
-    toStatus: text('to_status').notNull(),
+    /** 'state_change', 'canary_rollback' or 'daily_summary'. */
+    kind: text('kind').notNull(),
+    /** The JSON body POSTed to ALERT_WEBHOOK_URL. */
     payload: text('payload').notNull(),
     attempts: integer('attempts').notNull().default(0),
     deliveredAt: integer('delivered_at'),

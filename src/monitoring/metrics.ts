@@ -97,7 +97,7 @@ export function regressionMetrics(actual: Numbers, predicted: Numbers): MetricVa
   return metrics;
 }
 
-/** auc (when both classes occur), accuracy, log_loss and the positive rates. @example binaryClassificationMetrics([0, 1], [0.2, 0.7]) */
+/** auc (when both classes occur), accuracy, log_loss, the positive rates and the true positive rate (recall). @example binaryClassificationMetrics([0, 1], [0.2, 0.7]) */
 export function binaryClassificationMetrics(positive: Numbers, probability: Numbers): MetricValues {
   const metrics: MetricValues = {};
   const auc = rocAuc(positive, probability);
@@ -106,12 +106,16 @@ export function binaryClassificationMetrics(positive: Numbers, probability: Numb
   metrics.log_loss = logLoss(positive, probability);
   let actualPositives = 0;
   let predictedPositives = 0;
+  let truePositives = 0;
   for (let i = 0; i < positive.length; i++) {
+    const predicted = probability[i]! > 0.5;
     if (positive[i] === 1) actualPositives++;
-    if (probability[i]! > 0.5) predictedPositives++;
+    if (predicted) predictedPositives++;
+    if (predicted && positive[i] === 1) truePositives++;
   }
   metrics.positive_rate = actualPositives / positive.length;
   metrics.predicted_positive_rate = predictedPositives / positive.length;
+  if (actualPositives > 0) metrics.true_positive_rate = truePositives / actualPositives;
   return metrics;
 }
 

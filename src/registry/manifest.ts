@@ -146,13 +146,49 @@ export const SliceSpecSchema = z.object({
   bands: z.array(finite).optional(),
 });
 
+const thresholds = (warn: number, fail: number) =>
+  z.object({ warn: z.number().min(0), fail: z.number().min(0) }).default({ warn, fail });
+
+/** Health-check thresholds and scope (DESIGN §6); every field has the design's default. */
 export const MonitoringSchema = z.object({
   max_age_days: z.number().positive().default(180),
   sample_rate: rate.default(0.01),
   latency_budget_ms: z.number().positive().default(8),
-  invalid_rate_fail: rate.default(0.01),
-  skew: z.object({ warn: z.number().positive(), fail: z.number().positive() }).default({ warn: 0.1, fail: 0.25 }),
-  drift: z.object({ warn: z.number().positive(), fail: z.number().positive() }).default({ warn: 0.1, fail: 0.25 }),
+  /** Length of the window checks look at (drift compares it with the window before it). */
+  window_minutes: z.number().int().positive().default(60),
+  /** Observations a window needs before a check concludes anything (else insufficient_data). */
+  min_samples: z.number().int().positive().default(100),
+  /** Share of rejected instances, and of invalid values per feature. */
+  invalid_rate: thresholds(0.005, 0.01),
+  /** Rise of a feature's null rate over its training null rate (absolute). */
+  null_rate_increase: thresholds(0.05, 0.1),
+  /** PSI of numeric features and predictions, serving vs training. */
+  skew: thresholds(0.1, 0.25),
+  /** PSI, this window vs the previous one. */
+  drift: thresholds(0.1, 0.25),
+  /** Jensen–Shannon divergence (base 2) of categorical features, for skew and drift. */
+  categorical_divergence: thresholds(0.02, 0.05),
+  shadow: z
+    .object({
+      /** Mean |shadow - primary| over the std of the training predictions (regression). */
+      mean_abs_diff_ratio: thresholds(0.5, 1),
+      /** 1 - label agreement (classification). */
+      label_disagreement: thresholds(0.1, 0.2),
+      /** Share of shadowed instances the shadow failed on. */
+      error_rate: thresholds(0.001, 0.01),
+    })
+    .default({ mean_abs_diff_ratio: { warn: 0.5, fail: 1 }, label_disagreement: { warn: 0.1, fail: 0.2 }, error_rate: { warn: 0.001, fail: 0.01 } }),
+  canary: z
+    .object({
+      error_rate: thresholds(0.001, 0.01),
+      /** PSI of the canary's prediction distribution against the primary's over the same window. */
+      prediction_psi: thresholds(0.1, 0.25),
+    })
+    .default({ error_rate: { warn: 0.001, fail: 0.01 }, prediction_psi: { warn: 0.1, fail: 0.25 } }),
+  /** Relative degradation of the primary metric on labelled feedback vs the offline metric. */
+  quality_degradation: thresholds(0.05, 0.1),
+  /** Growth of the largest gap between protected groups (positive rate, true positive rate) over training. */
+  bias_gap_increase: thresholds(0.05, 0.1),
   slices: z.array(SliceSpecSchema).default([]),
   protected_attributes: z.array(z.string()).default([]),
 });

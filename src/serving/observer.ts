@@ -33,7 +33,17 @@ export interface RejectedEvent {
   at: number;
 }
 
+/** The version could not predict (it failed to load, or its output was unusable): a server-side fault. */
+export interface FailedEvent {
+  model: string;
+  version: string;
+  instanceCount: number;
+  error: string;
+  at: number;
+}
+
 export interface PredictionObserver {
   served(event: ServedEvent, background: Background): Promise<void>;
   rejected?(event: RejectedEvent, background: Background): Promise<void>;
+  failed?(event: FailedEvent, background: Background): Promise<void>;
 }

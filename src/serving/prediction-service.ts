@@ -71,7 +71,7 @@ export class PredictionService {
         }
       : await this.#router.route(request.model, request.routingKey, background);
     const started = performance.now();
-    const served = await this.#models.get(request.model, target.version);
+    const served = await this.#served(request.model, target.version, request.instances, background);
     const instances = typeof request.instances === 'function' ? request.instances(served.manifest) : request.instances;
     if (instances.length === 0) {
       throw new VigilError('no_instances', 400, 'the request has no instances; send at least one', [
@@ -94,7 +94,13 @@ export class PredictionService {
       throw new InvalidInstanceError(`instance ${first.instance}: ${first.message}${more}`, errors.list);
     }
 
-    const predictions = await served.predictRows(rows);
+    let predictions: Prediction[];
+    try {
+      predictions = await served.predictRows(rows);
+    } catch (error) {
+      this.#notifyFailed(request.model, target.version, rows.length, error, background);
+      throw error;
+    }
     const latencyMs = performance.now() - started;
     if (this.#observers.length > 0) {
       const event = { requestId: request.requestId, model: request.model, decision: target, served, instances, rows, predictions, latencyMs, at: Date.now() };
@@ -137,6 +143,25 @@ export class PredictionService {
       if (error instanceof VigilError && (error.code === 'model_unavailable' || error.code === 'version_not_servable')) return false;
       throw error;
     }
+  }
+
+  /** The served model, reporting a version that fails to load as a failure of that version. */
+  async #served(model: string, version: string, instances: PredictRequest['instances'], background: Background): Promise<ServedModel> {
+    try {
+      return await this.#models.get(model, version);
+    } catch (error) {
+      if (error instanceof VigilError && error.status >= 500) {
+        this.#notifyFailed(model, version, Array.isArray(instances) ? instances.length : 1, error, background);
+      }
+      throw error;
+    }
+  }
+
+  #notifyFailed(model: string, version: string, instanceCount: number, error: unknown, background: Background): void {
+    const observers = this.#observers.filter((o) => o.failed);
+    if (observers.length === 0) return;
+    const event = { model, version, instanceCount, error: error instanceof Error ? error.message : String(error), at: Date.now() };
+    afterResponse(background, observers.map((o) => () => o.failed!(event, background)));
   }
 
   #notifyRejected(served: ServedModel, instanceCount: number, rows: readonly (Row | null)[], errors: readonly FieldError[], background: Background): void {

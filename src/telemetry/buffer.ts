@@ -2,6 +2,10 @@
  * Per-isolate telemetry buffer: records collect in memory and leave as queue messages, many records per
  * message, when the buffer is big enough or old enough. Runs only after responses (in waitUntil); a failed
  * send keeps the records for the next flush, up to a cap, and never reaches a client.
+ *
+ * Workers tie I/O to the request that started it, so a flush never continues another request's promise: a
+ * flush asked for while one is running is folded into the running one, which loops until the buffer is empty
+ * inside its own request's waitUntil.
  */
 import type { TelemetryMessage, TelemetryRecord } from './records.ts';
 
@@ -26,6 +30,9 @@ export const DEFAULT_BUFFER_OPTIONS: TelemetryBufferOptions = {
 };
 
 export type MessageSender = (messages: TelemetryMessage[]) => Promise<void>;
+
+/** waitUntil work is cut off 30 s after a response; state older than this belongs to a request that is gone. */
+const STALE_AFTER_MS = 30_000;
 
 /** Splits records into messages no larger than `maxBytes` serialized. */
 export function packMessages(records: readonly TelemetryRecord[], maxBytes: number, newId: () => string): TelemetryMessage[] {
@@ -53,8 +60,11 @@ export class TelemetryBuffer {
   #records: TelemetryRecord[] = [];
   /** Messages whose send failed; resent with the same ids, so a partly delivered send is not counted twice. */
   #unsent: TelemetryMessage[] = [];
-  #timer: Promise<void> | null = null;
-  #sending: Promise<void> = Promise.resolve();
+  /** When the pending flush timer was set (0: none). */
+  #timerAt = 0;
+  /** When the running flush started (0: none), and whether more was asked for meanwhile. */
+  #flushingAt = 0;
+  #again = false;
   /** Records dropped because sends kept failing and the buffer was full. */
   dropped = 0;
   sendFailures = 0;
@@ -85,18 +95,34 @@ export class TelemetryBuffer {
       background(this.flush());
       return;
     }
-    if (this.#timer) return;
-    this.#timer = new Promise<void>((resolve) => setTimeout(resolve, this.#options.flushMs)).then(() => {
-      this.#timer = null;
-      return this.flush();
-    });
-    background(this.#timer);
+    const now = Date.now();
+    // A timer whose request was torn down never fires; after a grace period a new one replaces it.
+    if (this.#timerAt !== 0 && now - this.#timerAt < this.#options.flushMs + STALE_AFTER_MS) return;
+    this.#timerAt = now;
+    background(
+      new Promise<void>((resolve) => setTimeout(resolve, this.#options.flushMs)).then(() => {
+        this.#timerAt = 0;
+        return this.flush();
+      }),
+    );
   }
 
   /** Sends everything buffered. Failures are logged and the records kept for the next flush. */
-  flush(): Promise<void> {
-    this.#sending = this.#sending.then(() => this.#flushNow());
-    return this.#sending;
+  async flush(): Promise<void> {
+    const now = Date.now();
+    if (this.#flushingAt !== 0 && now - this.#flushingAt < STALE_AFTER_MS) {
+      this.#again = true;
+      return;
+    }
+    this.#flushingAt = now;
+    try {
+      do {
+        this.#again = false;
+        await this.#flushNow();
+      } while (this.#again);
+    } finally {
+      this.#flushingAt = 0;
+    }
   }
 
   async #flushNow(): Promise<void> {

@@ -120,7 +120,7 @@ export function messageStatements(db: Database, message: TelemetryMessage, now: 
         .insert(featureProfiles)
         .values(rows)
         .onConflictDoUpdate({
-          target: [featureProfiles.model, featureProfiles.version, featureProfiles.bucket, featureProfiles.feature],
+          target: [featureProfiles.model, featureProfiles.version, featureProfiles.bucketMs, featureProfiles.bucket, featureProfiles.feature],
           set: {
             count: add(featureProfiles.count),
             nulls: add(featureProfiles.nulls),
@@ -134,7 +134,7 @@ export function messageStatements(db: Database, message: TelemetryMessage, now: 
     );
   }
   const binRows = profiles.flatMap((p) =>
-    Object.entries(p.bins).map(([bin, count]) => ({ model: p.model, version: Number(p.version), bucket: p.bucket, feature: p.feature, bin, count })),
+    Object.entries(p.bins).map(([bin, count]) => ({ model: p.model, version: Number(p.version), bucket: p.bucket, bucketMs: p.bucket_ms, feature: p.feature, bin, count })),
   );
   for (const rows of chunk(binRows, rowsPerStatement(columnCount(profileBins)))) {
     statements.push(
@@ -142,7 +142,7 @@ export function messageStatements(db: Database, message: TelemetryMessage, now: 
         .insert(profileBins)
         .values(rows)
         .onConflictDoUpdate({
-          target: [profileBins.model, profileBins.version, profileBins.bucket, profileBins.feature, profileBins.bin],
+          target: [profileBins.model, profileBins.version, profileBins.bucketMs, profileBins.bucket, profileBins.feature, profileBins.bin],
           set: { count: add(profileBins.count) },
         }),
     );

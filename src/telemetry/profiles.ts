@@ -2,8 +2,8 @@
  * Feature profiles: per model version and time bucket, mergeable aggregates of every feature (count, nulls,
  * invalid values, sum, sum of squares, min, max, counts per training decile bin or per category), of the
  * predictions (`__prediction__`: value or positive-class probability; `__label__`: predicted label) and of the
- * instances themselves (`__instances__`: served and rejected). They cover 100 % of traffic: every served
- * instance is counted once in `__instances__`.count.
+ * instances themselves (`__instances__`: served, and rejected as `invalid`; `__errors__`: failed). They cover
+ * 100 % of traffic: every served instance is counted once in `__instances__`.count.
  *
  * Aggregates merge by addition (min/max by min/max), so any number of isolates can flush into one bucket.
  */
@@ -15,6 +15,8 @@ import type { ProfileRecord } from './records.ts';
 export const PREDICTION_FEATURE = '__prediction__';
 export const LABEL_FEATURE = '__label__';
 export const INSTANCES_FEATURE = '__instances__';
+/** Instances a version failed on (model errors, not client mistakes): `count`. */
+export const ERRORS_FEATURE = '__errors__';
 export const DEFAULT_BUCKET_MS = 60_000;
 
 export interface Aggregate {
@@ -159,6 +161,11 @@ export class ProfileAccumulator {
       if (known.has(e.field)) ProfileAccumulator.#get(features, e.field).invalid++;
     }
     ProfileAccumulator.#get(features, INSTANCES_FEATURE).invalid += rejectedInstances;
+  }
+
+  /** Counts instances the version failed to predict (a server-side fault). */
+  observeFailed(model: string, version: string, instances: number, at: number): void {
+    ProfileAccumulator.#get(this.#aggregates(model, version, at), ERRORS_FEATURE).count += instances;
   }
 
   get isEmpty(): boolean {

@@ -4,7 +4,7 @@
  * traffic and shadowed requests are always logged; other traffic at the deployment's sample rate.
  */
 import type { Prediction } from '../inference/decode.ts';
-import type { Background, PredictionObserver, RejectedEvent, ServedEvent } from '../serving/observer.ts';
+import type { Background, FailedEvent, PredictionObserver, RejectedEvent, ServedEvent } from '../serving/observer.ts';
 import type { TelemetryBuffer } from './buffer.ts';
 import { protectFeatures } from './pii.ts';
 import type { ProfileAccumulator } from './profiles.ts';
@@ -64,6 +64,11 @@ export class TelemetryObserver implements PredictionObserver {
     } else {
       this.#deps.buffer.schedule(background);
     }
+  }
+
+  async failed(event: FailedEvent, background: Background): Promise<void> {
+    this.#deps.profiles.observeFailed(event.model, event.version, event.instanceCount, event.at);
+    this.#deps.buffer.schedule(background);
   }
 
   async rejected(event: RejectedEvent, background: Background): Promise<void> {

@@ -1,0 +1,90 @@
+/**
+ * Retention (daily cron): raw telemetry — samples, shadow comparisons, feedback, health results, delivered
+ * alerts — is deleted after `retentionDays` (default 30), in bounded batches so no statement runs long.
+ * Aggregate profiles are kept much longer (default 400 days); minute buckets older than two days are rolled
+ * up into hourly buckets first, which keeps a year of profiles small.
+ */
+import { sql } from 'drizzle-orm';
+import type { Database } from '../db/client.ts';
+
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+const MINUTE_MS = 60_000;
+
+export interface RetentionOptions {
+  now: number;
+  retentionDays: number;
+  profileRetentionDays: number;
+  /** Minute profile buckets older than this are rolled up into hourly ones. */
+  rollupAfterHours?: number;
+  batchSize?: number;
+  /** Upper bound on delete batches per table per run; what is left goes next day. */
+  maxBatches?: number;
+}
+
+export interface RetentionSummary {
+  deleted: Record<string, number>;
+  rolledUpBuckets: number;
+}
+
+async function deleteOlder(db: Database, table: string, column: string, cutoff: number, batchSize: number, maxBatches: number): Promise<number> {
+  let total = 0;
+  for (let i = 0; i < maxBatches; i++) {
+    const result = await db.run(
+      sql`DELETE FROM ${sql.identifier(table)} WHERE rowid IN (SELECT rowid FROM ${sql.identifier(table)} WHERE ${sql.identifier(column)} < ${cutoff} LIMIT ${batchSize})`,
+    );
+    const changes = (result as unknown as { meta?: { changes?: number } }).meta?.changes ?? 0;
+    total += changes;
+    if (changes < batchSize) break;
+  }
+  return total;
+}
+
+/** Merges minute buckets older than `cutoff` into hourly buckets, in one transaction per run. */
+export async function rollUpProfiles(db: Database, cutoff: number): Promise<number> {
+  const hourCutoff = Math.floor(cutoff / HOUR_MS) * HOUR_MS;
+  const [count] = await db.all<{ n: number }>(sql`SELECT count(*) AS n FROM feature_profiles WHERE bucket_ms = ${MINUTE_MS} AND bucket < ${hourCutoff}`);
+  if (!count || count.n === 0) return 0;
+  await db.batch([
+    db.run(sql`
+      INSERT INTO feature_profiles (model, version, bucket, bucket_ms, feature, count, nulls, invalid, sum, sum_sq, min, max)
+      SELECT model, version, (bucket / ${HOUR_MS}) * ${HOUR_MS}, ${HOUR_MS}, feature, sum(count), sum(nulls), sum(invalid), sum(sum), sum(sum_sq), min(min), max(max)
+      FROM feature_profiles WHERE bucket_ms = ${MINUTE_MS} AND bucket < ${hourCutoff}
+      GROUP BY model, version, (bucket / ${HOUR_MS}) * ${HOUR_MS}, feature
+      ON CONFLICT (model, version, bucket_ms, bucket, feature) DO UPDATE SET
+        count = count + excluded.count, nulls = nulls + excluded.nulls, invalid = invalid + excluded.invalid,
+        sum = sum + excluded.sum, sum_sq = sum_sq + excluded.sum_sq,
+        min = coalesce(min(min, excluded.min), min, excluded.min), max = coalesce(max(max, excluded.max), max, excluded.max)`),
+    db.run(sql`
+      INSERT INTO profile_bins (model, version, bucket, bucket_ms, feature, bin, count)
+      SELECT model, version, (bucket / ${HOUR_MS}) * ${HOUR_MS}, ${HOUR_MS}, feature, bin, sum(count)
+      FROM profile_bins WHERE bucket_ms = ${MINUTE_MS} AND bucket < ${hourCutoff}
+      GROUP BY model, version, (bucket / ${HOUR_MS}) * ${HOUR_MS}, feature, bin
+      ON CONFLICT (model, version, bucket_ms, bucket, feature, bin) DO UPDATE SET count = count + excluded.count`),
+    db.run(sql`DELETE FROM feature_profiles WHERE bucket_ms = ${MINUTE_MS} AND bucket < ${hourCutoff}`),
+    db.run(sql`DELETE FROM profile_bins WHERE bucket_ms = ${MINUTE_MS} AND bucket < ${hourCutoff}`),
+  ]);
+  return count.n;
+}
+
+export async function applyRetention(db: Database, options: RetentionOptions): Promise<RetentionSummary> {
+  const batchSize = options.batchSize ?? 5000;
+  const maxBatches = options.maxBatches ?? 40;
+  const raw = options.now - options.retentionDays * DAY_MS;
+  const profiles = options.now - options.profileRetentionDays * DAY_MS;
+  const deleted: Record<string, number> = {};
+  const targets: [string, string, number][] = [
+    ['prediction_samples', 'created_at', raw],
+    ['shadow_comparisons', 'created_at', raw],
+    ['feedback', 'received_at', raw],
+    ['health_checks', 'created_at', raw],
+    ['alerts', 'created_at', raw],
+    // Message ids only need to outlive queue redelivery (messages live at most 14 days).
+    ['telemetry_batches', 'applied_at', options.now - 15 * DAY_MS],
+    ['feature_profiles', 'bucket', profiles],
+    ['profile_bins', 'bucket', profiles],
+  ];
+  for (const [table, column, cutoff] of targets) deleted[table] = await deleteOlder(db, table, column, cutoff, batchSize, maxBatches);
+  const rolledUpBuckets = await rollUpProfiles(db, options.now - (options.rollupAfterHours ?? 48) * HOUR_MS);
+  return { deleted, rolledUpBuckets };
+}

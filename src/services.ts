@@ -1,0 +1,91 @@
+/**
+ * Composition root: builds the per-isolate services from the bindings. Tests build them with fakes
+ * (a failing telemetry sender, a fake model runtime) through `overrides`.
+ */
+import type { Services } from './api/context.ts';
+import { database } from './db/client.ts';
+import type { Env } from './env.ts';
+import type { ModelRuntime } from './inference/model-runtime.ts';
+import { OrtRuntime } from './inference/ort-runtime.ts';
+import { SessionCache } from './inference/session-cache.ts';
+import { AlertDispatcher } from './monitoring/alerts.ts';
+import { HealthMonitor } from './monitoring/health-monitor.ts';
+import { R2ArtifactStore } from './registry/artifact-store.ts';
+import { BUNDLED_MODELS, DEFAULT_DEPLOYMENTS } from './registry/bundled-models.gen.ts';
+import { ModelRegistry } from './registry/model-registry.ts';
+import { BundledModelStore } from './registry/model-store.ts';
+import { D1VersionRepository } from './registry/version-repository.ts';
+import { PredictionService } from './serving/prediction-service.ts';
+import { ServedModelCache } from './serving/served-model.ts';
+import { ShadowRunner } from './serving/shadow-runner.ts';
+import { TelemetryBuffer, type MessageSender } from './telemetry/buffer.ts';
+import { FeedbackStore } from './telemetry/feedback-store.ts';
+import { ProfileAccumulator } from './telemetry/profiles.ts';
+import { queueSender } from './telemetry/queue-sender.ts';
+import { TelemetryObserver } from './telemetry/telemetry-observer.ts';
+import { D1DeploymentStore } from './traffic/deployment-store.ts';
+import { DeploymentService } from './traffic/deployment-service.ts';
+import { DeploymentRouter } from './traffic/router.ts';
+
+export function numberVar(value: string | undefined, fallback: number): number {
+  const n = Number(value);
+  return value !== undefined && value.trim() !== '' && Number.isFinite(n) ? n : fallback;
+}
+
+export interface ServiceOverrides {
+  runtime?: ModelRuntime;
+  telemetrySender?: MessageSender;
+}
+
+export function buildServices(env: Env, overrides: ServiceOverrides = {}): Services {
+  const db = database(env.DB);
+  const bundled = new BundledModelStore(BUNDLED_MODELS);
+  const sessions = new SessionCache(overrides.runtime ?? new OrtRuntime());
+  const registry = new ModelRegistry({ bundled, repository: new D1VersionRepository(db), artifacts: new R2ArtifactStore(env.MODELS), sessions });
+  const deploymentStore = new D1DeploymentStore(db);
+  const deployments = new DeploymentService({
+    store: deploymentStore,
+    registry,
+    defaults: DEFAULT_DEPLOYMENTS,
+    cacheSeconds: numberVar(env.DEPLOYMENT_CACHE_SECONDS, 10),
+  });
+  const models = new ServedModelCache(registry, sessions);
+  const buffer = new TelemetryBuffer(overrides.telemetrySender ?? queueSender(env.TELEMETRY), { flushMs: numberVar(env.TELEMETRY_FLUSH_MS, 5000) });
+  const profiles = new ProfileAccumulator();
+  buffer.addSource(() => profiles.drain());
+  const salts = new Map<string, Promise<string>>();
+  const telemetry = new TelemetryObserver({
+    buffer,
+    profiles,
+    piiSalt: (model) => {
+      let salt = salts.get(model);
+      if (!salt) {
+        salt = deploymentStore.piiSalt(model).then((s) => s ?? crypto.randomUUID());
+        salts.set(model, salt);
+        salt.catch(() => salts.delete(model));
+      }
+      return salt;
+    },
+  });
+  const predictions = new PredictionService({
+    store: registry,
+    models,
+    router: new DeploymentRouter(deployments, registry),
+    observers: [new ShadowRunner(models, buffer), telemetry],
+  });
+  const alerts = new AlertDispatcher(db, { webhookUrl: env.ALERT_WEBHOOK_URL });
+  const monitor = new HealthMonitor({ db, registry, deployments, models, alerts });
+  return { db, predictions, registry, deployments, feedback: new FeedbackStore(db), monitor };
+}
+
+let services: Services | undefined;
+
+/**
+ * Services live as long as the isolate: sessions, compiled validators, deployments and telemetry buffers are
+ * reused across requests. Bindings are the same for every request of an isolate.
+ */
+export function isolateServices(env: Env): Services {
+  services ??= buildServices(env);
+  return services;
+}
+
