@@ -16,8 +16,52 @@ const COMMANDS: Record<string, Command> = {
     summary: 'train a model package from a CSV file',
     run: async (args) => (await import('./train/command.ts')).runTrain(args),
   },
+  push: {
+    summary: 'upload a model package (manifest.json + model.onnx) through the QA gate',
+    run: async (args) => (await import('./commands/push.ts')).runPush(args),
+  },
+  status: {
+    summary: "show a model's deployment and versions (or every model)",
+    run: async (args) => (await import('./commands/status.ts')).runStatus(args),
+  },
+  promote: {
+    summary: 'make a version the primary',
+    run: async (args) => (await import('./commands/deployment.ts')).runPromote(args),
+  },
+  canary: {
+    summary: 'send a share of routing keys to a version, or --clear the canary',
+    run: async (args) => (await import('./commands/deployment.ts')).runCanary(args),
+  },
+  shadow: {
+    summary: 'mirror a share of requests to a version, or --clear it',
+    run: async (args) => (await import('./commands/deployment.ts')).runShadow(args),
+  },
+  rollback: {
+    summary: 'return to the previous primary',
+    run: async (args) => (await import('./commands/deployment.ts')).runRollback(args),
+  },
+  sampling: {
+    summary: 'set the share of primary traffic logged as samples',
+    run: async (args) => (await import('./commands/deployment.ts')).runSampling(args),
+  },
+  events: {
+    summary: "list a model's deployment changes (the audit trail)",
+    run: async (args) => (await import('./commands/events.ts')).runEvents(args),
+  },
+  replay: {
+    summary: 'send the rows of a CSV as prediction requests (rehearse traffic, drift and feedback)',
+    run: async (args) => (await import('./commands/replay.ts')).runReplay(args),
+  },
+  report: {
+    summary: "print a model's shadow, canary, drift, quality or score report",
+    run: async (args) => (await import('./commands/report.ts')).runReport(args),
+  },
+  prepare: {
+    summary: 'check the bundled packages in models/ and prepare the Worker build (run by npm start/test/deploy)',
+    run: async (args) => (await import('./models-index.ts')).runModelsIndex(args),
+  },
   'models:index': {
-    summary: 'check the bundled packages in models/ and regenerate the module that bundles them',
+    summary: 'alias of prepare',
     run: async (args) => (await import('./models-index.ts')).runModelsIndex(args),
   },
 };
