@@ -1,10 +1,12 @@
 /**
- * `vigil models:index`: discovers the bundled model packages in models/<name>/<version>/, checks each one
- * (manifest schema, directory names, artifact sha256) and writes src/registry/bundled-models.gen.ts, the
- * module that compiles them into the Worker. Run before every build (npm start, test, deploy, typecheck).
+ * `vigil prepare` (alias `vigil models:index`): prepares what the Worker build needs and git does not hold.
+ * It discovers the bundled model packages in models/<name>/<version>/, checks each one (manifest schema,
+ * directory names, artifact sha256) and writes src/registry/bundled-models.gen.ts, the module that compiles
+ * them into the Worker; and it stages the Swagger UI files served at /docs into public/swagger-ui/. Run before
+ * every build (npm start, test, deploy, typecheck).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { z } from 'zod';
 import { parseManifest, VERSION_PATTERN } from '../src/registry/manifest.ts';
@@ -108,11 +110,26 @@ export function renderBundledModule(packages: readonly BundledPackageDir[], defa
   return lines.join('\n');
 }
 
+const SWAGGER_UI_FILES = ['swagger-ui-bundle.js', 'swagger-ui.css'];
+
+/** Copies the Swagger UI files /docs loads into the Worker's static assets (public/swagger-ui/). */
+export function stageSwaggerUi(root = REPO_ROOT): void {
+  const from = join(root, 'node_modules', 'swagger-ui-dist');
+  const to = join(root, 'public', 'swagger-ui');
+  mkdirSync(to, { recursive: true });
+  for (const file of SWAGGER_UI_FILES) {
+    const target = join(to, file);
+    const source = readFileSync(join(from, file));
+    if (!existsSync(target) || !readFileSync(target).equals(source)) copyFileSync(join(from, file), target);
+  }
+}
+
 export async function runModelsIndex(_args: string[]): Promise<number> {
   let source: string;
   try {
     const packages = discoverBundledPackages();
     source = renderBundledModule(packages, readDefaultDeployments(packages));
+    stageSwaggerUi();
   } catch (error) {
     console.error(`vigil models:index: ${(error as Error).message}`);
     return 1;

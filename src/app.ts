@@ -10,7 +10,9 @@ import { adminRoutes } from './api/admin.ts';
 import { feedbackRoutes } from './api/feedback.ts';
 import { checksRunRoutes, modelHealthRoutes } from './api/health.ts';
 import { oipV2Routes } from './api/oip-v2.ts';
+import { openApiRoutes } from './api/openapi.ts';
 import { predictV1Routes } from './api/predict-v1.ts';
+import { reportRoutes } from './api/reports.ts';
 import { requestId } from './api/request-id.ts';
 
 export type ServicesFactory = (env: Env) => Services;
@@ -32,9 +34,11 @@ export function createApp(services: ServicesFactory): Hono<AppEnv> {
   app.route('/v1/models', predictV1Routes());
   app.route('/v1/models', feedbackRoutes());
   app.route('/v1/models', modelHealthRoutes());
+  app.route('/v1/models', reportRoutes());
   app.route('/v2', oipV2Routes());
   app.route('/admin', adminRoutes());
   app.route('/admin', checksRunRoutes());
+  app.route('/', openApiRoutes());
 
   app.notFound((c) => {
     const message = `no route for ${c.req.method} ${c.req.path}`;

@@ -193,6 +193,25 @@ export const MonitoringSchema = z.object({
   protected_attributes: z.array(z.string()).default([]),
 });
 
+/** The ML Test Score rubric's 28 tests (Breck et al. 2017), 7 per section, by id. */
+export const SCORE_TEST_IDS = [
+  'data_1', 'data_2', 'data_3', 'data_4', 'data_5', 'data_6', 'data_7',
+  'model_1', 'model_2', 'model_3', 'model_4', 'model_5', 'model_6', 'model_7',
+  'infra_1', 'infra_2', 'infra_3', 'infra_4', 'infra_5', 'infra_6', 'infra_7',
+  'monitor_1', 'monitor_2', 'monitor_3', 'monitor_4', 'monitor_5', 'monitor_6', 'monitor_7',
+] as const;
+export type ScoreTestId = (typeof SCORE_TEST_IDS)[number];
+
+/**
+ * A test the team runs by hand and documents (half a point in the rubric): who did it, when, and where the
+ * evidence is (e.g. "model spec reviewed in design doc X").
+ */
+export const DeclarationSchema = z.object({
+  evidence: z.string().min(1).max(1000),
+  by: z.string().max(200).optional(),
+  date: z.string().max(40).optional(),
+});
+
 export const ArtifactSchema = z.object({
   file: z.literal('model.onnx'),
   format: z.literal('onnx'),
@@ -215,6 +234,8 @@ const ManifestObjectSchema = z.object({
   golden: z.array(GoldenExampleSchema).min(1),
   golden_tolerance: ToleranceSchema.default({ abs: 1e-6, rel: 1e-5 }),
   monitoring: MonitoringSchema.default(MonitoringSchema.parse({})),
+  /** Rubric tests done manually and documented, by test id (see the score card report). */
+  declarations: z.partialRecord(z.enum(SCORE_TEST_IDS), DeclarationSchema).default({}),
 });
 
 export const ManifestSchema = ManifestObjectSchema.superRefine(checkManifestConsistency);

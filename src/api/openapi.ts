@@ -1,0 +1,303 @@
+/**
+ * The OpenAPI 3.1 document, generated from the same zod schemas the handlers validate with, and the
+ * interactive reference at /docs (Swagger UI, served from this Worker's static assets so it works offline).
+ */
+import { Hono } from 'hono';
+import { OpenAPIHono, z, type RouteConfig } from '@hono/zod-openapi';
+import { VIGIL_VERSION } from '../version.ts';
+import { ChecksRunQuerySchema, DeploymentChangeSchema, EventsQuerySchema, ModelNameParam, VersionParam, WindowParam } from './admin-schemas.ts';
+import type { AppEnv } from './context.ts';
+import { ReportKindSchema } from './report-schemas.ts';
+import {
+  ErrorResponseSchema,
+  FeedbackRequestSchema,
+  InstanceSchema,
+  FeedbackResponseSchema,
+  KServeV1RequestSchema,
+  KServeV1ResponseSchema,
+  PredictRequestSchema,
+  PredictResponseSchema,
+  V2ErrorSchema,
+  V2InferRequestSchema,
+  V2InferResponseSchema,
+  V2ModelMetadataSchema,
+} from './schemas.ts';
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
+const html = (description: string) => ({ description, content: { 'text/html': { schema: z.string() } } });
+const error = (description: string) => json(ErrorResponseSchema, description);
+const v2Error = (description: string) => json(V2ErrorSchema, description);
+
+const model = z.object({ model: ModelNameParam.openapi({ param: { name: 'model', in: 'path' }, example: 'california-housing' }) });
+const modelVersion = model.extend({ version: VersionParam.openapi({ param: { name: 'version', in: 'path' }, example: '2' }) });
+const requestIdHeader = z.object({
+  'x-request-id': z.string().optional().openapi({ param: { name: 'x-request-id', in: 'header' }, description: 'Echoed back; joins feedback to this prediction' }),
+  'x-routing-key': z.string().optional().openapi({ param: { name: 'x-routing-key', in: 'header' }, description: 'Keeps a caller on one version while a canary runs' }),
+});
+
+const Anything = z.record(z.string(), z.unknown());
+const Deployment = z
+  .object({
+    model: z.string(),
+    primary: z.string(),
+    canary: z.object({ version: z.string(), percent: z.number() }).nullable(),
+    shadows: z.array(z.object({ version: z.string(), sample_rate: z.number() })),
+    sample_rate: z.number(),
+    revision: z.number().int(),
+    updated_at: z.string(),
+    updated_by: z.string(),
+  })
+  .openapi('Deployment');
+const Version = z
+  .object({
+    model: z.string(),
+    version: z.string(),
+    source: z.enum(['bundled', 'pushed']),
+    status: z.enum(['qa_passed', 'qa_failed']),
+    sha256: z.string(),
+    bytes: z.number().int(),
+    qa_failure: z.string().optional(),
+    created_at: z.string(),
+    created_by: z.string(),
+  })
+  .openapi('ModelVersion');
+const DeploymentEvent = z
+  .object({ id: z.number().int(), model: z.string(), revision: z.number().int(), action: z.string(), actor: z.string(), reason: z.string().nullable(), before: Deployment.nullable(), after: Deployment, created_at: z.string() })
+  .openapi('DeploymentEvent');
+const HealthResult = z
+  .object({
+    check: z.string(),
+    subject: z.string(),
+    version: z.string().nullable(),
+    status: z.enum(['pass', 'warn', 'fail', 'insufficient_data']),
+    value: z.number().nullable(),
+    threshold: z.number().nullable(),
+    window: z.string(),
+    details: Anything,
+    checked_at: z.string().optional(),
+  })
+  .openapi('HealthCheckResult');
+
+const admin = { security: [{ adminToken: [] }] };
+const adminErrors = { 401: error('Missing or wrong admin token'), 503: error('ADMIN_TOKEN is not configured: admin routes are closed') };
+const predictErrors = {
+  400: error('Invalid input: the details name the instance and field'),
+  401: error('PREDICT_TOKENS is set and no valid API key was sent'),
+  404: error('Unknown model or version'),
+  413: error('Body larger than 1 MiB'),
+  415: error('Content-Type is not JSON'),
+};
+
+/** Every route the app serves, described for OpenAPI. */
+export const ROUTES: RouteConfig[] = [
+  {
+    method: 'post',
+    path: '/v1/models/{model}/predict',
+    tags: ['Predict'],
+    summary: "Predict with Vigil's JSON API",
+    request: { params: model, headers: requestIdHeader, body: { required: true, content: { 'application/json': { schema: PredictRequestSchema } } } },
+    responses: { 200: json(PredictResponseSchema, 'Predictions, one per instance'), ...predictErrors },
+  },
+  {
+    method: 'post',
+    path: '/v1/models/{model}:predict',
+    tags: ['Predict'],
+    summary: 'Predict (KServe V1 / TF Serving REST)',
+    request: { params: model, headers: requestIdHeader, body: { required: true, content: { 'application/json': { schema: KServeV1RequestSchema } } } },
+    responses: { 200: json(KServeV1ResponseSchema, 'Predictions, one per instance'), ...predictErrors },
+  },
+  {
+    method: 'post',
+    path: '/v1/models/{model}/feedback',
+    tags: ['Predict'],
+    summary: 'Send delayed ground truth for predictions',
+    request: { params: model, body: { required: true, content: { 'application/json': { schema: FeedbackRequestSchema } } } },
+    responses: { 200: json(FeedbackResponseSchema, 'Stored labels; ids without a logged prediction are listed as unknown'), ...predictErrors },
+  },
+  {
+    method: 'get',
+    path: '/v1/models/{model}/health',
+    tags: ['Monitoring'],
+    summary: 'Latest result of every health check',
+    ...admin,
+    request: { params: model },
+    responses: { 200: json(z.object({ model: z.string(), status: z.string(), checked_at: z.string().nullable(), checks: z.array(HealthResult) }), 'Health'), 404: error('Unknown model'), ...adminErrors },
+  },
+  {
+    method: 'get',
+    path: '/v1/models/{model}/reports/{kind}',
+    tags: ['Reports'],
+    summary: 'Shadow, canary, drift, quality or ML Test Score report',
+    ...admin,
+    request: {
+      params: model.extend({ kind: ReportKindSchema.openapi({ param: { name: 'kind', in: 'path' } }) }),
+      query: z.object({ window: WindowParam.optional().openapi({ param: { name: 'window', in: 'query' }, example: '24h' }) }),
+    },
+    responses: { 200: json(Anything.openapi('Report'), 'The report'), 400: error('Unknown report kind or window'), 404: error('Unknown model'), ...adminErrors },
+  },
+  { method: 'get', path: '/v2', tags: ['Open Inference Protocol V2'], summary: 'Server metadata', responses: { 200: json(z.object({ name: z.string(), version: z.string(), extensions: z.array(z.string()) }), 'Server metadata') } },
+  { method: 'get', path: '/v2/health/live', tags: ['Open Inference Protocol V2'], summary: 'Liveness', responses: { 200: json(z.object({ live: z.boolean() }), 'Live') } },
+  {
+    method: 'get',
+    path: '/v2/health/ready',
+    tags: ['Open Inference Protocol V2'],
+    summary: 'Readiness: every model can serve',
+    responses: { 200: json(z.object({ ready: z.boolean() }), 'Ready'), 400: json(z.object({ ready: z.boolean() }), 'Not ready') },
+  },
+  ...(['/v2/models/{model}', '/v2/models/{model}/versions/{version}'] as const).map(
+    (path): RouteConfig => ({
+      method: 'get',
+      path,
+      tags: ['Open Inference Protocol V2'],
+      summary: 'Model metadata: versions, platform, input and output tensors',
+      request: { params: path.includes('{version}') ? modelVersion : model },
+      responses: { 200: json(V2ModelMetadataSchema, 'Model metadata'), 404: v2Error('Unknown model or version') },
+    }),
+  ),
+  ...(['/v2/models/{model}/ready', '/v2/models/{model}/versions/{version}/ready'] as const).map(
+    (path): RouteConfig => ({
+      method: 'get',
+      path,
+      tags: ['Open Inference Protocol V2'],
+      summary: 'Model readiness (loads the model)',
+      request: { params: path.includes('{version}') ? modelVersion : model },
+      responses: { 200: json(z.object({ name: z.string(), ready: z.boolean() }), 'Ready'), 400: json(z.object({ name: z.string(), ready: z.boolean() }), 'Not ready'), 404: v2Error('Unknown model or version') },
+    }),
+  ),
+  ...(['/v2/models/{model}/infer', '/v2/models/{model}/versions/{version}/infer'] as const).map(
+    (path): RouteConfig => ({
+      method: 'post',
+      path,
+      tags: ['Open Inference Protocol V2'],
+      summary: 'Inference with one input tensor per feature',
+      request: { params: path.includes('{version}') ? modelVersion : model, body: { required: true, content: { 'application/json': { schema: V2InferRequestSchema } } } },
+      responses: { 200: json(V2InferResponseSchema, 'Output tensors'), 400: v2Error('Invalid input'), 401: v2Error('Missing API key'), 404: v2Error('Unknown model or version') },
+    }),
+  ),
+  { method: 'get', path: '/admin/models', tags: ['Admin'], summary: 'Models with versions and deployments', ...admin, responses: { 200: json(z.object({ models: z.array(Anything) }), 'Models'), ...adminErrors } },
+  {
+    method: 'get',
+    path: '/admin/models/{model}/versions',
+    tags: ['Admin'],
+    summary: 'Versions of a model with their QA status',
+    ...admin,
+    request: { params: model },
+    responses: { 200: json(z.object({ model: z.string(), versions: z.array(Version) }), 'Versions'), 404: error('Unknown model'), ...adminErrors },
+  },
+  {
+    method: 'get',
+    path: '/admin/models/{model}/versions/{version}',
+    tags: ['Admin'],
+    summary: 'One version: QA report, manifest, offline metrics',
+    ...admin,
+    request: { params: modelVersion },
+    responses: { 200: json(Version.extend({ qa_report: Anything, manifest: Anything }), 'Version'), 404: error('Unknown model or version'), ...adminErrors },
+  },
+  {
+    method: 'put',
+    path: '/admin/models/{model}/versions/{version}',
+    tags: ['Admin'],
+    summary: 'Push a model version (runs the QA gate)',
+    ...admin,
+    request: {
+      params: modelVersion,
+      body: {
+        required: true,
+        content: { 'multipart/form-data': { schema: z.object({ model: z.string().openapi({ type: 'string', format: 'binary' }), manifest: z.string().openapi({ type: 'string', format: 'binary' }) }) } },
+      },
+    },
+    responses: {
+      200: json(Version, 'The identical package was already registered'),
+      201: json(Version, 'Registered; QA passed'),
+      400: error('Invalid manifest, sha256 mismatch or missing parts'),
+      409: error('Version exists with other bytes, or is older than the latest'),
+      413: error('Package too large'),
+      415: error('Not multipart/form-data'),
+      422: json(z.object({ error: ErrorResponseSchema.shape.error, version: Version }), 'Registered, but QA failed: the version can never serve'),
+      ...adminErrors,
+    },
+  },
+  {
+    method: 'get',
+    path: '/admin/models/{model}/deployment',
+    tags: ['Admin'],
+    summary: 'The current deployment',
+    ...admin,
+    request: { params: model },
+    responses: { 200: json(Deployment, 'Deployment'), 404: error('Unknown model'), ...adminErrors },
+  },
+  {
+    method: 'post',
+    path: '/admin/models/{model}/deployment',
+    tags: ['Admin'],
+    summary: 'Change the deployment: promote, canary, clear_canary, shadow, clear_shadow, rollback, sampling',
+    ...admin,
+    request: { params: model, body: { required: true, content: { 'application/json': { schema: DeploymentChangeSchema } } } },
+    responses: {
+      200: json(z.object({ deployment: Deployment, event: DeploymentEvent }), 'The new deployment and its audit event'),
+      400: error('Invalid action'),
+      404: error('Unknown model or version'),
+      409: error('The version failed QA, there is nothing to roll back to, or the action does not apply'),
+      ...adminErrors,
+    },
+  },
+  {
+    method: 'get',
+    path: '/admin/models/{model}/events',
+    tags: ['Admin'],
+    summary: 'Audit trail of deployment changes, newest first',
+    ...admin,
+    request: { params: model, query: EventsQuerySchema },
+    responses: { 200: json(z.object({ model: z.string(), events: z.array(DeploymentEvent) }), 'Events'), 404: error('Unknown model'), ...adminErrors },
+  },
+  {
+    method: 'post',
+    path: '/admin/checks/run',
+    tags: ['Monitoring'],
+    summary: 'Run the health checks now (the cron does every 5 minutes)',
+    ...admin,
+    request: { query: ChecksRunQuerySchema },
+    responses: { 200: json(z.object({ ran_at: z.string(), models: z.array(Anything) }), 'Results per model'), 400: error('Bad window'), 404: error('Unknown model'), ...adminErrors },
+  },
+  { method: 'get', path: '/openapi.json', tags: ['Reference'], summary: 'This document', responses: { 200: json(Anything, 'OpenAPI 3.1') } },
+  { method: 'get', path: '/docs', tags: ['Reference'], summary: 'Interactive API reference', responses: { 200: html('Swagger UI') } },
+];
+
+/** Dashboard routes (HTML), documented so the document lists every route the app serves. */
+export const DASHBOARD_ROUTES: RouteConfig[] = [];
+
+let cached: object | undefined;
+
+export function openApiDocument(): object {
+  if (cached) return cached;
+  const doc = new OpenAPIHono();
+  doc.openAPIRegistry.registerComponent('securitySchemes', 'adminToken', { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' });
+  doc.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer', description: 'One of PREDICT_TOKENS (only when configured)' });
+  // Instances are checked against the model's manifest, not by zod; the component documents their shape.
+  doc.openAPIRegistry.register('Instance', InstanceSchema);
+  for (const route of [...ROUTES, ...DASHBOARD_ROUTES]) doc.openAPIRegistry.registerPath(route);
+  cached = doc.getOpenAPI31Document({
+    openapi: '3.1.0',
+    info: {
+      title: 'Vigil',
+      version: VIGIL_VERSION,
+      description: 'Serve ONNX models from Cloudflare Workers with validation, canary, shadow testing and monitoring. Errors are `{"error": {"code", "message", "details"}}` (Open Inference Protocol routes: `{"error": "<message>"}`).',
+      license: { name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' },
+    },
+  });
+  return cached;
+}
+
+const DOCS_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Vigil API reference</title><link rel="stylesheet" href="/swagger-ui/swagger-ui.css"></head>
+<body><div id="docs"></div><script src="/swagger-ui/swagger-ui-bundle.js"></script>
+<script>window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#docs', deepLinking: true, persistAuthorization: false });</script>
+</body></html>`;
+
+export function openApiRoutes(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.get('/openapi.json', (c) => c.json(openApiDocument()));
+  app.get('/docs', (c) => c.html(DOCS_PAGE));
+  return app;
+}

@@ -1,0 +1,37 @@
+/**
+ * Drift report: for every feature and for the predictions, skew against training and drift against the
+ * previous window, with the histograms behind both numbers.
+ */
+import { profileSnapshot } from '../monitoring/check-data.ts';
+import { checkDrift, checkSkew } from '../monitoring/checks/distribution.ts';
+import type { CheckWindow } from '../monitoring/checks/types.ts';
+import { windowJson, type ReportDeps, type ReportScope } from './report-context.ts';
+
+export async function driftReport(deps: ReportDeps, scope: ReportScope) {
+  const { model, deployment, primary, window } = scope;
+  const span = window.to - 1 - window.from;
+  const previous: CheckWindow = { from: window.from - span, to: window.from, label: `${window.label} before` };
+  const current = await profileSnapshot(deps.db, model, deployment.primary, window);
+  const before = await profileSnapshot(deps.db, model, deployment.primary, previous);
+  const skew = checkSkew(primary, current, window);
+  const drift = checkDrift(primary, current, before, window);
+  const features = skew.map((s) => {
+    const d = drift.find((x) => x.subject === s.subject)!;
+    const feature = primary.features.find((f) => f.name === s.subject);
+    return {
+      feature: s.subject,
+      kind: s.details.measure === 'jensen_shannon' ? 'categorical' : 'numeric',
+      bin_edges: feature ? ('bin_edges' in feature.training ? feature.training.bin_edges : undefined) : primary.output.training.bin_edges,
+      skew: { status: s.status, value: s.value, warn: s.details.warn, fail: s.threshold, measure: s.details.measure ?? (s.status === 'insufficient_data' ? null : 'psi') },
+      drift: { status: d.status, value: d.value, warn: d.details.warn, fail: d.threshold },
+      histogram: {
+        categories: s.details.categories ?? d.details.categories,
+        training: s.details.expected ?? null,
+        current: s.details.actual ?? d.details.actual ?? null,
+        previous: d.details.expected ?? null,
+      },
+      observations: s.details.observations ?? 0,
+    };
+  });
+  return { report: 'drift', model, version: deployment.primary, window: windowJson(window), previous_window: windowJson(previous), generated_at: scope.generated_at, features };
+}
