@@ -12,6 +12,11 @@ export type FakeBehaviour =
   | 'sum'
   /** Two outputs per row: [1 - s, s] with s = sigmoid(sum of the row). */
   | 'sigmoid'
+  /**
+   * Two outputs per row, each class its own sigmoid: [sigmoid(0), sigmoid(sum)] = [0.5, s], which is not a
+   * distribution (what ai.onnx.ml TreeEnsembleClassifier with only class-1 weights and LOGISTIC returns).
+   */
+  | 'per_class_sigmoid'
   /** Every run throws. */
   | 'error'
   /** Outputs NaN. */
@@ -19,6 +24,8 @@ export type FakeBehaviour =
 
 export interface FakeRuntimeOptions {
   behaviour: FakeBehaviour;
+  /** Chooses the behaviour per artifact (e.g. a failing shadow beside a working primary); `behaviour` when undefined. */
+  behaviourFor?: (bytes: Uint8Array) => FakeBehaviour | undefined;
   inputName?: string;
   outputName?: string;
   /** Milliseconds each run waits before answering. */
@@ -34,11 +41,13 @@ export class FakeRuntime implements ModelRuntime {
     this.options = options;
   }
 
-  async createSession(_bytes: Uint8Array): Promise<ModelSession> {
+  async createSession(bytes: Uint8Array): Promise<ModelSession> {
     this.sessionsCreated++;
-    const { behaviour, delayMs = 0 } = this.options;
+    const { delayMs = 0 } = this.options;
+    const behaviour = this.options.behaviourFor?.(bytes) ?? this.options.behaviour;
+    const perRow = behaviour === 'sigmoid' || behaviour === 'per_class_sigmoid' ? 2 : 1;
     const inputs: TensorSignature[] = [{ name: this.options.inputName ?? 'input', type: 'float32', dims: ['N', -1] }];
-    const outputs: TensorSignature[] = [{ name: this.options.outputName ?? 'output', type: 'float32', dims: ['N', behaviour === 'sigmoid' ? 2 : 1] }];
+    const outputs: TensorSignature[] = [{ name: this.options.outputName ?? 'output', type: 'float32', dims: ['N', perRow] }];
     const runtime = this;
     return {
       inputs,
@@ -47,16 +56,18 @@ export class FakeRuntime implements ModelRuntime {
         runtime.runs++;
         if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
         if (behaviour === 'error') throw new Error('fake model failure');
-        const perRow = behaviour === 'sigmoid' ? 2 : 1;
         const out = new Float32Array(rows * perRow);
         for (let r = 0; r < rows; r++) {
           let sum = 0;
           for (let c = 0; c < width; c++) sum += data[r * width + c]!;
+          const s = 1 / (1 + Math.exp(-sum));
           if (behaviour === 'nan') out[r * perRow] = Number.NaN;
           else if (behaviour === 'sum') out[r] = sum;
-          else {
-            const s = 1 / (1 + Math.exp(-sum));
+          else if (behaviour === 'sigmoid') {
             out[r * 2] = 1 - s;
+            out[r * 2 + 1] = s;
+          } else {
+            out[r * 2] = 0.5;
             out[r * 2 + 1] = s;
           }
         }

@@ -182,7 +182,7 @@ export class ModelRegistry implements ModelStore {
     }
 
     const existing = await this.record(model, version);
-    if (existing) return this.#samePackageOrConflict(existing, sha256);
+    if (existing) return this.#samePackageOrConflict(existing, sha256, manifest);
     const versions = await this.#repository.list(model);
     const latest = versions[versions.length - 1];
     if (latest && compareVersions(version, latest.version) < 0) {
@@ -206,21 +206,39 @@ export class ModelRegistry implements ModelStore {
       createdBy: input.actor,
     };
     if ((await this.#repository.insert(record)) === 'exists') {
-      return this.#samePackageOrConflict((await this.#repository.get(model, version))!, sha256);
+      return this.#samePackageOrConflict((await this.#repository.get(model, version))!, sha256, manifest);
     }
     this.#lists.delete(model);
     return { created: true, record };
   }
 
-  #samePackageOrConflict(existing: VersionRecord, sha256: string): PushResult {
-    if (existing.sha256 === sha256) return { created: false, record: existing };
+  /**
+   * Pushing is idempotent for the identical package only. The same artifact with another manifest is a
+   * different package too: answering with the stored record would report the old QA result for it.
+   */
+  #samePackageOrConflict(existing: VersionRecord, sha256: string, manifest: Manifest): PushResult {
+    const sameBytes = existing.sha256 === sha256;
+    if (sameBytes && sameManifest(existing.manifestJson, manifest)) return { created: false, record: existing };
+    const difference = sameBytes ? 'the same artifact but a different manifest' : `different bytes (sha256 ${existing.sha256})`;
     throw new VigilError(
       'version_exists',
       409,
-      `version ${existing.version} of "${existing.model}" already exists with different bytes (sha256 ${existing.sha256}); versions are immutable, push a new version number`,
-      [{ field: 'version', code: 'version_exists', message: 'already exists with a different artifact' }],
+      `version ${existing.version} of "${existing.model}" already exists with ${difference}; versions are immutable, push a new version number`,
+      [{ field: 'version', code: 'version_exists', message: sameBytes ? 'already exists with a different manifest' : 'already exists with a different artifact' }],
     );
   }
+}
+
+/** Whether a stored manifest and a pushed one say the same, whatever their key order and defaults. */
+function sameManifest(storedJson: string, manifest: Manifest): boolean {
+  const stored = parseManifest(JSON.parse(storedJson));
+  return stored.ok && canonicalJson(stored.manifest) === canonicalJson(manifest);
+}
+
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
 }
 
 function parsePushedManifest(json: string): Manifest {

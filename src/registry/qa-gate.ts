@@ -34,9 +34,13 @@ export interface QaReport {
 const MAX_FAILURES = 20;
 const PROBABILITY_SUM_TOLERANCE = 1e-4;
 
-/** Explains ONNX Runtime's load errors that have a known cause. */
+/**
+ * Explains ONNX Runtime's load and run errors that have a known cause. A ZipMap output (a sequence of maps)
+ * shows up as "Invalid tensor data type 0" when the session is created, or, with ORT Web 1.30, only when it is
+ * read: "Reading data from non-tensor typed value is not supported".
+ */
 export function explainLoadError(message: string): string {
-  if (/Invalid tensor data type 0|seq\(map|sequence<map|ZipMap/i.test(message)) {
+  if (/Invalid tensor data type 0|non-tensor typed value|seq\(map|sequence<map|ZipMap/i.test(message)) {
     return `${message}. The classifier outputs a sequence of maps (ZipMap), which ONNX Runtime Web cannot return: export it with ZipMap disabled (skl2onnx: options={id(model): {"zipmap": False}})`;
   }
   return message;

@@ -34,7 +34,13 @@ export interface DeploymentServiceDeps {
   now?: () => Date;
 }
 
-const MAX_COMMIT_ATTEMPTS = 8;
+const MAX_COMMIT_ATTEMPTS = 10;
+/** Upper bound of the random wait before retry n: 10, 20, 40, … ms, capped (spreads out racing isolates). */
+const MAX_RETRY_DELAY_MS = 250;
+
+function retryDelayMs(attempt: number): number {
+  return Math.random() * Math.min(MAX_RETRY_DELAY_MS, 10 * 2 ** attempt);
+}
 
 function refusalError(refusal: DeploymentRefusal): VigilError {
   switch (refusal.code) {
@@ -64,6 +70,8 @@ export class DeploymentService {
   readonly #cacheMs: number;
   readonly #now: () => Date;
   readonly #cache = new Map<string, CacheEntry>();
+  /** The change of each model in progress in this isolate; the next one waits for it. */
+  readonly #changing = new Map<string, Promise<unknown>>();
 
   constructor(deps: DeploymentServiceDeps) {
     this.#store = deps.store;
@@ -130,9 +138,25 @@ export class DeploymentService {
     return created ? next : this.#store.get(model);
   }
 
-  /** Applies an action in one audited transaction, retrying when a concurrent change got there first. */
-  async change(model: string, action: DeploymentAction, actor: string, reason: string | null): Promise<{ deployment: Deployment; event: DeploymentEvent }> {
+  /**
+   * Applies an action in one audited transaction. Changes of a model made through this isolate run one after
+   * the other, so they never race each other; a change from another isolate that commits first is caught by
+   * the revision guard, and this one is re-applied to the new deployment after a short random wait.
+   */
+  change(model: string, action: DeploymentAction, actor: string, reason: string | null): Promise<{ deployment: Deployment; event: DeploymentEvent }> {
+    const previous = this.#changing.get(model) ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(() => this.#change(model, action, actor, reason));
+    this.#changing.set(model, run);
+    const forget = () => {
+      if (this.#changing.get(model) === run) this.#changing.delete(model);
+    };
+    run.then(forget, forget);
+    return run;
+  }
+
+  async #change(model: string, action: DeploymentAction, actor: string, reason: string | null): Promise<{ deployment: Deployment; event: DeploymentEvent }> {
     for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, retryDelayMs(attempt)));
       const current = (await this.#store.get(model)) ?? (await this.#bootstrap(model));
       if (!current) {
         throw new VigilError('model_not_found', 404, `model "${model}" has no versions that passed QA; push one first`, [
