@@ -81,7 +81,7 @@ export class AlertDispatcher {
       fetch: options.fetch ?? ((input, init) => fetch(input, init)),
       sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
       attemptsPerRun: options.attemptsPerRun ?? 3,
-      maxAttempts: options.maxAttempts ?? 20,
+      maxAttempts: options.maxAttempts ?? 50,
       now: options.now ?? (() => new Date()),
     };
   }
@@ -119,7 +119,10 @@ export class AlertDispatcher {
     return this.#deliver(row!.id, JSON.stringify(payload), 0);
   }
 
-  /** Retries undelivered alerts (oldest first) that have attempts left. */
+  /**
+   * Retries undelivered alerts (oldest first) that have attempts left, once each: with the 5-minute cron and
+   * the default 50 attempts, a webhook outage of about four hours loses nothing.
+   */
   async retryPending(limit = 20): Promise<void> {
     const pending = await this.#db
       .select()
@@ -127,15 +130,15 @@ export class AlertDispatcher {
       .where(and(isNull(alerts.deliveredAt), lt(alerts.attempts, this.#options.maxAttempts)))
       .orderBy(asc(alerts.createdAt))
       .limit(limit);
-    for (const a of pending) await this.#deliver(a.id, a.payload, a.attempts);
+    for (const a of pending) await this.#deliver(a.id, a.payload, a.attempts, 1);
   }
 
-  async #deliver(id: number, body: string, attemptsSoFar: number): Promise<boolean> {
+  async #deliver(id: number, body: string, attemptsSoFar: number, tries = this.#options.attemptsPerRun): Promise<boolean> {
     const { webhookUrl } = this.#options;
     if (!webhookUrl) return false;
     let attempts = attemptsSoFar;
     let lastError = '';
-    for (let i = 0; i < this.#options.attemptsPerRun; i++) {
+    for (let i = 0; i < tries; i++) {
       if (i > 0) await this.#options.sleep(500 * 2 ** (i - 1));
       attempts++;
       try {
@@ -150,8 +153,24 @@ export class AlertDispatcher {
       }
     }
     // The webhook URL may embed a secret token; the error text never includes it.
-    console.error(JSON.stringify({ level: 'warn', message: 'alert delivery failed; will retry on the next run', alert: id, attempts, error: lastError.replace(webhookUrl, '<ALERT_WEBHOOK_URL>') }));
-    await this.#db.update(alerts).set({ attempts, lastError: lastError.replace(webhookUrl, '<ALERT_WEBHOOK_URL>') }).where(eq(alerts.id, id));
+    const error = redactWebhookUrl(lastError, webhookUrl);
+    console.error(JSON.stringify({ level: 'warn', message: 'alert delivery failed; will retry on the next run', alert: id, attempts, error }));
+    await this.#db.update(alerts).set({ attempts, lastError: error }).where(eq(alerts.id, id));
     return false;
   }
+}
+
+/** `text` with every occurrence of the webhook URL — as configured, normalized, or just its path — redacted. */
+export function redactWebhookUrl(text: string, webhookUrl: string): string {
+  const forms = new Set([webhookUrl]);
+  try {
+    const url = new URL(webhookUrl);
+    forms.add(url.href);
+    if (url.pathname.length > 1 || url.search) forms.add(`${url.pathname}${url.search}`);
+  } catch {
+    // Not a URL: the configured text is all there is to hide.
+  }
+  let out = text;
+  for (const form of [...forms].sort((a, b) => b.length - a.length)) out = out.split(form).join('<ALERT_WEBHOOK_URL>');
+  return out;
 }

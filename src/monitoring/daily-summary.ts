@@ -8,7 +8,7 @@ import type { AlertDispatcher, AlertPayload } from './alerts.ts';
 
 export async function dailySummary(db: Database, alerts: AlertDispatcher, now: Date): Promise<AlertPayload | null> {
   const rows = await db.all<{ model: string; status: string; n: number; subjects: string }>(sql`
-    SELECT model, status, count(*) AS n, group_concat(check || CASE WHEN subject = '' THEN '' ELSE ' ' || subject END, ', ') AS subjects
+    SELECT model, status, count(*) AS n, group_concat("check" || CASE WHEN subject = '' THEN '' ELSE ' ' || subject END, ', ') AS subjects
     FROM check_states GROUP BY model, status ORDER BY model, status`);
   if (rows.length === 0) return null;
   const models = [...new Set(rows.map((r) => r.model))];

@@ -69,6 +69,8 @@ export class HealthMonitor {
   }
 
   async run(options: RunOptions = {}): Promise<ModelRunSummary[]> {
+    // Alerts from earlier runs first, so the new ones of this run do not spend their retries twice.
+    await this.#deps.alerts.retryPending();
     const models = options.model ? [options.model] : await this.#deps.registry.models();
     const summaries: ModelRunSummary[] = [];
     for (const model of models) {
@@ -79,7 +81,6 @@ export class HealthMonitor {
         console.error(JSON.stringify({ level: 'error', message: 'health checks of a model failed', model, error: String(error), stack: error instanceof Error ? error.stack : undefined }));
       }
     }
-    await this.#deps.alerts.retryPending();
     return summaries;
   }
 
@@ -158,7 +159,7 @@ export class HealthMonitor {
         const canary = await this.#manifest(model, canaryVersion);
         const health = checkCanary(primary, await canaryStats(db, model, primary, canaryVersion, current), current);
         const [quality] = checkQuality(canary, { overall: (await qualityStats(db, canary, model, canaryVersion, current)).overall, slices: [] }, current);
-        health.push({ ...quality!, check: 'canary', subject: 'quality' });
+        health.push({ ...quality!, check: 'canary', subject: `${canaryVersion}:quality` });
         const staleness = checkStaleness(canary, now);
         return [...health, staleness];
       });

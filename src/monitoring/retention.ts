@@ -4,7 +4,7 @@
  * Aggregate profiles are kept much longer (default 400 days); minute buckets older than two days are rolled
  * up into hourly buckets first, which keeps a year of profiles small.
  */
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 
 const DAY_MS = 86_400_000;
@@ -40,29 +40,41 @@ async function deleteOlder(db: Database, table: string, column: string, cutoff: 
   return total;
 }
 
-/** Merges minute buckets older than `cutoff` into hourly buckets, in one transaction per run. */
+/** An integer as a SQL literal (SQLite then divides integers as integers, and the statement has no bound parameters). */
+function integerLiteral(n: number): SQL {
+  if (!Number.isSafeInteger(n)) throw new Error(`not an integer: ${n}`);
+  return sql.raw(String(n));
+}
+
+/**
+ * Merges minute buckets older than `cutoff` into hourly buckets, in one transaction per run. The statements
+ * carry their numbers as literals: Drizzle's D1 batch cannot bind parameters of raw statements.
+ */
 export async function rollUpProfiles(db: Database, cutoff: number): Promise<number> {
   const hourCutoff = Math.floor(cutoff / HOUR_MS) * HOUR_MS;
   const [count] = await db.all<{ n: number }>(sql`SELECT count(*) AS n FROM feature_profiles WHERE bucket_ms = ${MINUTE_MS} AND bucket < ${hourCutoff}`);
   if (!count || count.n === 0) return 0;
+  const hour = integerLiteral(HOUR_MS);
+  const minute = integerLiteral(MINUTE_MS);
+  const before = integerLiteral(hourCutoff);
   await db.batch([
     db.run(sql`
       INSERT INTO feature_profiles (model, version, bucket, bucket_ms, feature, count, nulls, invalid, sum, sum_sq, min, max)
-      SELECT model, version, (bucket / ${HOUR_MS}) * ${HOUR_MS}, ${HOUR_MS}, feature, sum(count), sum(nulls), sum(invalid), sum(sum), sum(sum_sq), min(min), max(max)
-      FROM feature_profiles WHERE bucket_ms = ${MINUTE_MS} AND bucket < ${hourCutoff}
-      GROUP BY model, version, (bucket / ${HOUR_MS}) * ${HOUR_MS}, feature
+      SELECT model, version, (bucket / ${hour}) * ${hour}, ${hour}, feature, sum(count), sum(nulls), sum(invalid), sum(sum), sum(sum_sq), min(min), max(max)
+      FROM feature_profiles WHERE bucket_ms = ${minute} AND bucket < ${before}
+      GROUP BY model, version, (bucket / ${hour}) * ${hour}, feature
       ON CONFLICT (model, version, bucket_ms, bucket, feature) DO UPDATE SET
         count = count + excluded.count, nulls = nulls + excluded.nulls, invalid = invalid + excluded.invalid,
         sum = sum + excluded.sum, sum_sq = sum_sq + excluded.sum_sq,
         min = coalesce(min(min, excluded.min), min, excluded.min), max = coalesce(max(max, excluded.max), max, excluded.max)`),
     db.run(sql`
       INSERT INTO profile_bins (model, version, bucket, bucket_ms, feature, bin, count)
-      SELECT model, version, (bucket / ${HOUR_MS}) * ${HOUR_MS}, ${HOUR_MS}, feature, bin, sum(count)
-      FROM profile_bins WHERE bucket_ms = ${MINUTE_MS} AND bucket < ${hourCutoff}
-      GROUP BY model, version, (bucket / ${HOUR_MS}) * ${HOUR_MS}, feature, bin
+      SELECT model, version, (bucket / ${hour}) * ${hour}, ${hour}, feature, bin, sum(count)
+      FROM profile_bins WHERE bucket_ms = ${minute} AND bucket < ${before}
+      GROUP BY model, version, (bucket / ${hour}) * ${hour}, feature, bin
       ON CONFLICT (model, version, bucket_ms, bucket, feature, bin) DO UPDATE SET count = count + excluded.count`),
-    db.run(sql`DELETE FROM feature_profiles WHERE bucket_ms = ${MINUTE_MS} AND bucket < ${hourCutoff}`),
-    db.run(sql`DELETE FROM profile_bins WHERE bucket_ms = ${MINUTE_MS} AND bucket < ${hourCutoff}`),
+    db.run(sql`DELETE FROM feature_profiles WHERE bucket_ms = ${minute} AND bucket < ${before}`),
+    db.run(sql`DELETE FROM profile_bins WHERE bucket_ms = ${minute} AND bucket < ${before}`),
   ]);
   return count.n;
 }

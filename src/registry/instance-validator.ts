@@ -48,10 +48,13 @@ export class FieldErrors {
   readonly list: FieldError[] = [];
   /** Errors found beyond MAX_REPORTED_ERRORS. */
   unlisted = 0;
+  /** Every error counted by field, listed or not (for invalid-value profiles). */
+  readonly byField = new Map<string, number>();
 
   add(error: FieldError): void {
     if (this.list.length < MAX_REPORTED_ERRORS) this.list.push(error);
     else this.unlisted++;
+    this.byField.set(error.field, (this.byField.get(error.field) ?? 0) + 1);
   }
 
   get count(): number {

@@ -204,7 +204,7 @@ function assess(id: ScoreTestId, f: ScoreFacts): Assessment {
       return parity ? { ...parity, evidence: `${parity.evidence}; non-finite outputs are refused and counted as model errors` } : noData('parity');
     }
     case 'monitor_6': {
-      const canary = f.checks.filter((c) => c.check === 'canary' && c.subject === 'error_rate' && c.status !== 'insufficient_data');
+      const canary = f.checks.filter((c) => c.check === 'canary' && c.subject.endsWith(':error_rate') && c.status !== 'insufficient_data');
       const shadow = f.checks.filter((c) => c.check === 'shadow' && c.status !== 'insufficient_data');
       if (canary.length === 0 && shadow.length === 0) return { mark: 'missing', evidence: 'latency is logged with samples but is not checked against a budget; run a canary or shadow to compare versions' };
       const failing = [...canary, ...shadow].filter((c) => c.status === 'fail');

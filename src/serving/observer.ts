@@ -4,7 +4,7 @@
  * and never reach the client.
  */
 import type { Prediction } from '../inference/decode.ts';
-import type { FieldError, Row } from '../registry/instance-validator.ts';
+import type { Row } from '../registry/instance-validator.ts';
 import type { RouteDecision } from '../traffic/router.ts';
 import type { ServedModel } from './served-model.ts';
 
@@ -29,7 +29,8 @@ export interface RejectedEvent {
   served: ServedModel;
   instanceCount: number;
   rejectedInstances: number;
-  errors: readonly FieldError[];
+  /** Invalid values per field (feature or unknown field), all of them, not only those listed to the client. */
+  invalidByField: ReadonlyMap<string, number>;
   at: number;
 }
 

@@ -7,7 +7,7 @@
  */
 import { InvalidInstanceError, ModelNotFoundError, VersionNotFoundError, VigilError } from '../errors.ts';
 import type { Prediction } from '../inference/decode.ts';
-import { FieldErrors, type FieldError, type Row } from '../registry/instance-validator.ts';
+import { FieldErrors, type Row } from '../registry/instance-validator.ts';
 import type { Manifest } from '../registry/manifest.ts';
 import type { ModelStore } from '../registry/model-store.ts';
 import type { RouteDecision, ServingRole, TrafficRouter } from '../traffic/router.ts';
@@ -88,7 +88,7 @@ export class PredictionService {
     const rows: Row[] = new Array(instances.length);
     for (let i = 0; i < instances.length; i++) rows[i] = served.validator.validate(instances[i], i, errors)!; // null only when errors.count > 0
     if (errors.count > 0) {
-      this.#notifyRejected(served, instances.length, rows, errors.list, background);
+      this.#notifyRejected(served, instances.length, rows, errors, background);
       const first = errors.list[0]!;
       const more = errors.count > 1 ? ` (and ${errors.count - 1} more problem${errors.count > 2 ? 's' : ''}, listed in details)` : '';
       throw new InvalidInstanceError(`instance ${first.instance}: ${first.message}${more}`, errors.list);
@@ -164,11 +164,11 @@ export class PredictionService {
     afterResponse(background, observers.map((o) => () => o.failed!(event, background)));
   }
 
-  #notifyRejected(served: ServedModel, instanceCount: number, rows: readonly (Row | null)[], errors: readonly FieldError[], background: Background): void {
+  #notifyRejected(served: ServedModel, instanceCount: number, rows: readonly (Row | null)[], errors: FieldErrors, background: Background): void {
     const observers = this.#observers.filter((o) => o.rejected);
     if (observers.length === 0) return;
     const rejectedInstances = rows.filter((r) => r === null).length;
-    const event = { model: served.name, served, instanceCount, rejectedInstances, errors, at: Date.now() };
+    const event = { model: served.name, served, instanceCount, rejectedInstances, invalidByField: errors.byField, at: Date.now() };
     afterResponse(background, observers.map((o) => () => o.rejected!(event, background)));
   }
 

@@ -34,22 +34,33 @@ export type MessageSender = (messages: TelemetryMessage[]) => Promise<void>;
 /** waitUntil work is cut off 30 s after a response; state older than this belongs to a request that is gone. */
 const STALE_AFTER_MS = 30_000;
 
-/** Splits records into messages no larger than `maxBytes` serialized. */
+const utf8 = new TextEncoder();
+
+/** Size of `value` as JSON in UTF-8 bytes (what the queue's limits count; string length undercounts non-ASCII). */
+export function jsonBytes(value: unknown): number {
+  return utf8.encode(JSON.stringify(value)).length;
+}
+
+/** Splits records into messages no larger than `maxBytes` serialized (UTF-8). */
 export function packMessages(records: readonly TelemetryRecord[], maxBytes: number, newId: () => string): TelemetryMessage[] {
   const messages: TelemetryMessage[] = [];
-  let current: TelemetryRecord[] = [];
-  let size = 64;
+  let current: TelemetryMessage | null = null;
+  let size = 0;
   for (const record of records) {
-    const bytes = JSON.stringify(record).length + 1;
-    if (current.length > 0 && size + bytes > maxBytes) {
-      messages.push({ id: newId(), records: current });
-      current = [];
-      size = 64;
+    // Each record after the first adds a comma.
+    const bytes = jsonBytes(record) + 1;
+    if (current && current.records.length > 0 && size + bytes > maxBytes) {
+      messages.push(current);
+      current = null;
     }
-    current.push(record);
+    if (!current) {
+      current = { id: newId(), records: [] };
+      size = jsonBytes(current) - 1;
+    }
+    current.records.push(record);
     size += bytes;
   }
-  if (current.length > 0) messages.push({ id: newId(), records: current });
+  if (current) messages.push(current);
   return messages;
 }
 

@@ -34,7 +34,15 @@ export class FeedbackStore {
   }
 
   async record(model: string, items: readonly FeedbackItem[]): Promise<FeedbackOutcome> {
-    const unique = [...new Map(items.map((i) => [KEY(i.requestId, i.instance), i])).values()];
+    // The first label of an instance wins, within a request as across requests; later ones are duplicates.
+    const firstByKey = new Map<string, FeedbackItem>();
+    const repeated: FeedbackItem[] = [];
+    for (const item of items) {
+      const key = KEY(item.requestId, item.instance);
+      if (firstByKey.has(key)) repeated.push(item);
+      else firstByKey.set(key, item);
+    }
+    const unique = [...firstByKey.values()];
     const inserted = new Set<string>();
     // 5 columns per row: 20 rows stay within D1's 100 bound parameters.
     for (let i = 0; i < unique.length; i += 20) {
@@ -63,6 +71,7 @@ export class FeedbackStore {
       else outcome.unknown.push({ request_id: item.requestId, instance: item.instance });
       if (!inserted.has(key)) outcome.duplicates.push({ request_id: item.requestId, instance: item.instance });
     }
+    for (const item of repeated) outcome.duplicates.push({ request_id: item.requestId, instance: item.instance });
     return outcome;
   }
 }

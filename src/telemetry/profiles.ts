@@ -8,7 +8,7 @@
  * Aggregates merge by addition (min/max by min/max), so any number of isolates can flush into one bucket.
  */
 import { binIndex } from '../monitoring/binning.ts';
-import type { FieldError, Row } from '../registry/instance-validator.ts';
+import type { Row } from '../registry/instance-validator.ts';
 import type { Manifest } from '../registry/manifest.ts';
 import type { ProfileRecord } from './records.ts';
 
@@ -76,6 +76,15 @@ function compile(manifest: Pick<Manifest, 'features' | 'output' | 'task'>): Comp
   let c = compiled.get(manifest);
   if (c) return c;
   const profilers = manifest.features.map((f): FeatureProfiler => {
+    if ('bin_edges' in f.training && f.pii) {
+      // A PII number keeps only its bin counts: no sum, min or max that could reveal one person's value.
+      const edges = f.training.bin_edges;
+      return (a, v) => {
+        a.count++;
+        if (v === null) a.nulls++;
+        else a.bins.set(String(binIndex(edges, v as number)), (a.bins.get(String(binIndex(edges, v as number))) ?? 0) + 1);
+      };
+    }
     if ('bin_edges' in f.training) {
       const edges = f.training.bin_edges;
       return (a, v) => {
@@ -154,11 +163,11 @@ export class ProfileAccumulator {
   }
 
   /** Counts a rejected request: its instances as invalid, and each invalid value under its feature. */
-  observeRejected(model: string, version: string, manifest: Pick<Manifest, 'features'>, errors: readonly FieldError[], rejectedInstances: number, at: number): void {
+  observeRejected(model: string, version: string, manifest: Pick<Manifest, 'features'>, invalidByField: ReadonlyMap<string, number>, rejectedInstances: number, at: number): void {
     const features = this.#aggregates(model, version, at);
-    const known = new Set(manifest.features.map((f) => f.name));
-    for (const e of errors) {
-      if (known.has(e.field)) ProfileAccumulator.#get(features, e.field).invalid++;
+    for (const f of manifest.features) {
+      const invalid = invalidByField.get(f.name);
+      if (invalid) ProfileAccumulator.#get(features, f.name).invalid += invalid;
     }
     ProfileAccumulator.#get(features, INSTANCES_FEATURE).invalid += rejectedInstances;
   }

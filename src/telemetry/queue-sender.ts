@@ -1,7 +1,7 @@
 /**
  * Sends telemetry messages to the TELEMETRY queue (at most 100 messages and 256 KB per sendBatch).
  */
-import type { MessageSender } from './buffer.ts';
+import { jsonBytes, type MessageSender } from './buffer.ts';
 import type { TelemetryMessage } from './records.ts';
 
 const MAX_BATCH_MESSAGES = 100;
@@ -12,7 +12,7 @@ export function queueSender(queue: Queue<TelemetryMessage>): MessageSender {
     let batch: { body: TelemetryMessage; contentType: 'json' }[] = [];
     let bytes = 0;
     for (const body of messages) {
-      const size = JSON.stringify(body).length;
+      const size = jsonBytes(body);
       if (batch.length > 0 && (batch.length === MAX_BATCH_MESSAGES || bytes + size > MAX_BATCH_BYTES)) {
         await queue.sendBatch(batch);
         batch = [];

@@ -68,7 +68,10 @@ export class DeploymentRouter implements TrafficRouter {
       return { version: deployment.canary.version, role: 'canary', shadows: [], sampleRate: deployment.sample_rate };
     }
     const shadows = deployment.shadows.filter((s) => s.sample_rate >= 1 || this.#random() < s.sample_rate);
-    return { version: deployment.primary, role: 'primary', shadows, sampleRate: deployment.sample_rate };
+    // While a canary runs, the primary is logged at least as often as the canary's share, so the canary check
+    // compares prediction distributions of similar size.
+    const sampleRate = deployment.canary ? Math.max(deployment.sample_rate, deployment.canary.percent / 100) : deployment.sample_rate;
+    return { version: deployment.primary, role: 'primary', shadows, sampleRate };
   }
 
   async sampleRate(model: string, background?: Background): Promise<number> {

@@ -1,0 +1,207 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { packMessages, TelemetryBuffer, type MessageSender } from '../../../src/telemetry/buffer.ts';
+import type { PredictionSampleRecord, TelemetryMessage, TelemetryRecord } from '../../../src/telemetry/records.ts';
+
+function sample(requestId: string, padding = ''): PredictionSampleRecord {
+  return {
+    kind: 'sample',
+    request_id: requestId,
+    instance: 0,
+    model: 'toy',
+    version: '1',
+    role: 'primary',
+    features: { x: 1, note: padding },
+    prediction: { value: 1 },
+    score: 1,
+    label: null,
+    latency_ms: 1,
+    slices: {},
+    created_at: 0,
+  };
+}
+
+const utf8Bytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).length;
+
+function recordingSender(): { send: MessageSender; calls: TelemetryMessage[][] } {
+  const calls: TelemetryMessage[][] = [];
+  return { calls, send: async (messages) => void calls.push(messages.map((m) => structuredClone(m))) };
+}
+
+function collector() {
+  const tasks: Promise<unknown>[] = [];
+  return {
+    tasks,
+    background: (task: Promise<unknown>) => void tasks.push(task),
+    async settle() {
+      for (let i = 0; i < tasks.length; i++) await tasks[i];
+    },
+  };
+}
+
+const ids = (records: readonly TelemetryRecord[]) => records.map((r) => (r.kind === 'profile' ? r.feature : r.request_id));
+
+describe('packMessages', () => {
+  it('keeps every message within maxBytes serialized, in order, losing no record', () => {
+    const records = Array.from({ length: 200 }, (_, i) => sample(`r${i}`, 'x'.repeat((i * 37) % 400)));
+    const messages = packMessages(records, 4_000, () => crypto.randomUUID());
+    expect(messages.length).toBeGreaterThan(1);
+    for (const m of messages) expect(utf8Bytes(m)).toBeLessThanOrEqual(4_000);
+    expect(messages.flatMap((m) => ids(m.records))).toEqual(ids(records));
+    expect(new Set(messages.map((m) => m.id)).size).toBe(messages.length);
+  });
+
+  it('counts bytes, not characters: records with multi-byte text still fit the limit', () => {
+    // "(-∞, 34]" slice labels and non-Latin category names are 2-3 bytes per character in UTF-8.
+    const records = Array.from({ length: 120 }, (_, i) => ({ ...sample(`r${i}`, '東京都'.repeat(40)), slices: { latitude: '(-∞, 34]' } }));
+    const messages = packMessages(records, 5_000, () => crypto.randomUUID());
+    for (const m of messages) expect(utf8Bytes(m)).toBeLessThanOrEqual(5_000);
+    expect(messages.flatMap((m) => ids(m.records))).toEqual(ids(records));
+  });
+
+  it('makes no message of no records', () => {
+    expect(packMessages([], 1000, () => 'id')).toEqual([]);
+  });
+});
+
+describe('TelemetryBuffer', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.spyOn(console, 'error').mockImplementation(() => undefined);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.restoreAllMocks();
+  });
+
+  it('sends as soon as maxRecords are waiting, all of them in one message', async () => {
+    const { send, calls } = recordingSender();
+    const buffer = new TelemetryBuffer(send, { maxRecords: 3, flushMs: 60_000 });
+    const bg = collector();
+    buffer.add([sample('a'), sample('b')], bg.background);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(calls).toHaveLength(0);
+    buffer.add([sample('c')], bg.background);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.flatMap((m) => ids(m.records))).toEqual(['a', 'b', 'c']);
+    expect(buffer.pending).toBe(0);
+  });
+
+  it('sends what is waiting flushMs after the first record, not before', async () => {
+    const { send, calls } = recordingSender();
+    const buffer = new TelemetryBuffer(send, { maxRecords: 100, flushMs: 50 });
+    const bg = collector();
+    buffer.add([sample('a')], bg.background);
+    await vi.advanceTimersByTimeAsync(20);
+    buffer.add([sample('b')], bg.background);
+    await vi.advanceTimersByTimeAsync(29);
+    expect(calls).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1);
+    await bg.settle();
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.flatMap((m) => ids(m.records))).toEqual(['a', 'b']);
+    // One timer for both records: the second add did not schedule another.
+    expect(bg.tasks).toHaveLength(1);
+  });
+
+  it('drains its sources (the profile accumulator) at every flush', async () => {
+    const { send, calls } = recordingSender();
+    const buffer = new TelemetryBuffer(send, { flushMs: 0 });
+    let drained = 0;
+    buffer.addSource(() => (drained++ === 0 ? [{ kind: 'profile', model: 'toy', version: '1', bucket: 0, bucket_ms: 60_000, feature: '__instances__', count: 2, nulls: 0, invalid: 0, sum: 0, sum_sq: 0, min: null, max: null, bins: {} }] : []));
+    const bg = collector();
+    buffer.schedule(bg.background);
+    await bg.settle();
+    expect(calls).toHaveLength(1);
+    expect(ids(calls[0]![0]!.records)).toEqual(['__instances__']);
+  });
+
+  it('splits a large flush into messages under maxMessageBytes', async () => {
+    const { send, calls } = recordingSender();
+    const buffer = new TelemetryBuffer(send, { flushMs: 0, maxMessageBytes: 2_000 });
+    const bg = collector();
+    const records = Array.from({ length: 50 }, (_, i) => sample(`r${i}`, 'é'.repeat(100)));
+    buffer.add(records, bg.background);
+    await bg.settle();
+    const messages = calls.flat();
+    expect(messages.length).toBeGreaterThan(1);
+    for (const m of messages) expect(utf8Bytes(m)).toBeLessThanOrEqual(2_000);
+    expect(messages.flatMap((m) => ids(m.records))).toEqual(ids(records));
+  });
+
+  it('keeps the messages of a failed send and resends them later with the same ids', async () => {
+    const sent: TelemetryMessage[][] = [];
+    let fail = true;
+    const buffer = new TelemetryBuffer(
+      async (messages) => {
+        sent.push(structuredClone(messages));
+        if (fail) throw new Error('queue unavailable');
+      },
+      { flushMs: 0 },
+    );
+    const bg = collector();
+    buffer.add([sample('a'), sample('b')], bg.background);
+    await bg.settle();
+    expect(buffer.sendFailures).toBe(1);
+    expect(buffer.pending).toBe(2);
+    const failedIds = sent[0]!.map((m) => m.id);
+
+    fail = false;
+    buffer.add([sample('c')], bg.background);
+    await bg.settle();
+    expect(buffer.pending).toBe(0);
+    const resent = sent[1]!;
+    expect(resent.slice(0, failedIds.length).map((m) => m.id)).toEqual(failedIds);
+    expect(resent.slice(0, failedIds.length).flatMap((m) => ids(m.records))).toEqual(['a', 'b']);
+    expect(resent.slice(failedIds.length).flatMap((m) => ids(m.records))).toEqual(['c']);
+    expect(failedIds).not.toContain(resent[resent.length - 1]!.id);
+    expect(buffer.dropped).toBe(0);
+  });
+
+  it('drops the oldest records beyond maxPendingRecords while sends fail, and counts them', async () => {
+    let fail = true;
+    const delivered: TelemetryMessage[] = [];
+    const buffer = new TelemetryBuffer(
+      async (messages) => {
+        if (fail) throw new Error('queue unavailable');
+        delivered.push(...messages);
+      },
+      { flushMs: 0, maxPendingRecords: 5 },
+    );
+    const bg = collector();
+    for (const batch of [['a', 'b'], ['c', 'd'], ['e', 'f']]) {
+      buffer.add(batch.map((id) => sample(id)), bg.background);
+      await bg.settle();
+    }
+    // 6 > 5: the oldest message (a, b) is dropped.
+    expect(buffer.dropped).toBe(2);
+    expect(buffer.pending).toBe(4);
+    fail = false;
+    buffer.schedule(bg.background);
+    await bg.settle();
+    expect(delivered.flatMap((m) => ids(m.records))).toEqual(['c', 'd', 'e', 'f']);
+    expect(buffer.dropped).toBe(2);
+  });
+
+  it('folds a flush asked for during a running one into it, sending the later records too', async () => {
+    const calls: string[][] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const buffer = new TelemetryBuffer(
+      async (messages) => {
+        calls.push(messages.flatMap((m) => ids(m.records)));
+        if (calls.length === 1) await gate;
+      },
+      { flushMs: 0 },
+    );
+    const bg = collector();
+    buffer.add([sample('a')], bg.background);
+    await vi.advanceTimersByTimeAsync(0);
+    buffer.add([sample('b')], bg.background);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(calls).toEqual([['a']]);
+    release();
+    await bg.settle();
+    expect(calls).toEqual([['a'], ['b']]);
+  });
+});
