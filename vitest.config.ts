@@ -15,6 +15,16 @@ export default defineConfig({
         },
       },
       {
+        test: {
+          // The dashboard in headless Chromium against a Worker of its own under `wrangler dev`.
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
         plugins: [
           cloudflareTest(async () => ({
             wrangler: { configPath: './wrangler.toml' },

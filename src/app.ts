@@ -8,6 +8,7 @@ import { VigilError } from './errors.ts';
 import type { AppEnv, Services } from './api/context.ts';
 import { adminRoutes } from './api/admin.ts';
 import { feedbackRoutes } from './api/feedback.ts';
+import { dashboardRoutes } from './api/dashboard.tsx';
 import { checksRunRoutes, modelHealthRoutes } from './api/health.ts';
 import { oipV2Routes } from './api/oip-v2.ts';
 import { openApiRoutes } from './api/openapi.ts';
@@ -39,6 +40,7 @@ export function createApp(services: ServicesFactory): Hono<AppEnv> {
   app.route('/admin', adminRoutes());
   app.route('/admin', checksRunRoutes());
   app.route('/', openApiRoutes());
+  app.route('/', dashboardRoutes());
 
   app.notFound((c) => {
     const message = `no route for ${c.req.method} ${c.req.path}`;

@@ -7,6 +7,7 @@ import { OpenAPIHono, z, type RouteConfig } from '@hono/zod-openapi';
 import { VIGIL_VERSION } from '../version.ts';
 import { ChecksRunQuerySchema, DeploymentChangeSchema, EventsQuerySchema, ModelNameParam, VersionParam, WindowParam } from './admin-schemas.ts';
 import type { AppEnv } from './context.ts';
+import { DASHBOARD_OPENAPI_ROUTES } from './dashboard-schemas.ts';
 import { ReportKindSchema } from './report-schemas.ts';
 import {
   ErrorResponseSchema,
@@ -263,9 +264,6 @@ export const ROUTES: RouteConfig[] = [
   { method: 'get', path: '/docs', tags: ['Reference'], summary: 'Interactive API reference', responses: { 200: html('Swagger UI') } },
 ];
 
-/** Dashboard routes (HTML), documented so the document lists every route the app serves. */
-export const DASHBOARD_ROUTES: RouteConfig[] = [];
-
 let cached: object | undefined;
 
 export function openApiDocument(): object {
@@ -275,7 +273,8 @@ export function openApiDocument(): object {
   doc.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer', description: 'One of PREDICT_TOKENS (only when configured)' });
   // Instances are checked against the model's manifest, not by zod; the component documents their shape.
   doc.openAPIRegistry.register('Instance', InstanceSchema);
-  for (const route of [...ROUTES, ...DASHBOARD_ROUTES]) doc.openAPIRegistry.registerPath(route);
+  // The dashboard's HTML routes are documented too, so the document lists every route the app serves.
+  for (const route of [...ROUTES, ...DASHBOARD_OPENAPI_ROUTES]) doc.openAPIRegistry.registerPath(route);
   cached = doc.getOpenAPI31Document({
     openapi: '3.1.0',
     info: {

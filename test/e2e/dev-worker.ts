@@ -1,0 +1,111 @@
+/**
+ * A Vigil Worker of its own for an end-to-end test: `wrangler dev` on free ports with its local state
+ * (D1, R2, queues) in a temporary directory, migrated first, with the test's own admin token. Nothing from
+ * the developer's .dev.vars or .wrangler/state is used, and nothing goes to the network.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+const OFFLINE_ENV = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false', CI: 'true', NO_COLOR: '1' };
+
+export interface DevWorker {
+  url: string;
+  adminToken: string;
+  /** What wrangler printed, for diagnosing a failed start. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** A TCP port nobody listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+function runStep(what: string, command: string, args: string[]): void {
+  const result = spawnSync(command, args, { cwd: REPO_ROOT, env: OFFLINE_ENV, encoding: 'utf8', timeout: 90_000 });
+  if (result.status !== 0) throw new Error(`${what} failed (exit ${result.status}):\n${result.stdout}\n${result.stderr}`);
+}
+
+async function waitUntilReady(url: string, child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode} before it was ready:\n${output()}`);
+    try {
+      const res = await fetch(`${url}/v2/health/live`, { signal: AbortSignal.timeout(1000) });
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`wrangler dev was not ready after ${timeoutMs} ms:\n${output()}`);
+}
+
+export async function startDevWorker(options: { vars?: Record<string, string> } = {}): Promise<DevWorker> {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-e2e-'));
+  const state = join(dir, 'state');
+  const adminToken = `e2e-${crypto.randomUUID()}`;
+  // Secrets come from this file instead of the developer's .dev.vars.
+  const envFile = join(dir, 'secrets.env');
+  writeFileSync(envFile, `ADMIN_TOKEN=${adminToken}\n`);
+
+  const wrangler = join(REPO_ROOT, 'node_modules', '.bin', 'wrangler');
+  runStep('vigil models:index', process.execPath, [join(REPO_ROOT, 'cli', 'vigil.js'), 'models:index']);
+  runStep('applying the D1 migrations', wrangler, ['d1', 'migrations', 'apply', 'vigil', '--local', '--persist-to', state]);
+
+  const [port, inspectorPort] = [await freePort(), await freePort()];
+  const vars = Object.entries(options.vars ?? {}).flatMap(([k, v]) => ['--var', `${k}:${v}`]);
+  const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort), '--persist-to', state, '--env-file', envFile, '--show-interactive-dev-session=false', ...vars];
+  // Its own process group, so stopping it also stops the workerd it starts.
+  const child = spawn(wrangler, args, { cwd: REPO_ROOT, env: OFFLINE_ENV, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  const append = (chunk: Buffer) => {
+    log = (log + chunk.toString()).slice(-20_000);
+  };
+  child.stdout?.on('data', append);
+  child.stderr?.on('data', append);
+  const output = () => log;
+
+  const stop = async () => {
+    if (child.exitCode === null && child.pid !== undefined) {
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+      const killed = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5000))]);
+      if (!killed) {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitUntilReady(url, child, output, 60_000);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url, adminToken, output, stop };
+}
