@@ -36,6 +36,8 @@ export default defineConfig({
                 DEPLOYMENT_CACHE_SECONDS: '0',
                 TELEMETRY_FLUSH_MS: '0',
               },
+              // Deliver telemetry batches at once instead of after wrangler.toml's 5 s batch timeout.
+              queueConsumers: { 'vigil-telemetry': { maxBatchSize: 100, maxBatchTimeout: 0, maxRetries: 5, deadLetterQueue: 'vigil-telemetry-dlq' } },
             },
           })),
         ],

@@ -130,3 +130,46 @@ describe('admin routes: authentication', () => {
     await expectJsonError(await app.request('/admin/not-a-route', {}, { ...workerEnv, ADMIN_TOKEN: undefined } as Env), 503, 'admin_disabled');
   });
 });
+
+/**
+ * Routes anyone may call. Every other route of the app must refuse a request without credentials: a new
+ * route is closed by this test unless it is added here on purpose.
+ */
+const PUBLIC_ROUTES = new Set([
+  'POST /v1/models/:model/predict',
+  'POST /v1/models/:target{[^/:]+:predict}',
+  'POST /v1/models/:model/feedback',
+  'GET /v2',
+  'GET /v2/health/live',
+  'GET /v2/health/ready',
+  'GET /v2/models/:model',
+  'GET /v2/models/:model/versions/:version',
+  'GET /v2/models/:model/ready',
+  'GET /v2/models/:model/versions/:version/ready',
+  'POST /v2/models/:model/infer',
+  'POST /v2/models/:model/versions/:version/infer',
+  'GET /openapi.json',
+  'GET /docs',
+  'GET /login',
+  'POST /login',
+  'POST /logout',
+]);
+
+describe('every other route: authentication', () => {
+  const closedRoutes = [...new Set(app.routes.filter((r) => !isMiddleware(r) && r.method !== 'ALL').map((r) => `${r.method} ${r.path}`))].filter((r) => !PUBLIC_ROUTES.has(r));
+
+  it('finds the dashboard, report and health routes among the closed ones', () => {
+    expect(closedRoutes).toEqual(expect.arrayContaining(['GET /', 'GET /models/:model', 'GET /v1/models/:model/reports/:kind', 'GET /v1/models/:model/health']));
+  });
+
+  for (const route of closedRoutes) {
+    it(`${route} refuses a request without credentials (401 with the token set, 503 without), touching nothing`, async () => {
+      const [method, path] = route.split(' ') as [string, string];
+      const open = await app.request(concrete(path), requestInit(method), workerEnv);
+      expect([401, 303, 302]).toContain(open.status);
+      if (open.status !== 401) expect(open.headers.get('location')).not.toMatch(/^https?:/);
+      const closed = await app.request(concrete(path), requestInit(method), { ...workerEnv, ADMIN_TOKEN: undefined } as Env);
+      expect([503, 303, 302]).toContain(closed.status);
+    });
+  }
+});
