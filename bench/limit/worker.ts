@@ -1,0 +1,62 @@
+/**
+ * The "limit" baseline: a bare Worker on the same workerd that decodes the JSON body, encodes the instances
+ * with the manifest's encoding (no validation), runs the same ONNX session as Vigil and returns the values.
+ * No framework, no routing, no deployment lookup, no telemetry: what serving costs when nothing else is done.
+ *
+ * POST /{model}/{version} with {"instances": [...]} → {"predictions": [{"value": n}, ...]}
+ */
+import type { InferenceSession } from 'onnxruntime-web/wasm';
+import manifestV1 from '../../models/california-housing/1/manifest.json';
+import modelV1 from '../../models/california-housing/1/model.onnx';
+import manifestV2 from '../../models/california-housing/2/manifest.json';
+import modelV2 from '../../models/california-housing/2/model.onnx';
+import { minimalEncoder, type EncodingColumnSpec, type MinimalEncoder } from './minimal-encoder.ts';
+import { createSession, runFloat } from './ort-wasm.ts';
+
+interface LimitManifest {
+  encoding: { input_name: string; columns: EncodingColumnSpec[] };
+  output: { tensor: string };
+}
+
+interface LimitModel {
+  bytes: ArrayBuffer;
+  manifest: LimitManifest;
+  encoder: MinimalEncoder;
+  session?: Promise<InferenceSession>;
+}
+
+function model(manifest: unknown, bytes: ArrayBuffer): LimitModel {
+  const m = manifest as LimitManifest;
+  return { bytes, manifest: m, encoder: minimalEncoder(m.encoding.columns) };
+}
+
+const MODELS: Record<string, LimitModel> = {
+  'california-housing/1': model(manifestV1, modelV1),
+  'california-housing/2': model(manifestV2, modelV2),
+};
+
+function json(body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+}
+
+export default {
+  async fetch(request: Request): Promise<Response> {
+    const key = new URL(request.url).pathname.slice(1);
+    const target = MODELS[key];
+    if (!target || request.method !== 'POST') return json({ error: `POST /{model}/{version}; known: ${Object.keys(MODELS).join(', ')}` }, 404);
+    let instances: Record<string, unknown>[];
+    try {
+      instances = ((await request.json()) as { instances: Record<string, unknown>[] }).instances;
+      if (!Array.isArray(instances) || instances.length === 0) throw new Error('no instances');
+    } catch (error) {
+      return json({ error: String(error) }, 400);
+    }
+    target.session ??= createSession(new Uint8Array(target.bytes));
+    const session = await target.session;
+    const { manifest, encoder } = target;
+    const values = await runFloat(session, manifest.encoding.input_name, encoder.encode(instances), instances.length, encoder.width, manifest.output.tensor);
+    const predictions = new Array(instances.length);
+    for (let i = 0; i < instances.length; i++) predictions[i] = { value: values[i] };
+    return json({ predictions });
+  },
+};

@@ -1,0 +1,96 @@
+/**
+ * The "peer" baseline: the service an engineer would write instead of Vigil — one Node process, `node:http`,
+ * onnxruntime-node (native CPU, one intra-op thread like the WASM build), the same model.onnx. Requests are
+ * validated and encoded with Vigil's own pure modules (the compiled instance validator and the manifest's
+ * encoder), so both sides build the same tensor from the same JSON; no routing, shadows or telemetry.
+ *
+ * Usage: node bench/peer/server.ts <model dir>...   → prints {"port": n} once listening on 127.0.0.1.
+ * POST /{model}/{version} with {"instances": [...]} → {"predictions": [{"value": n}, ...]}
+ */
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type * as OrtNode from 'onnxruntime-node';
+import { compileDecoder } from '../../src/inference/decode.ts';
+import { compileEncoder } from '../../src/inference/encoding.ts';
+import { compileValidator, FieldErrors, type Row } from '../../src/registry/instance-validator.ts';
+import type { Manifest } from '../../src/registry/manifest.ts';
+
+const ort = createRequire(import.meta.url)('onnxruntime-node') as typeof OrtNode;
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+interface PeerModel {
+  manifest: Manifest;
+  session: OrtNode.InferenceSession;
+  validator: ReturnType<typeof compileValidator>;
+  encoder: ReturnType<typeof compileEncoder>;
+  decoder: ReturnType<typeof compileDecoder>;
+}
+
+async function load(dir: string): Promise<[string, PeerModel]> {
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest;
+  const session = await ort.InferenceSession.create(join(dir, 'model.onnx'), {
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+  });
+  return [
+    `${manifest.name}/${manifest.version}`,
+    { manifest, session, validator: compileValidator(manifest), encoder: compileEncoder(manifest), decoder: compileDecoder(manifest) },
+  ];
+}
+
+const models = new Map(await Promise.all(process.argv.slice(2).map(load)));
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) reject(new Error('body too large'));
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const model = models.get((req.url ?? '/').slice(1));
+  if (!model || req.method !== 'POST') return send(res, 404, { error: `POST /{model}/{version}; known: ${[...models.keys()].join(', ')}` });
+  let instances: unknown[];
+  try {
+    instances = (JSON.parse(await readBody(req)) as { instances: unknown[] }).instances;
+    if (!Array.isArray(instances) || instances.length === 0) throw new Error('instances must be a non-empty list');
+  } catch (error) {
+    return send(res, 400, { error: String(error) });
+  }
+  const errors = new FieldErrors();
+  const rows: Row[] = instances.map((instance, i) => model.validator.validate(instance, i, errors)!);
+  if (errors.count > 0) return send(res, 400, { error: errors.list[0]!.message, details: errors.list });
+  const { encoding, output } = model.manifest;
+  const input = new ort.Tensor('float32', model.encoder.encode(rows), [rows.length, model.encoder.width]);
+  const results = await model.session.run({ [encoding.input_name]: input }, [output.tensor]);
+  const values = results[output.tensor]!.data as Float32Array;
+  send(res, 200, { predictions: model.decoder.decode(values, rows.length) });
+}
+
+const server = createServer((req, res) => {
+  handle(req, res).catch((error: unknown) => send(res, 500, { error: String(error) }));
+});
+server.keepAliveTimeout = 60_000;
+server.listen(0, '127.0.0.1', () => {
+  const address = server.address();
+  process.stdout.write(`${JSON.stringify({ port: typeof address === 'object' && address ? address.port : 0 })}\n`);
+});
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
