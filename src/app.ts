@@ -14,7 +14,7 @@ import { oipV2Routes } from './api/oip-v2.ts';
 import { openApiRoutes } from './api/openapi.ts';
 import { predictV1Routes } from './api/predict-v1.ts';
 import { reportRoutes } from './api/reports.ts';
-import { requestId } from './api/request-id.ts';
+import { assignRequestId } from './api/request-id.ts';
 
 export type ServicesFactory = (env: Env) => Services;
 
@@ -26,11 +26,12 @@ function isOipV2Path(path: string): boolean {
 export function createApp(services: ServicesFactory): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
+  // One middleware for every request (each one costs a dispatch on the hot path).
   app.use('*', async (c, next) => {
     c.set('services', services(c.env));
+    assignRequestId(c);
     await next();
   });
-  app.use('*', requestId);
 
   app.route('/v1/models', predictV1Routes());
   app.route('/v1/models', feedbackRoutes());

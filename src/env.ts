@@ -10,9 +10,9 @@ export interface Env {
   /** Pushed model artifacts, content-addressed by sha256. */
   MODELS: R2Bucket;
   /** Telemetry off the request path; consumed by this Worker's `queue` handler. */
-  TELEMETRY: Queue<TelemetryMessage>;
+  TELEMETRY: Queue<TelemetryMessage | string>;
   /** Where telemetry that keeps failing to reach D1 goes. */
-  TELEMETRY_DLQ?: Queue<TelemetryMessage>;
+  TELEMETRY_DLQ?: Queue<TelemetryMessage | string>;
   /** Bearer token for /admin, reports and the dashboard; unset means those routes answer 503. */
   ADMIN_TOKEN?: string;
   /** Comma-separated API keys for prediction routes; unset means prediction is public. */

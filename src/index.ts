@@ -3,7 +3,6 @@
  * (health checks every five minutes; retention and a daily summary once a day).
  */
 import { createApp } from './app.ts';
-import { database } from './db/client.ts';
 import type { Env } from './env.ts';
 import { AlertDispatcher } from './monitoring/alerts.ts';
 import { dailySummary } from './monitoring/daily-summary.ts';
@@ -22,7 +21,7 @@ const app = createApp(isolateServices);
 export default {
   fetch: app.fetch,
   async queue(batch, env) {
-    await consumeTelemetry(batch as MessageBatch<TelemetryMessage>, { db: database(env.DB), deadLetters: env.TELEMETRY_DLQ, maxAttempts: TELEMETRY_MAX_ATTEMPTS });
+    await consumeTelemetry(batch as MessageBatch<TelemetryMessage | string>, { d1: env.DB, deadLetters: env.TELEMETRY_DLQ, maxAttempts: TELEMETRY_MAX_ATTEMPTS });
   },
   async scheduled(controller, env) {
     const { db, monitor } = isolateServices(env);
@@ -38,4 +37,4 @@ export default {
     }
     await monitor.run();
   },
-} satisfies ExportedHandler<Env, TelemetryMessage>;
+} satisfies ExportedHandler<Env, TelemetryMessage | string>;

@@ -195,7 +195,7 @@ export async function heapsByWorker(inspectorPort: number): Promise<Record<strin
   return out;
 }
 
-/** V8 heap of one workerd worker (bytes), through the inspector; null when it cannot be read. */
+/** V8 heap of one workerd worker (bytes) after a full garbage collection, so the figure is what the isolate retains. */
 export async function isolateHeap(inspectorPort: number, targetId: string): Promise<{ usedBytes: number; totalBytes: number } | null> {
   try {
     const list = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json/list`)).json()) as InspectorTarget[];
@@ -203,6 +203,8 @@ export async function isolateHeap(inspectorPort: number, targetId: string): Prom
     if (!target) return null;
     const session = await CdpSession.open(target.webSocketDebuggerUrl);
     try {
+      // A full collection first, when the inspector answers within a second (not every workerd build does).
+      await Promise.race([session.send('HeapProfiler.collectGarbage'), new Promise((resolve) => setTimeout(resolve, 1000))]).catch(() => undefined);
       const { usedSize, totalSize } = await session.send<{ usedSize: number; totalSize: number }>('Runtime.getHeapUsage');
       return { usedBytes: usedSize, totalBytes: totalSize };
     } finally {

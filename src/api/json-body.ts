@@ -14,6 +14,7 @@ function tooLarge(limit: number): VigilError {
 }
 
 function isJsonContentType(value: string): boolean {
+  if (value === 'application/json') return true;
   const type = value.split(';', 1)[0]!.trim().toLowerCase();
   return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
 }
@@ -36,14 +37,12 @@ export async function readJsonBody(request: Request, limit = MAX_BODY_BYTES): Pr
     text = await readCapped(request, limit);
   }
   if (text.length > limit) throw tooLarge(limit);
-  if (text.trim() === '') {
-    throw new VigilError('malformed_json', 400, 'the request body is empty; send a JSON object', [
-      { field: 'body', code: 'malformed_json', message: 'empty body' },
-    ]);
-  }
   try {
     return JSON.parse(text);
   } catch (error) {
+    if (text.trim() === '') {
+      throw new VigilError('malformed_json', 400, 'the request body is empty; send a JSON object', [{ field: 'body', code: 'malformed_json', message: 'empty body' }]);
+    }
     const reason = error instanceof Error ? error.message : 'invalid JSON';
     throw new VigilError('malformed_json', 400, `the request body is not valid JSON: ${reason}`, [
       { field: 'body', code: 'malformed_json', message: reason },

@@ -3,6 +3,7 @@
  * `POST /v1/models/{model}:predict`. Both translate to the prediction service and back.
  */
 import { Hono, type Context } from 'hono';
+import { VigilError } from '../errors.ts';
 import type { ClassificationPrediction, Prediction } from '../inference/decode.ts';
 import type { PredictResult } from '../serving/prediction-service.ts';
 import { predictAuth } from './auth.ts';
@@ -37,8 +38,12 @@ export function predictV1Routes(): Hono<AppEnv> {
     });
   });
 
-  app.post('/:target{[^/:]+:predict}', predictAuth, async (c) => {
-    const model = c.req.param('target').slice(0, -':predict'.length);
+  // `/v1/models/{model}:predict` is one path segment; matching it as `/:spec` keeps every route simple enough for
+  // Hono's fastest router (a pattern with a literal after a parameter in one segment is not).
+  app.post('/:spec', predictAuth, async (c) => {
+    const spec = c.req.param('spec');
+    if (!spec.endsWith(':predict')) throw new VigilError('not_found', 404, `no route for POST ${c.req.path}; did you mean /v1/models/{model}:predict or /v1/models/{model}/predict?`);
+    const model = spec.slice(0, -':predict'.length);
     const body = parseBody(KServeV1RequestSchema, await readJsonBody(c.req.raw));
     const result = await c.var.services.predictions.predict({
       model,

@@ -41,13 +41,20 @@ async function createOrtSession(bytes: Uint8Array): Promise<ort.InferenceSession
   }
 }
 
-let tail: Promise<unknown> = Promise.resolve();
+let busy = false;
+const waiting: (() => void)[] = [];
 
-/** Runs `task` after every earlier ORT call of this isolate has finished. */
-function serialized<T>(task: () => Promise<T>): Promise<T> {
-  const result = tail.then(task, task);
-  tail = result.catch(() => undefined);
-  return result;
+/** Runs `task` after every earlier ORT call of this isolate has finished (a FIFO mutex; no wait when idle). */
+async function serialized<T>(task: () => Promise<T>): Promise<T> {
+  if (busy) await new Promise<void>((resolve) => waiting.push(resolve));
+  busy = true;
+  try {
+    return await task();
+  } finally {
+    const next = waiting.shift();
+    if (next) next();
+    else busy = false;
+  }
 }
 
 function signatures(metadata: readonly ort.InferenceSession.ValueMetadata[] | undefined, names: readonly string[]): TensorSignature[] {

@@ -11,6 +11,7 @@ import { FieldErrors, type Row } from '../registry/instance-validator.ts';
 import type { Manifest } from '../registry/manifest.ts';
 import type { ModelStore } from '../registry/model-store.ts';
 import type { RouteDecision, ServingRole, TrafficRouter } from '../traffic/router.ts';
+import { AfterResponseQueue } from './after-response.ts';
 import type { Background, PredictionObserver } from './observer.ts';
 import type { ServedModel, ServedModelCache } from './served-model.ts';
 
@@ -49,6 +50,7 @@ export class PredictionService {
   readonly #models: ServedModelCache;
   readonly #router: TrafficRouter;
   readonly #observers: readonly PredictionObserver[];
+  readonly #afterResponse = new AfterResponseQueue();
 
   constructor(deps: { store: ModelStore; models: ServedModelCache; router: TrafficRouter; observers?: readonly PredictionObserver[] }) {
     this.#store = deps.store;
@@ -104,7 +106,7 @@ export class PredictionService {
     const latencyMs = performance.now() - started;
     if (this.#observers.length > 0) {
       const event = { requestId: request.requestId, model: request.model, decision: target, served, instances, rows, predictions, latencyMs, at: Date.now() };
-      afterResponse(background, this.#observers.map((o) => () => o.served(event, background)));
+      this.#afterResponse.enqueue(background, this.#observers.map((o) => (bg: Background) => o.served(event, bg)));
     }
     return {
       model: request.model,
@@ -161,7 +163,7 @@ export class PredictionService {
     const observers = this.#observers.filter((o) => o.failed);
     if (observers.length === 0) return;
     const event = { model, version, instanceCount, error: error instanceof Error ? error.message : String(error), at: Date.now() };
-    afterResponse(background, observers.map((o) => () => o.failed!(event, background)));
+    this.#afterResponse.enqueue(background, observers.map((o) => (bg: Background) => o.failed!(event, bg)));
   }
 
   #notifyRejected(served: ServedModel, instanceCount: number, rows: readonly (Row | null)[], errors: FieldErrors, background: Background): void {
@@ -169,7 +171,7 @@ export class PredictionService {
     if (observers.length === 0) return;
     const rejectedInstances = rows.filter((r) => r === null).length;
     const event = { model: served.name, served, instanceCount, rejectedInstances, invalidByField: errors.byField, at: Date.now() };
-    afterResponse(background, observers.map((o) => () => o.rejected!(event, background)));
+    this.#afterResponse.enqueue(background, observers.map((o) => (bg: Background) => o.rejected!(event, bg)));
   }
 
   async #requireVersion(model: string, version: string): Promise<string> {
@@ -192,20 +194,4 @@ function deprecationWarnings(manifest: Manifest, deprecated: readonly number[], 
 
 function noBackground(task: Promise<unknown>): void {
   task.catch(() => undefined);
-}
-
-/** Runs `tasks` after the response: one macrotask later, so the response is sent first; failures are logged. */
-function afterResponse(background: Background, tasks: readonly (() => Promise<void>)[]): void {
-  background(
-    (async () => {
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      for (const task of tasks) {
-        try {
-          await task();
-        } catch (error) {
-          console.error(JSON.stringify({ level: 'error', message: 'after-response task failed', error: String(error), stack: error instanceof Error ? error.stack : undefined }));
-        }
-      }
-    })(),
-  );
 }

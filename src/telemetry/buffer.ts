@@ -34,33 +34,77 @@ export type MessageSender = (messages: TelemetryMessage[]) => Promise<void>;
 /** waitUntil work is cut off 30 s after a response; state older than this belongs to a request that is gone. */
 const STALE_AFTER_MS = 30_000;
 
-const utf8 = new TextEncoder();
 
 /** Size of `value` as JSON in UTF-8 bytes (what the queue's limits count; string length undercounts non-ASCII). */
-export function jsonBytes(value: unknown): number {
-  return utf8.encode(JSON.stringify(value)).length;
+/** UTF-8 length of a string, without encoding it (ASCII, the common case, is its length). */
+export function utf8Length(text: string): number {
+  // eslint-disable-next-line no-control-regex
+  if (!/[^\x00-\x7f]/.test(text)) return text.length;
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
 }
 
-/** Splits records into messages no larger than `maxBytes` serialized (UTF-8). */
+export function jsonBytes(value: unknown): number {
+  return utf8Length(JSON.stringify(value));
+}
+
+export interface SerializedMessage {
+  /** The message as JSON, built from each record's JSON, which is computed once. */
+  json: string;
+  bytes: number;
+}
+
+const serializedMessages = new WeakMap<TelemetryMessage, SerializedMessage>();
+
+/** The JSON of a message packed by packMessages (computed on demand for any other message). */
+export function serializedMessage(message: TelemetryMessage): SerializedMessage {
+  let serialized = serializedMessages.get(message);
+  if (!serialized) {
+    const json = JSON.stringify(message);
+    serialized = { json, bytes: utf8Length(json) };
+    serializedMessages.set(message, serialized);
+  }
+  return serialized;
+}
+
+/** Splits records into messages no larger than `maxBytes` serialized (UTF-8); each record is serialized once. */
 export function packMessages(records: readonly TelemetryRecord[], maxBytes: number, newId: () => string): TelemetryMessage[] {
   const messages: TelemetryMessage[] = [];
   let current: TelemetryMessage | null = null;
+  let parts: string[] = [];
   let size = 0;
+  const close = () => {
+    const json = `{"id":${JSON.stringify(current!.id)},"records":[${parts.join(',')}]}`;
+    serializedMessages.set(current!, { json, bytes: size });
+    messages.push(current!);
+  };
   for (const record of records) {
+    const json = JSON.stringify(record);
+    const recordBytes = utf8Length(json);
     // Each record after the first adds a comma.
-    const bytes = jsonBytes(record) + 1;
-    if (current && current.records.length > 0 && size + bytes > maxBytes) {
-      messages.push(current);
+    if (current && parts.length > 0 && size + 1 + recordBytes > maxBytes) {
+      close();
       current = null;
     }
     if (!current) {
       current = { id: newId(), records: [] };
-      size = jsonBytes(current) - 1;
+      parts = [];
+      size = utf8Length(`{"id":${JSON.stringify(current.id)},"records":[]}`);
     }
+    size += (parts.length > 0 ? 1 : 0) + recordBytes;
     current.records.push(record);
-    size += bytes;
+    parts.push(json);
   }
-  if (current) messages.push(current);
+  if (current) close();
   return messages;
 }
 

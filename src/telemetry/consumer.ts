@@ -1,90 +1,67 @@
 /**
- * The TELEMETRY queue consumer: writes each message's records to D1 in one transaction (a D1 batch of
- * multi-row statements, each within D1's 100 bound parameters). Applying a message is idempotent: its id is
- * recorded in the same transaction, and samples and comparisons are keyed by request id and version, so a
+ * The TELEMETRY queue consumer: writes each message's records to D1 in one transaction (a D1 batch of one
+ * multi-row statement per table, each with a single bound parameter: the rows as JSON). Applying a message is
+ * idempotent: its id is recorded in the same transaction, and samples and comparisons are keyed by request id and version, so a
  * redelivered message changes nothing. Failed messages are retried with backoff; after `maxAttempts` they go
  * to the dead-letter queue instead of being dropped.
  */
-import { getTableColumns, sql, type SQL } from 'drizzle-orm';
-import type { BatchItem } from 'drizzle-orm/batch';
-import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
-import type { Database } from '../db/client.ts';
-import { featureProfiles, predictionSamples, profileBins, shadowComparisons, telemetryBatches } from '../db/schema.ts';
+import type { D1Database, MessageBatch, Queue } from '@cloudflare/workers-types';
 import type { PredictionSampleRecord, ProfileRecord, ShadowComparisonRecord, TelemetryMessage } from './records.ts';
 
 /** D1 binds at most 100 parameters per statement. */
 export const MAX_BOUND_PARAMETERS = 100;
 
 export interface ConsumerDeps {
-  db: Database;
-  deadLetters?: Queue<TelemetryMessage>;
+  d1: D1Database;
+  deadLetters?: Queue<TelemetryMessage | string>;
   maxAttempts: number;
   now?: () => number;
 }
 
-export function rowsPerStatement(columns: number): number {
-  return Math.max(1, Math.floor(MAX_BOUND_PARAMETERS / columns));
+export interface SqlStatement {
+  sql: string;
+  params: unknown[];
 }
 
-export function chunk<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
+const field = (name: string) => `json_extract(value, '$.${name}')`;
+const version = (name: string) => `CAST(${field(name)} AS INTEGER)`;
 
-function columnCount(table: SQLiteTable): number {
-  return Object.keys(getTableColumns(table)).length;
-}
+// Each table takes all of a message's rows in one statement with one bound parameter: the rows as a JSON array,
+// expanded by json_each. Multi-row, well within D1's 100 bound parameters, and no per-row SQL to build.
+const COMPARISONS_SQL = `INSERT INTO shadow_comparisons (request_id, instance, model, primary_version, shadow_version, primary_prediction,
+  shadow_prediction, primary_score, shadow_score, primary_label, shadow_label, signed_diff, abs_diff, label_agree, primary_latency_ms,
+  shadow_latency_ms, error, slices, created_at)
+SELECT ${field('request_id')}, ${field('instance')}, ${field('model')}, ${version('primary_version')}, ${version('shadow_version')},
+  json(${field('primary_prediction')}), CASE WHEN ${field('shadow_prediction')} IS NULL THEN NULL ELSE json(${field('shadow_prediction')}) END,
+  ${field('primary_score')}, ${field('shadow_score')}, ${field('primary_label')}, ${field('shadow_label')}, ${field('signed_diff')},
+  ${field('abs_diff')}, ${field('label_agree')}, ${field('primary_latency_ms')}, ${field('shadow_latency_ms')}, ${field('error')},
+  json(${field('slices')}), ${field('created_at')}
+FROM json_each(?1) WHERE true ON CONFLICT DO NOTHING`;
 
-function comparisonRow(r: ShadowComparisonRecord) {
-  return {
-    requestId: r.request_id,
-    instance: r.instance,
-    model: r.model,
-    primaryVersion: Number(r.primary_version),
-    shadowVersion: Number(r.shadow_version),
-    primaryPrediction: JSON.stringify(r.primary_prediction),
-    shadowPrediction: r.shadow_prediction ? JSON.stringify(r.shadow_prediction) : null,
-    primaryScore: r.primary_score,
-    shadowScore: r.shadow_score,
-    primaryLabel: r.primary_label,
-    shadowLabel: r.shadow_label,
-    signedDiff: r.signed_diff,
-    absDiff: r.abs_diff,
-    labelAgree: r.label_agree,
-    primaryLatencyMs: r.primary_latency_ms,
-    shadowLatencyMs: r.shadow_latency_ms,
-    error: r.error,
-    slices: JSON.stringify(r.slices),
-    createdAt: r.created_at,
-  };
-}
+const SAMPLES_SQL = `INSERT INTO prediction_samples (request_id, instance, model, version, role, features, prediction, score, label, latency_ms, slices, created_at)
+SELECT ${field('request_id')}, ${field('instance')}, ${field('model')}, ${version('version')}, ${field('role')}, json(${field('features')}),
+  json(${field('prediction')}), ${field('score')}, ${field('label')}, ${field('latency_ms')}, json(${field('slices')}), ${field('created_at')}
+FROM json_each(?1) WHERE true ON CONFLICT DO NOTHING`;
 
-function sampleRow(r: PredictionSampleRecord) {
-  return {
-    requestId: r.request_id,
-    instance: r.instance,
-    model: r.model,
-    version: Number(r.version),
-    role: r.role,
-    features: JSON.stringify(r.features),
-    prediction: JSON.stringify(r.prediction),
-    score: r.score,
-    label: r.label,
-    latencyMs: r.latency_ms,
-    slices: JSON.stringify(r.slices),
-    createdAt: r.created_at,
-  };
-}
+const PROFILES_SQL = `INSERT INTO feature_profiles (model, version, bucket, bucket_ms, feature, count, nulls, invalid, sum, sum_sq, min, max)
+SELECT ${field('model')}, ${version('version')}, ${field('bucket')}, ${field('bucket_ms')}, ${field('feature')}, ${field('count')}, ${field('nulls')},
+  ${field('invalid')}, ${field('sum')}, ${field('sum_sq')}, ${field('min')}, ${field('max')}
+FROM json_each(?1) WHERE true
+ON CONFLICT (model, version, bucket_ms, bucket, feature) DO UPDATE SET
+  count = count + excluded.count, nulls = nulls + excluded.nulls, invalid = invalid + excluded.invalid, sum = sum + excluded.sum,
+  sum_sq = sum_sq + excluded.sum_sq, min = coalesce(min(min, excluded.min), min, excluded.min), max = coalesce(max(max, excluded.max), max, excluded.max)`;
 
-const add = (column: SQLiteColumn): SQL => sql`${sql.identifier(column.name)} + excluded.${sql.identifier(column.name)}`;
-const least = (column: SQLiteColumn): SQL =>
-  sql`coalesce(min(${sql.identifier(column.name)}, excluded.${sql.identifier(column.name)}), ${sql.identifier(column.name)}, excluded.${sql.identifier(column.name)})`;
-const greatest = (column: SQLiteColumn): SQL =>
-  sql`coalesce(max(${sql.identifier(column.name)}, excluded.${sql.identifier(column.name)}), ${sql.identifier(column.name)}, excluded.${sql.identifier(column.name)})`;
+const BINS_SQL = `INSERT INTO profile_bins (model, version, bucket, bucket_ms, feature, bin, count)
+SELECT json_extract(p.value, '$.model'), CAST(json_extract(p.value, '$.version') AS INTEGER), json_extract(p.value, '$.bucket'),
+  json_extract(p.value, '$.bucket_ms'), json_extract(p.value, '$.feature'), b.key, b.value
+FROM json_each(?1) AS p, json_each(p.value, '$.bins') AS b WHERE true
+ON CONFLICT (model, version, bucket_ms, bucket, feature, bin) DO UPDATE SET count = count + excluded.count`;
 
-/** The statements that apply one message; the first records its id and fails if it was applied before. */
-export function messageStatements(db: Database, message: TelemetryMessage, now: number): BatchItem<'sqlite'>[] {
+/**
+ * The statements that apply one message, in order; the first records the message id and fails if the message
+ * was applied before (the whole batch then rolls back).
+ */
+export function messageStatements(message: TelemetryMessage, now: number): SqlStatement[] {
   const comparisons: ShadowComparisonRecord[] = [];
   const samples: PredictionSampleRecord[] = [];
   const profiles: ProfileRecord[] = [];
@@ -93,59 +70,12 @@ export function messageStatements(db: Database, message: TelemetryMessage, now: 
     else if (r.kind === 'sample') samples.push(r);
     else if (r.kind === 'profile') profiles.push(r);
   }
-  const statements: BatchItem<'sqlite'>[] = [db.insert(telemetryBatches).values({ id: message.id, appliedAt: now })];
-  for (const rows of chunk(comparisons.map(comparisonRow), rowsPerStatement(columnCount(shadowComparisons)))) {
-    statements.push(db.insert(shadowComparisons).values(rows).onConflictDoNothing());
-  }
-  for (const rows of chunk(samples.map(sampleRow), rowsPerStatement(columnCount(predictionSamples)))) {
-    statements.push(db.insert(predictionSamples).values(rows).onConflictDoNothing());
-  }
-  const profileRows = profiles.map((p) => ({
-    model: p.model,
-    version: Number(p.version),
-    bucket: p.bucket,
-    bucketMs: p.bucket_ms,
-    feature: p.feature,
-    count: p.count,
-    nulls: p.nulls,
-    invalid: p.invalid,
-    sum: p.sum,
-    sumSq: p.sum_sq,
-    min: p.min,
-    max: p.max,
-  }));
-  for (const rows of chunk(profileRows, rowsPerStatement(columnCount(featureProfiles)))) {
-    statements.push(
-      db
-        .insert(featureProfiles)
-        .values(rows)
-        .onConflictDoUpdate({
-          target: [featureProfiles.model, featureProfiles.version, featureProfiles.bucketMs, featureProfiles.bucket, featureProfiles.feature],
-          set: {
-            count: add(featureProfiles.count),
-            nulls: add(featureProfiles.nulls),
-            invalid: add(featureProfiles.invalid),
-            sum: add(featureProfiles.sum),
-            sumSq: add(featureProfiles.sumSq),
-            min: least(featureProfiles.min),
-            max: greatest(featureProfiles.max),
-          },
-        }),
-    );
-  }
-  const binRows = profiles.flatMap((p) =>
-    Object.entries(p.bins).map(([bin, count]) => ({ model: p.model, version: Number(p.version), bucket: p.bucket, bucketMs: p.bucket_ms, feature: p.feature, bin, count })),
-  );
-  for (const rows of chunk(binRows, rowsPerStatement(columnCount(profileBins)))) {
-    statements.push(
-      db
-        .insert(profileBins)
-        .values(rows)
-        .onConflictDoUpdate({
-          target: [profileBins.model, profileBins.version, profileBins.bucketMs, profileBins.bucket, profileBins.feature, profileBins.bin],
-          set: { count: add(profileBins.count) },
-        }),
-    );
+  const statements: SqlStatement[] = [{ sql: 'INSERT INTO telemetry_batches (id, applied_at) VALUES (?1, ?2)', params: [message.id, now] }];
+  if (comparisons.length) statements.push({ sql: COMPARISONS_SQL, params: [JSON.stringify(comparisons)] });
+  if (samples.length) statements.push({ sql: SAMPLES_SQL, params: [JSON.stringify(samples)] });
+  if (profiles.length) {
+    const json = JSON.stringify(profiles);
+    statements.push({ sql: PROFILES_SQL, params: [json] }, { sql: BINS_SQL, params: [json] });
   }
   return statements;
 }
@@ -160,12 +90,19 @@ export function retryDelaySeconds(attempts: number): number {
   return Math.min(300, 2 ** Math.max(1, attempts));
 }
 
-export async function consumeTelemetry(batch: MessageBatch<TelemetryMessage>, deps: ConsumerDeps): Promise<void> {
+/** Messages arrive as the JSON text the producer built (or, from older producers and tests, as objects). */
+function bodyOf(body: TelemetryMessage | string): TelemetryMessage {
+  return typeof body === 'string' ? (JSON.parse(body) as TelemetryMessage) : body;
+}
+
+export async function consumeTelemetry(batch: MessageBatch<TelemetryMessage | string>, deps: ConsumerDeps): Promise<void> {
   const now = deps.now ?? Date.now;
   for (const message of batch.messages) {
+    let id: string | undefined;
     try {
-      const statements = messageStatements(deps.db, message.body, now());
-      await deps.db.batch(statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
+      const body = bodyOf(message.body);
+      id = body.id;
+      await deps.d1.batch(messageStatements(body, now()).map((s) => deps.d1.prepare(s.sql).bind(...s.params)));
       message.ack();
     } catch (error) {
       if (alreadyApplied(error)) {
@@ -173,9 +110,9 @@ export async function consumeTelemetry(batch: MessageBatch<TelemetryMessage>, de
         continue;
       }
       if (message.attempts >= deps.maxAttempts && deps.deadLetters) {
-        console.error(JSON.stringify({ level: 'error', message: 'telemetry message failed repeatedly; sent to the dead-letter queue', id: message.body?.id, attempts: message.attempts, error: String(error) }));
+        console.error(JSON.stringify({ level: 'error', message: 'telemetry message failed repeatedly; sent to the dead-letter queue', id, attempts: message.attempts, error: String(error) }));
         try {
-          await deps.deadLetters.send(message.body, { contentType: 'json' });
+          await deps.deadLetters.send(message.body, { contentType: typeof message.body === 'string' ? 'text' : 'json' });
           message.ack();
         } catch (dlqError) {
           console.error(JSON.stringify({ level: 'error', message: 'dead-letter send failed; retrying', error: String(dlqError) }));
@@ -183,7 +120,7 @@ export async function consumeTelemetry(batch: MessageBatch<TelemetryMessage>, de
         }
         continue;
       }
-      console.error(JSON.stringify({ level: 'warn', message: 'telemetry message failed; will retry', id: message.body?.id, attempts: message.attempts, error: String(error) }));
+      console.error(JSON.stringify({ level: 'warn', message: 'telemetry message failed; will retry', id, attempts: message.attempts, error: String(error) }));
       message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
     }
   }

@@ -28,10 +28,22 @@ export interface Aggregate {
   min: number | null;
   max: number | null;
   bins: Map<string, number>;
+  /** Counts per numeric bin index, kept as an array on the hot path and folded into `bins` when drained. */
+  binCounts?: number[];
 }
 
 export function emptyAggregate(): Aggregate {
   return { count: 0, nulls: 0, invalid: 0, sum: 0, sumSq: 0, min: null, max: null, bins: new Map() };
+}
+
+/** The aggregate's bins, numeric bin counts included, as one map of bin label to count. */
+export function allBins(a: Aggregate): Map<string, number> {
+  if (!a.binCounts) return a.bins;
+  const bins = new Map(a.bins);
+  a.binCounts.forEach((n, i) => {
+    if (n > 0) bins.set(String(i), (bins.get(String(i)) ?? 0) + n);
+  });
+  return bins;
 }
 
 /** Adds `b` into `a` (the merge D1's upsert performs). */
@@ -43,17 +55,25 @@ export function mergeAggregate(a: Aggregate, b: Aggregate): Aggregate {
   a.sumSq += b.sumSq;
   a.min = a.min === null ? b.min : b.min === null ? a.min : Math.min(a.min, b.min);
   a.max = a.max === null ? b.max : b.max === null ? a.max : Math.max(a.max, b.max);
-  for (const [bin, n] of b.bins) a.bins.set(bin, (a.bins.get(bin) ?? 0) + n);
+  const merged = allBins(a);
+  for (const [bin, n] of allBins(b)) merged.set(bin, (merged.get(bin) ?? 0) + n);
+  a.bins = merged;
+  delete a.binCounts;
   return a;
 }
 
-function addNumber(a: Aggregate, v: number, bin: string): void {
+function countBin(a: Aggregate, bin: number, bins: number): void {
+  const counts = (a.binCounts ??= new Array<number>(bins).fill(0));
+  counts[bin]! += 1;
+}
+
+function addNumber(a: Aggregate, v: number, bin: number, bins: number): void {
   a.count++;
   a.sum += v;
   a.sumSq += v * v;
   a.min = a.min === null || v < a.min ? v : a.min;
   a.max = a.max === null || v > a.max ? v : a.max;
-  a.bins.set(bin, (a.bins.get(bin) ?? 0) + 1);
+  countBin(a, bin, bins);
 }
 
 function addCategory(a: Aggregate, bin: string): void {
@@ -82,7 +102,7 @@ function compile(manifest: Pick<Manifest, 'features' | 'output' | 'task'>): Comp
       return (a, v) => {
         a.count++;
         if (v === null) a.nulls++;
-        else a.bins.set(String(binIndex(edges, v as number)), (a.bins.get(String(binIndex(edges, v as number))) ?? 0) + 1);
+        else countBin(a, binIndex(edges, v as number), edges.length + 1);
       };
     }
     if ('bin_edges' in f.training) {
@@ -91,7 +111,7 @@ function compile(manifest: Pick<Manifest, 'features' | 'output' | 'task'>): Comp
         if (v === null) {
           a.count++;
           a.nulls++;
-        } else addNumber(a, v as number, String(binIndex(edges, v as number)));
+        } else addNumber(a, v as number, binIndex(edges, v as number), edges.length + 1);
       };
     }
     // Categories of PII features are stored by their position in the manifest, never as the raw value.
@@ -154,7 +174,7 @@ export class ProfileAccumulator {
       for (const row of rows) profile(a, row[f] ?? null);
     }
     const prediction = ProfileAccumulator.#get(features, PREDICTION_FEATURE);
-    for (const s of scores) addNumber(prediction, s, String(binIndex(c.predictionEdges, s)));
+    for (const s of scores) addNumber(prediction, s, binIndex(c.predictionEdges, s), c.predictionEdges.length + 1);
     if (c.classification) {
       const label = ProfileAccumulator.#get(features, LABEL_FEATURE);
       for (const l of labels) if (l !== null) addCategory(label, l);
@@ -201,7 +221,7 @@ export class ProfileAccumulator {
           sum_sq: a.sumSq,
           min: a.min,
           max: a.max,
-          bins: Object.fromEntries(a.bins),
+          bins: Object.fromEntries(allBins(a)),
         });
       }
     }

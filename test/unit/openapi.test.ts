@@ -5,7 +5,8 @@ import { createApp } from '../../src/app.ts';
 
 /** Hono's route pattern (`/v1/models/:model/predict`) as an OpenAPI path (`/v1/models/{model}/predict`). */
 function openApiPath(honoPath: string): string {
-  if (honoPath.includes(':predict}')) return '/v1/models/{model}:predict';
+  // The KServe route is matched as one segment, /v1/models/:spec, whose handler requires the ":predict" suffix.
+  if (honoPath === '/v1/models/:spec') return '/v1/models/{model}:predict';
   const path = honoPath.replace(/:([A-Za-z_]+)(\{[^}]*\})?/g, '{$1}');
   return path.length > 1 ? path.replace(/\/$/, '') : path;
 }

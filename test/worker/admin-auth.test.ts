@@ -137,7 +137,7 @@ describe('admin routes: authentication', () => {
  */
 const PUBLIC_ROUTES = new Set([
   'POST /v1/models/:model/predict',
-  'POST /v1/models/:target{[^/:]+:predict}',
+  'POST /v1/models/:spec',
   'POST /v1/models/:model/feedback',
   'GET /v2',
   'GET /v2/health/live',

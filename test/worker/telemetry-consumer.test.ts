@@ -1,7 +1,6 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { database, type Database } from '../../src/db/client.ts';
 import type { Env } from '../../src/env.ts';
 import worker from '../../src/index.ts';
 import { consumeTelemetry, MAX_BOUND_PARAMETERS, messageStatements } from '../../src/telemetry/consumer.ts';
@@ -9,7 +8,6 @@ import { queueSender } from '../../src/telemetry/queue-sender.ts';
 import type { PredictionSampleRecord, ProfileRecord, ShadowComparisonRecord, TelemetryMessage } from '../../src/telemetry/records.ts';
 
 const d1 = (env as unknown as { DB: D1Database }).DB;
-const db = database(d1);
 const workerEnv = env as unknown as Env;
 
 function sample(model: string, requestId: string, instance = 0, version = '1'): PredictionSampleRecord {
@@ -90,11 +88,12 @@ async function count(sql: string, ...params: unknown[]): Promise<number> {
 }
 
 /** A Database whose batches (the consumer's one transaction per message) always fail. */
-function failingDatabase(): Database {
-  return new Proxy(db, {
+function failingDatabase(): D1Database {
+  return new Proxy(d1, {
     get(target, prop, receiver) {
       if (prop === 'batch') return async () => Promise.reject(new Error('D1_ERROR: Network connection lost.'));
-      return Reflect.get(target, prop, receiver) as unknown;
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
     },
   });
 }
@@ -131,9 +130,9 @@ describe('telemetry queue consumer', () => {
       ],
     };
 
-    const statements = messageStatements(db, message, Date.now()) as unknown as { toSQL(): { sql: string; params: unknown[] } }[];
+    const statements = messageStatements(message, Date.now());
     expect(statements.length).toBeGreaterThan(4);
-    for (const s of statements) expect(s.toSQL().params.length).toBeLessThanOrEqual(MAX_BOUND_PARAMETERS);
+    for (const s of statements) expect(s.params.length).toBeLessThanOrEqual(MAX_BOUND_PARAMETERS);
     // Multi-row: far fewer statements than the 30 + 12 + 40 + 120 rows.
     expect(statements.length).toBeLessThan(30);
 
@@ -210,7 +209,7 @@ describe('telemetry queue consumer', () => {
     ]);
     const delays = retryDelays(batch);
     const ctx = createExecutionContext();
-    await consumeTelemetry(batch, { db: failingDatabase(), maxAttempts: 6 });
+    await consumeTelemetry(batch, { d1: failingDatabase(), maxAttempts: 6 });
     const result = await getQueueResult(batch, ctx);
     expect(result.explicitAcks).toEqual([]);
     expect(result.retryMessages).toEqual([{ msgId: 'q-r1' }, { msgId: 'q-r2' }]);
@@ -224,7 +223,7 @@ describe('telemetry queue consumer', () => {
 
     // Once D1 is back, the retried message is applied.
     const later = batchOf([{ id: 'q-r1', attempts: 2, body: message }]);
-    await consumeTelemetry(later, { db, maxAttempts: 6 });
+    await consumeTelemetry(later, { d1, maxAttempts: 6 });
     expect((await getQueueResult(later, createExecutionContext())).explicitAcks).toEqual(['q-r1']);
     expect(await count('SELECT count(*) AS n FROM prediction_samples WHERE model = ?', model)).toBe(1);
   });
@@ -237,7 +236,7 @@ describe('telemetry queue consumer', () => {
       { id: 'q-d2', attempts: 5, body: { ...message, id: 'dlq-2' } },
     ]);
     const delays = retryDelays(batch);
-    await consumeTelemetry(batch, { db: failingDatabase(), deadLetters: queue, maxAttempts: 6 });
+    await consumeTelemetry(batch, { d1: failingDatabase(), deadLetters: queue, maxAttempts: 6 });
     const result = await getQueueResult(batch, createExecutionContext());
     expect(result.explicitAcks).toEqual(['q-d1']);
     expect(result.retryMessages).toEqual([{ msgId: 'q-d2' }]);
@@ -249,7 +248,7 @@ describe('telemetry queue consumer', () => {
     const { queue } = fakeQueue(true);
     const batch = batchOf([{ id: 'q-d3', attempts: 9, body: { id: 'dlq-3', records: [sample('consumer-dlq', 'req-e')] } }]);
     const delays = retryDelays(batch);
-    await consumeTelemetry(batch, { db: failingDatabase(), deadLetters: queue, maxAttempts: 6 });
+    await consumeTelemetry(batch, { d1: failingDatabase(), deadLetters: queue, maxAttempts: 6 });
     const result = await getQueueResult(batch, createExecutionContext());
     expect(result.explicitAcks).toEqual([]);
     expect(result.retryMessages).toEqual([{ msgId: 'q-d3' }]);
@@ -258,19 +257,21 @@ describe('telemetry queue consumer', () => {
 });
 
 describe('queueSender', () => {
-  it('sends batches of at most 100 messages and 256 KB (counted in UTF-8 bytes)', async () => {
-    const batches: { body: TelemetryMessage }[][] = [];
-    const queue = { async sendBatch(messages: Iterable<{ body: TelemetryMessage }>) { batches.push([...messages]); } } as unknown as Queue<TelemetryMessage>;
+  it('sends batches of at most 100 messages and 256 KB (counted in UTF-8 bytes), each message as its JSON text', async () => {
+    const batches: { body: string; contentType: string }[][] = [];
+    const queue = { async sendBatch(messages: Iterable<{ body: string; contentType: string }>) { batches.push([...messages]); } } as unknown as Queue<string>;
     const send = queueSender(queue);
     // 250 small messages, then 30 messages of ~30,000 characters that are ~90 KB in UTF-8 each.
     const small = Array.from({ length: 250 }, (_, i) => ({ id: `s${i}`, records: [sample('toy', `r${i}`)] }));
     const large = Array.from({ length: 30 }, (_, i) => ({ id: `l${i}`, records: [{ ...sample('toy', `L${i}`), features: { note: '東'.repeat(30_000) } }] }));
     await send([...small, ...large]);
-    const bytes = (m: { body: TelemetryMessage }) => new TextEncoder().encode(JSON.stringify(m.body)).length;
+    const bytes = (m: { body: string }) => new TextEncoder().encode(m.body).length;
     for (const b of batches) {
       expect(b.length).toBeLessThanOrEqual(100);
       expect(b.reduce((n, m) => n + bytes(m), 0)).toBeLessThanOrEqual(256_000);
+      for (const m of b) expect(m.contentType).toBe('text');
     }
-    expect(batches.flat().map((m) => m.body.id)).toEqual([...small, ...large].map((m) => m.id));
+    expect(batches.flat().map((m) => (JSON.parse(m.body) as TelemetryMessage).id)).toEqual([...small, ...large].map((m) => m.id));
+    expect(JSON.parse(batches[0]![0]!.body)).toEqual(small[0]);
   });
 });

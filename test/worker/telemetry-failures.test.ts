@@ -2,7 +2,6 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from 'clou
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/app.ts';
-import { database, type Database } from '../../src/db/client.ts';
 import type { Env } from '../../src/env.ts';
 import { buildServices } from '../../src/services.ts';
 import { consumeTelemetry } from '../../src/telemetry/consumer.ts';
@@ -96,15 +95,15 @@ describe('telemetry failures do not reach predictions', () => {
     await waitFor(() => captured.some((m) => m.records.some((r) => r.kind === 'sample' && r.request_id === answer.body.request_id)));
     expect(captured.length).toBeGreaterThan(0);
 
-    const real = database(d1);
-    const down = new Proxy(real, {
+    const down = new Proxy(d1, {
       get(target, prop, receiver) {
         if (prop === 'batch') return async () => Promise.reject(new Error('D1_ERROR: D1 is overloaded'));
-        return Reflect.get(target, prop, receiver) as unknown;
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
       },
-    }) as Database;
+    });
     const batch = createMessageBatch<TelemetryMessage>('vigil-telemetry', captured.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 1, body })));
-    await consumeTelemetry(batch, { db: down, maxAttempts: 6 });
+    await consumeTelemetry(batch, { d1: down, maxAttempts: 6 });
     const result = await getQueueResult(batch, createExecutionContext());
     expect(result.explicitAcks).toEqual([]);
     expect(result.retryMessages.map((m) => m.msgId)).toEqual(captured.map((_, i) => `m${i}`));
@@ -116,7 +115,7 @@ describe('telemetry failures do not reach predictions', () => {
 
     // Once D1 is back, the redelivered messages land.
     const retried = createMessageBatch<TelemetryMessage>('vigil-telemetry', captured.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 2, body })));
-    await consumeTelemetry(retried, { db: real, maxAttempts: 6 });
+    await consumeTelemetry(retried, { d1, maxAttempts: 6 });
     expect((await getQueueResult(retried, createExecutionContext())).explicitAcks).toHaveLength(captured.length);
     const samples = await d1.prepare('SELECT count(*) AS n FROM prediction_samples WHERE request_id = ?').bind(answer.body.request_id).first<{ n: number }>();
     expect(samples!.n).toBe(instances.length);

@@ -205,3 +205,15 @@ describe('TelemetryBuffer', () => {
     expect(calls).toEqual([['a'], ['b']]);
   });
 });
+
+describe('serializedMessage', () => {
+  it('gives the JSON of a packed message, equal to serializing it whole, with its UTF-8 size', async () => {
+    const { serializedMessage, utf8Length } = await import('../../../src/telemetry/buffer.ts');
+    const records = [sample('a', 'x'), sample('b', '東京'), sample('c', '😀')];
+    const [message] = packMessages(records, 100_000, () => 'm1');
+    const { json, bytes } = serializedMessage(message!);
+    expect(json).toBe(JSON.stringify(message));
+    expect(bytes).toBe(new TextEncoder().encode(json).length);
+    expect(utf8Length('é😀a')).toBe(new TextEncoder().encode('é😀a').length);
+  });
+});
