@@ -286,7 +286,9 @@ async function warnAboutSampling(client: VigilClient, modelPath: string, io: Cli
     if (error instanceof CliError) return;
     throw error;
   }
-  if (deployment.sample_rate < 1) {
+  // Shadowed requests are always logged: a shadow at rate 1 logs every primary request.
+  const shadowed = Math.max(0, ...deployment.shadows.map((s) => s.sample_rate));
+  if (deployment.sample_rate < 1 && shadowed < 1) {
     writeLine(
       io.stderr,
       `vigil: note: ${deployment.model} logs ${formatShare(deployment.sample_rate)} of primary requests; feedback on requests that were not logged comes back unknown. ` +

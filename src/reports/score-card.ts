@@ -128,7 +128,12 @@ function assess(id: ScoreTestId, f: ScoreFacts): Assessment {
     }
     case 'data_5': {
       const pii = m.features.filter((x) => x.pii).map((x) => `${x.name} ${x.pii === 'hash' ? 'hashed with a per-deployment salt' : 'dropped'}`);
-      return { mark: 'automated_pass', evidence: `${pii.length ? pii.join('; ') : 'no feature is marked PII'} in every stored sample; PII categories are profiled by position only; raw samples are deleted after the retention period` };
+      return {
+        mark: 'automated_pass',
+        evidence: pii.length
+          ? `${pii.join('; ')} in every stored sample; PII categories are profiled by position only; raw samples are deleted after the retention period`
+          : 'no feature is marked PII (PII features would be hashed or dropped in stored samples); raw samples are deleted after the retention period',
+      };
     }
     case 'data_7':
       return fromChecks(f.checks, 'parity', 'golden instances re-validated and re-encoded every 5 minutes and compared with the encoding training produced') ?? noData('parity');

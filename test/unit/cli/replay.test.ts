@@ -50,7 +50,7 @@ interface FakeVigil {
  * A Vigil stand-in: predictions are 10 × median_income (a non-number income is a 400), users whose key ends
  * in an even digit go to version 2; feedback reports request ids ending in -3 as unknown.
  */
-async function fakeVigil(options: { delayMs?: number; sampleRate?: number } = {}): Promise<FakeVigil> {
+async function fakeVigil(options: { delayMs?: number; sampleRate?: number; shadows?: { version: string; sample_rate: number }[] } = {}): Promise<FakeVigil> {
   let inFlight = 0;
   let maxInFlight = 0;
   const server = await startServer(async (req, res) => {
@@ -75,7 +75,7 @@ async function fakeVigil(options: { delayMs?: number; sampleRate?: number } = {}
       const unknown = items.filter((i) => i.request_id.endsWith('-3')).map((i) => ({ request_id: i.request_id, instance: 0 }));
       return sendJson(res, 200, { accepted: items.length, matched: items.length - unknown.length, unknown });
     }
-    if (path === '/admin/models/housing/deployment') return sendJson(res, 200, { model: 'housing', primary: '1', canary: null, shadows: [], sample_rate: options.sampleRate ?? 1, revision: 1, updated_at: '2026-11-27T00:00:00Z', updated_by: 'x' });
+    if (path === '/admin/models/housing/deployment') return sendJson(res, 200, { model: 'housing', primary: '1', canary: null, shadows: options.shadows ?? [], sample_rate: options.sampleRate ?? 1, revision: 1, updated_at: '2026-11-27T00:00:00Z', updated_by: 'x' });
     if (path === '/admin/models/housing/versions/1') return sendJson(res, 200, versionRecord({ version: '1', offline_metrics: { primary: 'mae', higher_is_better: false, overall: { mae: 8, rmse: 10, r2: 0.8 } } }));
     if (path === '/admin/models/housing/versions/2') return sendJson(res, 200, versionRecord({ version: '2', offline_metrics: { primary: 'mae', higher_is_better: false, overall: { mae: 4, rmse: 5 } } }));
     return vigilError(res, 404, 'not_found', `no route for ${req.method} ${path}`);
@@ -203,6 +203,13 @@ describe('vigil replay', () => {
     await runReplay([housing, '--model', 'housing', '--label-column', 'median_house_value', '--feedback', '--feedback-delay', '0', ...fast, ...at(vigil.server)], io);
     expect(io.err()).toContain('housing logs 1 % of primary requests');
     expect(io.err()).toContain('vigil sampling housing --rate 1');
+  });
+
+  it('does not warn when a shadow at rate 1 makes every request logged', async () => {
+    vigil = await fakeVigil({ sampleRate: 0.01, shadows: [{ version: '2', sample_rate: 1 }] });
+    const io = captureIo();
+    await runReplay([housing, '--model', 'housing', '--label-column', 'median_house_value', '--feedback', '--feedback-delay', '0', ...fast, ...at(vigil.server)], io);
+    expect(io.err()).not.toContain('of primary requests');
   });
 
   it('applies --shift and --set before sending and sends the routing key column', async () => {
