@@ -1,17 +1,18 @@
 /**
  * The "limit" baseline: a bare Worker on the same workerd that decodes the JSON body, encodes the instances
- * with the manifest's encoding (no validation), runs the same ONNX session as Vigil and returns the values.
+ * with the manifest's encoding (no validation), runs the model through the same ORT session code as Vigil
+ * (src/inference/ort-runtime.ts) and returns the values.
  * No framework, no routing, no deployment lookup, no telemetry: what serving costs when nothing else is done.
  *
  * POST /{model}/{version} with {"instances": [...]} → {"predictions": [{"value": n}, ...]}
  */
-import type { InferenceSession } from 'onnxruntime-web/wasm';
+import type { ModelSession } from '../../src/inference/model-runtime.ts';
+import { OrtRuntime } from '../../src/inference/ort-runtime.ts';
 import manifestV1 from '../../models/california-housing/1/manifest.json';
 import modelV1 from '../../models/california-housing/1/model.onnx';
 import manifestV2 from '../../models/california-housing/2/manifest.json';
 import modelV2 from '../../models/california-housing/2/model.onnx';
 import { minimalEncoder, type EncodingColumnSpec, type MinimalEncoder } from './minimal-encoder.ts';
-import { createSession, runFloat } from './ort-wasm.ts';
 
 interface LimitManifest {
   encoding: { input_name: string; columns: EncodingColumnSpec[] };
@@ -22,13 +23,16 @@ interface LimitModel {
   bytes: ArrayBuffer;
   manifest: LimitManifest;
   encoder: MinimalEncoder;
-  session?: Promise<InferenceSession>;
+  session?: Promise<ModelSession>;
 }
 
 function model(manifest: unknown, bytes: ArrayBuffer): LimitModel {
   const m = manifest as LimitManifest;
   return { bytes, manifest: m, encoder: minimalEncoder(m.encoding.columns) };
 }
+
+// The same ONNX Runtime Web session code as the service (precompiled WASM, runs serialized per isolate).
+const runtime = new OrtRuntime();
 
 const MODELS: Record<string, LimitModel> = {
   'california-housing/1': model(manifestV1, modelV1),
@@ -51,10 +55,10 @@ export default {
     } catch (error) {
       return json({ error: String(error) }, 400);
     }
-    target.session ??= createSession(new Uint8Array(target.bytes));
+    target.session ??= runtime.createSession(new Uint8Array(target.bytes));
     const session = await target.session;
     const { manifest, encoder } = target;
-    const values = await runFloat(session, manifest.encoding.input_name, encoder.encode(instances), instances.length, encoder.width, manifest.output.tensor);
+    const values = await session.run(manifest.encoding.input_name, encoder.encode(instances), instances.length, encoder.width, manifest.output.tensor);
     const predictions = new Array(instances.length);
     for (let i = 0; i < instances.length; i++) predictions[i] = { value: values[i] };
     return json({ predictions });

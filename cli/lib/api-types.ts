@@ -1,40 +1,13 @@
 /**
  * The shapes of the Vigil API responses the client reads (src/api/admin.ts, predict-v1.ts, oip-v2.ts),
  * written from the client's side: only the fields it uses, optional where the server may omit them.
+ * Deployments and their audit events have the server's shapes exactly and are the server's types.
  */
+import type { Deployment } from '../../src/traffic/deployment.ts';
+import type { DeploymentEvent } from '../../src/traffic/deployment-store.ts';
 
-export interface ShadowSpec {
-  version: string;
-  sample_rate: number;
-}
-
-export interface CanarySpec {
-  version: string;
-  percent: number;
-}
-
-export interface Deployment {
-  model: string;
-  primary: string;
-  canary: CanarySpec | null;
-  shadows: ShadowSpec[];
-  sample_rate: number;
-  revision: number;
-  updated_at: string;
-  updated_by: string;
-}
-
-export interface DeploymentEvent {
-  id: number;
-  model?: string;
-  revision: number;
-  action: string;
-  actor: string;
-  reason: string | null;
-  before: Deployment | null;
-  after: Deployment;
-  created_at: string;
-}
+export type { CanarySpec, Deployment, ShadowSpec } from '../../src/traffic/deployment.ts';
+export type { DeploymentEvent } from '../../src/traffic/deployment-store.ts';
 
 export interface VersionSummary {
   model: string;

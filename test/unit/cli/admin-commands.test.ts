@@ -91,7 +91,7 @@ describe('vigil events', () => {
     expect(lines[0]).toMatch(/rev\s+time\s+actor\s+action\s+change\s+reason/);
     expect(lines[1]).toMatch(/^\s*4\s+2026-11-27 10:00:00Z\s+ana@laptop\s+canary\s+canary none → 3 @ 10 %\s+try the retrained model$/);
     expect(lines[2]).toMatch(/^\s*3\s+2026-11-26 10:00:00Z\s+bo@ci\s+promote\s+primary 2 → 1$/);
-    expect(lines[3]).toMatch(/^\s*1\s+.*vigil:bootstrap\s+create\s+created: primary 2, shadows 2 @ 100 %$/);
+    expect(lines[3]).toMatch(/^\s*1\s+.*vigil:bootstrap\s+bootstrap\s+created: primary 2, shadows 2 @ 100 %$/);
     expect(io.out()).toContain('older events: vigil events california-housing --before 10');
   });
 

@@ -32,6 +32,7 @@ export const versions: VersionSummary[] = [
 export const events: DeploymentEvent[] = [
   {
     id: 12,
+    model: 'california-housing',
     revision: 4,
     action: 'canary',
     actor: 'ana@laptop',
@@ -42,6 +43,7 @@ export const events: DeploymentEvent[] = [
   },
   {
     id: 11,
+    model: 'california-housing',
     revision: 3,
     action: 'promote',
     actor: 'bo@ci',
@@ -52,8 +54,9 @@ export const events: DeploymentEvent[] = [
   },
   {
     id: 10,
+    model: 'california-housing',
     revision: 1,
-    action: 'create',
+    action: 'bootstrap',
     actor: 'vigil:bootstrap',
     reason: null,
     before: null,
