@@ -90,7 +90,7 @@ export function compileValidator(manifest: { readonly features: readonly Feature
           instance: index,
           field: '',
           code: 'wrong_arity',
-          message: `instance ${index} is a list of ${instance.length} values; the model takes ${features.length} features in this order: ${names.join(', ')}`,
+          message: `the instance is a list of ${instance.length} values; the model takes ${features.length} features in this order: ${names.join(', ')}`,
         });
         return null;
       }
@@ -113,7 +113,7 @@ export function compileValidator(manifest: { readonly features: readonly Feature
         instance: index,
         field: '',
         code: 'not_an_object',
-        message: `instance ${index} must be an object of feature values (or a list in feature order), got ${describe(instance)}`,
+        message: `the instance must be an object of feature values (or a list in feature order), got ${describe(instance)}`,
       });
       return null;
     }
