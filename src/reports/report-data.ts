@@ -27,12 +27,16 @@ export interface LatencySummary {
   mean_ms: number | null;
 }
 
-function comparisonsWhere(model: string, shadowVersion: string, window: CheckWindow, extra: SQL = sql``): SQL {
-  return sql`model = ${model} AND shadow_version = ${Number(shadowVersion)} AND created_at >= ${window.from} AND created_at < ${window.to} ${extra}`;
+/**
+ * Comparisons of `shadowVersion` with `primaryVersion` in the window. Filtering on the primary keeps rows
+ * compared with a former primary (before a promotion or rollback in the window) out of the numbers.
+ */
+function comparisonsWhere(model: string, primaryVersion: string, shadowVersion: string, window: CheckWindow, extra: SQL = sql``): SQL {
+  return sql`model = ${model} AND primary_version = ${Number(primaryVersion)} AND shadow_version = ${Number(shadowVersion)} AND created_at >= ${window.from} AND created_at < ${window.to} ${extra}`;
 }
 
-export async function shadowDiffSummary(db: Database, model: string, shadowVersion: string, window: CheckWindow): Promise<DiffSummary> {
-  const where = comparisonsWhere(model, shadowVersion, window);
+export async function shadowDiffSummary(db: Database, model: string, primaryVersion: string, shadowVersion: string, window: CheckWindow): Promise<DiffSummary> {
+  const where = comparisonsWhere(model, primaryVersion, shadowVersion, window);
   const [row] = await db.all<{ n: number; errors: number; mean_abs: number | null; max_abs: number | null; mean_signed: number | null; agreement: number | null }>(sql`
     SELECT count(*) AS n, coalesce(sum(error IS NOT NULL), 0) AS errors, avg(abs_diff) AS mean_abs, max(abs_diff) AS max_abs,
            avg(signed_diff) AS mean_signed, avg(label_agree) AS agreement
@@ -50,8 +54,8 @@ export async function shadowDiffSummary(db: Database, model: string, shadowVersi
   };
 }
 
-export async function shadowLatency(db: Database, model: string, shadowVersion: string, window: CheckWindow, column: 'primary_latency_ms' | 'shadow_latency_ms'): Promise<LatencySummary> {
-  const where = sql`${comparisonsWhere(model, shadowVersion, window)} AND ${sql.identifier(column)} IS NOT NULL`;
+export async function shadowLatency(db: Database, model: string, primaryVersion: string, shadowVersion: string, window: CheckWindow, column: 'primary_latency_ms' | 'shadow_latency_ms'): Promise<LatencySummary> {
+  const where = sql`${comparisonsWhere(model, primaryVersion, shadowVersion, window)} AND ${sql.identifier(column)} IS NOT NULL`;
   const [row] = await db.all<{ mean: number | null }>(sql`SELECT avg(${sql.identifier(column)}) AS mean FROM shadow_comparisons WHERE ${where}`);
   return {
     p50_ms: await quantile(db, sql`shadow_comparisons`, sql`${sql.identifier(column)}`, where, 0.5),
@@ -61,10 +65,10 @@ export async function shadowLatency(db: Database, model: string, shadowVersion: 
 }
 
 /** Counts of (primary label, shadow label) pairs. */
-export async function shadowConfusion(db: Database, model: string, shadowVersion: string, window: CheckWindow): Promise<{ primary: string; shadow: string; count: number }[]> {
+export async function shadowConfusion(db: Database, model: string, primaryVersion: string, shadowVersion: string, window: CheckWindow): Promise<{ primary: string; shadow: string; count: number }[]> {
   return db.all(sql`
     SELECT primary_label AS "primary", shadow_label AS shadow, count(*) AS count FROM shadow_comparisons
-    WHERE ${comparisonsWhere(model, shadowVersion, window)} AND shadow_label IS NOT NULL
+    WHERE ${comparisonsWhere(model, primaryVersion, shadowVersion, window)} AND shadow_label IS NOT NULL
     GROUP BY primary_label, shadow_label ORDER BY primary_label, shadow_label`);
 }
 
@@ -77,21 +81,21 @@ export interface SliceDiffRow {
   errors: number;
 }
 
-export async function shadowBySlice(db: Database, model: string, shadowVersion: string, window: CheckWindow, attribute: string): Promise<SliceDiffRow[]> {
+export async function shadowBySlice(db: Database, model: string, primaryVersion: string, shadowVersion: string, window: CheckWindow, attribute: string): Promise<SliceDiffRow[]> {
   return db.all<SliceDiffRow>(sql`
     SELECT ${sliceValue(sql`slices`, attribute)} AS slice, count(*) AS comparisons, avg(abs_diff) AS mean_abs_diff, avg(signed_diff) AS mean_signed_diff,
            avg(label_agree) AS label_agreement, coalesce(sum(error IS NOT NULL), 0) AS errors
-    FROM shadow_comparisons WHERE ${comparisonsWhere(model, shadowVersion, window)}
+    FROM shadow_comparisons WHERE ${comparisonsWhere(model, primaryVersion, shadowVersion, window)}
     GROUP BY 1 ORDER BY 1`);
 }
 
 /** A histogram of absolute differences over `bins` equal-width bins up to the maximum. */
-export async function shadowDiffHistogram(db: Database, model: string, shadowVersion: string, window: CheckWindow, max: number | null, bins = 20): Promise<{ lower: number; upper: number; count: number }[]> {
+export async function shadowDiffHistogram(db: Database, model: string, primaryVersion: string, shadowVersion: string, window: CheckWindow, max: number | null, bins = 20): Promise<{ lower: number; upper: number; count: number }[]> {
   if (max === null || !(max > 0)) return [];
   const width = max / bins;
   const rows = await db.all<{ bin: number; count: number }>(sql`
     SELECT min(${bins - 1}, CAST(abs_diff / ${width} AS INTEGER)) AS bin, count(*) AS count FROM shadow_comparisons
-    WHERE ${comparisonsWhere(model, shadowVersion, window)} AND abs_diff IS NOT NULL GROUP BY 1`);
+    WHERE ${comparisonsWhere(model, primaryVersion, shadowVersion, window)} AND abs_diff IS NOT NULL GROUP BY 1`);
   const counts = new Array<number>(bins).fill(0);
   for (const r of rows) counts[r.bin] = r.count;
   return counts.map((count, i) => ({ lower: i * width, upper: (i + 1) * width, count }));
@@ -116,7 +120,7 @@ export interface PairedQuality {
 
 export async function pairedQuality(db: Database, primary: Manifest, model: string, shadowVersion: string, window: CheckWindow): Promise<PairedQuality> {
   const join = sql`shadow_comparisons c JOIN feedback f ON f.model = c.model AND f.request_id = c.request_id AND f.instance = c.instance`;
-  const where = sql`c.model = ${model} AND c.shadow_version = ${Number(shadowVersion)} AND c.created_at >= ${window.from} AND c.created_at < ${window.to} AND c.error IS NULL`;
+  const where = sql`c.model = ${model} AND c.primary_version = ${Number(primary.version)} AND c.shadow_version = ${Number(shadowVersion)} AND c.created_at >= ${window.from} AND c.created_at < ${window.to} AND c.error IS NULL`;
   const primarySide = (await labelledMetrics(db, primary, { from: join, score: sql`c.primary_score`, predictedLabel: sql`c.primary_label`, where, slices: sql`c.slices` })).get(null) ?? { n: 0, metrics: {} };
   const shadowSide = (await labelledMetrics(db, primary, { from: join, score: sql`c.shadow_score`, predictedLabel: sql`c.shadow_label`, where, slices: sql`c.slices` })).get(null) ?? { n: 0, metrics: {} };
   if (primary.task === 'regression') {

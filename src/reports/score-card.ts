@@ -177,7 +177,8 @@ function assess(id: ScoreTestId, f: ScoreFacts): Assessment {
     case 'infra_3':
       return fromChecks(f.checks, 'parity', 'the training → package → QA → serving path re-run on golden examples every 5 minutes') ?? noData('parity');
     case 'infra_6': {
-      const promotion = f.events.find((e) => e.after.primary === m.version && e.before?.primary !== m.version);
+      // A rollback returns to a version that already served; how it first became primary is what counts.
+      const promotion = f.events.find((e) => e.after.primary === m.version && e.before?.primary !== m.version && e.action !== 'rollback');
       if (!promotion || promotion.action === 'bootstrap') return { mark: 'missing', evidence: `version ${m.version} became primary without a canary (${promotion?.action ?? 'unknown'})` };
       const canaried = f.events.some((e) => e.id < promotion.id && e.action === 'canary' && e.after.canary?.version === m.version);
       return canaried
@@ -209,13 +210,15 @@ function assess(id: ScoreTestId, f: ScoreFacts): Assessment {
       return parity ? { ...parity, evidence: `${parity.evidence}; non-finite outputs are refused and counted as model errors` } : noData('parity');
     }
     case 'monitor_6': {
+      // Performance means errors (and latency): a shadow that merely predicts differently is not a regression here.
       const canary = f.checks.filter((c) => c.check === 'canary' && c.subject.endsWith(':error_rate') && c.status !== 'insufficient_data');
-      const shadow = f.checks.filter((c) => c.check === 'shadow' && c.status !== 'insufficient_data');
+      const shadow = f.checks.filter((c) => c.check === 'shadow' && c.status !== 'insufficient_data' && typeof c.details.error_rate === 'number');
       if (canary.length === 0 && shadow.length === 0) return { mark: 'missing', evidence: 'latency is logged with samples but is not checked against a budget; run a canary or shadow to compare versions' };
-      const failing = [...canary, ...shadow].filter((c) => c.status === 'fail');
+      const shadowLimit = m.monitoring.shadow.error_rate.fail;
+      const failing = [...canary.filter((c) => c.status === 'fail'), ...shadow.filter((c) => (c.details.error_rate as number) > shadowLimit)];
       return failing.length
-        ? { mark: 'automated_fail', evidence: `canary error rate / shadow error rate failing for ${failing.map((c) => c.version).join(', ')}` }
-        : { mark: 'automated_pass', evidence: 'error rate and latency of canary and shadow versions compared with the primary on live traffic' };
+        ? { mark: 'automated_fail', evidence: `error rate over its threshold for version ${failing.map((c) => c.version).join(', ')} (canary error rate, or the share of shadowed requests the shadow failed)` }
+        : { mark: 'automated_pass', evidence: 'error rates of canary and shadow versions checked against the primary on live traffic' };
     }
     case 'monitor_7':
       return fromChecks(f.checks.filter((c) => c.check === 'quality' && c.subject === ''), 'quality', 'metric on labelled feedback vs the offline metric') ?? noData('quality');

@@ -14,14 +14,14 @@ export async function shadowReport(deps: ReportDeps, scope: ReportScope) {
   const classification = primary.task !== 'regression';
   const shadows = [];
   for (const shadow of deployment.shadows) {
-    const summary = await shadowDiffSummary(db, model, shadow.version, window);
+    const summary = await shadowDiffSummary(db, model, deployment.primary, shadow.version, window);
     const paired = await pairedQuality(db, primary, model, shadow.version, window);
     const verdict: PairedTestResult = classification
       ? mcnemarTest(paired.n, paired.only_primary_correct ?? 0, paired.only_shadow_correct ?? 0)
       : pairedErrorTest(paired.n, paired.mean_error_difference ?? null, paired.variance_error_difference ?? null);
     const shadowManifest = (await deps.registry.get(model, shadow.version))?.manifest;
     const bySlice: Record<string, unknown[]> = {};
-    for (const s of sliceDefinitions(primary)) bySlice[s.feature] = await shadowBySlice(db, model, shadow.version, window, s.feature);
+    for (const s of sliceDefinitions(primary)) bySlice[s.feature] = await shadowBySlice(db, model, deployment.primary, shadow.version, window, s.feature);
     shadows.push({
       version: shadow.version,
       sample_rate: shadow.sample_rate,
@@ -35,7 +35,7 @@ export async function shadowReport(deps: ReportDeps, scope: ReportScope) {
             mean_probability_difference: summary.mean_abs_diff,
             mean_signed_probability_difference: summary.mean_signed_diff,
             p95_probability_difference: summary.p95_abs_diff,
-            confusion: await shadowConfusion(db, model, shadow.version, window),
+            confusion: await shadowConfusion(db, model, deployment.primary, shadow.version, window),
           }
         : {
             measure: 'prediction value',
@@ -45,10 +45,10 @@ export async function shadowReport(deps: ReportDeps, scope: ReportScope) {
             max_abs_diff: summary.max_abs_diff,
             mean_signed_diff: summary.mean_signed_diff,
           },
-      difference_histogram: await shadowDiffHistogram(db, model, shadow.version, window, summary.max_abs_diff),
+      difference_histogram: await shadowDiffHistogram(db, model, deployment.primary, shadow.version, window, summary.max_abs_diff),
       latency_ms: {
-        primary: await shadowLatency(db, model, shadow.version, window, 'primary_latency_ms'),
-        shadow: await shadowLatency(db, model, shadow.version, window, 'shadow_latency_ms'),
+        primary: await shadowLatency(db, model, deployment.primary, shadow.version, window, 'primary_latency_ms'),
+        shadow: await shadowLatency(db, model, deployment.primary, shadow.version, window, 'shadow_latency_ms'),
       },
       by_slice: bySlice,
       quality: {
