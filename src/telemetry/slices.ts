@@ -14,16 +14,26 @@ export function sliceDefinitions(manifest: Pick<Manifest, 'monitoring'>): SliceD
   return slices;
 }
 
-/** Compiles `row -> {feature: slice label}` for a manifest. */
+/**
+ * Compiles `row -> {feature: slice label}` for a manifest. Labels are stored with samples and comparisons, so a
+ * PII feature used as a slice is labelled by its category's position (`#3`) or its band, never its raw value.
+ */
 export function compileSlicer(manifest: Pick<Manifest, 'monitoring' | 'features'>): (row: Row) => Record<string, string> {
   const index = new Map(manifest.features.map((f, i) => [f.name, i]));
   const slices = sliceDefinitions(manifest).flatMap((s) => {
     const i = index.get(s.feature);
-    return i === undefined ? [] : [{ definition: s, index: i }];
+    if (i === undefined) return [];
+    const feature = manifest.features[i]!;
+    const position = feature.pii ? new Map((feature.categories ?? []).map((c, p) => [c, `#${p}`])) : null;
+    return [{ definition: s, index: i, position, pii: Boolean(feature.pii) }];
   });
   return (row) => {
     const out: Record<string, string> = {};
-    for (const s of slices) out[s.definition.feature] = sliceLabel(s.definition, row[s.index] ?? null);
+    for (const s of slices) {
+      const value = row[s.index] ?? null;
+      const label = sliceLabel(s.definition, value);
+      out[s.definition.feature] = !s.pii || value === null || (s.definition.bands && typeof value === 'number') ? label : (s.position?.get(String(value)) ?? '#?');
+    }
     return out;
   };
 }

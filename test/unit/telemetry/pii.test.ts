@@ -43,3 +43,22 @@ describe('protectFeatures', () => {
     expect(JSON.stringify(out)).not.toContain('example.com');
   });
 });
+
+describe('compileSlicer', () => {
+  it('labels a PII slice by category position or band, never by the raw value', async () => {
+    const { compileSlicer } = await import('../../../src/telemetry/slices.ts');
+    const { feature } = await import('../../support/manifest-builder.ts');
+    const manifest = {
+      features: [
+        { ...feature({ name: 'country', type: 'category', categories: ['Peru', 'Chile'], pii: 'hash' }) },
+        { ...feature({ name: 'age', type: 'number', pii: 'drop' }) },
+        { ...feature({ name: 'plan', type: 'category', categories: ['free', 'pro'] }) },
+      ],
+      monitoring: { slices: [{ feature: 'age', bands: [30] }, { feature: 'plan' }], protected_attributes: ['country'] },
+    } as unknown as Parameters<typeof compileSlicer>[0];
+    const slicer = compileSlicer(manifest);
+    expect(slicer(['Chile', 42, 'pro'])).toEqual({ age: '(30, ∞)', plan: 'pro', country: '#1' });
+    expect(JSON.stringify(slicer(['Chile', 42, 'pro']))).not.toContain('Chile');
+    expect(slicer([null, null, null])).toEqual({ age: 'null', plan: 'null', country: 'null' });
+  });
+});
