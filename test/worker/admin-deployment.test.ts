@@ -9,38 +9,12 @@ import { ModelRegistry } from '../../src/registry/model-registry.ts';
 import { BundledModelStore } from '../../src/registry/model-store.ts';
 import { D1VersionRepository } from '../../src/registry/version-repository.ts';
 import { DeploymentService } from '../../src/traffic/deployment-service.ts';
-import { D1DeploymentStore } from '../../src/traffic/deployment-store.ts';
+import { D1DeploymentStore, type DeploymentEvent } from '../../src/traffic/deployment-store.ts';
+import type { Deployment } from '../../src/traffic/deployment.ts';
 import { admin, adminJson, postJson, type ApiError } from './helpers.ts';
 import { bundledPackage, pushPackage } from './packages.ts';
 
-interface Shadow {
-  version: string;
-  sample_rate: number;
-}
-
-interface Deployment {
-  model: string;
-  primary: string;
-  canary: { version: string; percent: number } | null;
-  shadows: Shadow[];
-  sample_rate: number;
-  revision: number;
-  updated_at: string;
-  updated_by: string;
-}
-
-interface DeploymentEvent {
-  id: number;
-  model: string;
-  revision: number;
-  action: string;
-  actor: string;
-  reason: string | null;
-  before: Deployment | null;
-  after: Deployment;
-  created_at: string;
-}
-
+// The API's JSON has the server's deployment and event shapes.
 const HOUSING = 'california-housing';
 const INCOME = 'adult-income';
 
