@@ -16,6 +16,7 @@ import { runLoad, type LoadConfig, type MeasuredLoad } from './lib/load.ts';
 import { describeMachine, rssParts, totalRss } from './lib/proc.ts';
 import { breakdown, heapsByWorker, isolateHeap, loadLocator, startProfiling } from './lib/profile.ts';
 import { checkTargets, formatReport, replaceResultsSection, type BenchResult, type ColdStartResult, type ColdStartRun, type MemoryResult, type ScenarioResult, type ServerKind } from './lib/report.ts';
+import { ensurePeerRuntime, peerRuntimeDir, peerRuntimeVersion } from './peer/install.ts';
 import { applyMigrations, buildWorker, serveWorker, wranglerWorkerOptions, type ServedWorker } from './lib/workers.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
@@ -56,13 +57,15 @@ function gitInfo(): BenchResult['git'] {
 
 function versions(): Record<string, string> {
   const out: Record<string, string> = { node: process.version };
-  for (const pkg of ['miniflare', 'wrangler', 'workerd', 'onnxruntime-web', 'onnxruntime-node', 'autocannon', 'hono']) {
+  for (const pkg of ['miniflare', 'wrangler', 'workerd', 'onnxruntime-web', 'autocannon', 'hono']) {
     try {
       out[pkg] = readJson<{ version: string }>(join(ROOT, 'node_modules', pkg, 'package.json')).version;
     } catch {
       out[pkg] = 'missing';
     }
   }
+  const peerDir = join(peerRuntimeDir(peerRuntimeVersion(ROOT)), 'node_modules', 'onnxruntime-node', 'package.json');
+  out['onnxruntime-node'] = existsSync(peerDir) ? readJson<{ version: string }>(peerDir).version : 'not installed';
   return out;
 }
 
@@ -375,11 +378,12 @@ async function main(): Promise<number> {
 
   // ---- peer: plain Node http + onnxruntime-node.
   if (wants(options, 'peer')) {
+    const runtimeDir = await ensurePeerRuntime(ROOT, log);
     log('starting the peer (node:http + onnxruntime-node)');
     let portLine: (port: number) => void = () => undefined;
     const portReady = new Promise<number>((resolve) => (portLine = resolve));
     const peer = spawnNode(join(ROOT, 'bench', 'peer', 'server.ts'), [modelDir, join(ROOT, 'models', MODEL, SHADOW)], {
-      env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' },
+      env: { ...process.env, VIGIL_PEER_RUNTIME_DIR: runtimeDir },
       onLine: (line) => {
         try {
           const port = (JSON.parse(line) as { port?: number }).port;

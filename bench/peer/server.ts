@@ -4,26 +4,34 @@
  * validated and encoded with Vigil's own pure modules (the compiled instance validator and the manifest's
  * encoder), so both sides build the same tensor from the same JSON; no routing, shadows or telemetry.
  *
- * Usage: node bench/peer/server.ts <model dir>...   → prints {"port": n} once listening on 127.0.0.1.
+ * Usage: VIGIL_PEER_RUNTIME_DIR=<dir> node bench/peer/server.ts <model dir>...   → prints {"port": n} once
+ * listening on 127.0.0.1. The directory holds onnxruntime-node, installed there by `ensurePeerRuntime`
+ * (bench/peer/install.ts): it is not a project dependency.
  * POST /{model}/{version} with {"instances": [...]} → {"predictions": [{"value": n}, ...]}
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type * as OrtNode from 'onnxruntime-node';
+import type * as OrtCommon from 'onnxruntime-common';
 import { compileDecoder } from '../../src/inference/decode.ts';
 import { compileEncoder } from '../../src/inference/encoding.ts';
 import { compileValidator, FieldErrors, type Row } from '../../src/registry/instance-validator.ts';
 import type { Manifest } from '../../src/registry/manifest.ts';
 
-const ort = createRequire(import.meta.url)('onnxruntime-node') as typeof OrtNode;
+type OrtNode = typeof OrtCommon & {
+  InferenceSession: { create(path: string, options: OrtCommon.InferenceSession.SessionOptions): Promise<OrtCommon.InferenceSession> };
+};
+
+const runtimeDir = process.env.VIGIL_PEER_RUNTIME_DIR;
+if (!runtimeDir) throw new Error('set VIGIL_PEER_RUNTIME_DIR to the directory ensurePeerRuntime installed onnxruntime-node into');
+const ort = createRequire(join(runtimeDir, 'package.json'))('onnxruntime-node') as OrtNode;
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
 interface PeerModel {
   manifest: Manifest;
-  session: OrtNode.InferenceSession;
+  session: OrtCommon.InferenceSession;
   validator: ReturnType<typeof compileValidator>;
   encoder: ReturnType<typeof compileEncoder>;
   decoder: ReturnType<typeof compileDecoder>;
