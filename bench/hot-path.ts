@@ -71,10 +71,10 @@ async function load<T>(path: string): Promise<T | null> {
 
 type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any -- modules under active change are probed defensively
 
-const manifestModule = await load<Any>('../src/registry/manifest.ts');
-const validatorModule = await load<Any>('../src/registry/instance-validator.ts');
-const encodingModule = await load<Any>('../src/inference/encoding.ts');
-const decodeModule = await load<Any>('../src/inference/decode.ts');
+const manifestModule = await load<Any>('../src/model/manifest.ts');
+const validatorModule = await load<Any>('../src/model/instance-validator.ts');
+const encodingModule = await load<Any>('../src/model/encoding.ts');
+const decodeModule = await load<Any>('../src/model/decode.ts');
 const schemasModule = await load<Any>('../src/api/schemas.ts');
 const profilesModule = await load<Any>('../src/telemetry/profiles.ts');
 const piiModule = await load<Any>('../src/telemetry/pii.ts');

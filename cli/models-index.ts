@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { z } from 'zod';
-import { parseManifest, VERSION_PATTERN } from '../src/registry/manifest.ts';
+import { parseManifest, VERSION_PATTERN } from '../src/model/manifest.ts';
 import { MODELS_DIR, REPO_ROOT } from './lib/paths.ts';
 
 export const GENERATED_MODULE = join(REPO_ROOT, 'src', 'registry', 'bundled-models.gen.ts');

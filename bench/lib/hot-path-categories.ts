@@ -47,9 +47,9 @@ export function categorize(functionName: string, url: string, source: string | n
   if (path.includes('src/api/schema')) return 'request schema (zod)';
   if (path.includes('src/api/json-body')) return 'body read + JSON.parse';
   if (path.includes('src/api/') || path.endsWith('src/app.ts') || path.endsWith('src/index.ts') || path.endsWith('src/services.ts')) return 'HTTP framework (Hono, middleware, routes)';
-  if (path.includes('src/registry/instance-validator')) return 'validation';
-  if (path.includes('src/inference/encoding')) return 'encoding';
-  if (path.includes('src/inference/decode')) return 'decode';
+  if (path.includes('src/model/instance-validator')) return 'validation';
+  if (path.includes('src/model/encoding')) return 'encoding';
+  if (path.includes('src/model/decode')) return 'decode';
   if (path.includes('src/serving/shadow-runner')) return 'shadow runs (after response)';
   if (path.includes('src/serving/')) return 'prediction service';
   if (path.includes('src/traffic/') || path.includes('src/registry/')) return 'routing + deployment lookup';

@@ -14,10 +14,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type * as OrtCommon from 'onnxruntime-common';
-import { compileDecoder } from '../../src/inference/decode.ts';
-import { compileEncoder } from '../../src/inference/encoding.ts';
-import { compileValidator, FieldErrors, type Row } from '../../src/registry/instance-validator.ts';
-import type { Manifest } from '../../src/registry/manifest.ts';
+import { compileDecoder } from '../../src/model/decode.ts';
+import { compileEncoder } from '../../src/model/encoding.ts';
+import { compileValidator, FieldErrors, type Row } from '../../src/model/instance-validator.ts';
+import type { Manifest } from '../../src/model/manifest.ts';
 
 type OrtNode = typeof OrtCommon & {
   InferenceSession: { create(path: string, options: OrtCommon.InferenceSession.SessionOptions): Promise<OrtCommon.InferenceSession> };

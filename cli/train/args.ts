@@ -8,7 +8,7 @@
  */
 import { join } from 'node:path';
 import { z } from 'zod';
-import { MODEL_NAME_PATTERN, VERSION_PATTERN } from '../../src/registry/manifest.ts';
+import { MODEL_NAME_PATTERN, VERSION_PATTERN } from '../../src/model/manifest.ts';
 import type { TrainOptions } from './train-package.ts';
 
 export const TRAIN_USAGE = `usage: vigil train --data <csv> --model <name> --algo linear|gbdt --version <n>

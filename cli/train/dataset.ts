@@ -8,7 +8,7 @@
  * if (result.ok) console.log(result.dataset.rows.length);
  */
 import type { CsvTable } from '../lib/csv.ts';
-import { compileValidator, FieldErrors, type FeatureSchemaSpec, type Row } from '../../src/registry/instance-validator.ts';
+import { compileValidator, FieldErrors, type FeatureSchemaSpec, type Row } from '../../src/model/instance-validator.ts';
 import { recordToInstance, type Instance } from './instances.ts';
 import { specPositiveLabel, type TrainingSpec } from './spec.ts';
 

@@ -8,8 +8,8 @@
  * const result = planEncoding(features, trainRows);
  * if (result.ok) compileEncoder({ features, encoding: result.encoding });
  */
-import type { Encoding, EncodingColumn } from '../../src/registry/manifest.ts';
-import type { FeatureSchemaSpec, Row } from '../../src/registry/instance-validator.ts';
+import type { Encoding, EncodingColumn } from '../../src/model/manifest.ts';
+import type { FeatureSchemaSpec, Row } from '../../src/model/instance-validator.ts';
 import { median } from './feature-stats.ts';
 
 export const INPUT_NAME = 'input';

@@ -5,9 +5,9 @@
  * @example
  * const metrics = offlineMetrics('regression', holdoutTargets, ortScores, slices, (f) => holdoutValues(f));
  */
-import type { FeatureValue, TrainingInfo } from '../../src/registry/manifest.ts';
-import { binaryClassificationMetrics, regressionMetrics, sliceMetrics, type MetricValues, type SliceDefinition } from '../../src/monitoring/metrics.ts';
-import type { ClassificationPrediction } from '../../src/inference/decode.ts';
+import type { FeatureValue, TrainingInfo } from '../../src/model/manifest.ts';
+import { binaryClassificationMetrics, regressionMetrics, sliceMetrics, type MetricValues, type SliceDefinition } from '../../src/model/metrics.ts';
+import type { ClassificationPrediction } from '../../src/model/decode.ts';
 import type { TrainingSpec } from './spec.ts';
 
 export function offlineMetrics(

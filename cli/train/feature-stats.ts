@@ -6,8 +6,8 @@
  * @example
  * numericDistribution([1, 2, null, 4]); // { count: 4, null_rate: 0.25, mean: 2.33…, bin_edges: [...], ... }
  */
-import { binFrequencies, quantileEdges } from '../../src/monitoring/binning.ts';
-import type { CategoricalDistribution, FeatureValue, NumericDistribution } from '../../src/registry/manifest.ts';
+import { binFrequencies, quantileEdges } from '../../src/model/binning.ts';
+import type { CategoricalDistribution, FeatureValue, NumericDistribution } from '../../src/model/manifest.ts';
 
 /** Statistics of numbers (nulls counted in null_rate); null when there is no non-null value. */
 export function numericDistribution(values: readonly (number | null)[]): NumericDistribution | null {

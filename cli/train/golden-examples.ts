@@ -5,10 +5,10 @@
  * @example
  * const result = await goldenExamples(instances, features, encoding, onnxBytes, names, decoder);
  */
-import type { CompiledDecoder } from '../../src/inference/decode.ts';
-import { compileEncoder } from '../../src/inference/encoding.ts';
-import { compileValidator, FieldErrors, type FeatureSchemaSpec, type Row } from '../../src/registry/instance-validator.ts';
-import type { Encoding, GoldenExample } from '../../src/registry/manifest.ts';
+import type { CompiledDecoder } from '../../src/model/decode.ts';
+import { compileEncoder } from '../../src/model/encoding.ts';
+import { compileValidator, FieldErrors, type FeatureSchemaSpec, type Row } from '../../src/model/instance-validator.ts';
+import type { Encoding, GoldenExample } from '../../src/model/manifest.ts';
 import type { Instance } from './instances.ts';
 import { runOnnx, type OnnxTensorNames } from './ort-runner.ts';
 

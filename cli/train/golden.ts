@@ -6,7 +6,7 @@
  * @example
  * const rows = chooseGoldenRows(split.holdout, dataset, 24); // dataset row indexes, ascending
  */
-import type { FeatureSchemaSpec, Row } from '../../src/registry/instance-validator.ts';
+import type { FeatureSchemaSpec, Row } from '../../src/model/instance-validator.ts';
 import type { Instance } from './instances.ts';
 
 export interface GoldenSource {

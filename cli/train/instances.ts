@@ -8,8 +8,8 @@
  * // { ok: true, instance: { age: 39, workclass: '?' } }
  */
 import type { CsvRecord } from '../lib/csv.ts';
-import type { FeatureValue } from '../../src/registry/manifest.ts';
-import type { FeatureSchemaSpec } from '../../src/registry/instance-validator.ts';
+import type { FeatureValue } from '../../src/model/manifest.ts';
+import type { FeatureSchemaSpec } from '../../src/model/instance-validator.ts';
 
 export type Instance = Record<string, FeatureValue>;
 

@@ -6,8 +6,8 @@
  * const manifest = buildManifest({ spec, name: 'adult-income', version: '2', ... });
  * parseManifest(manifest).ok; // true
  */
-import type { FeatureSchemaSpec, Row } from '../../src/registry/instance-validator.ts';
-import type { Encoding, GoldenExample, ManifestInput, NumericDistribution, TrainingInfo } from '../../src/registry/manifest.ts';
+import type { FeatureSchemaSpec, Row } from '../../src/model/instance-validator.ts';
+import type { Encoding, GoldenExample, ManifestInput, NumericDistribution, TrainingInfo } from '../../src/model/manifest.ts';
 import { categoricalDistribution, numericDistribution } from './feature-stats.ts';
 import type { Algorithm, Hyperparameters } from './model.ts';
 import type { RowSplit } from './split.ts';

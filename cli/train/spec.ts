@@ -9,7 +9,7 @@
  * if (!result.ok) for (const issue of result.issues) console.error(issue);
  */
 import { z } from 'zod';
-import { FeatureSchema, MonitoringSchema, StageSchema } from '../../src/registry/manifest.ts';
+import { FeatureSchema, MonitoringSchema, StageSchema } from '../../src/model/manifest.ts';
 
 export const SpecFeatureSchema = FeatureSchema.omit({ training: true }).strict();
 

@@ -4,7 +4,7 @@
  * @example
  * console.log(formatSummary(result));
  */
-import { encodedWidth } from '../../src/registry/manifest.ts';
+import { encodedWidth } from '../../src/model/manifest.ts';
 import type { TrainedPackage } from './train-package.ts';
 
 export function formatSummary(p: TrainedPackage): string {

@@ -8,7 +8,7 @@
  * console.log(report.valid, report.invalid, report.byReason);
  */
 import type { CsvTable } from '../lib/csv.ts';
-import { compileValidator, FieldErrors, type FeatureSchemaSpec } from '../../src/registry/instance-validator.ts';
+import { compileValidator, FieldErrors, type FeatureSchemaSpec } from '../../src/model/instance-validator.ts';
 import { recordToInstance } from './instances.ts';
 
 export interface TableValidationReport {

@@ -2,7 +2,7 @@
  * Zod schemas of the admin API's requests.
  */
 import { z } from '@hono/zod-openapi';
-import { MODEL_NAME_PATTERN, VERSION_PATTERN } from '../registry/manifest.ts';
+import { MODEL_NAME_PATTERN, VERSION_PATTERN } from '../model/manifest.ts';
 
 export const ModelNameParam = z.string().regex(MODEL_NAME_PATTERN, 'model names are lowercase letters, digits and dashes');
 export const VersionParam = z.string().regex(VERSION_PATTERN, 'versions are positive integers such as "3"');

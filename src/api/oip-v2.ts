@@ -5,7 +5,7 @@
  */
 import { Hono, type Context } from 'hono';
 import { InvalidRequestError } from '../errors.ts';
-import type { Feature, Manifest } from '../registry/manifest.ts';
+import type { Feature, Manifest } from '../model/manifest.ts';
 import type { PredictResult } from '../serving/prediction-service.ts';
 import { VIGIL_VERSION } from '../version.ts';
 import { predictAuth } from './auth.ts';

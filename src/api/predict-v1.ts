@@ -4,7 +4,7 @@
  */
 import { Hono, type Context } from 'hono';
 import { VigilError } from '../errors.ts';
-import type { ClassificationPrediction, Prediction } from '../inference/decode.ts';
+import type { ClassificationPrediction, Prediction } from '../model/decode.ts';
 import type { PredictResult } from '../serving/prediction-service.ts';
 import { predictAuth } from './auth.ts';
 import { backgroundOf } from './background.ts';

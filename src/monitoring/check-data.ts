@@ -5,8 +5,8 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
-import type { Manifest } from '../registry/manifest.ts';
-import { positiveLabel } from '../registry/manifest.ts';
+import type { Manifest } from '../model/manifest.ts';
+import { positiveLabel } from '../model/manifest.ts';
 import { ERRORS_FEATURE, INSTANCES_FEATURE } from '../telemetry/profiles.ts';
 import { sliceDefinitions } from '../telemetry/slices.ts';
 import type { BiasStats, GroupRates } from './checks/bias.ts';

@@ -10,7 +10,7 @@ import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { healthChecks } from '../db/schema.ts';
 import type { ModelRegistry } from '../registry/model-registry.ts';
-import type { Manifest } from '../registry/manifest.ts';
+import type { Manifest } from '../model/manifest.ts';
 import { runQaGate } from '../registry/qa-gate.ts';
 import type { ServedModelCache } from '../serving/served-model.ts';
 import type { DeploymentService } from '../traffic/deployment-service.ts';

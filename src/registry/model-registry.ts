@@ -10,7 +10,7 @@ import { VigilError, type ErrorDetail } from '../errors.ts';
 import type { SessionCache } from '../inference/session-cache.ts';
 import type { ArtifactStore } from './artifact-store.ts';
 import { sha256Hex, verifyArtifact } from './artifact.ts';
-import { parseManifest, type Manifest } from './manifest.ts';
+import { parseManifest, type Manifest } from '../model/manifest.ts';
 import { compareVersions, type BundledModelStore, type ModelPackage, type ModelStore } from './model-store.ts';
 import { loadFailureReport, runQaGate, type QaReport } from './qa-gate.ts';
 import { firstQaFailure, type VersionRecord, type VersionRepository, type VersionSummary } from './version-repository.ts';

@@ -2,7 +2,7 @@
  * Where model packages come from. The Worker reads bundled packages (models/<name>/<version>/, discovered at
  * build time); pushed packages (R2) implement the same interface.
  */
-import { parseManifest, type Manifest } from './manifest.ts';
+import { parseManifest, type Manifest } from '../model/manifest.ts';
 
 export interface ModelPackage {
   readonly name: string;

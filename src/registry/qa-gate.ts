@@ -8,11 +8,11 @@
  * const report = await runQaGate(manifest, await runtime.createSession(bytes));
  * if (report.status === 'qa_failed') console.log(report.checks.filter((c) => !c.passed));
  */
-import { compileDecoder, type Prediction } from '../inference/decode.ts';
-import { compileEncoder } from '../inference/encoding.ts';
+import { compileDecoder, type Prediction } from '../model/decode.ts';
+import { compileEncoder } from '../model/encoding.ts';
 import type { ModelSession, TensorSignature } from '../inference/model-runtime.ts';
-import { compileValidator, FieldErrors, type Row } from './instance-validator.ts';
-import type { Manifest } from './manifest.ts';
+import { compileValidator, FieldErrors, type Row } from '../model/instance-validator.ts';
+import type { Manifest } from '../model/manifest.ts';
 
 export type QaCheckName = 'load' | 'signature' | 'encoding_parity' | 'golden_outputs';
 

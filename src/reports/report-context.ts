@@ -5,7 +5,7 @@ import type { Database } from '../db/client.ts';
 import type { HealthMonitor } from '../monitoring/health-monitor.ts';
 import type { CheckWindow } from '../monitoring/checks/types.ts';
 import type { ModelRegistry } from '../registry/model-registry.ts';
-import type { Manifest } from '../registry/manifest.ts';
+import type { Manifest } from '../model/manifest.ts';
 import type { DeploymentService } from '../traffic/deployment-service.ts';
 import type { Deployment } from '../traffic/deployment.ts';
 

@@ -7,7 +7,7 @@ import type { Database } from '../db/client.ts';
 import { labelledMetrics, quantile, sliceValue } from '../monitoring/check-data.ts';
 import type { LabelledMetrics } from '../monitoring/checks/quality.ts';
 import type { CheckWindow } from '../monitoring/checks/types.ts';
-import type { Manifest } from '../registry/manifest.ts';
+import type { Manifest } from '../model/manifest.ts';
 import { ERRORS_FEATURE, INSTANCES_FEATURE } from '../telemetry/profiles.ts';
 
 export interface DiffSummary {

@@ -9,7 +9,7 @@
  * `buildScoreCard` is pure: it takes the facts Vigil has about the model and decides the marks.
  */
 import type { HealthCheckResult } from '../monitoring/checks/types.ts';
-import type { Manifest, ScoreTestId } from '../registry/manifest.ts';
+import type { Manifest, ScoreTestId } from '../model/manifest.ts';
 import type { Deployment } from '../traffic/deployment.ts';
 import type { DeploymentEvent } from '../traffic/deployment-store.ts';
 

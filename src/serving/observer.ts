@@ -3,8 +3,8 @@
  * path. Observers run in the background (waitUntil) after the response is sent; their failures are logged
  * and never reach the client.
  */
-import type { Prediction } from '../inference/decode.ts';
-import type { Row } from '../registry/instance-validator.ts';
+import type { Prediction } from '../model/decode.ts';
+import type { Row } from '../model/instance-validator.ts';
 import type { RouteDecision } from '../traffic/router.ts';
 import type { ServedModel } from './served-model.ts';
 

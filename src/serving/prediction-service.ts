@@ -6,9 +6,9 @@
  * const result = await service.predict({ model: 'adult-income', instances: [{ age: 39 }], requestId });
  */
 import { InvalidInstanceError, ModelNotFoundError, VersionNotFoundError, VigilError } from '../errors.ts';
-import type { Prediction } from '../inference/decode.ts';
-import { FieldErrors, type Row } from '../registry/instance-validator.ts';
-import type { Manifest } from '../registry/manifest.ts';
+import type { Prediction } from '../model/decode.ts';
+import { FieldErrors, type Row } from '../model/instance-validator.ts';
+import type { Manifest } from '../model/manifest.ts';
 import type { ModelStore } from '../registry/model-store.ts';
 import type { RouteDecision, ServingRole, TrafficRouter } from '../traffic/router.ts';
 import { AfterResponseQueue } from './after-response.ts';

@@ -3,13 +3,13 @@
  * from it, and its ONNX session. Built once per version per isolate.
  */
 import { ModelOutputError, ModelUnavailableError, VersionNotFoundError, VersionNotServableError } from '../errors.ts';
-import { compileDecoder, type CompiledDecoder, type Prediction } from '../inference/decode.ts';
-import { compileEncoder, type CompiledEncoder } from '../inference/encoding.ts';
+import { compileDecoder, type CompiledDecoder, type Prediction } from '../model/decode.ts';
+import { compileEncoder, type CompiledEncoder } from '../model/encoding.ts';
 import type { ModelSession } from '../inference/model-runtime.ts';
 import type { SessionCache } from '../inference/session-cache.ts';
 import { verifyArtifact } from '../registry/artifact.ts';
-import { compileValidator, type CompiledValidator, type Row } from '../registry/instance-validator.ts';
-import type { Manifest } from '../registry/manifest.ts';
+import { compileValidator, type CompiledValidator, type Row } from '../model/instance-validator.ts';
+import type { Manifest } from '../model/manifest.ts';
 import type { ModelPackage, ModelStore } from '../registry/model-store.ts';
 
 export class ServedModel {

@@ -3,8 +3,8 @@
  * it and compared with the primary's predictions. A shadow never changes or delays the response; a shadow
  * that fails or rejects the instances only records its error.
  */
-import type { Prediction } from '../inference/decode.ts';
-import { FieldErrors, type Row } from '../registry/instance-validator.ts';
+import type { Prediction } from '../model/decode.ts';
+import { FieldErrors, type Row } from '../model/instance-validator.ts';
 import type { ShadowComparisonRecord } from '../telemetry/records.ts';
 import { compileSlicer } from '../telemetry/slices.ts';
 import type { Background, PredictionObserver, ServedEvent } from './observer.ts';

@@ -3,8 +3,8 @@
  * deployment's salt, so values can still be grouped and joined but not read or looked up in a dictionary
  * without the salt); `pii: "drop"` features are left out.
  */
-import type { Row } from '../registry/instance-validator.ts';
-import type { FeatureValue, Manifest } from '../registry/manifest.ts';
+import type { Row } from '../model/instance-validator.ts';
+import type { FeatureValue, Manifest } from '../model/manifest.ts';
 
 const encoder = new TextEncoder();
 const keys = new Map<string, Promise<CryptoKey>>();

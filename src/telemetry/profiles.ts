@@ -7,9 +7,9 @@
  *
  * Aggregates merge by addition (min/max by min/max), so any number of isolates can flush into one bucket.
  */
-import { binIndex } from '../monitoring/binning.ts';
-import type { Row } from '../registry/instance-validator.ts';
-import type { Manifest } from '../registry/manifest.ts';
+import { binIndex } from '../model/binning.ts';
+import type { Row } from '../model/instance-validator.ts';
+import type { Manifest } from '../model/manifest.ts';
 import type { ProfileRecord } from './records.ts';
 
 export const PREDICTION_FEATURE = '__prediction__';

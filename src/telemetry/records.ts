@@ -1,8 +1,8 @@
 /**
  * What telemetry carries from the request path to D1: records batched into queue messages.
  */
-import type { Prediction } from '../inference/decode.ts';
-import type { FeatureValue } from '../registry/manifest.ts';
+import type { Prediction } from '../model/decode.ts';
+import type { FeatureValue } from '../model/manifest.ts';
 
 export interface ShadowComparisonRecord {
   kind: 'comparison';

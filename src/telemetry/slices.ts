@@ -2,9 +2,9 @@
  * Slice attributes of an instance (the manifest's slices and protected attributes), as labels: the category,
  * or the numeric band such as "(34, 36]". Stored with samples and comparisons so reports can group by them.
  */
-import { sliceLabel, type SliceDefinition } from '../monitoring/metrics.ts';
-import type { Row } from '../registry/instance-validator.ts';
-import type { Manifest } from '../registry/manifest.ts';
+import { sliceLabel, type SliceDefinition } from '../model/metrics.ts';
+import type { Row } from '../model/instance-validator.ts';
+import type { Manifest } from '../model/manifest.ts';
 
 export function sliceDefinitions(manifest: Pick<Manifest, 'monitoring'>): SliceDefinition[] {
   const slices: SliceDefinition[] = manifest.monitoring.slices.map((s) => (s.bands ? { feature: s.feature, bands: s.bands } : { feature: s.feature }));

@@ -3,14 +3,14 @@
  * sample of requests is logged with features (PII protected), prediction, version, role and latency. Canary
  * traffic and shadowed requests are always logged; other traffic at the deployment's sample rate.
  */
-import type { Prediction } from '../inference/decode.ts';
+import type { Prediction } from '../model/decode.ts';
 import type { Background, FailedEvent, PredictionObserver, RejectedEvent, ServedEvent } from '../serving/observer.ts';
 import type { TelemetryBuffer } from './buffer.ts';
 import { protectFeatures } from './pii.ts';
 import type { ProfileAccumulator } from './profiles.ts';
 import type { PredictionSampleRecord } from './records.ts';
 import { compileSlicer } from './slices.ts';
-import type { Manifest } from '../registry/manifest.ts';
+import type { Manifest } from '../model/manifest.ts';
 
 export interface TelemetryObserverDeps {
   buffer: TelemetryBuffer;

@@ -1,7 +1,7 @@
 /**
  * Builds small valid manifests for tests, so each test states only what it cares about.
  */
-import type { Feature, ManifestInput } from '../../src/registry/manifest.ts';
+import type { Feature, ManifestInput } from '../../src/model/manifest.ts';
 
 type FeatureInput = Partial<Omit<Feature, 'training'>> & Pick<Feature, 'name' | 'type'>;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { binFrequencies, binIndex, quantileEdges } from '../../src/monitoring/binning.ts';
+import { binFrequencies, binIndex, quantileEdges } from '../../src/model/binning.ts';
 
 describe('binIndex', () => {
   it('puts a value equal to an edge in the bin that edge closes', () => {

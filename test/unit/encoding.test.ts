@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compileEncoder } from '../../src/inference/encoding.ts';
-import { compileValidator, FieldErrors, type FeatureSchemaSpec, type Row } from '../../src/registry/instance-validator.ts';
-import { parseManifest, type Encoding, type Manifest } from '../../src/registry/manifest.ts';
+import { compileEncoder } from '../../src/model/encoding.ts';
+import { compileValidator, FieldErrors, type FeatureSchemaSpec, type Row } from '../../src/model/instance-validator.ts';
+import { parseManifest, type Encoding, type Manifest } from '../../src/model/manifest.ts';
 import { planEncoding } from '../../cli/train/encoding-plan.ts';
 import { removeTrainedDirs, trainSynthetic } from './train/synthetic-training.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compileValidator, FieldErrors, MAX_REPORTED_ERRORS, type FieldErrorCode } from '../../src/registry/instance-validator.ts';
-import { ManifestSchema } from '../../src/registry/manifest.ts';
+import { compileValidator, FieldErrors, MAX_REPORTED_ERRORS, type FieldErrorCode } from '../../src/model/instance-validator.ts';
+import { ManifestSchema } from '../../src/model/manifest.ts';
 import { feature, manifest } from '../support/manifest-builder.ts';
 
 const m = ManifestSchema.parse(

@@ -12,7 +12,7 @@ import {
   rSquared,
   sliceLabel,
   sliceMetrics,
-} from '../../src/monitoring/metrics.ts';
+} from '../../src/model/metrics.ts';
 
 describe('metrics', () => {
   it('computes MAE, RMSE and R² by hand', () => {

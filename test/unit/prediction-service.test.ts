@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { VigilError } from '../../src/errors.ts';
 import { FakeRuntime, type FakeBehaviour } from '../../src/inference/fake-runtime.ts';
 import { SessionCache } from '../../src/inference/session-cache.ts';
-import type { ManifestInput } from '../../src/registry/manifest.ts';
+import type { ManifestInput } from '../../src/model/manifest.ts';
 import { BundledModelStore, type BundledPackageSource } from '../../src/registry/model-store.ts';
 import { PredictionService } from '../../src/serving/prediction-service.ts';
 import { ServedModelCache } from '../../src/serving/served-model.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FakeRuntime, type FakeBehaviour, type FakeRuntimeOptions } from '../../src/inference/fake-runtime.ts';
-import { parseManifest, type Manifest, type ManifestInput } from '../../src/registry/manifest.ts';
+import { parseManifest, type Manifest, type ManifestInput } from '../../src/model/manifest.ts';
 import { explainLoadError, loadFailureReport, runQaGate, type QaReport } from '../../src/registry/qa-gate.ts';
 import { manifest as buildManifest } from '../support/manifest-builder.ts';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { HealthCheckResult } from '../../src/monitoring/checks/types.ts';
-import { parseManifest, type Manifest } from '../../src/registry/manifest.ts';
+import { parseManifest, type Manifest } from '../../src/model/manifest.ts';
 import { buildScoreCard, type Mark, type ScoreFacts } from '../../src/reports/score-card.ts';
 import type { Deployment } from '../../src/traffic/deployment.ts';
 import type { DeploymentEvent } from '../../src/traffic/deployment-store.ts';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { FakeRuntime, type FakeBehaviour } from '../../src/inference/fake-runtime.ts';
 import { SessionCache } from '../../src/inference/session-cache.ts';
-import type { ManifestInput } from '../../src/registry/manifest.ts';
+import type { ManifestInput } from '../../src/model/manifest.ts';
 import { BundledModelStore, type BundledPackageSource } from '../../src/registry/model-store.ts';
 import type { Background } from '../../src/serving/observer.ts';
 import { PredictionService, type PredictRequest } from '../../src/serving/prediction-service.ts';

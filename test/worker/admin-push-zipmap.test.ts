@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { attr, encodeModel, FLOAT, INT64, node, tensorInfo } from '../../cli/train/onnx/proto.ts';
+import { attr, encodeModel, FLOAT, INT64, node, tensorInfo } from '../../cli/onnx/proto.ts';
 import { sha256Hex } from '../../src/registry/artifact.ts';
-import { encodedWidth, type Encoding } from '../../src/registry/manifest.ts';
+import { encodedWidth, type Encoding } from '../../src/model/manifest.ts';
 import { adminJson, type ApiError } from './helpers.ts';
 import { bundledPackage, pushPackage, type TestPackage } from './packages.ts';
 

@@ -4,7 +4,7 @@
 import { exports } from 'cloudflare:workers';
 import { expect } from 'vitest';
 import { BUNDLED_MODELS } from '../../src/registry/bundled-models.gen.ts';
-import { parseManifest, type Manifest } from '../../src/registry/manifest.ts';
+import { parseManifest, type Manifest } from '../../src/model/manifest.ts';
 
 export const BASE = 'http://vigil.test';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ClassificationPrediction, RegressionPrediction } from '../../src/inference/decode.ts';
+import type { ClassificationPrediction, RegressionPrediction } from '../../src/model/decode.ts';
 import { featureDatatype } from '../../src/api/oip-v2.ts';
 import { bundledManifests, expectClose, makePrimary, postJson } from './helpers.ts';
 

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import type { ClassificationPrediction, RegressionPrediction } from '../../src/inference/decode.ts';
+import type { ClassificationPrediction, RegressionPrediction } from '../../src/model/decode.ts';
 import { adminJson, expectClose, manifestOf, postJson } from './helpers.ts';
 import { bundledPackage, pushPackage } from './packages.ts';
 

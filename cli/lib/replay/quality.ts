@@ -1,13 +1,13 @@
 /**
  * Quality of the predictions a replay got back, against the labels it held back, computed with the same
- * metric functions training uses (src/monitoring/metrics.ts), and compared with the offline metrics in the
+ * metric functions training uses (src/model/metrics.ts), and compared with the offline metrics in the
  * manifest of the version that served.
  *
  * @example
  * const [v1] = qualityByVersion('regression', undefined, [{ version: '1', label: 3, prediction: { value: 2 } }]);
  * // { version: '1', rows: 1, skipped: 0, metrics: { mae: 1, rmse: 1 } }
  */
-import { binaryClassificationMetrics, regressionMetrics, type MetricValues } from '../../../src/monitoring/metrics.ts';
+import { binaryClassificationMetrics, regressionMetrics, type MetricValues } from '../../../src/model/metrics.ts';
 import type { OfflineMetrics, Prediction } from '../api-types.ts';
 import type { ReplayTask } from './model-inputs.ts';
 

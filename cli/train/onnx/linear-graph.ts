@@ -6,7 +6,7 @@
  * @example
  * const bytes = linearRegressionGraph({ graphName: 'house-prices', inputName: 'input', producerVersion: '0.1.0' }, weights, bias);
  */
-import { attr, encodeModel, FLOAT, floatTensor, node, tensorInfo } from './proto.ts';
+import { attr, encodeModel, FLOAT, floatTensor, node, tensorInfo } from '../../onnx/proto.ts';
 
 export interface GraphNames {
   graphName: string;

@@ -16,7 +16,7 @@
 import type { Ensemble } from '../gbdt/boost.ts';
 import type { Tree } from '../gbdt/tree.ts';
 import { PROBABILITIES_OUTPUT, REGRESSION_OUTPUT, type GraphNames } from './linear-graph.ts';
-import { attr, encodeModel, FLOAT, INT64, node, tensorInfo, type Attribute } from './proto.ts';
+import { attr, encodeModel, FLOAT, INT64, node, tensorInfo, type Attribute } from '../../onnx/proto.ts';
 
 export const LABEL_OUTPUT = 'label';
 

@@ -3,7 +3,7 @@
  * positive rate and in true positive rate (on labelled feedback), compared with the same gap in training.
  * A gap that grows beyond the thresholds warns or fails.
  */
-import type { Manifest } from '../../registry/manifest.ts';
+import type { Manifest } from '../../model/manifest.ts';
 import { grade } from '../statistics.ts';
 import { result, round, type CheckWindow, type HealthCheckResult } from './types.ts';
 

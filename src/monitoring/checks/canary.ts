@@ -4,7 +4,7 @@
  * canary is rolled back by the scheduler. Subjects carry the canary version (`3:error_rate`), so one canary's
  * state never carries over to the next.
  */
-import type { Manifest } from '../../registry/manifest.ts';
+import type { Manifest } from '../../model/manifest.ts';
 import { grade, psi } from '../statistics.ts';
 import { result, round, type CheckWindow, type HealthCheckResult } from './types.ts';
 

@@ -3,7 +3,7 @@
  * predictions: PSI over the training decile bins for numeric values, Jensen–Shannon divergence over
  * categories.
  */
-import type { Feature, Manifest } from '../../registry/manifest.ts';
+import type { Feature, Manifest } from '../../model/manifest.ts';
 import { PREDICTION_FEATURE } from '../../telemetry/profiles.ts';
 import { alignCategories, binCounts, grade, jensenShannon, psi } from '../statistics.ts';
 import { result, round, type CheckWindow, type FeatureWindowStats, type HealthCheckResult, type ProfileSnapshot } from './types.ts';

@@ -2,7 +2,7 @@
  * Invalid data in serving: the share of rejected instances overall, and of invalid values per feature
  * (NaN/Infinity, out of range, unknown categories, wrong types, missing required values).
  */
-import type { Manifest } from '../../registry/manifest.ts';
+import type { Manifest } from '../../model/manifest.ts';
 import { INSTANCES_FEATURE } from '../../telemetry/profiles.ts';
 import { grade } from '../statistics.ts';
 import { result, round, type CheckWindow, type HealthCheckResult, type ProfileSnapshot } from './types.ts';

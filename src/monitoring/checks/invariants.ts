@@ -3,7 +3,7 @@
  * features is reported next to the training range; values outside it are allowed by the schema and common
  * in live data, so they are information, not a warning.
  */
-import type { Manifest } from '../../registry/manifest.ts';
+import type { Manifest } from '../../model/manifest.ts';
 import { result, round, type CheckWindow, type HealthCheckResult, type ProfileSnapshot } from './types.ts';
 
 export function checkInvariants(manifest: Manifest, current: ProfileSnapshot, window: CheckWindow): HealthCheckResult[] {

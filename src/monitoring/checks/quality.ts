@@ -2,7 +2,7 @@
  * Quality on labelled feedback: the primary metric (MAE or AUC) of served predictions joined with their
  * labels, overall and per slice, against the manifest's offline metric; the relative degradation is graded.
  */
-import type { Manifest } from '../../registry/manifest.ts';
+import type { Manifest } from '../../model/manifest.ts';
 import { grade } from '../statistics.ts';
 import { result, round, type CheckWindow, type HealthCheckResult } from './types.ts';
 

@@ -3,7 +3,7 @@
  * regression: mean absolute difference relative to the spread of the training predictions; classification:
  * label disagreement — and how often the shadow fails.
  */
-import type { Manifest } from '../../registry/manifest.ts';
+import type { Manifest } from '../../model/manifest.ts';
 import { grade } from '../statistics.ts';
 import { result, round, type CheckWindow, type HealthCheckResult } from './types.ts';
 

@@ -1,5 +1,5 @@
 /** Model staleness: age of the training data vs max_age_days (warn at 80 %, fail past it). */
-import type { Manifest } from '../../registry/manifest.ts';
+import type { Manifest } from '../../model/manifest.ts';
 import { result, round, type HealthCheckResult } from './types.ts';
 
 const DAY_MS = 86_400_000;

@@ -3,7 +3,7 @@
  * add around them (deployment, versions, latest health checks, audit trail).
  */
 import type { HealthCheckResult } from '../../monitoring/checks/types.ts';
-import type { Manifest } from '../../registry/manifest.ts';
+import type { Manifest } from '../../model/manifest.ts';
 import type { VersionSummary } from '../../registry/version-repository.ts';
 import type { Deployment } from '../../traffic/deployment.ts';
 import type { DeploymentEvent } from '../../traffic/deployment-store.ts';

@@ -15,8 +15,8 @@ describe('categorize', () => {
   });
 
   it('maps Vigil’s sources to hot-path stages', () => {
-    expect(categorize('validate', 'index.js', `${ROOT}src/registry/instance-validator.ts`)).toBe('validation');
-    expect(categorize('encode', 'index.js', `${ROOT}src/inference/encoding.ts`)).toBe('encoding');
+    expect(categorize('validate', 'index.js', `${ROOT}src/model/instance-validator.ts`)).toBe('validation');
+    expect(categorize('encode', 'index.js', `${ROOT}src/model/encoding.ts`)).toBe('encoding');
     expect(categorize('readJsonBody', 'index.js', `${ROOT}src/api/json-body.ts`)).toBe('body read + JSON.parse');
     expect(categorize('parseBody', 'index.js', `${ROOT}src/api/schema-errors.ts`)).toBe('request schema (zod)');
     expect(categorize('x', 'index.js', `${ROOT}src/api/predict-v1.ts`)).toBe('HTTP framework (Hono, middleware, routes)');
@@ -38,7 +38,7 @@ describe('categorize', () => {
 });
 
 describe('selfTimes and breakdown', () => {
-  // root → handler (src/api/predict-v1.ts) → validate (src/registry/instance-validator.ts); root → (idle)
+  // root → handler (src/api/predict-v1.ts) → validate (src/model/instance-validator.ts); root → (idle)
   const profile: CpuProfile = {
     nodes: [
       { id: 1, callFrame: { functionName: '(root)', url: '', lineNumber: -1, columnNumber: -1 }, children: [2, 4] },
@@ -52,7 +52,7 @@ describe('selfTimes and breakdown', () => {
     samples: [2, 3, 3, 4, 5],
     timeDeltas: [0, 1000, 2000, 3000, 4000],
   };
-  const locator = new SourceLocator({ sources: [`${ROOT}src/api/predict-v1.ts`, `${ROOT}src/registry/instance-validator.ts`], mappings: 'AAAA,oBCAA' });
+  const locator = new SourceLocator({ sources: [`${ROOT}src/api/predict-v1.ts`, `${ROOT}src/model/instance-validator.ts`], mappings: 'AAAA,oBCAA' });
 
   it('gives each sample the time until the next one', () => {
     const self = selfTimes(profile);
@@ -66,8 +66,8 @@ describe('selfTimes and breakdown', () => {
     const b = breakdown(profile, locator, 'index.js');
     expect(b.wallMs).toBe(10);
     expect(b.categories).toEqual({ 'HTTP framework (Hono, middleware, routes)': 1, validation: 5, idle: 4 });
-    expect(b.owners).toEqual({ 'src/api/predict-v1.ts': 1, 'src/registry/instance-validator.ts': 5, '(no Vigil frame: idle)': 4 });
-    expect(b.topFunctions[0]).toMatchObject({ name: 'validate', source: 'src/registry/instance-validator.ts', ms: 5 });
+    expect(b.owners).toEqual({ 'src/api/predict-v1.ts': 1, 'src/model/instance-validator.ts': 5, '(no Vigil frame: idle)': 4 });
+    expect(b.topFunctions[0]).toMatchObject({ name: 'validate', source: 'src/model/instance-validator.ts', ms: 5 });
   });
 });
 

@@ -10,7 +10,7 @@ import { checkQuality, type LabelledMetrics } from '../../../src/monitoring/chec
 import { checkShadow, type ShadowStats } from '../../../src/monitoring/checks/shadow.ts';
 import { checkStaleness } from '../../../src/monitoring/checks/staleness.ts';
 import type { CheckWindow, FeatureWindowStats, HealthCheckResult, ProfileSnapshot } from '../../../src/monitoring/checks/types.ts';
-import { parseManifest, type Manifest, type ManifestInput } from '../../../src/registry/manifest.ts';
+import { parseManifest, type Manifest, type ManifestInput } from '../../../src/model/manifest.ts';
 import type { QaReport } from '../../../src/registry/qa-gate.ts';
 import { feature, manifest as buildManifest } from '../../support/manifest-builder.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { binFrequencies, binIndex, quantileEdges } from '../../../src/monitoring/binning.ts';
+import { binFrequencies, binIndex, quantileEdges } from '../../../src/model/binning.ts';
 import { alignCategories, binCounts, EPSILON, grade, jensenShannon, moments, psi } from '../../../src/monitoring/statistics.ts';
 import { emptyAggregate, mergeAggregate, type Aggregate } from '../../../src/telemetry/profiles.ts';
 

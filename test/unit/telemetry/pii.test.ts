@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { parseManifest } from '../../../src/registry/manifest.ts';
+import { parseManifest } from '../../../src/model/manifest.ts';
 import { hashPii, protectFeatures } from '../../../src/telemetry/pii.ts';
 import { feature, manifest } from '../../support/manifest-builder.ts';
 

@@ -2,7 +2,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { FakeRuntime } from '../../../src/inference/fake-runtime.ts';
 import { SessionCache } from '../../../src/inference/session-cache.ts';
-import type { ManifestInput } from '../../../src/registry/manifest.ts';
+import type { ManifestInput } from '../../../src/model/manifest.ts';
 import { BundledModelStore, type BundledPackageSource } from '../../../src/registry/model-store.ts';
 import { PredictionService } from '../../../src/serving/prediction-service.ts';
 import { ServedModelCache } from '../../../src/serving/served-model.ts';

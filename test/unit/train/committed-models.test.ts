@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseManifest, type Manifest } from '../../../src/registry/manifest.ts';
+import { parseManifest, type Manifest } from '../../../src/model/manifest.ts';
 import { parseTrainingSpec } from '../../../cli/train/spec.ts';
 import { goldenMismatches } from './golden-check.ts';
 

@@ -2,8 +2,8 @@
  * Re-runs a package's golden examples through onnxruntime-web and reports the ones that do not reproduce
  * within the manifest's tolerance — the QA check serving applies, done here in Node.
  */
-import { compileDecoder, type Prediction } from '../../../src/inference/decode.ts';
-import type { Manifest } from '../../../src/registry/manifest.ts';
+import { compileDecoder, type Prediction } from '../../../src/model/decode.ts';
+import type { Manifest } from '../../../src/model/manifest.ts';
 import { runOnnx } from '../../../cli/train/ort-runner.ts';
 
 export async function goldenMismatches(manifest: Manifest, onnx: Uint8Array): Promise<string[]> {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseCsv } from '../../../cli/lib/csv.ts';
 import { validateTable } from '../../../cli/train/validate-dataset.ts';
-import { parseManifest } from '../../../src/registry/manifest.ts';
+import { parseManifest } from '../../../src/model/manifest.ts';
 
 // The replay data lives beside the project, not in it; without it these checks are skipped.
 const LIVE_DIR = new URL('../../../../shared/datasets/live/', import.meta.url);

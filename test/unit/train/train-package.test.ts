@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trainPackage } from '../../../cli/train/train-package.ts';
 import { runOnnx } from '../../../cli/train/ort-runner.ts';
-import { parseManifest, type Manifest } from '../../../src/registry/manifest.ts';
+import { parseManifest, type Manifest } from '../../../src/model/manifest.ts';
 import { goldenMismatches } from './golden-check.ts';
 import { removeTrainedDirs, SPECS, SYNTHETIC_CSV, trainSynthetic, type SyntheticRun } from './synthetic-training.ts';
 

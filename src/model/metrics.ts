@@ -4,7 +4,7 @@
  * scores are positive-class probabilities; a probability above 0.5 predicts the positive label, as the
  * decoder's argmax over [1 - p, p] does.
  */
-import type { FeatureValue } from '../registry/manifest.ts';
+import type { FeatureValue } from './manifest.ts';
 import { binIndex } from './binning.ts';
 
 export type Numbers = ArrayLike<number>;

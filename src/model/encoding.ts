@@ -7,8 +7,8 @@
  * const encoder = compileEncoder(manifest);
  * const tensor = encoder.encode(rows); // Float32Array of rows.length * encoder.width
  */
-import { encodedWidth, type Encoding } from '../registry/manifest.ts';
-import type { Row } from '../registry/instance-validator.ts';
+import { encodedWidth, type Encoding } from './manifest.ts';
+import type { Row } from './instance-validator.ts';
 
 export interface CompiledEncoder {
   /** Float32 columns per instance. */

@@ -3,7 +3,7 @@
  * classification. Used by serving, by the QA gate and by training (for golden examples), so all three read
  * outputs the same way.
  */
-import type { Manifest } from '../registry/manifest.ts';
+import type { Manifest } from './manifest.ts';
 
 export interface RegressionPrediction {
   value: number;
