@@ -128,7 +128,7 @@ for (const [body, n] of [[single, 1], [hundred, 100]] as const) {
   const rows = rowsOf(parsed.instances);
   const encoded: Float32Array = encoder.encode(rows);
   const output = await run(session, manifest, encoded, n, encoder.width);
-  const predictions = decoder.decode(output, n);
+  const predictions = decoder.decodeValues(output, n);
   const response = { model: manifest.name, version: manifest.version, request_id: crypto.randomUUID(), predictions };
 
   await stage('JSON.parse request body', n, () => JSON.parse(body));
@@ -136,7 +136,7 @@ for (const [body, n] of [[single, 1], [hundred, 100]] as const) {
   await stage('validate instances', n, () => rowsOf(parsed.instances));
   await stage('encode to float32', n, () => encoder.encode(rows));
   await stage('ORT run (onnxruntime-web WASM)', n, () => run(session, manifest, encoded, n, encoder.width));
-  await stage('decode predictions', n, () => decoder.decode(output, n));
+  await stage('decode predictions', n, () => decoder.decodeValues(output, n));
   await stage('JSON.stringify response', n, () => JSON.stringify(response));
   await stage('request id (crypto.randomUUID)', n, () => crypto.randomUUID());
 
@@ -163,7 +163,7 @@ for (const [body, n] of [[single, 1], [hundred, 100]] as const) {
   await stage('shadow: validate + encode + ORT + decode (shadowed requests)', n, async () => {
     const shadowRows = rowsOf(parsed.instances, shadowValidator);
     const out = await run(shadowSession, shadowManifest, shadowEncoder.encode(shadowRows), n, shadowEncoder.width);
-    const shadowPredictions = shadowDecoder.decode(out, n);
+    const shadowPredictions = shadowDecoder.decodeValues(out, n);
     return predictions.map((p: Any, i: number) => shadowDecoder.score(shadowPredictions[i]) - decoder.score(p));
   });
   const record = {

@@ -58,7 +58,9 @@ export default {
     target.session ??= runtime.createSession(new Uint8Array(target.bytes));
     const session = await target.session;
     const { manifest, encoder } = target;
-    const values = await session.run(manifest.encoding.input_name, encoder.encode(instances), instances.length, encoder.width, manifest.output.tensor);
+    const input = { dtype: 'float32' as const, data: encoder.encode(instances), dims: [instances.length, encoder.width] };
+    const outputs = await session.run({ [manifest.encoding.input_name]: input }, [manifest.output.tensor]);
+    const values = outputs[manifest.output.tensor]!.data as Float32Array;
     const predictions = new Array(instances.length);
     for (let i = 0; i < instances.length; i++) predictions[i] = { value: values[i] };
     return json({ predictions });

@@ -13,11 +13,11 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type * as OrtCommon from 'onnxruntime-common';
+import type * as OrtCommon from 'onnxruntime-web';
 import { compileDecoder } from '../../src/model/decode.ts';
 import { compileEncoder } from '../../src/model/encoding.ts';
 import { compileValidator, FieldErrors, type Row } from '../../src/model/instance-validator.ts';
-import type { Manifest } from '../../src/model/manifest.ts';
+import type { Manifest, MatrixEncoding } from '../../src/model/manifest.ts';
 
 type OrtNode = typeof OrtCommon & {
   InferenceSession: { create(path: string, options: OrtCommon.InferenceSession.SessionOptions): Promise<OrtCommon.InferenceSession> };
@@ -86,11 +86,12 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   const errors = new FieldErrors();
   const rows: Row[] = instances.map((instance, i) => model.validator.validate(instance, i, errors)!);
   if (errors.count > 0) return send(res, 400, { error: errors.list[0]!.message, details: errors.list });
-  const { encoding, output } = model.manifest;
+  const { output } = model.manifest;
+  const encoding = model.manifest.encoding as MatrixEncoding;
   const input = new ort.Tensor('float32', model.encoder.encode(rows), [rows.length, model.encoder.width]);
   const results = await model.session.run({ [encoding.input_name]: input }, [output.tensor]);
   const values = results[output.tensor]!.data as Float32Array;
-  send(res, 200, { predictions: model.decoder.decode(values, rows.length) });
+  send(res, 200, { predictions: model.decoder.decodeValues(values, rows.length) });
 }
 
 const server = createServer((req, res) => {

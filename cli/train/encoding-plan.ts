@@ -8,13 +8,13 @@
  * const result = planEncoding(features, trainRows);
  * if (result.ok) compileEncoder({ features, encoding: result.encoding });
  */
-import type { Encoding, EncodingColumn } from '../../src/model/manifest.ts';
+import type { EncodingColumn, MatrixEncoding } from '../../src/model/manifest.ts';
 import type { FeatureSchemaSpec, Row } from '../../src/model/instance-validator.ts';
 import { median } from './feature-stats.ts';
 
 export const INPUT_NAME = 'input';
 
-export type EncodingPlanResult = { ok: true; encoding: Encoding } | { ok: false; errors: string[] };
+export type EncodingPlanResult = { ok: true; encoding: MatrixEncoding } | { ok: false; errors: string[] };
 
 export function planEncoding(features: readonly FeatureSchemaSpec[], trainRows: readonly Row[]): EncodingPlanResult {
   const columns: EncodingColumn[] = [];

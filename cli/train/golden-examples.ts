@@ -8,7 +8,7 @@
 import type { CompiledDecoder } from '../../src/model/decode.ts';
 import { compileEncoder } from '../../src/model/encoding.ts';
 import { compileValidator, FieldErrors, type FeatureSchemaSpec, type Row } from '../../src/model/instance-validator.ts';
-import type { Encoding, GoldenExample } from '../../src/model/manifest.ts';
+import type { GoldenExample, MatrixEncoding } from '../../src/model/manifest.ts';
 import type { Instance } from './instances.ts';
 import { runOnnx, type OnnxTensorNames } from './ort-runner.ts';
 
@@ -17,7 +17,7 @@ export type GoldenResult = { ok: true; examples: GoldenExample[] } | { ok: false
 export async function goldenExamples(
   instances: readonly Instance[],
   features: readonly FeatureSchemaSpec[],
-  encoding: Encoding,
+  encoding: MatrixEncoding,
   onnxBytes: Uint8Array,
   names: OnnxTensorNames,
   decoder: CompiledDecoder,
@@ -32,7 +32,7 @@ export async function goldenExamples(
     rows.push(row);
   }
   const x = encoder.encode(rows);
-  const predictions = decoder.decode(await runOnnx(onnxBytes, names, x, rows.length, encoder.width), rows.length);
+  const predictions = decoder.decodeValues(await runOnnx(onnxBytes, names, x, rows.length, encoder.width), rows.length);
   return {
     ok: true,
     examples: instances.map((instance, k) => ({

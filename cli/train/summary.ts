@@ -16,7 +16,7 @@ export function formatSummary(p: TrainedPackage): string {
     .map(([k, v]) => `${k} ${formatMetric(v)}`);
   return [
     `trained ${m.name} v${m.version} (${t.algorithm}) in ${p.totalSeconds.toFixed(1)} s (fit ${p.trainSeconds.toFixed(1)} s)`,
-    `  data     ${t.dataset.file}: ${t.dataset.rows} rows → ${t.split.train_rows} train, ${t.split.holdout_rows} holdout (seed ${t.seed})`,
+    `  data     ${t.dataset.file}: ${t.dataset.rows} rows → ${t.split?.train_rows} train, ${t.split?.holdout_rows} holdout (seed ${t.seed})`,
     `  fit      ${p.fitNote}; ${encodedWidth(m.encoding)} input columns`,
     `  holdout  ${metrics.primary} ${formatMetric(metrics.overall[metrics.primary] ?? NaN)} (primary, ${metrics.higher_is_better ? 'higher' : 'lower'} is better) · ${others.join(' · ')}`,
     `  golden   ${m.golden.length} examples`,

@@ -122,7 +122,7 @@ export async function trainPackage(options: TrainOptions): Promise<TrainOutcome>
   const outputTensor = regression ? REGRESSION_OUTPUT : PROBABILITIES_OUTPUT;
   const positive = specPositiveLabel(spec)!;
   const labels: [string, string] | undefined = regression ? undefined : [spec.labels!.find((l) => l !== positive)!, positive];
-  const decoder = compileDecoder({ task: spec.task, output: { tensor: outputTensor, labels, positive_label: positive, training: emptyDistribution() } });
+  const decoder = compileDecoder({ task: spec.task, output: { tensor: outputTensor, labels, positive_label: positive } });
   const ortNames = { inputName: plan.encoding.input_name, outputName: outputTensor };
 
   // The holdout through ONNX Runtime: what the artifact really computes.
@@ -141,7 +141,7 @@ export async function trainPackage(options: TrainOptions): Promise<TrainOutcome>
   const metrics = offlineMetrics(spec.task, holdoutTargets, ortScores, sliceDefinitions(spec), (name) =>
     holdoutRows.map((row) => row[featureIndex.get(name)!] ?? null),
   );
-  const holdoutPredictions = decoder.decode(ortHoldout, holdoutRows.length);
+  const holdoutPredictions = decoder.decodeValues(ortHoldout, holdoutRows.length);
   const outputTraining = {
     ...numericDistribution(Array.from(ortScores))!,
     ...(labels ? { label_frequencies: labelFrequencies(holdoutPredictions as ClassificationPrediction[], labels) } : {}),
@@ -196,10 +196,6 @@ export async function trainPackage(options: TrainOptions): Promise<TrainOutcome>
       totalSeconds: (performance.now() - started) / 1000,
     },
   };
-}
-
-function emptyDistribution() {
-  return { count: 0, null_rate: 0, mean: 0, std: 0, min: 0, max: 0, bin_edges: [], bin_frequencies: [1] };
 }
 
 function defaultCodeVersion(): string {

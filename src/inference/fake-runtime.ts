@@ -1,6 +1,6 @@
 /**
  * A `ModelRuntime` for tests that must not depend on ONNX: the "model" is a function of the input matrix.
- * Fakes keep the production contract (float32 in, float32 out, one output per row or per class).
+ * Fakes keep the production contract (one float32 input in, float32 out, one output per row or per class).
  *
  * @example
  * const runtime = new FakeRuntime({ behaviour: 'sum' }); // each row's prediction is the sum of its columns
@@ -52,10 +52,15 @@ export class FakeRuntime implements ModelRuntime {
     return {
       inputs,
       outputs,
-      async run(_inputName, data, rows, width) {
+      async run(feeds, outputNames) {
         runtime.runs++;
         if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
         if (behaviour === 'error') throw new Error('fake model failure');
+        const input = feeds[inputs[0]!.name];
+        if (!input || !(input.data instanceof Float32Array)) throw new Error(`the fake model takes one float32 input "${inputs[0]!.name}"`);
+        const data = input.data;
+        const rows = input.dims[0]!;
+        const width = input.dims[1] ?? 1;
         const out = new Float32Array(rows * perRow);
         for (let r = 0; r < rows; r++) {
           let sum = 0;
@@ -71,7 +76,9 @@ export class FakeRuntime implements ModelRuntime {
             out[r * 2 + 1] = s;
           }
         }
-        return out;
+        const outputName = outputs[0]!.name;
+        if (outputNames.some((n) => n !== outputName)) throw new Error(`the fake model has one output "${outputName}"`);
+        return { [outputName]: { type: 'float32', data: out, dims: [rows, perRow] } };
       },
       async release() {},
     };

@@ -2,10 +2,11 @@
  * The one interface the service runs models through. `OrtRuntime` runs ONNX with onnxruntime-web inside
  * workerd; `FakeRuntime` is a tiny stand-in for tests that must not depend on ONNX.
  */
+import type { OutputTensor, Tensor } from '../model/tensor.ts';
 
 export interface TensorSignature {
   name: string;
-  /** Element type as ONNX Runtime names it (`float32`, `int64`, …), or undefined when unknown. */
+  /** Element type as ONNX Runtime names it (`float32`, `int64`, `string`, …); undefined for non-tensors (a ZipMap's sequence of maps). */
   type?: string;
   /** Dimensions, with a string (symbolic) or -1 for a variable dimension. */
   dims?: readonly (number | string)[];
@@ -14,11 +15,8 @@ export interface TensorSignature {
 export interface ModelSession {
   readonly inputs: readonly TensorSignature[];
   readonly outputs: readonly TensorSignature[];
-  /**
-   * Runs the model on a row-major float32 matrix `[rows, width]` fed to `inputName` and returns the
-   * flattened float values of `outputName`.
-   */
-  run(inputName: string, data: Float32Array, rows: number, width: number, outputName: string): Promise<Float32Array>;
+  /** Runs the model on one tensor per input and returns the named outputs. */
+  run(feeds: Readonly<Record<string, Tensor>>, outputNames: readonly string[]): Promise<Record<string, OutputTensor>>;
   release(): Promise<void>;
 }
 

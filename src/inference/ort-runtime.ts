@@ -3,14 +3,12 @@
  * WASM build is imported as a precompiled `WebAssembly.Module` (wrangler's CompiledWasm rule) and ORT's
  * emscripten loader is made to instantiate that module instead of the bytes it would fetch: ORT is given a
  * marker buffer as `wasmBinary`, and while it initializes, `WebAssembly.instantiate` swaps the marker for the
- * precompiled module. Single thread (workerd has no SharedArrayBuffer workers).
- *
- * Runs are serialized per isolate: they are synchronous WASM work anyway, and ORT's wrapper keeps call state on
- * the shared WASM stack across awaits, which interleaved runs could corrupt.
+ * precompiled module. Single thread (workerd has no SharedArrayBuffer workers). Sessions are `OrtSession`s.
  */
 import * as ort from 'onnxruntime-web/wasm';
 import ortWasmModule from '../../node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm';
-import type { ModelRuntime, ModelSession, TensorSignature } from './model-runtime.ts';
+import type { ModelRuntime, ModelSession } from './model-runtime.ts';
+import { OrtSession, serialized, type OrtTensorConstructor } from './ort-session.ts';
 
 const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = { executionProviders: ['wasm'], graphOptimizationLevel: 'all' };
 
@@ -41,62 +39,8 @@ async function createOrtSession(bytes: Uint8Array): Promise<ort.InferenceSession
   }
 }
 
-let busy = false;
-const waiting: (() => void)[] = [];
-
-/** Runs `task` after every earlier ORT call of this isolate has finished (a FIFO mutex; no wait when idle). */
-async function serialized<T>(task: () => Promise<T>): Promise<T> {
-  if (busy) await new Promise<void>((resolve) => waiting.push(resolve));
-  busy = true;
-  try {
-    return await task();
-  } finally {
-    const next = waiting.shift();
-    if (next) next();
-    else busy = false;
-  }
-}
-
-function signatures(metadata: readonly ort.InferenceSession.ValueMetadata[] | undefined, names: readonly string[]): TensorSignature[] {
-  return names.map((name, i) => {
-    const m = metadata?.[i];
-    if (m && m.isTensor) return { name, type: m.type, dims: m.shape };
-    return { name };
-  });
-}
-
-class OrtSession implements ModelSession {
-  readonly inputs: readonly TensorSignature[];
-  readonly outputs: readonly TensorSignature[];
-  readonly #session: ort.InferenceSession;
-
-  constructor(session: ort.InferenceSession) {
-    this.#session = session;
-    this.inputs = signatures(session.inputMetadata, session.inputNames);
-    this.outputs = signatures(session.outputMetadata, session.outputNames);
-  }
-
-  run(inputName: string, data: Float32Array, rows: number, width: number, outputName: string): Promise<Float32Array> {
-    return serialized(async () => {
-      const feeds = { [inputName]: new ort.Tensor('float32', data, [rows, width]) };
-      const results = await this.#session.run(feeds, [outputName]);
-      const output = results[outputName];
-      if (!output) throw new Error(`the model produced no output "${outputName}"`);
-      const values = output.data;
-      output.dispose();
-      if (values instanceof Float32Array) return values;
-      if (values instanceof Float64Array) return Float32Array.from(values);
-      throw new Error(`output "${outputName}" is ${output.type}, expected a float tensor`);
-    });
-  }
-
-  release(): Promise<void> {
-    return serialized(() => this.#session.release());
-  }
-}
-
 export class OrtRuntime implements ModelRuntime {
   async createSession(bytes: Uint8Array): Promise<ModelSession> {
-    return new OrtSession(await serialized(() => createOrtSession(bytes)));
+    return new OrtSession(await serialized(() => createOrtSession(bytes)), ort.Tensor as unknown as OrtTensorConstructor);
   }
 }

@@ -6,6 +6,7 @@
  * if (!result.ok) console.error(result.issues);
  */
 import { z } from 'zod';
+import { INTEGER_DTYPE_RANGE, isFloatDtype, TENSOR_DTYPES, type TensorDtype } from './tensor.ts';
 
 export const MODEL_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export const VERSION_PATTERN = /^[1-9][0-9]{0,8}$/;
@@ -68,17 +69,52 @@ export const EncodingColumnSchema = z.discriminatedUnion('transform', [
   z.object({ transform: z.literal('one_hot'), feature: z.string(), categories: z.array(z.string()).min(1) }),
   /** One column: 1 when the value is null (missing), else 0. */
   z.object({ transform: z.literal('is_null'), feature: z.string() }),
+  /**
+   * One column: the validated value itself, as the tensor's element type (a number, a category's string, a
+   * boolean); null becomes NaN in a float tensor (for the graph's own imputer). Imported models take their
+   * features this way.
+   */
+  z.object({ transform: z.literal('value'), feature: z.string() }),
 ]);
 
-export const EncodingSchema = z.object({
+export const TensorDtypeSchema = z.enum(TENSOR_DTYPES);
+
+/** One input tensor of the model and the features that fill it, column by column. */
+export const ModelInputSchema = z.object({
+  name: z.string().min(1),
+  dtype: TensorDtypeSchema,
+  /** 1: shape [N] (one column); 2: shape [N, columns.length]. */
+  rank: z.union([z.literal(1), z.literal(2)]),
+  columns: z.array(EncodingColumnSchema).min(1),
+});
+
+/** Vigil-trained models: one float32 input tensor `[N, width]`, built from transformed features. */
+export const MatrixEncodingSchema = z.object({
   /** Name of the model's single float32 input tensor, shape [N, width]. */
   input_name: z.string().min(1),
   columns: z.array(EncodingColumnSchema).min(1),
 });
 
+/** Any ONNX export: every input tensor of the graph, each with its element type, rank and columns. */
+export const InputsEncodingSchema = z.object({
+  inputs: z.array(ModelInputSchema).min(1),
+  /**
+   * The graph's fixed batch size, when it has one (a `torch.onnx.export` without a dynamic batch axis):
+   * requests are run in batches of exactly this many rows. Absent: any batch size.
+   */
+  batch_size: z.number().int().positive().optional(),
+});
+
+export const EncodingSchema = z.union([MatrixEncodingSchema, InputsEncodingSchema]);
+
 export const OutputSchema = z.object({
-  /** Output tensor read by the service: [N, 1] values (regression) or [N, K] probabilities (classification). */
+  /** Output tensor read by the service: [N, 1] or [N] values (regression), [N, K] probabilities (classification). */
   tensor: z.string().min(1),
+  /**
+   * Output tensor holding each row's predicted label (int64 or string), when the graph computes one: served
+   * labels are the model's own (read from it) rather than the most probable class.
+   */
+  label_tensor: z.string().min(1).optional(),
   /** Class labels in the order of the probability columns (classification only). */
   labels: z.array(z.string().min(1)).min(2).optional(),
   /** The class whose probability is monitored and used for AUC (binary classification). */
@@ -98,40 +134,64 @@ export const SliceMetricsSchema = z.object({
   metrics: MetricsSchema,
 });
 
+/** One class's metrics (multiclass and binary classification): one-vs-rest. */
+export const ClassMetricsSchema = z.object({
+  label: z.string(),
+  rows: z.number().int().min(0),
+  metrics: MetricsSchema,
+});
+
 export const TrainingInfoSchema = z.object({
   trained_at: z.iso.datetime({ offset: true }),
+  /** The data the statistics (and metrics, with a target) come from: the training file, or the rows given to `vigil package`. */
   dataset: z.object({
     file: z.string(),
     sha256: sha256Hex,
     rows: z.number().int().min(1),
-    target: z.string(),
+    /** The label column; absent for an imported model packaged without one (no offline metrics then). */
+    target: z.string().optional(),
   }),
-  split: z.object({
-    method: z.string(),
-    holdout_fraction: rate,
-    train_rows: z.number().int().min(1),
-    holdout_rows: z.number().int().min(1),
-  }),
-  seed: z.number().int(),
-  algorithm: z.enum(['linear', 'logistic', 'gbdt']),
-  hyperparameters: z.record(z.string(), z.union([finite, z.string(), z.boolean()])),
+  /** How training split the data (Vigil-trained models); imported models were trained elsewhere. */
+  split: z
+    .object({
+      method: z.string(),
+      holdout_fraction: rate,
+      train_rows: z.number().int().min(1),
+      holdout_rows: z.number().int().min(1),
+    })
+    .optional(),
+  seed: z.number().int().optional(),
+  /** Free text: `linear`, `gbdt`, `LogisticRegression`, `XGBClassifier`, … */
+  algorithm: z.string().min(1).max(200),
+  /** The framework that trained the model, free text (`vigil-train`, `scikit-learn`, `xgboost`, `pytorch`). */
+  framework: z.string().min(1).max(200).optional(),
+  hyperparameters: z.record(z.string(), z.union([finite, z.string(), z.boolean()])).default({}),
   code_version: z.string(),
   metrics: z.object({
-    /** The metric quality is judged by: MAE for regression, AUC for classification. */
+    /** The metric quality is judged by: MAE for regression, AUC for binary and accuracy for multiclass classification. */
     primary: z.string(),
     /** Whether a larger value of the primary metric is better (AUC) or worse (MAE). */
     higher_is_better: z.boolean(),
+    /** Empty when there were no labels to measure on. */
     overall: MetricsSchema,
     slices: z.array(SliceMetricsSchema).default([]),
+    /** Per class, one-vs-rest (classification). */
+    classes: z.array(ClassMetricsSchema).optional(),
   }),
 });
 
 export const FeatureValueSchema = z.union([z.number(), z.string(), z.boolean(), z.null()]);
 
+/** An encoded value of a tensor element; null is NaN (JSON has no NaN). */
+export const EncodedValueSchema = z.union([z.number(), z.string(), z.boolean(), z.null()]);
+
 export const GoldenExampleSchema = z.object({
   instance: z.record(z.string(), FeatureValueSchema),
-  /** The model input row the training code produced for this instance (the encoding parity check). */
-  encoded: z.array(finite),
+  /**
+   * The model input the packaging code produced for this instance (the encoding parity check): the float32
+   * row of a Vigil-trained model, or each input tensor's row by input name.
+   */
+  encoded: z.union([z.array(finite), z.record(z.string(), z.array(EncodedValueSchema))]),
   expected: z.union([
     z.object({ value: finite }),
     z.object({ label: z.string(), probabilities: z.record(z.string(), rate) }),
@@ -212,6 +272,53 @@ export const DeclarationSchema = z.object({
   date: z.string().max(40).optional(),
 });
 
+/** Tolerance of the conversion parity check: how far the ONNX model may be from the framework it came from. */
+export const ConversionToleranceSchema = z.object({
+  abs: z.number().min(0),
+  rel: z.number().min(0),
+  /** Share of rows whose label may differ (float32 vs float64 arithmetic flips labels at the boundary). */
+  label_mismatch_rate: rate,
+});
+
+/** The ONNX model against the source framework's own predictions on the packaged rows (`--reference-column`). */
+export const ConversionParitySchema = z.object({
+  reference_column: z.string(),
+  rows: z.number().int().min(1),
+  /** Regression: |onnx - reference|. Classification with a probability reference: |P(positive) - reference|. */
+  max_abs_diff: z.number().min(0).nullable(),
+  /** The largest difference over the tolerance allowed for it: ≤ 1 passes. */
+  max_tolerance_ratio: z.number().min(0).nullable(),
+  /** Classification with a label reference: rows whose ONNX label differs. */
+  label_mismatches: z.number().int().min(0).nullable(),
+  label_mismatch_rate: rate.nullable(),
+  tolerance: ConversionToleranceSchema,
+  /** Up to 10 of the largest disagreements, by CSV line. */
+  worst: z.array(z.object({ line: z.number().int(), onnx: z.union([z.number(), z.string()]), reference: z.union([z.number(), z.string()]) })).max(10),
+});
+
+/** An imported model: where its ONNX file came from and what `vigil package` changed in it. */
+export const OriginSchema = z.object({
+  /** The file as the user gave it. */
+  file: z.string(),
+  sha256: sha256Hex,
+  bytes: z.number().int().positive(),
+  /** The ONNX producer (e.g. skl2onnx 1.11), as the file says. */
+  producer: z.string(),
+  /** Operator set versions by domain ('' is ai.onnx). */
+  opsets: z.record(z.string(), z.number().int()),
+  /** Graph rewrites, in order; empty when model.onnx is the original file. */
+  rewrites: z.array(
+    z.object({
+      kind: z.literal('remove_zipmap'),
+      /** The ZipMap's output (a sequence of maps) that was removed from the graph outputs. */
+      removed_output: z.string(),
+      /** The probability tensor that feeds it, now a graph output. */
+      probabilities: z.string(),
+    }),
+  ),
+  conversion_parity: ConversionParitySchema.optional(),
+});
+
 export const ArtifactSchema = z.object({
   file: z.literal('model.onnx'),
   format: z.literal('onnx'),
@@ -233,6 +340,8 @@ const ManifestObjectSchema = z.object({
   training: TrainingInfoSchema,
   golden: z.array(GoldenExampleSchema).min(1),
   golden_tolerance: ToleranceSchema.default({ abs: 1e-6, rel: 1e-5 }),
+  /** Imported models only (`vigil package`): the original file and what was done to it. */
+  origin: OriginSchema.optional(),
   monitoring: MonitoringSchema.default(MonitoringSchema.parse({})),
   /** Rubric tests done manually and documented, by test id (see the score card report). */
   declarations: z.partialRecord(z.enum(SCORE_TEST_IDS), DeclarationSchema).default({}),
@@ -247,6 +356,20 @@ export type FeatureType = z.infer<typeof FeatureTypeSchema>;
 export type Task = z.infer<typeof TaskSchema>;
 export type EncodingColumn = z.infer<typeof EncodingColumnSchema>;
 export type Encoding = z.infer<typeof EncodingSchema>;
+export type ModelInput = z.infer<typeof ModelInputSchema>;
+export type MatrixEncoding = z.infer<typeof MatrixEncodingSchema>;
+/** A Vigil-trained model's manifest: one float32 matrix input; each golden example's encoded row is a list of numbers. */
+export type TrainedManifest = Omit<Manifest, 'encoding' | 'golden'> & {
+  encoding: MatrixEncoding;
+  golden: (Omit<GoldenExample, 'encoded'> & { encoded: number[] })[];
+};
+export type TrainedManifestInput = Omit<ManifestInput, 'encoding' | 'golden'> & {
+  encoding: MatrixEncoding;
+  golden: (Omit<ManifestInput['golden'][number], 'encoded'> & { encoded: number[] })[];
+};
+export type Origin = z.infer<typeof OriginSchema>;
+export type ConversionParity = z.infer<typeof ConversionParitySchema>;
+export type EncodedValue = z.infer<typeof EncodedValueSchema>;
 export type NumericDistribution = z.infer<typeof NumericDistributionSchema>;
 export type CategoricalDistribution = z.infer<typeof CategoricalDistributionSchema>;
 export type GoldenExample = z.infer<typeof GoldenExampleSchema>;
@@ -287,32 +410,36 @@ function checkManifestConsistency(m: z.infer<typeof ManifestObjectSchema>, ctx: 
   });
   checkBins(m.output.training, ['output', 'training'], ctx);
 
-  m.encoding.columns.forEach((col, i) => {
-    const f = byName.get(col.feature);
-    const path = ['encoding', 'columns', i];
-    if (!f) {
-      ctx.addIssue({ code: 'custom', path: [...path, 'feature'], message: `unknown feature "${col.feature}"` });
-      return;
+  const inputs = modelInputs(m.encoding);
+  const inputPath = (k: number): (string | number)[] => ('inputs' in m.encoding ? ['encoding', 'inputs', k] : ['encoding']);
+  const inputNames = new Set<string>();
+  inputs.forEach((input, k) => {
+    const path = inputPath(k);
+    if (inputNames.has(input.name)) ctx.addIssue({ code: 'custom', path: [...path, 'name'], message: `duplicate input "${input.name}"` });
+    inputNames.add(input.name);
+    if (input.rank === 1 && columnsWidth(input.columns) !== 1) {
+      ctx.addIssue({ code: 'custom', path: [...path, 'columns'], message: `input "${input.name}" has rank 1 (shape [N]), so it takes exactly one column` });
     }
-    if (col.transform === 'numeric' && !isNumericType(f.type)) {
-      ctx.addIssue({ code: 'custom', path, message: `numeric transform needs a number or integer feature, "${f.name}" is ${f.type}` });
-    }
-    if (col.transform === 'boolean' && f.type !== 'boolean') {
-      ctx.addIssue({ code: 'custom', path, message: `boolean transform needs a boolean feature, "${f.name}" is ${f.type}` });
-    }
-    if (col.transform === 'one_hot') {
-      if (f.type !== 'category') ctx.addIssue({ code: 'custom', path, message: `one_hot needs a category feature, "${f.name}" is ${f.type}` });
-      const known = new Set(f.categories ?? []);
-      for (const c of col.categories) {
-        if (!known.has(c)) ctx.addIssue({ code: 'custom', path: [...path, 'categories'], message: `"${c}" is not a category of "${f.name}"` });
-      }
-    }
+    input.columns.forEach((col, i) => checkColumn(col, input.dtype, byName, [...path, 'columns', i], ctx));
   });
 
-  const width = encodedWidth(m.encoding);
   m.golden.forEach((g, i) => {
-    if (g.encoded.length !== width) {
-      ctx.addIssue({ code: 'custom', path: ['golden', i, 'encoded'], message: `has ${g.encoded.length} values, the encoding has ${width} columns` });
+    const path = ['golden', i, 'encoded'];
+    if (Array.isArray(g.encoded)) {
+      if ('inputs' in m.encoding) ctx.addIssue({ code: 'custom', path, message: 'must hold each input tensor\'s row by input name' });
+      else if (g.encoded.length !== columnsWidth(m.encoding.columns)) {
+        ctx.addIssue({ code: 'custom', path, message: `has ${g.encoded.length} values, the encoding has ${columnsWidth(m.encoding.columns)} columns` });
+      }
+    } else {
+      for (const input of inputs) {
+        const row = g.encoded[input.name];
+        const width = columnsWidth(input.columns);
+        if (!row) ctx.addIssue({ code: 'custom', path, message: `has no row for input "${input.name}"` });
+        else if (row.length !== width) ctx.addIssue({ code: 'custom', path: [...path, input.name], message: `has ${row.length} values, input "${input.name}" has ${width} columns` });
+      }
+      for (const name of Object.keys(g.encoded)) {
+        if (!inputNames.has(name)) ctx.addIssue({ code: 'custom', path: [...path, name], message: `"${name}" is not an input of the encoding` });
+      }
     }
     const isRegressionExpectation = 'value' in g.expected;
     if (isRegressionExpectation !== (m.task === 'regression')) {
@@ -322,6 +449,7 @@ function checkManifestConsistency(m: z.infer<typeof ManifestObjectSchema>, ctx: 
 
   if (m.task === 'regression') {
     if (m.output.labels) ctx.addIssue({ code: 'custom', path: ['output', 'labels'], message: 'regression models have no labels' });
+    if (m.output.label_tensor) ctx.addIssue({ code: 'custom', path: ['output', 'label_tensor'], message: 'regression models have no label output' });
   } else {
     const labels = m.output.labels;
     if (!labels) {
@@ -343,6 +471,65 @@ function checkManifestConsistency(m: z.infer<typeof ManifestObjectSchema>, ctx: 
   }
 }
 
+function checkColumn(col: EncodingColumn, dtype: TensorDtype, byName: ReadonlyMap<string, Feature>, path: (string | number)[], ctx: z.RefinementCtx): void {
+  const issue = (message: string, at = path) => ctx.addIssue({ code: 'custom', path: at, message });
+  const f = byName.get(col.feature);
+  if (!f) return issue(`unknown feature "${col.feature}"`, [...path, 'feature']);
+  if (col.transform !== 'value' && !isFloatDtype(dtype)) return issue(`the ${col.transform} transform makes numbers for a float tensor; this input is ${dtype} (use the value transform)`);
+  switch (col.transform) {
+    case 'numeric':
+      if (!isNumericType(f.type)) issue(`numeric transform needs a number or integer feature, "${f.name}" is ${f.type}`);
+      return;
+    case 'boolean':
+      if (f.type !== 'boolean') issue(`boolean transform needs a boolean feature, "${f.name}" is ${f.type}`);
+      return;
+    case 'one_hot': {
+      if (f.type !== 'category') issue(`one_hot needs a category feature, "${f.name}" is ${f.type}`);
+      const known = new Set(f.categories ?? []);
+      for (const c of col.categories) if (!known.has(c)) issue(`"${c}" is not a category of "${f.name}"`, [...path, 'categories']);
+      return;
+    }
+    case 'is_null':
+      return;
+    case 'value':
+      return checkValueColumn(f, dtype, issue);
+  }
+}
+
+/** What a feature must be to be fed as itself into a tensor of `dtype`. */
+function checkValueColumn(f: Feature, dtype: TensorDtype, issue: (message: string) => void): void {
+  if (isFloatDtype(dtype)) {
+    if (f.type === 'category') issue(`"${f.name}" is a category; a ${dtype} tensor takes number, integer or boolean features`);
+    return;
+  }
+  // Only float tensors can carry a missing value (NaN).
+  if (f.nullable || !f.required) issue(`"${f.name}" feeds a ${dtype} tensor, which has no missing value: it must be required and not nullable`);
+  const expected = dtype === 'string' ? 'category' : dtype === 'bool' ? 'boolean' : 'integer';
+  if (f.type !== expected) return issue(`"${f.name}" is ${f.type}; a ${dtype} tensor takes ${expected} features`);
+  if (dtype === 'int32' || dtype === 'int64') {
+    const range = INTEGER_DTYPE_RANGE[dtype];
+    if (f.min === undefined || f.max === undefined || f.min < range.min || f.max > range.max) {
+      issue(`"${f.name}" feeds an ${dtype} tensor: its min and max must be set within ${range.min}..${range.max}`);
+    }
+  }
+}
+
+/**
+ * The model's input tensors, whichever form the encoding takes: a Vigil-trained model's single float32
+ * matrix is one rank-2 input.
+ */
+export function modelInputs(encoding: Encoding): ModelInput[] {
+  if ('inputs' in encoding) return encoding.inputs;
+  return [{ name: encoding.input_name, dtype: 'float32', rank: 2, columns: encoding.columns }];
+}
+
+/** Tensor columns the encoding columns produce (a one-hot column makes one per category). */
+export function columnsWidth(columns: readonly EncodingColumn[]): number {
+  let width = 0;
+  for (const col of columns) width += col.transform === 'one_hot' ? col.categories.length : 1;
+  return width;
+}
+
 function checkBins(d: NumericDistribution, path: (string | number)[], ctx: z.RefinementCtx): void {
   for (let i = 1; i < d.bin_edges.length; i++) {
     if (!(d.bin_edges[i]! > d.bin_edges[i - 1]!)) {
@@ -355,11 +542,9 @@ function checkBins(d: NumericDistribution, path: (string | number)[], ctx: z.Ref
   }
 }
 
-/** Number of float32 columns the encoding produces per instance. */
+/** Tensor columns the encoding produces per instance, over all inputs. */
 export function encodedWidth(encoding: Encoding): number {
-  let width = 0;
-  for (const col of encoding.columns) width += col.transform === 'one_hot' ? col.categories.length : 1;
-  return width;
+  return modelInputs(encoding).reduce((sum, input) => sum + columnsWidth(input.columns), 0);
 }
 
 export interface ManifestIssue {

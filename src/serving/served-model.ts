@@ -3,13 +3,13 @@
  * from it, and its ONNX session. Built once per version per isolate.
  */
 import { ModelOutputError, ModelUnavailableError, VersionNotFoundError, VersionNotServableError } from '../errors.ts';
-import { compileDecoder, type CompiledDecoder, type Prediction } from '../model/decode.ts';
-import { compileEncoder, type CompiledEncoder } from '../model/encoding.ts';
+import { compileModel, predictRows, type CompiledModel } from '../inference/model-runner.ts';
 import type { ModelSession } from '../inference/model-runtime.ts';
 import type { SessionCache } from '../inference/session-cache.ts';
-import { verifyArtifact } from '../registry/artifact.ts';
+import { OutputDecodeError, type CompiledDecoder, type Prediction } from '../model/decode.ts';
 import { compileValidator, type CompiledValidator, type Row } from '../model/instance-validator.ts';
-import type { Manifest } from '../model/manifest.ts';
+import { modelInputs, type Manifest } from '../model/manifest.ts';
+import { verifyArtifact } from '../registry/artifact.ts';
 import type { ModelPackage, ModelStore } from '../registry/model-store.ts';
 
 export class ServedModel {
@@ -17,7 +17,7 @@ export class ServedModel {
   readonly version: string;
   readonly manifest: Manifest;
   readonly validator: CompiledValidator;
-  readonly encoder: CompiledEncoder;
+  readonly model: CompiledModel;
   readonly decoder: CompiledDecoder;
   readonly session: ModelSession;
 
@@ -26,29 +26,19 @@ export class ServedModel {
     this.version = pkg.version;
     this.manifest = pkg.manifest;
     this.validator = compileValidator(pkg.manifest);
-    this.encoder = compileEncoder(pkg.manifest);
-    this.decoder = compileDecoder(pkg.manifest);
+    this.model = compileModel(pkg.manifest);
+    this.decoder = this.model.decoder;
     this.session = session;
   }
 
-  /** Encodes validated rows, runs the model and decodes its output. */
+  /** Encodes validated rows, runs the model and decodes its outputs, which must be complete and finite. */
   async predictRows(rows: readonly Row[]): Promise<Prediction[]> {
-    const output = await this.runEncoded(this.encoder.encode(rows), rows.length);
-    return this.decoder.decode(output, rows.length);
-  }
-
-  /** Runs the model on an already encoded matrix and checks the output is complete and finite. */
-  async runEncoded(input: Float32Array, rows: number): Promise<Float32Array> {
-    const { manifest } = this;
-    const output = await this.session.run(manifest.encoding.input_name, input, rows, this.encoder.width, manifest.output.tensor);
-    const expected = rows * this.decoder.outputWidth;
-    if (output.length !== expected) {
-      throw new ModelOutputError(this.name, this.version, `${output.length} values for ${rows} instances, expected ${expected}`);
+    try {
+      return await predictRows(this.session, this.model, rows);
+    } catch (error) {
+      if (error instanceof OutputDecodeError) throw new ModelOutputError(this.name, this.version, error.message);
+      throw error;
     }
-    for (let i = 0; i < output.length; i++) {
-      if (!Number.isFinite(output[i]!)) throw new ModelOutputError(this.name, this.version, `non-finite value ${output[i]} at position ${i}`);
-    }
-    return output;
   }
 }
 
@@ -87,13 +77,14 @@ export class ServedModelCache {
     } catch (error) {
       throw new ModelUnavailableError(name, version, error instanceof Error ? error.message : String(error));
     }
-    const { input_name } = pkg.manifest.encoding;
-    const outputName = pkg.manifest.output.tensor;
-    if (!session.inputs.some((i) => i.name === input_name)) {
-      throw new ModelUnavailableError(name, version, `the ONNX model has no input "${input_name}" (it has ${session.inputs.map((i) => i.name).join(', ')})`);
+    const missingInput = modelInputs(pkg.manifest.encoding).find((input) => !session.inputs.some((i) => i.name === input.name));
+    if (missingInput) {
+      throw new ModelUnavailableError(name, version, `the ONNX model has no input "${missingInput.name}" (it has ${session.inputs.map((i) => i.name).join(', ')})`);
     }
-    if (!session.outputs.some((o) => o.name === outputName)) {
-      throw new ModelUnavailableError(name, version, `the ONNX model has no output "${outputName}" (it has ${session.outputs.map((o) => o.name).join(', ')})`);
+    const { tensor, label_tensor } = pkg.manifest.output;
+    const missingOutput = [tensor, ...(label_tensor ? [label_tensor] : [])].find((n) => !session.outputs.some((o) => o.name === n));
+    if (missingOutput) {
+      throw new ModelUnavailableError(name, version, `the ONNX model has no output "${missingOutput}" (it has ${session.outputs.map((o) => o.name).join(', ')})`);
     }
     return new ServedModel(pkg, session);
   }

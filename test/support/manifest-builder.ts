@@ -1,7 +1,7 @@
 /**
  * Builds small valid manifests for tests, so each test states only what it cares about.
  */
-import type { Feature, ManifestInput } from '../../src/model/manifest.ts';
+import type { Feature, ManifestInput, MatrixEncoding, TrainedManifestInput } from '../../src/model/manifest.ts';
 
 type FeatureInput = Partial<Omit<Feature, 'training'>> & Pick<Feature, 'name' | 'type'>;
 
@@ -23,12 +23,12 @@ export function feature(spec: FeatureInput): ManifestInput['features'][number] {
 }
 
 /** A regression manifest over `features`, encoded numeric-as-is and one-hot for categories. */
-export function manifest(overrides: Partial<ManifestInput> & { features?: ManifestInput['features'] } = {}): ManifestInput {
+export function manifest(overrides: Partial<ManifestInput> & { features?: ManifestInput['features'] } = {}): TrainedManifestInput {
   const features = overrides.features ?? [
     feature({ name: 'x', type: 'number', min: -100, max: 100 }),
     feature({ name: 'color', type: 'category', categories: ['red', 'green'] }),
   ];
-  const columns: ManifestInput['encoding']['columns'] = features.map((f) =>
+  const columns: MatrixEncoding['columns'] = features.map((f) =>
     f.type === 'category'
       ? { transform: 'one_hot' as const, feature: f.name, categories: f.categories! }
       : f.type === 'boolean'
@@ -68,5 +68,5 @@ export function manifest(overrides: Partial<ManifestInput> & { features?: Manife
       },
     ],
     ...overrides,
-  };
+  } as TrainedManifestInput;
 }

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compileEncoder } from '../../src/model/encoding.ts';
 import { compileValidator, FieldErrors, type FeatureSchemaSpec, type Row } from '../../src/model/instance-validator.ts';
-import { parseManifest, type Encoding, type Manifest } from '../../src/model/manifest.ts';
+import { parseManifest, type Encoding, type Manifest, type TrainedManifest } from '../../src/model/manifest.ts';
 import { planEncoding } from '../../cli/train/encoding-plan.ts';
 import { removeTrainedDirs, trainSynthetic } from './train/synthetic-training.ts';
 
@@ -36,7 +36,7 @@ function encodeInstance(instance: unknown, f: readonly FeatureSchemaSpec[] = fea
 }
 
 /** Re-validates and re-encodes every golden instance with the shared code and compares with `encoded`. */
-function goldenEncodingMismatches(manifest: Manifest): number[] {
+function goldenEncodingMismatches(manifest: TrainedManifest): number[] {
   return manifest.golden.flatMap((g, k) => {
     const again = encodeInstance(g.instance, manifest.features, manifest.encoding);
     return again.length === g.encoded.length && again.every((v, i) => v === g.encoded[i]) ? [] : [k];
@@ -109,7 +109,7 @@ describe('golden encoding parity', () => {
       const run = await trainSynthetic(kind, 'linear');
       const parsed = parseManifest(run.manifestJson);
       if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
-      expect(goldenEncodingMismatches(parsed.manifest)).toEqual([]);
+      expect(goldenEncodingMismatches(parsed.manifest as TrainedManifest)).toEqual([]);
     }
   });
 
@@ -125,7 +125,7 @@ describe('golden encoding parity', () => {
     for (const url of manifests) {
       const parsed = parseManifest(JSON.parse(readFileSync(url, 'utf8')));
       if (!parsed.ok) throw new Error(`${url.pathname}: ${JSON.stringify(parsed.issues)}`);
-      expect(goldenEncodingMismatches(parsed.manifest), url.pathname).toEqual([]);
+      expect(goldenEncodingMismatches(parsed.manifest as TrainedManifest), url.pathname).toEqual([]);
     }
   });
 });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseManifest, type ManifestInput } from '../../src/model/manifest.ts';
+import { parseManifest, type TrainedManifestInput } from '../../src/model/manifest.ts';
 
 const numericStats = { count: 4, null_rate: 0, mean: 2, std: 1, min: 1, max: 3, bin_edges: [1.5, 2.5], bin_frequencies: [0.25, 0.5, 0.25] };
 
-function validManifest(): ManifestInput {
+function validManifest(): TrainedManifestInput {
   return {
     schema_version: 1,
     name: 'house-prices',
@@ -37,7 +37,7 @@ function validManifest(): ManifestInput {
   };
 }
 
-function classificationManifest(): ManifestInput {
+function classificationManifest(): TrainedManifestInput {
   const m = validManifest();
   return {
     ...m,

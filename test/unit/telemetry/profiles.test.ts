@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { FakeRuntime } from '../../../src/inference/fake-runtime.ts';
 import { SessionCache } from '../../../src/inference/session-cache.ts';
 import { FieldErrors, MAX_REPORTED_ERRORS, type FieldError, type Row } from '../../../src/model/instance-validator.ts';
-import { parseManifest, type Manifest, type ManifestInput } from '../../../src/model/manifest.ts';
+import { parseManifest, type Manifest, type ManifestInput, type TrainedManifestInput } from '../../../src/model/manifest.ts';
 import { BundledModelStore, type BundledPackageSource } from '../../../src/registry/model-store.ts';
 import type { Background } from '../../../src/serving/observer.ts';
 import { PredictionService } from '../../../src/serving/prediction-service.ts';
@@ -17,7 +17,7 @@ import { feature, manifest as buildManifest } from '../../support/manifest-build
 
 const COUNTRIES = ['us', 'fr', 'de'];
 
-function manifestInput(overrides: Partial<ManifestInput> = {}): ManifestInput {
+function manifestInput(overrides: Partial<ManifestInput> = {}): TrainedManifestInput {
   return buildManifest({
     features: [
       feature({ name: 'x', type: 'number', min: -100, max: 100, nullable: true, required: false }),

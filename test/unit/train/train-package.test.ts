@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trainPackage } from '../../../cli/train/train-package.ts';
 import { runOnnx } from '../../../cli/train/ort-runner.ts';
-import { parseManifest, type Manifest } from '../../../src/model/manifest.ts';
+import { parseManifest, type TrainedManifest } from '../../../src/model/manifest.ts';
 import { goldenMismatches } from './golden-check.ts';
 import { removeTrainedDirs, SPECS, SYNTHETIC_CSV, trainSynthetic, type SyntheticRun } from './synthetic-training.ts';
 
-function manifestOf(run: SyntheticRun): Manifest {
+function manifestOf(run: SyntheticRun): TrainedManifest {
   const parsed = parseManifest(run.manifestJson);
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
-  return parsed.manifest;
+  return parsed.manifest as TrainedManifest;
 }
 
 describe('trainPackage', () => {
