@@ -16,6 +16,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'train a model package from a CSV file',
     run: async (args) => (await import('./train/command.ts')).runTrain(args),
   },
+  package: {
+    summary: 'make a model package from any ONNX export (scikit-learn, XGBoost, LightGBM, PyTorch) and its data',
+    run: async (args) => (await import('./package/command.ts')).runPackage(args),
+  },
   push: {
     summary: 'upload a model package (manifest.json + model.onnx) through the QA gate',
     run: async (args) => (await import('./commands/push.ts')).runPush(args),

@@ -85,7 +85,9 @@ export function runPush(args: string[], io: CliIo = processIo()): Promise<number
       const message = isObject(result.body) && isObject(result.body.error) && typeof result.body.error.message === 'string' ? result.body.error.message : 'failed QA';
       throw new CliError(message);
     }
-    if (record.status === 'qa_passed') {
+    if (record.deployment) {
+      writeLine(io.stdout, `\n${model} is a new model: version ${version} is its primary and serves now (audited: vigil events ${model})`);
+    } else if (record.status === 'qa_passed') {
       writeLine(io.stdout, `\nnext: vigil canary ${model} ${version} --percent 10   or   vigil promote ${model} ${version}`);
     }
     return record.status === 'qa_passed' ? 0 : 1;

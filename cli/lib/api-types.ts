@@ -58,6 +58,8 @@ export interface VersionRecord extends VersionSummary {
   offline_metrics?: OfflineMetrics;
   qa_report?: QaReport;
   manifest?: ManifestView;
+  /** A push of a new model's first QA-passed version: the deployment it created. */
+  deployment?: Deployment;
 }
 
 export interface ModelOverview {
@@ -77,6 +79,8 @@ export interface V2ModelMetadata {
   versions?: string[];
   inputs: { name: string; datatype: string; shape?: number[] }[];
   outputs: { name: string; datatype: string; shape?: number[] }[];
+  /** Present when an input holds several features: every feature with its datatype. */
+  parameters?: { features?: { name: string; datatype: string }[] };
 }
 
 export type Prediction = { value: number } | { label: string; probabilities: Record<string, number> };

@@ -143,7 +143,9 @@ export function adminRoutes(): Hono<AppEnv> {
         422,
       );
     }
-    return c.json(recordJson(record), created ? 201 : 200);
+    // A model pushed for the first time serves its first QA-passed version at once (an audited event).
+    const deployment = created ? await c.var.services.deployments.deployFirst(model, record.createdBy) : null;
+    return c.json({ ...recordJson(record), ...(deployment ? { deployment } : {}) }, created ? 201 : 200);
   });
 
   app.get('/models/:model/deployment', async (c) => {

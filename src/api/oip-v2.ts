@@ -1,11 +1,14 @@
 /**
  * Open Inference Protocol V2 (KServe V2 / Triton) REST routes. A tabular model's inputs are one tensor per
- * feature, shape [N] (or [N, 1]); outputs are `value` (regression) or `label` and `probabilities`
- * (classification). Errors on these routes use the spec's `{"error": "<message>"}` shape (see app.ts).
+ * feature, shape [N] (or [N, 1]); an imported model also takes its own input tensors as its graph declares
+ * them (a matrix [N, k] in its column order, or per-column tensors of their real datatypes), and its metadata
+ * shows those. Outputs are `value` (regression) or `label` and `probabilities` (classification). Errors on
+ * these routes use the spec's `{"error": "<message>"}` shape (see app.ts).
  */
 import { Hono, type Context } from 'hono';
 import { InvalidRequestError } from '../errors.ts';
 import type { Feature, Manifest } from '../model/manifest.ts';
+import type { TensorDtype } from '../model/tensor.ts';
 import type { PredictResult } from '../serving/prediction-service.ts';
 import { VIGIL_VERSION } from '../version.ts';
 import { predictAuth } from './auth.ts';
@@ -17,7 +20,11 @@ import { V2InferRequestSchema, type V2Datatype, type V2InferRequest } from './sc
 
 const NUMERIC_DATATYPES = new Set<V2Datatype>(['UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64']);
 
-export function featureDatatype(feature: Pick<Feature, 'type'>): V2Datatype {
+const DTYPE_DATATYPES: Record<TensorDtype, V2Datatype> = { float32: 'FP32', float64: 'FP64', int64: 'INT64', int32: 'INT32', string: 'BYTES', bool: 'BOOL' };
+
+/** A feature's datatype: its tensor's, when the model takes it as itself (imported models), else by type. */
+export function featureDatatype(feature: Pick<Feature, 'type'>, dtype?: TensorDtype): V2Datatype {
+  if (dtype) return DTYPE_DATATYPES[dtype];
   switch (feature.type) {
     case 'number':
       return 'FP32';
@@ -50,44 +57,85 @@ export function outputMetadata(manifest: Manifest): { name: string; datatype: V2
   ];
 }
 
+interface V2Input {
+  name: string;
+  datatype: V2Datatype;
+  shape: number[];
+  /** The features its columns hold, in order. */
+  features: Feature[];
+}
+
+/**
+ * The input tensors a model is described and fed by: each model input of an imported model (its own name,
+ * datatype and shape), else one tensor per feature.
+ */
+export function v2Inputs(manifest: Manifest): V2Input[] {
+  const byName = new Map(manifest.features.map((f) => [f.name, f]));
+  if (!('inputs' in manifest.encoding)) return manifest.features.map((f) => ({ name: f.name, datatype: featureDatatype(f), shape: [-1], features: [f] }));
+  return manifest.encoding.inputs.map((input) => ({
+    name: input.name,
+    datatype: DTYPE_DATATYPES[input.dtype],
+    shape: input.rank === 1 ? [-1] : [-1, input.columns.length],
+    features: input.columns.map((c) => byName.get(c.feature)!),
+  }));
+}
+
 function badInput(message: string, field: string, code = 'invalid_tensor'): InvalidRequestError {
   return new InvalidRequestError(message, [{ field, code, message }]);
 }
 
-/** Turns V2 input tensors (one per feature) into instances for the prediction service. */
+/**
+ * Turns V2 input tensors into instances for the prediction service: one tensor per feature ([N] or [N, 1]),
+ * or an imported model's own input tensors (a matrix input [N, k] holds k features per row).
+ */
 export function instancesFromTensors(manifest: Manifest, request: V2InferRequest): Record<string, unknown>[] {
   const features = new Map(manifest.features.map((f) => [f.name, f]));
+  const modelInputs = new Map(v2Inputs(manifest).filter((i) => i.features.length > 1).map((i) => [i.name, i]));
   const seen = new Set<string>();
   let batch: number | undefined;
   const columns: { name: string; values: unknown[] }[] = [];
   for (const [i, input] of request.inputs.entries()) {
     const field = `inputs.${i}`;
     const feature = features.get(input.name);
-    if (!feature) {
-      throw badInput(`input "${input.name}" is not an input of this model; inputs: ${[...features.keys()].join(', ')}`, `${field}.name`, 'unknown_input');
+    const matrix = feature ? undefined : modelInputs.get(input.name);
+    if (!feature && !matrix) {
+      const names = [...modelInputs.keys(), ...features.keys()];
+      throw badInput(`input "${input.name}" is not an input of this model; inputs: ${names.join(', ')}`, `${field}.name`, 'unknown_input');
     }
-    if (seen.has(input.name)) throw badInput(`input "${input.name}" is given twice`, `${field}.name`, 'duplicate_input');
-    seen.add(input.name);
-    if (!acceptsDatatype(feature, input.datatype)) {
-      throw badInput(`input "${input.name}" has datatype ${input.datatype}; it takes ${featureDatatype(feature)}`, `${field}.datatype`, 'wrong_datatype');
+    const held = feature ? [feature] : matrix!.features;
+    for (const f of held) {
+      if (seen.has(f.name)) throw badInput(`input "${input.name}" gives feature "${f.name}", which another input gives too`, `${field}.name`, 'duplicate_input');
+      seen.add(f.name);
+      if (!acceptsDatatype(f, input.datatype)) {
+        const wanted = matrix ? matrix.datatype : featureDatatype(f, inputDtype(manifest, f.name));
+        throw badInput(`input "${input.name}" has datatype ${input.datatype}; it takes ${wanted}`, `${field}.datatype`, 'wrong_datatype');
+      }
     }
-    if (input.shape.length === 2 && input.shape[1] !== 1) {
-      throw badInput(`input "${input.name}" has shape [${input.shape.join(', ')}]; use [N] or [N, 1]`, `${field}.shape`, 'wrong_shape');
+    const width = held.length;
+    if (input.shape.length === 2 ? input.shape[1] !== width : width !== 1) {
+      throw badInput(`input "${input.name}" has shape [${input.shape.join(', ')}]; use ${width === 1 ? '[N] or [N, 1]' : `[N, ${width}]`}`, `${field}.shape`, 'wrong_shape');
     }
     const values = input.data.some(Array.isArray) ? input.data.flat() : input.data;
     const rows = input.shape[0]!;
-    if (values.length !== rows) {
+    if (values.length !== rows * width) {
       throw badInput(`input "${input.name}" has shape [${input.shape.join(', ')}] but ${values.length} values`, `${field}.data`, 'shape_mismatch');
     }
     if (batch !== undefined && rows !== batch) {
       throw badInput(`input "${input.name}" has ${rows} rows, other inputs have ${batch}; all inputs need the same batch size`, `${field}.shape`, 'batch_mismatch');
     }
     batch = rows;
-    columns.push({ name: input.name, values });
+    held.forEach((f, k) => columns.push({ name: f.name, values: width === 1 ? values : values.filter((_, v) => v % width === k) }));
   }
   for (const feature of manifest.features) {
     if (feature.required && !seen.has(feature.name)) {
-      throw badInput(`input tensor "${feature.name}" is missing (${featureDatatype(feature)}, shape [N])`, 'inputs', 'missing_input');
+      const carrier = [...modelInputs.values()].find((i) => i.features.includes(feature));
+      throw badInput(
+        carrier
+          ? `input tensor "${carrier.name}" is missing (${carrier.datatype}, shape [N, ${carrier.features.length}]: ${carrier.features.map((f) => f.name).join(', ')})`
+          : `input tensor "${feature.name}" is missing (${featureDatatype(feature, inputDtype(manifest, feature.name))}, shape [N])`,
+        'inputs',
+        'missing_input',
+      );
     }
   }
   const instances: Record<string, unknown>[] = [];
@@ -97,6 +145,12 @@ export function instancesFromTensors(manifest: Manifest, request: V2InferRequest
     instances.push(instance);
   }
   return instances;
+}
+
+/** The dtype of the tensor an imported model takes a feature in. */
+function inputDtype(manifest: Manifest, feature: string): TensorDtype | undefined {
+  if (!('inputs' in manifest.encoding)) return undefined;
+  return manifest.encoding.inputs.find((i) => i.columns.some((c) => c.feature === feature))?.dtype;
 }
 
 function outputsOf(result: PredictResult, requested: V2InferRequest['outputs']) {
@@ -144,12 +198,16 @@ export function oipV2Routes(): Hono<AppEnv> {
 
   const metadata = async (c: Context<AppEnv>) => {
     const { name, versions, manifest } = await c.var.services.predictions.describe(c.req.param('model')!, c.req.param('version'));
+    const inputs = v2Inputs(manifest);
     return c.json({
       name,
       versions,
       platform: 'onnxruntime_onnx',
-      inputs: manifest.features.map((f) => ({ name: f.name, datatype: featureDatatype(f), shape: [-1] })),
+      inputs: inputs.map(({ name, datatype, shape }) => ({ name, datatype, shape })),
       outputs: outputMetadata(manifest),
+      ...(inputs.some((i) => i.features.length > 1)
+        ? { parameters: { features: inputs.flatMap((i) => i.features.map((f) => ({ name: f.name, datatype: i.datatype }))) } }
+        : {}),
     });
   };
   app.get('/models/:model', metadata);

@@ -209,7 +209,7 @@ export const ROUTES: RouteConfig[] = [
     },
     responses: {
       200: json(Version, 'The identical package was already registered'),
-      201: json(Version, 'Registered; QA passed'),
+      201: json(Version.extend({ deployment: Deployment.optional() }), 'Registered; QA passed. A model pushed for the first time also gets its deployment, with this version as the primary'),
       400: error('Invalid manifest, sha256 mismatch or missing parts'),
       409: error('Version exists with other bytes, or is older than the latest'),
       413: error('Package too large'),

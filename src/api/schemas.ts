@@ -114,6 +114,8 @@ export const V2ModelMetadataSchema = z
     platform: z.string(),
     inputs: z.array(V2TensorMetadataSchema),
     outputs: z.array(V2TensorMetadataSchema),
+    /** When an input holds several features (a matrix): every feature, each also accepted as a tensor of its own. */
+    parameters: z.object({ features: z.array(z.object({ name: z.string(), datatype: V2Datatype })) }).optional(),
   })
   .openapi('V2ModelMetadata');
 

@@ -7,7 +7,7 @@
  * const compiled = compileModel(manifest);
  * const predictions = await predictRows(session, compiled, rows);
  */
-import { compileDecoder, type CompiledDecoder, type Prediction } from '../model/decode.ts';
+import { compileDecoder, type CompiledDecoder, type DecoderManifest, type Prediction } from '../model/decode.ts';
 import { compileTensorEncoder, type CompiledTensorEncoder } from '../model/encoding.ts';
 import type { Row } from '../model/instance-validator.ts';
 import type { Manifest } from '../model/manifest.ts';
@@ -21,14 +21,16 @@ export interface CompiledModel {
   readonly batchSize?: number;
 }
 
-export function compileModel(manifest: Pick<Manifest, 'features' | 'encoding' | 'task' | 'output'>): CompiledModel {
+/** What a model run needs of the manifest: features, encoding and output (not statistics or goldens). */
+export type RunnableManifest = DecoderManifest & Pick<Manifest, 'encoding'> & { features: readonly { name: string }[] };
+
+export function compileModel(manifest: RunnableManifest): CompiledModel {
   const batchSize = 'inputs' in manifest.encoding ? manifest.encoding.batch_size : undefined;
   return { encoder: compileTensorEncoder(manifest), decoder: compileDecoder(manifest), ...(batchSize ? { batchSize } : {}) };
 }
 
-/** The raw output tensors the decoder reads, for `rows`. */
-export async function runRows(session: ModelSession, model: CompiledModel, rows: readonly Row[]): Promise<Record<string, OutputTensor>> {
-  const names = model.decoder.outputNames;
+/** The raw output tensors for `rows`: those the decoder reads, or `names`. */
+export async function runRows(session: ModelSession, model: CompiledModel, rows: readonly Row[], names: readonly string[] = model.decoder.outputNames): Promise<Record<string, OutputTensor>> {
   const size = model.batchSize;
   if (size === undefined || rows.length === size) return session.run(model.encoder.encode(rows), names);
   const parts: Record<string, OutputTensor>[] = [];

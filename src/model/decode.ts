@@ -38,7 +38,7 @@ export interface CompiledDecoder {
   score(prediction: Prediction): number;
 }
 
-type DecoderManifest = Pick<Manifest, 'task'> & { output: Pick<Manifest['output'], 'tensor' | 'label_tensor' | 'labels' | 'positive_label'> };
+export type DecoderManifest = Pick<Manifest, 'task'> & { output: Pick<Manifest['output'], 'tensor' | 'label_tensor' | 'labels' | 'positive_label'> };
 
 export function compileDecoder(manifest: DecoderManifest): CompiledDecoder {
   const tensor = manifest.output.tensor;

@@ -77,14 +77,16 @@ function numericWriters(features: FeatureNames['features'], columns: readonly En
         column += count;
         break;
       }
-      case 'value':
-        // The graph imputes: a missing value reaches it as NaN.
+      case 'value': {
+        // Without an impute value, the graph imputes: a missing value reaches it as NaN.
+        const impute = typeof spec.impute === 'number' ? spec.impute : typeof spec.impute === 'boolean' ? Number(spec.impute) : Number.NaN;
         writers.push((row, out, offset) => {
           const v = row[fi];
-          out[offset + at] = v === null ? Number.NaN : typeof v === 'boolean' ? (v ? 1 : 0) : (v as number);
+          out[offset + at] = v === null ? impute : typeof v === 'boolean' ? (v ? 1 : 0) : (v as number);
         });
         column += 1;
         break;
+      }
     }
   }
   return { writers, width: column };
@@ -170,29 +172,38 @@ function inputEncoder(features: FeatureNames['features'], featureIndex: Readonly
       };
     }
     default: {
-      // Non-float tensors take features as they are (the manifest guarantees value columns of non-null features).
+      // Non-float tensors take features as they are (the manifest guarantees value columns, and an impute value
+      // wherever a feature may be null).
       const indexes = input.columns.map((c) => featureIndex.get(c.feature)!);
+      const imputes = input.columns.map((c) => (c.transform === 'value' ? c.impute : undefined));
       const make = typedFill(input.dtype);
-      return (rows) => ({ dtype: input.dtype, data: make(rows, indexes), dims: dims(rows.length) });
+      return (rows) => ({ dtype: input.dtype, data: make(rows, indexes, imputes), dims: dims(rows.length) });
     }
   }
 }
 
-function typedFill(dtype: 'int64' | 'int32' | 'string' | 'bool'): (rows: readonly Row[], indexes: readonly number[]) => TensorData {
-  const fill = <T>(out: { [i: number]: T }, rows: readonly Row[], indexes: readonly number[], convert: (v: unknown) => T) => {
+type Imputes = readonly (string | number | boolean | undefined)[];
+
+function typedFill(dtype: 'int64' | 'int32' | 'string' | 'bool'): (rows: readonly Row[], indexes: readonly number[], imputes: Imputes) => TensorData {
+  const fill = <T>(out: { [i: number]: T }, rows: readonly Row[], indexes: readonly number[], imputes: Imputes, convert: (v: unknown) => T) => {
     const k = indexes.length;
-    for (let r = 0; r < rows.length; r++) for (let c = 0; c < k; c++) out[r * k + c] = convert(rows[r]![indexes[c]!]);
+    for (let r = 0; r < rows.length; r++) {
+      for (let c = 0; c < k; c++) {
+        const v = rows[r]![indexes[c]!];
+        out[r * k + c] = convert(v === null ? imputes[c] : v);
+      }
+    }
     return out;
   };
   switch (dtype) {
     case 'int64':
-      return (rows, indexes) => fill(new BigInt64Array(rows.length * indexes.length), rows, indexes, (v) => BigInt(v as number)) as BigInt64Array;
+      return (rows, indexes, imputes) => fill(new BigInt64Array(rows.length * indexes.length), rows, indexes, imputes, (v) => BigInt(v as number)) as BigInt64Array;
     case 'int32':
-      return (rows, indexes) => fill(new Int32Array(rows.length * indexes.length), rows, indexes, (v) => v as number) as Int32Array;
+      return (rows, indexes, imputes) => fill(new Int32Array(rows.length * indexes.length), rows, indexes, imputes, (v) => v as number) as Int32Array;
     case 'string':
-      return (rows, indexes) => fill(new Array<string>(rows.length * indexes.length), rows, indexes, (v) => v as string) as string[];
+      return (rows, indexes, imputes) => fill(new Array<string>(rows.length * indexes.length), rows, indexes, imputes, (v) => v as string) as string[];
     case 'bool':
-      return (rows, indexes) => fill(new Uint8Array(rows.length * indexes.length), rows, indexes, (v) => (v ? 1 : 0)) as Uint8Array;
+      return (rows, indexes, imputes) => fill(new Uint8Array(rows.length * indexes.length), rows, indexes, imputes, (v) => (v ? 1 : 0)) as Uint8Array;
   }
 }
 

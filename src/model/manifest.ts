@@ -71,10 +71,11 @@ export const EncodingColumnSchema = z.discriminatedUnion('transform', [
   z.object({ transform: z.literal('is_null'), feature: z.string() }),
   /**
    * One column: the validated value itself, as the tensor's element type (a number, a category's string, a
-   * boolean); null becomes NaN in a float tensor (for the graph's own imputer). Imported models take their
-   * features this way.
+   * boolean). Null becomes `impute` when given, else NaN in a float tensor (for the graph's own imputer); a
+   * string, integer or boolean tensor cannot take null without `impute`. Imported models take their features
+   * this way.
    */
-  z.object({ transform: z.literal('value'), feature: z.string() }),
+  z.object({ transform: z.literal('value'), feature: z.string(), impute: z.union([finite, z.string().max(256), z.boolean()]).optional() }),
 ]);
 
 export const TensorDtypeSchema = z.enum(TENSOR_DTYPES);
@@ -492,18 +493,23 @@ function checkColumn(col: EncodingColumn, dtype: TensorDtype, byName: ReadonlyMa
     case 'is_null':
       return;
     case 'value':
-      return checkValueColumn(f, dtype, issue);
+      return checkValueColumn(f, dtype, col.impute, issue);
   }
 }
 
 /** What a feature must be to be fed as itself into a tensor of `dtype`. */
-function checkValueColumn(f: Feature, dtype: TensorDtype, issue: (message: string) => void): void {
+function checkValueColumn(f: Feature, dtype: TensorDtype, impute: string | number | boolean | undefined, issue: (message: string) => void): void {
+  const imputeType = dtype === 'string' ? 'string' : dtype === 'bool' ? 'boolean' : 'number';
+  if (impute !== undefined && typeof impute !== imputeType) issue(`impute of "${f.name}" must be a ${imputeType} for a ${dtype} tensor`);
+  if (impute !== undefined && (dtype === 'int32' || dtype === 'int64') && !Number.isInteger(impute)) issue(`impute of "${f.name}" must be an integer for a ${dtype} tensor`);
   if (isFloatDtype(dtype)) {
     if (f.type === 'category') issue(`"${f.name}" is a category; a ${dtype} tensor takes number, integer or boolean features`);
     return;
   }
-  // Only float tensors can carry a missing value (NaN).
-  if (f.nullable || !f.required) issue(`"${f.name}" feeds a ${dtype} tensor, which has no missing value: it must be required and not nullable`);
+  // Only float tensors can carry a missing value (NaN); other tensors need a value to impute.
+  if ((f.nullable || !f.required) && impute === undefined) {
+    issue(`"${f.name}" feeds a ${dtype} tensor, which has no missing value: it must be required and not nullable, or give the column an impute value`);
+  }
   const expected = dtype === 'string' ? 'category' : dtype === 'bool' ? 'boolean' : 'integer';
   if (f.type !== expected) return issue(`"${f.name}" is ${f.type}; a ${dtype} tensor takes ${expected} features`);
   if (dtype === 'int32' || dtype === 'int64') {

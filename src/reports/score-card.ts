@@ -167,7 +167,12 @@ function assess(id: ScoreTestId, f: ScoreFacts): Assessment {
     case 'infra_1':
       return m.training.code_version.startsWith('vigil-train')
         ? { mark: 'automated_pass', evidence: `trained by ${m.training.code_version} from dataset sha256 ${m.training.dataset.sha256.slice(0, 12)}… with seed ${m.training.seed}; byte-identical retraining is tested in CI` }
-        : { mark: 'declared', evidence: `the manifest records dataset sha256, seed ${m.training.seed} and code ${m.training.code_version}; reproducibility is not tested by Vigil` };
+        : {
+            mark: 'declared',
+            evidence: `the manifest records dataset sha256${m.training.seed !== undefined ? `, seed ${m.training.seed}` : ''} and code ${m.training.code_version}${
+              m.origin ? `, and the ONNX file it was imported from (${m.origin.file}, sha256 ${m.origin.sha256.slice(0, 12)}…, ${m.origin.producer})` : ''
+            }; reproducibility is not tested by Vigil`,
+          };
     case 'infra_2':
     case 'infra_4': {
       const status = f.versions.find((v) => v.version === m.version)?.status;

@@ -114,8 +114,23 @@ export class DeploymentService {
     return (await this.#store.get(model)) ?? this.#bootstrap(model);
   }
 
-  /** Creates the default deployment of a bundled model; null when the model has nothing that can serve. */
-  async #bootstrap(model: string): Promise<Deployment | null> {
+  /**
+   * Deploys a model that has no deployment yet — one pushed for the first time — with its latest QA-passed
+   * version as the primary, audited as `actor`. Null when the model already has a deployment (or nothing that
+   * passed QA); later versions follow the canary, shadow and promote flow.
+   */
+  async deployFirst(model: string, actor: string): Promise<Deployment | null> {
+    if (await this.#store.get(model)) return null;
+    const deployment = await this.#bootstrap(model, { actor, reason: 'first version of a new model to pass QA' });
+    this.#cache.delete(model);
+    return deployment?.updated_by === actor ? deployment : null;
+  }
+
+  /**
+   * Creates the first deployment of a model: a bundled model's default one, else its latest QA-passed version as
+   * the primary; null when the model has nothing that can serve.
+   */
+  async #bootstrap(model: string, by?: { actor: string; reason: string }): Promise<Deployment | null> {
     const versions = await this.#registry.summaries(model);
     const passed = versions.filter((v) => v.status === 'qa_passed');
     if (passed.length === 0) return null;
@@ -131,9 +146,10 @@ export class DeploymentService {
       sample_rate: declared?.sample_rate ?? DEFAULT_SAMPLE_RATE,
       revision: 1,
       updated_at: this.#now().toISOString(),
-      updated_by: 'vigil:bootstrap',
+      updated_by: by?.actor ?? 'vigil:bootstrap',
     };
-    const created = await this.#store.commit({ next, action: 'bootstrap', actor: 'vigil:bootstrap', reason: 'default deployment of a bundled model', before: null });
+    const reason = by?.reason ?? (declared ? 'default deployment of a bundled model' : 'first version of a new model to pass QA');
+    const created = await this.#store.commit({ next, action: 'bootstrap', actor: next.updated_by, reason, before: null });
     // Another isolate may have bootstrapped at the same moment; either way the stored one is the truth.
     return created ? next : this.#store.get(model);
   }

@@ -1,7 +1,8 @@
 /**
  * What the replay needs to know of a model, read from its Open Inference Protocol metadata
- * (`GET /v2/models/{model}`): each input's kind (FP32/INT64 numbers, BYTES strings, BOOL booleans) and
- * the task, from the outputs (`value` for regression, `probabilities` [N, K] for classification).
+ * (`GET /v2/models/{model}`): each feature's kind (FP32/INT64 numbers, BYTES strings, BOOL booleans) — the
+ * inputs', or `parameters.features` when an input holds several — and the task, from the outputs (`value`
+ * for regression, `probabilities` [N, K] for classification).
  */
 import type { V2ModelMetadata } from '../api-types.ts';
 
@@ -29,7 +30,8 @@ export type ModelInputsResult = { ok: true; inputs: ModelInput[]; task: ReplayTa
 
 export function modelInputs(metadata: V2ModelMetadata): ModelInputsResult {
   const inputs: ModelInput[] = [];
-  for (const input of metadata.inputs ?? []) {
+  // A matrix input holds several features; the replay fills each from its own CSV column.
+  for (const input of metadata.parameters?.features ?? metadata.inputs ?? []) {
     const kind = inputKind(input.datatype);
     if (!kind) return { ok: false, message: `input "${input.name}" has datatype ${input.datatype}, which the replay cannot fill from a CSV` };
     inputs.push({ name: input.name, kind });
