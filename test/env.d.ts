@@ -8,3 +8,9 @@ declare namespace Cloudflare {
     ADMIN_TOKEN: string;
   }
 }
+
+// Test fixtures read as text (Vite's ?raw suffix).
+declare module '*?raw' {
+  const text: string;
+  export default text;
+}

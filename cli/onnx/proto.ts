@@ -17,9 +17,13 @@ const { onnx } = onnxProto;
 const AttributeType = onnx.AttributeProto.AttributeType;
 const utf8 = new TextEncoder();
 
-/** TensorProto.DataType values used here. */
+/** TensorProto.DataType values. */
 export const FLOAT = 1;
+export const INT32 = 6;
 export const INT64 = 7;
+export const STRING = 8;
+export const BOOL = 9;
+export const DOUBLE = 11;
 
 export const IR_VERSION = 8;
 export const OPSET_AI_ONNX = 17;
@@ -30,6 +34,7 @@ export type Attribute = Onnx.IAttributeProto;
 
 export const attr = {
   int: (name: string, i: number): Attribute => ({ name, type: AttributeType.INT, i }),
+  float: (name: string, f: number): Attribute => ({ name, type: AttributeType.FLOAT, f }),
   ints: (name: string, ints: ArrayLike<number>): Attribute => ({ name, type: AttributeType.INTS, ints: Array.from(ints) }),
   floats: (name: string, floats: ArrayLike<number>): Attribute => ({ name, type: AttributeType.FLOATS, floats: Array.from(floats) }),
   string: (name: string, s: string): Attribute => ({ name, type: AttributeType.STRING, s: utf8.encode(s) }),
@@ -52,6 +57,14 @@ export function floatTensor(name: string, dims: number[], values: ArrayLike<numb
   return { name, dims, dataType: FLOAT, rawData: bytes };
 }
 
+/** An int64 initializer (e.g. a Reshape's shape) as little-endian raw bytes. */
+export function int64Tensor(name: string, dims: number[], values: readonly number[]): Onnx.ITensorProto {
+  const bytes = new Uint8Array(values.length * 8);
+  const view = new DataView(bytes.buffer);
+  values.forEach((v, i) => view.setBigInt64(i * 8, BigInt(v), true));
+  return { name, dims, dataType: INT64, rawData: bytes };
+}
+
 /** A tensor input or output; string dims are symbolic (such as the batch dimension "N"). */
 export function tensorInfo(name: string, elemType: number, dims: (string | number)[]): Onnx.IValueInfoProto {
   return {
@@ -69,6 +82,8 @@ export interface ModelParts {
   initializers?: Onnx.ITensorProto[];
   /** Whether the graph uses ai.onnx.ml operators (tree ensembles). */
   usesMl?: boolean;
+  /** Defaults to "vigil". */
+  producerName?: string;
 }
 
 export function encodeModel(parts: ModelParts): Uint8Array {
@@ -76,7 +91,7 @@ export function encodeModel(parts: ModelParts): Uint8Array {
   if (parts.usesMl) opsetImport.push({ domain: 'ai.onnx.ml', version: OPSET_AI_ONNX_ML });
   const model = onnx.ModelProto.create({
     irVersion: IR_VERSION,
-    producerName: PRODUCER_NAME,
+    producerName: parts.producerName ?? PRODUCER_NAME,
     producerVersion: parts.producerVersion,
     opsetImport,
     graph: {

@@ -252,19 +252,21 @@ describe('POST /admin/models/{model}/deployment under concurrency', () => {
     expectChain(list);
   });
 
-  it('bootstraps once when the first changes of a model race each other', async () => {
+  // A new model's first QA-passed push deploys it (issue 9); the first changes then race a fresh deployment.
+  it('bootstraps once, at the first push of a new model, and loses none of the first changes racing each other', async () => {
     const model = 'race-housing';
     for (const [from, version] of [['1', '1'], ['2', '2']] as const) {
       const pkg = bundledPackage(HOUSING, from, version);
       pkg.manifest.name = model;
-      expect((await pushPackage(pkg)).status).toBe(201);
+      expect((await pushPackage(pkg, { 'x-vigil-actor': 'ana' })).status).toBe(201);
     }
-    const results = await Promise.all(rates.map((rate) => change(model, { action: 'shadow', version: '1', sample_rate: rate })));
+    const results = await Promise.all(rates.map((rate) => change(model, { action: 'shadow', version: '2', sample_rate: rate })));
     expect(results.map((r) => r.status)).toEqual(rates.map(() => 200));
     const list = await events(model, '?limit=500');
     expect(list.map((e) => e.action).filter((a) => a === 'bootstrap')).toHaveLength(1);
     expect(list).toHaveLength(11);
     expectChain(list);
-    expect(list.at(-1)!.after).toMatchObject({ primary: '2', shadows: [] });
+    expect(list.at(-1)).toMatchObject({ action: 'bootstrap', actor: 'ana', reason: 'first version of a new model to pass QA' });
+    expect(list.at(-1)!.after).toMatchObject({ primary: '1', shadows: [] });
   });
 });

@@ -4,12 +4,13 @@ import { featureDatatype } from '../../src/api/oip-v2.ts';
 import { bundledManifests, expectClose, makePrimary, postJson } from './helpers.ts';
 
 describe('golden examples through every protocol', () => {
-  it('bundles the four demo model versions', () => {
+  it('bundles the four trained demo model versions and the imported titanic model', () => {
     expect(bundledManifests.map((m) => `${m.name}@${m.version}`).sort()).toEqual([
       'adult-income@1',
       'adult-income@2',
       'california-housing@1',
       'california-housing@2',
+      'titanic@1',
     ]);
   });
 

@@ -33,8 +33,8 @@ const packages = committedPackages();
 const byId = (id: string) => packages.find((p) => p.id === id)!.manifest;
 
 describe('committed demo models', () => {
-  it('has both versions of both demo models', () => {
-    expect(packages.map((p) => p.id).sort()).toEqual(['adult-income/1', 'adult-income/2', 'california-housing/1', 'california-housing/2']);
+  it('has both versions of both trained demo models and the imported titanic model', () => {
+    expect(packages.map((p) => p.id).sort()).toEqual(['adult-income/1', 'adult-income/2', 'california-housing/1', 'california-housing/2', 'titanic/1']);
   });
 
   it.each(packages.map((p) => [p.id, p] as const))('%s names itself after its directory', (id, p) => {
