@@ -35,6 +35,7 @@ export interface FakeRuntimeOptions {
 export class FakeRuntime implements ModelRuntime {
   readonly options: FakeRuntimeOptions;
   sessionsCreated = 0;
+  sessionsReleased = 0;
   runs = 0;
 
   constructor(options: FakeRuntimeOptions) {
@@ -49,10 +50,13 @@ export class FakeRuntime implements ModelRuntime {
     const inputs: TensorSignature[] = [{ name: this.options.inputName ?? 'input', type: 'float32', dims: ['N', -1] }];
     const outputs: TensorSignature[] = [{ name: this.options.outputName ?? 'output', type: 'float32', dims: ['N', perRow] }];
     const runtime = this;
+    let released = false;
     return {
       inputs,
       outputs,
       async run(feeds, outputNames) {
+        // ONNX Runtime refuses a released session the same way.
+        if (released) throw new Error('invalid session id');
         runtime.runs++;
         if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
         if (behaviour === 'error') throw new Error('fake model failure');
@@ -80,7 +84,10 @@ export class FakeRuntime implements ModelRuntime {
         if (outputNames.some((n) => n !== outputName)) throw new Error(`the fake model has one output "${outputName}"`);
         return { [outputName]: { type: 'float32', data: out, dims: [rows, perRow] } };
       },
-      async release() {},
+      async release() {
+        released = true;
+        runtime.sessionsReleased++;
+      },
     };
   }
 }

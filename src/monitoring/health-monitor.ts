@@ -131,7 +131,7 @@ export class HealthMonitor {
   async #parity(model: string, version: string, window: CheckWindow): Promise<HealthCheckResult[]> {
     return this.#guard('parity', version, window, async () => {
       const served = await this.#deps.models.get(model, version);
-      return [checkParity(version, await runQaGate(served.manifest, served.session, this.#now()))];
+      return [checkParity(version, await served.withSession((session) => runQaGate(served.manifest, session, this.#now())))];
     });
   }
 

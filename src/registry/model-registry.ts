@@ -158,8 +158,7 @@ export class ModelRegistry implements ModelStore {
 
   async #qa(manifest: Manifest, bytes: Uint8Array): Promise<QaReport> {
     try {
-      const session = await this.#sessions.get(manifest.artifact.sha256, async () => verifyArtifact(bytes, manifest.artifact.sha256));
-      return await runQaGate(manifest, session, this.#now());
+      return await this.#sessions.use(manifest.artifact.sha256, async () => verifyArtifact(bytes, manifest.artifact.sha256), (session) => runQaGate(manifest, session, this.#now()));
     } catch (error) {
       return loadFailureReport(error, this.#now());
     }

@@ -9,6 +9,7 @@ import { InvalidInstanceError, ModelNotFoundError, VersionNotFoundError, VigilEr
 import type { Prediction } from '../model/decode.ts';
 import { FieldErrors, type Row } from '../model/instance-validator.ts';
 import type { Manifest } from '../model/manifest.ts';
+import { verifyArtifact } from '../registry/artifact.ts';
 import type { ModelStore } from '../registry/model-store.ts';
 import type { RouteDecision, ServingRole, TrafficRouter } from '../traffic/router.ts';
 import { AfterResponseQueue } from './after-response.ts';
@@ -135,9 +136,22 @@ export class PredictionService {
     return { name: model, versions, version: chosen, manifest: pkg.manifest };
   }
 
-  /** Loads the version (verifying and creating its session) and reports whether it can serve. */
+  /**
+   * Whether the version can serve. A version the deployment routes traffic to is loaded (verifying its artifact
+   * and creating its session, which it needs anyway); any other is ready when it passed QA and its artifact is
+   * intact, and gets a session only when a request pins it — a readiness probe never fills the isolate with
+   * sessions of versions nobody uses.
+   */
   async ready(model: string, version?: string): Promise<boolean> {
     const { version: chosen } = await this.describe(model, version);
+    if (version !== undefined && !(await this.#router.servingVersions(model)).has(chosen)) {
+      const pkg = await this.#store.get(model, chosen);
+      if (!pkg || pkg.status === 'qa_failed') return false;
+      return verifyArtifact(await pkg.loadArtifact(), pkg.manifest.artifact.sha256).then(
+        () => true,
+        () => false,
+      );
+    }
     try {
       await this.#models.get(model, chosen);
       return true;

@@ -24,6 +24,8 @@ export interface TrafficRouter {
   route(model: string, routingKey: string | undefined, background?: Background): Promise<RouteDecision>;
   /** The sample rate for requests that name their version (pinned). */
   sampleRate(model: string, background?: Background): Promise<number>;
+  /** The versions the deployment routes traffic to: primary, canary and shadows. */
+  servingVersions(model: string): Promise<Set<string>>;
 }
 
 /** Serves each model's highest version, without shadows: for stores that have no deployments (tests, benchmarks). */
@@ -43,6 +45,10 @@ export class HighestVersionRouter implements TrafficRouter {
 
   async sampleRate(): Promise<number> {
     return DEFAULT_SAMPLE_RATE;
+  }
+
+  async servingVersions(model: string): Promise<Set<string>> {
+    return new Set([(await this.route(model)).version]);
   }
 }
 
@@ -76,5 +82,10 @@ export class DeploymentRouter implements TrafficRouter {
 
   async sampleRate(model: string, background?: Background): Promise<number> {
     return (await this.#deployments.current(model, background))?.sample_rate ?? DEFAULT_SAMPLE_RATE;
+  }
+
+  async servingVersions(model: string): Promise<Set<string>> {
+    const d = await this.#deployments.current(model);
+    return new Set(d ? [d.primary, ...(d.canary ? [d.canary.version] : []), ...d.shadows.map((s) => s.version)] : []);
   }
 }

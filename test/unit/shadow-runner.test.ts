@@ -34,6 +34,9 @@ class FixedRouter implements TrafficRouter {
   async sampleRate(): Promise<number> {
     return 0;
   }
+  async servingVersions(): Promise<Set<string>> {
+    return new Set(['1', ...this.shadows.map((s) => s.version)]);
+  }
 }
 
 function setup(sources: BundledPackageSource[], options: { shadows: ShadowSpec[]; behaviours?: Record<string, FakeBehaviour>; primaryBehaviour?: FakeBehaviour }) {

@@ -34,7 +34,7 @@ function setup(decision: Omit<RouteDecision, 'version'>, random: number) {
   const buffer = new TelemetryBuffer(async (messages) => void records.push(...messages.flatMap((m) => m.records)), { flushMs: 0 });
   const profiles = new ProfileAccumulator();
   buffer.addSource(() => profiles.drain());
-  const router: TrafficRouter = { route: async () => ({ version: '1', ...decision }), sampleRate: async () => decision.sampleRate };
+  const router: TrafficRouter = { route: async () => ({ version: '1', ...decision }), sampleRate: async () => decision.sampleRate, servingVersions: async () => new Set(['1']) };
   const tasks: Promise<unknown>[] = [];
   const service = new PredictionService({
     store,
