@@ -4,7 +4,7 @@
  */
 import { Hono } from 'hono';
 import type { Env } from './env.ts';
-import { VigilError } from './errors.ts';
+import { isStorageFailure, ServiceUnavailableError, VigilError } from './errors.ts';
 import type { AppEnv, Services } from './api/context.ts';
 import { adminRoutes } from './api/admin.ts';
 import { feedbackRoutes } from './api/feedback.ts';
@@ -53,8 +53,16 @@ export function createApp(services: ServicesFactory): Hono<AppEnv> {
     const requestId = c.get('requestId');
     if (requestId) c.header('x-request-id', requestId);
     if (error instanceof VigilError) {
+      if (error instanceof ServiceUnavailableError) c.header('retry-after', String(error.retryAfterSeconds));
       if (isOipV2Path(c.req.path)) return c.json({ error: error.message, code: error.code, details: error.details }, error.status);
       return c.json(error.toJSON(), error.status);
+    }
+    if (isStorageFailure(error)) {
+      // D1 failed under an operation that needs it (a push, a deployment change, a report): not a bug, a fault.
+      const unavailable = new ServiceUnavailableError('storage', error);
+      c.header('retry-after', String(unavailable.retryAfterSeconds));
+      if (isOipV2Path(c.req.path)) return c.json({ error: unavailable.message }, 503);
+      return c.json(unavailable.toJSON(), 503);
     }
     console.error(JSON.stringify({ level: 'error', message: 'unhandled error', path: c.req.path, requestId, error: String(error), stack: error instanceof Error ? error.stack : undefined }));
     const body = { code: 'internal_error', message: 'internal error; it has been logged', details: [] };

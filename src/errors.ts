@@ -29,6 +29,7 @@ export type ErrorCode =
   | 'qa_failed'
   | 'deployment_conflict'
   | 'no_previous_primary'
+  | 'service_unavailable'
   | 'internal_error';
 
 export interface ErrorDetail {
@@ -71,6 +72,7 @@ export class InvalidInstanceError extends VigilError {
 }
 
 export class ModelNotFoundError extends VigilError {
+  /** `known`: the models to list in the message (empty when they cannot be read). */
   constructor(model: string, known: readonly string[] = []) {
     super('model_not_found', 404, `model "${model}" does not exist${known.length ? `; models: ${known.join(', ')}` : ''}`, [
       { field: 'model', code: 'model_not_found', message: `no model named "${model}"` },
@@ -107,4 +109,25 @@ export class VersionNotServableError extends VigilError {
       { field: 'version', code: 'version_not_servable', message: reason ?? 'failed QA' },
     ]);
   }
+}
+
+/**
+ * What the request needs is stored in D1 (or R2) and cannot be read now, and this isolate knows nothing it could
+ * answer from instead. Answered with 503 and Retry-After.
+ */
+export class ServiceUnavailableError extends VigilError {
+  readonly retryAfterSeconds: number;
+
+  constructor(what: string, cause: unknown, retryAfterSeconds = 10) {
+    super('service_unavailable', 503, `${what} cannot be read right now; retry in ${retryAfterSeconds} s`);
+    this.retryAfterSeconds = retryAfterSeconds;
+    // The storage error stays in the logs: its text is not for clients.
+    console.error(JSON.stringify({ level: 'error', message: 'storage unavailable', what, error: String(cause) }));
+  }
+}
+
+/** Whether an unexpected error came from D1 (directly, or wrapped by Drizzle as its cause). */
+export function isStorageFailure(error: unknown): boolean {
+  const messages = [error instanceof Error ? error.message : String(error), error instanceof Error && error.cause instanceof Error ? error.cause.message : ''];
+  return messages.some((m) => /\bD1_[A-Z_]*\b/.test(m));
 }

@@ -2,7 +2,7 @@
  * Composition root: builds the per-isolate services from the bindings. Tests build them with fakes
  * (a failing telemetry sender, a fake model runtime) through `overrides`.
  */
-import type { Services } from './api/context.ts';
+import type { IsolateStats, Services } from './api/context.ts';
 import { database } from './db/client.ts';
 import type { Env } from './env.ts';
 import type { ModelRuntime } from './inference/model-runtime.ts';
@@ -75,7 +75,19 @@ export function buildServices(env: Env, overrides: ServiceOverrides = {}): Servi
   });
   const alerts = new AlertDispatcher(db, { webhookUrl: env.ALERT_WEBHOOK_URL });
   const monitor = new HealthMonitor({ db, registry, deployments, models, alerts });
-  return { db, predictions, registry, deployments, feedback: new FeedbackStore(db), monitor };
+  const isolate = (): IsolateStats => ({
+    ...registry.stats(),
+    deployments: deployments.cachedDeployments,
+    served_models: models.size,
+    sessions: sessions.size,
+    sessions_released: sessions.released,
+    profile_buckets: profiles.size,
+    pii_salts: salts.size,
+    telemetry_pending: buffer.pending,
+    telemetry_dropped: buffer.dropped,
+    telemetry_send_failures: buffer.sendFailures,
+  });
+  return { db, predictions, registry, deployments, feedback: new FeedbackStore(db), monitor, isolate };
 }
 
 let services: Services | undefined;

@@ -16,7 +16,12 @@ export interface Services {
   deployments: DeploymentService;
   feedback: FeedbackStore;
   monitor: HealthMonitor;
+  /** What this isolate holds in memory and what its telemetry could not send (health, soak tests). */
+  isolate(): IsolateStats;
 }
+
+/** Sizes of every per-isolate cache and the isolate's telemetry counters. */
+export type IsolateStats = Record<string, number>;
 
 export interface AppEnv {
   Bindings: Env;

@@ -1,8 +1,9 @@
 /**
  * Per-isolate memo of asynchronous lookups: one load per key for concurrent callers, failures forgotten so the
  * next caller retries, at most `capacity` keys (least recently used dropped first) and, with `ttlMs`, entries
- * older than that loaded again. The one way Vigil caches "a promise per key" in an isolate, so no such map
- * grows without bound.
+ * older than that loaded again. With `staleOnError`, a key that loaded once keeps answering with its last value
+ * while reloading it fails (a storage outage), retrying at most every `retryMs`. The one way Vigil caches "a
+ * promise per key" in an isolate, so no such map grows without bound.
  *
  * @example
  * const manifests = new PromiseCache<string, Manifest>({ capacity: 64 });
@@ -10,42 +11,81 @@
  */
 export interface PromiseCacheOptions {
   capacity: number;
-  /** Entries older than this are loaded again (a failure is never kept). Default: no expiry. */
+  /** Entries older than this are loaded again. Default: no expiry. */
   ttlMs?: number;
+  /** Keep answering with the last loaded value while reloading fails. */
+  staleOnError?: boolean;
+  /** While reloading fails, how long to answer from the stale value before trying again. */
+  retryMs?: number;
   now?: () => number;
 }
 
 interface Entry<V> {
   value: Promise<V>;
+  /** When the value loaded (or when the last failed reload was given up). */
   at: number;
+  /** The last value that loaded, for staleOnError. */
+  last?: { value: V };
+  reloading?: boolean;
 }
 
 export class PromiseCache<K, V> {
   readonly #entries = new Map<K, Entry<V>>();
   readonly #capacity: number;
   readonly #ttlMs: number;
+  readonly #staleOnError: boolean;
+  readonly #retryMs: number;
   readonly #now: () => number;
 
   constructor(options: PromiseCacheOptions) {
     this.#capacity = options.capacity;
     this.#ttlMs = options.ttlMs ?? Infinity;
+    this.#staleOnError = options.staleOnError ?? false;
+    this.#retryMs = options.retryMs ?? 2000;
     this.#now = options.now ?? Date.now;
   }
 
   get(key: K, load: () => Promise<V>): Promise<V> {
     const now = this.#now();
     const cached = this.#entries.get(key);
-    this.#entries.delete(key);
-    if (cached && now - cached.at < this.#ttlMs) {
+    if (cached) {
+      // Most recently used last.
+      this.#entries.delete(key);
       this.#entries.set(key, cached);
-      return cached.value;
+      if (now - cached.at < this.#ttlMs || cached.reloading) return cached.value;
+      if (this.#staleOnError && cached.last) return this.#reload(cached, load, now);
     }
     const entry: Entry<V> = { value: load(), at: now };
+    this.#entries.delete(key);
     this.#entries.set(key, entry);
-    entry.value.catch(() => {
-      if (this.#entries.get(key) === entry) this.#entries.delete(key);
-    });
+    entry.value.then(
+      (value) => void (entry.last = { value }),
+      () => {
+        if (this.#entries.get(key) === entry) this.#entries.delete(key);
+      },
+    );
     while (this.#entries.size > this.#capacity) this.#entries.delete(this.#entries.keys().next().value as K);
+    return entry.value;
+  }
+
+  /** Reloads an expired key; on failure answers with its last value and retries after `retryMs`. */
+  #reload(entry: Entry<V>, load: () => Promise<V>, now: number): Promise<V> {
+    const stale = entry.last!.value;
+    entry.reloading = true;
+    entry.value = load().then(
+      (value) => {
+        entry.last = { value };
+        entry.at = this.#now();
+        entry.reloading = false;
+        return value;
+      },
+      () => {
+        entry.at = now - this.#ttlMs + this.#retryMs;
+        entry.reloading = false;
+        entry.value = Promise.resolve(stale);
+        return stale;
+      },
+    );
     return entry.value;
   }
 

@@ -6,11 +6,12 @@
  * @example
  * const result = await registry.push({ model: 'adult-income', version: '3', manifestJson, bytes, actor: 'ana' });
  */
-import { VigilError, type ErrorDetail } from '../errors.ts';
+import { ServiceUnavailableError, VigilError, type ErrorDetail } from '../errors.ts';
 import type { SessionCache } from '../inference/session-cache.ts';
+import { PromiseCache } from '../lib/promise-cache.ts';
 import type { ArtifactStore } from './artifact-store.ts';
 import { sha256Hex, verifyArtifact } from './artifact.ts';
-import { parseManifest, type Manifest } from '../model/manifest.ts';
+import { MODEL_NAME_PATTERN, parseManifest, type Manifest } from '../model/manifest.ts';
 import { compareVersions, type BundledModelStore, type ModelPackage, type ModelStore } from './model-store.ts';
 import { loadFailureReport, runQaGate, type QaReport } from './qa-gate.ts';
 import { firstQaFailure, type VersionRecord, type VersionRepository, type VersionSummary } from './version-repository.ts';
@@ -39,16 +40,24 @@ export interface ModelRegistryDeps {
   listTtlSeconds?: number;
 }
 
+/** Models and versions an isolate keeps track of (each a few small objects). */
+const MODELS_CAPACITY = 256;
+const PACKAGES_CAPACITY = 1024;
+
+export type Existence = 'yes' | 'no' | 'unknown';
+
 export class ModelRegistry implements ModelStore {
   readonly #bundled: BundledModelStore;
   readonly #repository: VersionRepository;
   readonly #artifacts: ArtifactStore;
   readonly #sessions: SessionCache;
   readonly #now: () => Date;
-  readonly #listTtlMs: number;
-  readonly #registered = new Map<string, Promise<void>>();
-  readonly #packages = new Map<string, ModelPackage>();
-  readonly #lists = new Map<string, { at: number; versions: Promise<VersionSummary[]> }>();
+  // Every map is keyed by models that exist (names are checked against the model list first) and bounded; lists
+  // answer from their last value while D1 fails.
+  readonly #names: PromiseCache<'all', string[]>;
+  readonly #registered = new PromiseCache<string, void>({ capacity: MODELS_CAPACITY });
+  readonly #packages = new PromiseCache<string, ModelPackage | null>({ capacity: PACKAGES_CAPACITY });
+  readonly #lists: PromiseCache<string, VersionSummary[]>;
 
   constructor(deps: ModelRegistryDeps) {
     this.#bundled = deps.bundled;
@@ -56,12 +65,42 @@ export class ModelRegistry implements ModelStore {
     this.#artifacts = deps.artifacts;
     this.#sessions = deps.sessions;
     this.#now = deps.now ?? (() => new Date());
-    this.#listTtlMs = (deps.listTtlSeconds ?? 10) * 1000;
+    const ttlMs = (deps.listTtlSeconds ?? 10) * 1000;
+    const now = () => this.#now().getTime();
+    this.#names = new PromiseCache({ capacity: 1, ttlMs, staleOnError: true, now });
+    this.#lists = new PromiseCache({ capacity: MODELS_CAPACITY, ttlMs, staleOnError: true, now });
   }
 
-  async models(): Promise<string[]> {
-    const names = new Set([...(await this.#bundled.models()), ...(await this.#repository.models())]);
-    return [...names].sort();
+  /** Model names, sorted (cached for the list TTL; `fresh` reads D1). Throws ServiceUnavailableError when D1 fails and nothing is known. */
+  async models(options: { fresh?: boolean } = {}): Promise<string[]> {
+    if (options.fresh) this.#names.delete('all');
+    try {
+      return await this.#names.get('all', async () => {
+        const names = new Set([...(await this.#bundled.models()), ...(await this.#repository.models())]);
+        return [...names].sort();
+      });
+    } catch (error) {
+      throw new ServiceUnavailableError('the model registry', error);
+    }
+  }
+
+  /**
+   * Whether `model` exists, without touching any per-model state: 'no' for a name that cannot be a model or is
+   * not in the (cached) model list; 'unknown' when D1 cannot be read and the model is not bundled.
+   */
+  async exists(model: string): Promise<Existence> {
+    if (!MODEL_NAME_PATTERN.test(model)) return 'no';
+    if ((await this.#bundled.versions(model)).length > 0) return 'yes';
+    try {
+      return (await this.models()).includes(model) ? 'yes' : 'no';
+    } catch {
+      return 'unknown';
+    }
+  }
+
+  /** Sizes of the per-isolate caches (for the isolate's health and the soak test). */
+  stats(): { model_lists: number; packages: number; registered: number } {
+    return { model_lists: this.#lists.size, packages: this.#packages.size, registered: this.#registered.size };
   }
 
   async versions(model: string): Promise<string[]> {
@@ -70,26 +109,47 @@ export class ModelRegistry implements ModelStore {
 
   /** Every registered version of `model` with its QA status, ascending; `fresh` skips the isolate cache. */
   async summaries(model: string, options: { fresh?: boolean } = {}): Promise<VersionSummary[]> {
-    await this.ensureRegistered(model);
-    const cached = this.#lists.get(model);
-    const nowMs = this.#now().getTime();
-    if (!options.fresh && cached && nowMs - cached.at < this.#listTtlMs) return cached.versions;
-    const versions = this.#repository.list(model);
-    this.#lists.set(model, { at: nowMs, versions });
-    versions.catch(() => this.#lists.delete(model));
-    return versions;
+    if ((await this.exists(model)) === 'no') return [];
+    if (options.fresh) this.#lists.delete(model);
+    try {
+      return await this.#lists.get(model, async () => {
+        await this.ensureRegistered(model);
+        return this.#repository.list(model);
+      });
+    } catch (error) {
+      throw new ServiceUnavailableError(`the versions of "${model}"`, error);
+    }
   }
 
+  /**
+   * A version's package. While D1 cannot be read, a bundled version is still served: its manifest and bytes are
+   * in the build, and it goes through the QA gate in the isolate instead of D1's record of it.
+   */
   async get(model: string, version: string): Promise<ModelPackage | null> {
+    if ((await this.exists(model)) === 'no') return null;
     const key = `${model}@${version}`;
-    const cached = this.#packages.get(key);
-    if (cached) return cached;
+    try {
+      const pkg = await this.#packages.get(key, () => this.#load(model, version));
+      // A version that does not exist yet may be pushed (by another isolate) at any moment.
+      if (!pkg) this.#packages.delete(key);
+      return pkg;
+    } catch (error) {
+      if (error instanceof ServiceUnavailableError) throw error;
+      const bundled = await this.#bundled.get(model, version).catch(() => null);
+      if (!bundled) throw new ServiceUnavailableError(`version ${version} of "${model}"`, error);
+      console.error(JSON.stringify({ level: 'warn', message: 'D1 unreadable: serving the bundled package, QA-gated in the isolate', model, version, error: String(error) }));
+      return this.#packages.get(key, () => this.#bundledFallback(bundled));
+    }
+  }
+
+  async #load(model: string, version: string): Promise<ModelPackage | null> {
+    const key = `${model}@${version}`;
     await this.ensureRegistered(model);
     const record = await this.#repository.get(model, version);
     if (!record) return null;
     const parsed = parseManifest(JSON.parse(record.manifestJson));
     if (!parsed.ok) throw new Error(`stored manifest of ${key} no longer validates: ${parsed.issues[0]?.message}`);
-    const pkg: ModelPackage = {
+    return {
       name: model,
       version,
       manifest: parsed.manifest,
@@ -107,8 +167,11 @@ export class ModelRegistry implements ModelStore {
         return bytes;
       },
     };
-    this.#packages.set(key, pkg);
-    return pkg;
+  }
+
+  async #bundledFallback(pkg: ModelPackage): Promise<ModelPackage> {
+    const report = await this.#qa(pkg.manifest, await pkg.loadArtifact());
+    return { ...pkg, status: report.status, ...(report.status === 'qa_failed' ? { qaFailure: firstQaFailure(report) } : {}) };
   }
 
   /** The full stored record of a version (manifest and QA report), or null. */
@@ -122,13 +185,7 @@ export class ModelRegistry implements ModelStore {
    * Once per model per isolate; concurrent isolates race harmlessly (the first insert wins, the rest see it).
    */
   ensureRegistered(model: string): Promise<void> {
-    let done = this.#registered.get(model);
-    if (!done) {
-      done = this.#registerBundled(model);
-      this.#registered.set(model, done);
-      done.catch(() => this.#registered.delete(model));
-    }
-    return done;
+    return this.#registered.get(model, () => this.#registerBundled(model));
   }
 
   async #registerBundled(model: string): Promise<void> {
@@ -154,6 +211,7 @@ export class ModelRegistry implements ModelStore {
       });
     }
     this.#lists.delete(model);
+    this.#names.delete('all');
   }
 
   async #qa(manifest: Manifest, bytes: Uint8Array): Promise<QaReport> {
@@ -208,6 +266,7 @@ export class ModelRegistry implements ModelStore {
       return this.#samePackageOrConflict((await this.#repository.get(model, version))!, sha256, manifest);
     }
     this.#lists.delete(model);
+    this.#names.delete('all');
     return { created: true, record };
   }
 

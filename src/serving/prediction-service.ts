@@ -128,7 +128,7 @@ export class PredictionService {
   /** The manifest of `version`, or of the version the router serves by default. */
   async describe(model: string, version?: string): Promise<ModelDescription> {
     const versions = await this.#store.versions(model);
-    if (versions.length === 0) throw new ModelNotFoundError(model, await this.#store.models());
+    if (versions.length === 0) throw new ModelNotFoundError(model, await this.#store.models().catch(() => []));
     const chosen = version ?? (await this.#router.route(model, undefined)).version;
     if (!versions.includes(chosen)) throw new VersionNotFoundError(model, chosen, versions);
     const pkg = await this.#store.get(model, chosen);
@@ -190,7 +190,7 @@ export class PredictionService {
 
   async #requireVersion(model: string, version: string): Promise<string> {
     const versions = await this.#store.versions(model);
-    if (versions.length === 0) throw new ModelNotFoundError(model, await this.#store.models());
+    if (versions.length === 0) throw new ModelNotFoundError(model, await this.#store.models().catch(() => []));
     if (!versions.includes(version)) throw new VersionNotFoundError(model, version, versions);
     return version;
   }

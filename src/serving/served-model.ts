@@ -71,6 +71,10 @@ export class ServedModelCache {
     return this.#models.get(`${name}@${version}`, () => this.#load(name, version));
   }
 
+  get size(): number {
+    return this.#models.size;
+  }
+
   async #load(name: string, version: string): Promise<ServedModel> {
     const pkg = await this.#store.get(name, version);
     if (!pkg) throw new VersionNotFoundError(name, version, await this.#store.versions(name));

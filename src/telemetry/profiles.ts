@@ -142,6 +142,11 @@ export class ProfileAccumulator {
     this.#bucketMs = bucketMs;
   }
 
+  /** Buckets waiting for the next flush. */
+  get size(): number {
+    return this.#buckets.size;
+  }
+
   #aggregates(model: string, version: string, at: number): Map<string, Aggregate> {
     const bucket = Math.floor(at / this.#bucketMs) * this.#bucketMs;
     const key = `${model}\u0000${version}\u0000${bucket}`;

@@ -5,7 +5,7 @@
  * @example
  * await deployments.change('adult-income', { action: 'canary', version: '3', percent: 10 }, 'ana', 'new features');
  */
-import { VigilError } from '../errors.ts';
+import { ServiceUnavailableError, VigilError } from '../errors.ts';
 import type { ModelRegistry } from '../registry/model-registry.ts';
 import {
   applyDeploymentAction,
@@ -35,6 +35,10 @@ export interface DeploymentServiceDeps {
 }
 
 const MAX_COMMIT_ATTEMPTS = 10;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
 /** Upper bound of the random wait before retry n: 10, 20, 40, … ms, capped (spreads out racing isolates). */
 const MAX_RETRY_DELAY_MS = 250;
 
@@ -58,10 +62,20 @@ function refusalError(refusal: DeploymentRefusal): VigilError {
 }
 
 interface CacheEntry {
+  /** The deployment as last read (null: the model has nothing deployable). */
+  deployment: Deployment | null;
+  /** When it was read (or, while D1 fails, when the last attempt gave up). */
   at: number;
-  deployment: Promise<Deployment | null>;
-  refreshing?: boolean;
+  /** A read in progress. */
+  loading?: Promise<Deployment | null>;
 }
+
+/** How long a request waits for D1 once its cached deployment expired, before it is served the cached one. */
+const SLOW_READ_MS = 250;
+/** While D1 fails, how long the cached deployment is served before D1 is tried again. */
+const RETRY_AFTER_FAILURE_MS = 2000;
+/** Deployments an isolate keeps (one per model it serves). */
+const CACHE_CAPACITY = 256;
 
 export class DeploymentService {
   readonly #store: DeploymentStore;
@@ -82,10 +96,14 @@ export class DeploymentService {
   }
 
   /**
-   * The deployment that serves `model`, from the isolate cache when fresh: never older than `cacheSeconds`.
-   * Past half that age the cached value is still served while a refresh runs in `background`, so a busy
-   * isolate does not wait on D1. Creates the default deployment the first time a bundled model is used;
-   * null for unknown models.
+   * The deployment that serves `model`, from the isolate cache when fresh: never older than `cacheSeconds` while
+   * D1 answers. Past half that age the cached value is still served while a refresh runs in `background`, so a
+   * busy isolate does not wait on D1. Creates the default deployment the first time a bundled model is used;
+   * null for a model that does not exist (checked first, so unknown names leave no state behind).
+   *
+   * When D1 fails or stalls, the last deployment read keeps serving (stale while error, retried every few
+   * seconds); with none, a bundled model serves its default deployment from the build; only a model this isolate
+   * knows nothing about gets 503 (ServiceUnavailableError).
    */
   async current(model: string, background?: (task: Promise<unknown>) => void): Promise<Deployment | null> {
     const nowMs = this.#now().getTime();
@@ -93,21 +111,69 @@ export class DeploymentService {
     if (cached) {
       const age = nowMs - cached.at;
       if (age < this.#cacheMs / 2) return cached.deployment;
-      if (age < this.#cacheMs && background && !cached.refreshing) {
-        cached.refreshing = true;
-        const refresh = this.#load(model).then(
-          (deployment) => void this.#cache.set(model, { at: this.#now().getTime(), deployment: Promise.resolve(deployment) }),
-          () => void (cached.refreshing = false),
-        );
-        background(refresh);
+      if (age < this.#cacheMs) {
+        if (background && !cached.loading) background(this.#read(model, cached).catch(() => undefined));
         return cached.deployment;
       }
-      if (age < this.#cacheMs && cached.refreshing) return cached.deployment;
+      // Expired: wait briefly for D1, and answer from the cache if it is slow or failing.
+      const read = cached.loading ?? this.#read(model, cached);
+      if (background) background(read.catch(() => undefined));
+      return Promise.race([read.catch(() => cached.deployment), sleep(SLOW_READ_MS).then(() => cached.deployment)]);
     }
-    const deployment = this.#load(model);
-    this.#cache.set(model, { at: nowMs, deployment });
-    deployment.catch(() => this.#cache.delete(model));
-    return deployment;
+    const existence = await this.#registry.exists(model);
+    if (existence === 'no') return null;
+    try {
+      return await this.#read(model, undefined);
+    } catch (error) {
+      const fallback = this.#bundledDefault(model);
+      if (fallback) {
+        console.error(JSON.stringify({ level: 'warn', message: 'D1 unreadable: serving the bundled default deployment', model, error: String(error) }));
+        return fallback;
+      }
+      throw error instanceof ServiceUnavailableError ? error : new ServiceUnavailableError(`the deployment of "${model}"`, error);
+    }
+  }
+
+  /** Reads the deployment into the cache; on failure the cached one (if any) is kept and retried later. */
+  #read(model: string, cached: CacheEntry | undefined): Promise<Deployment | null> {
+    const loading = this.#load(model).then(
+      (deployment) => {
+        this.#remember(model, { deployment, at: this.#now().getTime() });
+        return deployment;
+      },
+      (error: unknown) => {
+        if (cached) {
+          cached.loading = undefined;
+          cached.at = this.#now().getTime() - this.#cacheMs + RETRY_AFTER_FAILURE_MS;
+          console.error(JSON.stringify({ level: 'warn', message: 'D1 unreadable: serving the last known deployment', model, error: String(error) }));
+        }
+        throw error;
+      },
+    );
+    if (cached) cached.loading = loading;
+    return loading;
+  }
+
+  #remember(model: string, entry: CacheEntry): void {
+    this.#cache.delete(model);
+    this.#cache.set(model, entry);
+    while (this.#cache.size > CACHE_CAPACITY) this.#cache.delete(this.#cache.keys().next().value as string);
+  }
+
+  /** The deployment a bundled model starts with, as the build declares it: the last resort while D1 fails. */
+  #bundledDefault(model: string): Deployment | null {
+    const declared = this.#defaults[model];
+    if (!declared) return null;
+    return {
+      model,
+      primary: declared.primary,
+      canary: null,
+      shadows: declared.shadows ?? [],
+      sample_rate: declared.sample_rate ?? DEFAULT_SAMPLE_RATE,
+      revision: 0,
+      updated_at: new Date(0).toISOString(),
+      updated_by: 'vigil:bundled-default',
+    };
   }
 
   async #load(model: string): Promise<Deployment | null> {
@@ -187,7 +253,7 @@ export class DeploymentService {
       if (!result.ok) throw refusalError(result.error);
       const next: Deployment = { ...result.deployment, revision: current.revision + 1, updated_at: this.#now().toISOString(), updated_by: actor };
       if (await this.#store.commit({ next, action: action.action, actor, reason, before: current })) {
-        this.#cache.set(model, { at: this.#now().getTime(), deployment: Promise.resolve(next) });
+        this.#remember(model, { at: this.#now().getTime(), deployment: next });
         return { deployment: next, event: (await this.#store.event(model, next.revision))! };
       }
     }
@@ -196,6 +262,11 @@ export class DeploymentService {
 
   events(model: string, limit: number, before?: number): Promise<DeploymentEvent[]> {
     return this.#store.events(model, limit, before);
+  }
+
+  /** Deployments cached in this isolate. */
+  get cachedDeployments(): number {
+    return this.#cache.size;
   }
 
   /** Forgets the cached deployment of `model` in this isolate. */

@@ -39,7 +39,7 @@ export class HighestVersionRouter implements TrafficRouter {
   async route(model: string): Promise<RouteDecision> {
     const versions = await this.#store.versions(model);
     const version = versions[versions.length - 1];
-    if (version === undefined) throw new ModelNotFoundError(model, await this.#store.models());
+    if (version === undefined) throw new ModelNotFoundError(model, await this.#store.models().catch(() => []));
     return { version, role: 'primary', shadows: [], sampleRate: DEFAULT_SAMPLE_RATE };
   }
 
@@ -69,7 +69,7 @@ export class DeploymentRouter implements TrafficRouter {
 
   async route(model: string, routingKey: string | undefined, background?: Background): Promise<RouteDecision> {
     const deployment = await this.#deployments.current(model, background);
-    if (!deployment) throw new ModelNotFoundError(model, await this.#store.models());
+    if (!deployment) throw new ModelNotFoundError(model, await this.#store.models().catch(() => []));
     if (deployment.canary && isCanary(deployment.canary.percent, routingKey, this.#random)) {
       return { version: deployment.canary.version, role: 'canary', shadows: [], sampleRate: deployment.sample_rate };
     }

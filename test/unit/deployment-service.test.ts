@@ -50,7 +50,7 @@ class MemoryDeploymentStore implements DeploymentStore {
 }
 
 const summaries: VersionSummary[] = ['1', '2', '3'].map((version) => ({ model: 'm', version, source: 'bundled', status: 'qa_passed', sha256: version, bytes: 1, createdAt: 0, createdBy: 'test' }));
-const registry = { summaries: async () => summaries } as unknown as ModelRegistry;
+const registry = { summaries: async () => summaries, exists: async () => 'yes' } as unknown as ModelRegistry;
 const defaults = { m: { primary: '1', shadows: [{ version: '2', sample_rate: 1 }] } };
 
 function service(store: DeploymentStore, clock: { ms: number }, cacheSeconds = 10): DeploymentService {
