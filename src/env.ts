@@ -17,6 +17,8 @@ export interface Env {
   ADMIN_TOKEN?: string;
   /** Comma-separated API keys for prediction routes; unset means prediction is public. */
   PREDICT_TOKENS?: string;
+  /** Comma-separated tokens that may post feedback (else PREDICT_TOKENS; the admin token always may). */
+  FEEDBACK_TOKENS?: string;
   /** Webhook (Slack-compatible JSON) for health-check state changes. */
   ALERT_WEBHOOK_URL?: string;
   /** Seconds a deployment may be cached per isolate (at most 10). */

@@ -30,6 +30,8 @@ export type ErrorCode =
   | 'deployment_conflict'
   | 'no_previous_primary'
   | 'service_unavailable'
+  | 'feedback_disabled'
+  | 'auth_misconfigured'
   | 'internal_error';
 
 export interface ErrorDetail {
@@ -43,7 +45,7 @@ export interface ErrorDetail {
 
 export class VigilError extends Error {
   readonly code: ErrorCode;
-  readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 500 | 503;
+  readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 429 | 500 | 503;
   readonly details: ErrorDetail[];
 
   constructor(code: ErrorCode, status: VigilError['status'], message: string, details: ErrorDetail[] = []) {

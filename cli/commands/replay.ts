@@ -28,7 +28,7 @@ import { apiError, VigilClient } from '../lib/vigil-client.ts';
 export const REPLAY_USAGE = `usage: vigil replay <csv> --model <name> [--rate 50] [--concurrency 8] [--limit N]
                     [--label-column <col>] [--feedback] [--feedback-delay 20s]
                     [--shift col=*1.5 | col=+10 | col=-3]... [--set col=value]...
-                    [--routing-key-column <col>] [--api-key <key>] [options]
+                    [--routing-key-column <col>] [--api-key <key>] [--feedback-key <key>] [options]
 
 Sends each row of the CSV as one prediction request (POST /v1/models/<name>/predict) with request id
 replay-<run id>-<row>, where row 1 is the first row after the header. Columns are typed from the model's
@@ -48,6 +48,8 @@ of the predictions next to the offline metrics of the serving version's manifest
   --routing-key-column <col> send this column as the routing key (keeps a key on one canary arm)
   --api-key <key>            API key for prediction routes when the server requires one
                              (default $VIGIL_API_KEY)
+  --feedback-key <key>       token for posting feedback: one of FEEDBACK_TOKENS or PREDICT_TOKENS
+                             (default $VIGIL_FEEDBACK_KEY, else the API key, else the admin token)
 
 The admin token (optional here) lets the replay read the serving version's manifest for its offline
 metrics and positive label, and warn when the deployment logs too few requests for feedback to match.
@@ -66,6 +68,7 @@ const REPLAY_OPTIONS = {
   set: { type: 'string', multiple: true },
   'routing-key-column': { type: 'string' },
   'api-key': { type: 'string' },
+  'feedback-key': { type: 'string' },
 } as const;
 
 interface ReplayOptions {
@@ -80,6 +83,7 @@ interface ReplayOptions {
   transforms: ColumnTransform[];
   routingKeyColumn: string | undefined;
   apiKey: string | undefined;
+  feedbackKey: string | undefined;
   json: boolean;
 }
 
@@ -106,6 +110,7 @@ export function runReplay(args: string[], io: CliIo = processIo()): Promise<numb
       }),
       routingKeyColumn: v['routing-key-column'],
       apiKey: v['api-key'] ?? (io.env.VIGIL_API_KEY || undefined),
+      feedbackKey: v['feedback-key'] ?? (io.env.VIGIL_FEEDBACK_KEY || undefined),
       json: v.json,
     };
     if (options.feedback && options.labelColumn === undefined) throw new UsageError('--feedback needs --label-column: the column whose values are posted as feedback');
@@ -193,7 +198,9 @@ async function replay(options: ReplayOptions, connection: Connection, io: CliIo)
   let feedback: FeedbackTotals | undefined;
   if (options.feedback && stopping) say('\nfeedback not posted: the replay was interrupted');
   else if (options.feedback) {
-    feedback = await sendFeedback(client, modelPath, rows, outcomes, predictHeaders, options.feedbackDelayMs, io);
+    const feedbackKey = options.feedbackKey ?? options.apiKey ?? connection.token;
+    const feedbackHeaders: Record<string, string> = feedbackKey ? { authorization: `Bearer ${feedbackKey}` } : {};
+    feedback = await sendFeedback(client, modelPath, rows, outcomes, feedbackHeaders, options.feedbackDelayMs, io);
     say();
     say(renderFeedback(feedback));
   }

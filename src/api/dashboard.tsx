@@ -19,9 +19,10 @@ import { renderPage } from '../reports/views/layout.tsx';
 import { DisabledPage, LoginPage, MessagePage } from '../reports/views/login-page.tsx';
 import { ModelPage } from '../reports/views/model-page.tsx';
 import { DASHBOARD_WINDOWS, type ModelOverview, type ModelPageData, type ScoreReport } from '../reports/views/types.ts';
-import { adminCredential, SESSION_COOKIE, sessionValue } from './admin-auth.ts';
+import { adminCredential, SESSION_COOKIE, SESSION_LIFETIME_SECONDS, sessionValue } from './admin-auth.ts';
+import { LoginThrottle } from './login-throttle.ts';
 import { parseWindowMinutes } from './admin-schemas.ts';
-import { timingSafeEqualString } from './auth.ts';
+import { adminToken, timingSafeEqualString } from './auth.ts';
 import type { AppEnv, Services } from './context.ts';
 import { DashboardQuerySchema, LoginFormSchema, NextPathSchema } from './dashboard-schemas.ts';
 import { buildReport, reportDeps, reportScope } from './reports.ts';
@@ -36,10 +37,18 @@ type DashboardContext = Context<DashboardEnv>;
 /** Scripts, frames, remote styles and images are refused: the pages need only their inline stylesheet. */
 const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-/** A signed-in browser keeps its session this long (the token itself stays valid until rotated). */
-const SESSION_MAX_AGE_SECONDS = 12 * 60 * 60;
+/** Failed sign-ins from one address this isolate answers before it asks the address to wait (429). */
+const loginThrottle = new LoginThrottle({ maxFailures: 10, windowMs: 15 * 60_000, capacity: 10_000 });
 
-function page(c: DashboardContext, node: unknown, status: 200 | 400 | 401 | 403 | 404 | 413 | 500 | 503 = 200): Response {
+function clientAddress(c: DashboardContext): string {
+  return c.req.header('cf-connecting-ip') ?? 'unknown';
+}
+
+function disabledPage(c: DashboardContext): Response {
+  return page(c, <DisabledPage tooShort={(c.env.ADMIN_TOKEN ?? '').trim() !== ''} />, 503);
+}
+
+function page(c: DashboardContext, node: unknown, status: 200 | 400 | 401 | 403 | 404 | 413 | 429 | 500 | 503 = 200): Response {
   c.header('content-security-policy', CONTENT_SECURITY_POLICY);
   c.header('x-content-type-options', 'nosniff');
   c.header('x-frame-options', 'DENY');
@@ -88,13 +97,13 @@ const dashboardAuth = createMiddleware<DashboardEnv>(async (c, next) => {
   const authorization = c.req.header('authorization');
   const cookie = getCookie(c, SESSION_COOKIE);
   const credential = await adminCredential(c.env.ADMIN_TOKEN, authorization, cookie);
-  if (credential === 'disabled') return page(c, <DisabledPage />, 503);
+  if (credential === 'disabled') return disabledPage(c);
   if (credential !== 'ok') {
     let error: string | undefined;
     if (credential === 'invalid') {
       if (authorization !== undefined) error = 'The bearer token sent with this request is not the admin token.';
       else {
-        error = 'Your session has ended (the admin token changed). Sign in again.';
+        error = 'Your session has ended. Sign in again.';
         deleteCookie(c, SESSION_COOKIE, cookieOptions(c));
       }
     }
@@ -149,7 +158,7 @@ export function dashboardRoutes(): Hono<AppEnv> {
 
   app.get('/login', async (c) => {
     const credential = await adminCredential(c.env.ADMIN_TOKEN, undefined, getCookie(c, SESSION_COOKIE));
-    if (credential === 'disabled') return page(c, <DisabledPage />, 503);
+    if (credential === 'disabled') return disabledPage(c);
     const next = safeNext(c.req.query('next'));
     if (credential === 'ok') return c.redirect(next ?? '/', 303);
     return page(c, <LoginPage next={next} />);
@@ -160,8 +169,14 @@ export function dashboardRoutes(): Hono<AppEnv> {
     sameOrigin,
     bodyLimit({ maxSize: 16 * 1024, onError: (c) => page(c, <LoginPage error="The form was too large." />, 413) }),
     async (c) => {
-      const configured = c.env.ADMIN_TOKEN;
-      if (!configured || configured.trim() === '') return page(c, <DisabledPage />, 503);
+      const configured = adminToken(c.env.ADMIN_TOKEN);
+      if (configured === undefined) return disabledPage(c);
+      const address = clientAddress(c);
+      const wait = loginThrottle.retryAfterSeconds(address, Date.now());
+      if (wait > 0) {
+        c.header('retry-after', String(wait));
+        return page(c, <LoginPage error={`Too many failed sign-ins from this address; try again in ${Math.ceil(wait / 60)} minutes.`} />, 429);
+      }
       let body: Record<string, unknown> = {};
       try {
         body = (await c.req.parseBody()) as Record<string, unknown>;
@@ -172,9 +187,11 @@ export function dashboardRoutes(): Hono<AppEnv> {
       const token = form.success ? form.data.token.trim() : '';
       const next = form.success ? form.data.next : undefined;
       if (token === '' || !timingSafeEqualString(token, configured)) {
+        loginThrottle.failed(address, Date.now());
         return page(c, <LoginPage error={token === '' ? 'Enter the admin token.' : 'That is not the admin token.'} next={next} />, 401);
       }
-      setCookie(c, SESSION_COOKIE, await sessionValue(configured), { ...cookieOptions(c), maxAge: SESSION_MAX_AGE_SECONDS });
+      loginThrottle.succeeded(address);
+      setCookie(c, SESSION_COOKIE, await sessionValue(configured), { ...cookieOptions(c), maxAge: SESSION_LIFETIME_SECONDS });
       return c.redirect(next ?? '/', 303);
     },
   );

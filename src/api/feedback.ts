@@ -1,12 +1,13 @@
 /**
- * Delayed ground truth: `POST /v1/models/{model}/feedback` with one `{request_id, label, instance?}` or
+ * Delayed ground truth: `POST /v1/models/{model}/feedback` (with a feedback token: see feedbackAuth) with one
+ * `{request_id, label, instance?}` or
  * `{"items": [...]}`. Labels are stored once per (request, instance) — a second label for the same instance is
  * reported as a duplicate, never overwrites — and ids with no logged prediction are reported back as unknown
  * (they are kept, so a prediction logged a little later still joins).
  */
 import { Hono } from 'hono';
 import { VigilError } from '../errors.ts';
-import { predictAuth } from './auth.ts';
+import { feedbackAuth } from './auth.ts';
 import type { AppEnv } from './context.ts';
 import { readJsonBody } from './json-body.ts';
 import { parseBody } from './schema-errors.ts';
@@ -14,7 +15,7 @@ import { FeedbackRequestSchema } from './schemas.ts';
 
 export function feedbackRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.post('/:model/feedback', predictAuth, async (c) => {
+  app.post('/:model/feedback', feedbackAuth, async (c) => {
     const model = c.req.param('model');
     const body = parseBody(FeedbackRequestSchema, await readJsonBody(c.req.raw));
     const items = 'items' in body ? body.items : [body];

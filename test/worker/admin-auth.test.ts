@@ -138,7 +138,6 @@ describe('admin routes: authentication', () => {
 const PUBLIC_ROUTES = new Set([
   'POST /v1/models/:model/predict',
   'POST /v1/models/:spec',
-  'POST /v1/models/:model/feedback',
   'GET /v2',
   'GET /v2/health/live',
   'GET /v2/health/ready',

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { SESSION_COOKIE, sessionValue } from '../../src/api/admin-auth.ts';
+import { SESSION_COOKIE, sessionValue, validSession } from '../../src/api/admin-auth.ts';
 import { createApp } from '../../src/app.ts';
 import type { Env } from '../../src/env.ts';
 import { buildServices } from '../../src/services.ts';
@@ -73,8 +73,11 @@ describe('dashboard: signing in', () => {
     expect(res.headers.get('location')).toBe('/');
     const cookie = parseSetCookie(res.headers.get('set-cookie')!);
     expect(cookie.name).toBe(SESSION_COOKIE);
-    expect(cookie.value).toBe(await sessionValue(ADMIN_TOKEN));
+    expect(await validSession(ADMIN_TOKEN, cookie.value)).toBe(true);
     expect(cookie.value).not.toContain(ADMIN_TOKEN);
+    // Each sign-in gets a session of its own (issue 11: it used to be the same HMAC for every login).
+    const again = parseSetCookie((await fetchWorker('/login', form({ token: ADMIN_TOKEN }))).headers.get('set-cookie')!);
+    expect(again.value).not.toBe(cookie.value);
     expect(cookie.attributes.has('httponly')).toBe(true);
     expect(cookie.attributes.get('samesite')).toBe('Strict');
     expect(cookie.attributes.get('path')).toBe('/');
@@ -195,7 +198,7 @@ describe('dashboard: pages', () => {
         return { request_id: id, instance, label: instance % 5 === 0 ? (label === '>50K' ? '<=50K' : '>50K') : label };
       }),
     );
-    expect((await postJson('/v1/models/adult-income/feedback', { items })).status).toBe(200);
+    expect((await postJson('/v1/models/adult-income/feedback', { items }, adminHeaders)).status).toBe(200);
 
     // Comparisons reach D1 through the queue (a batch every few seconds locally).
     const deadline = Date.now() + 30_000;

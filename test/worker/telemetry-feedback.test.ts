@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { postJson, type ApiError } from './helpers.ts';
+import { adminHeaders, postJson, type ApiError } from './helpers.ts';
 
 const d1 = (env as unknown as { DB: D1Database }).DB;
 
@@ -19,7 +19,7 @@ async function logSample(model: string, requestId: string, instance = 0): Promis
 }
 
 async function feedback(model: string, body: unknown): Promise<{ status: number; body: Outcome & ApiError }> {
-  const res = await postJson(`/v1/models/${model}/feedback`, body);
+  const res = await postJson(`/v1/models/${model}/feedback`, body, adminHeaders);
   return { status: res.status, body: (await res.json()) as Outcome & ApiError };
 }
 

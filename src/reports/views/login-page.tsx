@@ -40,14 +40,20 @@ export function LoginPage(props: LoginPageProps) {
   );
 }
 
-export function DisabledPage() {
+export function DisabledPage(props: { tooShort?: boolean } = {}) {
   return (
     <Layout title="Dashboard disabled" crumbs={[{ label: 'Disabled' }]}>
       <section class="card login" aria-labelledby="disabled-title">
         <h1 id="disabled-title">The dashboard is closed</h1>
-        <p>
-          No <code>ADMIN_TOKEN</code> is configured, so the dashboard, reports and admin API stay closed rather than open to anyone.
-        </p>
+        {props.tooShort ? (
+          <p>
+            The <code>ADMIN_TOKEN</code> is shorter than 16 characters, which could be guessed, so the dashboard, reports and admin API stay closed.
+          </p>
+        ) : (
+          <p>
+            No <code>ADMIN_TOKEN</code> is configured, so the dashboard, reports and admin API stay closed rather than open to anyone.
+          </p>
+        )}
         <h2>Set the token</h2>
         <ul>
           <li>

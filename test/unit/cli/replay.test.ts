@@ -189,6 +189,17 @@ describe('vigil replay', () => {
     expect(io.out()).toContain(`e.g. replay-${runId}-3`);
   });
 
+  it('posts feedback with its own credential: --feedback-key, else the API key, else the admin token', async () => {
+    vigil = await fakeVigil();
+    const args = [housing, '--model', 'housing', '--label-column', 'median_house_value', '--feedback', '--feedback-delay', '0', '--limit', '1', ...fast, ...at(vigil.server)];
+    await runReplay(args, captureIo());
+    expect(vigil.feedback()[0]!.headers.authorization).toBe('Bearer secret-token');
+    await runReplay([...args, '--api-key', 'api-key-0123456789abcdef'], captureIo());
+    expect(vigil.feedback()[1]!.headers.authorization).toBe('Bearer api-key-0123456789abcdef');
+    await runReplay([...args, '--api-key', 'api-key-0123456789abcdef', '--feedback-key', 'feedback-key-0123456789'], captureIo());
+    expect(vigil.feedback()[2]!.headers.authorization).toBe('Bearer feedback-key-0123456789');
+  });
+
   it('reports feedback totals in --json output', async () => {
     vigil = await fakeVigil();
     const io = captureIo();
