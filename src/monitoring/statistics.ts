@@ -77,3 +77,39 @@ export function grade(value: number, warn: number, fail: number): 'pass' | 'warn
   if (value > warn) return 'warn';
   return 'pass';
 }
+
+/**
+ * Standard error of a labelled metric, from what the labelled sample shows: MAE from the spread of absolute
+ * errors (RMSE² − MAE²), AUC by Hanley and McNeil (1982) from the class counts, accuracy as a binomial share
+ * (never below the spread of one error in n, so 100 % on a small sample is not certainty). Null when it cannot
+ * be told.
+ *
+ * @example metricStandardError('auc', { auc: 0.8 }, 500, 120) // ≈ 0.026
+ */
+export function metricStandardError(metric: string, metrics: Readonly<Record<string, number | null>>, n: number, positives?: number): number | null {
+  const value = metrics[metric];
+  if (value === null || value === undefined || n < 2) return null;
+  switch (metric) {
+    case 'mae': {
+      const rmse = metrics.rmse;
+      if (rmse === null || rmse === undefined) return null;
+      return Math.sqrt(Math.max(0, rmse * rmse - value * value) / n);
+    }
+    case 'auc': {
+      if (positives === undefined) return null;
+      const negatives = n - positives;
+      if (positives < 1 || negatives < 1) return null;
+      const q1 = value / (2 - value);
+      const q2 = (2 * value * value) / (1 + value);
+      const variance = (value * (1 - value) + (positives - 1) * (q1 - value * value) + (negatives - 1) * (q2 - value * value)) / (positives * negatives);
+      return Math.sqrt(Math.max(variance, 0));
+    }
+    case 'accuracy':
+      return Math.sqrt(Math.max(value * (1 - value), 1 / n) / n);
+    default:
+      return null;
+  }
+}
+
+/** Two-sided 95 % normal quantile: quality is judged only when its 95 % interval is clear of a threshold. */
+export const Z_95 = 1.96;

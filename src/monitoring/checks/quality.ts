@@ -1,9 +1,12 @@
 /**
- * Quality on labelled feedback: the primary metric (MAE or AUC) of served predictions joined with their
- * labels, overall and per slice, against the manifest's offline metric; the relative degradation is graded.
+ * Quality on labelled feedback: the primary metric (MAE, AUC or accuracy) of served predictions joined with their
+ * labels, overall and per slice, against the manifest's offline metric. The relative degradation is graded only
+ * when its 95 % confidence interval is clear of the thresholds (fail/warn when its lower bound passes them, pass
+ * when its upper bound stays under warn); in between, or with fewer labels than `min_samples`, the check is
+ * inconclusive (`insufficient_data`), so a small sample never alarms.
  */
 import type { Manifest } from '../../model/manifest.ts';
-import { grade } from '../statistics.ts';
+import { metricStandardError, Z_95 } from '../statistics.ts';
 import { result, round, type CheckWindow, type HealthCheckResult } from './types.ts';
 
 export interface LabelledMetrics {
@@ -34,11 +37,17 @@ function judge(manifest: Manifest, subject: string, stats: LabelledMetrics, offl
   const value = stats.metrics[primary] ?? null;
   const base = { check: 'quality' as const, subject, version: manifest.version, threshold: fail, window: window.label };
   const details = { metric: primary, serving: value, offline: offline ?? null, labelled: stats.n, positives: stats.positives, metrics: stats.metrics, warn };
-  if (stats.n < minSamples || value === null || offline === undefined) {
+  const se = metricStandardError(primary, stats.metrics, stats.n, stats.positives);
+  if (stats.n < minSamples || value === null || offline === undefined || se === null) {
     return result({ ...base, status: 'insufficient_data', value: null, details: { ...details, min_samples: minSamples } });
   }
   const d = degradation(value, offline, higherIsBetter);
-  return result({ ...base, status: grade(d, warn, fail), value: round(d), details });
+  // The degradation's 95 % interval: a status only when the labels show it beyond the noise of their number.
+  const margin = (Z_95 * se) / (Math.abs(offline) || 1);
+  const interval = { confidence: 0.95, lower: round(d - margin), upper: round(d + margin) };
+  const status = d - margin > fail ? 'fail' : d - margin > warn ? 'warn' : d + margin <= warn ? 'pass' : 'insufficient_data';
+  const note = status === 'insufficient_data' ? { inconclusive: `the 95 % interval of the degradation (${interval.lower} to ${interval.upper}) spans the warn threshold ${warn}: more labels are needed to tell` } : {};
+  return result({ ...base, status, value: round(d), details: { ...details, interval, ...note } });
 }
 
 export function checkQuality(manifest: Manifest, stats: QualityStats, window: CheckWindow): HealthCheckResult[] {

@@ -279,38 +279,49 @@ const labelled = (n: number, metrics: Record<string, number | null>, positives?:
 describe('checkQuality', () => {
   const offlineMae = housing.training.metrics.overall.mae!;
   const offlineAuc = income.training.metrics.overall.auc!;
+  /** A regression sample: absolute errors spread like real ones (RMSE 1.4 × MAE). */
+  const maeSample = (n: number, mae: number) => labelled(n, { mae, rmse: 1.4 * mae });
 
-  it('regression: grades the relative rise of MAE over the offline MAE', () => {
-    const pass = only(checkQuality(housing, { overall: labelled(200, { mae: 52_000 }), slices: [] }, WINDOW), '');
+  it('regression: grades the relative rise of MAE over the offline MAE once its 95 % interval is clear of the thresholds', () => {
+    const pass = only(checkQuality(housing, { overall: maeSample(5000, offlineMae * 1.01), slices: [] }, WINDOW), '');
     expect(pass.status).toBe('pass');
-    expect(pass.value).toBeCloseTo((52_000 - offlineMae) / offlineMae, 6);
-    expect(only(checkQuality(housing, { overall: labelled(200, { mae: 53_000 }), slices: [] }, WINDOW), '').status).toBe('warn');
-    const fail = only(checkQuality(housing, { overall: labelled(200, { mae: 56_000 }), slices: [] }, WINDOW), '');
+    expect(pass.value).toBeCloseTo(0.01, 6);
+    expect(pass.details.interval).toMatchObject({ confidence: 0.95 });
+    expect(only(checkQuality(housing, { overall: maeSample(5000, offlineMae * 1.08), slices: [] }, WINDOW), '').status).toBe('warn');
+    const fail = only(checkQuality(housing, { overall: maeSample(5000, offlineMae * 1.16), slices: [] }, WINDOW), '');
     expect(fail).toMatchObject({ status: 'fail', threshold: 0.1 });
-    expect(fail.value).toBeCloseTo((56_000 - offlineMae) / offlineMae, 6);
+    expect(fail.value).toBeCloseTo(0.16, 6);
     // Better than offline is not a degradation.
-    expect(only(checkQuality(housing, { overall: labelled(200, { mae: 30_000 }), slices: [] }, WINDOW), '').status).toBe('pass');
+    expect(only(checkQuality(housing, { overall: maeSample(5000, 30_000), slices: [] }, WINDOW), '').status).toBe('pass');
   });
 
-  it('classification: grades the relative drop of AUC', () => {
-    const fail = only(checkQuality(income, { overall: labelled(500, { auc: 0.8 }, 120), slices: [] }, WINDOW), '');
+  it('classification: grades the relative drop of AUC with its Hanley–McNeil interval', () => {
+    const fail = only(checkQuality(income, { overall: labelled(5000, { auc: 0.78 }, 1200), slices: [] }, WINDOW), '');
     expect(fail.status).toBe('fail');
-    expect(fail.value).toBeCloseTo((offlineAuc - 0.8) / offlineAuc, 6);
-    expect(only(checkQuality(income, { overall: labelled(500, { auc: 0.89 }, 120), slices: [] }, WINDOW), '').status).toBe('pass');
-    expect(only(checkQuality(income, { overall: labelled(500, { auc: 0.9 }, 120), slices: [] }, WINDOW), '').status).toBe('pass');
+    expect(fail.value).toBeCloseTo((offlineAuc - 0.78) / offlineAuc, 4);
+    expect(only(checkQuality(income, { overall: labelled(5000, { auc: 0.89 }, 1200), slices: [] }, WINDOW), '').status).toBe('pass');
+    expect(only(checkQuality(income, { overall: labelled(5000, { auc: 0.9 }, 1200), slices: [] }, WINDOW), '').status).toBe('pass');
   });
 
-  it('judges each slice against its own offline metric, once it has 30 labels', () => {
+  it('does not alarm on a small sample: 144 labels a little worse than offline are inconclusive, not a failure', () => {
+    const result = only(checkQuality(housing, { overall: maeSample(144, offlineMae * 1.12), slices: [] }, WINDOW), '');
+    expect(result.status).toBe('insufficient_data');
+    expect(result.value).toBeCloseTo(0.12, 6);
+    expect(String(result.details.inconclusive)).toContain('more labels are needed');
+    expect(only(checkQuality(income, { overall: labelled(150, { auc: 0.85 }, 34), slices: [] }, WINDOW), '').status).toBe('insufficient_data');
+  });
+
+  it('judges each slice against its own offline metric, once it has 30 labels and a conclusive interval', () => {
     const inland = housing.training.metrics.slices.find((s) => s.feature === 'ocean_proximity' && s.slice === 'INLAND')!.metrics.mae!;
     const results = checkQuality(
       housing,
       {
-        overall: labelled(300, { mae: offlineMae }),
+        overall: maeSample(5000, offlineMae),
         slices: [
-          { feature: 'ocean_proximity', slice: 'INLAND', stats: labelled(40, { mae: 45_000 }) },
-          { feature: 'ocean_proximity', slice: 'NEAR BAY', stats: labelled(20, { mae: 1e6 }) },
-          { feature: 'ocean_proximity', slice: 'ATLANTIS', stats: labelled(100, { mae: 1e6 }) },
-          { feature: 'latitude', slice: '(34, 36]', stats: labelled(30, { mae: 50_000 }) },
+          { feature: 'ocean_proximity', slice: 'INLAND', stats: maeSample(2000, inland * 1.5) },
+          { feature: 'ocean_proximity', slice: 'NEAR BAY', stats: maeSample(20, 1e6) },
+          { feature: 'ocean_proximity', slice: 'ATLANTIS', stats: maeSample(100, 1e6) },
+          { feature: 'latitude', slice: '(34, 36]', stats: maeSample(30, 50_000) },
         ],
       },
       WINDOW,
@@ -318,14 +329,15 @@ describe('checkQuality', () => {
     expect(only(results, '').status).toBe('pass');
     const slice = only(results, 'ocean_proximity=INLAND');
     expect(slice.status).toBe('fail');
-    expect(slice.value).toBeCloseTo((45_000 - inland) / inland, 6);
+    expect(slice.value).toBeCloseTo(0.5, 6);
     expect(only(results, 'ocean_proximity=NEAR BAY').status).toBe('insufficient_data');
     expect(only(results, 'ocean_proximity=ATLANTIS').status).toBe('insufficient_data');
-    expect(only(results, 'latitude=(34, 36]').status).toBe('pass');
+    // 30 labels cannot tell a slice within a few percent of offline from one that is not.
+    expect(only(results, 'latitude=(34, 36]').status).toBe('insufficient_data');
   });
 
   it('has insufficient data below min_samples labels or without a metric', () => {
-    expect(only(checkQuality(housing, { overall: labelled(99, { mae: 1e9 }), slices: [] }, WINDOW), '').status).toBe('insufficient_data');
+    expect(only(checkQuality(housing, { overall: maeSample(99, 1e9), slices: [] }, WINDOW), '').status).toBe('insufficient_data');
     expect(only(checkQuality(income, { overall: labelled(500, { auc: null }, 0), slices: [] }, WINDOW), '').status).toBe('insufficient_data');
   });
 });
