@@ -2,6 +2,7 @@ import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token';
+export const TEST_PII_HASH_KEY = 'test-pii-hash-key-0123456789';
 
 export default defineConfig({
   test: {
@@ -32,6 +33,7 @@ export default defineConfig({
               bindings: {
                 TEST_MIGRATIONS: await readD1Migrations('./migrations'),
                 ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+                PII_HASH_KEY: TEST_PII_HASH_KEY,
                 // Tests see deployment changes and telemetry at once.
                 DEPLOYMENT_CACHE_SECONDS: '0',
                 TELEMETRY_FLUSH_MS: '0',

@@ -19,6 +19,8 @@ export interface Env {
   PREDICT_TOKENS?: string;
   /** Comma-separated tokens that may post feedback (else PREDICT_TOKENS; the admin token always may). */
   FEEDBACK_TOKENS?: string;
+  /** Secret key of the PII hashes in stored samples (at least 16 characters); without it PII "hash" features are dropped. */
+  PII_HASH_KEY?: string;
   /** Webhook (Slack-compatible JSON) for health-check state changes. */
   ALERT_WEBHOOK_URL?: string;
   /** Seconds a deployment may be cached per isolate (at most 10). */

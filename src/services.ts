@@ -23,6 +23,9 @@ import { FeedbackStore } from './telemetry/feedback-store.ts';
 import { ProfileAccumulator } from './telemetry/profiles.ts';
 import { queueSender } from './telemetry/queue-sender.ts';
 import { TelemetryObserver } from './telemetry/telemetry-observer.ts';
+import { modelPiiKey } from './telemetry/pii.ts';
+import { PromiseCache } from './lib/promise-cache.ts';
+import { usableSecret } from './api/auth.ts';
 import { D1DeploymentStore } from './traffic/deployment-store.ts';
 import { DeploymentService } from './traffic/deployment-service.ts';
 import { DeploymentRouter } from './traffic/router.ts';
@@ -53,19 +56,13 @@ export function buildServices(env: Env, overrides: ServiceOverrides = {}): Servi
   const buffer = new TelemetryBuffer(overrides.telemetrySender ?? queueSender(env.TELEMETRY), { flushMs: numberVar(env.TELEMETRY_FLUSH_MS, 5000) });
   const profiles = new ProfileAccumulator();
   buffer.addSource(() => profiles.drain());
-  const salts = new Map<string, Promise<string>>();
+  const piiSecret = usableSecret(env.PII_HASH_KEY);
+  if (!piiSecret) console.warn(JSON.stringify({ level: 'warn', message: 'PII_HASH_KEY is not set (or shorter than 16 characters): features marked pii "hash" are dropped from samples' }));
+  const piiKeys = new PromiseCache<string, string>({ capacity: 256 });
   const telemetry = new TelemetryObserver({
     buffer,
     profiles,
-    piiSalt: (model) => {
-      let salt = salts.get(model);
-      if (!salt) {
-        salt = deploymentStore.piiSalt(model).then((s) => s ?? crypto.randomUUID());
-        salts.set(model, salt);
-        salt.catch(() => salts.delete(model));
-      }
-      return salt;
-    },
+    piiKey: async (model) => (piiSecret ? piiKeys.get(model, () => modelPiiKey(piiSecret, model)) : null),
   });
   const predictions = new PredictionService({
     store: registry,
@@ -82,7 +79,7 @@ export function buildServices(env: Env, overrides: ServiceOverrides = {}): Servi
     sessions: sessions.size,
     sessions_released: sessions.released,
     profile_buckets: profiles.size,
-    pii_salts: salts.size,
+    pii_keys: piiKeys.size,
     telemetry_pending: buffer.pending,
     telemetry_dropped: buffer.dropped,
     telemetry_send_failures: buffer.sendFailures,

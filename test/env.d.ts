@@ -6,6 +6,7 @@ declare namespace Cloudflare {
     TELEMETRY: Queue;
     TEST_MIGRATIONS: import('cloudflare:test').D1Migration[];
     ADMIN_TOKEN: string;
+    PII_HASH_KEY: string;
   }
 }
 

@@ -44,11 +44,14 @@ export function tokenSetting(value: string | undefined): TokenSetting {
   return { state: 'set', tokens, tooShort: entries.length - tokens.length };
 }
 
-/** ADMIN_TOKEN when it can be used: set, and long enough that it cannot be guessed. */
-export function adminToken(configured: string | undefined): string | undefined {
+/** A secret setting when it can be used: set, and long enough that it cannot be guessed. */
+export function usableSecret(configured: string | undefined): string | undefined {
   const token = (configured ?? '').trim();
   return token.length >= MIN_TOKEN_LENGTH ? token : undefined;
 }
+
+/** ADMIN_TOKEN when it can be used. */
+export const adminToken = usableSecret;
 
 function matches(token: string, tokens: readonly string[]): boolean {
   let ok = false;

@@ -36,7 +36,10 @@ export const deployments = sqliteTable('deployments', {
   shadows: text('shadows').notNull().default('[]'),
   /** Share of primary traffic logged as samples (canary and shadowed traffic is always logged). */
   sampleRate: real('sample_rate').notNull().default(0.01),
-  /** Per-deployment salt for hashing PII features in samples; never returned by the API. */
+  /**
+   * Unused: PII hashes are keyed by the PII_HASH_KEY Worker secret, never by anything stored beside them. Written
+   * empty; older databases keep the salts they had.
+   */
   piiSalt: text('pii_salt').notNull(),
   revision: integer('revision').notNull(),
   updatedAt: integer('updated_at').notNull(),

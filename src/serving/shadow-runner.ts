@@ -51,7 +51,8 @@ export class ShadowRunner implements PredictionObserver {
       shadow = await this.#models.get(event.model, shadowVersion);
       const errors = new FieldErrors();
       const rows: Row[] = event.instances.map((instance, i) => shadow!.validator.validate(instance, i, errors)!);
-      if (errors.count > 0) error = `shadow rejected the instances: instance ${errors.list[0]!.instance}: ${errors.list[0]!.message}`;
+      // Which fields and why, never the values: comparisons are stored, and the values may be PII.
+      if (errors.count > 0) error = `shadow rejected the instances: ${errors.list.slice(0, 5).map((e) => `instance ${e.instance}: ${e.field || '(instance)'} ${e.code}`).join('; ')}${errors.count > 5 ? `; ${errors.count - 5} more` : ''}`;
       else shadowPredictions = await shadow.predictRows(rows);
     } catch (e) {
       error = e instanceof Error ? e.message : String(e);

@@ -15,8 +15,8 @@ import type { Manifest } from '../model/manifest.ts';
 export interface TelemetryObserverDeps {
   buffer: TelemetryBuffer;
   profiles: ProfileAccumulator;
-  /** The deployment's PII salt. */
-  piiSalt(model: string): Promise<string>;
+  /** The model's PII hashing key; null without the PII_HASH_KEY secret (PII features are then dropped). */
+  piiKey(model: string): Promise<string | null>;
   random?: () => number;
 }
 
@@ -39,7 +39,7 @@ export class TelemetryObserver implements PredictionObserver {
 
     const sampled = decision.role === 'canary' || decision.shadows.length > 0 || this.#random() < decision.sampleRate;
     if (sampled) {
-      const salt = await this.#deps.piiSalt(event.model);
+      const piiKey = await this.#deps.piiKey(event.model);
       let slicer = slicers.get(served.manifest);
       if (!slicer) slicers.set(served.manifest, (slicer = compileSlicer(served.manifest)));
       const samples: PredictionSampleRecord[] = [];
@@ -51,7 +51,7 @@ export class TelemetryObserver implements PredictionObserver {
           model: event.model,
           version: served.version,
           role: decision.role,
-          features: await protectFeatures(served.manifest, rows[i]!, salt),
+          features: await protectFeatures(served.manifest, rows[i]!, piiKey),
           prediction: predictions[i]!,
           score: scores[i]!,
           label: labels[i]!,

@@ -30,8 +30,6 @@ export interface DeploymentCommit {
 
 export interface DeploymentStore {
   get(model: string): Promise<Deployment | null>;
-  /** Per-deployment salt for hashing PII (never part of the API's deployment). */
-  piiSalt(model: string): Promise<string | null>;
   /** Newest first. `before` is an event id to page backwards from. */
   events(model: string, limit: number, before?: number): Promise<DeploymentEvent[]>;
   event(model: string, revision: number): Promise<DeploymentEvent | null>;
@@ -83,11 +81,6 @@ function columns(d: Deployment) {
   };
 }
 
-function randomSalt(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
-
 export class D1DeploymentStore implements DeploymentStore {
   readonly #db: Database;
 
@@ -98,11 +91,6 @@ export class D1DeploymentStore implements DeploymentStore {
   async get(model: string): Promise<Deployment | null> {
     const [row] = await this.#db.select().from(deployments).where(eq(deployments.model, model)).limit(1);
     return row ? fromRow(row) : null;
-  }
-
-  async piiSalt(model: string): Promise<string | null> {
-    const [row] = await this.#db.select({ salt: deployments.piiSalt }).from(deployments).where(eq(deployments.model, model)).limit(1);
-    return row?.salt ?? null;
   }
 
   async events(model: string, limit: number, before?: number): Promise<DeploymentEvent[]> {
@@ -150,7 +138,7 @@ export class D1DeploymentStore implements DeploymentStore {
     });
     try {
       if (change.before === null) {
-        await this.#db.batch([this.#db.insert(deployments).values({ model: next.model, piiSalt: randomSalt(), ...columns(next) }), event]);
+        await this.#db.batch([this.#db.insert(deployments).values({ model: next.model, piiSalt: '', ...columns(next) }), event]);
       } else {
         // If another change already moved the revision, this update matches no row and the event insert
         // collides with that change's event (unique model+revision), rolling the whole batch back.

@@ -145,6 +145,8 @@ describe('ShadowRunner with PredictionService', () => {
     expect(await service.predict(request, background)).toEqual(expected);
     await settle();
     expect(comparisons.map((c) => c.error)).toEqual([expect.stringMatching(/^shadow rejected the instances: instance 1: /), expect.stringMatching(/^shadow rejected/)]);
+    // The stored error names the field and the reason, never the value the client sent (it may be PII).
+    expect(comparisons[0]!.error).toBe('shadow rejected the instances: instance 1: x out_of_range');
   });
 
   it('records an unknown shadow version as an error', async () => {

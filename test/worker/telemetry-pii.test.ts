@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { modelPiiKey } from '../../src/telemetry/pii.ts';
 import { manifestOf, postJson } from './helpers.ts';
 
 const d1 = (env as unknown as { DB: D1Database }).DB;
@@ -56,9 +57,11 @@ describe('PII in telemetry', () => {
     expect(hashOf(second, 0)).toBe(us1);
     expect(hashOf(first, 1)).toMatch(/^h:[0-9a-f]{32}$/);
     expect(hashOf(first, 1)).not.toBe(us1);
-    // Keyed with the deployment's salt: HMAC-SHA256(salt, value), not a plain digest anyone could look up.
-    const salt = (await d1.prepare('SELECT pii_salt FROM deployments WHERE model = ?').bind(MODEL).first<{ pii_salt: string }>())!.pii_salt;
-    expect(us1).toBe(`h:${await hmacHex(salt, 'United-States')}`);
+    // Keyed with the model's key from the PII_HASH_KEY secret: HMAC-SHA256(key, value), not a plain digest anyone
+    // could look up, and nothing in D1 holds the key.
+    expect(us1).toBe(`h:${await hmacHex(await modelPiiKey((env as unknown as { PII_HASH_KEY: string }).PII_HASH_KEY, MODEL), 'United-States')}`);
+    const stored = await d1.prepare('SELECT pii_salt FROM deployments WHERE model = ?').bind(MODEL).first<{ pii_salt: string }>();
+    expect(stored!.pii_salt).toBe('');
     // Other features are kept as sent.
     expect(JSON.parse(samples[0]!.features)).toMatchObject({ age: base.age, occupation: base.occupation });
 

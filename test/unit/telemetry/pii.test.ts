@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parseManifest } from '../../../src/model/manifest.ts';
-import { hashPii, protectFeatures } from '../../../src/telemetry/pii.ts';
+import { hashPii, modelPiiKey, protectFeatures } from '../../../src/telemetry/pii.ts';
 import { feature, manifest } from '../../support/manifest-builder.ts';
 
 const parsed = parseManifest(
@@ -60,5 +60,21 @@ describe('compileSlicer', () => {
     expect(slicer(['Chile', 42, 'pro'])).toEqual({ age: '(30, ∞)', plan: 'pro', country: '#1' });
     expect(JSON.stringify(slicer(['Chile', 42, 'pro']))).not.toContain('Chile');
     expect(slicer([null, null, null])).toEqual({ age: 'null', plan: 'null', country: 'null' });
+  });
+});
+
+describe('PII keys from the PII_HASH_KEY secret', () => {
+  it('leaves "hash" features out altogether when there is no key, rather than storing a weak hash', async () => {
+    const out = await protectFeatures(toy, [3.5, 'United-States', 'a@example.com'], null);
+    expect(out).toEqual({ x: 3.5 });
+  });
+
+  it('derives one key per model from the secret, so a category list hashed without the secret matches nothing', async () => {
+    const key = await modelPiiKey('the-secret-0123456789', 'adult-income');
+    expect(key).toBe(createHmac('sha256', 'the-secret-0123456789').update('vigil-pii:adult-income').digest('hex'));
+    expect(await modelPiiKey('the-secret-0123456789', 'other-model')).not.toBe(key);
+    // Someone with D1 but not the secret: hashing the 40 country names with any key they can guess finds nothing.
+    const stored = await hashPii('United-States', key);
+    for (const guess of ['adult-income', 'vigil-pii:adult-income', 'salt']) expect(await hashPii('United-States', guess)).not.toBe(stored);
   });
 });

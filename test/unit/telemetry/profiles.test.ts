@@ -206,7 +206,7 @@ describe('profiles through the prediction service', () => {
     const buffer = new TelemetryBuffer(async (messages) => void sent.push(...messages), { flushMs: 0 });
     const profiles = new ProfileAccumulator();
     buffer.addSource(() => profiles.drain());
-    const telemetry = new TelemetryObserver({ buffer, profiles, piiSalt: async () => 'salt', random: () => 0.5 });
+    const telemetry = new TelemetryObserver({ buffer, profiles, piiKey: async () => 'salt', random: () => 0.5 });
     const service = new PredictionService({
       store,
       models: new ServedModelCache(store, new SessionCache(new FakeRuntime({ behaviour: 'sum', outputName: 'output' }))),

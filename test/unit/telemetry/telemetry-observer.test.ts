@@ -40,7 +40,7 @@ function setup(decision: Omit<RouteDecision, 'version'>, random: number) {
     store,
     models: new ServedModelCache(store, new SessionCache(new FakeRuntime({ behaviour: 'sum', outputName: 'output' }))),
     router,
-    observers: [new TelemetryObserver({ buffer, profiles, piiSalt: async () => 'deployment-salt', random: () => random })],
+    observers: [new TelemetryObserver({ buffer, profiles, piiKey: async () => 'deployment-salt', random: () => random })],
   });
   return {
     records,
