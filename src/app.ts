@@ -9,7 +9,7 @@ import type { AppEnv, Services } from './api/context.ts';
 import { adminRoutes } from './api/admin.ts';
 import { feedbackRoutes } from './api/feedback.ts';
 import { dashboardRoutes } from './api/dashboard.tsx';
-import { checksRunRoutes, modelHealthRoutes } from './api/health.ts';
+import { checksRunRoutes, modelHealthRoutes, serviceHealthRoutes } from './api/health.ts';
 import { oipV2Routes } from './api/oip-v2.ts';
 import { openApiRoutes } from './api/openapi.ts';
 import { predictV1Routes } from './api/predict-v1.ts';
@@ -40,6 +40,7 @@ export function createApp(services: ServicesFactory): Hono<AppEnv> {
   app.route('/v2', oipV2Routes());
   app.route('/admin', adminRoutes());
   app.route('/admin', checksRunRoutes());
+  app.route('/admin', serviceHealthRoutes());
   app.route('/', openApiRoutes());
   app.route('/', dashboardRoutes());
 

@@ -32,6 +32,7 @@ export type ErrorCode =
   | 'service_unavailable'
   | 'feedback_disabled'
   | 'auth_misconfigured'
+  | 'run_in_progress'
   | 'internal_error';
 
 export interface ErrorDetail {

@@ -84,7 +84,7 @@ export function buildServices(env: Env, overrides: ServiceOverrides = {}): Servi
     telemetry_dropped: buffer.dropped,
     telemetry_send_failures: buffer.sendFailures,
   });
-  return { db, predictions, registry, deployments, feedback: new FeedbackStore(db), monitor, isolate };
+  return { db, predictions, registry, deployments, feedback: new FeedbackStore(db), monitor, alerts, isolate };
 }
 
 let services: Services | undefined;

@@ -3,6 +3,7 @@
  */
 import type { Database } from '../db/client.ts';
 import type { Env } from '../env.ts';
+import type { AlertDispatcher } from '../monitoring/alerts.ts';
 import type { HealthMonitor } from '../monitoring/health-monitor.ts';
 import type { ModelRegistry } from '../registry/model-registry.ts';
 import type { PredictionService } from '../serving/prediction-service.ts';
@@ -16,6 +17,7 @@ export interface Services {
   deployments: DeploymentService;
   feedback: FeedbackStore;
   monitor: HealthMonitor;
+  alerts: AlertDispatcher;
   /** What this isolate holds in memory and what its telemetry could not send (health, soak tests). */
   isolate(): IsolateStats;
 }

@@ -1,10 +1,17 @@
 /**
- * Health in the API: `GET /v1/models/{model}/health` (admin token) returns the latest result of every check,
- * and `POST /admin/checks/run` runs the checks now (what the cron does every five minutes).
+ * Health in the API: `GET /v1/models/{model}/health` (admin token) returns the latest result of every check and
+ * the state of telemetry, `GET /admin/health` the service's own health (telemetry that was dead-lettered, replayed
+ * or dropped; what this isolate holds), and `POST /admin/checks/run` runs the checks now (what the cron does every
+ * five minutes, under the same lease).
  */
 import { Hono } from 'hono';
 import { VigilError } from '../errors.ts';
+import { acquireLease, releaseLease } from '../db/leases.ts';
+import { telemetryHealth } from '../telemetry/telemetry-health.ts';
 import { adminAuth } from './admin-auth.ts';
+
+/** The lease the five-minute cron and manual runs share (src/index.ts). */
+export const CHECKS_LEASE = 'health-checks';
 import type { AppEnv } from './context.ts';
 import { parseBody } from './schema-errors.ts';
 import { ChecksRunQuerySchema, parseWindowMinutes } from './admin-schemas.ts';
@@ -16,8 +23,15 @@ export function modelHealthRoutes(): Hono<AppEnv> {
     await c.var.services.predictions.describe(model);
     const checks = await c.var.services.monitor.latest(model);
     const worst = ['fail', 'warn', 'pass', 'insufficient_data'].find((s) => checks.some((r) => r.status === s)) ?? 'insufficient_data';
-    return c.json({ model, status: worst, checked_at: checks.reduce<string | null>((a, r) => (a === null || r.checked_at > a ? r.checked_at : a), null), checks });
+    const telemetry = await telemetryHealth(c.var.services.db);
+    return c.json({ model, status: worst, checked_at: checks.reduce<string | null>((a, r) => (a === null || r.checked_at > a ? r.checked_at : a), null), checks, telemetry });
   });
+  return app;
+}
+
+export function serviceHealthRoutes(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.get('/health', adminAuth, async (c) => c.json({ telemetry: await telemetryHealth(c.var.services.db), isolate: c.var.services.isolate() }));
   return app;
 }
 
@@ -29,7 +43,19 @@ export function checksRunRoutes(): Hono<AppEnv> {
       const models = await c.var.services.registry.models();
       if (!models.includes(query.model)) throw new VigilError('model_not_found', 404, `model "${query.model}" does not exist`, [{ field: 'model', code: 'model_not_found', message: `no model named "${query.model}"` }]);
     }
-    const summaries = await c.var.services.monitor.run({ ...(query.model ? { model: query.model } : {}), ...(query.window ? { windowMinutes: parseWindowMinutes(query.window) } : {}) });
+    const { db, monitor } = c.var.services;
+    const holder = crypto.randomUUID();
+    if (!(await acquireLease(db, CHECKS_LEASE, holder, Date.now(), 4 * 60_000))) {
+      throw new VigilError('run_in_progress', 409, 'a health-check run is in progress (the cron or another caller); try again in a minute', [
+        { field: 'checks', code: 'run_in_progress', message: 'another run holds the lease' },
+      ]);
+    }
+    let summaries: Awaited<ReturnType<typeof monitor.run>>;
+    try {
+      summaries = await monitor.run({ ...(query.model ? { model: query.model } : {}), ...(query.window ? { windowMinutes: parseWindowMinutes(query.window) } : {}) });
+    } finally {
+      await releaseLease(db, CHECKS_LEASE, holder).catch(() => undefined);
+    }
     return c.json({
       ran_at: new Date().toISOString(),
       models: summaries.map((s) => ({

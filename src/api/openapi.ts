@@ -87,6 +87,7 @@ const predictErrors = {
   404: error('Unknown model or version'),
   413: error('Body larger than 1 MiB'),
   415: error('Content-Type is not JSON'),
+  503: error('D1 cannot be read and nothing in the isolate can answer (with Retry-After), or every configured token is shorter than 16 characters'),
 };
 
 /** Every route the app serves, described for OpenAPI. */
@@ -111,9 +112,14 @@ export const ROUTES: RouteConfig[] = [
     method: 'post',
     path: '/v1/models/{model}/feedback',
     tags: ['Predict'],
-    summary: 'Send delayed ground truth for predictions',
+    summary: 'Send delayed ground truth for predictions (needs a feedback token: FEEDBACK_TOKENS, PREDICT_TOKENS or the admin token)',
+    security: [{ feedbackToken: [] }],
     request: { params: model, body: { required: true, content: { 'application/json': { schema: FeedbackRequestSchema } } } },
-    responses: { 200: json(FeedbackResponseSchema, 'Stored labels; ids without a logged prediction are listed as unknown'), ...predictErrors },
+    responses: {
+      200: json(FeedbackResponseSchema, 'Stored labels; ids without a logged prediction are listed as unknown'),
+      ...predictErrors,
+      503: error('No feedback token of any kind is configured: feedback is closed, never open'),
+    },
   },
   {
     method: 'get',
@@ -258,7 +264,36 @@ export const ROUTES: RouteConfig[] = [
     summary: 'Run the health checks now (the cron does every 5 minutes)',
     ...admin,
     request: { query: ChecksRunQuerySchema },
-    responses: { 200: json(z.object({ ran_at: z.string(), models: z.array(Anything) }), 'Results per model'), 400: error('Bad window'), 404: error('Unknown model'), ...adminErrors },
+    responses: {
+      200: json(z.object({ ran_at: z.string(), models: z.array(Anything) }), 'Results per model'),
+      400: error('Bad window'),
+      404: error('Unknown model'),
+      409: error('Another run (the cron or another caller) holds the checks lease'),
+      ...adminErrors,
+    },
+  },
+  {
+    method: 'get',
+    path: '/admin/health',
+    tags: ['Monitoring'],
+    summary: "The service's own health: telemetry dead-lettered, replayed or dropped, and what this isolate holds",
+    ...admin,
+    responses: {
+      200: json(
+        z.object({
+          telemetry: z.object({
+            dead_lettered: z.object({ messages: z.number().int(), records: z.number().int() }),
+            replayed: z.object({ messages: z.number().int(), records: z.number().int() }),
+            waiting: z.object({ messages: z.number().int(), records: z.number().int() }),
+            dropped: z.object({ messages: z.number().int(), records: z.number().int() }),
+            dropped_in_isolates: z.number().int(),
+          }),
+          isolate: z.record(z.string(), z.number()),
+        }),
+        'Service health',
+      ),
+      ...adminErrors,
+    },
   },
   { method: 'get', path: '/openapi.json', tags: ['Reference'], summary: 'This document', responses: { 200: json(Anything, 'OpenAPI 3.1') } },
   { method: 'get', path: '/docs', tags: ['Reference'], summary: 'Interactive API reference', responses: { 200: html('Swagger UI') } },
@@ -271,6 +306,7 @@ export function openApiDocument(): object {
   const doc = new OpenAPIHono();
   doc.openAPIRegistry.registerComponent('securitySchemes', 'adminToken', { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' });
   doc.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer', description: 'One of PREDICT_TOKENS (only when configured)' });
+  doc.openAPIRegistry.registerComponent('securitySchemes', 'feedbackToken', { type: 'http', scheme: 'bearer', description: 'One of FEEDBACK_TOKENS, else of PREDICT_TOKENS, or ADMIN_TOKEN' });
   // Instances are checked against the model's manifest, not by zod; the component documents their shape.
   doc.openAPIRegistry.register('Instance', InstanceSchema);
   // The dashboard's HTML routes are documented too, so the document lists every route the app serves.

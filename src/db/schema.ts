@@ -237,3 +237,36 @@ export const alerts = sqliteTable(
   },
   (t) => [index('alerts_pending').on(t.deliveredAt, t.createdAt)],
 );
+
+/**
+ * Leases: one row per job that must not run twice at once (the five-minute checks, the daily maintenance). A run
+ * takes the lease when it is free or expired, and gives it back when done; a run that dies leaves it to expire.
+ */
+export const leases = sqliteTable('leases', {
+  name: text('name').primaryKey(),
+  holder: text('holder').notNull(),
+  expiresAt: integer('expires_at').notNull(),
+});
+
+/**
+ * Telemetry counted rather than stored, so nothing is lost silently: `dropped_in_isolates` is the records serving
+ * isolates dropped while the queue kept refusing them (reported once the queue takes messages again).
+ */
+export const telemetryCounters = sqliteTable('telemetry_counters', {
+  name: text('name').primaryKey(),
+  value: integer('value').notNull().default(0),
+  updatedAt: integer('updated_at').notNull(),
+});
+
+/**
+ * Telemetry messages that reached the dead-letter queue, one row per message id: the dead-letter consumer records
+ * each when it first sees it, and when it replays it into the tables (or gives up on it after its retries).
+ */
+export const deadLetters = sqliteTable('dead_letters', {
+  id: text('id').primaryKey(),
+  records: integer('records').notNull(),
+  firstSeenAt: integer('first_seen_at').notNull(),
+  replayedAt: integer('replayed_at'),
+  droppedAt: integer('dropped_at'),
+  lastError: text('last_error'),
+});

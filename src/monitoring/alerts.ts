@@ -67,6 +67,10 @@ export interface AlertDeliveryOptions {
   /** Attempts within one delivery (with exponential backoff), and in total across runs. */
   attemptsPerRun?: number;
   maxAttempts?: number;
+  /** How long one webhook call may take before it is abandoned. */
+  timeoutMs?: number;
+  /** After a call times out, how long later alerts are only stored (delivered by a later run) without calling. */
+  quietAfterTimeoutMs?: number;
   now?: () => Date;
 }
 
@@ -82,9 +86,14 @@ export class AlertDispatcher {
       sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
       attemptsPerRun: options.attemptsPerRun ?? 3,
       maxAttempts: options.maxAttempts ?? 50,
+      timeoutMs: options.timeoutMs ?? 10_000,
+      quietAfterTimeoutMs: options.quietAfterTimeoutMs ?? 60_000,
       now: options.now ?? (() => new Date()),
     };
   }
+
+  /** When a webhook call last timed out (0: never): a hanging webhook is not called again for a while. */
+  #timedOutAt = 0;
 
   /** The last conclusive state of every check subject of `model`. */
   async states(model: string): Promise<Map<string, CheckStatus>> {
@@ -134,22 +143,31 @@ export class AlertDispatcher {
   }
 
   async #deliver(id: number, body: string, attemptsSoFar: number, tries = this.#options.attemptsPerRun): Promise<boolean> {
-    const { webhookUrl } = this.#options;
+    const { webhookUrl, timeoutMs } = this.#options;
     if (!webhookUrl) return false;
+    if (this.#timedOutAt !== 0 && this.#options.now().getTime() - this.#timedOutAt < this.#options.quietAfterTimeoutMs) return false;
     let attempts = attemptsSoFar;
     let lastError = '';
     for (let i = 0; i < tries; i++) {
       if (i > 0) await this.#options.sleep(500 * 2 ** (i - 1));
       attempts++;
       try {
-        const res = await this.#options.fetch(webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        const res = await withTimeout(
+          (signal) => this.#options.fetch(webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal }),
+          timeoutMs,
+        );
         if (res.ok) {
           await this.#db.update(alerts).set({ attempts, deliveredAt: this.#options.now().getTime(), lastError: null }).where(eq(alerts.id, id));
           return true;
         }
         lastError = `webhook answered ${res.status}`;
       } catch (error) {
-        lastError = String(error);
+        const timedOut = error instanceof WebhookTimeout;
+        lastError = timedOut ? `webhook did not answer within ${timeoutMs} ms` : String(error);
+        if (timedOut) {
+          this.#timedOutAt = this.#options.now().getTime();
+          break;
+        }
       }
     }
     // The webhook URL may embed a secret token; the error text never includes it.
@@ -158,6 +176,25 @@ export class AlertDispatcher {
     await this.#db.update(alerts).set({ attempts, lastError: error }).where(eq(alerts.id, id));
     return false;
   }
+}
+
+class WebhookTimeout extends Error {
+  override readonly name = 'WebhookTimeout';
+}
+
+/** Runs `call` with an abort signal, giving up after `ms` even when the call ignores the signal. */
+function withTimeout<T>(call: (signal: AbortSignal) => Promise<T>, ms: number): Promise<T> {
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(new WebhookTimeout(`no answer within ${ms} ms`));
+    }, ms);
+  });
+  return Promise.race([call(controller.signal), timeout]).finally(() => {
+    if (timer !== undefined) clearTimeout(timer);
+  });
 }
 
 /** `text` with every occurrence of the webhook URL — as configured, normalized, or just its path — redacted. */

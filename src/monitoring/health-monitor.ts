@@ -94,9 +94,7 @@ export class HealthMonitor {
     const results = await this.#evaluate(model, deployment, primary, now, current, previous);
     await this.#store(model, results, now);
 
-    const changes = await this.#deps.alerts.recordStates(model, results);
-    if (changes.length > 0) await this.#deps.alerts.send(stateChangePayload(model, changes, this.#now()));
-
+    // A failing canary is rolled back before anyone is told: an alert (a webhook that hangs) never delays it.
     let rolledBack: ModelRunSummary['rolledBack'] = null;
     const failing = deployment.canary ? results.find((r) => r.check === 'canary' && r.version === deployment.canary!.version && r.status === 'fail') : undefined;
     if (deployment.canary && failing) {
@@ -104,11 +102,14 @@ export class HealthMonitor {
       try {
         await this.#deps.deployments.change(model, { action: 'clear_canary' }, SCHEDULER_ACTOR, reason);
         rolledBack = { canary: deployment.canary.version, reason };
-        await this.#deps.alerts.send(rollbackPayload(model, deployment.canary.version, reason, this.#now()));
       } catch (error) {
         console.error(JSON.stringify({ level: 'error', message: 'automatic canary rollback failed', model, error: String(error) }));
       }
     }
+
+    const changes = await this.#deps.alerts.recordStates(model, results);
+    if (rolledBack) await this.#deps.alerts.send(rollbackPayload(model, rolledBack.canary, rolledBack.reason, this.#now()));
+    if (changes.length > 0) await this.#deps.alerts.send(stateChangePayload(model, changes, this.#now()));
     return { model, results, changes, rolledBack };
   }
 

@@ -1,8 +1,10 @@
 /**
- * Retention (daily cron): raw telemetry — samples, shadow comparisons, feedback, health results, delivered
- * alerts — is deleted after `retentionDays` (default 30), in bounded batches so no statement runs long.
- * Aggregate profiles are kept much longer (default 400 days); minute buckets older than two days are rolled
- * up into hourly buckets first, which keeps a year of profiles small.
+ * Retention (every cron run): raw telemetry — samples, shadow comparisons, feedback, health results, delivered
+ * alerts — is deleted after `retentionDays` (default 30), in bounded batches so no statement runs long, taking
+ * turns between tables until everything expired is gone or the run's time budget is spent. Running every five
+ * minutes with a budget, it keeps pace with the write rate instead of a fixed daily cap (200k rows per table
+ * before). Aggregate profiles are kept much longer (default 400 days); minute buckets older than two days are
+ * rolled up into hourly buckets first, which keeps a year of profiles small.
  */
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
@@ -18,26 +20,26 @@ export interface RetentionOptions {
   /** Minute profile buckets older than this are rolled up into hourly ones. */
   rollupAfterHours?: number;
   batchSize?: number;
-  /** Upper bound on delete batches per table per run; what is left goes next day. */
+  /** Upper bound on delete batches per table per run; what is left goes to the next run. */
   maxBatches?: number;
+  /** Milliseconds the deletes of one run may take (the cron's own limit is minutes); what is left goes next run. */
+  budgetMs?: number;
+  clock?: () => number;
 }
 
 export interface RetentionSummary {
   deleted: Record<string, number>;
   rolledUpBuckets: number;
+  /** False when the budget or the batch cap ran out before every expired row was deleted. */
+  complete: boolean;
+  elapsedMs: number;
 }
 
-async function deleteOlder(db: Database, table: string, column: string, cutoff: number, batchSize: number, maxBatches: number): Promise<number> {
-  let total = 0;
-  for (let i = 0; i < maxBatches; i++) {
-    const result = await db.run(
-      sql`DELETE FROM ${sql.identifier(table)} WHERE rowid IN (SELECT rowid FROM ${sql.identifier(table)} WHERE ${sql.identifier(column)} < ${cutoff} LIMIT ${batchSize})`,
-    );
-    const changes = (result as unknown as { meta?: { changes?: number } }).meta?.changes ?? 0;
-    total += changes;
-    if (changes < batchSize) break;
-  }
-  return total;
+async function deleteBatch(db: Database, table: string, column: string, cutoff: number, batchSize: number): Promise<number> {
+  const result = await db.run(
+    sql`DELETE FROM ${sql.identifier(table)} WHERE rowid IN (SELECT rowid FROM ${sql.identifier(table)} WHERE ${sql.identifier(column)} < ${cutoff} LIMIT ${batchSize})`,
+  );
+  return (result as unknown as { meta?: { changes?: number } }).meta?.changes ?? 0;
 }
 
 /** An integer as a SQL literal (SQLite then divides integers as integers, and the statement has no bound parameters). */
@@ -81,7 +83,10 @@ export async function rollUpProfiles(db: Database, cutoff: number): Promise<numb
 
 export async function applyRetention(db: Database, options: RetentionOptions): Promise<RetentionSummary> {
   const batchSize = options.batchSize ?? 5000;
-  const maxBatches = options.maxBatches ?? 40;
+  const maxBatches = options.maxBatches ?? (options.budgetMs === undefined ? 40 : Infinity);
+  const clock = options.clock ?? Date.now;
+  const started = clock();
+  const budgetMs = options.budgetMs ?? Infinity;
   const raw = options.now - options.retentionDays * DAY_MS;
   const profiles = options.now - options.profileRetentionDays * DAY_MS;
   const deleted: Record<string, number> = {};
@@ -96,7 +101,20 @@ export async function applyRetention(db: Database, options: RetentionOptions): P
     ['feature_profiles', 'bucket', profiles],
     ['profile_bins', 'bucket', profiles],
   ];
-  for (const [table, column, cutoff] of targets) deleted[table] = await deleteOlder(db, table, column, cutoff, batchSize, maxBatches);
+  // Tables take turns, one batch each, so a table with a large backlog does not starve the others.
+  const tables = targets.map(([table, column, cutoff]) => ({ table, column, cutoff, batches: 0, done: false }));
+  for (const t of tables) deleted[t.table] = 0;
+  let pending = tables;
+  while (pending.length > 0 && clock() - started < budgetMs) {
+    for (const t of pending) {
+      const changes = await deleteBatch(db, t.table, t.column, t.cutoff, batchSize);
+      deleted[t.table]! += changes;
+      t.batches++;
+      if (changes < batchSize) t.done = true;
+      if (clock() - started >= budgetMs) break;
+    }
+    pending = pending.filter((t) => !t.done && t.batches < maxBatches);
+  }
   const rolledUpBuckets = await rollUpProfiles(db, options.now - (options.rollupAfterHours ?? 48) * HOUR_MS);
-  return { deleted, rolledUpBuckets };
+  return { deleted, rolledUpBuckets, complete: tables.every((t) => t.done), elapsedMs: clock() - started };
 }

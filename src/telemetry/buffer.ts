@@ -122,6 +122,8 @@ export class TelemetryBuffer {
   #again = false;
   /** Records dropped because sends kept failing and the buffer was full. */
   dropped = 0;
+  /** Dropped records not yet reported to the consumer (a `dropped` record rides along with the next send). */
+  #droppedUnreported = 0;
   sendFailures = 0;
 
   constructor(send: MessageSender, options: Partial<TelemetryBufferOptions> = {}) {
@@ -184,6 +186,10 @@ export class TelemetryBuffer {
     const records = this.#records;
     for (const drain of this.#sources) for (const r of drain()) records.push(r);
     this.#records = [];
+    if (this.#droppedUnreported > 0) {
+      records.push({ kind: 'dropped', records: this.#droppedUnreported, at: Date.now() });
+      this.#droppedUnreported = 0;
+    }
     const messages = [...this.#unsent, ...packMessages(records, this.#options.maxMessageBytes, () => crypto.randomUUID())];
     this.#unsent = [];
     if (messages.length === 0) return;
@@ -197,7 +203,12 @@ export class TelemetryBuffer {
       while (kept > this.#options.maxPendingRecords && messages.length > 0) {
         const oldest = messages.shift()!;
         kept -= oldest.records.length;
-        this.dropped += oldest.records.length;
+        for (const r of oldest.records) {
+          // A dropped-count record that is itself dropped carries its count over to the next report.
+          const n = r.kind === 'dropped' ? r.records : 1;
+          this.dropped += r.kind === 'dropped' ? 0 : 1;
+          this.#droppedUnreported += n;
+        }
       }
       this.#unsent = messages;
     }

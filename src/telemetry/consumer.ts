@@ -57,6 +57,9 @@ SELECT json_extract(p.value, '$.model'), CAST(json_extract(p.value, '$.version')
 FROM json_each(?1) AS p, json_each(p.value, '$.bins') AS b WHERE true
 ON CONFLICT (model, version, bucket_ms, bucket, feature, bin) DO UPDATE SET count = count + excluded.count`;
 
+const DROPPED_SQL = `INSERT INTO telemetry_counters (name, value, updated_at) VALUES ('dropped_in_isolates', ?1, ?2)
+ON CONFLICT (name) DO UPDATE SET value = value + excluded.value, updated_at = excluded.updated_at`;
+
 /**
  * The statements that apply one message, in order; the first records the message id and fails if the message
  * was applied before (the whole batch then rolls back).
@@ -65,10 +68,12 @@ export function messageStatements(message: TelemetryMessage, now: number): SqlSt
   const comparisons: ShadowComparisonRecord[] = [];
   const samples: PredictionSampleRecord[] = [];
   const profiles: ProfileRecord[] = [];
+  let dropped = 0;
   for (const r of message.records) {
     if (r.kind === 'comparison') comparisons.push(r);
     else if (r.kind === 'sample') samples.push(r);
     else if (r.kind === 'profile') profiles.push(r);
+    else if (r.kind === 'dropped') dropped += r.records;
   }
   const statements: SqlStatement[] = [{ sql: 'INSERT INTO telemetry_batches (id, applied_at) VALUES (?1, ?2)', params: [message.id, now] }];
   if (comparisons.length) statements.push({ sql: COMPARISONS_SQL, params: [JSON.stringify(comparisons)] });
@@ -77,6 +82,7 @@ export function messageStatements(message: TelemetryMessage, now: number): SqlSt
     const json = JSON.stringify(profiles);
     statements.push({ sql: PROFILES_SQL, params: [json] }, { sql: BINS_SQL, params: [json] });
   }
+  if (dropped > 0) statements.push({ sql: DROPPED_SQL, params: [dropped, now] });
   return statements;
 }
 
@@ -85,9 +91,18 @@ function alreadyApplied(error: unknown): boolean {
   return /telemetry_batches\.id/.test(text);
 }
 
-/** Seconds before retry n (1-based): 2, 4, 8, … capped at 5 minutes. */
+/**
+ * Seconds before retry n (1-based): 30 s, 1, 2, 4, 8, 16, 32 minutes, then every hour. With wrangler.toml's 10
+ * retries a message waits out about 4 hours of D1 trouble before it goes to the dead-letter queue (it used to be
+ * about one minute).
+ */
 export function retryDelaySeconds(attempts: number): number {
-  return Math.min(300, 2 ** Math.max(1, attempts));
+  return Math.min(3600, 30 * 2 ** Math.max(0, attempts - 1));
+}
+
+/** Seconds before a dead-lettered message is tried again: 10 minutes, doubling, at most 6 hours. */
+export function deadLetterRetryDelaySeconds(attempts: number): number {
+  return Math.min(6 * 3600, 600 * 2 ** Math.max(0, attempts - 1));
 }
 
 /** Messages arrive as the JSON text the producer built (or, from older producers and tests, as objects). */
@@ -122,6 +137,57 @@ export async function consumeTelemetry(batch: MessageBatch<TelemetryMessage | st
       }
       console.error(JSON.stringify({ level: 'warn', message: 'telemetry message failed; will retry', id, attempts: message.attempts, error: String(error) }));
       message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+    }
+  }
+}
+
+export interface DeadLetterDeps {
+  d1: D1Database;
+  /** Attempts before a dead-lettered message is given up on (wrangler.toml max_retries + 1), counted as dropped. */
+  maxAttempts: number;
+  now?: () => number;
+}
+
+/**
+ * The dead-letter queue's consumer: replays each message into D1 once D1 takes it again, recording it in
+ * `dead_letters` (first seen, replayed or dropped), so dead-lettered telemetry is replayed, not forgotten, and
+ * what is finally given up on is counted.
+ */
+export async function consumeDeadLetters(batch: MessageBatch<TelemetryMessage | string>, deps: DeadLetterDeps): Promise<void> {
+  const now = deps.now ?? Date.now;
+  const d1 = deps.d1;
+  const seen = (id: string, records: number, at: number) =>
+    d1.prepare('INSERT INTO dead_letters (id, records, first_seen_at) VALUES (?1, ?2, ?3) ON CONFLICT (id) DO NOTHING').bind(id, records, at);
+  for (const message of batch.messages) {
+    let body: TelemetryMessage;
+    try {
+      body = bodyOf(message.body);
+    } catch (error) {
+      console.error(JSON.stringify({ level: 'error', message: 'unreadable dead-lettered telemetry message; dropped', error: String(error) }));
+      message.ack();
+      continue;
+    }
+    const at = now();
+    const replayed = d1.prepare('UPDATE dead_letters SET replayed_at = ?2, last_error = NULL WHERE id = ?1').bind(body.id, at);
+    try {
+      await d1.batch([seen(body.id, body.records.length, at), ...messageStatements(body, at).map((s) => d1.prepare(s.sql).bind(...s.params)), replayed]);
+      message.ack();
+      continue;
+    } catch (error) {
+      if (alreadyApplied(error)) {
+        await d1.batch([seen(body.id, body.records.length, at), replayed]).catch(() => undefined);
+        message.ack();
+        continue;
+      }
+      const giveUp = message.attempts >= deps.maxAttempts;
+      const note = d1.prepare(`UPDATE dead_letters SET last_error = ?2${giveUp ? ', dropped_at = ?3' : ''} WHERE id = ?1`).bind(body.id, String(error).slice(0, 500), ...(giveUp ? [at] : []));
+      await d1.batch([seen(body.id, body.records.length, at), note]).catch(() => undefined);
+      if (giveUp) {
+        console.error(JSON.stringify({ level: 'error', message: 'dead-lettered telemetry message given up on', id: body.id, records: body.records.length, attempts: message.attempts, error: String(error) }));
+        message.ack();
+      } else {
+        message.retry({ delaySeconds: deadLetterRetryDelaySeconds(message.attempts) });
+      }
     }
   }
 }

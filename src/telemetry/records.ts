@@ -67,7 +67,14 @@ export interface ProfileRecord {
   bins: Record<string, number>;
 }
 
-export type TelemetryRecord = ShadowComparisonRecord | PredictionSampleRecord | ProfileRecord;
+/** Records an isolate dropped because the queue kept refusing them, reported once it takes messages again. */
+export interface DroppedRecord {
+  kind: 'dropped';
+  records: number;
+  at: number;
+}
+
+export type TelemetryRecord = ShadowComparisonRecord | PredictionSampleRecord | ProfileRecord | DroppedRecord;
 
 export interface TelemetryMessage {
   /** Unique per message: makes applying it idempotent when the queue redelivers it. */

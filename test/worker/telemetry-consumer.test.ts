@@ -213,10 +213,10 @@ describe('telemetry queue consumer', () => {
     const result = await getQueueResult(batch, ctx);
     expect(result.explicitAcks).toEqual([]);
     expect(result.retryMessages).toEqual([{ msgId: 'q-r1' }, { msgId: 'q-r2' }]);
-    // Backoff: 2^attempts seconds.
+    // Backoff over minutes (issue 11: it used to reach the dead-letter queue after a minute): 30 s × 2^(attempts - 1).
     expect([...delays]).toEqual([
-      ['q-r1', 2],
-      ['q-r2', 8],
+      ['q-r1', 30],
+      ['q-r2', 120],
     ]);
     expect(await count('SELECT count(*) AS n FROM prediction_samples WHERE model = ?', model)).toBe(0);
     expect(await count('SELECT count(*) AS n FROM telemetry_batches WHERE id IN (?, ?)', 'retry-1', 'retry-2')).toBe(0);
@@ -240,7 +240,7 @@ describe('telemetry queue consumer', () => {
     const result = await getQueueResult(batch, createExecutionContext());
     expect(result.explicitAcks).toEqual(['q-d1']);
     expect(result.retryMessages).toEqual([{ msgId: 'q-d2' }]);
-    expect([...delays]).toEqual([['q-d2', 32]]);
+    expect([...delays]).toEqual([['q-d2', 480]]);
     expect(sent).toEqual([message]);
   });
 
@@ -252,7 +252,7 @@ describe('telemetry queue consumer', () => {
     const result = await getQueueResult(batch, createExecutionContext());
     expect(result.explicitAcks).toEqual([]);
     expect(result.retryMessages).toEqual([{ msgId: 'q-d3' }]);
-    expect([...delays]).toEqual([['q-d3', 300]]);
+    expect([...delays]).toEqual([['q-d3', 3600]]);
   });
 });
 
