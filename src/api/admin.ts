@@ -8,10 +8,11 @@ import type { VersionRecord, VersionSummary } from '../registry/version-reposito
 import { adminAuth } from './admin-auth.ts';
 import type { AppEnv } from './context.ts';
 import { readJsonBody } from './json-body.ts';
+import { readMultipart } from './multipart.ts';
 import { parseBody } from './schema-errors.ts';
 import { DeploymentChangeSchema, EventsQuerySchema, ModelNameParam, VersionParam } from './admin-schemas.ts';
 
-/** Pushed packages are read whole; artifacts beyond this are refused before reading. */
+/** Pushed packages are read under this cap, refused as soon as they pass it. */
 export const MAX_PUSH_BYTES = 64 * 1024 * 1024;
 
 export function versionJson(v: VersionSummary) {
@@ -100,25 +101,17 @@ export function adminRoutes(): Hono<AppEnv> {
         { field: 'content-type', code: 'unsupported_media_type', message: 'must be multipart/form-data' },
       ]);
     }
-    const length = Number(c.req.header('content-length') ?? '0');
-    if (length > MAX_PUSH_BYTES) {
-      throw new VigilError('payload_too_large', 413, `the package is larger than ${MAX_PUSH_BYTES} bytes`, [{ field: 'body', code: 'payload_too_large', message: `at most ${MAX_PUSH_BYTES} bytes` }]);
-    }
-    let form: FormData;
-    try {
-      form = await c.req.raw.formData();
-    } catch (error) {
-      throw new VigilError('invalid_request', 400, `the multipart body could not be read: ${(error as Error).message}`, [{ field: 'body', code: 'malformed_multipart', message: (error as Error).message }]);
-    }
-    const modelPart = form.get('model');
-    const manifestPart = form.get('manifest');
+    // Read under the cap as it streams (a push without Content-Length is no longer unbounded), held once.
+    const parts = await readMultipart(c.req.raw, MAX_PUSH_BYTES);
+    const modelPart = parts.get('model');
+    const manifestPart = parts.get('manifest');
     const missing = [
-      ...(modelPart instanceof File ? [] : [{ field: 'model', code: 'missing_part', message: 'attach model.onnx as the "model" file part' }]),
-      ...(manifestPart === null ? [{ field: 'manifest', code: 'missing_part', message: 'attach manifest.json as the "manifest" part' }] : []),
+      ...(modelPart?.filename !== undefined ? [] : [{ field: 'model', code: 'missing_part', message: 'attach model.onnx as the "model" file part' }]),
+      ...(manifestPart === undefined ? [{ field: 'manifest', code: 'missing_part', message: 'attach manifest.json as the "manifest" part' }] : []),
     ];
     if (missing.length) throw new VigilError('invalid_request', 400, missing.map((m) => m.message).join('; '), missing);
-    const bytes = new Uint8Array(await (modelPart as File).arrayBuffer());
-    const manifestJson = typeof manifestPart === 'string' ? manifestPart : await (manifestPart as File).text();
+    const bytes = modelPart!.data;
+    const manifestJson = new TextDecoder().decode(manifestPart!.data);
     const { created, record } = await c.var.services.registry.push({
       model,
       version,

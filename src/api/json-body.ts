@@ -1,9 +1,20 @@
 /**
- * Reads a JSON request body under a size cap, with errors that say what to fix.
+ * Reads a JSON request body under a size cap, with errors that say what to fix. A large body is scanned before
+ * it is parsed (json-scan.ts), so one that holds too many instances (or objects and arrays overall) is refused
+ * for it without building them in memory.
  */
 import { VigilError } from '../errors.ts';
+import { MAX_INSTANCES } from '../serving/prediction-service.ts';
+import { scanJson } from './json-scan.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
+/** Bodies smaller than this cannot hold enough to matter; they are parsed without a scan. */
+const SCAN_ABOVE_BYTES = 32 * 1024;
+/** Objects and arrays one body may hold (a full V2 request of 1,000 rows of 20 inputs holds about 20,000). */
+export const MAX_JSON_CONTAINERS = 50_000;
+/** Elements of the top-level arrays the routes cap: prediction instances and feedback items. */
+const MAX_LISTED = MAX_INSTANCES;
+const LISTED_ARRAYS = { instances: MAX_LISTED, items: MAX_LISTED };
 
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
@@ -37,6 +48,7 @@ export async function readJsonBody(request: Request, limit = MAX_BODY_BYTES): Pr
     text = await readCapped(request, limit);
   }
   if (text.length > limit) throw tooLarge(limit);
+  if (text.length > SCAN_ABOVE_BYTES) refuseOversized(text);
   try {
     return JSON.parse(text);
   } catch (error) {
@@ -77,4 +89,23 @@ async function readCapped(request: Request, limit: number): Promise<string> {
   } catch {
     throw new VigilError('malformed_json', 400, 'the request body is not valid UTF-8', [{ field: 'body', code: 'malformed_json', message: 'invalid UTF-8' }]);
   }
+}
+
+/** Throws before parsing when the text holds more instances, items, or objects and arrays than a request may. */
+function refuseOversized(text: string): void {
+  const scan = scanJson(text, { arrays: LISTED_ARRAYS, containers: MAX_JSON_CONTAINERS });
+  if (scan.exceeded === null) return;
+  if (scan.exceeded === 'instances') {
+    throw new VigilError('too_many_instances', 400, `the request has more than ${MAX_LISTED} instances; the limit is ${MAX_LISTED} per request`, [
+      { field: 'instances', code: 'too_many_instances', message: `at most ${MAX_LISTED} instances per request` },
+    ]);
+  }
+  if (scan.exceeded === 'containers') {
+    throw new VigilError('invalid_request', 400, `the body holds more than ${MAX_JSON_CONTAINERS} objects and arrays; send fewer values per request`, [
+      { field: 'body', code: 'too_many_values', message: `at most ${MAX_JSON_CONTAINERS} objects and arrays` },
+    ]);
+  }
+  throw new VigilError('invalid_request', 400, `"${scan.exceeded}" has more than ${MAX_LISTED} elements; send at most ${MAX_LISTED} per request`, [
+    { field: scan.exceeded, code: 'too_many_items', message: `at most ${MAX_LISTED} elements` },
+  ]);
 }
