@@ -27,6 +27,8 @@ export interface Env {
   DEPLOYMENT_CACHE_SECONDS?: string;
   /** Milliseconds telemetry waits in the isolate before it is sent (0 sends after every request). */
   TELEMETRY_FLUSH_MS?: string;
+  /** First retry delay of a telemetry message D1 refused, in seconds (doubling; default 30). */
+  TELEMETRY_RETRY_SECONDS?: string;
   /** Days raw telemetry (samples, comparisons, feedback, health results) is kept; default 30. */
   RETENTION_DAYS?: string;
   /** Days aggregate profiles are kept; default 400. */

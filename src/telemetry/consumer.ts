@@ -15,6 +15,8 @@ export interface ConsumerDeps {
   d1: D1Database;
   deadLetters?: Queue<TelemetryMessage | string>;
   maxAttempts: number;
+  /** First retry delay (doubling, at most an hour); 30 s unless TELEMETRY_RETRY_SECONDS says otherwise. */
+  retryBaseSeconds?: number;
   now?: () => number;
 }
 
@@ -96,13 +98,13 @@ function alreadyApplied(error: unknown): boolean {
  * retries a message waits out about 4 hours of D1 trouble before it goes to the dead-letter queue (it used to be
  * about one minute).
  */
-export function retryDelaySeconds(attempts: number): number {
-  return Math.min(3600, 30 * 2 ** Math.max(0, attempts - 1));
+export function retryDelaySeconds(attempts: number, baseSeconds = 30): number {
+  return Math.min(3600, baseSeconds * 2 ** Math.max(0, attempts - 1));
 }
 
 /** Seconds before a dead-lettered message is tried again: 10 minutes, doubling, at most 6 hours. */
-export function deadLetterRetryDelaySeconds(attempts: number): number {
-  return Math.min(6 * 3600, 600 * 2 ** Math.max(0, attempts - 1));
+export function deadLetterRetryDelaySeconds(attempts: number, baseSeconds = 600): number {
+  return Math.min(6 * 3600, baseSeconds * 2 ** Math.max(0, attempts - 1));
 }
 
 /** Messages arrive as the JSON text the producer built (or, from older producers and tests, as objects). */
@@ -131,18 +133,20 @@ export async function consumeTelemetry(batch: MessageBatch<TelemetryMessage | st
           message.ack();
         } catch (dlqError) {
           console.error(JSON.stringify({ level: 'error', message: 'dead-letter send failed; retrying', error: String(dlqError) }));
-          message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+          message.retry({ delaySeconds: retryDelaySeconds(message.attempts, deps.retryBaseSeconds) });
         }
         continue;
       }
       console.error(JSON.stringify({ level: 'warn', message: 'telemetry message failed; will retry', id, attempts: message.attempts, error: String(error) }));
-      message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+      message.retry({ delaySeconds: retryDelaySeconds(message.attempts, deps.retryBaseSeconds) });
     }
   }
 }
 
 export interface DeadLetterDeps {
   d1: D1Database;
+  /** First retry delay (doubling, at most 6 hours); 600 s by default. */
+  retryBaseSeconds?: number;
   /** Attempts before a dead-lettered message is given up on (wrangler.toml max_retries + 1), counted as dropped. */
   maxAttempts: number;
   now?: () => number;
@@ -186,7 +190,7 @@ export async function consumeDeadLetters(batch: MessageBatch<TelemetryMessage | 
         console.error(JSON.stringify({ level: 'error', message: 'dead-lettered telemetry message given up on', id: body.id, records: body.records.length, attempts: message.attempts, error: String(error) }));
         message.ack();
       } else {
-        message.retry({ delaySeconds: deadLetterRetryDelaySeconds(message.attempts) });
+        message.retry({ delaySeconds: deadLetterRetryDelaySeconds(message.attempts, deps.retryBaseSeconds) });
       }
     }
   }

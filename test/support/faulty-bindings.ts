@@ -7,6 +7,8 @@
  * const env = { ...realEnv, DB: faultyD1(realEnv.DB, () => fault) };
  * fault = 'error'; // every D1 call now throws "D1_ERROR: …"
  */
+import type { ModelRuntime, ModelSession } from '../../src/inference/model-runtime.ts';
+
 export type Fault = 'ok' | 'error' | { stallMs: number; then?: 'ok' | 'error' };
 
 export type FaultSource = () => Fault;
@@ -110,4 +112,27 @@ export function faultyR2(real: R2Bucket, fault: FaultSource, count: FaultCounter
       };
     },
   }) as R2Bucket & { faults: FaultCounters };
+}
+
+/**
+ * A model runtime whose sessions throw on `run` for the artifacts `failing(bytes)` picks, while `fault()` says
+ * 'error' (as ONNX Runtime does when a kernel fails); others run normally.
+ */
+export function faultyRuntime(real: ModelRuntime, failing: (bytes: Uint8Array) => boolean, fault: FaultSource, count: FaultCounters = counters()): ModelRuntime & { faults: FaultCounters } {
+  return {
+    faults: count,
+    async createSession(bytes: Uint8Array): Promise<ModelSession> {
+      const session = await real.createSession(bytes);
+      if (!failing(bytes)) return session;
+      return {
+        inputs: session.inputs,
+        outputs: session.outputs,
+        async run(feeds, outputNames) {
+          await apply(fault(), 'ORT run failed: injected fault (kernel error)', count);
+          return session.run(feeds, outputNames);
+        },
+        release: () => session.release(),
+      };
+    },
+  };
 }
