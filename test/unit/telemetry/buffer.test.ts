@@ -38,7 +38,7 @@ function collector() {
   };
 }
 
-const ids = (records: readonly TelemetryRecord[]) => records.map((r) => (r.kind === 'profile' ? r.feature : r.request_id));
+const ids = (records: readonly TelemetryRecord[]) => records.map((r) => (r.kind === 'profile' ? r.feature : r.kind === 'dropped' ? 'dropped' : r.request_id));
 
 describe('packMessages', () => {
   it('keeps every message within maxBytes serialized, in order, losing no record', () => {
