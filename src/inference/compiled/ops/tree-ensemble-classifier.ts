@@ -1,0 +1,202 @@
+/**
+ * ai.onnx.ml TreeEnsembleClassifier as ONNX Runtime computes it (TreeAggregatorClassifier): class scores summed
+ * in float32 (float64 for double input), then its multiclass argmax, or for two classes its "binary case" —
+ * labels and scores depend on which classes carry weights, whether all weights are positive, and how many base
+ * values there are. Each score keeps whether any tree reached it (ScoreValue::has_score): an unreached score
+ * reads as 0.
+ */
+import type { Tensor } from '../../../model/tensor.ts';
+import { KernelRunError, refuse, type KernelCompiler } from '../kernel.ts';
+import { computeLogistic, computeProbit, isPostTransform, writeScores, type PostTransform } from '../ml-common.ts';
+import { compileTreeEnsemble, comparisonValues, LEAF, rowsAndWidth, type TreeEnsemble } from './tree-ensemble.ts';
+
+const f = Math.fround;
+
+/**
+ * How the binary case writes its scores (ONNX Runtime's `add_second_class`): 0/1 all weights positive
+ * (winning class positive/negative: [1 − s, s]), 2/3 mixed weights ([−s, s]), LOGISTIC for both
+ * [logistic(−s), logistic(s)]; -1 writes s alone.
+ */
+type SecondClass = -1 | 0 | 1 | 2 | 3;
+
+/**
+ * write_scores for one binary score (`score` is 0 when no tree reached the class); returns how many of the
+ * row's two columns it wrote.
+ */
+function writeBinaryScore(score: number, reached: boolean, transform: PostTransform, secondClass: SecondClass, out: Float32Array, at: number): number {
+  // ScoreValue's unary minus gives +0 for an unreached score.
+  const negative = reached ? -score : 0;
+  if (transform === 'PROBIT') {
+    out[at] = computeProbit(score);
+    return 1;
+  }
+  switch (secondClass) {
+    case 0:
+    case 1:
+    case 2:
+    case 3:
+      if (transform === 'LOGISTIC') {
+        out[at] = computeLogistic(negative);
+        out[at + 1] = computeLogistic(score);
+      } else if (secondClass <= 1) {
+        out[at] = f(1 - score);
+        out[at + 1] = score;
+      } else {
+        out[at] = negative;
+        out[at + 1] = score;
+      }
+      return 2;
+    default:
+      out[at] = score;
+      return 1;
+  }
+}
+
+/** Whether some tree gives class 1 a weight on every path, so every row scores class 1. */
+function classOneAlwaysScored(e: TreeEnsemble): boolean {
+  return Array.from(e.roots).some((root) => {
+    const stack = [root];
+    const seen = new Set<number>();
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (seen.has(n)) continue;
+      seen.add(n);
+      if (e.modes[n] !== LEAF) {
+        stack.push(e.trueChild[n]!, e.falseChild[n]!);
+        continue;
+      }
+      const first = e.leafFirstWeight[n]!;
+      if (!e.weightTargets.subarray(first, first + e.leafWeightCount[n]!).includes(1)) return false;
+    }
+    return true;
+  });
+}
+
+export const compileTreeEnsembleClassifier: KernelCompiler = (node, inputs) => {
+  const input = inputs[0];
+  if (!input) return refuse(node, 'has no input');
+  if (input.dtype === 'string' || input.dtype === 'bool') return refuse(node, `reads ${input.dtype} input`);
+  if (input.dims && input.dims.length !== 2) return refuse(node, `reads a rank-${input.dims.length} input (ONNX Runtime takes [N, F])`);
+  const transform = node.string('post_transform', 'NONE');
+  if (!isPostTransform(transform)) return refuse(node, `has post_transform "${transform}"`);
+  const labelStrings = node.strings('classlabels_strings');
+  const labelInts = node.bigints('classlabels_int64s');
+  if (labelStrings.length > 0 && labelInts.length > 0) return refuse(node, 'has both classlabels_strings and classlabels_int64s');
+  const classes = labelStrings.length > 0 ? labelStrings.length : labelInts.length;
+  if (classes < 2) return refuse(node, `has ${classes} class label${classes === 1 ? '' : 's'} (single-class classifiers are not supported)`);
+  const double = input.dtype === 'float64';
+  const round = double ? (x: number) => x : Math.fround;
+  const compiled = compileTreeEnsemble(node, { ids: 'class_ids', nodeIds: 'class_nodeids', treeIds: 'class_treeids', weights: 'class_weights' }, classes, double);
+  if (!compiled.ok) return refuse(node, compiled.reason);
+  const e = compiled.ensemble;
+  const base = node.floats('base_values').map(round);
+  if (classes > 2 ? base.length !== 0 && base.length !== classes : base.length > 2) return refuse(node, `has ${base.length} base_values for ${classes} classes`);
+
+  const classIds = node.ints('class_ids');
+  const weightedClasses = new Set(classIds);
+  const allPositive = node.floats('class_weights').every((w) => !(w < 0));
+  const binaryCase = classes === 2 && weightedClasses.size === 1;
+  const trees = e.roots.length;
+  // Where ONNX Runtime writes only the first of the two score columns, the second holds whatever its memory did.
+  const firstColumnOnly = classes === 2 && base.length !== 2 && (transform === 'PROBIT' || (!binaryCase && base.length === 1));
+  if (firstColumnOnly && !classOneAlwaysScored(e)) {
+    return refuse(node, 'is a binary classifier whose second score ONNX Runtime leaves unwritten for some rows (PROBIT or a single base value without class-1 weights on every path)');
+  }
+  // The label of class index i; outside the binary case ONNX Runtime's binary labels are literally 1 and 0.
+  const labelIndexOrValue = (i: number): bigint => (labelStrings.length > 0 ? BigInt(i) : labelInts[i]!);
+
+  /** _set_score_binary: the label, and how the scores are written. */
+  const binaryLabel = (s0: number, has0: boolean, s1: number, has1: boolean, secondClass: SecondClass): [bigint, SecondClass] => {
+    const positive = has1 ? s1 : has0 ? s0 : 0;
+    if (binaryCase) {
+      if (allPositive) return positive > 0.5 ? [labelIndexOrValue(1), 0] : [labelIndexOrValue(0), 1];
+      return positive > 0 ? [labelIndexOrValue(1), 2] : [labelIndexOrValue(0), 3];
+    }
+    return [positive > 0 ? 1n : 0n, secondClass];
+  };
+
+  return {
+    ok: true,
+    outputs: [
+      { dtype: labelStrings.length > 0 ? 'string' : 'int64', dims: [input.dims?.[0] ?? null] },
+      { dtype: 'float32', dims: [input.dims?.[0] ?? null, classes] },
+    ],
+    run: ([x]) => {
+      const shape = rowsAndWidth(x!);
+      if (!shape) throw new KernelRunError(node, `takes a [N, F] input, got [${x!.dims.join(', ')}]`);
+      if (shape.width <= e.maxFeatureId) throw new KernelRunError(node, `reads feature ${e.maxFeatureId} of rows with ${shape.width} features`);
+      const { rows, width } = shape;
+      const values = comparisonValues(x!);
+      const labels = new BigInt64Array(rows);
+      const out = new Float32Array(rows * classes);
+      const scores = new Float64Array(classes);
+      const has = new Uint8Array(classes);
+      for (let r = 0; r < rows; r++) {
+        scores.fill(0);
+        has.fill(0);
+        for (let t = 0; t < trees; t++) {
+          const leaf = e.leafFor(e.roots[t]!, values, r * width);
+          const first = e.leafFirstWeight[leaf]!;
+          const end = first + e.leafWeightCount[leaf]!;
+          for (let k = first; k < end; k++) {
+            const j = e.weightTargets[k]!;
+            scores[j] = round(scores[j]! + e.weightValues[k]!);
+            has[j] = 1;
+          }
+        }
+        const at = r * classes;
+        if (classes > 2) {
+          for (let k = 0; k < base.length; k++) {
+            scores[k] = has[k] ? round(scores[k]! + base[k]!) : base[k]!;
+            has[k] = 1;
+          }
+          let best = -1;
+          let bestScore = 0;
+          for (let k = 0; k < classes; k++) {
+            if (has[k] && (best === -1 || scores[k]! > bestScore)) {
+              best = k;
+              bestScore = scores[k]!;
+            }
+          }
+          labels[r] = labelIndexOrValue(Math.max(best, 0));
+          for (let k = 0; k < classes; k++) out[at + k] = has[k] ? f(scores[k]!) : 0;
+          writeScores(out, at, classes, transform);
+          continue;
+        }
+        // Binary case (ONNX Runtime's FinalizeScores for two classes).
+        let secondClass: SecondClass = -1;
+        let keepBoth = true;
+        if (base.length === 2) {
+          if (has[1]) {
+            // ONNX Runtime drops the class-1 sum here: base_values[1] + the class-0 score.
+            scores[1] = round(base[1]! + scores[0]!);
+            scores[0] = -scores[1]!;
+            has[1] = 1;
+          } else {
+            scores[1] = round(scores[1]! + base[1]!);
+            scores[0] = round(scores[0]! + base[0]!);
+          }
+        } else if (base.length === 1) {
+          scores[0] = round(scores[0]! + base[0]!);
+          if (!has[1]) keepBoth = false;
+        } else {
+          secondClass = 3;
+          if (!has[1]) keepBoth = false;
+        }
+        const [label, written] = keepBoth && has[1] ? binaryLabel(scores[0]!, has[0] === 1, scores[1]!, true, secondClass) : binaryLabel(scores[0]!, has[0] === 1, 0, false, secondClass);
+        labels[r] = label;
+        const read0 = has[0] ? f(scores[0]!) : 0;
+        if (keepBoth) {
+          out[at] = read0;
+          out[at + 1] = has[1] ? f(scores[1]!) : 0;
+          writeScores(out, at, 2, transform);
+        } else {
+          writeBinaryScore(read0, has[0] === 1, transform, written, out, at);
+        }
+      }
+      const dims = [rows];
+      const label: Tensor = labelStrings.length > 0 ? { dtype: 'string', data: Array.from(labels, (i) => labelStrings[Number(i)] ?? ''), dims } : { dtype: 'int64', data: labels, dims };
+      return [label, { dtype: 'float32', data: out, dims: [rows, classes] }];
+    },
+  };
+};

@@ -1,0 +1,300 @@
+/**
+ * The trees of an ai.onnx.ml TreeEnsembleRegressor/Classifier flattened into typed arrays, and the walk from a
+ * root to a leaf exactly as ONNX Runtime's TreeEnsembleCommon does it: thresholds are float32 (double when the
+ * input is double), inputs are compared as float32 (int64/int32 inputs converted to float first), and a NaN
+ * follows the true branch only where missing_value_tracks_true says so.
+ */
+import type { Tensor } from '../../../model/tensor.ts';
+import type { OnnxNode } from '../onnx-node.ts';
+import { int64ToFloat32 } from '../tensor-util.ts';
+
+export const LEAF = 0;
+const BRANCH_LEQ = 1;
+const BRANCH_LT = 2;
+const BRANCH_GTE = 3;
+const BRANCH_GT = 4;
+const BRANCH_EQ = 5;
+const BRANCH_NEQ = 6;
+
+const MODES: Readonly<Record<string, number>> = { LEAF, BRANCH_LEQ, BRANCH_LT, BRANCH_GTE, BRANCH_GT, BRANCH_EQ, BRANCH_NEQ };
+
+export interface TreeEnsemble {
+  /** Per node (attribute position): feature read (−1 for a leaf), threshold, mode, children, NaN-goes-true flag. */
+  readonly featureIds: Int32Array;
+  readonly thresholds: Float64Array;
+  readonly modes: Uint8Array;
+  readonly trueChild: Int32Array;
+  readonly falseChild: Int32Array;
+  readonly missingTracksTrue: Uint8Array;
+  /** The node each tree starts at, in ONNX Runtime's order (a new root wherever the tree id changes). */
+  readonly roots: Int32Array;
+  /** Per leaf: its weights are weightTargets/weightValues[first .. first + count). */
+  readonly leafFirstWeight: Int32Array;
+  readonly leafWeightCount: Int32Array;
+  readonly weightTargets: Int32Array;
+  /** Weights as float32 (float64 when the ensemble computes in double). */
+  readonly weightValues: Float64Array;
+  /** Per leaf, its first weight (what a single-target ensemble adds). */
+  readonly leafValues: Float64Array;
+  readonly maxFeatureId: number;
+  /** Finds the leaf a row reaches from a root: a lean loop when every branch is BRANCH_LEQ without NaN tracking. */
+  readonly leafFor: (root: number, x: Float32Array | Float64Array, offset: number) => number;
+}
+
+export type TreeEnsembleResult = { ok: true; ensemble: TreeEnsemble } | { ok: false; reason: string };
+
+/** Attribute names of the leaf weights: `target_*` for regressors, `class_*` for classifiers. */
+export interface WeightAttributes {
+  ids: string;
+  nodeIds: string;
+  treeIds: string;
+  weights: string;
+}
+
+/** Reads and checks the tree attributes; `double` keeps thresholds and weights in float64 (double input). */
+export function compileTreeEnsemble(node: OnnxNode, names: WeightAttributes, targetCount: number, double: boolean): TreeEnsembleResult {
+  for (const unsupported of ['nodes_values_as_tensor', 'nodes_hitrates_as_tensor', 'base_values_as_tensor', `${names.weights}_as_tensor`]) {
+    if (node.has(unsupported)) return { ok: false, reason: `uses ${unsupported} (double-precision tree attributes are not supported)` };
+  }
+  const treeIds = node.ints('nodes_treeids');
+  const nodeIds = node.ints('nodes_nodeids');
+  const featureIds = node.ints('nodes_featureids');
+  const modeNames = node.strings('nodes_modes');
+  const values = node.floats('nodes_values');
+  const trueIds = node.ints('nodes_truenodeids');
+  const falseIds = node.ints('nodes_falsenodeids');
+  const missing = node.ints('nodes_missing_value_tracks_true');
+  const count = treeIds.length;
+  if (count === 0) return { ok: false, reason: 'has no tree nodes' };
+  for (const [name, list] of [
+    ['nodes_nodeids', nodeIds],
+    ['nodes_featureids', featureIds],
+    ['nodes_modes', modeNames],
+    ['nodes_values', values],
+    ['nodes_truenodeids', trueIds],
+    ['nodes_falsenodeids', falseIds],
+  ] as const) {
+    if (list.length !== count) return { ok: false, reason: `has ${list.length} ${name} for ${count} nodes` };
+  }
+  const round = double ? (x: number) => x : Math.fround;
+
+  const modes = new Uint8Array(count);
+  // (tree id, node id) → position, keyed by one number when the ids allow it (much faster than strings).
+  const numericKeys = [treeIds, nodeIds].every((ids) => ids.every((id) => Number.isInteger(id) && Math.abs(id) < 2 ** 20));
+  const keyOf = numericKeys ? (tree: number, id: number): number | string => tree * 2 ** 21 + id : (tree: number, id: number): number | string => `${tree}:${id}`;
+  const position = new Map<number | string, number>();
+  let maxFeatureId = 0;
+  for (let i = 0; i < count; i++) {
+    const mode = MODES[modeNames[i]!];
+    if (mode === undefined) return { ok: false, reason: `has node mode "${modeNames[i]}"` };
+    modes[i] = mode;
+    const key = keyOf(treeIds[i]!, nodeIds[i]!);
+    if (position.has(key)) return { ok: false, reason: `has node ${nodeIds[i]} twice in tree ${treeIds[i]}` };
+    position.set(key, i);
+    if (mode !== LEAF) {
+      if (featureIds[i]! < 0) return { ok: false, reason: `reads feature ${featureIds[i]}` };
+      maxFeatureId = Math.max(maxFeatureId, featureIds[i]!);
+    }
+  }
+
+  const trueChild = new Int32Array(count).fill(-1);
+  const falseChild = new Int32Array(count).fill(-1);
+  for (let i = 0; i < count; i++) {
+    if (modes[i] === LEAF) continue;
+    for (const [ids, children, which] of [
+      [trueIds, trueChild, 'true'],
+      [falseIds, falseChild, 'false'],
+    ] as const) {
+      const id = ids[i]!;
+      // ONNX Runtime's own checks: a child id within the node count, in the same tree, not the node itself.
+      const child = id >= 0 && id < count ? position.get(keyOf(treeIds[i]!, id)) : undefined;
+      if (child === undefined) return { ok: false, reason: `has no ${which} node ${id} in tree ${treeIds[i]}` };
+      if (child === i) return { ok: false, reason: `has node ${nodeIds[i]} of tree ${treeIds[i]} pointing to itself` };
+      children[i] = child;
+    }
+  }
+
+  const roots: number[] = [];
+  for (let i = 0; i < count; i++) if (i === 0 || treeIds[i] !== treeIds[i - 1]) roots.push(i);
+  if (hasCycle(roots, modes, trueChild, falseChild)) return { ok: false, reason: 'has a tree with a cycle' };
+
+  // Leaf weights in ONNX Runtime's order: sorted by (tree id, node id), then by position.
+  const wIds = node.ints(names.ids);
+  const wNodeIds = node.ints(names.nodeIds);
+  const wTreeIds = node.ints(names.treeIds);
+  const wValues = node.floats(names.weights);
+  if (wNodeIds.length !== wIds.length || wTreeIds.length !== wIds.length || wValues.length !== wIds.length) {
+    return { ok: false, reason: `has ${wIds.length} ${names.ids}, ${wNodeIds.length} ${names.nodeIds}, ${wTreeIds.length} ${names.treeIds} and ${wValues.length} ${names.weights}` };
+  }
+  const order = Array.from(wIds, (_, i) => i);
+  const before = (a: number, b: number) => wTreeIds[a]! - wTreeIds[b]! || wNodeIds[a]! - wNodeIds[b]! || a - b;
+  // Exports usually list weights in order already; sorting is then skipped.
+  if (order.some((w, i) => i > 0 && before(order[i - 1]!, w) > 0)) order.sort(before);
+  const leafOf = new Int32Array(order.length).fill(-1);
+  const leafWeightCount = new Int32Array(count);
+  for (let k = 0; k < order.length; k++) {
+    const w = order[k]!;
+    const at = position.get(keyOf(wTreeIds[w]!, wNodeIds[w]!));
+    if (at === undefined) return { ok: false, reason: `has a weight for node ${wNodeIds[w]} of tree ${wTreeIds[w]}, which does not exist` };
+    // ONNX Runtime ignores weights on branch nodes (old onnxmltools exports have them).
+    if (modes[at] !== LEAF) continue;
+    if (targetCount > 1 && (wIds[w]! < 0 || wIds[w]! >= targetCount)) return { ok: false, reason: `has a weight for ${names.ids} ${wIds[w]} of ${targetCount}` };
+    leafOf[k] = at;
+    leafWeightCount[at]!++;
+  }
+  const leafFirstWeight = new Int32Array(count);
+  let total = 0;
+  for (let i = 0; i < count; i++) {
+    if (modes[i] !== LEAF) continue;
+    if (leafWeightCount[i] === 0) return { ok: false, reason: `has leaf ${nodeIds[i]} of tree ${treeIds[i]} without a weight` };
+    leafFirstWeight[i] = total;
+    total += leafWeightCount[i]!;
+  }
+  // Each leaf's weights, contiguous and in the sorted order.
+  const weightTargets = new Int32Array(total);
+  const weightValues = new Float64Array(total);
+  const filled = new Int32Array(count);
+  for (let k = 0; k < order.length; k++) {
+    const at = leafOf[k]!;
+    if (at < 0) continue;
+    const w = order[k]!;
+    const slot = leafFirstWeight[at]! + filled[at]!++;
+    weightTargets[slot] = wIds[w]!;
+    weightValues[slot] = round(wValues[w]!);
+  }
+
+  const missingTracksTrue = new Uint8Array(count);
+  for (let i = 0; i < Math.min(missing.length, count); i++) missingTracksTrue[i] = missing[i] === 1 ? 1 : 0;
+
+  const structure = {
+    featureIds: Int32Array.from(featureIds, (f, i) => (modes[i] === LEAF ? -1 : f)),
+    thresholds: Float64Array.from(values, round),
+    modes,
+    trueChild,
+    falseChild,
+    missingTracksTrue,
+  };
+  const leafValues = new Float64Array(count);
+  for (let i = 0; i < count; i++) if (modes[i] === LEAF) leafValues[i] = weightValues[leafFirstWeight[i]!]!;
+  const onlyLeq = modes.every((m) => m === LEAF || m === BRANCH_LEQ) && !missingTracksTrue.includes(1);
+  return {
+    ok: true,
+    ensemble: {
+      ...structure,
+      roots: Int32Array.from(roots),
+      leafFirstWeight,
+      leafWeightCount,
+      weightTargets,
+      weightValues,
+      leafValues,
+      maxFeatureId,
+      leafFor: onlyLeq ? leqWalker(structure) : generalWalker(structure),
+    },
+  };
+}
+
+type Structure = Pick<TreeEnsemble, 'featureIds' | 'thresholds' | 'modes' | 'trueChild' | 'falseChild' | 'missingTracksTrue'>;
+
+/** BRANCH_LEQ everywhere and no NaN tracking (LightGBM, XGBoost, Vigil's GBDT): a NaN simply fails `<=`. */
+function leqWalker({ featureIds, thresholds, trueChild, falseChild }: Structure): TreeEnsemble['leafFor'] {
+  return (root, x, offset) => {
+    let n = root;
+    let feature = featureIds[n]!;
+    while (feature >= 0) {
+      n = x[offset + feature]! <= thresholds[n]! ? trueChild[n]! : falseChild[n]!;
+      feature = featureIds[n]!;
+    }
+    return n;
+  };
+}
+
+function generalWalker({ featureIds, thresholds, modes, trueChild, falseChild, missingTracksTrue }: Structure): TreeEnsemble['leafFor'] {
+  return (root, x, offset) => {
+    let n = root;
+    for (;;) {
+      const feature = featureIds[n]!;
+      if (feature < 0) return n;
+      const v = x[offset + feature]!;
+      const t = thresholds[n]!;
+      let goTrue: boolean;
+      switch (modes[n]) {
+        case BRANCH_LEQ:
+          goTrue = v <= t;
+          break;
+        case BRANCH_LT:
+          goTrue = v < t;
+          break;
+        case BRANCH_GTE:
+          goTrue = v >= t;
+          break;
+        case BRANCH_GT:
+          goTrue = v > t;
+          break;
+        case BRANCH_EQ:
+          goTrue = v === t;
+          break;
+        default:
+          goTrue = v !== t;
+      }
+      if (!goTrue && v !== v && missingTracksTrue[n] === 1) goTrue = true;
+      n = goTrue ? trueChild[n]! : falseChild[n]!;
+    }
+  };
+}
+
+function hasCycle(roots: readonly number[], modes: Uint8Array, trueChild: Int32Array, falseChild: Int32Array): boolean {
+  // 0 unvisited, 1 on the current path, 2 done; iterative DFS so deep trees do not overflow the stack.
+  const state = new Uint8Array(modes.length);
+  for (const root of roots) {
+    if (state[root] === 2) continue;
+    const stack: [number, number][] = [[root, 0]];
+    state[root] = 1;
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const [n, step] = top;
+      if (modes[n] === LEAF || step === 2) {
+        state[n] = 2;
+        stack.pop();
+        continue;
+      }
+      top[1] = step + 1;
+      const child = step === 0 ? trueChild[n]! : falseChild[n]!;
+      if (state[child] === 1) return true;
+      if (state[child] === 0) {
+        state[child] = 1;
+        stack.push([child, 0]);
+      }
+    }
+  }
+  return false;
+}
+
+/**
+ * The input as the values trees compare: float32 for float/int inputs (C++ converts int64 and int32 to float
+ * against a float threshold), float64 for double input.
+ */
+export function comparisonValues(x: Tensor): Float32Array | Float64Array {
+  switch (x.dtype) {
+    case 'float32':
+      return x.data as Float32Array;
+    case 'float64':
+      return x.data as Float64Array;
+    case 'int32':
+      return Float32Array.from(x.data as Int32Array);
+    case 'int64': {
+      const data = x.data as BigInt64Array;
+      const out = new Float32Array(data.length);
+      for (let i = 0; i < data.length; i++) out[i] = int64ToFloat32(data[i]!);
+      return out;
+    }
+    default:
+      throw new Error(`tree ensembles do not read ${x.dtype} inputs`);
+  }
+}
+
+/** Rows and row width of a tree ensemble input ([N, F], or [F] as one row), as ONNX Runtime reads them. */
+export function rowsAndWidth(x: Tensor): { rows: number; width: number } | undefined {
+  if (x.dims.length === 1) return { rows: 1, width: x.dims[0]! };
+  if (x.dims.length === 2) return { rows: x.dims[0]!, width: x.dims[1]! };
+  return undefined;
+}

@@ -1,0 +1,72 @@
+/**
+ * Times single-row runs of the committed models on ONNX Runtime Web (its WASM build, in Node) and on the
+ * compiled evaluator, cycling through 256 different encoded rows so tree walks are not replayed from the branch
+ * predictor. Not a test (timings never are); run by hand and copy the numbers into README.md:
+ *
+ *   node test/unit/compiled/single-row-bench.ts [runs] [model/version …]
+ *   ENGINE=compiled node test/unit/compiled/single-row-bench.ts   (one engine per process: ORT's WASM heap
+ *                                                                  slows the JavaScript that runs beside it)
+ */
+import { readFileSync } from 'node:fs';
+import { NodeOrtRuntime } from '../../../cli/lib/ort-node-runtime.ts';
+import { compileOnnx } from '../../../src/inference/compiled/compile-onnx.ts';
+import type { ModelSession } from '../../../src/inference/model-runtime.ts';
+import { compileValidator, FieldErrors, type Row } from '../../../src/model/instance-validator.ts';
+import { parseManifest, type Manifest } from '../../../src/model/manifest.ts';
+import { compileModel } from '../../../src/inference/model-runner.ts';
+import type { Tensor } from '../../../src/model/tensor.ts';
+
+const runs = Number(process.argv[2] ?? 100_000);
+const ids = process.argv.length > 3 ? process.argv.slice(3) : ['california-housing/1', 'california-housing/2', 'adult-income/1', 'adult-income/2', 'titanic/1'];
+const ROWS = 256;
+
+function seeded(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a * 1103515245 + 12345) % 2147483648;
+    return a / 2147483648;
+  };
+}
+
+function instances(manifest: Manifest): unknown[] {
+  const random = seeded(42);
+  return Array.from({ length: ROWS }, () =>
+    Object.fromEntries(
+      manifest.features.map((f) => {
+        if (f.type === 'category') return [f.name, f.categories![Math.floor(random() * f.categories!.length)]];
+        if (f.type === 'boolean') return [f.name, random() < 0.5];
+        const t = f.training as { min?: number; max?: number };
+        const v = (t.min ?? 0) + random() * ((t.max ?? 1) - (t.min ?? 0));
+        return [f.name, f.type === 'integer' ? Math.round(v) : v];
+      }),
+    ),
+  );
+}
+
+async function microsecondsPerRun(session: ModelSession, feeds: readonly Record<string, Tensor>[], names: readonly string[]): Promise<number> {
+  for (let i = 0; i < 5000; i++) await session.run(feeds[i % ROWS]!, names);
+  const start = performance.now();
+  for (let i = 0; i < runs; i++) await session.run(feeds[i % ROWS]!, names);
+  return ((performance.now() - start) * 1000) / runs;
+}
+
+for (const id of ids) {
+  const parsed = parseManifest(JSON.parse(readFileSync(new URL(`../../../models/${id}/manifest.json`, import.meta.url), 'utf8')));
+  if (!parsed.ok) throw new Error(`${id}: invalid manifest`);
+  const manifest = parsed.manifest;
+  const bytes = readFileSync(new URL(`../../../models/${id}/model.onnx`, import.meta.url));
+  const validator = compileValidator(manifest);
+  const errors = new FieldErrors();
+  const rows = instances(manifest).map((instance, i) => validator.validate(instance, i, errors) as Row);
+  const encoder = compileModel(manifest).encoder;
+  const feeds = rows.map((row) => encoder.encode([row]));
+  const compiled = compileOnnx(bytes);
+  if (!compiled.ok) throw new Error(`${id}: ${compiled.reason}`);
+  const ort = await new NodeOrtRuntime().createSession(bytes);
+  const names = ort.outputs.map((o) => o.name);
+  const engine = process.env.ENGINE;
+  const ortUs = engine === 'compiled' ? Number.NaN : await microsecondsPerRun(ort, feeds, names);
+  const compiledUs = engine === 'ort' ? Number.NaN : await microsecondsPerRun(compiled.session, feeds, names);
+  console.log(`${id.padEnd(22)} onnxruntime-web ${ortUs.toFixed(2).padStart(6)} µs/run   compiled ${compiledUs.toFixed(2).padStart(6)} µs/run   ×${(ortUs / compiledUs).toFixed(1)}`);
+  await ort.release();
+}
