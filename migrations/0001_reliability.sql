@@ -7,6 +7,16 @@ CREATE TABLE `dead_letters` (
 	`last_error` text
 );
 --> statement-breakpoint
+CREATE TABLE `engine_overrides` (
+	`model` text NOT NULL,
+	`version` integer NOT NULL,
+	`engine` text NOT NULL,
+	`actor` text NOT NULL,
+	`reason` text,
+	`created_at` integer NOT NULL,
+	PRIMARY KEY(`model`, `version`)
+);
+--> statement-breakpoint
 CREATE TABLE `leases` (
 	`name` text PRIMARY KEY NOT NULL,
 	`holder` text NOT NULL,

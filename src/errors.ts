@@ -33,6 +33,7 @@ export type ErrorCode =
   | 'feedback_disabled'
   | 'auth_misconfigured'
   | 'run_in_progress'
+  | 'engine_not_proven'
   | 'internal_error';
 
 export interface ErrorDetail {

@@ -6,6 +6,7 @@ import type { IsolateStats, Services } from './api/context.ts';
 import { database } from './db/client.ts';
 import type { Env } from './env.ts';
 import type { ModelRuntime } from './inference/model-runtime.ts';
+import { CompiledRuntime } from './inference/compiled/index.ts';
 import { OrtRuntime } from './inference/ort-runtime.ts';
 import { SessionCache } from './inference/session-cache.ts';
 import { AlertDispatcher } from './monitoring/alerts.ts';
@@ -36,23 +37,30 @@ export function numberVar(value: string | undefined, fallback: number): number {
 }
 
 export interface ServiceOverrides {
+  /** Replaces both engines (the compiled evaluator is then not used). */
   runtime?: ModelRuntime;
+  /** Replaces ONNX Runtime only: the reference, and the engine of versions the compiled evaluator cannot run. */
+  ortRuntime?: ModelRuntime;
   telemetrySender?: MessageSender;
 }
 
 export function buildServices(env: Env, overrides: ServiceOverrides = {}): Services {
   const db = database(env.DB);
   const bundled = new BundledModelStore(BUNDLED_MODELS);
-  const sessions = new SessionCache(overrides.runtime ?? new OrtRuntime());
+  // The compiled evaluator serves what the QA gate proved it matches ONNX Runtime on; a test's fake runtime serves all.
+  const sessions = overrides.runtime ? new SessionCache(overrides.runtime) : new SessionCache(overrides.ortRuntime ?? new OrtRuntime(), 16, new CompiledRuntime());
+  const cacheSeconds = numberVar(env.DEPLOYMENT_CACHE_SECONDS, 10);
   const registry = new ModelRegistry({ bundled, repository: new D1VersionRepository(db), artifacts: new R2ArtifactStore(env.MODELS), sessions });
   const deploymentStore = new D1DeploymentStore(db);
   const deployments = new DeploymentService({
     store: deploymentStore,
     registry,
     defaults: DEFAULT_DEPLOYMENTS,
-    cacheSeconds: numberVar(env.DEPLOYMENT_CACHE_SECONDS, 10),
+    cacheSeconds,
   });
-  const models = new ServedModelCache(registry, sessions);
+  const models = new ServedModelCache(registry, sessions, { ttlSeconds: cacheSeconds });
+  // An engine forced through this isolate applies to its next prediction; other isolates re-read it.
+  registry.onEngineChange((model, version, engine) => models.setEngine(model, version, engine));
   const buffer = new TelemetryBuffer(overrides.telemetrySender ?? queueSender(env.TELEMETRY), { flushMs: numberVar(env.TELEMETRY_FLUSH_MS, 5000) });
   const profiles = new ProfileAccumulator();
   buffer.addSource(() => profiles.drain());
@@ -77,6 +85,8 @@ export function buildServices(env: Env, overrides: ServiceOverrides = {}): Servi
     deployments: deployments.cachedDeployments,
     served_models: models.size,
     sessions: sessions.size,
+    compiled_sessions: sessions.sizeOf('compiled'),
+    onnxruntime_sessions: sessions.sizeOf('onnxruntime'),
     sessions_released: sessions.released,
     profile_buckets: profiles.size,
     pii_keys: piiKeys.size,

@@ -15,7 +15,7 @@ import { VigilClient } from '../lib/vigil-client.ts';
 export const STATUS_USAGE = `usage: vigil status [<model>] [options]
 
 Shows a model's deployment (primary, canary, shadows, sample rate, who changed it last) and its versions
-with their QA status. Without a model, lists every model with its deployment.
+with their QA status and engine (compiled, or onnxruntime; "forced" when an operator chose it). Without a model, lists every model with its deployment.
 
 ${COMMON_HELP}`;
 
@@ -77,9 +77,10 @@ export function versionsTable(versions: readonly VersionSummary[], deployment: D
   if (versions.length === 0) return '  none';
   const role = (v: string) =>
     !deployment ? '' : v === deployment.primary ? 'primary' : v === deployment.canary?.version ? 'canary' : deployment.shadows.some((s) => s.version === v) ? 'shadow' : '';
-  const rows = versions.map((v) => [v.version, role(v.version), v.source, v.status, shortSha(v.sha256), formatTime(v.created_at), v.created_by, v.qa_failure ?? '']);
+  const engine = (v: VersionSummary) => (v.status !== 'qa_passed' ? '' : `${v.engine ?? 'onnxruntime'}${v.engine_override ? ' (forced)' : ''}`);
+  const rows = versions.map((v) => [v.version, role(v.version), v.source, v.status, engine(v), shortSha(v.sha256), formatTime(v.created_at), v.created_by, v.qa_failure ?? '']);
   return renderTable(
-    [{ header: 'version' }, { header: 'role' }, { header: 'source' }, { header: 'status' }, { header: 'sha256' }, { header: 'created' }, { header: 'by' }, { header: 'qa failure', maxWidth: 80 }],
+    [{ header: 'version' }, { header: 'role' }, { header: 'source' }, { header: 'status' }, { header: 'engine' }, { header: 'sha256' }, { header: 'created' }, { header: 'by' }, { header: 'qa failure', maxWidth: 80 }],
     rows,
     '  ',
   );

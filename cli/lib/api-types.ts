@@ -17,6 +17,10 @@ export interface VersionSummary {
   sha256: string;
   bytes: number;
   qa_failure?: string;
+  /** Absent from servers older than the compiled evaluator. */
+  engine?: 'onnxruntime' | 'compiled' | string;
+  engine_reason?: string;
+  engine_override?: { engine: string; actor: string; reason: string | null; at: string };
   created_at: string;
   created_by: string;
 }

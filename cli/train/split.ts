@@ -6,7 +6,7 @@
  * @example
  * const split = splitRows(1000, 0.2, 42); // split.holdout.length === 200
  */
-import { mulberry32, shuffledIndexes } from './random.ts';
+import { mulberry32, shuffledIndexes } from '../../src/lib/random.ts';
 
 export interface RowSplit {
   method: string;

@@ -34,6 +34,14 @@ export const DeploymentChangeSchema = z
   )
   .openapi('DeploymentChange');
 
+export const EngineChangeSchema = z
+  .object({
+    engine: z.enum(['auto', 'onnxruntime', 'compiled'], { error: 'engine must be "auto" (the QA gate\'s choice), "onnxruntime" or "compiled"' }),
+    ...audit,
+  })
+  .strict()
+  .openapi('EngineChange');
+
 export const EventsQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   before: z.coerce.number().int().positive().optional(),

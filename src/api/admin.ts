@@ -4,13 +4,13 @@
  */
 import { Hono } from 'hono';
 import { VigilError } from '../errors.ts';
-import type { VersionRecord, VersionSummary } from '../registry/version-repository.ts';
+import { effectiveEngine, firstQaFailure, type VersionRecord, type VersionSummary } from '../registry/version-repository.ts';
 import { adminAuth } from './admin-auth.ts';
 import type { AppEnv } from './context.ts';
 import { readJsonBody } from './json-body.ts';
 import { readMultipart } from './multipart.ts';
 import { parseBody } from './schema-errors.ts';
-import { DeploymentChangeSchema, EventsQuerySchema, ModelNameParam, VersionParam } from './admin-schemas.ts';
+import { DeploymentChangeSchema, EngineChangeSchema, EventsQuerySchema, ModelNameParam, VersionParam } from './admin-schemas.ts';
 
 /** Pushed packages are read under this cap, refused as soon as they pass it. */
 export const MAX_PUSH_BYTES = 64 * 1024 * 1024;
@@ -24,6 +24,9 @@ export function versionJson(v: VersionSummary) {
     sha256: v.sha256,
     bytes: v.bytes,
     ...(v.qaFailure ? { qa_failure: v.qaFailure } : {}),
+    engine: v.engine,
+    engine_reason: v.engineReason,
+    ...(v.engineOverride ? { engine_override: { engine: v.engineOverride.engine, actor: v.engineOverride.actor, reason: v.engineOverride.reason, at: new Date(v.engineOverride.at).toISOString() } } : {}),
     created_at: new Date(v.createdAt).toISOString(),
     created_by: v.createdBy,
   };
@@ -31,9 +34,10 @@ export function versionJson(v: VersionSummary) {
 
 function recordJson(r: VersionRecord) {
   const manifest = JSON.parse(r.manifestJson) as { task?: string; stage?: string; training?: { trained_at?: string; metrics?: unknown } };
-  const failed = r.qaReport.checks.find((c) => !c.passed);
+  const failure = firstQaFailure(r.qaReport);
+  const { engine, reason } = effectiveEngine(r);
   return {
-    ...versionJson({ ...r, ...(failed ? { qaFailure: `${failed.name}: ${failed.message}` } : {}) }),
+    ...versionJson({ ...r, ...(failure ? { qaFailure: failure } : {}), engine, engineReason: reason }),
     task: manifest.task,
     stage: manifest.stage,
     trained_at: manifest.training?.trained_at,
@@ -139,6 +143,15 @@ export function adminRoutes(): Hono<AppEnv> {
     // A model pushed for the first time serves its first QA-passed version at once (an audited event).
     const deployment = created ? await c.var.services.deployments.deployFirst(model, record.createdBy) : null;
     return c.json({ ...recordJson(record), ...(deployment ? { deployment } : {}) }, created ? 201 : 200);
+  });
+
+  app.put('/models/:model/versions/:version/engine', async (c) => {
+    const model = param(c.req.param('model'), ModelNameParam, 'model');
+    const version = param(c.req.param('version'), VersionParam, 'version');
+    await requireModel(c, model);
+    const body = parseBody(EngineChangeSchema, await readJsonBody(c.req.raw));
+    const summary = await c.var.services.registry.setEngine(model, version, { engine: body.engine, actor: actorOf(c.req.header('x-vigil-actor'), body.actor), reason: body.reason ?? null });
+    return c.json(versionJson(summary));
   });
 
   app.get('/models/:model/deployment', async (c) => {

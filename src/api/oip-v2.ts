@@ -197,17 +197,17 @@ export function oipV2Routes(): Hono<AppEnv> {
   });
 
   const metadata = async (c: Context<AppEnv>) => {
-    const { name, versions, manifest } = await c.var.services.predictions.describe(c.req.param('model')!, c.req.param('version'));
+    const { name, versions, version, manifest, engine } = await c.var.services.predictions.describe(c.req.param('model')!, c.req.param('version'));
     const inputs = v2Inputs(manifest);
+    const features = inputs.some((i) => i.features.length > 1) ? { features: inputs.flatMap((i) => i.features.map((f) => ({ name: f.name, datatype: i.datatype }))) } : {};
     return c.json({
       name,
       versions,
       platform: 'onnxruntime_onnx',
       inputs: inputs.map(({ name, datatype, shape }) => ({ name, datatype, shape })),
       outputs: outputMetadata(manifest),
-      ...(inputs.some((i) => i.features.length > 1)
-        ? { parameters: { features: inputs.flatMap((i) => i.features.map((f) => ({ name: f.name, datatype: i.datatype }))) } }
-        : {}),
+      // The version described (the primary unless one is named) and what evaluates it.
+      parameters: { version, engine, ...features },
     });
   };
   app.get('/models/:model', metadata);

@@ -5,7 +5,7 @@
 import { Hono } from 'hono';
 import { OpenAPIHono, z, type RouteConfig } from '@hono/zod-openapi';
 import { VIGIL_VERSION } from '../version.ts';
-import { ChecksRunQuerySchema, DeploymentChangeSchema, EventsQuerySchema, ModelNameParam, VersionParam, WindowParam } from './admin-schemas.ts';
+import { ChecksRunQuerySchema, DeploymentChangeSchema, EngineChangeSchema, EventsQuerySchema, ModelNameParam, VersionParam, WindowParam } from './admin-schemas.ts';
 import type { AppEnv } from './context.ts';
 import { DASHBOARD_OPENAPI_ROUTES } from './dashboard-schemas.ts';
 import { ReportKindSchema } from './report-schemas.ts';
@@ -58,6 +58,9 @@ const Version = z
     sha256: z.string(),
     bytes: z.number().int(),
     qa_failure: z.string().optional(),
+    engine: z.enum(['onnxruntime', 'compiled']).openapi({ description: 'What evaluates this version: the compiled evaluator once the QA gate proved it matches ONNX Runtime, else ONNX Runtime' }),
+    engine_reason: z.string(),
+    engine_override: z.object({ engine: z.enum(['onnxruntime', 'compiled']), actor: z.string(), reason: z.string().nullable(), at: z.string() }).optional(),
     created_at: z.string(),
     created_by: z.string(),
   })
@@ -221,6 +224,21 @@ export const ROUTES: RouteConfig[] = [
       413: error('Package too large'),
       415: error('Not multipart/form-data'),
       422: json(z.object({ error: ErrorResponseSchema.shape.error, version: Version }), 'Registered, but QA failed: the version can never serve'),
+      ...adminErrors,
+    },
+  },
+  {
+    method: 'put',
+    path: '/admin/models/{model}/versions/{version}/engine',
+    tags: ['Admin'],
+    summary: 'Force the engine a version serves on, or "auto" for the QA gate\'s choice (forcing "compiled" needs proven parity with ONNX Runtime)',
+    ...admin,
+    request: { params: modelVersion, body: { required: true, content: { 'application/json': { schema: EngineChangeSchema } } } },
+    responses: {
+      200: json(Version, 'The version with its engine'),
+      400: error('Invalid engine'),
+      404: error('Unknown model or version'),
+      409: error('The version failed QA, or the compiled evaluator cannot run it or does not match ONNX Runtime on it'),
       ...adminErrors,
     },
   },

@@ -270,3 +270,17 @@ export const deadLetters = sqliteTable('dead_letters', {
   droppedAt: integer('dropped_at'),
   lastError: text('last_error'),
 });
+
+/** An engine an operator forced for a version (otherwise the QA gate's choice serves), who did it and why. */
+export const engineOverrides = sqliteTable(
+  'engine_overrides',
+  {
+    model: text('model').notNull(),
+    version: integer('version').notNull(),
+    engine: text('engine', { enum: ['onnxruntime', 'compiled'] }).notNull(),
+    actor: text('actor').notNull(),
+    reason: text('reason'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.model, t.version] })],
+);

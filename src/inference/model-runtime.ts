@@ -4,6 +4,9 @@
  */
 import type { OutputTensor, Tensor } from '../model/tensor.ts';
 
+/** What runs a version: ONNX Runtime Web (the reference), or the compiled evaluator once it proved parity. */
+export type Engine = 'onnxruntime' | 'compiled';
+
 export interface TensorSignature {
   name: string;
   /** Element type as ONNX Runtime names it (`float32`, `int64`, `string`, …); undefined for non-tensors (a ZipMap's sequence of maps). */

@@ -17,6 +17,11 @@ export interface PromiseCacheOptions {
   staleOnError?: boolean;
   /** While reloading fails, how long to answer from the stale value before trying again. */
   retryMs?: number;
+  /**
+   * Answer an expired key from its last value at once and reload it in the background (a slow store never
+   * delays a caller that has a value). Implies staleOnError.
+   */
+  staleWhileReload?: boolean;
   now?: () => number;
 }
 
@@ -26,21 +31,27 @@ interface Entry<V> {
   at: number;
   /** The last value that loaded, for staleOnError. */
   last?: { value: V };
-  reloading?: boolean;
+  /** When the reload in progress started. */
+  reloadingSince?: number;
 }
+
+/** Workers cut off work 30 s after a response: a reload older than that is taken to be lost. */
+const RELOAD_GIVE_UP_MS = 30_000;
 
 export class PromiseCache<K, V> {
   readonly #entries = new Map<K, Entry<V>>();
   readonly #capacity: number;
   readonly #ttlMs: number;
   readonly #staleOnError: boolean;
+  readonly #staleWhileReload: boolean;
   readonly #retryMs: number;
   readonly #now: () => number;
 
   constructor(options: PromiseCacheOptions) {
     this.#capacity = options.capacity;
     this.#ttlMs = options.ttlMs ?? Infinity;
-    this.#staleOnError = options.staleOnError ?? false;
+    this.#staleWhileReload = options.staleWhileReload ?? false;
+    this.#staleOnError = (options.staleOnError ?? false) || this.#staleWhileReload;
     this.#retryMs = options.retryMs ?? 2000;
     this.#now = options.now ?? Date.now;
   }
@@ -52,7 +63,14 @@ export class PromiseCache<K, V> {
       // Most recently used last.
       this.#entries.delete(key);
       this.#entries.set(key, cached);
-      if (now - cached.at < this.#ttlMs || cached.reloading) return cached.value;
+      if (now - cached.at < this.#ttlMs) return cached.value;
+      // A reload whose request was torn down never settles; after a while another one may start.
+      const reloading = cached.reloadingSince !== undefined && now - cached.reloadingSince < RELOAD_GIVE_UP_MS;
+      if (this.#staleWhileReload && cached.last) {
+        if (!reloading) void this.#reload(cached, load, now).catch(() => undefined);
+        return Promise.resolve(cached.last.value);
+      }
+      if (reloading) return cached.value;
       if (this.#staleOnError && cached.last) return this.#reload(cached, load, now);
     }
     const entry: Entry<V> = { value: load(), at: now };
@@ -71,17 +89,17 @@ export class PromiseCache<K, V> {
   /** Reloads an expired key; on failure answers with its last value and retries after `retryMs`. */
   #reload(entry: Entry<V>, load: () => Promise<V>, now: number): Promise<V> {
     const stale = entry.last!.value;
-    entry.reloading = true;
+    entry.reloadingSince = now;
     entry.value = load().then(
       (value) => {
         entry.last = { value };
         entry.at = this.#now();
-        entry.reloading = false;
+        entry.reloadingSince = undefined;
         return value;
       },
       () => {
         entry.at = now - this.#ttlMs + this.#retryMs;
-        entry.reloading = false;
+        entry.reloadingSince = undefined;
         entry.value = Promise.resolve(stale);
         return stale;
       },
@@ -92,6 +110,11 @@ export class PromiseCache<K, V> {
   /** The cached value's promise without loading or refreshing it. */
   peek(key: K): Promise<V> | undefined {
     return this.#entries.get(key)?.value;
+  }
+
+  /** The last value `key` loaded, if any, without loading, refreshing or waiting (safe inside `load`). */
+  lastValue(key: K): V | undefined {
+    return this.#entries.get(key)?.last?.value;
   }
 
   delete(key: K): void {

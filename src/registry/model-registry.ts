@@ -7,14 +7,16 @@
  * const result = await registry.push({ model: 'adult-income', version: '3', manifestJson, bytes, actor: 'ana' });
  */
 import { ServiceUnavailableError, VigilError, type ErrorDetail } from '../errors.ts';
+import type { Engine } from '../inference/model-runtime.ts';
 import type { SessionCache } from '../inference/session-cache.ts';
 import { PromiseCache } from '../lib/promise-cache.ts';
 import type { ArtifactStore } from './artifact-store.ts';
 import { sha256Hex, verifyArtifact } from './artifact.ts';
 import { MODEL_NAME_PATTERN, parseManifest, type Manifest } from '../model/manifest.ts';
 import { compareVersions, type BundledModelStore, type ModelPackage, type ModelStore } from './model-store.ts';
+import { chooseEngine, type EngineChoice } from './engine-choice.ts';
 import { loadFailureReport, runQaGate, type QaReport } from './qa-gate.ts';
-import { firstQaFailure, type VersionRecord, type VersionRepository, type VersionSummary } from './version-repository.ts';
+import { effectiveEngine, firstQaFailure, type VersionRecord, type VersionRepository, type VersionSummary } from './version-repository.ts';
 
 export interface PushInput {
   model: string;
@@ -36,8 +38,17 @@ export interface ModelRegistryDeps {
   artifacts: ArtifactStore;
   sessions: SessionCache;
   now?: () => Date;
-  /** Seconds a model's version list is cached in the isolate (pushes from this isolate refresh it at once). */
+  /**
+   * Seconds a model's version list and a version's package are cached in the isolate (changes made through this
+   * isolate refresh them at once; other isolates see them within this time).
+   */
   listTtlSeconds?: number;
+}
+
+export interface EngineChange {
+  engine: Engine | 'auto';
+  actor: string;
+  reason: string | null;
 }
 
 /** Models and versions an isolate keeps track of (each a few small objects). */
@@ -56,8 +67,9 @@ export class ModelRegistry implements ModelStore {
   // answer from their last value while D1 fails.
   readonly #names: PromiseCache<'all', string[]>;
   readonly #registered = new PromiseCache<string, void>({ capacity: MODELS_CAPACITY });
-  readonly #packages = new PromiseCache<string, ModelPackage | null>({ capacity: PACKAGES_CAPACITY });
+  readonly #packages: PromiseCache<string, ModelPackage | null>;
   readonly #lists: PromiseCache<string, VersionSummary[]>;
+  readonly #engineListeners: ((model: string, version: string, engine: Engine) => void)[] = [];
 
   constructor(deps: ModelRegistryDeps) {
     this.#bundled = deps.bundled;
@@ -69,6 +81,9 @@ export class ModelRegistry implements ModelStore {
     const now = () => this.#now().getTime();
     this.#names = new PromiseCache({ capacity: 1, ttlMs, staleOnError: true, now });
     this.#lists = new PromiseCache({ capacity: MODELS_CAPACITY, ttlMs, staleOnError: true, now });
+    // A version is immutable but for its engine, which an operator may force: re-read in the background, so a
+    // request never waits on D1 for a package it already has.
+    this.#packages = new PromiseCache({ capacity: PACKAGES_CAPACITY, ttlMs, staleWhileReload: true, now });
   }
 
   /** Model names, sorted (cached for the list TTL; `fresh` reads D1). Throws ServiceUnavailableError when D1 fails and nothing is known. */
@@ -156,6 +171,7 @@ export class ModelRegistry implements ModelStore {
       source: record.source,
       status: record.status,
       ...(record.status === 'qa_failed' ? { qaFailure: firstQaFailure(record.qaReport) } : {}),
+      engine: effectiveEngine(record).engine,
       loadArtifact: async () => {
         if (record.source === 'bundled') {
           const bundled = await this.#bundled.get(model, version);
@@ -171,7 +187,7 @@ export class ModelRegistry implements ModelStore {
 
   async #bundledFallback(pkg: ModelPackage): Promise<ModelPackage> {
     const report = await this.#qa(pkg.manifest, await pkg.loadArtifact());
-    return { ...pkg, status: report.status, ...(report.status === 'qa_failed' ? { qaFailure: firstQaFailure(report) } : {}) };
+    return { ...pkg, status: report.status, ...(report.status === 'qa_failed' ? { qaFailure: firstQaFailure(report) } : {}), engine: report.engine?.selected ?? 'onnxruntime' };
   }
 
   /** The full stored record of a version (manifest and QA report), or null. */
@@ -216,10 +232,54 @@ export class ModelRegistry implements ModelStore {
 
   async #qa(manifest: Manifest, bytes: Uint8Array): Promise<QaReport> {
     try {
-      return await this.#sessions.use(manifest.artifact.sha256, async () => verifyArtifact(bytes, manifest.artifact.sha256), (session) => runQaGate(manifest, session, this.#now()));
+      return await this.#sessions.use(manifest.artifact.sha256, async () => verifyArtifact(bytes, manifest.artifact.sha256), async (session) => {
+        const report = await runQaGate(manifest, session, this.#now());
+        // ONNX Runtime is the reference: the compiled evaluator serves only what it proves to match.
+        if (report.status === 'qa_passed' && this.#sessions.compiles) report.engine = await chooseEngine(manifest, bytes, session);
+        return report;
+      });
     } catch (error) {
       return loadFailureReport(error, this.#now());
     }
+  }
+
+  /**
+   * Forces the engine of a QA-passed version, or ('auto') goes back to the QA gate's choice. Forcing the compiled
+   * evaluator needs its parity with ONNX Runtime proven: by the QA report, or (for versions checked before the
+   * evaluator existed) by running the proof now. Throws VigilError 404/409 with what to do instead.
+   */
+  async setEngine(model: string, version: string, change: EngineChange): Promise<VersionSummary> {
+    const record = await this.record(model, version);
+    if (!record) throw new VigilError('version_not_found', 404, `model "${model}" has no version "${version}"`, [{ field: 'version', code: 'version_not_found', message: `no version "${version}"` }]);
+    if (record.status !== 'qa_passed') {
+      throw new VigilError('version_not_servable', 409, `version ${version} of "${model}" failed QA and never serves, on any engine`, [{ field: 'version', code: 'qa_failed', message: firstQaFailure(record.qaReport) ?? 'failed QA' }]);
+    }
+    if (change.engine === 'compiled') {
+      const proof = record.qaReport.engine?.selected === 'compiled' ? record.qaReport.engine : await this.#proveParity(record);
+      if (proof.selected !== 'compiled') {
+        throw new VigilError('engine_not_proven', 409, `version ${version} of "${model}" cannot run on the compiled evaluator: ${proof.reason}`, [{ field: 'engine', code: 'engine_not_proven', message: proof.reason }]);
+      }
+    }
+    await this.#repository.setEngineOverride(model, version, change.engine === 'auto' ? null : { engine: change.engine, actor: change.actor, reason: change.reason, at: this.#now().getTime() });
+    this.#packages.delete(`${model}@${version}`);
+    this.#lists.delete(model);
+    const summary = (await this.summaries(model, { fresh: true })).find((v) => v.version === version);
+    if (!summary) throw new Error(`version ${version} of "${model}" vanished while its engine was set`);
+    for (const listener of this.#engineListeners) listener(model, version, summary.engine);
+    return summary;
+  }
+
+  /** Calls `listener` when this isolate changes the engine of a version. */
+  onEngineChange(listener: (model: string, version: string, engine: Engine) => void): void {
+    this.#engineListeners.push(listener);
+  }
+
+  async #proveParity(record: VersionRecord): Promise<EngineChoice> {
+    if (!this.#sessions.compiles) return { selected: 'onnxruntime', reason: 'this deployment has no compiled evaluator', probes: 0, max_abs_diff: null };
+    const pkg = await this.get(record.model, record.version);
+    if (!pkg) throw new Error(`version ${record.version} of "${record.model}" has no package`);
+    const bytes = await verifyArtifact(await pkg.loadArtifact(), record.sha256);
+    return this.#sessions.use(record.sha256, async () => bytes, (session) => chooseEngine(pkg.manifest, bytes, session));
   }
 
   /** Checks, QA-gates, stores and records a pushed version. Throws VigilError for client mistakes. */

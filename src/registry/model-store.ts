@@ -2,6 +2,7 @@
  * Where model packages come from. The Worker reads bundled packages (models/<name>/<version>/, discovered at
  * build time); pushed packages (R2) implement the same interface.
  */
+import type { Engine } from '../inference/model-runtime.ts';
 import { parseManifest, type Manifest } from '../model/manifest.ts';
 
 export interface ModelPackage {
@@ -13,6 +14,8 @@ export interface ModelPackage {
   readonly status: 'qa_passed' | 'qa_failed' | 'unchecked';
   /** The first failed QA check, when status is qa_failed. */
   readonly qaFailure?: string;
+  /** What evaluates it: the compiled evaluator only once the QA gate proved its parity with ONNX Runtime. */
+  readonly engine: Engine;
   /** The ONNX bytes as stored; callers verify them against manifest.artifact.sha256. */
   loadArtifact(): Promise<Uint8Array>;
 }
@@ -76,6 +79,7 @@ export class BundledModelStore implements ModelStore {
       manifest: result.manifest,
       source: 'bundled',
       status: 'unchecked',
+      engine: 'onnxruntime',
       loadArtifact: async () => new Uint8Array(source.artifact),
     };
     this.#parsed.set(key, pkg);

@@ -14,6 +14,7 @@ import { OutputDecodeError, type Prediction } from '../model/decode.ts';
 import { compileValidator, FieldErrors, type Row } from '../model/instance-validator.ts';
 import { columnsWidth, modelInputs, type EncodedValue, type GoldenExample, type Manifest, type ModelInput } from '../model/manifest.ts';
 import type { OutputTensor } from '../model/tensor.ts';
+import type { EngineChoice } from './engine-choice.ts';
 
 export type QaCheckName = 'load' | 'signature' | 'encoding_parity' | 'golden_outputs' | 'conversion_parity';
 
@@ -30,6 +31,8 @@ export interface QaReport {
   checked_at: string;
   golden_examples: number;
   checks: QaCheck[];
+  /** The engine the version serves on and why (versions that passed QA since the compiled evaluator exists). */
+  engine?: EngineChoice;
 }
 
 const MAX_FAILURES = 20;

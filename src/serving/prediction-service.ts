@@ -8,6 +8,7 @@
 import { InvalidInstanceError, ModelNotFoundError, VersionNotFoundError, VigilError } from '../errors.ts';
 import type { Prediction } from '../model/decode.ts';
 import { FieldErrors, type Row } from '../model/instance-validator.ts';
+import type { Engine } from '../inference/model-runtime.ts';
 import type { Manifest } from '../model/manifest.ts';
 import { verifyArtifact } from '../registry/artifact.ts';
 import type { ModelStore } from '../registry/model-store.ts';
@@ -44,6 +45,7 @@ export interface ModelDescription {
   versions: string[];
   version: string;
   manifest: Manifest;
+  engine: Engine;
 }
 
 export class PredictionService {
@@ -133,7 +135,7 @@ export class PredictionService {
     if (!versions.includes(chosen)) throw new VersionNotFoundError(model, chosen, versions);
     const pkg = await this.#store.get(model, chosen);
     if (!pkg) throw new VersionNotFoundError(model, chosen, versions);
-    return { name: model, versions, version: chosen, manifest: pkg.manifest };
+    return { name: model, versions, version: chosen, manifest: pkg.manifest, engine: pkg.engine };
   }
 
   /**

@@ -6,7 +6,7 @@
  */
 import { ModelOutputError, ModelUnavailableError, VersionNotFoundError, VersionNotServableError } from '../errors.ts';
 import { compileModel, predictRows, type CompiledModel } from '../inference/model-runner.ts';
-import type { ModelSession } from '../inference/model-runtime.ts';
+import type { Engine, ModelSession } from '../inference/model-runtime.ts';
 import type { SessionCache } from '../inference/session-cache.ts';
 import { PromiseCache } from '../lib/promise-cache.ts';
 import { OutputDecodeError, type CompiledDecoder, type Prediction } from '../model/decode.ts';
@@ -22,10 +22,13 @@ export class ServedModel {
   readonly validator: CompiledValidator;
   readonly model: CompiledModel;
   readonly decoder: CompiledDecoder;
+  /** The engine runs use; an operator may change it while the version serves. */
+  engine: Engine;
   readonly #sessions: SessionCache;
   readonly #loadBytes: () => Promise<Uint8Array>;
 
   constructor(pkg: ModelPackage, sessions: SessionCache) {
+    this.engine = pkg.engine;
     this.name = pkg.name;
     this.version = pkg.version;
     this.manifest = pkg.manifest;
@@ -39,7 +42,7 @@ export class ServedModel {
 
   /** Runs `task` on this version's session, loading it again if the cache released it. */
   withSession<T>(task: (session: ModelSession) => Promise<T>): Promise<T> {
-    return this.#sessions.use(this.manifest.artifact.sha256, this.#loadBytes, task);
+    return this.#sessions.use(this.manifest.artifact.sha256, this.#loadBytes, task, this.engine);
   }
 
   /** Encodes validated rows, runs the model and decodes its outputs, which must be complete and finite. */
@@ -56,15 +59,20 @@ export class ServedModel {
 /** How many versions' compiled validators, encoders and decoders an isolate keeps. */
 const SERVED_MODELS_CAPACITY = 64;
 
-/** ServedModel per `name@version`, built on first use; failures are not cached so the next request retries. */
+/**
+ * ServedModel per `name@version`, built on first use; failures are not cached so the next request retries. Every
+ * `ttlSeconds` the package is read again in the background, so an engine an operator forced reaches every isolate
+ * (within twice the registry's cache time) without rebuilding anything.
+ */
 export class ServedModelCache {
   readonly #store: ModelStore;
   readonly #sessions: SessionCache;
-  readonly #models = new PromiseCache<string, ServedModel>({ capacity: SERVED_MODELS_CAPACITY });
+  readonly #models: PromiseCache<string, ServedModel>;
 
-  constructor(store: ModelStore, sessions: SessionCache) {
+  constructor(store: ModelStore, sessions: SessionCache, options: { ttlSeconds?: number; now?: () => number } = {}) {
     this.#store = store;
     this.#sessions = sessions;
+    this.#models = new PromiseCache({ capacity: SERVED_MODELS_CAPACITY, ttlMs: (options.ttlSeconds ?? 10) * 1000, staleWhileReload: true, ...(options.now ? { now: options.now } : {}) });
   }
 
   get(name: string, version: string): Promise<ServedModel> {
@@ -75,10 +83,21 @@ export class ServedModelCache {
     return this.#models.size;
   }
 
+  /** Switches the engine of a version this isolate already serves (others pick it up when they re-read it). */
+  setEngine(name: string, version: string, engine: Engine): void {
+    const served = this.#models.lastValue(`${name}@${version}`);
+    if (served) served.engine = engine;
+  }
+
   async #load(name: string, version: string): Promise<ServedModel> {
     const pkg = await this.#store.get(name, version);
     if (!pkg) throw new VersionNotFoundError(name, version, await this.#store.versions(name));
     if (pkg.status === 'qa_failed') throw new VersionNotServableError(name, version, pkg.qaFailure);
+    const previous = this.#models.lastValue(`${name}@${version}`);
+    if (previous && previous.manifest.artifact.sha256 === pkg.manifest.artifact.sha256) {
+      previous.engine = pkg.engine;
+      return previous;
+    }
     const served = new ServedModel(pkg, this.#sessions);
     let session: Pick<ModelSession, 'inputs' | 'outputs'>;
     try {

@@ -226,3 +226,40 @@ export function labelsOnlyClassifier(): TestGraph {
   });
   return { bytes, csv: 'a,b\n1,2\n3,4', expected: [] };
 }
+
+/**
+ * A small network with an operator the compiled evaluator does not implement (Softplus): input "x" [N, 2],
+ * Gemm → Softplus → Gemm to one output "y" [N, 1]. ONNX Runtime runs it; Vigil must serve it on ONNX Runtime.
+ */
+export function softplusRegressor(): TestGraph {
+  const W1 = [
+    [0.5, -1, 0.25],
+    [1.5, 0.5, -0.75],
+  ];
+  const b1 = [0.1, -0.2, 0.3];
+  const W2 = [2, -1, 0.5];
+  const b2 = 1;
+  const bytes = encodeModel({
+    graphName: 'softplus',
+    producerVersion: '2.5.0',
+    producerName: 'pytorch',
+    inputs: [tensorInfo('x', FLOAT, ['N', 2])],
+    outputs: [tensorInfo('y', FLOAT, ['N', 1])],
+    initializers: [floatTensor('w1', [2, 3], W1.flat()), floatTensor('b1', [3], b1), floatTensor('w2', [3, 1], W2), floatTensor('b2', [1], [b2])],
+    nodes: [node('Gemm', ['x', 'w1', 'b1'], ['h']), node('Softplus', ['h'], ['s']), node('Gemm', ['s', 'w2', 'b2'], ['y'])],
+  });
+  const rows = [
+    [0.5, 1],
+    [-1, 2],
+    [3, -0.5],
+    [0, 0],
+    [-2, -2],
+    [1, 1],
+  ];
+  const csv = ['a,b', ...rows.map((r) => r.join(','))].join('\n');
+  const expected = rows.map((x) => {
+    const h = [0, 1, 2].map((j) => Math.log1p(Math.exp(x[0]! * W1[0]![j]! + x[1]! * W1[1]![j]! + b1[j]!)));
+    return { value: dot(W2, h) + b2 };
+  });
+  return { bytes, csv, expected };
+}

@@ -49,7 +49,7 @@ class MemoryDeploymentStore implements DeploymentStore {
   }
 }
 
-const summaries: VersionSummary[] = ['1', '2', '3'].map((version) => ({ model: 'm', version, source: 'bundled', status: 'qa_passed', sha256: version, bytes: 1, createdAt: 0, createdBy: 'test' }));
+const summaries: VersionSummary[] = ['1', '2', '3'].map((version) => ({ model: 'm', version, source: 'bundled', status: 'qa_passed', sha256: version, bytes: 1, createdAt: 0, createdBy: 'test', engine: 'onnxruntime', engineReason: 'test' }));
 const registry = { summaries: async () => summaries, exists: async () => 'yes' } as unknown as ModelRegistry;
 const defaults = { m: { primary: '1', shadows: [{ version: '2', sample_rate: 1 }] } };
 

@@ -5,10 +5,7 @@
  */
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { packageModel, type PackagedModel } from '../../cli/package/package-model.ts';
-import { parsePackageSpec } from '../../cli/package/spec.ts';
 import { parseCsv } from '../../cli/lib/csv.ts';
-import { OrtRuntime } from '../../src/inference/ort-runtime.ts';
 import type { ClassificationPrediction } from '../../src/model/decode.ts';
 import irisCsv from '../fixtures/byom/iris.csv?raw';
 import irisOnnx from '../fixtures/byom/logreg_iris.onnx';
@@ -16,35 +13,10 @@ import nativeReference from '../fixtures/byom/native-reference.json';
 import titanicCsv from '../fixtures/byom/small_titanic.csv?raw';
 import { mixedInputsRegressor } from '../support/onnx-graphs.ts';
 import { adminJson, expectClose, fetchWorker, postJson, type ApiError } from './helpers.ts';
+import { form, packaged } from './imported-packages.ts';
 import { push } from './packages.ts';
 
 const db = (env as unknown as { DB: D1Database }).DB;
-const runtime = new OrtRuntime();
-
-async function packaged(name: string, version: string, bytes: Uint8Array, csv: string, options: { target?: string; features?: string[] } = {}): Promise<PackagedModel> {
-  const spec = parsePackageSpec({});
-  if (!spec.ok) throw new Error('spec');
-  return packageModel({
-    onnx: { file: `${name}.onnx`, bytes },
-    data: { file: `${name}.csv`, bytes: new TextEncoder().encode(csv) },
-    name,
-    version,
-    trainedAt: '2026-12-01T00:00:00Z',
-    codeVersion: 'vigil-package test',
-    ...(options.target ? { target: options.target } : {}),
-    matrixFeatures: options.features ? { '': options.features } : {},
-    spec: spec.spec,
-    runtime,
-  });
-}
-
-function form(pkg: PackagedModel): FormData {
-  const body = new FormData();
-  body.append('model', new File([pkg.modelBytes], 'model.onnx'));
-  body.append('manifest', new File([JSON.stringify(pkg.manifest)], 'manifest.json'));
-  return body;
-}
-
 function records(csv: string) {
   const parsed = parseCsv(csv);
   if (!parsed.ok) throw new Error(parsed.error.message);
@@ -113,7 +85,7 @@ describe('an imported model pushed to Vigil for the first time', () => {
         { name: 'label', datatype: 'BYTES', shape: [-1] },
         { name: 'probabilities', datatype: 'FP32', shape: [-1, 3] },
       ],
-      parameters: { features: [{ name: 'sepal_length', datatype: 'FP32' }, { name: 'sepal_width', datatype: 'FP32' }] },
+      parameters: { version: '1', engine: 'compiled', features: [{ name: 'sepal_length', datatype: 'FP32' }, { name: 'sepal_width', datatype: 'FP32' }] },
     });
     const perFeature = await postJson('/v2/models/iris/infer', {
       inputs: [
@@ -198,7 +170,8 @@ describe('the bundled titanic model (imported with vigil package)', () => {
       { name: 'fare', datatype: 'FP32', shape: [-1, 1] },
       { name: 'embarked', datatype: 'BYTES', shape: [-1, 1] },
     ]);
-    expect(body.parameters).toBeUndefined();
+    // Per-column inputs need no feature list; the sklearn pipeline runs on the compiled evaluator.
+    expect(body.parameters).toEqual({ version: '1', engine: 'compiled' });
   });
 
   it('logs every prediction as a sample (its default sampling is 100 %), with the imported features', async () => {

@@ -7,7 +7,7 @@
  * const ensemble = boost(x, rows, width, y, 'regression', hyperparameters, 42);
  * ensembleMargin(ensemble, x, 0); // base + Σ leaf weights for row 0
  */
-import { mulberry32 } from '../random.ts';
+import { mulberry32 } from '../../../src/lib/random.ts';
 import type { GbdtHyperparameters } from '../spec.ts';
 import { binColumns } from './bins.ts';
 import { growTree, treeValue, treeValueBinned, type Tree } from './tree.ts';

@@ -31,6 +31,7 @@ export function DeploymentSection(props: { data: ModelPageData }) {
             <th scope="col">version</th>
             <th scope="col">role</th>
             <th scope="col">QA</th>
+            <th scope="col">engine</th>
             <th scope="col">algorithm</th>
             <th scope="col" class="num">
               offline metric
@@ -50,6 +51,10 @@ export function DeploymentSection(props: { data: ModelPageData }) {
                 <td>
                   {v.status === 'qa_passed' ? <Badge tone="pass">QA passed</Badge> : <Badge tone="fail" title={v.qaFailure}>QA failed</Badge>}
                   {v.status === 'qa_failed' && v.qaFailure ? <div class="note">{v.qaFailure}</div> : null}
+                </td>
+                <td data-engine={v.status === 'qa_passed' ? v.engine : undefined} title={v.status === 'qa_passed' ? v.engineReason : undefined}>
+                  {v.status !== 'qa_passed' ? '–' : v.engine === 'compiled' ? 'compiled' : 'ONNX Runtime'}
+                  {v.status === 'qa_passed' && v.engineOverride ? <span class="muted"> (forced)</span> : null}
                 </td>
                 <td>{facts?.algorithm ?? '–'}</td>
                 <td class="num">{facts && facts.value !== undefined ? `${metricName(facts.metric)} ${formatMetric(facts.metric, facts.value)}` : '–'}</td>

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCanary, runPromote, runRollback, runSampling, runShadow } from '../../../cli/commands/deployment.ts';
+import { runEngine } from '../../../cli/commands/engine.ts';
 import { runEvents } from '../../../cli/commands/events.ts';
 import { runStatus } from '../../../cli/commands/status.ts';
 import { deployment, events, versions } from './fixtures.ts';
@@ -39,9 +40,10 @@ describe('vigil status', () => {
     expect(out).toContain('sample rate: 1 % of primary traffic logged');
     expect(out).toContain('revision:    4');
     expect(out).toContain('updated:     2026-11-27 10:00:00Z (5 min ago) by ana@laptop');
-    expect(out).toMatch(/version\s+role\s+source\s+status\s+sha256\s+created\s+by\s+qa failure/);
-    expect(out).toMatch(/1\s+primary\s+bundled\s+qa_passed\s+aaaaaaaaaaaa\s+2026-11-20 09:00:00Z/);
-    expect(out).toMatch(/3\s+canary\s+pushed/);
+    expect(out).toMatch(/version\s+role\s+source\s+status\s+engine\s+sha256\s+created\s+by\s+qa failure/);
+    expect(out).toMatch(/1\s+primary\s+bundled\s+qa_passed\s+compiled\s+aaaaaaaaaaaa\s+2026-11-20 09:00:00Z/);
+    expect(out).toMatch(/2\s+shadow\s+bundled\s+qa_passed\s+onnxruntime \(forced\)\s+bbbbbbbbbbbb/);
+    expect(out).toMatch(/3\s+canary\s+pushed\s+qa_passed\s+onnxruntime\s+cccccccccccc/);
     expect(out).toMatch(/4\s+pushed\s+qa_failed\s+dddddddddddd\s+.*golden_outputs: 3 of 24 golden examples are off/);
     for (const r of server.requests) expect(r.headers.authorization).toBe('Bearer secret-token');
   });
@@ -173,5 +175,47 @@ describe('deployment commands', () => {
     const io = captureIo();
     expect(await runCanary(['--help'], io)).toBe(0);
     expect(io.out()).toContain('usage: vigil canary <model> <version> --percent <P>');
+  });
+});
+
+describe('vigil engine', () => {
+  async function engineServer(): Promise<TestServer> {
+    return startServer((req, res) => {
+      if (req.method === 'PUT' && req.url === '/admin/models/california-housing/versions/2/engine') {
+        const body = JSON.parse(req.body.toString('utf8')) as { engine: string; reason?: string };
+        const forced = body.engine !== 'auto';
+        return sendJson(res, 200, {
+          ...versions[1]!,
+          engine: forced ? body.engine : 'compiled',
+          engine_reason: forced ? `forced by ${String(req.headers['x-vigil-actor'])}${body.reason ? `: ${body.reason}` : ''}` : 'matches ONNX Runtime on 24 golden examples and 1000 inputs',
+          ...(forced ? { engine_override: { engine: body.engine, actor: String(req.headers['x-vigil-actor']), reason: body.reason ?? null, at: '2026-12-02T10:00:00.000Z' } } : { engine_override: undefined }),
+        });
+      }
+      return vigilError(res, 409, 'engine_not_proven', 'version 3 of "california-housing" cannot run on the compiled evaluator: node "s" (Softplus) is not supported');
+    });
+  }
+
+  it('puts the engine and reason, and prints what the version runs on and why', async () => {
+    server = await engineServer();
+    const io = captureIo();
+    expect(await runEngine(['california-housing', '2', 'onnxruntime', '--reason', 'investigating a difference', ...at(server)], io)).toBe(0);
+    expect(server.requests[0]).toMatchObject({ method: 'PUT', url: '/admin/models/california-housing/versions/2/engine', json: { engine: 'onnxruntime', reason: 'investigating a difference' } });
+    expect(server.requests[0]!.headers.authorization).toBe('Bearer secret-token');
+    expect(io.out()).toBe('version 2 of california-housing runs on onnxruntime (forced): forced by tester@test-host: investigating a difference\n');
+    const auto = captureIo();
+    expect(await runEngine(['california-housing', '2', 'auto', ...at(server)], auto)).toBe(0);
+    expect(server.requests[1]!.json).toEqual({ engine: 'auto' });
+    expect(auto.out()).toBe('version 2 of california-housing runs on compiled: matches ONNX Runtime on 24 golden examples and 1000 inputs\n');
+  });
+
+  it('refuses an unknown engine before sending anything, and prints the server\'s refusal', async () => {
+    server = await engineServer();
+    const io = captureIo();
+    expect(await runEngine(['california-housing', '2', 'fast', ...at(server)], io)).toBe(2);
+    expect(io.err()).toContain('the engine is one of auto, onnxruntime, compiled, not "fast"');
+    expect(server.requests).toHaveLength(0);
+    const refused = captureIo();
+    expect(await runEngine(['california-housing', '3', 'compiled', ...at(server)], refused)).toBe(1);
+    expect(refused.err()).toBe('vigil: version 3 of "california-housing" cannot run on the compiled evaluator: node "s" (Softplus) is not supported\n');
   });
 });

@@ -13,9 +13,9 @@ export const deployment: Deployment = {
 };
 
 export const versions: VersionSummary[] = [
-  { model: 'california-housing', version: '1', source: 'bundled', status: 'qa_passed', sha256: 'a'.repeat(64), bytes: 1000, created_at: '2026-11-20T09:00:00.000Z', created_by: 'vigil:bundled' },
-  { model: 'california-housing', version: '2', source: 'bundled', status: 'qa_passed', sha256: 'b'.repeat(64), bytes: 2000, created_at: '2026-11-20T09:00:01.000Z', created_by: 'vigil:bundled' },
-  { model: 'california-housing', version: '3', source: 'pushed', status: 'qa_passed', sha256: 'c'.repeat(64), bytes: 3000, created_at: '2026-11-26T12:00:00.000Z', created_by: 'ana@laptop' },
+  { model: 'california-housing', version: '1', source: 'bundled', status: 'qa_passed', sha256: 'a'.repeat(64), bytes: 1000, engine: 'compiled', engine_reason: 'matches ONNX Runtime', created_at: '2026-11-20T09:00:00.000Z', created_by: 'vigil:bundled' },
+  { model: 'california-housing', version: '2', source: 'bundled', status: 'qa_passed', sha256: 'b'.repeat(64), bytes: 2000, engine: 'onnxruntime', engine_reason: 'forced by ana: investigating', engine_override: { engine: 'onnxruntime', actor: 'ana', reason: 'investigating', at: '2026-11-27T09:00:00.000Z' }, created_at: '2026-11-20T09:00:01.000Z', created_by: 'vigil:bundled' },
+  { model: 'california-housing', version: '3', source: 'pushed', status: 'qa_passed', sha256: 'c'.repeat(64), bytes: 3000, engine: 'onnxruntime', engine_reason: 'the compiled evaluator does not support this graph', created_at: '2026-11-26T12:00:00.000Z', created_by: 'ana@laptop' },
   {
     model: 'california-housing',
     version: '4',

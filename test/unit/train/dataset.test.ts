@@ -4,7 +4,7 @@ import { readLabeledDataset } from '../../../cli/train/dataset.ts';
 import { recordToInstance } from '../../../cli/train/instances.ts';
 import { parseTrainingSpec, type TrainingSpec } from '../../../cli/train/spec.ts';
 import { splitRows } from '../../../cli/train/split.ts';
-import { mulberry32, shuffledIndexes } from '../../../cli/train/random.ts';
+import { mulberry32, shuffledIndexes } from '../../../src/lib/random.ts';
 
 function spec(extra: object = {}): TrainingSpec {
   const result = parseTrainingSpec({

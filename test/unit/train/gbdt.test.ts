@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { boost, ensembleMargin } from '../../../cli/train/gbdt/boost.ts';
 import { binColumns, binOf } from '../../../cli/train/gbdt/bins.ts';
 import { treeValue, treeValueBinned } from '../../../cli/train/gbdt/tree.ts';
-import { mulberry32 } from '../../../cli/train/random.ts';
+import { mulberry32 } from '../../../src/lib/random.ts';
 import { GbdtHyperparametersSchema } from '../../../cli/train/spec.ts';
 
 /** rows × width uniform float32 values, deterministic. */

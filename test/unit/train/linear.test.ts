@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fitLogistic, sigmoid } from '../../../cli/train/logistic.ts';
-import { mulberry32 } from '../../../cli/train/random.ts';
+import { mulberry32 } from '../../../src/lib/random.ts';
 import { fitRidge } from '../../../cli/train/ridge.ts';
 
 /** rows × width uniform float32 values, deterministic. */
