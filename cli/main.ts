@@ -48,6 +48,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'set the share of primary traffic logged as samples',
     run: async (args) => (await import('./commands/deployment.ts')).runSampling(args),
   },
+  explain: {
+    summary: "show why a model predicts what it does: each feature's contribution to an instance's prediction",
+    run: async (args) => (await import('./commands/explain.ts')).runExplain(args),
+  },
   engine: {
     summary: 'force the engine of a version (compiled or onnxruntime), or auto for the QA gate\'s choice',
     run: async (args) => (await import('./commands/engine.ts')).runEngine(args),

@@ -34,6 +34,7 @@ export type ErrorCode =
   | 'auth_misconfigured'
   | 'run_in_progress'
   | 'engine_not_proven'
+  | 'not_explainable'
   | 'internal_error';
 
 export interface ErrorDetail {

@@ -30,5 +30,7 @@ export interface AppEnv {
   Variables: {
     services: Services;
     requestId: string;
+    /** `?debug=true` from an admin caller: add the debug trace to the prediction. */
+    debug?: boolean;
   };
 }

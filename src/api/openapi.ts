@@ -4,6 +4,7 @@
  */
 import { Hono } from 'hono';
 import { OpenAPIHono, z, type RouteConfig } from '@hono/zod-openapi';
+import { MAX_EXPLAIN_INSTANCES } from '../serving/prediction-service.ts';
 import { VIGIL_VERSION } from '../version.ts';
 import { ChecksRunQuerySchema, DeploymentChangeSchema, EngineChangeSchema, EventsQuerySchema, ModelNameParam, VersionParam, WindowParam } from './admin-schemas.ts';
 import type { AppEnv } from './context.ts';
@@ -11,6 +12,7 @@ import { DASHBOARD_OPENAPI_ROUTES } from './dashboard-schemas.ts';
 import { ReportKindSchema } from './report-schemas.ts';
 import {
   ErrorResponseSchema,
+  ExplainResponseSchema,
   FeedbackRequestSchema,
   InstanceSchema,
   FeedbackResponseSchema,
@@ -83,6 +85,9 @@ const HealthResult = z
   .openapi('HealthCheckResult');
 
 const admin = { security: [{ adminToken: [] }] };
+const debugQuery = z.object({
+  debug: z.enum(['true', 'false']).optional().openapi({ param: { name: 'debug', in: 'query' }, description: 'true adds the debug trace (validated instances, encoded tensors, raw outputs, engine); needs the admin token instead of an API key' }),
+});
 const adminErrors = { 401: error('Missing or wrong admin token'), 503: error('ADMIN_TOKEN is not configured: admin routes are closed') };
 const predictErrors = {
   400: error('Invalid input: the details name the instance and field'),
@@ -100,7 +105,7 @@ export const ROUTES: RouteConfig[] = [
     path: '/v1/models/{model}/predict',
     tags: ['Predict'],
     summary: "Predict with Vigil's JSON API",
-    request: { params: model, headers: requestIdHeader, body: { required: true, content: { 'application/json': { schema: PredictRequestSchema } } } },
+    request: { params: model, query: debugQuery, headers: requestIdHeader, body: { required: true, content: { 'application/json': { schema: PredictRequestSchema } } } },
     responses: { 200: json(PredictResponseSchema, 'Predictions, one per instance'), ...predictErrors },
   },
   {
@@ -108,9 +113,19 @@ export const ROUTES: RouteConfig[] = [
     path: '/v1/models/{model}:predict',
     tags: ['Predict'],
     summary: 'Predict (KServe V1 / TF Serving REST)',
-    request: { params: model, headers: requestIdHeader, body: { required: true, content: { 'application/json': { schema: KServeV1RequestSchema } } } },
+    request: { params: model, query: debugQuery, headers: requestIdHeader, body: { required: true, content: { 'application/json': { schema: KServeV1RequestSchema } } } },
     responses: { 200: json(KServeV1ResponseSchema, 'Predictions, one per instance'), ...predictErrors },
   },
+  ...(['/v1/models/{model}/explain', '/v1/models/{model}/versions/{version}/explain', '/v1/models/{model}:explain'] as const).map(
+    (path): RouteConfig => ({
+      method: 'post',
+      path,
+      tags: ['Predict'],
+      summary: `Explain predictions${path.includes('{version}') ? ' of a pinned version' : path.endsWith(':explain') ? ' (KServe V1 verb)' : ''}: per instance, one contribution per feature summing to the explained output minus the base value (at most ${MAX_EXPLAIN_INSTANCES} instances)`,
+      request: { params: path.includes('{version}') ? modelVersion : model, body: { required: true, content: { 'application/json': { schema: path.endsWith(':explain') ? KServeV1RequestSchema : PredictRequestSchema } } } },
+      responses: { 200: json(ExplainResponseSchema, 'Explanations, one per instance'), ...predictErrors, 422: error('No method can explain this graph (the message says why)') },
+    }),
+  ),
   {
     method: 'post',
     path: '/v1/models/{model}/feedback',

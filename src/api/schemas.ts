@@ -41,6 +41,18 @@ export const ClassificationPredictionSchema = z
   .openapi('ClassificationPrediction');
 export const PredictionSchema = z.union([RegressionPredictionSchema, ClassificationPredictionSchema]);
 
+const TensorJsonSchema = z.object({ type: z.string(), dims: z.array(z.number().int()), data: z.array(z.unknown()) });
+
+/** `?debug=true` (admin token): what the model saw and said. */
+export const DebugTraceSchema = z
+  .object({
+    engine: z.enum(['onnxruntime', 'compiled']),
+    validated: z.array(z.record(z.string(), z.unknown())).openapi({ description: 'Each instance after validation, features in manifest order, null where absent' }),
+    inputs: z.record(z.string(), TensorJsonSchema).openapi({ description: 'The input tensors the encoder built, by input name' }),
+    outputs: z.record(z.string(), TensorJsonSchema).openapi({ description: 'The raw outputs the decoder read, by output name' }),
+  })
+  .openapi('DebugTrace');
+
 export const PredictResponseSchema = z
   .object({
     model: z.string(),
@@ -48,11 +60,38 @@ export const PredictResponseSchema = z
     request_id: z.string(),
     predictions: z.array(PredictionSchema),
     warnings: z.array(z.string()).optional(),
+    debug: DebugTraceSchema.optional(),
   })
   .openapi('PredictResponse');
 
+export const ExplainResponseSchema = z
+  .object({
+    model: z.string(),
+    version: z.string(),
+    request_id: z.string(),
+    method: z.enum(['tree_shap', 'linear', 'sampling_shapley']).openapi({ description: 'Exact path-dependent TreeSHAP, exact linear contributions, or a sampling Shapley estimate (with standard errors)' }),
+    space: z.enum(['raw', 'margin', 'probability', 'value']).openapi({ description: 'What `explained`, `base_value` and contributions are in: raw tree scores or linear margins (before the link named in `transform`), or the served output' }),
+    outputs: z.array(z.string()).openapi({ description: 'What each position of explained, base_value and a contribution refers to: class labels, or "value"' }),
+    transform: z.string().openapi({ description: 'What maps the explained space to the served output (e.g. LOGISTIC, SOFTMAX)' }),
+    reference: z.string().openapi({ description: 'What the base value is the expectation over: the training statistics, or the graph' }),
+    background_rows: z.number().int(),
+    cover: z.string().optional(),
+    fallback_reason: z.string().optional().openapi({ description: 'Sampling only: why no exact method applies' }),
+    explanations: z.array(
+      z.object({
+        prediction: PredictionSchema,
+        explained: z.array(z.number()),
+        base_value: z.array(z.number()),
+        contributions: z.record(z.string(), z.array(z.number())).openapi({ description: 'Per original feature, one number per output; they sum to explained − base_value' }),
+        standard_error: z.record(z.string(), z.array(z.number())).optional(),
+        budget: z.object({ permutations: z.number().int(), evaluations: z.number().int(), background_rows: z.number().int(), stopped_by: z.enum(['permutations', 'time']) }).optional(),
+      }),
+    ),
+  })
+  .openapi('ExplainResponse');
+
 export const KServeV1ResponseSchema = z
-  .object({ predictions: z.array(z.union([z.number(), ClassificationPredictionSchema])) })
+  .object({ predictions: z.array(z.union([z.number(), ClassificationPredictionSchema])), debug: DebugTraceSchema.optional() })
   .openapi('KServeV1PredictResponse');
 
 export const ErrorResponseSchema = z

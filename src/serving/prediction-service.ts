@@ -8,6 +8,7 @@
 import { InvalidInstanceError, ModelNotFoundError, VersionNotFoundError, VigilError } from '../errors.ts';
 import type { Prediction } from '../model/decode.ts';
 import { FieldErrors, type Row } from '../model/instance-validator.ts';
+import type { Explanation, ExplainerInfo } from '../explain/index.ts';
 import type { Engine } from '../inference/model-runtime.ts';
 import type { Manifest } from '../model/manifest.ts';
 import { verifyArtifact } from '../registry/artifact.ts';
@@ -15,9 +16,14 @@ import type { ModelStore } from '../registry/model-store.ts';
 import type { RouteDecision, ServingRole, TrafficRouter } from '../traffic/router.ts';
 import { AfterResponseQueue } from './after-response.ts';
 import type { Background, PredictionObserver } from './observer.ts';
-import type { ServedModel, ServedModelCache } from './served-model.ts';
+import type { PredictionTrace, ServedModel, ServedModelCache } from './served-model.ts';
 
 export const MAX_INSTANCES = 1000;
+/** Explaining costs more than predicting (TreeSHAP walks every path; sampling runs the model many times). */
+export const MAX_EXPLAIN_INSTANCES = 100;
+/** Sampling Shapley: permutations per instance, and the wall time a request's sampling may take in all. */
+export const SAMPLING_PERMUTATIONS = 64;
+export const SAMPLING_BUDGET_MS = 2000;
 
 export interface PredictRequest {
   model: string;
@@ -27,6 +33,19 @@ export interface PredictRequest {
   instances: readonly unknown[] | ((manifest: Manifest) => readonly unknown[]);
   routingKey?: string;
   requestId: string;
+  /** Add the debug trace (validated rows, encoded tensors, raw outputs, engine) to the result. */
+  debug?: boolean;
+}
+
+export interface ExplainResult {
+  model: string;
+  version: string;
+  requestId: string;
+  manifest: Manifest;
+  /** How this version is explained: method, space, what maps it to the served output, the reference. */
+  info: ExplainerInfo;
+  predictions: Prediction[];
+  explanations: Explanation[];
 }
 
 export interface PredictResult {
@@ -38,6 +57,8 @@ export interface PredictResult {
   predictions: Prediction[];
   /** Non-fatal notes for the caller, such as the use of deprecated features. */
   warnings: string[];
+  /** Only when the request asked for it (admin callers): what the model saw and said. */
+  trace?: PredictionTrace;
 }
 
 export interface ModelDescription {
@@ -67,38 +88,7 @@ export class PredictionService {
    * start only after the response has been returned.
    */
   async predict(request: PredictRequest, background: Background = noBackground): Promise<PredictResult> {
-    const target: RouteDecision = request.version !== undefined
-      ? {
-          version: await this.#requireVersion(request.model, request.version),
-          role: 'pinned',
-          shadows: [],
-          sampleRate: await this.#router.sampleRate(request.model, background),
-        }
-      : await this.#router.route(request.model, request.routingKey, background);
-    const started = performance.now();
-    const served = await this.#served(request.model, target.version, request.instances, background);
-    const instances = typeof request.instances === 'function' ? request.instances(served.manifest) : request.instances;
-    if (instances.length === 0) {
-      throw new VigilError('no_instances', 400, 'the request has no instances; send at least one', [
-        { field: 'instances', code: 'no_instances', message: 'must contain at least one instance' },
-      ]);
-    }
-    if (instances.length > MAX_INSTANCES) {
-      throw new VigilError('too_many_instances', 400, `the request has ${instances.length} instances; the limit is ${MAX_INSTANCES} per request`, [
-        { field: 'instances', code: 'too_many_instances', message: `at most ${MAX_INSTANCES} instances per request` },
-      ]);
-    }
-
-    const errors = new FieldErrors();
-    const rows: Row[] = new Array(instances.length);
-    for (let i = 0; i < instances.length; i++) rows[i] = served.validator.validate(instances[i], i, errors)!; // null only when errors.count > 0
-    if (errors.count > 0) {
-      this.#notifyRejected(served, instances.length, rows, errors, background);
-      const first = errors.list[0]!;
-      const more = errors.count > 1 ? ` (and ${errors.count - 1} more problem${errors.count > 2 ? 's' : ''}, listed in details)` : '';
-      throw new InvalidInstanceError(`instance ${first.instance}: ${first.message}${more}`, errors.list);
-    }
-
+    const { target, served, instances, rows, started } = await this.#validated(request, MAX_INSTANCES, background);
     let predictions: Prediction[];
     try {
       predictions = await served.predictRows(rows);
@@ -119,7 +109,57 @@ export class PredictionService {
       manifest: served.manifest,
       predictions,
       warnings: deprecationWarnings(served.manifest, served.validator.deprecated, rows),
+      ...(request.debug ? { trace: await served.trace(rows) } : {}),
     };
+  }
+
+  /**
+   * Explains what `predict` would answer: the same routing, validation and errors, then per instance the
+   * prediction with one contribution per feature (see src/explain/). Explanations are not predictions: they are
+   * neither logged nor profiled, and shadows do not run.
+   */
+  async explain(request: PredictRequest): Promise<ExplainResult> {
+    const { target, served, rows } = await this.#validated(request, MAX_EXPLAIN_INSTANCES, noBackground);
+    const predictions = await served.predictRows(rows);
+    const explainer = await served.explainer();
+    const explanations = explainer.explain(rows, { budget: { permutations: SAMPLING_PERMUTATIONS, timeMs: SAMPLING_BUDGET_MS / rows.length }, seed: 0 });
+    return { model: request.model, version: target.version, requestId: request.requestId, manifest: served.manifest, info: explainer.info, predictions, explanations };
+  }
+
+  /** Routes the request, loads the version and validates every instance (a client mistake throws 4xx). */
+  async #validated(request: PredictRequest, limit: number, background: Background) {
+    const target: RouteDecision = request.version !== undefined
+      ? {
+          version: await this.#requireVersion(request.model, request.version),
+          role: 'pinned',
+          shadows: [],
+          sampleRate: await this.#router.sampleRate(request.model, background),
+        }
+      : await this.#router.route(request.model, request.routingKey, background);
+    const started = performance.now();
+    const served = await this.#served(request.model, target.version, request.instances, background);
+    const instances = typeof request.instances === 'function' ? request.instances(served.manifest) : request.instances;
+    if (instances.length === 0) {
+      throw new VigilError('no_instances', 400, 'the request has no instances; send at least one', [
+        { field: 'instances', code: 'no_instances', message: 'must contain at least one instance' },
+      ]);
+    }
+    if (instances.length > limit) {
+      throw new VigilError('too_many_instances', 400, `the request has ${instances.length} instances; the limit is ${limit} per request`, [
+        { field: 'instances', code: 'too_many_instances', message: `at most ${limit} instances per request` },
+      ]);
+    }
+
+    const errors = new FieldErrors();
+    const rows: Row[] = new Array(instances.length);
+    for (let i = 0; i < instances.length; i++) rows[i] = served.validator.validate(instances[i], i, errors)!; // null only when errors.count > 0
+    if (errors.count > 0) {
+      this.#notifyRejected(served, instances.length, rows, errors, background);
+      const first = errors.list[0]!;
+      const more = errors.count > 1 ? ` (and ${errors.count - 1} more problem${errors.count > 2 ? 's' : ''}, listed in details)` : '';
+      throw new InvalidInstanceError(`instance ${first.instance}: ${first.message}${more}`, errors.list);
+    }
+    return { target, served, instances, rows, started };
   }
 
   /** Model names. */

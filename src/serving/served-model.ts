@@ -4,16 +4,36 @@
  * each time, so an evicted session is loaded again rather than used after release). Built once per version per
  * isolate.
  */
-import { ModelOutputError, ModelUnavailableError, VersionNotFoundError, VersionNotServableError } from '../errors.ts';
-import { compileModel, predictRows, type CompiledModel } from '../inference/model-runner.ts';
+import { ModelOutputError, ModelUnavailableError, VersionNotFoundError, VersionNotServableError, VigilError } from '../errors.ts';
+import { compileExplainer, type Explainer } from '../explain/index.ts';
+import { compileModel, predictRows, runRows, type CompiledModel } from '../inference/model-runner.ts';
 import type { Engine, ModelSession } from '../inference/model-runtime.ts';
 import type { SessionCache } from '../inference/session-cache.ts';
 import { PromiseCache } from '../lib/promise-cache.ts';
 import { OutputDecodeError, type CompiledDecoder, type Prediction } from '../model/decode.ts';
+import type { Tensor, OutputTensor } from '../model/tensor.ts';
 import { compileValidator, type CompiledValidator, type Row } from '../model/instance-validator.ts';
 import { modelInputs, type Manifest } from '../model/manifest.ts';
 import { verifyArtifact } from '../registry/artifact.ts';
 import type { ModelPackage, ModelStore } from '../registry/model-store.ts';
+
+/** A tensor as JSON shows it: element type, dimensions and values (NaN as null, int64 as numbers). */
+export interface TensorJson {
+  type: string;
+  dims: readonly number[];
+  data: unknown[];
+}
+
+/** What a model saw and said for a request (the debug trace of `?debug=true`). */
+export interface PredictionTrace {
+  engine: Engine;
+  /** Each instance after validation: the features in manifest order, defaults applied, null where absent. */
+  validated: Record<string, unknown>[];
+  /** The input tensors the encoder built, by input name. */
+  inputs: Record<string, TensorJson>;
+  /** Every output the decoder reads, raw, by output name. */
+  outputs: Record<string, TensorJson>;
+}
 
 export class ServedModel {
   readonly name: string;
@@ -26,6 +46,7 @@ export class ServedModel {
   engine: Engine;
   readonly #sessions: SessionCache;
   readonly #loadBytes: () => Promise<Uint8Array>;
+  #explainer?: Promise<Explainer>;
 
   constructor(pkg: ModelPackage, sessions: SessionCache) {
     this.engine = pkg.engine;
@@ -45,6 +66,37 @@ export class ServedModel {
     return this.#sessions.use(this.manifest.artifact.sha256, this.#loadBytes, task, this.engine);
   }
 
+  /** The encoded inputs and raw outputs for validated rows, run as predictions are (for the debug trace). */
+  async trace(rows: readonly Row[]): Promise<PredictionTrace> {
+    const inputs = this.model.encoder.encode(rows);
+    const engine = this.engine;
+    const outputs = await this.withSession((session) => runRows(session, this.model, rows));
+    const names = this.manifest.features.map((f) => f.name);
+    return {
+      engine,
+      validated: rows.map((row) => Object.fromEntries(names.map((name, i) => [name, row[i] ?? null]))),
+      inputs: Object.fromEntries(Object.entries(inputs).map(([name, t]) => [name, tensorJson(t)])),
+      outputs: Object.fromEntries(Object.entries(outputs).map(([name, t]) => [name, tensorJson(t)])),
+    };
+  }
+
+  /**
+   * The explainer of this version, compiled on first use (TreeSHAP's cover, linear E[x] or the sampling
+   * background come from the training statistics). A graph nothing can explain is a 422 naming why.
+   */
+  explainer(): Promise<Explainer> {
+    this.#explainer ??= this.#loadBytes().then((bytes) => {
+      const compiled = compileExplainer(this.manifest, bytes);
+      if (!compiled.ok) throw new VigilError('not_explainable', 422, `version ${this.version} of "${this.name}" cannot be explained: ${compiled.reason}`, [{ field: 'model', code: 'not_explainable', message: compiled.reason }]);
+      return compiled.explainer;
+    });
+    // A failure to load the bytes is retried next time; a graph that cannot be explained stays so.
+    this.#explainer.catch((error: unknown) => {
+      if (!(error instanceof VigilError)) this.#explainer = undefined;
+    });
+    return this.#explainer;
+  }
+
   /** Encodes validated rows, runs the model and decodes its outputs, which must be complete and finite. */
   async predictRows(rows: readonly Row[]): Promise<Prediction[]> {
     try {
@@ -54,6 +106,11 @@ export class ServedModel {
       throw error;
     }
   }
+}
+
+function tensorJson(t: Tensor | OutputTensor): TensorJson {
+  const values = Array.from(t.data as ArrayLike<unknown>, (v) => (typeof v === 'bigint' ? Number(v) : typeof v === 'number' && !Number.isFinite(v) ? null : v));
+  return { type: 'dtype' in t ? t.dtype : t.type, dims: [...t.dims], data: values };
 }
 
 /** How many versions' compiled validators, encoders and decoders an isolate keeps. */

@@ -4,11 +4,11 @@ import { openApiDocument } from '../../src/api/openapi.ts';
 import { createApp } from '../../src/app.ts';
 
 /** Hono's route pattern (`/v1/models/:model/predict`) as an OpenAPI path (`/v1/models/{model}/predict`). */
-function openApiPath(honoPath: string): string {
-  // The KServe route is matched as one segment, /v1/models/:spec, whose handler requires the ":predict" suffix.
-  if (honoPath === '/v1/models/:spec') return '/v1/models/{model}:predict';
+function openApiPaths(honoPath: string): string[] {
+  // The KServe routes are matched as one segment, /v1/models/:spec, whose handler takes the ":predict" and ":explain" verbs.
+  if (honoPath === '/v1/models/:spec') return ['/v1/models/{model}:predict', '/v1/models/{model}:explain'];
   const path = honoPath.replace(/:([A-Za-z_]+)(\{[^}]*\})?/g, '{$1}');
-  return path.length > 1 ? path.replace(/\/$/, '') : path;
+  return [path.length > 1 ? path.replace(/\/$/, '') : path];
 }
 
 describe('the OpenAPI document', () => {
@@ -28,7 +28,7 @@ describe('the OpenAPI document', () => {
     });
     const served = app.routes
       .filter((r) => r.method !== 'ALL')
-      .map((r) => `${r.method.toLowerCase()} ${openApiPath(r.path)}`);
+      .flatMap((r) => openApiPaths(r.path).map((path) => `${r.method.toLowerCase()} ${path}`));
     expect(served.length).toBeGreaterThan(20);
     const documented = new Set(Object.entries(document.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method} ${path}`)));
     const undocumented = [...new Set(served)].filter((route) => !documented.has(route));
@@ -39,7 +39,7 @@ describe('the OpenAPI document', () => {
     const app = createApp(() => {
       throw new Error('unused');
     });
-    const served = new Set(app.routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method.toLowerCase()} ${openApiPath(r.path)}`));
+    const served = new Set(app.routes.filter((r) => r.method !== 'ALL').flatMap((r) => openApiPaths(r.path).map((path) => `${r.method.toLowerCase()} ${path}`)));
     const documented = Object.entries(document.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method} ${path}`));
     expect(documented.filter((route) => !served.has(route))).toEqual([]);
   });

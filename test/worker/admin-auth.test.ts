@@ -138,6 +138,9 @@ describe('admin routes: authentication', () => {
 const PUBLIC_ROUTES = new Set([
   'POST /v1/models/:model/predict',
   'POST /v1/models/:spec',
+  // Explanations are guarded like predictions (PREDICT_TOKENS when set), as KServe's explainers are.
+  'POST /v1/models/:model/explain',
+  'POST /v1/models/:model/versions/:version/explain',
   'GET /v2',
   'GET /v2/health/live',
   'GET /v2/health/ready',
