@@ -19,7 +19,14 @@ import { ReportKindSchema, ReportQuerySchema } from './report-schemas.ts';
 export type ReportKind = 'shadow' | 'canary' | 'drift' | 'quality' | 'score';
 
 export function reportDeps(services: Services, alertsConfigured: boolean): ReportDeps {
-  return { db: services.db, registry: services.registry, deployments: services.deployments, monitor: services.monitor, alertsConfigured };
+  return {
+    db: services.db,
+    registry: services.registry,
+    deployments: services.deployments,
+    monitor: services.monitor,
+    alertsConfigured,
+    served: (model, version) => services.predictions.served(model, version),
+  };
 }
 
 /** Resolves the model's deployment and primary manifest for a report; 404 for unknown models. */

@@ -1,10 +1,11 @@
 /**
  * Drift report: for every feature and for the predictions, skew against training and drift against the
- * previous window, with the histograms behind both numbers.
+ * previous window, with the histograms behind both numbers, and which features moved the predictions.
  */
 import { profileSnapshot } from '../monitoring/check-data.ts';
 import { checkDrift, checkSkew } from '../monitoring/checks/distribution.ts';
 import type { CheckWindow, HealthCheckResult } from '../monitoring/checks/types.ts';
+import { attributeWindows, attributionOrReason } from './attribution.ts';
 import { windowJson, type ReportDeps, type ReportScope } from './report-context.ts';
 
 export async function driftReport(deps: ReportDeps, scope: ReportScope) {
@@ -34,7 +35,9 @@ export async function driftReport(deps: ReportDeps, scope: ReportScope) {
       observations: s.details.observations ?? 0,
     };
   });
-  return { report: 'drift', model, version: deployment.primary, window: windowJson(window), previous_window: windowJson(previous), generated_at: scope.generated_at, features };
+  // Which inputs moved the predictions: the change of each feature's mean contribution since the previous window.
+  const attribution = await attributionOrReason(async () => attributeWindows(deps.db, await deps.served(model, deployment.primary), previous, window));
+  return { report: 'drift', model, version: deployment.primary, window: windowJson(window), previous_window: windowJson(previous), generated_at: scope.generated_at, features, attribution };
 }
 
 /**

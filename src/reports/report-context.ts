@@ -6,6 +6,7 @@ import type { HealthMonitor } from '../monitoring/health-monitor.ts';
 import type { CheckWindow } from '../monitoring/checks/types.ts';
 import type { ModelRegistry } from '../registry/model-registry.ts';
 import type { Manifest } from '../model/manifest.ts';
+import type { ServedModel } from '../serving/served-model.ts';
 import type { DeploymentService } from '../traffic/deployment-service.ts';
 import type { Deployment } from '../traffic/deployment.ts';
 
@@ -16,6 +17,8 @@ export interface ReportDeps {
   monitor: HealthMonitor;
   /** Whether ALERT_WEBHOOK_URL is configured (alerts reach someone). */
   alertsConfigured: boolean;
+  /** A version as it serves (validator, explainers): reports explain logged instances with it. */
+  served: (model: string, version: string) => Promise<ServedModel>;
   now?: () => Date;
 }
 

@@ -1,11 +1,13 @@
 /**
  * Shadow report: how each shadow version compares with the primary on the same traffic — differences,
- * label agreement and confusion, latency, errors, the same by slice, and, where labels exist, both versions'
- * quality on the same requests with a verdict from a paired test.
+ * label agreement and confusion, latency, errors, the same by slice, which features the versions weigh
+ * differently on those requests, and, where labels exist, both versions' quality on the same requests with a
+ * verdict from a paired test.
  */
 import { sliceDefinitions } from '../telemetry/slices.ts';
 import { mcnemarTest, pairedErrorTest, type PairedTestResult } from './paired-test.ts';
 import { pairedQuality, shadowBySlice, shadowConfusion, shadowDiffHistogram, shadowDiffSummary, shadowLatency } from './report-data.ts';
+import { attributeVersions, attributionOrReason } from './attribution.ts';
 import { windowJson, type ReportDeps, type ReportScope } from './report-context.ts';
 
 export async function shadowReport(deps: ReportDeps, scope: ReportScope) {
@@ -51,6 +53,8 @@ export async function shadowReport(deps: ReportDeps, scope: ReportScope) {
         shadow: await shadowLatency(db, model, deployment.primary, shadow.version, window, 'shadow_latency_ms'),
       },
       by_slice: bySlice,
+      // Where the versions disagree: the change of each feature's mean contribution, shadow against primary.
+      attribution: await attributionOrReason(async () => attributeVersions(db, await deps.served(model, deployment.primary), await deps.served(model, shadow.version), window)),
       quality: {
         labelled_requests: paired.n,
         metric: primary.training.metrics.primary,

@@ -126,6 +126,11 @@ export class PredictionService {
     return { model: request.model, version: target.version, requestId: request.requestId, manifest: served.manifest, info: explainer.info, predictions, explanations };
   }
 
+  /** A version ready to serve (its validator and explainers), for reports that explain logged traffic. */
+  served(model: string, version: string): Promise<ServedModel> {
+    return this.#models.get(model, version);
+  }
+
   /** Routes the request, loads the version and validates every instance (a client mistake throws 4xx). */
   async #validated(request: PredictRequest, limit: number, background: Background) {
     const target: RouteDecision = request.version !== undefined

@@ -17,6 +17,8 @@ import { modelInputs, type Manifest } from '../model/manifest.ts';
 import { verifyArtifact } from '../registry/artifact.ts';
 import type { ModelPackage, ModelStore } from '../registry/model-store.ts';
 
+export type ExplainMethodChoice = 'auto' | 'sampling_shapley';
+
 /** A tensor as JSON shows it: element type, dimensions and values (NaN as null, int64 as numbers). */
 export interface TensorJson {
   type: string;
@@ -46,7 +48,7 @@ export class ServedModel {
   engine: Engine;
   readonly #sessions: SessionCache;
   readonly #loadBytes: () => Promise<Uint8Array>;
-  #explainer?: Promise<Explainer>;
+  readonly #explainers = new Map<ExplainMethodChoice, Promise<Explainer>>();
 
   constructor(pkg: ModelPackage, sessions: SessionCache) {
     this.engine = pkg.engine;
@@ -82,19 +84,23 @@ export class ServedModel {
 
   /**
    * The explainer of this version, compiled on first use (TreeSHAP's cover, linear E[x] or the sampling
-   * background come from the training statistics). A graph nothing can explain is a 422 naming why.
+   * background come from the training statistics): the exact method the graph allows, or (`sampling_shapley`)
+   * the estimate in the served output's space. A graph nothing can explain is a 422 naming why.
    */
-  explainer(): Promise<Explainer> {
-    this.#explainer ??= this.#loadBytes().then((bytes) => {
-      const compiled = compileExplainer(this.manifest, bytes);
+  explainer(method: ExplainMethodChoice = 'auto'): Promise<Explainer> {
+    let explainer = this.#explainers.get(method);
+    if (explainer) return explainer;
+    explainer = this.#loadBytes().then((bytes) => {
+      const compiled = compileExplainer(this.manifest, bytes, { method });
       if (!compiled.ok) throw new VigilError('not_explainable', 422, `version ${this.version} of "${this.name}" cannot be explained: ${compiled.reason}`, [{ field: 'model', code: 'not_explainable', message: compiled.reason }]);
       return compiled.explainer;
     });
+    this.#explainers.set(method, explainer);
     // A failure to load the bytes is retried next time; a graph that cannot be explained stays so.
-    this.#explainer.catch((error: unknown) => {
-      if (!(error instanceof VigilError)) this.#explainer = undefined;
+    explainer.catch((error: unknown) => {
+      if (!(error instanceof VigilError)) this.#explainers.delete(method);
     });
-    return this.#explainer;
+    return explainer;
   }
 
   /** Encodes validated rows, runs the model and decodes its outputs, which must be complete and finite. */
