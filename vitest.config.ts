@@ -29,6 +29,8 @@ export default defineConfig({
         plugins: [
           cloudflareTest(async () => ({
             wrangler: { configPath: './wrangler.toml' },
+            // The serving Worker with the telemetry Worker's queue handler beside it (the pool runs one Worker).
+            main: './test/worker/entry.ts',
             miniflare: {
               bindings: {
                 TEST_MIGRATIONS: await readD1Migrations('./migrations'),
@@ -38,7 +40,9 @@ export default defineConfig({
                 DEPLOYMENT_CACHE_SECONDS: '0',
                 TELEMETRY_FLUSH_MS: '0',
               },
-              // Deliver telemetry batches at once instead of after wrangler.toml's 5 s batch timeout.
+              // The telemetry Worker's queues (wrangler.telemetry.toml), delivering batches at once instead of after
+              // its 5 s batch timeout.
+              queueProducers: { TELEMETRY_DLQ: { queueName: 'vigil-telemetry-dlq' } },
               queueConsumers: { 'vigil-telemetry': { maxBatchSize: 100, maxBatchTimeout: 0, maxRetries: 5, deadLetterQueue: 'vigil-telemetry-dlq' } },
             },
           })),

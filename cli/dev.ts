@@ -2,9 +2,11 @@
  * `vigil dev` (what `npm start` runs): prepares local state — the bundled-model index, `.dev.vars` from
  * `.dev.vars.example` when missing, D1 migrations on the local database — then serves the Worker with
  * `wrangler dev` on http://localhost:8787, firing the health-check cron every five minutes (wrangler dev
- * does not run cron triggers by itself).
+ * does not run cron triggers by itself), and runs the telemetry Worker (wrangler.telemetry.toml) in a second
+ * `wrangler dev` process on the next port: its own workerd, so D1 writes never share a thread with serving. The
+ * two find each other through wrangler's dev registry (the queue) and share the local D1 files.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runModelsIndex } from './models-index.ts';
@@ -13,9 +15,9 @@ import { REPO_ROOT } from './lib/paths.ts';
 // Local development needs no network: skip wrangler's usage metrics and its download of a sample `request.cf`.
 const LOCAL_ENV = { CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false', ...process.env };
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv = LOCAL_ENV): Promise<number> {
+function start(command: string, args: string[], env: NodeJS.ProcessEnv = LOCAL_ENV): { child: ChildProcess; exited: Promise<number> } {
   const child = spawn(command, args, { cwd: REPO_ROOT, stdio: 'inherit', env });
-  return new Promise((resolve) => {
+  const exited = new Promise<number>((resolve) => {
     const forward = (signal: NodeJS.Signals) => child.kill(signal);
     process.on('SIGINT', forward);
     process.on('SIGTERM', forward);
@@ -25,6 +27,11 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = LOCAL_ENV
       resolve(code ?? 0);
     });
   });
+  return { child, exited };
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv = LOCAL_ENV): Promise<number> {
+  return start(command, args, env).exited;
 }
 
 export async function runDev(args: string[]): Promise<number> {
@@ -50,7 +57,16 @@ export async function runDev(args: string[]): Promise<number> {
     fetch(`http://localhost:${port}/cdn-cgi/local/scheduled?cron=${encodeURIComponent(HEALTH_CRON)}`).catch(() => undefined);
   }, 5 * 60_000);
   timer.unref();
-  return run(wrangler, ['dev', ...args]);
+  // The telemetry Worker first, quietly: it only consumes the queue the serving Worker produces to.
+  const telemetry = start(wrangler, ['dev', '--config', 'wrangler.telemetry.toml', '--port', String(port + 1), '--log-level', 'warn', '--show-interactive-dev-session=false']);
+  // Two wrangler processes choosing their internal ports at the same moment can pick the same one: stagger them.
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  const serving = start(wrangler, ['dev', '--config', 'wrangler.toml', ...args]);
+  // Either ending ends both: serving without telemetry would silently lose what it logs.
+  const code = await Promise.race([serving.exited, telemetry.exited.then((c) => (console.error(`vigil: the telemetry Worker exited (${c}); stopping`), c || 1))]);
+  for (const { child } of [serving, telemetry]) if (child.exitCode === null) child.kill('SIGTERM');
+  await Promise.all([serving.exited, telemetry.exited]);
+  return code;
 }
 
 const HEALTH_CRON = '*/5 * * * *';

@@ -9,10 +9,8 @@ export interface Env {
   DB: D1Database;
   /** Pushed model artifacts, content-addressed by sha256. */
   MODELS: R2Bucket;
-  /** Telemetry off the request path; consumed by this Worker's `queue` handler. */
+  /** Telemetry off the request path; consumed into D1 by the telemetry Worker (src/telemetry-worker.ts). */
   TELEMETRY: Queue<TelemetryMessage | string>;
-  /** Where telemetry that keeps failing to reach D1 goes. */
-  TELEMETRY_DLQ?: Queue<TelemetryMessage | string>;
   /** Bearer token for /admin, reports and the dashboard; unset means those routes answer 503. */
   ADMIN_TOKEN?: string;
   /** Comma-separated API keys for prediction routes; unset means prediction is public. */
@@ -27,8 +25,6 @@ export interface Env {
   DEPLOYMENT_CACHE_SECONDS?: string;
   /** Milliseconds telemetry waits in the isolate before it is sent (0 sends after every request). */
   TELEMETRY_FLUSH_MS?: string;
-  /** First retry delay of a telemetry message D1 refused, in seconds (doubling; default 30). */
-  TELEMETRY_RETRY_SECONDS?: string;
   /** Days raw telemetry (samples, comparisons, feedback, health results) is kept; default 30. */
   RETENTION_DAYS?: string;
   /** Days aggregate profiles are kept; default 400. */

@@ -25,16 +25,12 @@ import { ProfileAccumulator } from './telemetry/profiles.ts';
 import { queueSender } from './telemetry/queue-sender.ts';
 import { TelemetryObserver } from './telemetry/telemetry-observer.ts';
 import { modelPiiKey } from './telemetry/pii.ts';
+import { numberVar } from './lib/number-var.ts';
 import { PromiseCache } from './lib/promise-cache.ts';
 import { usableSecret } from './api/auth.ts';
 import { D1DeploymentStore } from './traffic/deployment-store.ts';
 import { DeploymentService } from './traffic/deployment-service.ts';
 import { DeploymentRouter } from './traffic/router.ts';
-
-export function numberVar(value: string | undefined, fallback: number): number {
-  const n = Number(value);
-  return value !== undefined && value.trim() !== '' && Number.isFinite(n) ? n : fallback;
-}
 
 export interface ServiceOverrides {
   /** Replaces both engines (the compiled evaluator is then not used). */

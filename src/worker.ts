@@ -1,8 +1,9 @@
 /**
- * The Worker's handlers over a services factory: fetch (the Hono app), queue (the telemetry consumer, and the
- * dead-letter queue's) and scheduled (health checks every five minutes; a daily summary once a day; both delete
- * expired telemetry within a time budget). Each cron job runs under a D1 lease, so a slow run never overlaps the
- * next. `src/index.ts` exports it over the isolate's services; `npm run chaos` over services with failing bindings.
+ * The serving Worker's handlers over a services factory: fetch (the Hono app) and scheduled (health checks every
+ * five minutes; a daily summary once a day; both delete expired telemetry within a time budget). Telemetry is
+ * consumed by its own Worker (src/telemetry-worker.ts). Each cron job runs under a D1 lease, so a slow run never
+ * overlaps the next. `src/index.ts` exports it over the isolate's services; `npm run chaos` over services with
+ * failing bindings.
  *
  * @example
  * export default createWorker(isolateServices);
@@ -14,15 +15,8 @@ import type { Env } from './env.ts';
 import { dailySummary } from './monitoring/daily-summary.ts';
 import { applyRetention } from './monitoring/retention.ts';
 import type { Services } from './api/context.ts';
-import { numberVar } from './services.ts';
-import { consumeDeadLetters, consumeTelemetry } from './telemetry/consumer.ts';
-import type { TelemetryMessage } from './telemetry/records.ts';
+import { numberVar } from './lib/number-var.ts';
 
-/** Attempts before a telemetry message goes to the dead-letter queue (wrangler.toml max_retries + 1). */
-const TELEMETRY_MAX_ATTEMPTS = 11;
-/** Attempts before a dead-lettered message is given up on and counted as dropped (its max_retries + 1). */
-const DEAD_LETTER_MAX_ATTEMPTS = 51;
-const DEAD_LETTER_QUEUE = 'vigil-telemetry-dlq';
 /** The daily cron of wrangler.toml (the other one runs the health checks). */
 const DAILY_CRON = '17 3 * * *';
 /** A run that has not given its lease back by then is taken to be dead. */
@@ -35,15 +29,6 @@ export function createWorker(servicesFor: (env: Env) => Services) {
   const app = createApp(servicesFor);
   return {
     fetch: app.fetch,
-    async queue(batch: MessageBatch<unknown>, env: Env) {
-      const messages = batch as MessageBatch<TelemetryMessage | string>;
-      const retryBaseSeconds = numberVar(env.TELEMETRY_RETRY_SECONDS, 30);
-      if (batch.queue === DEAD_LETTER_QUEUE) {
-        await consumeDeadLetters(messages, { d1: env.DB, maxAttempts: DEAD_LETTER_MAX_ATTEMPTS, retryBaseSeconds: retryBaseSeconds * 20 });
-        return;
-      }
-      await consumeTelemetry(messages, { d1: env.DB, deadLetters: env.TELEMETRY_DLQ, maxAttempts: TELEMETRY_MAX_ATTEMPTS, retryBaseSeconds });
-    },
     async scheduled(controller: ScheduledController, env: Env) {
       const { db, monitor, alerts } = servicesFor(env);
       const daily = controller.cron === DAILY_CRON;
@@ -67,5 +52,5 @@ export function createWorker(servicesFor: (env: Env) => Services) {
         await releaseLease(db, job, holder).catch((error: unknown) => console.error(JSON.stringify({ level: 'error', message: 'lease release failed; it will expire', job, error: String(error) })));
       }
     },
-  } satisfies ExportedHandler<Env, TelemetryMessage | string>;
+  } satisfies ExportedHandler<Env>;
 }

@@ -2,7 +2,7 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from 'clou
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Env } from '../../src/env.ts';
-import worker from '../../src/index.ts';
+import telemetryWorker from '../../src/telemetry-worker.ts';
 import { consumeTelemetry, MAX_BOUND_PARAMETERS, messageStatements } from '../../src/telemetry/consumer.ts';
 import { queueSender } from '../../src/telemetry/queue-sender.ts';
 import type { PredictionSampleRecord, ProfileRecord, ShadowComparisonRecord, TelemetryMessage } from '../../src/telemetry/records.ts';
@@ -78,7 +78,7 @@ function retryDelays(batch: MessageBatch<TelemetryMessage>): Map<string, number 
 }
 
 async function runQueueHandler(batch: MessageBatch<TelemetryMessage>) {
-  await worker.queue(batch, workerEnv);
+  await telemetryWorker.queue(batch, workerEnv);
   return getQueueResult(batch, createExecutionContext());
 }
 
