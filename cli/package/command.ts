@@ -31,7 +31,8 @@ with \`vigil push <dir>\`.
   --version <n>               version number
   --out <dir>                 where to write the package (default models/<name>/<version>)
   --target <column>           the label column: offline metrics (MAE/RMSE/R², AUC/accuracy/log-loss,
-                              per class and per slice) are measured on the rows
+                              per class and per slice) and each feature's permutation importance are
+                              measured on the rows
   --features <c1,c2,…>        CSV columns of a matrix input ([N, k]), in the order the model takes them;
                               with several matrix inputs, once per input: --features <input>=<c1,c2,…>
   --task <task>               regression, binary_classification or multiclass_classification (default:

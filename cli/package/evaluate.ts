@@ -6,7 +6,7 @@
  * const metrics = packageMetrics(predictions, targets, outputs, slices, valuesOf);
  */
 import type { ClassificationPrediction, Prediction } from '../../src/model/decode.ts';
-import type { ConversionParity, FeatureValue, TrainingInfo } from '../../src/model/manifest.ts';
+import type { ConversionParity, FeatureValue, Task, TrainingInfo } from '../../src/model/manifest.ts';
 import {
   binaryClassificationMetrics,
   classMetrics,
@@ -65,6 +65,31 @@ export function packageMetrics(
   slices: readonly SliceDefinition[],
   valuesOf: (feature: string) => readonly FeatureValue[],
 ): TrainingInfo['metrics'] {
+  const { metricsOf, probabilities, predicted, k, labels } = rowMetrics(plan, predictions, targets);
+  const all = Array.from({ length: predictions.length }, (_, r) => r);
+  return {
+    ...primaryMetricOf(plan.task),
+    overall: metricsOf(all),
+    slices: sliceMetrics(slices, valuesOf, metricsOf),
+    ...(plan.task !== 'regression'
+      ? { classes: classMetrics(targets, probabilities, k, predicted).map((c) => ({ label: labels[c.index]!, rows: c.rows, metrics: c.metrics })) }
+      : {}),
+  };
+}
+
+/** The metric quality is judged by: MAE for regression, AUC for binary and accuracy for multiclass classification. */
+export function primaryMetricOf(task: Task): { primary: string; higher_is_better: boolean } {
+  return { primary: task === 'regression' ? 'mae' : task === 'binary_classification' ? 'auc' : 'accuracy', higher_is_better: task !== 'regression' };
+}
+
+/** The primary metric over all the predictions, computed as packageMetrics computes it; null when undefined (AUC of one class). */
+export function primaryMetric(plan: OutputPlan, predictions: readonly Prediction[], targets: Float64Array): number | null {
+  const { metricsOf } = rowMetrics(plan, predictions, targets);
+  return metricsOf(Array.from({ length: predictions.length }, (_, r) => r))[primaryMetricOf(plan.task).primary] ?? null;
+}
+
+/** Metrics of any subset of rows, for the task. */
+function rowMetrics(plan: OutputPlan, predictions: readonly Prediction[], targets: Float64Array) {
   const labels = plan.labels ?? [];
   const k = labels.length;
   const probabilities = new Float64Array(predictions.length * k);
@@ -86,16 +111,7 @@ export function packageMetrics(
     rows.forEach((r, i) => probs.set(probabilities.subarray(r * k, (r + 1) * k), i * k));
     return multiclassMetrics(pick(targets), probs, k, pick(predicted));
   };
-  const all = Array.from({ length: predictions.length }, (_, r) => r);
-  return {
-    primary: plan.task === 'regression' ? 'mae' : plan.task === 'binary_classification' ? 'auc' : 'accuracy',
-    higher_is_better: plan.task !== 'regression',
-    overall: metricsOf(all),
-    slices: sliceMetrics(slices, valuesOf, metricsOf),
-    ...(plan.task !== 'regression'
-      ? { classes: classMetrics(targets, probabilities, k, predicted).map((c) => ({ label: labels[c.index]!, rows: c.rows, metrics: c.metrics })) }
-      : {}),
-  };
+  return { metricsOf, probabilities, predicted, k, labels };
 }
 
 /** The ONNX model's predictions against the source framework's, per the reference column's kind. */

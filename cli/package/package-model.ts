@@ -2,10 +2,12 @@
  * Turns an ONNX export and rows of its data into a Vigil model package: reads the graph, removes ZipMap
  * outputs, maps inputs to CSV columns and features, runs every row through the same ONNX Runtime Web build
  * and the same encode/decode path the Worker serves with, and writes what the monitors and the QA gate need
- * (training statistics, golden examples, offline metrics, conversion parity) into the manifest.
+ * (training statistics, golden examples, offline metrics, each feature's permutation importance and cost,
+ * conversion parity) into the manifest.
  *
- * Pure apart from the model runtime it is given: no files, no clock, no randomness, so the same inputs give
- * byte-identical outputs, and it runs in Node (`vigil package`) and in the Worker's tests alike.
+ * Pure apart from the model runtime it is given: no files, no clock, and only seeded randomness (the
+ * importance shuffles), so the same inputs give byte-identical outputs, and it runs in Node (`vigil package`)
+ * and in the Worker's tests alike.
  *
  * @example
  * const pkg = await packageModel({ onnx: { file: 'model.onnx', bytes }, data: { file: 'data.csv', bytes: csv },
@@ -28,7 +30,9 @@ import { labelFrequencies, sliceDefinitions } from '../train/evaluate.ts';
 import { categoricalDistribution, numericDistribution } from '../train/feature-stats.ts';
 import { chooseGoldenRows, goldenInstances } from '../train/golden.ts';
 import { recordToInstance, type Instance } from '../train/instances.ts';
-import { conversionParity, packageMetrics, readTargets, scoresOf } from './evaluate.ts';
+import type { FeatureAssessment } from '../train/feature-assessment.ts';
+import { assessPackage } from './assess.ts';
+import { conversionParity, packageMetrics, primaryMetricOf, readTargets, scoresOf } from './evaluate.ts';
 import { estimatorName, frameworkName, labelsBehind } from './graph-facts.ts';
 import { planInputs } from './inputs.ts';
 import { planOutputs, type OutputPlan, type ProbedOutput } from './outputs.ts';
@@ -133,18 +137,27 @@ export async function packageModel(input: PackageInput): Promise<PackagedModel> 
     return rows.map((row) => row[i] ?? null);
   };
   const column = (name: string) => table.records.map((r) => r[name] ?? null);
-  let metrics: ManifestInput['training']['metrics'] = {
-    primary: outputPlan.task === 'regression' ? 'mae' : outputPlan.task === 'binary_classification' ? 'auc' : 'accuracy',
-    higher_is_better: outputPlan.task !== 'regression',
-    overall: {},
-    slices: [],
-  };
+  let metrics: ManifestInput['training']['metrics'] = { ...primaryMetricOf(outputPlan.task), overall: {}, slices: [] };
+  let featureAssessment: FeatureAssessment | undefined;
   if (input.target !== undefined) {
     const targets = readTargets(outputPlan, column(input.target), table.recordLines, input.target, input.data.file);
     metrics = packageMetrics(outputPlan, predictions, targets, sliceDefinitions({ monitoring: spec.monitoring, features: inputs.features }), valuesOf);
     report.push(`metrics  ${Object.entries(metrics.overall).map(([k, v]) => `${k} ${formatMetric(v)}`).join(' · ')} on ${rows.length} rows (target "${input.target}")`);
+    const assessed = await assessPackage({ runtime: input.runtime, modelBytes: rewritten.bytes, draft, features: inputs.features, plan: outputPlan, rows, targets });
+    if (assessed.ok) {
+      featureAssessment = assessed.assessment;
+      const weak = featureAssessment.features.filter((f) => !f.beneficial).map((f) => f.name);
+      report.push(
+        `assess   permutation importance (${featureAssessment.metric}, ${featureAssessment.repeats} shuffles of ${featureAssessment.rows} rows): ` +
+          featureAssessment.features.map((f) => `${f.name} ${formatMetric(f.importance)}${f.beneficial ? '' : ' (not beneficial)'}`).join(' · '),
+      );
+      if (weak.length > 0) report.push(`         not measurably helping on these rows: ${weak.join(', ')}`);
+    } else {
+      report.push(`assess   none: ${assessed.reason}`);
+    }
   } else {
     report.push('metrics  none: no --target, so quality checks have no offline metric to compare with');
+    report.push('assess   none: no --target, so there is no metric to measure feature importance with');
   }
 
   let parity: ConversionParity | undefined;
@@ -200,6 +213,7 @@ export async function packageModel(input: PackageInput): Promise<PackagedModel> 
       hyperparameters: spec.hyperparameters,
       code_version: input.codeVersion,
       metrics,
+      ...(featureAssessment ? { feature_assessment: featureAssessment } : {}),
     },
     golden,
     golden_tolerance: spec.golden_tolerance,

@@ -20,7 +20,7 @@ export async function runTrain(args: string[]): Promise<number> {
     console.error(`vigil train: ${parsed.message}`);
     return 2;
   }
-  const outcome = await trainPackage(parsed.options);
+  const outcome = await trainPackage({ ...parsed.options, progress: (line) => console.log(line) });
   if (!outcome.ok) {
     for (const e of outcome.errors) console.error(`vigil train: ${e}`);
     return outcome.kind === 'usage' ? 2 : 1;

@@ -7,7 +7,7 @@
  */
 import type { FeatureSchemaSpec } from '../../src/model/instance-validator.ts';
 import type { FeatureValue, Monitoring, TrainingInfo } from '../../src/model/manifest.ts';
-import { binaryClassificationMetrics, regressionMetrics, sliceMetrics, type MetricValues, type SliceDefinition } from '../../src/model/metrics.ts';
+import { binaryClassificationMetrics, meanAbsoluteError, regressionMetrics, rocAuc, sliceMetrics, type MetricValues, type SliceDefinition } from '../../src/model/metrics.ts';
 import type { ClassificationPrediction } from '../../src/model/decode.ts';
 import type { TrainingSpec } from './spec.ts';
 
@@ -22,11 +22,23 @@ export function offlineMetrics(
     task === 'regression' ? regressionMetrics(actual, predicted) : binaryClassificationMetrics(actual, predicted);
   const subset = (rows: readonly number[]) => metricsOf(pick(targets, rows), pick(scores, rows));
   return {
-    primary: task === 'regression' ? 'mae' : 'auc',
-    higher_is_better: task !== 'regression',
+    ...primaryMetricOf(task),
     overall: metricsOf(targets, scores),
     slices: sliceMetrics(slices, valuesOf, subset),
   };
+}
+
+/** The metric quality is judged by, and its direction: MAE for regression, AUC for a binary task. */
+export function primaryMetricOf(task: TrainingSpec['task']): { primary: 'mae' | 'auc'; higher_is_better: boolean } {
+  return task === 'regression' ? { primary: 'mae', higher_is_better: false } : { primary: 'auc', higher_is_better: true };
+}
+
+/**
+ * The primary metric alone (what tuning and permutation importance compare), computed as offlineMetrics
+ * computes it; null when it is undefined (AUC with one class only).
+ */
+export function primaryMetric(task: TrainingSpec['task'], targets: Float64Array, scores: Float64Array): number | null {
+  return task === 'regression' ? meanAbsoluteError(targets, scores) : rocAuc(targets, scores);
 }
 
 function pick(values: Float64Array, rows: readonly number[]): Float64Array {

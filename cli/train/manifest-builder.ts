@@ -7,7 +7,7 @@
  * parseManifest(manifest).ok; // true
  */
 import type { FeatureSchemaSpec, Row } from '../../src/model/instance-validator.ts';
-import type { Encoding, GoldenExample, ManifestInput, NumericDistribution, TrainingInfo } from '../../src/model/manifest.ts';
+import type { CategoricalDistribution, Encoding, GoldenExample, ManifestInput, NumericDistribution, TrainingInfo } from '../../src/model/manifest.ts';
 import { categoricalDistribution, numericDistribution } from './feature-stats.ts';
 import type { Algorithm, Hyperparameters } from './model.ts';
 import type { RowSplit } from './split.ts';
@@ -33,13 +33,26 @@ export interface ManifestParts {
   hyperparameters: Hyperparameters;
   codeVersion: string;
   metrics: TrainingInfo['metrics'];
+  featureAssessment?: TrainingInfo['feature_assessment'];
+  tuning?: TrainingInfo['tuning'];
   golden: GoldenExample[];
 }
 
 /** Serving must reproduce goldens this closely (float32 arithmetic, different batch shapes). */
 export const GOLDEN_TOLERANCE = { abs: 1e-5, rel: 1e-5 };
 
+/** Each feature's training statistics over the training split's rows, in feature order. */
+export function featureTrainingStats(features: readonly FeatureSchemaSpec[], trainRows: readonly Row[]): (NumericDistribution | CategoricalDistribution)[] {
+  return features.map((f, i) => {
+    const values = trainRows.map((row) => row[i] ?? null);
+    return f.type === 'number' || f.type === 'integer'
+      ? numericDistribution(values as (number | null)[])!
+      : categoricalDistribution(values, f.type === 'boolean' ? ['false', 'true'] : (f.categories ?? []));
+  });
+}
+
 export function buildManifest(p: ManifestParts): ManifestInput {
+  const stats = featureTrainingStats(p.features, p.trainRows);
   return {
     schema_version: 1,
     name: p.name,
@@ -49,11 +62,7 @@ export function buildManifest(p: ManifestParts): ManifestInput {
     ...(p.spec.description !== undefined ? { description: p.spec.description } : {}),
     artifact: { file: 'model.onnx', format: 'onnx', sha256: p.artifact.sha256, bytes: p.artifact.bytes },
     features: p.features.map((f, i) => {
-      const values = p.trainRows.map((row) => row[i] ?? null);
-      const training =
-        f.type === 'number' || f.type === 'integer'
-          ? numericDistribution(values as (number | null)[])!
-          : categoricalDistribution(values, f.type === 'boolean' ? ['false', 'true'] : (f.categories ?? []));
+      const training = stats[i]!;
       return {
         name: f.name,
         type: f.type,
@@ -89,6 +98,8 @@ export function buildManifest(p: ManifestParts): ManifestInput {
       hyperparameters: p.hyperparameters,
       code_version: p.codeVersion,
       metrics: p.metrics,
+      ...(p.featureAssessment ? { feature_assessment: p.featureAssessment } : {}),
+      ...(p.tuning ? { tuning: p.tuning } : {}),
     },
     golden: p.golden,
     golden_tolerance: GOLDEN_TOLERANCE,

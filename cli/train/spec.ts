@@ -39,6 +39,24 @@ export const GbdtHyperparametersSchema = z
   })
   .strict();
 
+export const GridValueSchema = z.union([z.number(), z.string(), z.boolean()]);
+
+/**
+ * A hyperparameter search for one algorithm: every combination of the grid's values is cross-validated on the
+ * training split (`folds` seeded folds) and the best by mean primary metric trains the model; hyperparameters
+ * not in the grid keep the spec's value.
+ */
+export const TuningGridSchema = z
+  .object({
+    folds: z.number().int().min(2).max(10).default(3),
+    /** Values to try per hyperparameter, in the order written; candidates vary the first name slowest. */
+    grid: z.record(z.string(), z.array(GridValueSchema).min(1)),
+  })
+  .strict();
+
+/** Candidates a grid may have at most: each is trained `folds` times, so grids stay small. */
+export const MAX_GRID_CANDIDATES = 32;
+
 const TrainingSpecObjectSchema = z
   .object({
     task: z.enum(['regression', 'binary_classification']),
@@ -59,6 +77,8 @@ const TrainingSpecObjectSchema = z
       .object({ linear: LinearHyperparametersSchema.prefault({}), gbdt: GbdtHyperparametersSchema.prefault({}) })
       .strict()
       .prefault({}),
+    /** Hyperparameter searches by algorithm; an algorithm without one trains with `hyperparameters` as written. */
+    tuning: z.object({ linear: TuningGridSchema.optional(), gbdt: TuningGridSchema.optional() }).strict().optional(),
   })
   .strict();
 
@@ -68,6 +88,8 @@ export type TrainingSpec = z.infer<typeof TrainingSpecSchema>;
 export type SpecFeature = z.infer<typeof SpecFeatureSchema>;
 export type LinearHyperparameters = z.infer<typeof LinearHyperparametersSchema>;
 export type GbdtHyperparameters = z.infer<typeof GbdtHyperparametersSchema>;
+export type GridValue = z.infer<typeof GridValueSchema>;
+export type TuningGrid = z.infer<typeof TuningGridSchema>;
 
 export type SpecResult = { ok: true; spec: TrainingSpec } | { ok: false; issues: string[] };
 
@@ -122,4 +144,39 @@ function checkSpecConsistency(spec: z.infer<typeof TrainingSpecObjectSchema>, ct
   spec.monitoring.protected_attributes.forEach((name, i) => {
     if (!byName.has(name)) issue(['monitoring', 'protected_attributes', i], `"${name}" is not a feature`);
   });
+
+  for (const algorithm of ['linear', 'gbdt'] as const) {
+    const tuning = spec.tuning?.[algorithm];
+    if (tuning) checkGrid(algorithm, tuning, spec, (path, message) => issue(['tuning', algorithm, ...path], message));
+  }
+}
+
+const HYPERPARAMETER_SCHEMAS = { linear: LinearHyperparametersSchema, gbdt: GbdtHyperparametersSchema };
+
+function checkGrid(
+  algorithm: 'linear' | 'gbdt',
+  tuning: TuningGrid,
+  spec: z.infer<typeof TrainingSpecObjectSchema>,
+  issue: (path: (string | number)[], message: string) => void,
+): void {
+  const schema = HYPERPARAMETER_SCHEMAS[algorithm];
+  const names = Object.keys(schema.shape);
+  const fixed = spec.hyperparameters[algorithm];
+  // Ridge regression has one hyperparameter; the Newton settings apply to logistic regression only.
+  const searchable = algorithm === 'linear' && spec.task === 'regression' ? ['l2'] : names;
+  let candidates = 1;
+  for (const [name, values] of Object.entries(tuning.grid)) {
+    if (!searchable.includes(name)) {
+      issue(['grid', name], `"${name}" is not a hyperparameter ${algorithm === 'linear' && spec.task === 'regression' ? 'of ridge regression (only l2 is)' : `of ${algorithm} (${names.join(', ')})`}`);
+      continue;
+    }
+    values.forEach((value, k) => {
+      if (values.indexOf(value) !== k) return issue(['grid', name, k], `${JSON.stringify(value)} is listed twice`);
+      const parsed = schema.safeParse({ ...fixed, [name]: value });
+      if (!parsed.success) issue(['grid', name, k], parsed.error.issues.map((i) => i.message).join('; '));
+    });
+    candidates *= values.length;
+  }
+  if (candidates < 2) issue(['grid'], 'a search needs at least two candidates (give some hyperparameter two or more values)');
+  if (candidates > MAX_GRID_CANDIDATES) issue(['grid'], `${candidates} candidates; keep the grid to ${MAX_GRID_CANDIDATES} at most (each is trained once per fold)`);
 }

@@ -1,8 +1,9 @@
 /**
- * Trains one model package end to end: spec + CSV → split → shared validation and encoding → model →
- * model.onnx → ONNX Runtime on the holdout (parity with the in-memory model, metrics, output distribution)
- * and on the goldens → manifest.json checked by the shared schema. Nothing is written unless all of it
- * succeeds.
+ * Trains one model package end to end: spec + CSV → split → shared validation and encoding → the spec's
+ * hyperparameter grid cross-validated on the training split (when it has one) → model → model.onnx → ONNX
+ * Runtime on the holdout (parity with the in-memory model, metrics, output distribution, permutation
+ * importance of every feature) and on the goldens → manifest.json checked by the shared schema. Nothing is
+ * written unless all of it succeeds.
  *
  * @example
  * const outcome = await trainPackage({ dataPath: '../shared/datasets/adult-income.csv', modelName: 'adult-income',
@@ -16,22 +17,24 @@ import { basename, join } from 'node:path';
 import { parseCsv } from '../lib/csv.ts';
 import { compileDecoder, type ClassificationPrediction } from '../../src/model/decode.ts';
 import { compileEncoder } from '../../src/model/encoding.ts';
+import type { Row } from '../../src/model/instance-validator.ts';
 import { parseManifest, type ManifestInput } from '../../src/model/manifest.ts';
 import { readLabeledDataset } from './dataset.ts';
 import { planEncoding } from './encoding-plan.ts';
-import { labelFrequencies, offlineMetrics, sliceDefinitions } from './evaluate.ts';
+import { labelFrequencies, offlineMetrics, primaryMetric, primaryMetricOf, sliceDefinitions } from './evaluate.ts';
+import { ASSESSMENT_REPEATS, assessFeatures, type FeatureAssessment } from './feature-assessment.ts';
 import { numericDistribution } from './feature-stats.ts';
-import { trainGbdt } from './gbdt-model.ts';
+import { fitModel } from './fit-model.ts';
 import { chooseGoldenRows, goldenInstances } from './golden.ts';
 import { goldenExamples } from './golden-examples.ts';
-import { trainLinear } from './linear-model.ts';
-import { buildManifest } from './manifest-builder.ts';
-import type { TrainedModel } from './model.ts';
+import { describeCandidate } from './grid-search.ts';
+import { buildManifest, featureTrainingStats } from './manifest-builder.ts';
 import { PROBABILITIES_OUTPUT, REGRESSION_OUTPUT } from './onnx/linear-graph.ts';
-import { runOnnx } from './ort-runner.ts';
+import { openOnnx, runOnnx } from './ort-runner.ts';
 import { compareScores, probabilitySumError } from './parity.ts';
 import { parseTrainingSpec, specPositiveLabel } from './spec.ts';
 import { splitRows } from './split.ts';
+import { tuneHyperparameters } from './tuning.ts';
 
 export interface TrainOptions {
   dataPath: string;
@@ -45,6 +48,8 @@ export interface TrainOptions {
   force: boolean;
   /** Defaults to "vigil-train <package.json version>". */
   codeVersion?: string;
+  /** Progress lines while tuning and assessing (the command prints them). */
+  progress?: (line: string) => void;
 }
 
 export interface TrainedPackage {
@@ -56,6 +61,10 @@ export interface TrainedPackage {
   sha256: string;
   fitNote: string;
   trainSeconds: number;
+  /** Cross-validating the grid, when the spec has one for the algorithm. */
+  tuningSeconds: number;
+  /** Permutation importance on the holdout. */
+  assessmentSeconds: number;
   totalSeconds: number;
 }
 
@@ -105,15 +114,27 @@ export async function trainPackage(options: TrainOptions): Promise<TrainOutcome>
   const xTrain = encoder.encode(trainRows);
   const yTrain = Float64Array.from(split.train, (i) => dataset.targets[i]!);
 
+  const progress = options.progress ?? (() => {});
+  const tuningStarted = performance.now();
+  const grid = spec.tuning?.[options.algorithm];
+  if (grid) progress(`tuning   ${options.algorithm}: ${Object.values(grid.grid).reduce((n, v) => n * v.length, 1)} candidates × ${grid.folds} folds of the ${trainRows.length} training rows`);
+  const tuned = tuneHyperparameters({
+    spec,
+    algorithm: options.algorithm,
+    features: dataset.features,
+    rows: trainRows,
+    targets: yTrain,
+    seed: options.seed,
+    onCandidate: (i, c, seconds) =>
+      progress(`tuning   [${i + 1}] ${describeCandidate(c.hyperparameters)}: ${primaryMetricOf(spec.task).primary} ${formatNumber(c.mean)} ± ${formatNumber(c.std)} (${seconds.toFixed(1)} s)`),
+  });
+  if (!tuned.ok) return failure([tuned.error]);
+  const tuningSeconds = (performance.now() - tuningStarted) / 1000;
+
   const fitStarted = performance.now();
-  let model: TrainedModel;
-  if (options.algorithm === 'linear') {
-    const fit = trainLinear(spec.task, xTrain, trainRows.length, width, yTrain, spec.hyperparameters.linear);
-    if (!fit.ok) return failure([fit.error]);
-    model = fit.model;
-  } else {
-    model = trainGbdt(spec.task, xTrain, trainRows.length, width, yTrain, spec.hyperparameters.gbdt, options.seed);
-  }
+  const fit = fitModel(tuned.choice, spec.task, xTrain, trainRows.length, width, yTrain, options.seed);
+  if (!fit.ok) return failure([fit.error]);
+  const model = fit.model;
   const trainSeconds = (performance.now() - fitStarted) / 1000;
 
   const codeVersion = options.codeVersion ?? defaultCodeVersion();
@@ -147,6 +168,35 @@ export async function trainPackage(options: TrainOptions): Promise<TrainOutcome>
     ...(labels ? { label_frequencies: labelFrequencies(holdoutPredictions as ClassificationPrediction[], labels) } : {}),
   };
 
+  // Permutation importance: each feature's holdout values shuffled, re-encoded and run through ONNX Runtime as above.
+  const assessmentStarted = performance.now();
+  let featureAssessment: FeatureAssessment | undefined;
+  if (metrics.overall[metrics.primary] !== undefined) {
+    progress(`assess   permutation importance: ${dataset.features.length} features × ${ASSESSMENT_REPEATS} shuffles of the ${holdoutRows.length} holdout rows`);
+    const runner = await openOnnx(onnxBytes, ortNames, width);
+    try {
+      featureAssessment = await assessFeatures({
+        features: dataset.features,
+        nullRates: featureTrainingStats(dataset.features, trainRows).map((s) => s.null_rate),
+        encoding: plan.encoding,
+        rows: holdoutRows,
+        repeats: ASSESSMENT_REPEATS,
+        seed: options.seed,
+        metric: metrics.primary,
+        higherIsBetter: metrics.higher_is_better,
+        metricOf: async (rows: readonly Row[]) => {
+          const out = await runner.run(encoder.encode(rows), rows.length);
+          const scores = regression ? Float64Array.from(out) : Float64Array.from({ length: rows.length }, (_, r) => out[2 * r + 1]!);
+          return primaryMetric(spec.task, holdoutTargets, scores) ?? Number.NaN;
+        },
+        onFeature: (name, f) => progress(`assess   ${name}: ${formatNumber(f.importance)} ± ${formatNumber(f.std_error)}${f.beneficial ? '' : '  (not beneficial)'}`),
+      });
+    } finally {
+      await runner.release();
+    }
+  }
+  const assessmentSeconds = (performance.now() - assessmentStarted) / 1000;
+
   const goldenSource = { ...dataset, ...(regression ? {} : { classes: dataset.targets }) };
   const goldenRows = chooseGoldenRows(split.holdout, goldenSource, spec.golden_count);
   const instances = goldenInstances(goldenRows, goldenSource);
@@ -173,6 +223,8 @@ export async function trainPackage(options: TrainOptions): Promise<TrainOutcome>
     hyperparameters: model.hyperparameters,
     codeVersion,
     metrics,
+    ...(featureAssessment ? { featureAssessment } : {}),
+    ...(tuned.tuning ? { tuning: tuned.tuning } : {}),
     golden: golden.examples,
   });
   const checked = parseManifest(manifest);
@@ -193,9 +245,15 @@ export async function trainPackage(options: TrainOptions): Promise<TrainOutcome>
       sha256,
       fitNote: model.fitNote,
       trainSeconds,
+      tuningSeconds,
+      assessmentSeconds,
       totalSeconds: (performance.now() - started) / 1000,
     },
   };
+}
+
+function formatNumber(v: number): string {
+  return Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : Number(v.toPrecision(3)).toString();
 }
 
 function defaultCodeVersion(): string {

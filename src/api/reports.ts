@@ -8,7 +8,7 @@ import { canaryReport } from '../reports/canary-report.ts';
 import { driftReport } from '../reports/drift-report.ts';
 import { qualityReport } from '../reports/quality-report.ts';
 import { reportWindow, type ReportDeps, type ReportScope } from '../reports/report-context.ts';
-import { buildScoreCard } from '../reports/score-card.ts';
+import { buildScoreCard, type ScoreFacts } from '../reports/score-card.ts';
 import { shadowReport } from '../reports/shadow-report.ts';
 import { adminAuth } from './admin-auth.ts';
 import { parseWindowMinutes } from './admin-schemas.ts';
@@ -66,10 +66,20 @@ export async function buildReport(kind: ReportKind, services: Services, alertsCo
           versions,
           checks: await services.monitor.latest(model),
           alertsConfigured,
+          explainability: await explainability(services, model, scope.deployment.primary),
         }),
         generated_at: scope.generated_at,
       };
     }
+  }
+}
+
+async function explainability(services: Services, model: string, version: string): Promise<ScoreFacts['explainability']> {
+  try {
+    const { info } = await (await services.predictions.served(model, version)).explainer();
+    return { method: info.method, space: info.space, transform: info.transform };
+  } catch (error) {
+    return { reason: error instanceof Error ? error.message : String(error) };
   }
 }
 

@@ -142,6 +142,66 @@ export const ClassMetricsSchema = z.object({
   metrics: MetricsSchema,
 });
 
+/**
+ * What each feature is worth and what it costs (ML Test Score data_2 and data_3), measured when the package was
+ * made: permutation importance on held-out rows (the training holdout, or the rows given to `vigil package`) —
+ * how much the primary metric worsens when the feature's column is shuffled — beside the feature's costs.
+ */
+export const FeatureAssessmentSchema = z.object({
+  method: z.literal('permutation'),
+  /** Rows permuted: the training holdout, or the `--data` rows of `vigil package` (at most a sample of them). */
+  rows: z.number().int().min(1),
+  repeats: z.number().int().min(1),
+  seed: z.number().int(),
+  /** The primary metric, and its value with no feature permuted. */
+  metric: z.string(),
+  higher_is_better: z.boolean(),
+  baseline: finite,
+  features: z.array(
+    z.object({
+      name: z.string(),
+      /** Mean worsening of the metric over the repeats (positive: the feature helps), and its standard error. */
+      importance: finite,
+      std_error: z.number().min(0),
+      /** Whether the feature measurably helps: importance above twice its standard error and above zero. */
+      beneficial: z.boolean(),
+      cost: z.object({
+        /**
+         * Share of the work of validating and encoding a row that is this feature's: the checks, lookups and
+         * column writes the shared validator and encoder do for it, counted (deterministic, so packages reproduce
+         * byte for byte; it tracks timed shares within their run-to-run noise).
+         */
+        encode_share: rate,
+        /** Encoded columns (or tensor elements) the feature takes. */
+        columns: z.number().int().min(0),
+        null_rate: rate,
+        pii: z.enum(['none', 'hash', 'drop']),
+      }),
+    }),
+  ),
+});
+
+/** How hyperparameters were chosen (ML Test Score model_3): the seeded grid searched with k-fold cross-validation. */
+export const TuningSchema = z.object({
+  method: z.literal('grid'),
+  folds: z.number().int().min(2),
+  seed: z.number().int(),
+  /** The primary metric, averaged over the folds. */
+  metric: z.string(),
+  higher_is_better: z.boolean(),
+  candidates: z
+    .array(
+      z.object({
+        hyperparameters: z.record(z.string(), z.union([finite, z.string(), z.boolean()])),
+        mean: finite,
+        std: z.number().min(0),
+      }),
+    )
+    .min(2),
+  /** Index of the winner in `candidates`: the hyperparameters the model was trained with. */
+  selected: z.number().int().min(0),
+});
+
 export const TrainingInfoSchema = z.object({
   trained_at: z.iso.datetime({ offset: true }),
   /** The data the statistics (and metrics, with a target) come from: the training file, or the rows given to `vigil package`. */
@@ -179,6 +239,10 @@ export const TrainingInfoSchema = z.object({
     /** Per class, one-vs-rest (classification). */
     classes: z.array(ClassMetricsSchema).optional(),
   }),
+  /** Permutation importance and cost per feature, when measured (needs labelled rows). */
+  feature_assessment: FeatureAssessmentSchema.optional(),
+  /** The hyperparameter search, when training ran one. */
+  tuning: TuningSchema.optional(),
 });
 
 export const FeatureValueSchema = z.union([z.number(), z.string(), z.boolean(), z.null()]);
@@ -470,6 +534,50 @@ function checkManifestConsistency(m: z.infer<typeof ManifestObjectSchema>, ctx: 
   for (const name of sliceable) {
     if (!byName.has(name)) ctx.addIssue({ code: 'custom', path: ['monitoring'], message: `slice or protected attribute "${name}" is not a feature` });
   }
+  if (m.training.feature_assessment) checkFeatureAssessment(m.training.feature_assessment, m, ctx);
+  if (m.training.tuning) checkTuning(m.training.tuning, m.training, ctx);
+}
+
+/** Encode shares are rounded, so their sum may miss 1 by a little. */
+const SHARE_SUM_TOLERANCE = 0.01;
+
+function checkFeatureAssessment(a: z.infer<typeof FeatureAssessmentSchema>, m: z.infer<typeof ManifestObjectSchema>, ctx: z.RefinementCtx): void {
+  const path = ['training', 'feature_assessment'];
+  const issue = (at: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path: [...path, ...at], message });
+  const features = new Set(m.features.map((f) => f.name));
+  const seen = new Set<string>();
+  a.features.forEach((f, i) => {
+    if (!features.has(f.name)) issue(['features', i, 'name'], `"${f.name}" is not a feature of the manifest`);
+    else if (seen.has(f.name)) issue(['features', i, 'name'], `"${f.name}" is assessed twice`);
+    seen.add(f.name);
+    const beneficial = f.importance > 0 && f.importance > 2 * f.std_error;
+    if (f.beneficial !== beneficial) issue(['features', i, 'beneficial'], `must be ${beneficial}: beneficial means importance > 0 and importance > 2 · std_error`);
+  });
+  const unassessed = m.features.filter((f) => !seen.has(f.name)).map((f) => `"${f.name}"`);
+  if (unassessed.length > 0) issue(['features'], `has no entry for feature ${unassessed.join(', ')}`);
+  const shares = a.features.reduce((sum, f) => sum + f.cost.encode_share, 0);
+  if (Math.abs(shares - 1) > SHARE_SUM_TOLERANCE) issue(['features'], `encode shares sum to ${shares}, not 1`);
+  if (a.metric !== m.training.metrics.primary) issue(['metric'], `must be the primary metric "${m.training.metrics.primary}"`);
+  if (a.higher_is_better !== m.training.metrics.higher_is_better) issue(['higher_is_better'], 'must match training.metrics.higher_is_better');
+  if (a.rows > m.training.dataset.rows) issue(['rows'], `${a.rows} rows assessed, but the dataset has ${m.training.dataset.rows}`);
+}
+
+function checkTuning(t: z.infer<typeof TuningSchema>, training: z.infer<typeof TrainingInfoSchema>, ctx: z.RefinementCtx): void {
+  const path = ['training', 'tuning'];
+  const issue = (at: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path: [...path, ...at], message });
+  if (t.metric !== training.metrics.primary) issue(['metric'], `must be the primary metric "${training.metrics.primary}"`);
+  if (t.higher_is_better !== training.metrics.higher_is_better) issue(['higher_is_better'], 'must match training.metrics.higher_is_better');
+  const names = Object.keys(t.candidates[0]?.hyperparameters ?? {}).sort().join(',');
+  t.candidates.forEach((c, i) => {
+    if (Object.keys(c.hyperparameters).sort().join(',') !== names) issue(['candidates', i, 'hyperparameters'], 'every candidate must set the same hyperparameters');
+  });
+  const winner = t.candidates[t.selected];
+  if (!winner) return issue(['selected'], `must index one of the ${t.candidates.length} candidates`);
+  for (const [name, value] of Object.entries(winner.hyperparameters)) {
+    if (training.hyperparameters[name] !== value) issue(['selected'], `the selected candidate has ${name} ${String(value)}, but the model was trained with ${String(training.hyperparameters[name])}`);
+  }
+  const better = t.candidates.findIndex((c) => (t.higher_is_better ? c.mean > winner.mean : c.mean < winner.mean));
+  if (better >= 0) issue(['selected'], `candidate ${better} has a better mean ${t.metric} than the selected one`);
 }
 
 function checkColumn(col: EncodingColumn, dtype: TensorDtype, byName: ReadonlyMap<string, Feature>, path: (string | number)[], ctx: z.RefinementCtx): void {

@@ -41,6 +41,8 @@ export interface ScoreFacts {
   /** Latest health-check results of the model. */
   checks: readonly HealthCheckResult[];
   alertsConfigured: boolean;
+  /** How the version's predictions are explained (`POST …/explain`), or why they cannot be. */
+  explainability: { method: string; space: string; transform: string } | { reason: string };
 }
 
 export const TESTS: Record<ScoreTestId, string> = {
@@ -114,6 +116,32 @@ function noData(name: string): Assessment {
 function assess(id: ScoreTestId, f: ScoreFacts): Assessment {
   const m = f.manifest;
   switch (id) {
+    case 'data_2':
+    case 'data_3': {
+      const assessment = m.training.feature_assessment;
+      if (!assessment) return { mark: 'missing', evidence: 'no permutation importance in the manifest: package or train the model with labelled rows (vigil train, or vigil package --target) to measure each feature' };
+      return id === 'data_2' ? featureBenefit(assessment) : featureCost(assessment);
+    }
+    case 'model_3': {
+      const tuning = m.training.tuning;
+      if (!tuning) return { mark: 'missing', evidence: 'no hyperparameter search recorded in the manifest (vigil train records its grid search)' };
+      const winner = tuning.candidates[tuning.selected]!;
+      const searched = [...new Set(tuning.candidates.flatMap((c) => Object.keys(c.hyperparameters)))];
+      const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(4));
+      return {
+        mark: 'automated_pass',
+        evidence: `${tuning.candidates.length} candidates of ${searched.join(', ')} searched by ${tuning.folds}-fold cross-validation (seed ${tuning.seed}); the winner (${Object.entries(winner.hyperparameters).map(([k, v]) => `${k} ${String(v)}`).join(', ')}) scored ${tuning.metric} ${fmt(winner.mean)} ± ${fmt(winner.std)}`,
+      };
+    }
+    case 'infra_5': {
+      const e = f.explainability;
+      if ('reason' in e) return { mark: 'automated_fail', evidence: `predictions carry a debug trace (?debug=true: validated instance, encoded tensors, raw outputs, engine), but cannot be explained: ${e.reason}` };
+      const method = e.method === 'tree_shap' ? 'exact TreeSHAP' : e.method === 'linear' ? 'exact linear contributions' : 'a sampling Shapley estimate';
+      return {
+        mark: 'automated_pass',
+        evidence: `every prediction can be explained (POST /v1/models/${m.name}/explain: ${method} per feature, in ${e.space} space) and traced (?debug=true: validated instance, encoded tensors, raw outputs, engine); drift and shadow reports attribute shifts to features`,
+      };
+    }
     case 'data_1': {
       const typed = m.features.filter((x) => x.categories || x.min !== undefined || x.max !== undefined || x.type === 'boolean').length;
       return { mark: 'automated_pass', evidence: `manifest schema of ${m.features.length} features (${typed} with ranges or categories, training statistics for all); every instance is validated before it reaches the model` };
@@ -195,9 +223,13 @@ function assess(id: ScoreTestId, f: ScoreFacts): Assessment {
       return { mark: 'automated_pass', evidence: `one-step rollback${previous ? ` to version ${previous}` : ' (no earlier primary yet)'}; failing canaries are rolled back automatically` };
     }
     case 'monitor_1': {
-      const drift = fromChecks(f.checks, 'drift', 'upstream changes detected by drift (this window vs the previous)');
-      if (!f.alertsConfigured) return { mark: 'missing', evidence: 'drift is checked, but ALERT_WEBHOOK_URL is not set, so nobody is notified' };
-      return drift ?? noData('drift');
+      // Upstream changes show as drift against the previous window, or, while that window had no traffic, as skew
+      // against training: either is conclusive once this window has profiles.
+      const detected =
+        fromChecks(f.checks, 'drift', 'upstream changes detected by drift (this window vs the previous)') ??
+        fromChecks(f.checks, 'skew', 'upstream changes detected by skew against training (the previous window had too little traffic for drift)');
+      if (!f.alertsConfigured) return { mark: 'missing', evidence: 'drift and skew are checked, but ALERT_WEBHOOK_URL is not set, so nobody is notified' };
+      return detected ?? noData('drift');
     }
     case 'monitor_2': {
       const invariants = fromChecks(f.checks, 'invariants', 'null rates vs training');
@@ -230,6 +262,38 @@ function assess(id: ScoreTestId, f: ScoreFacts): Assessment {
     default:
       return null;
   }
+}
+
+type FeatureAssessment = NonNullable<Manifest['training']['feature_assessment']>;
+
+function featureBenefit(a: FeatureAssessment): Assessment {
+  const useless = a.features.filter((x) => !x.beneficial);
+  const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(3));
+  const top = [...a.features].sort((x, y) => y.importance - x.importance).slice(0, 3).map((x) => `${x.name} ${fmt(x.importance)}`);
+  const what = `permutation importance on ${a.rows} held-out rows (${a.repeats} repeats, ${a.metric} worsening; top: ${top.join(', ')})`;
+  return useless.length
+    ? { mark: 'automated_fail', evidence: `${what}: no measurable benefit from ${useless.map((x) => `${x.name} (${fmt(x.importance)} ± ${fmt(x.std_error)})`).join(', ')}` }
+    : { mark: 'automated_pass', evidence: `${what}: every feature helps beyond twice its standard error` };
+}
+
+/**
+ * A feature costs too much when it buys no measurable benefit yet costs something: PII risk, a share of the
+ * validation and encoding time well above average, or mostly missing values.
+ */
+function featureCost(a: FeatureAssessment): Assessment {
+  const n = a.features.length;
+  const costs = (x: FeatureAssessment['features'][number]) => [
+    ...(x.cost.pii !== 'none' ? [`PII (${x.cost.pii})`] : []),
+    ...(x.cost.encode_share > 2 / n ? [`${(x.cost.encode_share * 100).toFixed(0)} % of encoding time`] : []),
+    ...(x.cost.null_rate > 0.3 ? [`${(x.cost.null_rate * 100).toFixed(0)} % missing`] : []),
+  ];
+  const tooCostly = a.features.filter((x) => !x.beneficial && costs(x).length > 0);
+  const dearest = [...a.features].sort((x, y) => y.cost.encode_share - x.cost.encode_share)[0]!;
+  const pii = a.features.filter((x) => x.cost.pii !== 'none').map((x) => x.name);
+  const summary = `costs weighed against permutation importance: the dearest to encode is ${dearest.name} (${(dearest.cost.encode_share * 100).toFixed(0)} % of the time, ${dearest.cost.columns} columns)${pii.length ? `; PII: ${pii.join(', ')}` : '; no PII'}`;
+  return tooCostly.length
+    ? { mark: 'automated_fail', evidence: `${summary}; cost without benefit: ${tooCostly.map((x) => `${x.name} (${costs(x).join(', ')})`).join('; ')}` }
+    : { mark: 'automated_pass', evidence: `${summary}; every feature that costs something also helps` };
 }
 
 export function buildScoreCard(facts: ScoreFacts) {

@@ -140,4 +140,110 @@ describe('ManifestSchema', () => {
     m.features[1]!.training = numericStats;
     expect(issuePaths(m)).toEqual(['features.1.training']);
   });
+
+  describe('feature assessment', () => {
+    function assessed(): TrainedManifestInput {
+      const m = validManifest();
+      const cost = (encode_share: number, columns: number) => ({ encode_share, columns, null_rate: 0, pii: 'none' as const });
+      m.training.feature_assessment = {
+        method: 'permutation',
+        rows: 2,
+        repeats: 5,
+        seed: 42,
+        metric: 'mae',
+        higher_is_better: false,
+        baseline: 1,
+        features: [
+          { name: 'rooms', importance: 0.5, std_error: 0.1, beneficial: true, cost: cost(0.4, 1) },
+          { name: 'color', importance: 0.01, std_error: 0.02, beneficial: false, cost: cost(0.6, 2) },
+        ],
+      };
+      return m;
+    }
+    const assessment = (m: TrainedManifestInput) => m.training.feature_assessment!;
+
+    it('accepts one entry per feature whose verdicts follow from importance and standard error', () => {
+      expect(parseManifest(assessed()).ok).toBe(true);
+    });
+
+    it('rejects entries for unknown features, features assessed twice and features left out', () => {
+      const unknown = assessed();
+      assessment(unknown).features[1]!.name = 'garden';
+      expect(issuePaths(unknown)).toEqual(['training.feature_assessment.features.1.name', 'training.feature_assessment.features']);
+      const twice = assessed();
+      assessment(twice).features[1]!.name = 'rooms';
+      expect(issuePaths(twice)).toEqual(['training.feature_assessment.features.1.name', 'training.feature_assessment.features']);
+    });
+
+    it('rejects a beneficial verdict that does not follow from the numbers', () => {
+      const m = assessed();
+      assessment(m).features[1]!.beneficial = true;
+      expect(issuePaths(m)).toEqual(['training.feature_assessment.features.1.beneficial']);
+      const negative = assessed();
+      Object.assign(assessment(negative).features[0]!, { importance: -0.5, std_error: 0 });
+      expect(issuePaths(negative)).toEqual(['training.feature_assessment.features.0.beneficial']);
+    });
+
+    it('rejects encode shares that do not sum to 1, a metric that is not the primary one and more rows than the dataset', () => {
+      const shares = assessed();
+      assessment(shares).features[1]!.cost.encode_share = 0.5;
+      expect(issuePaths(shares)).toEqual(['training.feature_assessment.features']);
+      const metric = assessed();
+      Object.assign(assessment(metric), { metric: 'rmse', higher_is_better: true });
+      expect(issuePaths(metric)).toEqual(['training.feature_assessment.metric', 'training.feature_assessment.higher_is_better']);
+      const rows = assessed();
+      assessment(rows).rows = 11;
+      expect(issuePaths(rows)).toEqual(['training.feature_assessment.rows']);
+    });
+  });
+
+  describe('tuning', () => {
+    function tuned(): TrainedManifestInput {
+      const m = validManifest();
+      m.training.hyperparameters = { l2: 0.01, solver: 'cholesky' };
+      m.training.tuning = {
+        method: 'grid',
+        folds: 3,
+        seed: 42,
+        metric: 'mae',
+        higher_is_better: false,
+        candidates: [
+          { hyperparameters: { l2: 0.0001 }, mean: 1.2, std: 0.1 },
+          { hyperparameters: { l2: 0.01 }, mean: 1.1, std: 0.1 },
+          { hyperparameters: { l2: 1 }, mean: 1.5, std: 0.2 },
+        ],
+        selected: 1,
+      };
+      return m;
+    }
+    const tuning = (m: TrainedManifestInput) => m.training.tuning!;
+
+    it('accepts a search whose selected candidate is the best and the one the model was trained with', () => {
+      expect(parseManifest(tuned()).ok).toBe(true);
+    });
+
+    it('rejects a selected index past the candidates', () => {
+      const m = tuned();
+      tuning(m).selected = 3;
+      expect(issuePaths(m)).toEqual(['training.tuning.selected']);
+    });
+
+    it('rejects a selected candidate that is not the best or not what the model was trained with', () => {
+      const worse = tuned();
+      tuning(worse).selected = 2;
+      expect(issuePaths(worse)).toEqual(['training.tuning.selected', 'training.tuning.selected']);
+      const other = tuned();
+      other.training.hyperparameters = { l2: 1, solver: 'cholesky' };
+      expect(issuePaths(other)).toEqual(['training.tuning.selected']);
+    });
+
+    it('rejects candidates that set different hyperparameters and a metric that is not the primary one', () => {
+      const m = tuned();
+      tuning(m).candidates[2]!.hyperparameters = { l2: 1, max_iterations: 10 };
+      expect(issuePaths(m)).toEqual(['training.tuning.candidates.2.hyperparameters']);
+      const metric = tuned();
+      tuning(metric).metric = 'rmse';
+      expect(issuePaths(metric)).toEqual(['training.tuning.metric']);
+    });
+  });
 });

@@ -220,18 +220,18 @@ describe('canaryStats', () => {
     const model = 'california-housing';
     const primary = manifestOf(model, '1');
     const edges = primary.output.training.bin_edges;
-    expect(edges[0]).toBe(92263);
-    expect(edges[1]).toBe(127771.5);
-    expect(edges[9 - 1]).toBe(316726.75);
+    expect(edges[0]).toBe(92423.375);
+    expect(edges[1]).toBe(127991.875);
+    expect(edges[9 - 1]).toBe(314895.5);
     const at = w.from + 100;
     await insertSamples([
       { model, requestId: 'q7-a', score: 50_000, createdAt: at },
-      { model, requestId: 'q7-b', score: 92_263, createdAt: at },
+      { model, requestId: 'q7-b', score: 92_423.375, createdAt: at },
       { model, requestId: 'q7-c', score: 100_000, createdAt: at },
       { model, requestId: 'q7-d', score: 400_000, createdAt: at },
       { model, requestId: 'q7-e', version: 2, role: 'canary', score: 130_000, createdAt: at },
-      { model, requestId: 'q7-f', version: 2, role: 'canary', score: 316_726.75, createdAt: at },
-      { model, requestId: 'q7-g', version: 2, role: 'canary', score: 316_727, createdAt: at },
+      { model, requestId: 'q7-f', version: 2, role: 'canary', score: 314_895.5, createdAt: at },
+      { model, requestId: 'q7-g', version: 2, role: 'canary', score: 314_896, createdAt: at },
       // A shadow's prediction is not the canary's.
       { model, requestId: 'q7-h', version: 2, role: 'shadow', score: 50_000, createdAt: at },
     ]);

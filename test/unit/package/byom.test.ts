@@ -111,6 +111,34 @@ describe('the sklearn-onnx exports in ../shared/byom', () => {
     ]);
   });
 
+  it('assesses every titanic feature by permutation on the --data rows, beside its costs', async () => {
+    const pkg = await packTitanic();
+    const m = parsed(pkg);
+    const a = m.training.feature_assessment!;
+    expect(a).toMatchObject({ method: 'permutation', rows: 38, repeats: 5, seed: 42, metric: 'auc', higher_is_better: true, baseline: m.training.metrics.overall.auc });
+    expect(a.features.map((f) => f.name)).toEqual(['pclass', 'sex', 'age', 'fare', 'embarked']);
+    const byName = Object.fromEntries(a.features.map((f) => [f.name, f]));
+    // Every passenger of the file is in first class: shuffling pclass changes nothing.
+    expect(byName.pclass).toMatchObject({ importance: 0, std_error: 0, beneficial: false });
+    expect(byName.sex!.beneficial).toBe(true);
+    expect(byName.sex!.importance).toBeGreaterThan(0.1);
+    for (const f of a.features) {
+      expect(f.cost.columns, f.name).toBe(1);
+      expect(f.cost.null_rate, f.name).toBe(m.features.find((x) => x.name === f.name)!.training.null_rate);
+      expect(f.cost.pii, f.name).toBe('none');
+    }
+    expect(a.features.reduce((sum, f) => sum + f.cost.encode_share, 0)).toBeCloseTo(1, 3);
+    expect(byName.age!.cost.null_rate).toBeGreaterThan(0);
+    expect(pkg.report.some((line) => line.startsWith('assess   permutation importance (auc, 5 shuffles of 38 rows)'))).toBe(true);
+    expect(JSON.stringify((await packTitanic()).manifest.training.feature_assessment)).toBe(JSON.stringify(a));
+  });
+
+  it('writes no assessment without a target: there is nothing to measure', async () => {
+    const pkg = await pack(fixture('pipeline_titanic.onnx'), fixture('small_titanic.csv'), { spec: titanicSpec });
+    expect(parsed(pkg).training.feature_assessment).toBeUndefined();
+    expect(pkg.report).toContain('assess   none: no --target, so there is no metric to measure feature importance with');
+  });
+
   it('serves every titanic row as native ONNX Runtime predicts it from the original file', async () => {
     expectNative(await serve(await packTitanic(), titanicInstances()), 'pipeline_titanic.onnx');
   });
@@ -124,6 +152,12 @@ describe('the sklearn-onnx exports in ../shared/byom', () => {
     ]);
     expect(m.training.metrics).toMatchObject({ primary: 'accuracy', higher_is_better: true });
     expect(m.training.metrics.overall.accuracy).toBeCloseTo(0.82, 6);
+    // Multiclass: importance in accuracy, one entry per column of the [N, 2] matrix.
+    expect(m.training.feature_assessment).toMatchObject({ metric: 'accuracy', higher_is_better: true, baseline: m.training.metrics.overall.accuracy });
+    expect(m.training.feature_assessment!.features.map((f) => [f.name, f.beneficial, f.cost.columns])).toEqual([
+      ['sepal_length', true, 1],
+      ['sepal_width', true, 1],
+    ]);
     expect((await qa(pkg)).status).toBe('qa_passed');
   });
 

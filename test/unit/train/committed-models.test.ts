@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseManifest, type Manifest } from '../../../src/model/manifest.ts';
+import { gridCandidates } from '../../../cli/train/grid-search.ts';
 import { parseTrainingSpec } from '../../../cli/train/spec.ts';
 import { goldenMismatches } from './golden-check.ts';
 
@@ -85,5 +86,23 @@ describe('committed demo models', () => {
       const spec = parseTrainingSpec(JSON.parse(readFileSync(new URL(`${name}/spec.json`, MODELS_DIR), 'utf8')));
       expect(spec.ok, name).toBe(true);
     }
+  });
+
+  it.each(packages.map((p) => [p.id, p] as const))('%s carries a permutation importance and cost for every feature', (_id, p) => {
+    const a = p.manifest.training.feature_assessment;
+    expect(a).toBeDefined();
+    expect(a!.features.map((f) => f.name)).toEqual(p.manifest.features.map((f) => f.name));
+    expect(a!.baseline).toBe(p.manifest.training.metrics.overall[p.manifest.training.metrics.primary]);
+    expect(a!.features.some((f) => f.beneficial)).toBe(true);
+  });
+
+  it.each(['california-housing/1', 'california-housing/2', 'adult-income/1', 'adult-income/2'])('%s records the grid its spec searches, cross-validated on the training split', (id) => {
+    const m = byId(id);
+    const spec = parseTrainingSpec(JSON.parse(readFileSync(new URL(`${m.name}/spec.json`, MODELS_DIR), 'utf8')));
+    if (!spec.ok) throw new Error(spec.issues.join('; '));
+    const algorithm = m.training.algorithm === 'gbdt' ? 'gbdt' : 'linear';
+    const grid = spec.spec.tuning![algorithm]!;
+    expect(m.training.tuning!.candidates.map((c) => c.hyperparameters)).toEqual(gridCandidates(grid.grid));
+    expect(m.training.tuning).toMatchObject({ folds: grid.folds, seed: m.training.seed, metric: m.training.metrics.primary });
   });
 });

@@ -66,4 +66,33 @@ describe('parseTrainingSpec', () => {
     expect(issues({ ...base, monitoring: { slices: [{ feature: 'age', bands: [30, 20] }] } })).toEqual(['monitoring.slices.0.bands: must be strictly increasing']);
     expect(issues({ ...base, monitoring: { protected_attributes: ['race'] } })).toEqual(['monitoring.protected_attributes.0: "race" is not a feature']);
   });
+
+  it('accepts a tuning grid per algorithm, with 3 folds by default', () => {
+    const result = parseTrainingSpec({ ...base, tuning: { gbdt: { grid: { max_depth: [4, 6], learning_rate: [0.05, 0.1] } }, linear: { folds: 5, grid: { l2: [0.01, 1] } } } });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.spec.tuning?.gbdt).toEqual({ folds: 3, grid: { max_depth: [4, 6], learning_rate: [0.05, 0.1] } });
+    expect(result.spec.tuning?.linear?.folds).toBe(5);
+  });
+
+  it('rejects grids over unknown hyperparameters, invalid or repeated values, and grids of one or too many candidates', () => {
+    expect(issues({ ...base, tuning: { gbdt: { grid: { depth: [4, 6] } } } })).toEqual([
+      expect.stringMatching(/^tuning\.gbdt\.grid\.depth: "depth" is not a hyperparameter of gbdt/),
+      'tuning.gbdt.grid: a search needs at least two candidates (give some hyperparameter two or more values)',
+    ]);
+    expect(issues({ ...base, tuning: { gbdt: { grid: { max_depth: [4, 40] } } } })).toEqual([expect.stringMatching(/^tuning\.gbdt\.grid\.max_depth\.1: /)]);
+    expect(issues({ ...base, tuning: { gbdt: { grid: { max_depth: [4, 4] } } } })).toEqual(['tuning.gbdt.grid.max_depth.1: 4 is listed twice']);
+    expect(issues({ ...base, tuning: { linear: { grid: { l2: [1] } } } })).toEqual(['tuning.linear.grid: a search needs at least two candidates (give some hyperparameter two or more values)']);
+    const big = { n_trees: [1, 2, 3, 4], max_depth: [1, 2, 3], learning_rate: [0.1, 0.2, 0.3] };
+    expect(issues({ ...base, tuning: { gbdt: { grid: big } } })).toEqual(['tuning.gbdt.grid: 36 candidates; keep the grid to 32 at most (each is trained once per fold)']);
+    expect(issues({ ...base, tuning: { gbdt: { folds: 1, grid: { max_depth: [4, 6] } } } })).toEqual([expect.stringMatching(/^tuning\.gbdt\.folds: /)]);
+  });
+
+  it('lets a ridge regression search l2 only (the Newton settings are logistic regression\'s)', () => {
+    const regression = { ...base, task: 'regression', labels: undefined, positive_label: undefined };
+    expect(issues({ ...regression, tuning: { linear: { grid: { l2: [0.1, 1], max_iterations: [10, 20] } } } })).toEqual([
+      'tuning.linear.grid.max_iterations: "max_iterations" is not a hyperparameter of ridge regression (only l2 is)',
+    ]);
+    expect(issues({ ...base, tuning: { linear: { grid: { l2: [0.1, 1], max_iterations: [10, 20] } } } })).toEqual([]);
+  });
 });
