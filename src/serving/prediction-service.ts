@@ -119,7 +119,7 @@ export class PredictionService {
    * neither logged nor profiled, and shadows do not run.
    */
   async explain(request: PredictRequest): Promise<ExplainResult> {
-    const { target, served, rows } = await this.#validated(request, MAX_EXPLAIN_INSTANCES, noBackground);
+    const { target, served, rows } = await this.#validated(request, MAX_EXPLAIN_INSTANCES, null);
     const predictions = await served.predictRows(rows);
     const explainer = await served.explainer();
     const explanations = explainer.explain(rows, { budget: { permutations: SAMPLING_PERMUTATIONS, timeMs: SAMPLING_BUDGET_MS / rows.length }, seed: 0 });
@@ -131,16 +131,20 @@ export class PredictionService {
     return this.#models.get(model, version);
   }
 
-  /** Routes the request, loads the version and validates every instance (a client mistake throws 4xx). */
-  async #validated(request: PredictRequest, limit: number, background: Background) {
+  /**
+   * Routes the request, loads the version and validates every instance (a client mistake throws 4xx). With a
+   * background, rejections and failures are reported to the observers (after the response); without one
+   * (explanations) nothing is.
+   */
+  async #validated(request: PredictRequest, limit: number, background: Background | null) {
     const target: RouteDecision = request.version !== undefined
       ? {
           version: await this.#requireVersion(request.model, request.version),
           role: 'pinned',
           shadows: [],
-          sampleRate: await this.#router.sampleRate(request.model, background),
+          sampleRate: await this.#router.sampleRate(request.model, background ?? noBackground),
         }
-      : await this.#router.route(request.model, request.routingKey, background);
+      : await this.#router.route(request.model, request.routingKey, background ?? noBackground);
     const started = performance.now();
     const served = await this.#served(request.model, target.version, request.instances, background);
     const instances = typeof request.instances === 'function' ? request.instances(served.manifest) : request.instances;
@@ -159,7 +163,7 @@ export class PredictionService {
     const rows: Row[] = new Array(instances.length);
     for (let i = 0; i < instances.length; i++) rows[i] = served.validator.validate(instances[i], i, errors)!; // null only when errors.count > 0
     if (errors.count > 0) {
-      this.#notifyRejected(served, instances.length, rows, errors, background);
+      if (background) this.#notifyRejected(served, instances.length, rows, errors, background);
       const first = errors.list[0]!;
       const more = errors.count > 1 ? ` (and ${errors.count - 1} more problem${errors.count > 2 ? 's' : ''}, listed in details)` : '';
       throw new InvalidInstanceError(`instance ${first.instance}: ${first.message}${more}`, errors.list);
@@ -209,11 +213,11 @@ export class PredictionService {
   }
 
   /** The served model, reporting a version that fails to load as a failure of that version. */
-  async #served(model: string, version: string, instances: PredictRequest['instances'], background: Background): Promise<ServedModel> {
+  async #served(model: string, version: string, instances: PredictRequest['instances'], background: Background | null): Promise<ServedModel> {
     try {
       return await this.#models.get(model, version);
     } catch (error) {
-      if (error instanceof VigilError && error.status >= 500) {
+      if (background && error instanceof VigilError && error.status >= 500) {
         this.#notifyFailed(model, version, Array.isArray(instances) ? instances.length : 1, error, background);
       }
       throw error;

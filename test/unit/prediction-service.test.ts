@@ -136,3 +136,26 @@ describe('PredictionService.ready', () => {
     expect(await service.ready('toy', '1')).toBe(false);
   });
 });
+
+describe('PredictionService.explain', () => {
+  it('tells no observer about what it validates: an explained request is neither served nor rejected telemetry', async () => {
+    const runtime = new FakeRuntime({ behaviour: 'sum', outputName: 'output' });
+    const store = new BundledModelStore(toy);
+    const events: string[] = [];
+    const observer = {
+      served: async () => void events.push('served'),
+      rejected: async () => void events.push('rejected'),
+      failed: async () => void events.push('failed'),
+    };
+    const service = new PredictionService({ store, models: new ServedModelCache(store, new SessionCache(runtime)), router: new HighestVersionRouter(store), observers: [observer] });
+    const error = await rejection(service.explain({ model: 'toy', instances: [{ x: 'two', color: 'green' }], requestId: 'r' }));
+    expect(error).toMatchObject({ status: 400, code: 'invalid_instance' });
+    // Work queued after a response only runs in that response's waitUntil: explain has none, so nothing may queue.
+    await new Promise((r) => setTimeout(r, 10));
+    expect(events).toEqual([]);
+    const background: Promise<unknown>[] = [];
+    await rejection(service.predict({ model: 'toy', instances: [{ x: 'two', color: 'green' }], requestId: 'p' }, (task) => background.push(task)));
+    await Promise.all(background);
+    expect(events).toEqual(['rejected']);
+  });
+});
