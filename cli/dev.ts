@@ -57,11 +57,13 @@ export async function runDev(args: string[]): Promise<number> {
     fetch(`http://localhost:${port}/cdn-cgi/local/scheduled?cron=${encodeURIComponent(HEALTH_CRON)}`).catch(() => undefined);
   }, 5 * 60_000);
   timer.unref();
-  // The telemetry Worker first, quietly: it only consumes the queue the serving Worker produces to.
-  const telemetry = start(wrangler, ['dev', '--config', 'wrangler.telemetry.toml', '--port', String(port + 1), '--log-level', 'warn', '--show-interactive-dev-session=false']);
+  // The telemetry Worker first, quietly: it only consumes the queue the serving Worker produces to. Both meet in
+  // a dev registry of this checkout's own, so another checkout's `npm start` never takes its telemetry.
+  const env = { ...LOCAL_ENV, WRANGLER_REGISTRY_PATH: join(REPO_ROOT, '.wrangler', 'registry') };
+  const telemetry = start(wrangler, ['dev', '--config', 'wrangler.telemetry.toml', '--port', String(port + 1), '--log-level', 'warn', '--show-interactive-dev-session=false'], env);
   // Two wrangler processes choosing their internal ports at the same moment can pick the same one: stagger them.
   await new Promise((resolve) => setTimeout(resolve, 3000));
-  const serving = start(wrangler, ['dev', '--config', 'wrangler.toml', ...args]);
+  const serving = start(wrangler, ['dev', '--config', 'wrangler.toml', ...args], env);
   // Either ending ends both: serving without telemetry would silently lose what it logs.
   const code = await Promise.race([serving.exited, telemetry.exited.then((c) => (console.error(`vigil: the telemetry Worker exited (${c}); stopping`), c || 1))]);
   for (const { child } of [serving, telemetry]) if (child.exitCode === null) child.kill('SIGTERM');

@@ -1,6 +1,7 @@
 /**
  * The dashboard (admin token): `GET /` lists every model with its deployment and health, `GET /models/{model}`
- * renders a model's reports with server-side SVG charts (`?window=1h|24h|7d`). Browsers sign in with the form
+ * renders a model's reports with server-side SVG charts (`?window=1h|24h|7d`), and its form posts one instance
+ * to `POST /models/{model}/explain`, which shows each feature's contribution. Browsers sign in with the form
  * at `/login`, which sets an HttpOnly, SameSite=Strict session cookie holding an HMAC of the token (never the
  * token); scripts send `Authorization: Bearer <ADMIN_TOKEN>`. Pages carry no scripts and load nothing from
  * elsewhere, so they work offline and under a strict Content-Security-Policy.
@@ -14,6 +15,7 @@ import { canaryReport } from '../reports/canary-report.ts';
 import { driftReport } from '../reports/drift-report.ts';
 import { qualityReport } from '../reports/quality-report.ts';
 import { shadowReport } from '../reports/shadow-report.ts';
+import { ExplainPage, explainableVersions, type ExplainFormProps, type ExplainOutcome } from '../reports/views/explain-view.tsx';
 import { HomePage } from '../reports/views/home-page.tsx';
 import { renderPage } from '../reports/views/layout.tsx';
 import { DisabledPage, LoginPage, MessagePage } from '../reports/views/login-page.tsx';
@@ -24,7 +26,7 @@ import { LoginThrottle } from './login-throttle.ts';
 import { parseWindowMinutes } from './admin-schemas.ts';
 import { adminToken, timingSafeEqualString } from './auth.ts';
 import type { AppEnv, Services } from './context.ts';
-import { DashboardQuerySchema, LoginFormSchema, NextPathSchema } from './dashboard-schemas.ts';
+import { DashboardQuerySchema, EXPLAIN_FORM_MAX_BYTES, ExplainFormSchema, LoginFormSchema, NextPathSchema, parseInstanceJson } from './dashboard-schemas.ts';
 import { buildReport, reportDeps, reportScope } from './reports.ts';
 
 interface DashboardEnv {
@@ -153,6 +155,37 @@ async function modelPageData(services: Services, alertsConfigured: boolean, mode
   return { ...overview, manifest: scope.primary, window, events, versionFacts, reports: { shadow, canary, drift, quality, score } };
 }
 
+function unknownModel(c: DashboardContext, model: string, models: readonly string[]): Response {
+  const notFound = (
+    <MessagePage title="Not found" heading={`No model named “${model}”`} signedIn={c.var.signedIn}>
+      <p>{models.length ? `Vigil serves ${models.join(', ')}.` : 'Vigil serves no models yet.'}</p>
+    </MessagePage>
+  );
+  return page(c, notFound, 404);
+}
+
+/** The explain form as it was posted: the versions that passed QA (newest first), the primary, the visitor's text. */
+async function explainForm(services: Services, model: string, instanceText: string, version: string | undefined): Promise<ExplainFormProps> {
+  const [deployment, versions] = await Promise.all([services.deployments.current(model), services.registry.summaries(model)]);
+  const explainable = explainableVersions(versions);
+  const primary = deployment?.primary;
+  return { model, versions: explainable, primary, selected: version !== undefined && explainable.includes(version) ? version : primary, instanceText };
+}
+
+/** A client's mistake as the explain page shows it; 404 stays 404, every other refusal is a 400. */
+function explainProblem(error: VigilError): { outcome: ExplainOutcome; status: 400 | 404 } {
+  const invalid = error.code === 'invalid_instance';
+  return {
+    outcome: {
+      ok: false,
+      heading: invalid ? 'This instance is not valid for the model' : 'The instance could not be explained',
+      message: invalid ? 'Fix these fields and explain again:' : error.message,
+      problems: error.details.map((d) => ({ field: d.field, message: d.message })),
+    },
+    status: error.status === 404 ? 404 : 400,
+  };
+}
+
 export function dashboardRoutes(): Hono<AppEnv> {
   const app = new Hono<DashboardEnv>();
 
@@ -229,17 +262,60 @@ export function dashboardRoutes(): Hono<AppEnv> {
       return page(c, badWindow, 400);
     }
     const models = await services.registry.models();
-    if (!models.includes(model)) {
-      const notFound = (
-        <MessagePage title="Not found" heading={`No model named “${model}”`} signedIn={c.var.signedIn}>
-          <p>{models.length ? `Vigil serves ${models.join(', ')}.` : 'Vigil serves no models yet.'}</p>
-        </MessagePage>
-      );
-      return page(c, notFound, 404);
-    }
+    if (!models.includes(model)) return unknownModel(c, model, models);
     const data = await modelPageData(services, Boolean(c.env.ALERT_WEBHOOK_URL), model, query.data.window);
     return page(c, <ModelPage data={data} signedIn={c.var.signedIn} />);
   });
+
+  // The form lives on the model page; this address is where signing in returns to after an expired session.
+  app.get('/models/:model/explain', dashboardAuth, (c) => c.redirect(`/models/${encodeURIComponent(c.req.param('model'))}#explain`, 303));
+
+  app.post(
+    '/models/:model/explain',
+    sameOrigin,
+    dashboardAuth,
+    bodyLimit({
+      maxSize: EXPLAIN_FORM_MAX_BYTES,
+      onError: (c) => {
+        const tooLarge = (
+          <MessagePage title="Too large" heading="The form was too large" signedIn={c.var.signedIn}>
+            <p>Paste one instance of at most {EXPLAIN_FORM_MAX_BYTES / 1024} KiB.</p>
+          </MessagePage>
+        );
+        return page(c, tooLarge, 413);
+      },
+    }),
+    async (c) => {
+      const { services } = c.var;
+      const model = c.req.param('model');
+      const models = await services.registry.models();
+      if (!models.includes(model)) return unknownModel(c, model, models);
+      let body: Record<string, unknown> = {};
+      try {
+        body = (await c.req.parseBody()) as Record<string, unknown>;
+      } catch {
+        // A malformed form is an empty one: the form says what is missing.
+      }
+      const instanceText = typeof body.instance === 'string' ? body.instance : '';
+      const form = ExplainFormSchema.safeParse({ instance: instanceText, version: typeof body.version === 'string' && body.version !== '' ? body.version : undefined });
+      const shown = await explainForm(services, model, instanceText, form.success ? form.data.version : undefined);
+      const answer = (outcome: ExplainOutcome, status: 200 | 400 | 404 = 200) => page(c, <ExplainPage form={shown} outcome={outcome} signedIn={c.var.signedIn} />, status);
+      if (!form.success) {
+        const problems = form.error.issues.map((issue) => ({ field: issue.path.map(String).join('.') || 'form', message: issue.message }));
+        return answer({ ok: false, heading: 'The form is not complete', message: 'Fix these fields and explain again:', problems }, 400);
+      }
+      const parsed = parseInstanceJson(form.data.instance);
+      if (!parsed.ok) return answer({ ok: false, heading: 'The instance is not JSON', message: 'Paste one instance as a JSON object of feature values.', problems: [{ field: 'instance', message: parsed.message }] }, 400);
+      try {
+        const result = await services.predictions.explain({ model, ...(form.data.version !== undefined ? { version: form.data.version } : {}), instances: [parsed.instance], requestId: c.var.requestId });
+        return answer({ ok: true, result, instance: parsed.instance });
+      } catch (error) {
+        if (!(error instanceof VigilError) || error.status >= 500) throw error;
+        const { outcome, status } = explainProblem(error);
+        return answer(outcome, status);
+      }
+    },
+  );
 
   // Dashboard errors are pages, not JSON: a client mistake keeps its 4xx, anything else is logged.
   app.onError((error, c) => {

@@ -43,13 +43,29 @@ async function sendTraffic(model: string): Promise<void> {
   await api(`/v1/models/${model}/feedback`, { method: 'POST', body: { items: feedback } });
 }
 
+/**
+ * A report while the telemetry Worker writes: locally both Workers' processes share one SQLite file, and a read
+ * that meets a write in progress answers 503 with Retry-After (as a D1 fault does in production); ask again.
+ */
+async function report<T>(path: string): Promise<T | null> {
+  const res = await fetch(`${worker.url}${path}`, { headers: { authorization: `Bearer ${worker.adminToken}` } });
+  if (res.status === 503 && res.headers.get('retry-after')) return null;
+  if (!res.ok) throw new Error(`GET ${path} answered ${res.status}: ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
 /** Telemetry reaches D1 through the local queue (a batch every few seconds): wait until the reports see it. */
 async function awaitTelemetry(model: string, timeoutMs = 45_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
-    const shadow = (await (await api(`/v1/models/${model}/reports/shadow?window=1h`)).json()) as { shadows: { requests: number; quality: { labelled_requests: number } }[] };
-    const quality = (await (await api(`/v1/models/${model}/reports/quality?window=1h`)).json()) as { overall: { labelled: number } };
+    const shadow = await report<{ shadows: { requests: number; quality: { labelled_requests: number } }[] }>(`/v1/models/${model}/reports/shadow?window=1h`);
+    const quality = await report<{ overall: { labelled: number } }>(`/v1/models/${model}/reports/quality?window=1h`);
+    if (!shadow || !quality) {
+      last = 'a report answered 503 while telemetry was being written';
+      await new Promise((r) => setTimeout(r, 500));
+      continue;
+    }
     const s = shadow.shadows[0];
     last = `shadow requests ${s?.requests}, paired labels ${s?.quality.labelled_requests}, labelled samples ${quality.overall.labelled}`;
     if (s && s.requests >= ROWS && s.quality.labelled_requests >= ROWS && quality.overall.labelled >= ROWS) return;
@@ -162,6 +178,18 @@ describe('dashboard in Chromium', () => {
     expect(housing?.status()).toBe(200);
     await expect(page.locator('#shadow [data-verdict]').getAttribute('data-verdict')).resolves.toMatch(/^(shadow_better|shadow_worse|no_significant_difference)$/);
     await expect(page.locator('#shadow').innerText()).resolves.toContain('paired z-test');
+    expect(await page.locator('#drift [data-attribution]').count()).toBe(1);
+
+    // Explain an instance from the model page's form: a bar per feature, and contributions that add up.
+    const instance = bundledManifest('california-housing', '1').golden[0]!.instance;
+    await page.fill('#explain-instance', JSON.stringify(instance, null, 2));
+    await page.selectOption('#explain-version', '1');
+    await Promise.all([page.waitForURL(`${worker.url}/models/california-housing/explain`), page.click('#explain button[type=submit]')]);
+    await expect(page.locator('#explanation h1').innerText()).resolves.toMatch(/^Version 1 predicts [0-9,.]+$/);
+    expect(await page.locator('#explanation svg.chart rect.bar').count()).toBe(Object.keys(instance).length);
+    await expect(page.locator('#explanation svg.chart > title').textContent()).resolves.toBe("Contributions to version 1's prediction");
+    await expect(page.locator('[data-sum-check]').getAttribute('data-sum-check')).resolves.toBe('ok');
+    await page.screenshot({ path: join(RESULTS, 'dashboard-explain.png'), fullPage: true });
 
     // Phone width: no horizontal scrolling of the page (tables scroll inside their own boxes).
     await page.setViewportSize({ width: 360, height: 740 });

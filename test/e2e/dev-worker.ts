@@ -1,6 +1,7 @@
 /**
- * A Vigil Worker of its own for an end-to-end test: `wrangler dev` on free ports with its local state
- * (D1, R2, queues) in a temporary directory, migrated first, with the test's own admin token. Nothing from
+ * A Vigil of its own for an end-to-end test: the serving and telemetry Workers in two `wrangler dev` processes
+ * on free ports, as `npm start` runs them, with their local state (D1, R2, queues) and dev registry in a
+ * temporary directory, migrated first, with the test's own admin token. Nothing from
  * the developer's .dev.vars or .wrangler/state is used, and nothing goes to the network.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -67,36 +68,46 @@ export async function startDevWorker(options: { vars?: Record<string, string> } 
   runStep('vigil models:index', process.execPath, [join(REPO_ROOT, 'cli', 'vigil.js'), 'models:index']);
   runStep('applying the D1 migrations', wrangler, ['d1', 'migrations', 'apply', 'vigil', '--local', '--persist-to', state]);
 
-  const [port, inspectorPort] = [await freePort(), await freePort()];
+  const [port, inspectorPort, telemetryPort, telemetryInspectorPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const vars = Object.entries(options.vars ?? {}).flatMap(([k, v]) => ['--var', `${k}:${v}`]);
-  const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort), '--persist-to', state, '--env-file', envFile, '--show-interactive-dev-session=false', ...vars];
-  // Its own process group, so stopping it also stops the workerd it starts.
-  const child = spawn(wrangler, args, { cwd: REPO_ROOT, env: OFFLINE_ENV, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const common = ['--ip', '127.0.0.1', '--persist-to', state, '--env-file', envFile, '--show-interactive-dev-session=false'];
+  // The serving Worker and the telemetry Worker, as `npm start` runs them; they meet in a dev registry of their own.
+  const env = { ...OFFLINE_ENV, WRANGLER_REGISTRY_PATH: join(dir, 'registry') };
   let log = '';
   const append = (chunk: Buffer) => {
     log = (log + chunk.toString()).slice(-20_000);
   };
-  child.stdout?.on('data', append);
-  child.stderr?.on('data', append);
+  const launch = (args: string[]) => {
+    // Its own process group, so stopping it also stops the workerd it starts.
+    const child = spawn(wrangler, args, { cwd: REPO_ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout?.on('data', append);
+    child.stderr?.on('data', append);
+    return child;
+  };
+  const telemetry = launch(['dev', '--config', 'wrangler.telemetry.toml', '--port', String(telemetryPort), '--inspector-port', String(telemetryInspectorPort), ...common]);
+  const child = launch(['dev', '--config', 'wrangler.toml', '--port', String(port), '--inspector-port', String(inspectorPort), ...common, ...vars]);
   const output = () => log;
 
-  const stop = async () => {
-    if (child.exitCode === null && child.pid !== undefined) {
-      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const stopOne = async (process_: ChildProcess) => {
+    if (process_.exitCode === null && process_.pid !== undefined) {
+      const exited = new Promise<void>((r) => process_.once('exit', () => r()));
       try {
-        process.kill(-child.pid, 'SIGTERM');
+        process.kill(-process_.pid, 'SIGTERM');
       } catch {
         // already gone
       }
       const killed = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5000))]);
       if (!killed) {
         try {
-          process.kill(-child.pid, 'SIGKILL');
+          process.kill(-process_.pid, 'SIGKILL');
         } catch {
           // already gone
         }
       }
     }
+  };
+  const stop = async () => {
+    await Promise.all([stopOne(child), stopOne(telemetry)]);
     rmSync(dir, { recursive: true, force: true });
   };
 

@@ -74,6 +74,19 @@ function groupThousands(n: number): string {
 }
 
 /**
+ * A number for reading beside others rather than on an axis: whole numbers with thousands separators from 100
+ * up to a billion (no k/M suffix, so "+171,983" and "+70,323" compare at a glance), else as `formatNumber`.
+ *
+ * @example formatFull(171983.4) // "171,983"; formatFull(-0.02641) // "−0.0264"
+ */
+export function formatFull(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return formatNumber(value);
+  const abs = Math.abs(value);
+  if (abs < 100 || abs >= 1e9) return formatNumber(value);
+  return `${value < 0 ? '−' : ''}${groupThousands(Math.round(abs))}`;
+}
+
+/**
  * Labels for a set of axis ticks in one notation, so an axis never mixes "50,000" with "150k": k or M for
  * large values, otherwise as many decimals as the step between ticks needs.
  *

@@ -3,6 +3,7 @@
  * shares) beside the training distribution and the previous window, with the skew and drift statuses.
  */
 import { groupedBarChart, type Series } from '../charts/grouped-bar-chart.tsx';
+import { AttributionFigure } from './attribution-view.tsx';
 import { Empty, Figure, StatusBadge, Table } from './components.tsx';
 import { binLabels, bySeverity, formatNumber, formatPercent, windowWords } from './format.ts';
 import type { DriftFeature, DriftReport } from './types.ts';
@@ -69,7 +70,7 @@ export function featureChart(f: DriftFeature, window: string, probability: boole
   });
 }
 
-export function DriftSection(props: { report: DriftReport; model: string; task: string }) {
+export function DriftSection(props: { report: DriftReport; model: string; task: string; positiveLabel?: string }) {
   const { report, model } = props;
   const probability = props.task !== 'regression';
   const window = report.window.label;
@@ -93,6 +94,8 @@ export function DriftSection(props: { report: DriftReport; model: string; task: 
           {featureChart(prediction, window, probability)}
         </Figure>
       ) : null}
+      <h3>What moved the predictions</h3>
+      <AttributionFigure attribution={report.attribution} id="drift-attribution" scope={{ kind: 'drift', window, version: report.version }} positiveLabel={props.positiveLabel} />
       <Table caption="Skew against training and drift against the previous window, per feature (worst first)">
         <thead>
           <tr>

@@ -2,9 +2,9 @@
  * How the dashboard writes numbers, times and statuses.
  */
 import type { CheckStatus } from '../../monitoring/checks/types.ts';
-import { formatNumber, formatPercent } from '../charts/scale.ts';
+import { formatFull, formatNumber, formatPercent } from '../charts/scale.ts';
 
-export { formatNumber, formatPercent };
+export { formatFull, formatNumber, formatPercent };
 
 /** "2026-11-27T10:53:44.053Z" → "2026-11-27 10:53 UTC"; anything unparsable is shown as given. */
 export function formatTime(iso: string | null | undefined): string {

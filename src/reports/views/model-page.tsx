@@ -1,10 +1,13 @@
 /**
  * A model's page (`GET /models/{model}?window=24h`): deployment and versions, health checks, the shadow and
- * canary comparisons, predictions and features against training, quality, latency and the ML Test Score card.
+ * canary comparisons (with which features make a shadow predict differently), predictions and features against
+ * training (with which features moved the predictions), quality, latency, the ML Test Score card and a form to
+ * explain one prediction.
  */
 import { CanarySection } from './canary-view.tsx';
 import { Empty, StatusBadge } from './components.tsx';
 import { DriftSection } from './drift-view.tsx';
+import { ExplainSection, explainableVersions } from './explain-view.tsx';
 import { formatTime, windowWords, worstStatus } from './format.ts';
 import { latestRun } from './health.ts';
 import { LatencySection } from './latency-view.tsx';
@@ -42,6 +45,7 @@ const CONTENTS: readonly [string, string][] = [
   ['quality', 'Quality'],
   ['latency', 'Latency'],
   ['score', 'Test score'],
+  ['explain', 'Explain'],
 ];
 
 export function ModelPage(props: { data: ModelPageData; signedIn: boolean }) {
@@ -80,12 +84,19 @@ export function ModelPage(props: { data: ModelPageData; signedIn: boolean }) {
       <HealthSection checks={data.checks} />
       {reports && manifest ? (
         <>
-          <ShadowSection report={reports.shadow} model={model} />
+          <ShadowSection report={reports.shadow} model={model} positiveLabel={manifest.output.positive_label} />
           <CanarySection report={reports.canary} model={model} metric={manifest.training.metrics.primary} />
-          <DriftSection report={reports.drift} model={model} task={manifest.task} />
+          <DriftSection report={reports.drift} model={model} task={manifest.task} positiveLabel={manifest.output.positive_label} />
           <QualitySection report={reports.quality} model={model} />
           <LatencySection shadow={reports.shadow} canary={reports.canary} budgetMs={manifest.monitoring.latency_budget_ms} />
           <ScoreCardSection report={reports.score} />
+          <ExplainSection
+            model={model}
+            versions={explainableVersions(data.versions)}
+            primary={data.deployment?.primary}
+            selected={data.deployment?.primary}
+            instanceText={JSON.stringify(manifest.golden[0]?.instance ?? {}, null, 2)}
+          />
         </>
       ) : (
         <section class="card" id="reports">

@@ -5,6 +5,7 @@
  */
 import { histogramChart } from '../charts/bar-chart.tsx';
 import type { Verdict } from '../paired-test.ts';
+import { AttributionFigure, sentence } from './attribution-view.tsx';
 import { Badge, Empty, Figure, Stat, Table } from './components.tsx';
 import { formatMetric, formatNumber, formatPercent, metricName, type Tone } from './format.ts';
 import type { ShadowEntry, ShadowReport } from './types.ts';
@@ -44,14 +45,7 @@ function advice(verdict: Verdict): string {
   }
 }
 
-/** "only the shadow was right…" → "Only the shadow was right….": report prose as a sentence. */
-function sentence(text: string): string {
-  const t = text.trim();
-  if (t === '') return '';
-  return `${t[0]!.toUpperCase()}${t.slice(1)}${/[.!?]$/.test(t) ? '' : '.'}`;
-}
-
-export function ShadowSection(props: { report: ShadowReport; model: string }) {
+export function ShadowSection(props: { report: ShadowReport; model: string; positiveLabel?: string }) {
   const { report, model } = props;
   return (
     <section class="card" id="shadow" aria-labelledby="shadow-title">
@@ -61,13 +55,13 @@ export function ShadowSection(props: { report: ShadowReport; model: string }) {
           This deployment has no shadow versions. Mirror requests to a candidate with <code>vigil shadow {model} &lt;version&gt; --sample-rate 0.1</code>.
         </Empty>
       ) : (
-        report.shadows.map((s) => <ShadowVersion entry={s} report={report} model={model} />)
+        report.shadows.map((s) => <ShadowVersion entry={s} report={report} model={model} positiveLabel={props.positiveLabel} />)
       )}
     </section>
   );
 }
 
-function ShadowVersion(props: { entry: ShadowEntry; report: ShadowReport; model: string }) {
+function ShadowVersion(props: { entry: ShadowEntry; report: ShadowReport; model: string; positiveLabel?: string }) {
   const { entry: s, report, model } = props;
   const q = s.quality;
   const verdict = q.verdict;
@@ -135,6 +129,8 @@ function ShadowVersion(props: { entry: ShadowEntry; report: ShadowReport; model:
               emptyMessage: 'both versions predicted the same on every compared request',
             })}
           </Figure>
+          <h4>What makes version {s.version} predict differently</h4>
+          <AttributionFigure attribution={s.attribution} id={`${slug}-attribution`} scope={{ kind: 'shadow', shadow: s.version, primary: report.primary_version }} positiveLabel={props.positiveLabel} />
           {'confusion' in d && classification ? <Confusion rows={d.confusion ?? []} primary={report.primary_version} shadow={s.version} /> : null}
           <BySlice entry={s} classification={classification} />
         </>

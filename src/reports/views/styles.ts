@@ -128,6 +128,19 @@ details > .body { padding: 0 .7rem .6rem; }
 .button { font: inherit; font-weight: 600; padding: .55rem 1rem; border-radius: 8px; border: 1px solid #0a4c8f; background: var(--accent); color: #fff; cursor: pointer; }
 .button:hover { background: #094c8f; }
 .alert { border-radius: 8px; padding: .6rem .8rem; border: 1px solid #f5a6a0; background: var(--fail-bg); color: var(--fail); }
+.alert p { margin: 0; }
+.alert ul { margin: .35rem 0 0; }
+.alert code { background: rgba(255,255,255,.6); }
+figcaption.lead { color: var(--fg); font-size: .95rem; font-weight: 600; margin: 0 0 .35rem; }
+svg.chart-diverging { max-width: 40rem; }
+.attribution { margin: .3rem 0 1rem; }
+.explain-form { display: grid; gap: .45rem; max-width: 40rem; }
+.explain-form label { font-weight: 600; }
+.explain-form textarea { font: .85rem/1.45 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; padding: .5rem .65rem; border: 1px solid var(--border); border-radius: 8px; width: 100%; resize: vertical; background: var(--bg); color: var(--fg); }
+.explain-form select { font: inherit; padding: .4rem .55rem; border: 1px solid var(--border); border-radius: 8px; background: var(--bg); color: var(--fg); justify-self: start; min-width: 10rem; max-width: 100%; }
+.explain-form .note { margin: 0 0 .3rem; }
+.explain-form .button { justify-self: start; }
+.sum-check { font-variant-numeric: tabular-nums; }
 @media (max-width: 40rem) {
   body { font-size: 14px; }
   main { padding: .6rem; }
