@@ -44,7 +44,8 @@ export function buildShapForest(input: ShapForestInput): BuildShapForestResult {
   const count = e.modes.length;
   const modes = new Uint8Array(count);
   for (let n = 0; n < count; n++) {
-    const mode = MODE[input.modes[n] ?? ''];
+    const name = input.modes[n] ?? '';
+    const mode = Object.hasOwn(MODE, name) ? MODE[name] : undefined;
     if (mode === undefined) return { ok: false, reason: `node ${n} has mode "${input.modes[n]}"` };
     modes[n] = mode;
   }

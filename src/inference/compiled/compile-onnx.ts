@@ -11,18 +11,15 @@
  *   console.warn(`served by ONNX Runtime: ${compiled.reason}`);
  * }
  */
-import onnxProto from 'onnx-proto';
-import type { onnx as Onnx } from 'onnx-proto';
 import type { Tensor } from '../../model/tensor.ts';
 import type { TensorSignature } from '../model-runtime.ts';
 import { CompiledSession, type Plan, type PlanInput, type PlanStep } from './compiled-session.ts';
 import type { ValueType } from './kernel.ts';
 import { OnnxNode } from './onnx-node.ts';
-import { DTYPE_OF_ELEMENT_TYPE, decodeTensor, elementTypeName, protoNumber, type ProtoInt64 } from './onnx-tensor.ts';
+import { readOnnxModel, type TypeProto, type ValueInfoProto } from './onnx-reader.ts';
+import { DTYPE_OF_ELEMENT_TYPE, decodeTensor, elementTypeName, protoNumber } from './onnx-tensor.ts';
 import { kernelFor } from './operators.ts';
 import { signatureDims } from './shape-inference.ts';
-
-const { onnx } = onnxProto;
 
 export type CompileOnnxResult = { ok: true; session: CompiledSession } | { ok: false; reason: string };
 
@@ -33,7 +30,7 @@ interface DeclaredValue {
   dims?: (number | string)[];
 }
 
-function describeType(type: Onnx.ITypeProto | null | undefined): string {
+function describeType(type: TypeProto | undefined): string {
   if (!type) return 'of unknown type';
   if (type.tensorType) return `a ${elementTypeName(type.tensorType.elemType)} tensor`;
   if (type.sequenceType) return type.sequenceType.elemType?.mapType ? 'a sequence of maps (a ZipMap output)' : 'a sequence';
@@ -42,30 +39,26 @@ function describeType(type: Onnx.ITypeProto | null | undefined): string {
 }
 
 /** A graph input or output as a tensor of a supported element type, or why not. */
-function declared(info: Onnx.IValueInfoProto, what: 'input' | 'output'): DeclaredValue | { reason: string } {
-  const name = info.name ?? '';
+function declared(info: ValueInfoProto, what: 'input' | 'output'): DeclaredValue | { reason: string } {
+  const name = info.name;
   const tensor = info.type?.tensorType;
-  const dtype = tensor ? DTYPE_OF_ELEMENT_TYPE[tensor.elemType ?? 0] : undefined;
+  const dtype = tensor ? DTYPE_OF_ELEMENT_TYPE[tensor.elemType] : undefined;
   if (!tensor || !dtype) return { reason: `${what} "${name}" is ${describeType(info.type)}, which the compiled evaluator does not support` };
-  const shape = tensor.shape ? (tensor.shape.dim ?? []) : undefined;
-  const dims = shape?.map((d) => (d.dimParam ? d.dimParam : Object.hasOwn(d, 'dimValue') ? protoNumber(d.dimValue as ProtoInt64) : -1));
+  const shape = tensor.shape?.dim;
+  const dims = shape?.map((d) => (d.dimParam ? d.dimParam : d.dimValue !== undefined ? protoNumber(d.dimValue) : -1));
   return { name, value: { dtype, ...(dims ? { dims: dims.map((d) => (d === -1 ? null : d)) } : {}) }, ...(dims ? { dims } : {}) };
 }
 
 export function compileOnnx(bytes: Uint8Array): CompileOnnxResult {
-  let model: Onnx.ModelProto;
-  try {
-    model = onnx.ModelProto.decode(bytes);
-  } catch (error) {
-    return { ok: false, reason: `the bytes are not an ONNX model (${(error as Error).message})` };
-  }
-  const graph = model.graph;
-  if (!graph || (graph.output ?? []).length === 0) return { ok: false, reason: 'the model has no graph outputs' };
+  const read = readOnnxModel(bytes);
+  if (!read.ok) return { ok: false, reason: `the bytes are not an ONNX model (${read.reason})` };
+  const graph = read.model.graph;
+  if (!graph || graph.output.length === 0) return { ok: false, reason: 'the model has no graph outputs' };
 
   const opsets = new Map<string, number>();
-  for (const o of model.opsetImport ?? []) opsets.set(o.domain === 'ai.onnx' ? '' : (o.domain ?? ''), protoNumber(o.version as ProtoInt64));
+  for (const o of read.model.opsetImport) opsets.set(o.domain === 'ai.onnx' ? '' : o.domain, protoNumber(o.version));
 
-  const initializerProtos = new Map((graph.initializer ?? []).map((t) => [t.name ?? '', t]));
+  const initializerProtos = new Map(graph.initializer.map((t) => [t.name, t]));
   const types = new Map<string, ValueType>();
   const slots = new Map<string, number>();
   const slotOf = (name: string): number => {
@@ -79,8 +72,8 @@ export function compileOnnx(bytes: Uint8Array): CompileOnnxResult {
 
   const inputs: PlanInput[] = [];
   const inputSignatures: TensorSignature[] = [];
-  for (const info of graph.input ?? []) {
-    if (initializerProtos.has(info.name ?? '')) continue;
+  for (const info of graph.input) {
+    if (initializerProtos.has(info.name)) continue;
     const d = declared(info, 'input');
     if ('reason' in d) return { ok: false, reason: d.reason };
     types.set(d.name, d.value);
@@ -88,7 +81,7 @@ export function compileOnnx(bytes: Uint8Array): CompileOnnxResult {
     inputSignatures.push({ name: d.name, type: d.value.dtype, dims: d.dims ?? [] });
   }
   const outputs: DeclaredValue[] = [];
-  for (const info of graph.output ?? []) {
+  for (const info of graph.output) {
     const d = declared(info, 'output');
     if ('reason' in d) return { ok: false, reason: d.reason };
     outputs.push(d);
@@ -103,17 +96,17 @@ export function compileOnnx(bytes: Uint8Array): CompileOnnxResult {
   }
 
   // Topological order: repeatedly take the first node (in graph order) whose inputs are all known.
-  const pending = [...(graph.node ?? [])];
+  const pending = [...graph.node];
   const steps: PlanStep[] = [];
   while (pending.length > 0) {
-    const at = pending.findIndex((n) => (n.input ?? []).every((i) => i === '' || types.has(i)));
+    const at = pending.findIndex((n) => n.input.every((i) => i === '' || types.has(i)));
     if (at < 0) {
       const stuck = pending[0]!;
-      const missing = (stuck.input ?? []).find((i) => i !== '' && !types.has(i));
-      return { ok: false, reason: `node "${stuck.name || stuck.output?.[0] || '?'}" (${stuck.opType}) reads "${missing}", which no input, initializer or node provides` };
+      const missing = stuck.input.find((i) => i !== '' && !types.has(i));
+      return { ok: false, reason: `node "${stuck.name || stuck.output[0] || '?'}" (${stuck.opType}) reads "${missing}", which no input, initializer or node provides` };
     }
     const proto = pending.splice(at, 1)[0]!;
-    const domain = proto.domain === 'ai.onnx' ? '' : (proto.domain ?? '');
+    const domain = proto.domain === 'ai.onnx' ? '' : proto.domain;
     const opset = opsets.get(domain);
     const node = new OnnxNode(proto, opset ?? 0);
     const compiler = kernelFor(domain, node.opType);

@@ -1,8 +1,8 @@
 /**
  * One ONNX node with typed access to its attributes, the way kernels read them at compile time.
  */
-import type { onnx as Onnx } from 'onnx-proto';
-import { decodeTensor, protoBigInt, protoNumber, type DecodedTensor, type ProtoInt64 } from './onnx-tensor.ts';
+import type { AttributeProto, Int64, NodeProto } from './onnx-reader.ts';
+import { decodeTensor, protoBigInt, protoNumber, type DecodedTensor } from './onnx-tensor.ts';
 
 const utf8 = new TextDecoder();
 
@@ -18,16 +18,16 @@ export class OnnxNode {
   readonly outputs: readonly string[];
   /** Operator set version of the node's domain. */
   readonly opset: number;
-  readonly #attributes: Map<string, Onnx.IAttributeProto>;
+  readonly #attributes: Map<string, AttributeProto>;
 
-  constructor(proto: Onnx.INodeProto, opset: number) {
-    this.opType = proto.opType ?? '';
-    this.domain = proto.domain === 'ai.onnx' ? '' : (proto.domain ?? '');
-    this.name = proto.name ?? '';
-    this.inputs = proto.input ?? [];
-    this.outputs = proto.output ?? [];
+  constructor(proto: NodeProto, opset: number) {
+    this.opType = proto.opType;
+    this.domain = proto.domain === 'ai.onnx' ? '' : proto.domain;
+    this.name = proto.name;
+    this.inputs = proto.input;
+    this.outputs = proto.output;
     this.opset = opset;
-    this.#attributes = new Map((proto.attribute ?? []).map((a) => [a.name ?? '', a]));
+    this.#attributes = new Map(proto.attribute.map((a) => [a.name, a]));
   }
 
   /** How messages name the node: `node "name" (OpType)`. */
@@ -45,46 +45,57 @@ export class OnnxNode {
 
   /** Whether the attribute holds a subgraph (control flow), which the evaluator never runs. */
   hasGraphAttribute(): boolean {
-    for (const a of this.#attributes.values()) if (a.type === ATTRIBUTE_TYPE.GRAPH || a.type === ATTRIBUTE_TYPE.GRAPHS || a.g || (a.graphs ?? []).length > 0) return true;
+    for (const a of this.#attributes.values()) if (a.type === ATTRIBUTE_TYPE.GRAPH || a.type === ATTRIBUTE_TYPE.GRAPHS || a.g || a.graphs.length > 0) return true;
     return false;
   }
 
+  // A present attribute reads its own field whatever its declared type, an absent field as 0 / '' (protobuf's
+  // defaults, as onnx-proto decoded them); the fallback is only for an attribute the node does not have.
+
   int(name: string, fallback: number): number {
     const a = this.#attributes.get(name);
-    return a && (a.type === ATTRIBUTE_TYPE.INT || a.i !== undefined) ? protoNumber(a.i as ProtoInt64) : fallback;
+    return a ? protoNumber(a.i) : fallback;
   }
 
   /** An INT attribute as an exact int64. */
   bigint(name: string, fallback: bigint): bigint {
     const a = this.#attributes.get(name);
-    return a && (a.type === ATTRIBUTE_TYPE.INT || a.i !== undefined) ? protoBigInt(a.i as ProtoInt64) : fallback;
+    return a ? protoBigInt(a.i) : fallback;
   }
 
   float(name: string, fallback: number): number {
     const a = this.#attributes.get(name);
-    return a && (a.type === ATTRIBUTE_TYPE.FLOAT || a.f !== undefined) ? (a.f ?? 0) : fallback;
+    return a ? a.f : fallback;
   }
 
   string(name: string, fallback: string): string {
     const a = this.#attributes.get(name);
-    return a && (a.type === ATTRIBUTE_TYPE.STRING || a.s) ? utf8.decode(a.s ?? new Uint8Array()) : fallback;
+    return a ? utf8.decode(a.s) : fallback;
   }
 
   ints(name: string): number[] {
-    return (this.#attributes.get(name)?.ints ?? []).map((v) => protoNumber(v as ProtoInt64));
+    const list = this.#attributes.get(name)?.ints ?? [];
+    // Numbers unless some value is beyond 2^53 (then all are bigints): usually a copy in one builtin call.
+    return typeof list[0] === 'bigint' ? (list as readonly bigint[]).map(protoNumber) : (list as readonly number[]).slice();
   }
 
   /** INTS as exact int64 values (class labels, category ids). */
   bigints(name: string): bigint[] {
-    return (this.#attributes.get(name)?.ints ?? []).map((v) => protoBigInt(v as ProtoInt64));
+    const list: readonly Int64[] = this.#attributes.get(name)?.ints ?? [];
+    return list.map(protoBigInt);
   }
 
   floats(name: string): number[] {
-    return [...(this.#attributes.get(name)?.floats ?? [])];
+    const list = this.#attributes.get(name)?.floats;
+    if (!list) return [];
+    // A plain loop: Array.from over a typed array is several times slower before V8 optimises anything.
+    const out: number[] = [];
+    for (let i = 0; i < list.length; i++) out.push(list[i]!);
+    return out;
   }
 
   strings(name: string): string[] {
-    return (this.#attributes.get(name)?.strings ?? []).map((s) => utf8.decode(s));
+    return this.#attributes.get(name)?.strings.strings() ?? [];
   }
 
   tensor(name: string): DecodedTensor | undefined {

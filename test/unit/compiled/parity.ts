@@ -11,6 +11,7 @@ import { NodeOrtRuntime } from '../../../cli/lib/ort-node-runtime.ts';
 import { compileOnnx } from '../../../src/inference/compiled/compile-onnx.ts';
 import type { ModelSession } from '../../../src/inference/model-runtime.ts';
 import type { OutputTensor, Tensor } from '../../../src/model/tensor.ts';
+import { expectReaderMatchesOnnxProto } from './proto-equivalence.ts';
 
 const { onnx } = onnxProto;
 
@@ -29,7 +30,11 @@ export interface GraphParts {
   mlOpset?: number;
 }
 
-/** A model with the opsets asked for (cli/onnx/proto.ts's encodeModel fixes them at 17 and 3). */
+/**
+ * A model with the opsets asked for (cli/onnx/proto.ts's encodeModel fixes them at 17 and 3). Every graph built
+ * here is also read by onnx-reader.ts and checked against onnx-proto's decode, so the reader sees every graph
+ * the parity tests use.
+ */
 export function graph(parts: GraphParts): Uint8Array {
   const opsetImport = [{ domain: '', version: parts.opset ?? 17 }];
   if ((parts.mlOpset ?? 3) > 0) opsetImport.push({ domain: 'ai.onnx.ml', version: parts.mlOpset ?? 3 });
@@ -39,7 +44,9 @@ export function graph(parts: GraphParts): Uint8Array {
     opsetImport,
     graph: { name: 'parity', node: parts.nodes, input: parts.inputs, output: parts.outputs, initializer: parts.initializers ?? [] },
   });
-  return onnx.ModelProto.encode(model).finish();
+  const bytes = onnx.ModelProto.encode(model).finish();
+  expectReaderMatchesOnnxProto(bytes, 'graph built by the parity harness');
+  return bytes;
 }
 
 /** mulberry32: a small seeded PRNG, so every run draws the same inputs. */

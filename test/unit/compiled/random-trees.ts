@@ -21,6 +21,11 @@ export interface TreeOptions {
   positiveWeights: boolean;
   missingTracks: boolean;
   thresholds: readonly number[];
+  /**
+   * Each tree's nodes after its root in random order with its node ids permuted (so children may come before
+   * their parent, and ids say nothing about positions); default: depth-first, numbered 0, 1, 2, ….
+   */
+  shuffled?: boolean;
 }
 
 export interface TreeAttributes {
@@ -78,7 +83,9 @@ export function randomTrees(random: () => number, o: TreeOptions): TreeAttribute
       falseIds[at] = build(depth + 1);
       return id;
     };
+    const start = treeIds.length - next;
     build(0);
+    if (o.shuffled) shuffleTree(random, start, next, t, { nodeIds, featureIds, modes, values, trueIds, falseIds, missing }, { wNodes, wTrees });
   }
   const nodes = [
     attr.ints('nodes_treeids', treeIds),
@@ -99,6 +106,45 @@ export function randomTrees(random: () => number, o: TreeOptions): TreeAttribute
       attr.floats(`${prefix}_weights`, wValues),
     ],
   };
+}
+
+function permutation(random: () => number, size: number): number[] {
+  const p = Array.from({ length: size }, (_, i) => i);
+  for (let i = size - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [p[i], p[j]] = [p[j]!, p[i]!];
+  }
+  return p;
+}
+
+/** Reorders tree `tree` (positions start .. start + size, ids 0 .. size − 1 by position) and renumbers its ids. */
+function shuffleTree(
+  random: () => number,
+  start: number,
+  size: number,
+  tree: number,
+  n: { nodeIds: number[]; featureIds: number[]; modes: string[]; values: number[]; trueIds: number[]; falseIds: number[]; missing: number[] },
+  w: { wNodes: number[]; wTrees: number[] },
+): void {
+  const newId = permutation(random, size);
+  // The root stays first: ONNX Runtime starts each tree at its first node.
+  const order = [0, ...permutation(random, size - 1).map((i) => i + 1)];
+  const old = { ...n, nodeIds: [...n.nodeIds], featureIds: [...n.featureIds], modes: [...n.modes], values: [...n.values], trueIds: [...n.trueIds], falseIds: [...n.falseIds], missing: [...n.missing] };
+  order.forEach((from, to) => {
+    const a = start + from;
+    const b = start + to;
+    const leaf = old.modes[a] === 'LEAF';
+    n.nodeIds[b] = newId[from]!;
+    n.featureIds[b] = old.featureIds[a]!;
+    n.modes[b] = old.modes[a]!;
+    n.values[b] = old.values[a]!;
+    n.missing[b] = old.missing[a]!;
+    n.trueIds[b] = leaf ? 0 : newId[old.trueIds[a]!]!;
+    n.falseIds[b] = leaf ? 0 : newId[old.falseIds[a]!]!;
+  });
+  w.wNodes.forEach((id, k) => {
+    if (w.wTrees[k] === tree) w.wNodes[k] = newId[id]!;
+  });
 }
 
 /** A pool of float32 thresholds: round numbers (integers, halves) and a few arbitrary ones. */

@@ -103,6 +103,56 @@ describe('TreeEnsembleRegressor', () => {
     });
     await expectParity('TreeEnsembleRegressor 150 trees', bytes, { x: input(random, 'float32', t.thresholds) });
   });
+
+  it('matches ONNX Runtime when nodes are not listed depth-first nor numbered by position', async () => {
+    const random = prng(4242);
+    const t = trees(random, { trees: 20, shuffled: true, weightTargets: [0, 1], weightsPerLeaf: 2 });
+    const bytes = graph({
+      inputs: [tensorInfo('x', FLOAT, ['N', FEATURES])],
+      outputs: [tensorInfo('y', FLOAT, ['N', 2])],
+      nodes: [node('TreeEnsembleRegressor', ['x'], ['y'], { ...ML, attributes: [...t.nodes, ...t.weights('target'), attr.int('n_targets', 2)] })],
+    });
+    await expectParity('TreeEnsembleRegressor shuffled nodes', bytes, { x: input(random, 'float32', t.thresholds) });
+  });
+
+  it('refuses a tree with a cycle, listed in order or not', () => {
+    const tree = (treeIds: number[], nodeIds: number[], modes: string[], trueIds: number[], falseIds: number[], leaves: number[]) =>
+      graph({
+        inputs: [tensorInfo('x', FLOAT, ['N', 2])],
+        outputs: [tensorInfo('y', FLOAT, ['N', 1])],
+        nodes: [
+          node('TreeEnsembleRegressor', ['x'], ['y'], {
+            ...ML,
+            attributes: [
+              attr.ints('nodes_treeids', treeIds),
+              attr.ints('nodes_nodeids', nodeIds),
+              attr.ints('nodes_featureids', nodeIds.map(() => 0)),
+              attr.strings('nodes_modes', modes),
+              attr.floats('nodes_values', nodeIds.map(() => 0.5)),
+              attr.ints('nodes_truenodeids', trueIds),
+              attr.ints('nodes_falsenodeids', falseIds),
+              attr.ints('target_ids', leaves.map(() => 0)),
+              attr.ints('target_nodeids', leaves),
+              attr.ints('target_treeids', leaves.map(() => 0)),
+              attr.floats('target_weights', leaves.map(() => 1)),
+              attr.int('n_targets', 1),
+            ],
+          }),
+        ],
+      });
+    const B = 'BRANCH_LEQ';
+    // Numbered by position: node 1 sends its true branch back to the root.
+    expect(compileOnnx(tree([0, 0, 0], [0, 1, 2], [B, B, 'LEAF'], [1, 0, 0], [2, 2, 0], [2]))).toEqual({ ok: false, reason: 'node "y" (TreeEnsembleRegressor) has a tree with a cycle' });
+    // Ids not by position: 0 → 3 → 2 → 3.
+    expect(compileOnnx(tree([0, 0, 0, 0], [0, 3, 2, 1], [B, B, B, 'LEAF'], [3, 2, 3, 0], [1, 1, 1, 0], [1]))).toEqual({ ok: false, reason: 'node "y" (TreeEnsembleRegressor) has a tree with a cycle' });
+    // The same shapes without the cycle compile.
+    expect(compileOnnx(tree([0, 0, 0], [0, 1, 2], [B, B, 'LEAF'], [1, 2, 0], [2, 2, 0], [2]))).toMatchObject({ ok: true });
+    // A mode that is no node mode is refused, even one named like a property every object has.
+    for (const mode of ['BRANCH_LE', 'toString', 'constructor', '__proto__']) {
+      expect(compileOnnx(tree([0, 0, 0], [0, 1, 2], [mode, B, 'LEAF'], [1, 2, 0], [2, 2, 0], [2]))).toEqual({ ok: false, reason: `node "y" (TreeEnsembleRegressor) has node mode "${mode}"` });
+    }
+    expect(compileOnnx(tree([0, 0, 0, 0], [0, 3, 2, 1], [B, B, B, 'LEAF'], [3, 2, 1, 0], [1, 1, 1, 0], [1]))).toMatchObject({ ok: true });
+  });
 });
 
 describe('TreeEnsembleClassifier', () => {
@@ -168,5 +218,21 @@ describe('TreeEnsembleClassifier', () => {
       return;
     }
     await expectParity(`TreeEnsembleClassifier ${label}`, bytes, { x: input(random, c.dtype, t.thresholds) });
+  });
+
+  it('matches ONNX Runtime when nodes are not listed depth-first nor numbered by position', async () => {
+    const random = prng(777);
+    const t = trees(random, { trees: 20, shuffled: true, weightTargets: [0, 1, 2], weightsPerLeaf: 3 });
+    const bytes = graph({
+      inputs: [tensorInfo('x', FLOAT, ['N', FEATURES])],
+      outputs: [tensorInfo('label', INT64, ['N']), tensorInfo('scores', FLOAT, ['N', 3])],
+      nodes: [
+        node('TreeEnsembleClassifier', ['x'], ['label', 'scores'], {
+          ...ML,
+          attributes: [...t.nodes, ...t.weights('class'), attr.ints('classlabels_int64s', [0, 1, 2]), attr.string('post_transform', 'SOFTMAX')],
+        }),
+      ],
+    });
+    await expectParity('TreeEnsembleClassifier shuffled nodes', bytes, { x: input(random, 'float32', t.thresholds) });
   });
 });

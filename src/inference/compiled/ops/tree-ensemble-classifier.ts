@@ -54,22 +54,32 @@ function writeBinaryScore(score: number, reached: boolean, transform: PostTransf
 
 /** Whether some tree gives class 1 a weight on every path, so every row scores class 1. */
 function classOneAlwaysScored(e: TreeEnsemble): boolean {
-  return Array.from(e.roots).some((root) => {
-    const stack = [root];
-    const seen = new Set<number>();
-    while (stack.length > 0) {
-      const n = stack.pop()!;
-      if (seen.has(n)) continue;
-      seen.add(n);
-      if (e.modes[n] !== LEAF) {
-        stack.push(e.trueChild[n]!, e.falseChild[n]!);
-        continue;
-      }
-      const first = e.leafFirstWeight[n]!;
-      if (!e.weightTargets.subarray(first, first + e.leafWeightCount[n]!).includes(1)) return false;
+  // Plain loops, no per-leaf allocations: this runs on a cold start (see compileTreeEnsemble).
+  const seen = new Int32Array(e.modes.length).fill(-1);
+  for (let t = 0; t < e.roots.length; t++) {
+    if (everyLeafScoresClassOne(e, e.roots[t]!, t, seen)) return true;
+  }
+  return false;
+}
+
+/** Whether every leaf reachable from `root` has a class-1 weight; `seen[n] === t` marks nodes visited for it. */
+function everyLeafScoresClassOne(e: TreeEnsemble, root: number, t: number, seen: Int32Array): boolean {
+  const stack = [root];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (seen[n] === t) continue;
+    seen[n] = t;
+    if (e.modes[n] !== LEAF) {
+      stack.push(e.trueChild[n]!, e.falseChild[n]!);
+      continue;
     }
-    return true;
-  });
+    const first = e.leafFirstWeight[n]!;
+    const end = first + e.leafWeightCount[n]!;
+    let found = false;
+    for (let k = first; k < end && !found; k++) found = e.weightTargets[k] === 1;
+    if (!found) return false;
+  }
+  return true;
 }
 
 export const compileTreeEnsembleClassifier: KernelCompiler = (node, inputs) => {

@@ -32,7 +32,7 @@ export interface TreeEnsemble {
   readonly leafFirstWeight: Int32Array;
   readonly leafWeightCount: Int32Array;
   readonly weightTargets: Int32Array;
-  /** Weights as float32 (float64 when the ensemble computes in double). */
+  /** Weights (float32 values, as FLOATS attributes hold them). */
   readonly weightValues: Float64Array;
   /** Per leaf, its first weight (what a single-target ensemble adds). */
   readonly leafValues: Float64Array;
@@ -51,7 +51,10 @@ export interface WeightAttributes {
   weights: string;
 }
 
-/** Reads and checks the tree attributes; `double` keeps thresholds and weights in float64 (double input). */
+/**
+ * Reads and checks the tree attributes. `double` says the ensemble computes in float64 (double input); the
+ * thresholds and weights are the same numbers either way, since FLOATS attributes hold float32 values.
+ */
 export function compileTreeEnsemble(node: OnnxNode, names: WeightAttributes, targetCount: number, double: boolean): TreeEnsembleResult {
   for (const unsupported of ['nodes_values_as_tensor', 'nodes_hitrates_as_tensor', 'base_values_as_tensor', `${names.weights}_as_tensor`]) {
     if (node.has(unsupported)) return { ok: false, reason: `uses ${unsupported} (double-precision tree attributes are not supported)` };
@@ -76,47 +79,64 @@ export function compileTreeEnsemble(node: OnnxNode, names: WeightAttributes, tar
   ] as const) {
     if (list.length !== count) return { ok: false, reason: `has ${list.length} ${name} for ${count} nodes` };
   }
-  const round = double ? (x: number) => x : Math.fround;
+  // Plain loops throughout, no callbacks or per-node allocations: this runs on a cold start, before V8 has
+  // optimised anything, over tens of thousands of nodes.
 
   const modes = new Uint8Array(count);
-  // (tree id, node id) → position, keyed by one number when the ids allow it (much faster than strings).
-  const numericKeys = [treeIds, nodeIds].every((ids) => ids.every((id) => Number.isInteger(id) && Math.abs(id) < 2 ** 20));
+  // (tree id, node id) → position. Exports list each tree's nodes together, numbered 0, 1, 2, …; then a node's
+  // position is its tree's first position plus its id. Otherwise a map, keyed by one number when the ids allow
+  // it (much faster than strings).
+  const runs = treeRuns(treeIds, nodeIds);
+  const numericKeys = !runs && smallIntegers(treeIds) && smallIntegers(nodeIds);
   const keyOf = numericKeys ? (tree: number, id: number): number | string => tree * 2 ** 21 + id : (tree: number, id: number): number | string => `${tree}:${id}`;
   const position = new Map<number | string, number>();
+  const find = runs ? (tree: number, id: number) => runs.find(tree, id) : (tree: number, id: number) => position.get(keyOf(tree, id));
   let maxFeatureId = 0;
   for (let i = 0; i < count; i++) {
-    const mode = MODES[modeNames[i]!];
+    // Comparing with the common modes first skips a property lookup by a fresh (not interned) string.
+    const name = modeNames[i]!;
+    const mode = name === 'BRANCH_LEQ' ? BRANCH_LEQ : name === 'LEAF' ? LEAF : Object.hasOwn(MODES, name) ? MODES[name] : undefined;
     if (mode === undefined) return { ok: false, reason: `has node mode "${modeNames[i]}"` };
     modes[i] = mode;
-    const key = keyOf(treeIds[i]!, nodeIds[i]!);
-    if (position.has(key)) return { ok: false, reason: `has node ${nodeIds[i]} twice in tree ${treeIds[i]}` };
-    position.set(key, i);
+    if (!runs) {
+      const key = keyOf(treeIds[i]!, nodeIds[i]!);
+      if (position.has(key)) return { ok: false, reason: `has node ${nodeIds[i]} twice in tree ${treeIds[i]}` };
+      position.set(key, i);
+    }
     if (mode !== LEAF) {
       if (featureIds[i]! < 0) return { ok: false, reason: `reads feature ${featureIds[i]}` };
-      maxFeatureId = Math.max(maxFeatureId, featureIds[i]!);
+      if (featureIds[i]! > maxFeatureId) maxFeatureId = featureIds[i]!;
     }
   }
 
   const trueChild = new Int32Array(count).fill(-1);
   const falseChild = new Int32Array(count).fill(-1);
+  // ONNX Runtime's own checks: a child id within the node count, in the same tree, not the node itself.
+  const childOf = (i: number, id: number): number | undefined => {
+    if (!(id >= 0 && id < count)) return undefined;
+    if (!runs) return position.get(keyOf(treeIds[i]!, id));
+    const start = runs.startOf[i]!;
+    return id < runs.endOf[i]! - start ? start + id : undefined;
+  };
+  // Children listed after their parent (as exports number them) cannot form a cycle; only otherwise is a
+  // search needed.
+  let forward = true;
   for (let i = 0; i < count; i++) {
     if (modes[i] === LEAF) continue;
-    for (const [ids, children, which] of [
-      [trueIds, trueChild, 'true'],
-      [falseIds, falseChild, 'false'],
-    ] as const) {
-      const id = ids[i]!;
-      // ONNX Runtime's own checks: a child id within the node count, in the same tree, not the node itself.
-      const child = id >= 0 && id < count ? position.get(keyOf(treeIds[i]!, id)) : undefined;
-      if (child === undefined) return { ok: false, reason: `has no ${which} node ${id} in tree ${treeIds[i]}` };
-      if (child === i) return { ok: false, reason: `has node ${nodeIds[i]} of tree ${treeIds[i]} pointing to itself` };
-      children[i] = child;
-    }
+    const onTrue = childOf(i, trueIds[i]!);
+    if (onTrue === undefined) return { ok: false, reason: `has no true node ${trueIds[i]} in tree ${treeIds[i]}` };
+    if (onTrue === i) return { ok: false, reason: `has node ${nodeIds[i]} of tree ${treeIds[i]} pointing to itself` };
+    trueChild[i] = onTrue;
+    const onFalse = childOf(i, falseIds[i]!);
+    if (onFalse === undefined) return { ok: false, reason: `has no false node ${falseIds[i]} in tree ${treeIds[i]}` };
+    if (onFalse === i) return { ok: false, reason: `has node ${nodeIds[i]} of tree ${treeIds[i]} pointing to itself` };
+    falseChild[i] = onFalse;
+    if (onTrue < i || onFalse < i) forward = false;
   }
 
   const roots: number[] = [];
   for (let i = 0; i < count; i++) if (i === 0 || treeIds[i] !== treeIds[i - 1]) roots.push(i);
-  if (hasCycle(roots, modes, trueChild, falseChild)) return { ok: false, reason: 'has a tree with a cycle' };
+  if (!forward && hasCycle(roots, modes, trueChild, falseChild)) return { ok: false, reason: 'has a tree with a cycle' };
 
   // Leaf weights in ONNX Runtime's order: sorted by (tree id, node id), then by position.
   const wIds = node.ints(names.ids);
@@ -126,15 +146,18 @@ export function compileTreeEnsemble(node: OnnxNode, names: WeightAttributes, tar
   if (wNodeIds.length !== wIds.length || wTreeIds.length !== wIds.length || wValues.length !== wIds.length) {
     return { ok: false, reason: `has ${wIds.length} ${names.ids}, ${wNodeIds.length} ${names.nodeIds}, ${wTreeIds.length} ${names.treeIds} and ${wValues.length} ${names.weights}` };
   }
-  const order = Array.from(wIds, (_, i) => i);
+  const order: number[] = [];
+  for (let i = 0; i < wIds.length; i++) order.push(i);
   const before = (a: number, b: number) => wTreeIds[a]! - wTreeIds[b]! || wNodeIds[a]! - wNodeIds[b]! || a - b;
   // Exports usually list weights in order already; sorting is then skipped.
-  if (order.some((w, i) => i > 0 && before(order[i - 1]!, w) > 0)) order.sort(before);
+  let sorted = true;
+  for (let i = 1; i < order.length && sorted; i++) sorted = (wTreeIds[i - 1]! - wTreeIds[i]! || wNodeIds[i - 1]! - wNodeIds[i]! || -1) <= 0;
+  if (!sorted) order.sort(before);
   const leafOf = new Int32Array(order.length).fill(-1);
   const leafWeightCount = new Int32Array(count);
   for (let k = 0; k < order.length; k++) {
     const w = order[k]!;
-    const at = position.get(keyOf(wTreeIds[w]!, wNodeIds[w]!));
+    const at = find(wTreeIds[w]!, wNodeIds[w]!);
     if (at === undefined) return { ok: false, reason: `has a weight for node ${wNodeIds[w]} of tree ${wTreeIds[w]}, which does not exist` };
     // ONNX Runtime ignores weights on branch nodes (old onnxmltools exports have them).
     if (modes[at] !== LEAF) continue;
@@ -160,15 +183,19 @@ export function compileTreeEnsemble(node: OnnxNode, names: WeightAttributes, tar
     const w = order[k]!;
     const slot = leafFirstWeight[at]! + filled[at]!++;
     weightTargets[slot] = wIds[w]!;
-    weightValues[slot] = round(wValues[w]!);
+    weightValues[slot] = wValues[w]!;
   }
 
   const missingTracksTrue = new Uint8Array(count);
   for (let i = 0; i < Math.min(missing.length, count); i++) missingTracksTrue[i] = missing[i] === 1 ? 1 : 0;
 
+  const readFeature = new Int32Array(count);
+  for (let i = 0; i < count; i++) readFeature[i] = modes[i] === LEAF ? -1 : featureIds[i]!;
+  const thresholds = new Float64Array(count);
+  thresholds.set(values);
   const structure = {
-    featureIds: Int32Array.from(featureIds, (f, i) => (modes[i] === LEAF ? -1 : f)),
-    thresholds: Float64Array.from(values, round),
+    featureIds: readFeature,
+    thresholds,
     modes,
     trueChild,
     falseChild,
@@ -176,7 +203,8 @@ export function compileTreeEnsemble(node: OnnxNode, names: WeightAttributes, tar
   };
   const leafValues = new Float64Array(count);
   for (let i = 0; i < count; i++) if (modes[i] === LEAF) leafValues[i] = weightValues[leafFirstWeight[i]!]!;
-  const onlyLeq = modes.every((m) => m === LEAF || m === BRANCH_LEQ) && !missingTracksTrue.includes(1);
+  let onlyLeq = !missingTracksTrue.includes(1);
+  for (let i = 0; i < count && onlyLeq; i++) onlyLeq = modes[i] === LEAF || modes[i] === BRANCH_LEQ;
   return {
     ok: true,
     ensemble: {
@@ -243,30 +271,84 @@ function generalWalker({ featureIds, thresholds, modes, trueChild, falseChild, m
 }
 
 function hasCycle(roots: readonly number[], modes: Uint8Array, trueChild: Int32Array, falseChild: Int32Array): boolean {
-  // 0 unvisited, 1 on the current path, 2 done; iterative DFS so deep trees do not overflow the stack.
+  // 0 unvisited, 1 on the current path, 2 done; iterative DFS so deep trees do not overflow the stack. A node is
+  // on the stack at most once (only unvisited nodes are pushed), so the stack never outgrows the node count.
   const state = new Uint8Array(modes.length);
+  const stackNode = new Int32Array(modes.length);
+  const stackStep = new Uint8Array(modes.length);
   for (const root of roots) {
     if (state[root] === 2) continue;
-    const stack: [number, number][] = [[root, 0]];
+    let depth = 1;
+    stackNode[0] = root;
+    stackStep[0] = 0;
     state[root] = 1;
-    while (stack.length > 0) {
-      const top = stack[stack.length - 1]!;
-      const [n, step] = top;
+    while (depth > 0) {
+      const n = stackNode[depth - 1]!;
+      const step = stackStep[depth - 1]!;
       if (modes[n] === LEAF || step === 2) {
         state[n] = 2;
-        stack.pop();
+        depth--;
         continue;
       }
-      top[1] = step + 1;
+      stackStep[depth - 1] = step + 1;
       const child = step === 0 ? trueChild[n]! : falseChild[n]!;
       if (state[child] === 1) return true;
       if (state[child] === 0) {
         state[child] = 1;
-        stack.push([child, 0]);
+        stackNode[depth] = child;
+        stackStep[depth] = 0;
+        depth++;
       }
     }
   }
   return false;
+}
+
+interface TreeRuns {
+  /** Per node: the first and one-past-the-last position of its tree. */
+  readonly startOf: Int32Array;
+  readonly endOf: Int32Array;
+  readonly find: (tree: number, id: number) => number | undefined;
+}
+
+/**
+ * The positions of each tree's nodes when every tree is one run of consecutive nodes numbered 0, 1, 2, … (so no
+ * (tree, node) pair repeats); undefined for any other layout.
+ */
+function treeRuns(treeIds: readonly number[], nodeIds: readonly number[]): TreeRuns | undefined {
+  const count = treeIds.length;
+  const startOf = new Int32Array(count);
+  const endOf = new Int32Array(count);
+  const startOfTree = new Map<number, number>();
+  let start = 0;
+  for (let i = 0; i < count; i++) {
+    if (i === 0 || treeIds[i] !== treeIds[i - 1]) {
+      for (let j = start; j < i; j++) endOf[j] = i;
+      start = i;
+      if (startOfTree.has(treeIds[i]!)) return undefined;
+      startOfTree.set(treeIds[i]!, i);
+    }
+    if (nodeIds[i] !== i - start) return undefined;
+    startOf[i] = start;
+  }
+  for (let j = start; j < count; j++) endOf[j] = count;
+  return {
+    startOf,
+    endOf,
+    find: (tree, id) => {
+      const first = startOfTree.get(tree);
+      return first !== undefined && id >= 0 && id < endOf[first]! - first ? first + id : undefined;
+    },
+  };
+}
+
+/** Whether every id is an integer of magnitude below 2^20 (so (tree, node) packs into one exact number). */
+function smallIntegers(ids: readonly number[]): boolean {
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    if (!(Number.isInteger(id) && Math.abs(id) < 2 ** 20)) return false;
+  }
+  return true;
 }
 
 /**
