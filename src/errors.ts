@@ -107,6 +107,13 @@ export class ModelOutputError extends VigilError {
   }
 }
 
+/** The model failed to run (its runtime threw): a fault of the model or its runtime, not the client. */
+export class ModelRunError extends VigilError {
+  constructor(model: string, version: string) {
+    super('model_error', 500, `model "${model}" version ${version} failed to run; the error is logged`);
+  }
+}
+
 /** The version exists but failed QA, so it never serves. */
 export class VersionNotServableError extends VigilError {
   constructor(model: string, version: string, reason?: string) {

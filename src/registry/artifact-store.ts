@@ -2,6 +2,7 @@
  * Pushed model artifacts, content-addressed by sha256 in R2 (`artifacts/<sha256>.onnx`).
  */
 import type { R2Bucket } from '@cloudflare/workers-types';
+import { ServiceUnavailableError } from '../errors.ts';
 
 export interface ArtifactStore {
   put(sha256: string, bytes: Uint8Array): Promise<void>;
@@ -19,14 +20,23 @@ export class R2ArtifactStore implements ArtifactStore {
     this.#bucket = bucket;
   }
 
+  /** Stores the bytes; R2 failing is a ServiceUnavailableError (503, retry later), not a bug. */
   async put(sha256: string, bytes: Uint8Array): Promise<void> {
-    // Content-addressed: an existing object already holds these bytes.
-    if (await this.#bucket.head(artifactKey(sha256))) return;
-    await this.#bucket.put(artifactKey(sha256), bytes, { sha256, httpMetadata: { contentType: 'application/octet-stream' } });
+    try {
+      // Content-addressed: an existing object already holds these bytes.
+      if (await this.#bucket.head(artifactKey(sha256))) return;
+      await this.#bucket.put(artifactKey(sha256), bytes, { sha256, httpMetadata: { contentType: 'application/octet-stream' } });
+    } catch (error) {
+      throw new ServiceUnavailableError('the artifact store (R2)', error);
+    }
   }
 
   async get(sha256: string): Promise<Uint8Array | null> {
-    const object = await this.#bucket.get(artifactKey(sha256));
-    return object ? new Uint8Array(await object.arrayBuffer()) : null;
+    try {
+      const object = await this.#bucket.get(artifactKey(sha256));
+      return object ? new Uint8Array(await object.arrayBuffer()) : null;
+    } catch (error) {
+      throw new ServiceUnavailableError('the artifact store (R2)', error);
+    }
   }
 }

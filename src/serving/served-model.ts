@@ -4,7 +4,7 @@
  * each time, so an evicted session is loaded again rather than used after release). Built once per version per
  * isolate.
  */
-import { ModelOutputError, ModelUnavailableError, VersionNotFoundError, VersionNotServableError, VigilError } from '../errors.ts';
+import { ModelOutputError, ModelRunError, ModelUnavailableError, VersionNotFoundError, VersionNotServableError, VigilError } from '../errors.ts';
 import { compileExplainer, type Explainer } from '../explain/index.ts';
 import { compileModel, predictRows, runRows, type CompiledModel } from '../inference/model-runner.ts';
 import type { Engine, ModelSession } from '../inference/model-runtime.ts';
@@ -49,6 +49,9 @@ export class ServedModel {
   readonly #sessions: SessionCache;
   readonly #loadBytes: () => Promise<Uint8Array>;
   readonly #explainers = new Map<ExplainMethodChoice, Promise<Explainer>>();
+  /** Run failures not yet logged, and when they were last logged (one line per version every RUN_FAILURE_LOG_MS). */
+  #unloggedFailures = 0;
+  #failuresLoggedAt = -Infinity;
 
   constructor(pkg: ModelPackage, sessions: SessionCache) {
     this.engine = pkg.engine;
@@ -109,8 +112,20 @@ export class ServedModel {
       return await this.withSession((session) => predictRows(session, this.model, rows));
     } catch (error) {
       if (error instanceof OutputDecodeError) throw new ModelOutputError(this.name, this.version, error.message);
-      throw error;
+      if (error instanceof VigilError) throw error;
+      this.#logRunFailure(error);
+      throw new ModelRunError(this.name, this.version);
     }
+  }
+
+  /** A failing version fails every request: its errors are logged with a count, at most once per interval. */
+  #logRunFailure(error: unknown): void {
+    this.#unloggedFailures++;
+    const now = Date.now();
+    if (now - this.#failuresLoggedAt < RUN_FAILURE_LOG_MS) return;
+    console.error(JSON.stringify({ level: 'error', message: 'model run failed', model: this.name, version: this.version, engine: this.engine, failures: this.#unloggedFailures, error: String(error) }));
+    this.#unloggedFailures = 0;
+    this.#failuresLoggedAt = now;
   }
 }
 
@@ -118,6 +133,9 @@ function tensorJson(t: Tensor | OutputTensor): TensorJson {
   const values = Array.from(t.data as ArrayLike<unknown>, (v) => (typeof v === 'bigint' ? Number(v) : typeof v === 'number' && !Number.isFinite(v) ? null : v));
   return { type: 'dtype' in t ? t.dtype : t.type, dims: [...t.dims], data: values };
 }
+
+/** How often a failing version's run errors are logged (with the count since the last line). */
+const RUN_FAILURE_LOG_MS = 10_000;
 
 /** How many versions' compiled validators, encoders and decoders an isolate keeps. */
 const SERVED_MODELS_CAPACITY = 64;

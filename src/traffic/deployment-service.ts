@@ -64,8 +64,10 @@ function refusalError(refusal: DeploymentRefusal): VigilError {
 interface CacheEntry {
   /** The deployment as last read (null: the model has nothing deployable). */
   deployment: Deployment | null;
-  /** When it was read (or, while D1 fails, when the last attempt gave up). */
+  /** When it was read. */
   at: number;
+  /** While D1 fails: no read is tried before this time (ms); the cached deployment serves meanwhile. */
+  retryAt?: number;
   /** A read in progress. */
   loading?: Promise<Deployment | null>;
 }
@@ -111,6 +113,8 @@ export class DeploymentService {
     if (cached) {
       const age = nowMs - cached.at;
       if (age < this.#cacheMs / 2) return cached.deployment;
+      // D1 failed a moment ago: one read every RETRY_AFTER_FAILURE_MS per isolate, not one per request.
+      if (cached.retryAt !== undefined && nowMs < cached.retryAt) return cached.deployment;
       if (age < this.#cacheMs) {
         if (background && !cached.loading) background(this.#read(model, cached).catch(() => undefined));
         return cached.deployment;
@@ -144,7 +148,7 @@ export class DeploymentService {
       (error: unknown) => {
         if (cached) {
           cached.loading = undefined;
-          cached.at = this.#now().getTime() - this.#cacheMs + RETRY_AFTER_FAILURE_MS;
+          cached.retryAt = this.#now().getTime() + RETRY_AFTER_FAILURE_MS;
           console.error(JSON.stringify({ level: 'warn', message: 'D1 unreadable: serving the last known deployment', model, error: String(error) }));
         }
         throw error;

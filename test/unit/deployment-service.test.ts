@@ -102,6 +102,35 @@ describe('DeploymentService', () => {
     expect((await isolateA.current('m'))!.primary).toBe('2');
   });
 
+  it('while D1 fails, serves the last deployment and reads D1 again only every 2 s, however busy the isolate', async () => {
+    const store = new MemoryDeploymentStore();
+    const clock = { ms: 0 };
+    const isolate = service(store, clock);
+    expect((await isolate.current('m'))!.primary).toBe('1');
+    const readsBefore = store.reads;
+    store.get = async () => {
+      store.reads++;
+      await Promise.resolve();
+      throw new Error('D1_ERROR: Network connection lost.');
+    };
+    const errors = console.error;
+    console.error = () => undefined;
+    try {
+      // 1,000 requests over 10 s of simulated time, from the 6th second (past half the cache's age) on.
+      for (let i = 0; i < 1000; i++) {
+        clock.ms = 6_000 + i * 10;
+        const tasks: Promise<unknown>[] = [];
+        expect((await isolate.current('m', (t) => void tasks.push(t)))!.primary).toBe('1');
+        await Promise.all(tasks);
+      }
+    } finally {
+      console.error = errors;
+    }
+    // One read, then one every 2 s: about 5 in 10 s, not one per request.
+    expect(store.reads - readsBefore).toBeGreaterThanOrEqual(4);
+    expect(store.reads - readsBefore).toBeLessThanOrEqual(6);
+  });
+
   it('applies concurrent changes from one isolate one after the other, without conflicts', async () => {
     const store = new MemoryDeploymentStore();
     const isolate = service(store, { ms: 0 });
