@@ -68,7 +68,8 @@ export function runExplain(args: string[], io: CliIo = processIo()): Promise<num
       writeLine(io.stdout, `instance ${i}: ${describePrediction(e.prediction)}`);
       result.outputs.forEach((output, k) => {
         const label = result.outputs.length > 1 || output !== 'value' ? ` (${output})` : '';
-        writeLine(io.stdout, `  ${result.space}${label}: ${format(e.explained[k]!)} = base ${format(e.base_value[k]!)} + contributions`);
+        const space = identity(result.transform) ? 'value' : result.space;
+        writeLine(io.stdout, `  ${space}${label}: ${format(e.explained[k]!)} = base ${format(e.base_value[k]!)} + contributions`);
         const rows = Object.entries(e.contributions)
           .map(([feature, c]) => ({ feature, value: c[k]!, error: e.standard_error?.[feature]?.[k] }))
           .sort((a, b) => Math.abs(b.value) - Math.abs(a.value));
@@ -105,8 +106,13 @@ async function readInstances(path: string): Promise<Record<string, unknown>[]> {
 
 function describeMethod(r: ExplainResponse): string {
   const method = r.method === 'tree_shap' ? 'exact TreeSHAP' : r.method === 'linear' ? 'exact linear contributions' : 'sampling Shapley estimate';
-  const space = r.space === 'raw' || r.space === 'margin' ? ` in ${r.space} space (the served output is ${r.transform} of it)` : '';
+  const space = identity(r.transform) || (r.space !== 'raw' && r.space !== 'margin') ? ' of the served value' : ` in ${r.space} space (the served output is ${r.transform} of it)`;
   return `${method}${space}; base value over the ${r.reference}`;
+}
+
+/** Whether the explained space is the served output itself (a regression without a link). */
+function identity(transform: string): boolean {
+  return transform.toLowerCase() === 'none' || transform === 'served output';
 }
 
 function describePrediction(p: ExplainResponse['explanations'][number]['prediction']): string {

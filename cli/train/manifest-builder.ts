@@ -104,5 +104,6 @@ export function buildManifest(p: ManifestParts): ManifestInput {
     golden: p.golden,
     golden_tolerance: GOLDEN_TOLERANCE,
     monitoring: p.spec.monitoring,
+    ...(Object.keys(p.spec.declarations).length > 0 ? { declarations: p.spec.declarations } : {}),
   };
 }

@@ -9,7 +9,7 @@
  * if (!result.ok) for (const issue of result.issues) console.error(issue);
  */
 import { z } from 'zod';
-import { FeatureSchema, MonitoringSchema, StageSchema } from '../../src/model/manifest.ts';
+import { DeclarationSchema, FeatureSchema, MonitoringSchema, SCORE_TEST_IDS, StageSchema } from '../../src/model/manifest.ts';
 
 export const SpecFeatureSchema = FeatureSchema.omit({ training: true }).strict();
 
@@ -79,6 +79,8 @@ const TrainingSpecObjectSchema = z
       .prefault({}),
     /** Hyperparameter searches by algorithm; an algorithm without one trains with `hyperparameters` as written. */
     tuning: z.object({ linear: TuningGridSchema.optional(), gbdt: TuningGridSchema.optional() }).strict().optional(),
+    /** Rubric tests the team does by hand (spec review, adding features), with their evidence: copied into the manifest. */
+    declarations: z.partialRecord(z.enum(SCORE_TEST_IDS), DeclarationSchema).default({}),
   })
   .strict();
 

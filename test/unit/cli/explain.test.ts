@@ -65,6 +65,15 @@ describe('vigil explain', () => {
     expect(io.out()).toContain('instance 1:');
   });
 
+  it('says a regression is explained in the served value\'s own units', async () => {
+    const regression = { ...response, model: 'california-housing', outputs: ['value'], transform: 'none', explanations: [{ prediction: { value: 409630 }, explained: [409630], base_value: [207295], contributions: { median_income: [169812], longitude: [32523] } }] };
+    server = await startServer((_req, res) => sendJson(res, 200, regression));
+    const io = captureIo();
+    expect(await runExplain(['california-housing', '--instance', file('house.json', { median_income: 8.3 }), ...at(server)], io)).toBe(0);
+    expect(io.out()).toContain('california-housing version 1: exact linear contributions of the served value; base value over the training statistics');
+    expect(io.out()).toContain('instance 0: predicted 409630\n  value: 409630 = base 207295 + contributions');
+  });
+
   it('catches a missing or malformed instance file before sending, and prints the server\'s refusal', async () => {
     server = await startServer((_req, res) => vigilError(res, 400, 'invalid_instance', 'instance 0: "age" must be a number'));
     const missing = captureIo();
