@@ -107,10 +107,16 @@ export class ModelOutputError extends VigilError {
   }
 }
 
-/** The model failed to run (its runtime threw): a fault of the model or its runtime, not the client. */
+/**
+ * The model failed to run (its runtime threw): a fault of the model or its runtime, not the client. Clients get
+ * the version; `reason`, the runtime's own message, is for logs and operator-only records (shadow comparisons).
+ */
 export class ModelRunError extends VigilError {
-  constructor(model: string, version: string) {
+  readonly reason: string;
+
+  constructor(model: string, version: string, reason: string) {
     super('model_error', 500, `model "${model}" version ${version} failed to run; the error is logged`);
+    this.reason = reason;
   }
 }
 

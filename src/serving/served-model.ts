@@ -114,7 +114,7 @@ export class ServedModel {
       if (error instanceof OutputDecodeError) throw new ModelOutputError(this.name, this.version, error.message);
       if (error instanceof VigilError) throw error;
       this.#logRunFailure(error);
-      throw new ModelRunError(this.name, this.version);
+      throw new ModelRunError(this.name, this.version, error instanceof Error ? error.message : String(error));
     }
   }
 

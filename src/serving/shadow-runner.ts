@@ -3,6 +3,7 @@
  * it and compared with the primary's predictions. A shadow never changes or delays the response; a shadow
  * that fails or rejects the instances only records its error.
  */
+import { ModelRunError } from '../errors.ts';
 import type { Prediction } from '../model/decode.ts';
 import { FieldErrors, type Row } from '../model/instance-validator.ts';
 import type { ShadowComparisonRecord } from '../telemetry/records.ts';
@@ -55,7 +56,8 @@ export class ShadowRunner implements PredictionObserver {
       if (errors.count > 0) error = `shadow rejected the instances: ${errors.list.slice(0, 5).map((e) => `instance ${e.instance}: ${e.field || '(instance)'} ${e.code}`).join('; ')}${errors.count > 5 ? `; ${errors.count - 5} more` : ''}`;
       else shadowPredictions = await shadow.predictRows(rows);
     } catch (e) {
-      error = e instanceof Error ? e.message : String(e);
+      // The report is the operator's: it records what the runtime said, not the client's message.
+      error = e instanceof ModelRunError ? e.reason : e instanceof Error ? e.message : String(e);
     }
     const shadowLatencyMs = performance.now() - started;
     const primary = event.served;
