@@ -4,11 +4,13 @@
  * `wrangler dev` on http://localhost:8787, firing the health-check cron every five minutes (wrangler dev
  * does not run cron triggers by itself), and runs the telemetry Worker (wrangler.telemetry.toml) in a second
  * `wrangler dev` process on the next port: its own workerd, so D1 writes never share a thread with serving. The
- * two find each other through wrangler's dev registry (the queue) and share the local D1 files.
+ * two find each other through wrangler's dev registry (the queue) and share the local D1 files; serving starts
+ * once the telemetry Worker is registered, since locally a message with no consumer registered is dropped.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync } from 'node:fs';
+import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { TELEMETRY_QUEUE, waitForQueueConsumer } from './lib/dev-registry.ts';
 import { runModelsIndex } from './models-index.ts';
 import { REPO_ROOT } from './lib/paths.ts';
 
@@ -59,10 +61,26 @@ export async function runDev(args: string[]): Promise<number> {
   timer.unref();
   // The telemetry Worker first, quietly: it only consumes the queue the serving Worker produces to. Both meet in
   // a dev registry of this checkout's own, so another checkout's `npm start` never takes its telemetry.
-  const env = { ...LOCAL_ENV, WRANGLER_REGISTRY_PATH: join(REPO_ROOT, '.wrangler', 'registry') };
+  const registryPath = join(REPO_ROOT, '.wrangler', 'registry');
+  const env = { ...LOCAL_ENV, WRANGLER_REGISTRY_PATH: registryPath };
+  // An entry left by a run that was killed would look like a registered consumer: start from none.
+  rmSync(registryPath, { recursive: true, force: true });
   const telemetry = start(wrangler, ['dev', '--config', 'wrangler.telemetry.toml', '--port', String(port + 1), '--log-level', 'warn', '--show-interactive-dev-session=false'], env);
-  // Two wrangler processes choosing their internal ports at the same moment can pick the same one: stagger them.
-  await new Promise((resolve) => setTimeout(resolve, 3000));
+  // Serving starts once the telemetry Worker is registered: locally, telemetry sent before then would be dropped.
+  // (Starting one after the other also keeps the two from picking the same internal port.)
+  try {
+    await waitForQueueConsumer({
+      registryPath,
+      queue: TELEMETRY_QUEUE,
+      timeoutMs: 120_000,
+      abandoned: () => (telemetry.child.exitCode === null ? undefined : `the telemetry Worker exited (${telemetry.child.exitCode})`),
+    });
+  } catch (error) {
+    console.error(`vigil: ${(error as Error).message}; stopping`);
+    if (telemetry.child.exitCode === null) telemetry.child.kill('SIGTERM');
+    await telemetry.exited;
+    return 1;
+  }
   const serving = start(wrangler, ['dev', '--config', 'wrangler.toml', ...args], env);
   // Either ending ends both: serving without telemetry would silently lose what it logs.
   const code = await Promise.race([serving.exited, telemetry.exited.then((c) => (console.error(`vigil: the telemetry Worker exited (${c}); stopping`), c || 1))]);

@@ -71,7 +71,8 @@ async function awaitTelemetry(model: string, timeoutMs = 45_000): Promise<void> 
     if (s && s.requests >= ROWS && s.quality.labelled_requests >= ROWS && quality.overall.labelled >= ROWS) return;
     await new Promise((r) => setTimeout(r, 500));
   }
-  throw new Error(`telemetry of ${model} did not reach D1 in ${timeoutMs} ms (${last})`);
+  const failures = worker.output().split('\n').filter((l) => /"level":"(warn|error)"/.test(l)).slice(-5).join('\n');
+  throw new Error(`telemetry of ${model} did not reach D1 in ${timeoutMs} ms (${last})\n${failures}`);
 }
 
 async function expectNoHorizontalOverflow(page: Page): Promise<void> {

@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TELEMETRY_QUEUE, waitForQueueConsumer } from '../../cli/lib/dev-registry.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -72,7 +73,8 @@ export async function startDevWorker(options: { vars?: Record<string, string> } 
   const vars = Object.entries(options.vars ?? {}).flatMap(([k, v]) => ['--var', `${k}:${v}`]);
   const common = ['--ip', '127.0.0.1', '--persist-to', state, '--env-file', envFile, '--show-interactive-dev-session=false'];
   // The serving Worker and the telemetry Worker, as `npm start` runs them; they meet in a dev registry of their own.
-  const env = { ...OFFLINE_ENV, WRANGLER_REGISTRY_PATH: join(dir, 'registry') };
+  const registryPath = join(dir, 'registry');
+  const env = { ...OFFLINE_ENV, WRANGLER_REGISTRY_PATH: registryPath };
   let log = '';
   const append = (chunk: Buffer) => {
     log = (log + chunk.toString()).slice(-20_000);
@@ -85,8 +87,19 @@ export async function startDevWorker(options: { vars?: Record<string, string> } 
     return child;
   };
   const telemetry = launch(['dev', '--config', 'wrangler.telemetry.toml', '--port', String(telemetryPort), '--inspector-port', String(telemetryInspectorPort), ...common]);
-  const child = launch(['dev', '--config', 'wrangler.toml', '--port', String(port), '--inspector-port', String(inspectorPort), ...common, ...vars]);
   const output = () => log;
+  // Serving starts once the telemetry Worker is registered: locally, telemetry sent before then is dropped.
+  let child: ChildProcess | undefined;
+  const launchServing = async () => {
+    await waitForQueueConsumer({
+      registryPath,
+      queue: TELEMETRY_QUEUE,
+      timeoutMs: 60_000,
+      abandoned: () => (telemetry.exitCode === null ? undefined : `the telemetry Worker exited (${telemetry.exitCode}):\n${output()}`),
+    });
+    child = launch(['dev', '--config', 'wrangler.toml', '--port', String(port), '--inspector-port', String(inspectorPort), ...common, ...vars]);
+    return child;
+  };
 
   const stopOne = async (process_: ChildProcess) => {
     if (process_.exitCode === null && process_.pid !== undefined) {
@@ -107,13 +120,13 @@ export async function startDevWorker(options: { vars?: Record<string, string> } 
     }
   };
   const stop = async () => {
-    await Promise.all([stopOne(child), stopOne(telemetry)]);
+    await Promise.all([child ? stopOne(child) : undefined, stopOne(telemetry)]);
     rmSync(dir, { recursive: true, force: true });
   };
 
   const url = `http://127.0.0.1:${port}`;
   try {
-    await waitUntilReady(url, child, output, 60_000);
+    await waitUntilReady(url, await launchServing(), output, 60_000);
   } catch (error) {
     await stop();
     throw error;
