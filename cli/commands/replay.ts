@@ -24,6 +24,7 @@ import { renderFeedback, renderQuality, renderRequests, type QualityView } from 
 import { parseSet, parseShift, type ColumnTransform } from '../lib/replay/transforms.ts';
 import { printHelp, printJson, runCommand } from '../lib/run-command.ts';
 import { apiError, VigilClient } from '../lib/vigil-client.ts';
+import { positiveLabel as manifestPositiveLabel } from '../../src/model/manifest.ts';
 
 export const REPLAY_USAGE = `usage: vigil replay <csv> --model <name> [--rate 50] [--concurrency 8] [--limit N]
                     [--label-column <col>] [--feedback] [--feedback-delay 20s]
@@ -338,7 +339,7 @@ async function measureQuality(
     }
   }
   const main = records.get(dominantVersion(versionsServed) ?? '');
-  const manifestPositive = main?.manifest?.output?.positive_label ?? main?.manifest?.output?.labels?.[1];
+  const manifestPositive = manifestPositiveLabel({ task, output: main?.manifest?.output });
   const positiveLabel = task === 'binary_classification' ? (manifestPositive ?? assumedPositiveLabel(labelled.map((l) => l.prediction))) : undefined;
 
   const versions = qualityByVersion(task, positiveLabel, labelled).map((q) => {

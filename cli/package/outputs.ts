@@ -6,7 +6,7 @@
  * @example
  * const plan = planOutputs(probe, { graphLabels: ['0', '1'], labelsBehind: () => undefined, spec });
  */
-import type { Task } from '../../src/model/manifest.ts';
+import { positiveLabel as manifestPositiveLabel, type Task } from '../../src/model/manifest.ts';
 import { PackageError } from './package-error.ts';
 import type { PackageSpec } from './spec.ts';
 
@@ -105,7 +105,7 @@ export function planOutputs(outputs: readonly ProbedOutput[], facts: OutputFacts
   if (new Set(labels).size !== labels.length) throw new PackageError(`the labels are not unique: ${labels.join(', ')}`);
   const task: Task = labels.length === 2 ? 'binary_classification' : 'multiclass_classification';
   if (facts.task !== undefined && facts.task !== task) throw new PackageError(`--task ${facts.task} does not fit: the model has ${labels.length} classes (${labels.join(', ')})`);
-  const positiveLabel = task === 'binary_classification' ? (spec.positive_label ?? labels[1]!) : undefined;
+  const positiveLabel = manifestPositiveLabel({ task, output: { labels, positive_label: spec.positive_label } });
   if (spec.positive_label !== undefined && !labels.includes(spec.positive_label)) throw new PackageError(`positive_label "${spec.positive_label}" is not one of the labels ${labels.join(', ')}`);
   notes.push(
     `${task.replace('_', ' ')}: probabilities "${main.name}" (${main.describe})${labelTensor ? `, labels "${labelTensor.name}"` : ', label = most probable class'}; classes ${labels.map((l) => JSON.stringify(l)).join(', ')}${positiveLabel ? `, positive ${JSON.stringify(positiveLabel)}` : ''}`,

@@ -6,7 +6,7 @@
  * The label is the model's own when the graph has a label output (`output.label_tensor`: sklearn-onnx,
  * onnxmltools), else the most probable class.
  */
-import type { Manifest } from './manifest.ts';
+import { positiveLabel, type Manifest } from './manifest.ts';
 import type { OutputTensor } from './tensor.ts';
 
 export interface RegressionPrediction {
@@ -71,7 +71,7 @@ export function compileDecoder(manifest: DecoderManifest): CompiledDecoder {
   const labels = manifest.output.labels ?? [];
   const k = labels.length;
   const known = new Set(labels);
-  const positive = manifest.task === 'binary_classification' ? (manifest.output.positive_label ?? labels[1]!) : undefined;
+  const positive = positiveLabel(manifest);
   const labelTensor = manifest.output.label_tensor;
 
   const decodeValues = (values: ArrayLike<number>, rows: number, modelLabels?: ArrayLike<unknown>): Prediction[] => {

@@ -678,7 +678,25 @@ export function parseManifest(input: unknown): ManifestResult {
   };
 }
 
-export function positiveLabel(m: Manifest): string | undefined {
+/** What positiveLabel and scoreMeasure read of a manifest (the CLI's API records and package specs have it too). */
+export interface ScoredOutput {
+  task: string;
+  output?: { labels?: readonly string[] | undefined; positive_label?: string | undefined } | undefined;
+}
+
+/** The label whose probability is a binary classifier's score: `positive_label`, else the second label; none otherwise. */
+export function positiveLabel(m: ScoredOutput): string | undefined {
   if (m.task !== 'binary_classification') return undefined;
-  return m.output.positive_label ?? m.output.labels?.[1];
+  return m.output?.positive_label ?? m.output?.labels?.[1];
+}
+
+/**
+ * What the score of a prediction (samples, shadow differences, drift of predictions) measures: the value of a
+ * regression, the positive label's probability of a binary classifier, the predicted label's probability of a
+ * multiclass one.
+ */
+export function scoreMeasure(m: ScoredOutput): string {
+  if (m.task === 'regression') return 'prediction value';
+  const positive = positiveLabel(m);
+  return positive === undefined ? 'probability of the predicted label' : `probability of ${JSON.stringify(positive)}`;
 }

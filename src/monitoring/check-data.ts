@@ -107,10 +107,12 @@ function toMetrics(task: Manifest['task'], r: LabelledRow): LabelledMetrics {
   if (task === 'regression') {
     return { n: r.n, metrics: { mae: r.n ? r.abs_error! / r.n : null, rmse: r.n ? Math.sqrt(r.sq_error! / r.n) : null } };
   }
+  const accuracy = r.n ? r.correct! / r.n : null;
+  if (task === 'multiclass_classification') return { n: r.n, metrics: { accuracy } };
   const pos = r.positives ?? 0;
   const neg = r.n - pos;
   const auc = pos > 0 && neg > 0 ? (r.rank_sum! - (pos * (pos + 1)) / 2) / (pos * neg) : null;
-  return { n: r.n, positives: pos, metrics: { auc, accuracy: r.n ? r.correct! / r.n : null } };
+  return { n: r.n, positives: pos, metrics: { auc, accuracy } };
 }
 
 /**
@@ -131,8 +133,14 @@ export async function labelledMetrics(
              sum(abs(${source.score} - CAST(f.label AS REAL))) AS abs_error,
              sum((${source.score} - CAST(f.label AS REAL)) * (${source.score} - CAST(f.label AS REAL))) AS sq_error
       FROM ${source.from} WHERE ${source.where} GROUP BY 1`);
+  } else if (positiveLabel(manifest) === undefined) {
+    // Multiclass: the score is the predicted label's probability, which ranks no one class: accuracy only.
+    rows = await db.all<LabelledRow>(sql`
+      SELECT ${slice} AS slice, count(*) AS n, NULL AS positives, NULL AS rank_sum, sum(${source.predictedLabel} = f.label) AS correct,
+             NULL AS abs_error, NULL AS sq_error
+      FROM ${source.from} WHERE ${source.where} GROUP BY 1`);
   } else {
-    const positive = positiveLabel(manifest) ?? manifest.output.labels?.[1] ?? '';
+    const positive = positiveLabel(manifest)!;
     rows = await db.all<LabelledRow>(sql`
       WITH labelled AS (
         SELECT ${slice} AS slice, ${source.score} AS score, (f.label = ${positive}) AS y, (${source.predictedLabel} = f.label) AS correct

@@ -2,6 +2,7 @@
  * Canary report: primary vs canary on live traffic — traffic share, errors, latency, prediction
  * distributions, quality where labelled — and the canary's health-check history.
  */
+import { scoreMeasure } from '../model/manifest.ts';
 import { canaryStats, qualityStats } from '../monitoring/check-data.ts';
 import { psi } from '../monitoring/statistics.ts';
 import { sampleLatency, trafficByVersion } from './report-data.ts';
@@ -44,7 +45,7 @@ export async function canaryReport(deps: ReportDeps, scope: ReportScope) {
     prediction_distribution: {
       bins: edges.length + 1,
       bin_edges: edges,
-      measure: primary.task === 'regression' ? 'prediction value' : 'positive-class probability',
+      measure: scoreMeasure(primary),
       primary: distribution.primaryBins,
       canary: distribution.canaryBins,
       psi: enough ? psi(distribution.primaryBins, distribution.canaryBins) : null,

@@ -4,6 +4,7 @@
  * differently on those requests, and, where labels exist, both versions' quality on the same requests with a
  * verdict from a paired test.
  */
+import { scoreMeasure } from '../model/manifest.ts';
 import { sliceDefinitions } from '../telemetry/slices.ts';
 import { mcnemarTest, pairedErrorTest, type PairedTestResult } from './paired-test.ts';
 import { pairedQuality, shadowBySlice, shadowConfusion, shadowDiffHistogram, shadowDiffSummary, shadowLatency } from './report-data.ts';
@@ -32,7 +33,7 @@ export async function shadowReport(deps: ReportDeps, scope: ReportScope) {
       error_rate: summary.comparisons ? summary.errors / summary.comparisons : null,
       differences: classification
         ? {
-            measure: `probability of "${primary.output.positive_label ?? primary.output.labels?.[1]}"`,
+            measure: scoreMeasure(primary),
             label_agreement: summary.label_agreement,
             mean_probability_difference: summary.mean_abs_diff,
             mean_signed_probability_difference: summary.mean_signed_diff,
@@ -40,7 +41,7 @@ export async function shadowReport(deps: ReportDeps, scope: ReportScope) {
             confusion: await shadowConfusion(db, model, deployment.primary, shadow.version, window),
           }
         : {
-            measure: 'prediction value',
+            measure: scoreMeasure(primary),
             mean_abs_diff: summary.mean_abs_diff,
             median_abs_diff: summary.median_abs_diff,
             p95_abs_diff: summary.p95_abs_diff,

@@ -12,7 +12,7 @@ import irisOnnx from '../fixtures/byom/logreg_iris.onnx';
 import nativeReference from '../fixtures/byom/native-reference.json';
 import titanicCsv from '../fixtures/byom/small_titanic.csv?raw';
 import { mixedInputsRegressor } from '../support/onnx-graphs.ts';
-import { adminJson, expectClose, fetchWorker, postJson, type ApiError } from './helpers.ts';
+import { adminHeaders, adminJson, expectClose, fetchWorker, postJson, type ApiError } from './helpers.ts';
 import { form, packaged } from './imported-packages.ts';
 import { push } from './packages.ts';
 
@@ -115,6 +115,7 @@ describe('an imported model pushed to Vigil for the first time', () => {
     expect(res.status).toBe(201);
     expect(res.body.deployment).toBeUndefined();
     expect((await adminJson('POST', '/models/iris/deployment', { action: 'shadow', version: '2', sample_rate: 1 })).status).toBe(200);
+    expect((await adminJson('POST', '/models/iris/deployment', { action: 'sampling', sample_rate: 1, reason: 'label every prediction' })).status).toBe(200);
     const served = await postJson('/v1/models/iris/predict', { instances: iris.slice(0, 20).map((r) => ({ sepal_length: Number(r.sepal_length), sepal_width: Number(r.sepal_width) })) });
     const requestId = served.headers.get('x-request-id')!;
     const deadline = Date.now() + 20_000;
@@ -127,7 +128,21 @@ describe('an imported model pushed to Vigil for the first time', () => {
     expect(agree).toEqual({ n: 20, agree: 20 });
     const shadow = await fetchWorker('/v1/models/iris/reports/shadow', { headers: { authorization: 'Bearer test-admin-token' } });
     expect(shadow.status).toBe(200);
-    expect(((await shadow.json()) as { task: string }).task).toBe('multiclass_classification');
+    const shadowJson = (await shadow.json()) as { task: string; shadows: { differences: { measure: string } }[] };
+    expect(shadowJson.task).toBe('multiclass_classification');
+    // A multiclass prediction's score is its predicted label's probability, not the second label's.
+    expect(shadowJson.shadows[0]!.differences.measure).toBe('probability of the predicted label');
+
+    // Labelled, it is judged by accuracy: no AUC of one class ranked by another class's probability.
+    const labels = iris.slice(0, 20).map((r, instance) => ({ request_id: requestId, instance, label: String(r.species) }));
+    expect((await postJson('/v1/models/iris/feedback', { items: labels }, adminHeaders)).status).toBe(200);
+    const quality = await fetchWorker('/v1/models/iris/reports/quality', { headers: adminHeaders });
+    expect(quality.status).toBe(200);
+    const overall = ((await quality.json()) as { overall: { labelled: number; serving: Record<string, number | null> } }).overall;
+    expect(overall.labelled).toBe(20);
+    const servedLabels = ((await served.clone().json()) as { predictions: ClassificationPrediction[] }).predictions.map((p) => p.label);
+    const correct = servedLabels.filter((label, i) => label === labels[i]!.label).length;
+    expect(overall.serving).toEqual({ accuracy: correct / 20 });
     for (const kind of ['drift', 'quality', 'score', 'canary']) {
       expect((await fetchWorker(`/v1/models/iris/reports/${kind}`, { headers: { authorization: 'Bearer test-admin-token' } })).status, kind).toBe(200);
     }
