@@ -85,6 +85,15 @@ export class ModelNotFoundError extends VigilError {
   }
 }
 
+/** The model exists (it has versions) but none passed QA, so it has no deployment to serve or report on. */
+export class NoDeploymentError extends VigilError {
+  constructor(model: string) {
+    super('model_not_found', 404, `model "${model}" has no version that passed QA, so no deployment; push one that passes first`, [
+      { field: 'model', code: 'no_deployment', message: `no deployable version of "${model}"` },
+    ]);
+  }
+}
+
 export class VersionNotFoundError extends VigilError {
   constructor(model: string, version: string, known: readonly string[] = []) {
     super('version_not_found', 404, `model "${model}" has no version "${version}"${known.length ? `; versions: ${known.join(', ')}` : ''}`, [

@@ -3,7 +3,7 @@
  * (promote, canary, shadow, rollback, sampling) and read the audit trail.
  */
 import { Hono } from 'hono';
-import { VigilError } from '../errors.ts';
+import { ModelNotFoundError, NoDeploymentError, VigilError } from '../errors.ts';
 import { effectiveEngine, firstQaFailure, type VersionRecord, type VersionSummary } from '../registry/version-repository.ts';
 import { adminAuth } from './admin-auth.ts';
 import type { AppEnv } from './context.ts';
@@ -61,7 +61,7 @@ function param(value: string, schema: typeof ModelNameParam | typeof VersionPara
 async function requireModel(c: { var: AppEnv['Variables'] }, model: string): Promise<void> {
   const models = await c.var.services.registry.models();
   if (!models.includes(model)) {
-    throw new VigilError('model_not_found', 404, `model "${model}" does not exist; models: ${models.join(', ')}`, [{ field: 'model', code: 'model_not_found', message: `no model named "${model}"` }]);
+    throw new ModelNotFoundError(model, models);
   }
 }
 
@@ -158,7 +158,7 @@ export function adminRoutes(): Hono<AppEnv> {
     const model = param(c.req.param('model'), ModelNameParam, 'model');
     await requireModel(c, model);
     const deployment = await c.var.services.deployments.current(model);
-    if (!deployment) throw new VigilError('model_not_found', 404, `model "${model}" has no version that passed QA, so no deployment`, [{ field: 'model', code: 'no_deployment', message: 'nothing deployable' }]);
+    if (!deployment) throw new NoDeploymentError(model);
     return c.json(deployment);
   });
 

@@ -5,7 +5,7 @@
  * five minutes, under the same lease).
  */
 import { Hono } from 'hono';
-import { VigilError } from '../errors.ts';
+import { ModelNotFoundError, VigilError } from '../errors.ts';
 import { acquireLease, releaseLease } from '../db/leases.ts';
 import { telemetryHealth } from '../telemetry/telemetry-health.ts';
 import { adminAuth } from './admin-auth.ts';
@@ -41,7 +41,7 @@ export function checksRunRoutes(): Hono<AppEnv> {
     const query = parseBody(ChecksRunQuerySchema, c.req.query());
     if (query.model) {
       const models = await c.var.services.registry.models();
-      if (!models.includes(query.model)) throw new VigilError('model_not_found', 404, `model "${query.model}" does not exist`, [{ field: 'model', code: 'model_not_found', message: `no model named "${query.model}"` }]);
+      if (!models.includes(query.model)) throw new ModelNotFoundError(query.model, models);
     }
     const { db, monitor } = c.var.services;
     const holder = crypto.randomUUID();

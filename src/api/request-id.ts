@@ -6,7 +6,10 @@ import type { Context } from 'hono';
 import { InvalidRequestError } from '../errors.ts';
 import type { AppEnv } from './context.ts';
 
-const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:@\/+=-]{1,128}$/;
+/** What a request id may be: it is echoed in a header and stored, so printable and bounded. */
+export const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
+/** The rule in words, for error messages. */
+export const REQUEST_ID_RULE = '1-128 characters of letters, digits and ._:@/+=-';
 
 /** Sets the request's id (variable and response header); an unusable `x-request-id` is a 400. */
 export function assignRequestId(c: Context<AppEnv>): void {
@@ -15,8 +18,8 @@ export function assignRequestId(c: Context<AppEnv>): void {
     const id = crypto.randomUUID();
     c.set('requestId', id);
     c.header('x-request-id', id);
-    throw new InvalidRequestError('x-request-id must be 1-128 characters of letters, digits and ._:@/+=-', [
-      { field: 'x-request-id', code: 'invalid_request_id', message: '1-128 characters of letters, digits and ._:@/+=-' },
+    throw new InvalidRequestError(`x-request-id must be ${REQUEST_ID_RULE}`, [
+      { field: 'x-request-id', code: 'invalid_request_id', message: REQUEST_ID_RULE },
     ]);
   }
   const id = sent ?? crypto.randomUUID();

@@ -3,6 +3,7 @@
  * document is generated from them.
  */
 import { z } from '@hono/zod-openapi';
+import { REQUEST_ID_PATTERN, REQUEST_ID_RULE } from './request-id.ts';
 
 export const FeatureValueSchema = z.union([z.number(), z.string(), z.boolean(), z.null()]);
 
@@ -163,11 +164,10 @@ export const V2ErrorSchema = z.object({ error: z.string() }).openapi('V2Error');
 export type V2Datatype = z.infer<typeof V2Datatype>;
 export type V2InferRequest = z.infer<typeof V2InferRequestSchema>;
 
-const REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 
 export const FeedbackItemSchema = z
   .object({
-    request_id: z.string({ error: 'request_id is required: the x-request-id of the prediction' }).regex(REQUEST_ID, 'must be the request id of a prediction (1-128 characters of letters, digits and ._:@/+=-)'),
+    request_id: z.string({ error: 'request_id is required: the x-request-id of the prediction' }).regex(REQUEST_ID_PATTERN, `must be the request id of a prediction (${REQUEST_ID_RULE})`),
     /** Position of the instance in that request (default 0). */
     instance: z.number().int().min(0).max(999).optional(),
     /** The true label (classification) or the true value (regression). */

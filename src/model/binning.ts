@@ -9,7 +9,7 @@
  *
  * @example binIndex([1, 2], 1.5) // 1
  */
-export function binIndex(edges: readonly number[], value: number): number {
+export function binIndex(edges: ArrayLike<number>, value: number): number {
   let lo = 0;
   let hi = edges.length;
   while (lo < hi) {

@@ -8,6 +8,7 @@ import type { Row } from '../model/instance-validator.ts';
 import type { RouteDecision } from '../traffic/router.ts';
 import type { ServedModel } from './served-model.ts';
 
+/** Runs a task after the response (the request's waitUntil), so it never delays or fails the answer. */
 export type Background = (task: Promise<unknown>) => void;
 
 export interface ServedEvent {

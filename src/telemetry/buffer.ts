@@ -7,9 +7,8 @@
  * flush asked for while one is running is folded into the running one, which loops until the buffer is empty
  * inside its own request's waitUntil.
  */
+import type { Background } from '../serving/observer.ts';
 import type { TelemetryMessage, TelemetryRecord } from './records.ts';
-
-export type Background = (task: Promise<unknown>) => void;
 
 export interface TelemetryBufferOptions {
   /** Send as soon as this many records are waiting. */
@@ -35,7 +34,6 @@ export type MessageSender = (messages: TelemetryMessage[]) => Promise<void>;
 const STALE_AFTER_MS = 30_000;
 
 
-/** Size of `value` as JSON in UTF-8 bytes (what the queue's limits count; string length undercounts non-ASCII). */
 /** UTF-8 length of a string, without encoding it (ASCII, the common case, is its length). */
 export function utf8Length(text: string): number {
   // eslint-disable-next-line no-control-regex
@@ -53,6 +51,7 @@ export function utf8Length(text: string): number {
   return bytes;
 }
 
+/** Size of `value` as JSON in UTF-8 bytes (what the queue's limits count; string length undercounts non-ASCII). */
 export function jsonBytes(value: unknown): number {
   return utf8Length(JSON.stringify(value));
 }

@@ -5,7 +5,7 @@
  * @example
  * await deployments.change('adult-income', { action: 'canary', version: '3', percent: 10 }, 'ana', 'new features');
  */
-import { ServiceUnavailableError, VigilError } from '../errors.ts';
+import { NoDeploymentError, ServiceUnavailableError, VigilError } from '../errors.ts';
 import type { ModelRegistry } from '../registry/model-registry.ts';
 import {
   applyDeploymentAction,
@@ -245,9 +245,7 @@ export class DeploymentService {
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, retryDelayMs(attempt)));
       const current = (await this.#store.get(model)) ?? (await this.#bootstrap(model));
       if (!current) {
-        throw new VigilError('model_not_found', 404, `model "${model}" has no versions that passed QA; push one first`, [
-          { field: 'model', code: 'model_not_found', message: `no deployable versions of "${model}"` },
-        ]);
+        throw new NoDeploymentError(model);
       }
       const versions = new Map<string, VersionInfo>(
         (await this.#registry.summaries(model, { fresh: true })).map((v) => [v.version, { status: v.status, ...(v.qaFailure ? { qaFailure: v.qaFailure } : {}) }]),

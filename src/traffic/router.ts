@@ -1,6 +1,7 @@
 /**
  * Chooses which version of a model serves a request, and which shadows see a copy of it.
  */
+import type { Background } from '../serving/observer.ts';
 import { ModelNotFoundError } from '../errors.ts';
 import type { ModelStore } from '../registry/model-store.ts';
 import { isCanary } from './canary.ts';
@@ -18,7 +19,6 @@ export interface RouteDecision {
   sampleRate: number;
 }
 
-export type Background = (task: Promise<unknown>) => void;
 
 export interface TrafficRouter {
   route(model: string, routingKey: string | undefined, background?: Background): Promise<RouteDecision>;

@@ -8,6 +8,7 @@
  * const binned = binColumns(x, rows, width, 255);
  * binned.bins[r * width + j]; // the bin of row r, column j
  */
+import { binIndex } from '../../../src/model/binning.ts';
 
 export interface BinnedMatrix {
   rows: number;
@@ -37,14 +38,7 @@ export function binColumns(x: Float32Array, rows: number, cols: number, maxBins:
 
 /** Index of the first threshold >= value, or thresholds.length when value is above them all. */
 export function binOf(thresholds: Float32Array, value: number): number {
-  let lo = 0;
-  let hi = thresholds.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (value <= thresholds[mid]!) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
+  return binIndex(thresholds, value);
 }
 
 /**
