@@ -1,7 +1,7 @@
 /**
- * Micro-benchmark of the hot path's stages in Node, over the service's own pure modules and the same ONNX
- * Runtime WASM build the Worker runs: how many microseconds each stage costs for one request of 1 and of 100
- * instances. Run by `npm run bench` as a child process (nothing else runs meanwhile); each stage is measured
+ * Micro-benchmark of the hot path's stages in Node, over the service's own pure modules, the compiled evaluator
+ * and the same ONNX Runtime WASM build the Worker runs: how many microseconds each stage costs for one request of
+ * 1 and of 100 instances, and what compiling the model costs once per version. Run by `npm run bench` as a child process (nothing else runs meanwhile); each stage is measured
  * on its own so a change in one module's API only loses that stage.
  *
  * Usage: node bench/hot-path.ts <model dir> <shadow model dir> <budget ms per stage>  → one JSON line.
@@ -82,6 +82,7 @@ const slicesModule = await load<Any>('../src/telemetry/slices.ts');
 const bufferModule = await load<Any>('../src/telemetry/buffer.ts');
 const routerModule = await load<Any>('../src/traffic/router.ts');
 const deploymentServiceModule = await load<Any>('../src/traffic/deployment-service.ts');
+const compiledModule = await load<Any>('../src/inference/compiled/index.ts');
 
 function readManifest(dir: string): Any {
   const raw = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
@@ -100,6 +101,27 @@ ort.env.logLevel = 'error';
 const sessionOptions: ort.InferenceSession.SessionOptions = { executionProviders: ['wasm'], graphOptimizationLevel: 'all' };
 const session = await ort.InferenceSession.create(new Uint8Array(readFileSync(join(modelDir, 'model.onnx'))), sessionOptions);
 const shadowSession = await ort.InferenceSession.create(new Uint8Array(readFileSync(join(shadowDir, 'model.onnx'))), sessionOptions);
+const modelBytes = new Uint8Array(readFileSync(join(modelDir, 'model.onnx')));
+const shadowBytes = new Uint8Array(readFileSync(join(shadowDir, 'model.onnx')));
+
+/** The compiled evaluator's session, or null when it cannot run the model (then ORT serves it). */
+function compiledSessionOf(bytes: Uint8Array): Any {
+  try {
+    const compiled = compiledModule?.compileOnnx(bytes);
+    return compiled?.ok ? compiled.session : null;
+  } catch {
+    return null;
+  }
+}
+const compiledSession = compiledSessionOf(modelBytes);
+const compiledShadow = compiledSessionOf(shadowBytes);
+
+async function runCompiled(s: Any, m: Any, data: Float32Array, rows: number, width: number): Promise<Float32Array> {
+  const results = await s.run({ [m.encoding.input_name]: { dtype: 'float32', data, dims: [rows, width] } }, [m.output.tensor]);
+  return results[m.output.tensor].data as Float32Array;
+}
+
+if (compiledModule) await stage('compile the model (compiled evaluator; once per version and isolate)', 0, () => compiledModule.compileOnnx(modelBytes));
 
 async function run(s: ort.InferenceSession, m: Any, data: Float32Array, rows: number, width: number): Promise<Float32Array> {
   const results = await s.run({ [m.encoding.input_name]: new ort.Tensor('float32', data, [rows, width]) }, [m.output.tensor]);
@@ -136,6 +158,7 @@ for (const [body, n] of [[single, 1], [hundred, 100]] as const) {
   await stage('validate instances', n, () => rowsOf(parsed.instances));
   await stage('encode to float32', n, () => encoder.encode(rows));
   await stage('ORT run (onnxruntime-web WASM)', n, () => run(session, manifest, encoded, n, encoder.width));
+  if (compiledSession) await stage('compiled run (the compiled evaluator)', n, () => runCompiled(compiledSession, manifest, encoded, n, encoder.width));
   await stage('decode predictions', n, () => decoder.decodeValues(output, n));
   await stage('JSON.stringify response', n, () => JSON.stringify(response));
   await stage('request id (crypto.randomUUID)', n, () => crypto.randomUUID());
@@ -160,9 +183,10 @@ for (const [body, n] of [[single, 1], [hundred, 100]] as const) {
       slicer(row);
     }
   });
-  await stage('shadow: validate + encode + ORT + decode (shadowed requests)', n, async () => {
+  await stage(`shadow: validate + encode + ${compiledShadow ? 'compiled run' : 'ORT'} + decode (shadowed requests)`, n, async () => {
     const shadowRows = rowsOf(parsed.instances, shadowValidator);
-    const out = await run(shadowSession, shadowManifest, shadowEncoder.encode(shadowRows), n, shadowEncoder.width);
+    const shadowEncoded = shadowEncoder.encode(shadowRows);
+    const out = compiledShadow ? await runCompiled(compiledShadow, shadowManifest, shadowEncoded, n, shadowEncoder.width) : await run(shadowSession, shadowManifest, shadowEncoded, n, shadowEncoder.width);
     const shadowPredictions = shadowDecoder.decodeValues(out, n);
     return predictions.map((p: Any, i: number) => shadowDecoder.score(shadowPredictions[i]) - decoder.score(p));
   });
@@ -178,7 +202,8 @@ for (const [body, n] of [[single, 1], [hundred, 100]] as const) {
 try {
   const deployment = { model: manifest.name, primary: manifest.version, canary: null, shadows: [{ version: shadowManifest.version, sample_rate: 0.1 }], sample_rate: 0.01, revision: 1, updated_at: '', updated_by: 'bench' };
   const store = { get: async () => deployment, piiSalt: async () => 'salt', events: async () => [], event: async () => null, primaryHistory: async () => [], commit: async () => true };
-  const deployments = new deploymentServiceModule.DeploymentService({ store, registry: null, defaults: {}, cacheSeconds: 10 });
+  const registry = { exists: async () => 'yes' };
+  const deployments = new deploymentServiceModule.DeploymentService({ store, registry, defaults: {}, cacheSeconds: 10 });
   const router = new routerModule.DeploymentRouter(deployments, { models: async () => [], versions: async () => [], get: async () => null });
   await stage('route: deployment cache + canary/shadow draw', 1, () => router.route(manifest.name, undefined, () => undefined));
 } catch (error) {

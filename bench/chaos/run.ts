@@ -7,7 +7,6 @@
  * tables and writes bench/results/chaos-<time>.json. Exit code 0 when the run completed, even with targets
  * missed (marked MISSED); non-zero only when the harness itself failed.
  */
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -15,6 +14,7 @@ import { join } from 'node:path';
 import { cleanupAll, freePort, installExitHandlers, onCleanup, onExitSync, runCommand, withTimeout } from '../lib/children.ts';
 import type { LoadConfig } from '../lib/load.ts';
 import { describeMachine } from '../lib/proc.ts';
+import { gitInfo, packageVersions, type GitInfo } from '../lib/provenance.ts';
 import { applyMigrations, buildWorker, serveWorker, wranglerWorkerOptions, type Bundle, type ServedWorker } from '../lib/workers.ts';
 import { parseChaosArgs, UsageRequested, type ChaosOptions, type PhaseName } from './options.ts';
 import { FaultPhases, type PhaseContext, type PhaseResult, type PushedVersion, type Target } from './phases.ts';
@@ -38,28 +38,6 @@ function log(message: string): void {
 
 function readJson<T>(path: string): T {
   return JSON.parse(readFileSync(path, 'utf8')) as T;
-}
-
-function gitInfo(): { commit: string | null; changedFiles: number | null } {
-  try {
-    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    const status = execFileSync('git', ['--no-optional-locks', 'status', '--porcelain'], { cwd: ROOT, encoding: 'utf8' });
-    return { commit, changedFiles: status.split('\n').filter(Boolean).length };
-  } catch {
-    return { commit: null, changedFiles: null };
-  }
-}
-
-function versions(): Record<string, string> {
-  const out: Record<string, string> = { node: process.version };
-  for (const pkg of ['miniflare', 'wrangler', 'workerd', 'onnxruntime-web', 'autocannon', 'hono']) {
-    try {
-      out[pkg] = readJson<{ version: string }>(join(ROOT, 'node_modules', pkg, 'package.json')).version;
-    } catch {
-      out[pkg] = 'missing';
-    }
-  }
-  return out;
 }
 
 /** Secrets a local .dev.vars may add to the service's bindings (the runner sets its own). */
@@ -107,7 +85,7 @@ interface ChaosResult {
   startedAt: string;
   finishedAt: string;
   machine: ReturnType<typeof describeMachine> & { loadAverageAtStart: number[]; loadAverageAtEnd: number[] };
-  git: ReturnType<typeof gitInfo>;
+  git: GitInfo;
   versions: Record<string, string>;
   options: Omit<ChaosOptions, 'only'> & { only: string[] | null };
   settings: Record<string, string>;
@@ -344,8 +322,8 @@ async function main(): Promise<number> {
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     machine,
-    git: gitInfo(),
-    versions: versions(),
+    git: gitInfo(ROOT),
+    versions: packageVersions(ROOT),
     options: { ...options, only: options.only ? [...options.only] : null },
     settings,
     model: { name: MODEL, primary: PRIMARY, shadow: SHADOW, inputs: `the ${golden.length} golden instances of v${PRIMARY}'s manifest, one per request, cycled` },

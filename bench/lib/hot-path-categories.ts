@@ -4,6 +4,7 @@
  */
 
 export type HotPathCategory =
+  | 'model (compiled evaluator)'
   | 'ORT (WASM)'
   | 'ORT (JS wrapper)'
   | 'HTTP framework (Hono, middleware, routes)'
@@ -43,7 +44,8 @@ export function categorize(functionName: string, url: string, source: string | n
     if (lib.startsWith('drizzle-orm') || lib.startsWith('src/')) return 'D1 / queue clients';
     return 'other libraries';
   }
-  if (path.includes('src/inference/ort-runtime') || path.includes('src/inference/session-cache')) return 'ORT (JS wrapper)';
+  if (path.includes('src/inference/compiled/') || path.includes('src/inference/model-runner')) return 'model (compiled evaluator)';
+  if (path.includes('src/inference/ort-') || path.includes('src/inference/session-cache')) return 'ORT (JS wrapper)';
   if (path.includes('src/api/schema')) return 'request schema (zod)';
   if (path.includes('src/api/json-body')) return 'body read + JSON.parse';
   if (path.includes('src/api/') || path.endsWith('src/app.ts') || path.endsWith('src/index.ts') || path.endsWith('src/worker.ts') || path.endsWith('src/services.ts')) return 'HTTP framework (Hono, middleware, routes)';

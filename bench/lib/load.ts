@@ -48,14 +48,20 @@ export interface MeasuredLoad extends LoadResult {
   serverCpuShare: number;
   loadGeneratorCpuSeconds: number;
   loadGeneratorCpuShare: number;
+  /**
+   * CPU of the server's side processes during the run (Vigil's telemetry Worker, which consumes the queue into D1
+   * in its own workerd), seconds and share of one core; 0 for servers without one.
+   */
+  sideCpuSeconds: number;
+  sideCpuShare: number;
   /** Cores busy with anything else on the machine during the run (other users' processes): a disturbance. */
   otherCpuShare: number | null;
 }
 
 const GENERATOR = new URL('../load-generator.ts', import.meta.url).pathname;
 
-/** Drives `config` against a server whose processes are `serverPids`. */
-export async function runLoad(config: LoadConfig, serverPids: () => readonly number[]): Promise<MeasuredLoad> {
+/** Drives `config` against a server whose processes are `serverPids` (and side processes `sidePids`). */
+export async function runLoad(config: LoadConfig, serverPids: () => readonly number[], sidePids: () => readonly number[] = () => []): Promise<MeasuredLoad> {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-load-'));
   const file = join(dir, 'config.json');
   writeFileSync(file, JSON.stringify(config));
@@ -63,6 +69,7 @@ export async function runLoad(config: LoadConfig, serverPids: () => readonly num
   try {
     const generator = spawnNode(GENERATOR, [file]);
     const sampler = new ResourceSampler(serverPids);
+    const sideSampler = new ResourceSampler(sidePids);
     let exited: Awaited<typeof generator.exited>;
     try {
       exited = await withTimeout(generator.exited, (config.durationSeconds + config.timeoutSeconds + 30) * 1000, `load ${config.path}`);
@@ -71,6 +78,7 @@ export async function runLoad(config: LoadConfig, serverPids: () => readonly num
       throw error;
     }
     const serverCpuSeconds = sampler.stop();
+    const sideCpuSeconds = sideSampler.stop();
     const line = exited.stdout.trim().split('\n').pop() ?? '';
     let result: LoadResult & { fatal?: string };
     try {
@@ -86,8 +94,10 @@ export async function runLoad(config: LoadConfig, serverPids: () => readonly num
       serverCpuShare: serverCpuSeconds / result.durationSeconds,
       loadGeneratorCpuSeconds: result.generatorCpuSeconds,
       loadGeneratorCpuShare: result.generatorCpuSeconds / result.durationSeconds,
+      sideCpuSeconds,
+      sideCpuShare: sideCpuSeconds / result.durationSeconds,
       otherCpuShare:
-        sampler.machineBusySeconds === null ? null : Math.max(0, sampler.machineBusySeconds - serverCpuSeconds - result.generatorCpuSeconds) / result.durationSeconds,
+        sampler.machineBusySeconds === null ? null : Math.max(0, sampler.machineBusySeconds - serverCpuSeconds - sideCpuSeconds - result.generatorCpuSeconds) / result.durationSeconds,
     };
   } finally {
     unregister();

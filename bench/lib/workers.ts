@@ -68,6 +68,14 @@ export interface ServeOptions {
   withAssets?: boolean;
   inspectorPort?: number;
   timeoutMs?: number;
+  /** The Worker's name in workerd and in the dev registry (default `bench`). */
+  name?: string;
+  /**
+   * Wrangler's dev registry directory: Miniflare instances that share it find each other's Workers, and a queue
+   * produced in one is delivered to its consumer in another (Miniflare's queue broker forwards what it has no
+   * local consumer for through the registry).
+   */
+  devRegistryPath?: string;
 }
 
 /** Starts workerd with the bundle; resolves once it accepts requests. */
@@ -77,10 +85,11 @@ export async function serveWorker(options: ServeOptions): Promise<ServedWorker> 
   let logLines = 0;
   const before = new Set(childPids(process.pid, 'workerd'));
   const base = options.workerOptions;
+  const name = options.name ?? 'bench';
   const worker: Record<string, unknown> = {
     ...base,
     rootPath: bundle.dir,
-    name: 'bench',
+    name,
     modules: bundleModules(bundle, (base.modulesRules as ModuleRule[] | undefined) ?? []),
     modulesRoot: bundle.dir,
     bindings: { ...((base.bindings as Record<string, string> | undefined) ?? {}), ...(options.bindings ?? {}) },
@@ -101,6 +110,7 @@ export async function serveWorker(options: ServeOptions): Promise<ServedWorker> 
     telemetry: { enabled: false },
     ...(options.persistPath ? { resourcePersistencePath: options.persistPath } : {}),
     ...(options.inspectorPort ? { inspectorPort: options.inspectorPort } : {}),
+    ...(options.devRegistryPath ? { unsafeDevRegistryPath: options.devRegistryPath } : {}),
     handleStructuredLogs: (log: WorkerdStructuredLog) => {
       logLines++;
       if ((log.level === 'error' || log.level === 'warn') && errorLines.length < 200) errorLines.push(`${log.level}: ${log.message}`);
@@ -123,7 +133,7 @@ export async function serveWorker(options: ServeOptions): Promise<ServedWorker> 
     throw error;
   }
   const pids = childPids(process.pid, 'workerd').filter((p) => !before.has(p));
-  const directUrl = await mf.unsafeGetDirectURL('bench');
+  const directUrl = await mf.unsafeGetDirectURL(name);
   return {
     mf,
     url,

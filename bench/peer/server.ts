@@ -1,13 +1,15 @@
 /**
  * The "peer" baseline: the service an engineer would write instead of Vigil — one Node process, `node:http`,
  * onnxruntime-node (native CPU, one intra-op thread like the WASM build), the same model.onnx. Requests are
- * validated and encoded with Vigil's own pure modules (the compiled instance validator and the manifest's
- * encoder), so both sides build the same tensor from the same JSON; no routing, shadows or telemetry.
+ * validated, encoded and decoded with Vigil's own pure modules (the compiled instance validator, the manifest's
+ * tensor encoder — one float matrix, or one typed tensor per input for imported models — and its decoder), so
+ * both sides build the same tensors from the same JSON; no routing, shadows or telemetry.
  *
  * Usage: VIGIL_PEER_RUNTIME_DIR=<dir> node bench/peer/server.ts <model dir>...   → prints {"port": n} once
  * listening on 127.0.0.1. The directory holds onnxruntime-node, installed there by `ensurePeerRuntime`
  * (bench/peer/install.ts): it is not a project dependency.
- * POST /{model}/{version} with {"instances": [...]} → {"predictions": [{"value": n}, ...]}
+ * POST /{model}/{version} with {"instances": [...]} → {"predictions": [...]} as Vigil answers them
+ * ({"value": n} for regression, {"label": l, "probabilities": {...}} for classifiers).
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -15,9 +17,10 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type * as OrtCommon from 'onnxruntime-web';
 import { compileDecoder } from '../../src/model/decode.ts';
-import { compileEncoder } from '../../src/model/encoding.ts';
+import { compileTensorEncoder } from '../../src/model/encoding.ts';
 import { compileValidator, FieldErrors, type Row } from '../../src/model/instance-validator.ts';
-import type { Manifest, MatrixEncoding } from '../../src/model/manifest.ts';
+import type { Manifest } from '../../src/model/manifest.ts';
+import type { OutputTensor } from '../../src/model/tensor.ts';
 
 type OrtNode = typeof OrtCommon & {
   InferenceSession: { create(path: string, options: OrtCommon.InferenceSession.SessionOptions): Promise<OrtCommon.InferenceSession> };
@@ -33,7 +36,7 @@ interface PeerModel {
   manifest: Manifest;
   session: OrtCommon.InferenceSession;
   validator: ReturnType<typeof compileValidator>;
-  encoder: ReturnType<typeof compileEncoder>;
+  encoder: ReturnType<typeof compileTensorEncoder>;
   decoder: ReturnType<typeof compileDecoder>;
 }
 
@@ -47,7 +50,7 @@ async function load(dir: string): Promise<[string, PeerModel]> {
   });
   return [
     `${manifest.name}/${manifest.version}`,
-    { manifest, session, validator: compileValidator(manifest), encoder: compileEncoder(manifest), decoder: compileDecoder(manifest) },
+    { manifest, session, validator: compileValidator(manifest), encoder: compileTensorEncoder(manifest), decoder: compileDecoder(manifest) },
   ];
 }
 
@@ -86,12 +89,12 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   const errors = new FieldErrors();
   const rows: Row[] = instances.map((instance, i) => model.validator.validate(instance, i, errors)!);
   if (errors.count > 0) return send(res, 400, { error: errors.list[0]!.message, details: errors.list });
-  const { output } = model.manifest;
-  const encoding = model.manifest.encoding as MatrixEncoding;
-  const input = new ort.Tensor('float32', model.encoder.encode(rows), [rows.length, model.encoder.width]);
-  const results = await model.session.run({ [encoding.input_name]: input }, [output.tensor]);
-  const values = results[output.tensor]!.data as Float32Array;
-  send(res, 200, { predictions: model.decoder.decodeValues(values, rows.length) });
+  const feeds: Record<string, OrtCommon.Tensor> = {};
+  for (const [name, t] of Object.entries(model.encoder.encode(rows))) feeds[name] = new ort.Tensor(t.dtype, t.data as never, t.dims);
+  const results = await model.session.run(feeds, model.decoder.outputNames as string[]);
+  const outputs: Record<string, OutputTensor> = {};
+  for (const name of model.decoder.outputNames) outputs[name] = { type: results[name]!.type, data: results[name]!.data as OutputTensor['data'], dims: results[name]!.dims };
+  send(res, 200, { predictions: model.decoder.decode(outputs, rows.length) });
 }
 
 const server = createServer((req, res) => {

@@ -17,6 +17,8 @@ describe('categorize', () => {
   it('maps Vigil’s sources to hot-path stages', () => {
     expect(categorize('validate', 'index.js', `${ROOT}src/model/instance-validator.ts`)).toBe('validation');
     expect(categorize('encode', 'index.js', `${ROOT}src/model/encoding.ts`)).toBe('encoding');
+    expect(categorize('runOne', 'index.js', `${ROOT}src/inference/compiled/ops/tree-ensemble-regressor.ts`)).toBe('model (compiled evaluator)');
+    expect(categorize('run', 'index.js', `${ROOT}src/inference/ort-session.ts`)).toBe('ORT (JS wrapper)');
     expect(categorize('readJsonBody', 'index.js', `${ROOT}src/api/json-body.ts`)).toBe('body read + JSON.parse');
     expect(categorize('parseBody', 'index.js', `${ROOT}src/api/schema-errors.ts`)).toBe('request schema (zod)');
     expect(categorize('x', 'index.js', `${ROOT}src/api/predict-v1.ts`)).toBe('HTTP framework (Hono, middleware, routes)');

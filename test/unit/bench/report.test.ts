@@ -1,134 +1,115 @@
 import { describe, expect, it } from 'vitest';
-import type { MeasuredLoad } from '../../../bench/lib/load.ts';
-import { checkTargets, formatReport, median, ratios, replaceResultsSection, type BenchResult, type ScenarioResult } from '../../../bench/lib/report.ts';
-
-function load(rps: number, p99 = 2, errors = 0): MeasuredLoad {
-  return {
-    connections: 16,
-    durationSeconds: 10,
-    requests: rps * 10,
-    ok: rps * 10 - errors,
-    non2xx: errors,
-    errors: 0,
-    timeouts: 0,
-    requestsPerSecond: rps,
-    statusCodes: { 200: rps * 10 },
-    errorMessages: {},
-    latency: { count: rps * 10, meanMs: 1, p50Ms: 1, p90Ms: 1.5, p99Ms: p99, p999Ms: p99 * 2, maxMs: 20 },
-    generatorCpuSeconds: 1,
-    serverRss: { min: 100e6, max: 200e6, mean: 150e6, last: 180e6 },
-    serverCpuSeconds: 9,
-    serverCpuShare: 0.9,
-    loadGeneratorCpuSeconds: 1,
-    loadGeneratorCpuShare: 0.1,
-    otherCpuShare: 0.05,
-  };
-}
-
-function scenario(id: string, rps: number, instances = 1, p99 = 2, errors = 0): ScenarioResult {
-  return { id, label: id, server: id.startsWith('vigil') ? 'vigil' : id.startsWith('limit') ? 'limit' : 'peer', instancesPerRequest: instances, setup: '', load: load(rps, p99, errors), predictionsPerSecond: rps * instances };
-}
+import { memoryGrowth } from '../../../bench/lib/memory.ts';
+import { formatReport, metCell, replaceResultsSection, type BenchResult } from '../../../bench/lib/report.ts';
+import type { ScenarioResult } from '../../../bench/lib/scenario.ts';
+import { checkTargets } from '../../../bench/lib/targets.ts';
+import { point, scenario } from './fixtures.ts';
 
 function result(scenarios: ScenarioResult[]): BenchResult {
-  return {
-    schema: 1,
+  const before = point(400, 10, 20, { d1: 5 });
+  const after = point(430, 11, 22, { d1: 6 });
+  const r: BenchResult = {
+    schema: 2,
     mode: 'quick',
-    startedAt: '2026-11-27T10:00:00.000Z',
-    finishedAt: '2026-11-27T10:01:30.000Z',
+    startedAt: '2026-12-02T10:00:00.000Z',
+    finishedAt: '2026-12-02T10:04:00.000Z',
     machine: { cpuModel: 'Test CPU', cores: 2, memoryBytes: 24 * 1024 ** 3, kernel: '6.0', node: 'v24', loadAverageAtStart: [0.1, 0.1, 0.1], loadAverageAtEnd: [0.2, 0.1, 0.1] },
     git: { commit: 'abcdef1234567', changedFiles: 0 },
     versions: {},
-    model: { name: 'california-housing', primary: '2', shadow: '1', inputs: 'golden' },
+    topology: 'Two Workers.',
+    models: [
+      { id: 'california-housing', kind: 'regression GBDT', primary: '2', shadow: '1', inputs: 'golden', engines: [{ version: '1', engine: 'compiled' }, { version: '2', engine: 'compiled' }] },
+      { id: 'titanic', kind: 'sklearn pipeline', primary: '1', shadow: null, inputs: 'golden', engines: [{ version: '1', engine: 'onnxruntime' }] },
+    ],
     options: { connections: 16, durationSeconds: 5, warmupSeconds: 1, soakSeconds: 0 },
     bundles: {},
     scenarios,
-    coldStarts: [{ id: 'vigil-cold', label: 'Vigil', runs: [{ runtimeReadyMs: 900, firstPredictionMs: 250, totalMs: 1150 }, { runtimeReadyMs: 1000, firstPredictionMs: 350, totalMs: 1350 }, { runtimeReadyMs: 950, firstPredictionMs: 280, totalMs: 1230 }], failures: [] }],
-    memory: {
-      afterStartBytes: 100e6,
-      afterWarmupBytes: 200e6,
-      peakBytes: 230e6,
-      afterLoadBytes: 206e6,
-      afterIdleBytes: 205e6,
-      loadSecondsAfterWarmup: 120,
-      growth: 0.03,
-      isTwoMinuteFigure: true,
-      isolateHeap: { afterWarmupBytes: 20e6, afterLoadBytes: 22e6, afterIdleBytes: 21e6 },
+    coldStarts: [{ id: 'vigil-cold', label: 'Vigil, deployed', engine: 'compiled', runs: [{ runtimeReadyMs: 900, firstPredictionMs: 40, totalMs: 940 }, { runtimeReadyMs: 1000, firstPredictionMs: 45, totalMs: 1045 }], failures: [] }],
+    coldStartBreakdown: {
+      profiledFirstPredictionMs: 80,
+      runtimeReadyMs: { vigil: 950, telemetry: 500, floor: 300 },
+      nodeCompileUs: 25_000,
+      profile: {
+        windowMs: 60,
+        phases: [
+          { phase: 'compile (compiled evaluator)', ms: 30, firstAtMs: 12, lastAtMs: 42, top: [['compileOnnx (src/inference/compiled/compile-onnx.ts)', 20]] },
+          { phase: 'services + request handling (Hono, routes)', ms: 6, firstAtMs: 0, lastAtMs: 5, top: [] },
+        ],
+      },
     },
+    memory: { afterStartBytes: 150 * 1024 ** 2, afterWarmup: before, afterLoad: after, peakBytes: 500 * 1024 ** 2, afterIdle: point(440, 9, 20, { d1: 6 }), warmupSeconds: 3, rssTimeline: [300 * 1024 ** 2, 410 * 1024 ** 2, 430 * 1024 ** 2], timelineSeconds: 10, loadSecondsAfterWarmup: 18, isTwoMinuteFigure: false, growth: memoryGrowth(before, after), ortVersions: [], storage: 'tmpfs (/dev/shm/x)' },
     hotPath: { profile: null, micro: null },
-    telemetry: null,
+    telemetry: { rows: { prediction_samples: 12 }, profiledInstances: { 'california-housing': 990 }, servedInstances: { 'california-housing': 1000 }, completeness: { 'california-housing': 0.99 }, d1Bytes: 2 * 1024 ** 2, drained: true },
     workerLog: { lines: 0, warnings: [] },
     targets: [],
     notes: ['a note'],
   };
+  r.targets = checkTargets({ scenarios: r.scenarios, coldStarts: r.coldStarts, memory: r.memory, model: 'california-housing' });
+  return r;
 }
 
-describe('ratios', () => {
-  it('divides Vigil’s predictions/s by the baselines of the same run', () => {
-    const r = ratios(result([scenario('vigil-full', 8000), scenario('limit-single', 10000), scenario('peer-single', 4000), scenario('vigil-batch100', 2000, 100), scenario('limit-batch100', 2500, 100)]));
-    expect(r['full path / limit']).toBeCloseTo(0.8);
-    expect(r['full path / peer']).toBeCloseTo(2);
-    expect(r['100 instances / limit']).toBeCloseTo(0.8);
-    expect(r['100 instances / peer']).toBeNull();
-    expect(r['primary only / limit']).toBeNull();
-  });
-});
-
-describe('checkTargets', () => {
-  it('passes a run that meets every target', () => {
-    const checks = checkTargets(result([scenario('vigil-full', 9000, 1, 7), scenario('limit-single', 10000), scenario('peer-single', 8000), scenario('vigil-batch100', 2100, 100)]));
-    expect(checks.map((c) => [c.figure, c.met])).toEqual([
-      ['single-instance full path', true],
-      ['full path / limit', true],
-      ['full path / peer', true],
-      ['100-instance requests', true],
-      ['cold start, first prediction', true],
-      ['RSS after a 2-minute run vs after warm-up', true],
-    ]);
-  });
-
-  it('fails the full path on p99, errors or throughput, each on its own', () => {
-    const slow = checkTargets(result([scenario('vigil-full', 9000, 1, 8.5)]));
-    expect(slow[0]!.met).toBe(false);
-    const failing = checkTargets(result([scenario('vigil-full', 9000, 1, 2, 1)]));
-    expect(failing[0]!.met).toBe(false);
-    expect(failing[0]!.measured).toContain('1 errors');
-    const few = checkTargets(result([scenario('vigil-full', 8000)]));
-    expect(few[0]!.met).toBe(false);
-  });
-
-  it('reports a ratio as not applicable when its baseline did not run', () => {
-    const checks = checkTargets(result([scenario('vigil-full', 9000)]));
-    expect(checks.find((c) => c.figure === 'full path / peer')!.met).toBeNull();
-  });
-
-  it('judges the cold start by the median first prediction', () => {
-    const r = result([]);
-    r.coldStarts[0]!.runs = [{ runtimeReadyMs: 1, firstPredictionMs: 320, totalMs: 2 }, { runtimeReadyMs: 1, firstPredictionMs: 290, totalMs: 2 }, { runtimeReadyMs: 1, firstPredictionMs: 310, totalMs: 2 }];
-    const cold = checkTargets(r).find((c) => c.figure === 'cold start, first prediction')!;
-    expect(cold.met).toBe(false);
-    expect(cold.measured).toContain('median 310 ms');
-  });
-
-  it('labels a memory figure from a shorter run as such', () => {
-    const r = result([]);
-    r.memory = { ...r.memory!, isTwoMinuteFigure: false, loadSecondsAfterWarmup: 18, growth: 0.9 };
-    const mem = checkTargets(r).find((c) => c.figure.startsWith('RSS'))!;
-    expect(mem.figure).toContain('not the 2-minute figure');
-    expect(mem.met).toBe(false);
-  });
-});
-
 describe('formatReport', () => {
-  it('prints the machine, every scenario, the ratios and the targets', () => {
-    const r = result([scenario('vigil-full', 8000), scenario('limit-single', 10000)]);
-    r.targets = checkTargets(r);
-    const text = formatReport(r);
+  const text = formatReport(
+    result([
+      scenario('vigil-full', 8000),
+      scenario('limit-single', 10000),
+      scenario('floor-single', 20000, { cpuShare: 0.5 }),
+      scenario('vigil-full', 4000, { model: 'titanic' }),
+      scenario('floor-single', 16000, { model: 'titanic' }),
+    ]),
+  );
+
+  it('prints the machine, the topology and the model families with their engines', () => {
     expect(text).toContain('Test CPU, 2 cores, 24.0 GiB');
-    expect(text).toContain('california-housing v2 (primary) with v1 as the shadow');
-    expect(text).toMatch(/\| vigil-full \| 1 \| 8,000 \| 8,000 \| 1\.00 \| 2\.00 \| 20\.0 \| 0 \|/);
-    expect(text).toContain('| full path / limit | 0.80 |');
-    expect(text).toContain('| single-instance full path | ≥ 8,333 req/s, p99 ≤ 8 ms, 0 errors | 8,000 req/s, p99 2.00 ms, 0 errors | **no** |');
+    expect(text).toContain('Two Workers.');
+    expect(text).toContain('| california-housing | regression GBDT | v2 | v1 | v1 compiled, v2 compiled |');
+    expect(text).toContain('| titanic | sklearn pipeline | v1 | none (one version) | v1 onnxruntime |');
+  });
+
+  it('prints every scenario with its model, CPU per request and the telemetry Worker’s CPU', () => {
+    expect(text).toMatch(/\| california-housing \| vigil-full \| 1 \| 8,000 \| 8,000 \| 1\.00 \| 2\.00 \| 20\.0 \| 0 \| 0\.90 \| 113 \| 0\.05 \|/);
+    expect(text).toMatch(/\| titanic \| floor-single \| 1 \| 16,000 \| 16,000 \|.*\| – \|/);
+  });
+
+  it('prints the ratios per model family, and what separates Vigil from the floor in CPU', () => {
+    expect(text).toContain('| ratio (predictions/s, same run) | california-housing | titanic |');
+    expect(text).toContain('| full path / limit | 0.80 | – |');
+    expect(text).toContain('| full path / floor | 0.40 | 0.25 |');
+    expect(text).toContain('| **Vigil full path − floor** | 88 | 169 |');
+  });
+
+  it('prints the cold starts with their engine and the breakdown in order of first appearance', () => {
+    expect(text).toContain('| Vigil, deployed | compiled | 2 | 950 | 42.5 | 40.0–45.0 | 993 | 0 |');
+    expect(text).toContain('took 950 ms (median), against 500 ms for the telemetry Worker (a small bundle with the same D1 and queue simulators) and 300 ms for the floor Worker (no bindings)');
+    expect(text).toContain('The compile alone takes 25.0 ms in Node');
+    expect(text.indexOf('| services + request handling')).toBeLessThan(text.indexOf('| compile (compiled evaluator)'));
+    expect(text).toContain('| compile (compiled evaluator) | 30.00 | 50.0 % | 12.0 | 42.0 | compileOnnx (src/inference/compiled/compile-onnx.ts) 20.0 |');
+  });
+
+  it('prints memory with the growth split into heaps and the rest, and the telemetry census', () => {
+    expect(text).toContain('| workerd RSS, serving process (18 s of load after warm-up) | 150 | 400 | 500 | 430 | 440 | 7.5 % | +30.0 |');
+    expect(text).toContain('| Vigil isolate: V8 heap used, after a full collection | – | 10.0 | – | 11.0 | 9.0 | 10.0 % | +1.0 |');
+    expect(text).toContain('| rest: workerd native memory (allocator, sockets, buffers) and compiled code | – | 374.0 | – | 401.0 | 413.0 | 7.2 % | +27.0 |');
+    expect(text).toContain("none (every served version ran compiled, so ONNX Runtime's WASM was never instantiated)");
+    expect(text).toContain('| memory, MB | after start | after 3 s warm-up |');
+    expect(text).toContain('Serving process RSS every 10 s from the start of the warm-up, MB: 300, 410, 430.');
+    expect(text).toContain('| california-housing | 1,000 | 990 | 99.00 % |');
+  });
+
+  it('prints the issue 12 targets and the notes', () => {
+    expect(text).toContain('| full path (shadow 10 %, sampling 1 %) / limit, req/s | ≥ 1.2 | 0.80 (8,000 / 10,000 req/s) | **no** |');
+    expect(text).toMatch(/\| full path \/ floor, req\/s \| reported \| 0\.40; .* \| reported \|/);
+    expect(text).toContain('| cold start, first prediction (version forced to ONNX Runtime) | ≤ 300 ms | not measured in this run | n/a |');
     expect(text).toContain('- a note');
+  });
+});
+
+describe('metCell', () => {
+  it('says yes, no, reported or n/a', () => {
+    expect(metCell({ figure: '', target: '≤ 1', measured: '', met: true })).toBe('yes');
+    expect(metCell({ figure: '', target: '≤ 1', measured: '', met: false })).toBe('**no**');
+    expect(metCell({ figure: '', target: 'reported', measured: '', met: null })).toBe('reported');
+    expect(metCell({ figure: '', target: '≤ 1', measured: '', met: null })).toBe('n/a');
   });
 });
 
@@ -140,13 +121,5 @@ describe('replaceResultsSection', () => {
 
   it('appends a marked section when there is none', () => {
     expect(replaceResultsSection('# Benchmarks\n', 'table')).toBe('# Benchmarks\n\n<!-- bench:results:start -->\ntable\n<!-- bench:results:end -->\n');
-  });
-});
-
-describe('median', () => {
-  it('takes the middle value, or the mean of the two middle values', () => {
-    expect(median([3, 1, 2])).toBe(2);
-    expect(median([4, 1, 3, 2])).toBe(2.5);
-    expect(median([])).toBeNaN();
   });
 });

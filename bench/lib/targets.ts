@@ -1,0 +1,123 @@
+/**
+ * The targets of issue 12, checked against a run: each with the figure measured and whether it is met (null:
+ * reported without a target, or not measured in this run). Measured on the primary model family
+ * (california-housing), as the issue's figures are. Pure; unit-tested.
+ */
+import type { ColdStartResult } from './cold-start.ts';
+import type { MemoryResult } from './memory.ts';
+import { median, type ScenarioResult } from './scenario.ts';
+import { ratio } from './stats.ts';
+
+export interface TargetCheck {
+  figure: string;
+  target: string;
+  measured: string;
+  /** null: reported only, or not measured in this run. */
+  met: boolean | null;
+}
+
+export interface TargetInputs {
+  scenarios: readonly ScenarioResult[];
+  coldStarts: readonly ColdStartResult[];
+  memory: MemoryResult | null;
+  /** The model family the targets are measured on. */
+  model: string;
+}
+
+/** The connections the p99 target is stated at. */
+export const TARGET_CONNECTIONS = 16;
+
+function fmt(n: number | null | undefined, digits = 0): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return '–';
+  return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+function errorsOf(s: ScenarioResult): number {
+  return s.load.non2xx + s.load.errors;
+}
+
+const NOT_MEASURED = 'not measured in this run';
+
+export function checkTargets(input: TargetInputs): TargetCheck[] {
+  const find = (id: string) => input.scenarios.find((s) => s.id === id && s.model === input.model);
+  const full = find('vigil-full');
+  const limit = find('limit-single');
+  const floor = find('floor-single');
+  const batch = find('vigil-batch100');
+  const peerBatch = find('peer-batch100');
+  const checks: TargetCheck[] = [];
+
+  const fl = ratio(full?.load.requestsPerSecond, limit?.load.requestsPerSecond);
+  checks.push({ figure: 'full path (shadow 10 %, sampling 1 %) / limit, req/s', target: '≥ 1.2', measured: fl === null ? NOT_MEASURED : `${fmt(fl, 2)} (${fmt(full!.load.requestsPerSecond)} / ${fmt(limit!.load.requestsPerSecond)} req/s)`, met: fl === null ? null : fl >= 1.2 });
+
+  if (full) {
+    const at16 = full.load.connections === TARGET_CONNECTIONS;
+    checks.push({
+      figure: `full path p99 at ${full.load.connections} connections`,
+      target: `≤ 8 ms, 0 errors (at ${TARGET_CONNECTIONS} connections)`,
+      measured: `p99 ${fmt(full.load.latency.p99Ms, 2)} ms, ${errorsOf(full)} errors`,
+      met: at16 ? full.load.latency.p99Ms <= 8 && errorsOf(full) === 0 : null,
+    });
+  } else {
+    checks.push({ figure: 'full path p99 at 16 connections', target: '≤ 8 ms, 0 errors', measured: NOT_MEASURED, met: null });
+  }
+
+  if (batch) {
+    const vsPeer = ratio(batch.predictionsPerSecond, peerBatch?.predictionsPerSecond);
+    const enough = batch.predictionsPerSecond >= 200_000;
+    checks.push({
+      figure: '100-instance full path',
+      target: '≥ 200,000 predictions/s and ≥ 0.8× the peer',
+      measured: `${fmt(batch.predictionsPerSecond)} predictions/s, ${vsPeer === null ? 'peer not measured' : `${fmt(vsPeer, 2)}× the peer`}`,
+      met: !enough ? false : vsPeer === null ? null : vsPeer >= 0.8,
+    });
+  } else {
+    checks.push({ figure: '100-instance full path', target: '≥ 200,000 predictions/s and ≥ 0.8× the peer', measured: NOT_MEASURED, met: null });
+  }
+
+  const ff = ratio(full?.load.requestsPerSecond, floor?.load.requestsPerSecond);
+  const cpuUs = (s: ScenarioResult | undefined) => (s && s.load.ok > 0 ? (s.load.serverCpuSeconds * 1e6) / s.load.ok : null);
+  const fullCpu = cpuUs(full);
+  const floorCpu = cpuUs(floor);
+  checks.push({
+    figure: 'full path / floor, req/s',
+    target: 'reported',
+    measured: ff === null ? NOT_MEASURED : `${fmt(ff, 2)}; CPU per request ${fmt(fullCpu)} µs vs ${fmt(floorCpu)} µs (${fmt(fullCpu !== null && floorCpu !== null ? fullCpu - floorCpu : null)} µs more)`,
+    met: null,
+  });
+
+  const cold = (id: string, label: string, limitMs: number, engine: string) => {
+    const c = input.coldStarts.find((x) => x.id === id);
+    const firsts = c?.runs.map((r) => r.firstPredictionMs) ?? [];
+    if (!c || firsts.length === 0) {
+      checks.push({ figure: label, target: `≤ ${limitMs} ms`, measured: c ? `every run failed: ${c.failures[0] ?? ''}`.slice(0, 200) : NOT_MEASURED, met: c ? false : null });
+      return;
+    }
+    const m = median(firsts);
+    // A run on another engine than the figure names measures something else: reported, not judged.
+    const otherEngine = c.engine !== undefined && c.engine !== engine;
+    checks.push({
+      figure: label,
+      target: `≤ ${limitMs} ms`,
+      measured: `median ${fmt(m, 1)} ms (${fmt(Math.min(...firsts), 1)}–${fmt(Math.max(...firsts), 1)}, ${firsts.length} runs${c.failures.length ? `, ${c.failures.length} failed` : ''})${otherEngine ? `, but the version ran on ${c.engine}` : ''}`,
+      met: otherEngine ? null : m <= limitMs && c.failures.length === 0,
+    });
+  };
+  cold('vigil-cold', 'cold start, first prediction (compiled model)', 50, 'compiled');
+  cold('vigil-cold-ort', 'cold start, first prediction (version forced to ONNX Runtime)', 300, 'onnxruntime');
+
+  const m = input.memory;
+  if (m) {
+    const before = m.afterWarmup.rssBytes;
+    const after = m.afterLoad.rssBytes;
+    checks.push({
+      figure: m.isTwoMinuteFigure ? 'workerd RSS growth after warm-up, 2-minute soak' : `workerd RSS growth after warm-up, over ${fmt(m.loadSecondsAfterWarmup)} s of load (not the 2-minute soak)`,
+      target: '≤ 10 %',
+      measured: `${fmt(before === null ? null : before / 1024 ** 2)} → ${fmt(after === null ? null : after / 1024 ** 2)} MB (${m.growth.rss === null ? '–' : `${(m.growth.rss * 100).toFixed(1)} %`}) after a ${fmt(m.warmupSeconds)} s warm-up`,
+      met: m.growth.rss === null ? null : m.growth.rss <= 0.1,
+    });
+  } else {
+    checks.push({ figure: 'workerd RSS growth after warm-up, 2-minute soak', target: '≤ 10 %', measured: NOT_MEASURED, met: null });
+  }
+  return checks;
+}
