@@ -69,7 +69,8 @@ async function load<T>(path: string): Promise<T | null> {
   }
 }
 
-type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any -- modules under active change are probed defensively
+// biome-ignore lint/suspicious/noExplicitAny: modules under active change are probed defensively
+type Any = any;
 
 const manifestModule = await load<Any>('../src/model/manifest.ts');
 const validatorModule = await load<Any>('../src/model/instance-validator.ts');

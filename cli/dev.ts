@@ -83,7 +83,10 @@ export async function runDev(args: string[]): Promise<number> {
   }
   const serving = start(wrangler, ['dev', '--config', 'wrangler.toml', ...args], env);
   // Either ending ends both: serving without telemetry would silently lose what it logs.
-  const code = await Promise.race([serving.exited, telemetry.exited.then((c) => (console.error(`vigil: the telemetry Worker exited (${c}); stopping`), c || 1))]);
+  const code = await Promise.race([serving.exited, telemetry.exited.then((c) => {
+      console.error(`vigil: the telemetry Worker exited (${c}); stopping`);
+      return c || 1;
+    })]);
   for (const { child } of [serving, telemetry]) if (child.exitCode === null) child.kill('SIGTERM');
   await Promise.all([serving.exited, telemetry.exited]);
   return code;

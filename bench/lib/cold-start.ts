@@ -111,7 +111,7 @@ export function coldStartPhase(stack: readonly Frame[]): ColdStartPhase {
   if (leaf.url.startsWith('wasm://') || /^wasm-function\[/.test(leaf.functionName)) return 'ONNX Runtime (WASM)';
   const files = stack.map((f) => vigilFile(f.source));
   const nearest = files.find((f) => f !== null) ?? null;
-  const onStack = (path: string) => files.some((f) => f !== null && f.startsWith(path));
+  const onStack = (path: string) => files.some((f) => f?.startsWith(path));
   if (nearest === null) {
     if (leaf.source?.startsWith('builtin:')) return 'workerd built-ins (JS)';
     if (leaf.source === null && leaf.url === '') return 'runtime (native, not JS)';

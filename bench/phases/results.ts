@@ -2,7 +2,7 @@
  * Phase "results": the run's result document from what the phases measured, its targets checked, written to
  * bench/results/<start time>[-quick].json, printed, and (with --write-benchmarks) put in BENCHMARKS.md.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { TelemetryCensus } from '../lib/census.ts';
@@ -15,7 +15,6 @@ import { formatReport, replaceResultsSection, type BenchResult } from '../lib/re
 import type { ScenarioResult } from '../lib/scenario.ts';
 import { checkTargets } from '../lib/targets.ts';
 import type { VersionEngine } from '../lib/vigil-server.ts';
-import { peerRuntimeDir, peerRuntimeVersion } from '../peer/install.ts';
 import type { BenchContext } from './context.ts';
 
 export interface Measurements {

@@ -76,7 +76,7 @@ export function runExplain(args: string[], io: CliIo = processIo()): Promise<num
         const shown = top === 0 ? rows : rows.slice(0, top);
         const table = renderTable(
           [{ header: 'feature' }, { header: 'value' }, { header: 'contribution', align: 'right' }, ...(e.standard_error ? [{ header: '± s.e.', align: 'right' as const }] : [])],
-          shown.map((r) => [r.feature, valueOf(instances[i], r.feature), signed(r.value), ...(e.standard_error ? [r.error === undefined ? '' : format(r.error)] : [])]),
+          shown.map((r) => [r.feature, featureValue(instances[i], r.feature), signed(r.value), ...(e.standard_error ? [r.error === undefined ? '' : format(r.error)] : [])]),
           '    ',
         );
         writeLine(io.stdout, table);
@@ -121,7 +121,7 @@ function describePrediction(p: ExplainResponse['explanations'][number]['predicti
   return `predicted ${p.label}${probability !== undefined ? ` (probability ${probability.toFixed(3)})` : ''}`;
 }
 
-function valueOf(instance: Record<string, unknown> | undefined, feature: string): string {
+function featureValue(instance: Record<string, unknown> | undefined, feature: string): string {
   const v = instance?.[feature];
   return v === undefined ? '(absent)' : v === null ? 'null' : String(v);
 }

@@ -9,7 +9,7 @@
  * if (result.ok && result.rewrites.length) await writeFile('model.onnx', result.bytes);
  */
 import onnxProto from 'onnx-proto';
-import { encodeOnnxModel, OnnxNode, readOnnxModel, type OnnxModel } from './read-model.ts';
+import { encodeOnnxModel, type OnnxNode, readOnnxModel, type OnnxModel } from './read-model.ts';
 
 const { onnx } = onnxProto;
 const FLOAT = 1;
@@ -43,7 +43,7 @@ export function removeZipMaps(bytes: Uint8Array, model: OnnxModel): ZipMapResult
   let labels: string[] | undefined;
   for (const output of maps) {
     const zipMap = model.producerOf.get(output.name);
-    if (!zipMap || zipMap.opType !== 'ZipMap') {
+    if (zipMap?.opType !== 'ZipMap') {
       return { ok: false, message: `output "${output.name}" is a ${output.describe}, made by ${zipMap ? zipMap.opType : 'no node'} rather than a ZipMap; Vigil serves tensor outputs only` };
     }
     const probabilities = zipMap.inputs[0]!;

@@ -300,7 +300,7 @@ async function predictAll(session: ModelSession, draft: Draft, rows: readonly Ro
       for (let j = 0; j < width; j++) {
         if (!Number.isFinite(values[r * width + j]!)) {
           const row = chunk[r]!;
-          const missing = features.filter((f, i) => row[i] === null).map((f) => f.name);
+          const missing = features.filter((_, i) => row[i] === null).map((f) => f.name);
           throw new PackageError(
             `the model outputs ${values[r * width + j]} for line ${table.recordLines[start + r]}` +
               (missing.length ? `, where ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} empty: the graph does not impute ${missing.length === 1 ? 'it' : 'them'}; fill the column or export the pipeline with its imputer` : ''),

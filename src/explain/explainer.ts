@@ -76,7 +76,10 @@ export function compileExplainer(manifest: ExplainManifest, onnxBytes: Uint8Arra
     return numbers(out.tensor);
   };
   // One background row through the model, so a graph that fails on the manifest's rows is refused here.
-  const probe = attempt(() => (value(background.slice(0, 1)), { ok: true as const }));
+  const probe = attempt(() => {
+    value(background.slice(0, 1));
+    return { ok: true as const };
+  });
   if (!probe.ok) return { ok: false, reason: `the model cannot be run for sampling: ${probe.reason}` };
   return {
     ok: true,

@@ -11,7 +11,7 @@
  */
 import { numbers } from './batch-runner.ts';
 import type { LinearEstimator } from './find-estimator.ts';
-import type { Explainer, ExplainerInfo, Explanation } from './explanation.ts';
+import type { ExplainerInfo, Explanation } from './explanation.ts';
 import type { CompileExactResult, ExactContext } from './tree-explainer.ts';
 
 /**

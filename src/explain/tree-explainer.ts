@@ -58,7 +58,7 @@ export function compileTreeExplainer(estimator: TreeEstimator, context: ExactCon
   const weights = estimator.classifier
     ? { ids: 'class_ids', nodeIds: 'class_nodeids', treeIds: 'class_treeids', weights: 'class_weights' }
     : { ids: 'target_ids', nodeIds: 'target_nodeids', treeIds: 'target_treeids', weights: 'target_weights' };
-  const compiled = compileTreeEnsemble(node, weights, targetCount, double);
+  const compiled = compileTreeEnsemble(node, weights, targetCount);
   if (!compiled.ok) return refuse(compiled.reason);
   const ensemble = compiled.ensemble;
 

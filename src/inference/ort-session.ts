@@ -33,7 +33,7 @@ function signatures(metadata: readonly InferenceSession.ValueMetadata[] | undefi
   return names.map((name, i) => {
     const m = metadata?.[i];
     // ONNX Runtime Web reports an unnamed dynamic dimension as 2^32 - 1: -1, as the signature contract says.
-    if (m && m.isTensor) return { name, type: m.type, dims: m.shape.map((d) => (typeof d === 'number' && (d < 0 || d >= 2 ** 31) ? -1 : d)) };
+    if (m?.isTensor) return { name, type: m.type, dims: m.shape.map((d) => (typeof d === 'number' && (d < 0 || d >= 2 ** 31) ? -1 : d)) };
     return { name };
   });
 }

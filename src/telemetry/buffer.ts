@@ -36,7 +36,7 @@ const STALE_AFTER_MS = 30_000;
 
 /** UTF-8 length of a string, without encoding it (ASCII, the common case, is its length). */
 export function utf8Length(text: string): number {
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the range of ASCII, control characters included
   if (!/[^\x00-\x7f]/.test(text)) return text.length;
   let bytes = 0;
   for (let i = 0; i < text.length; i++) {

@@ -176,7 +176,6 @@ export async function consumeDeadLetters(batch: MessageBatch<TelemetryMessage | 
     try {
       await d1.batch([seen(body.id, body.records.length, at), ...messageStatements(body, at).map((s) => d1.prepare(s.sql).bind(...s.params)), replayed]);
       message.ack();
-      continue;
     } catch (error) {
       if (alreadyApplied(error)) {
         await d1.batch([seen(body.id, body.records.length, at), replayed]).catch(() => undefined);

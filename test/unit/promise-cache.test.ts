@@ -31,7 +31,12 @@ describe('PromiseCache', () => {
     expect(await cache.get('k', async () => Promise.reject(new Error('D1 down')))).toBe('v1');
     now = 155;
     let tried = false;
-    expect(await cache.get('k', async () => ((tried = true), 'v2'))).toBe('v1');
+    expect(
+      await cache.get('k', async () => {
+        tried = true;
+        return 'v2';
+      }),
+    ).toBe('v1');
     expect(tried).toBe(false);
     now = 170;
     expect(await cache.get('k', async () => 'v3')).toBe('v3');

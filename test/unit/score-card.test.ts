@@ -7,6 +7,7 @@ import type { Deployment } from '../../src/traffic/deployment.ts';
 import type { DeploymentEvent } from '../../src/traffic/deployment-store.ts';
 
 /** Raw manifest JSON, edited freely before it is parsed (and validated) again. */
+// biome-ignore lint/suspicious/noExplicitAny: manifests are edited freely here, then parsed and validated again
 type Json = Record<string, any>;
 
 const housingJson = (version: string): Json => JSON.parse(readFileSync(new URL(`../../models/california-housing/${version}/manifest.json`, import.meta.url), 'utf8')) as Json;

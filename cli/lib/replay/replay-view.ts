@@ -59,7 +59,7 @@ export function renderQuality(quality: QualityView): string {
   if (quality.positiveLabel !== undefined) lines.push(`  positive label: ${quality.positiveLabel}${quality.positiveLabelAssumed ? ' (assumed: the second class; pass --token to read it from the manifest)' : ''}`);
   const rows: string[][] = [];
   for (const v of quality.versions) {
-    if (v.comparison && v.comparison.length) {
+    if (v.comparison?.length) {
       for (const c of v.comparison) {
         const direction = c.direction && c.direction !== 'same' ? ` (${c.direction})` : '';
         rows.push([v.version, String(v.rows), `${c.metric}${c.primary ? ' *' : ''}`, formatNumber(c.live), formatNumber(c.offline), `${formatRelative(c.relativeDifference)}${direction}`]);

@@ -82,6 +82,9 @@ export function mlasTanh(x: number): number {
 const EXP = {
   lowerRangeSumExp: f(-88.3762626647949),
   roundingBias: 12582912,
+  // MLAS's literal as written (it is log2(e)); float32 rounding makes the extra digits moot.
+  // biome-ignore lint/correctness/noPrecisionLoss: copied from MLAS
+  // biome-ignore lint/suspicious/noApproximativeNumericConstant: copied from MLAS
   log2Reciprocal: f(1.44269504088896341),
   log2High: f(-6.93145752e-1),
   log2Low: f(-1.42860677e-6),

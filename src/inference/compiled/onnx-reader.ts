@@ -171,6 +171,7 @@ export class RepeatedBytes {
 }
 
 const textDecoder = new TextDecoder();
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the range of ASCII, control characters included
 const NON_ASCII = /[^\x00-\x7f]/;
 const NO_BOUNDS: readonly number[] = Object.freeze([]);
 

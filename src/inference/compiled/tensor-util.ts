@@ -64,8 +64,9 @@ const INT64_MIN = -(2n ** 63n);
 /** static_cast<int64_t>(float) as WebAssembly's saturating truncation computes it (NaN → 0). */
 export function floatToInt64(x: number): bigint {
   if (x !== x) return 0n;
-  if (x >= 9223372036854775807) return INT64_MAX;
-  if (x <= -9223372036854775808) return INT64_MIN;
+  // 2^63 is the double nearest INT64_MAX (what the C++ compares with); -2^63 is INT64_MIN exactly.
+  if (x >= 2 ** 63) return INT64_MAX;
+  if (x <= -(2 ** 63)) return INT64_MIN;
   return BigInt(Math.trunc(x));
 }
 

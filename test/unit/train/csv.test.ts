@@ -43,6 +43,7 @@ describe('parseCsv', () => {
   it('treats a column named __proto__ as an ordinary key', () => {
     const record = table('__proto__,b\n1,2\n').records[0]!;
     expect(Object.keys(record)).toEqual(['__proto__', 'b']);
+    // biome-ignore lint/suspicious/noProto: the point is that a column named __proto__ is plain data
     expect(record['__proto__']).toBe('1');
   });
 

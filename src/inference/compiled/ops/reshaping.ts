@@ -20,7 +20,7 @@ function view(input: ValueType, dims: readonly Dim[] | undefined, reshape: (inpu
 /** The int64 values of a constant input (a Reshape shape, Squeeze/Unsqueeze axes). */
 function constantInts(input: ValueType | undefined): number[] | undefined {
   const c = input?.constant;
-  if (!c || c.dtype !== 'int64') return undefined;
+  if (c?.dtype !== 'int64') return undefined;
   return Array.from(c.data as BigInt64Array, Number);
 }
 

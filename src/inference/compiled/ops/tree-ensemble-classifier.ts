@@ -96,7 +96,7 @@ export const compileTreeEnsembleClassifier: KernelCompiler = (node, inputs) => {
   if (classes < 2) return refuse(node, `has ${classes} class label${classes === 1 ? '' : 's'} (single-class classifiers are not supported)`);
   const double = input.dtype === 'float64';
   const round = double ? (x: number) => x : Math.fround;
-  const compiled = compileTreeEnsemble(node, { ids: 'class_ids', nodeIds: 'class_nodeids', treeIds: 'class_treeids', weights: 'class_weights' }, classes, double);
+  const compiled = compileTreeEnsemble(node, { ids: 'class_ids', nodeIds: 'class_nodeids', treeIds: 'class_treeids', weights: 'class_weights' }, classes);
   if (!compiled.ok) return refuse(node, compiled.reason);
   const e = compiled.ensemble;
   const base = node.floats('base_values').map(round);

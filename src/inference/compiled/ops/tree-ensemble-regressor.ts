@@ -24,7 +24,7 @@ export const compileTreeEnsembleRegressor: KernelCompiler = (node, inputs) => {
   if (!isPostTransform(transform)) return refuse(node, `has post_transform "${transform}"`);
   const double = input.dtype === 'float64';
   const round = double ? (x: number) => x : Math.fround;
-  const compiled = compileTreeEnsemble(node, { ids: 'target_ids', nodeIds: 'target_nodeids', treeIds: 'target_treeids', weights: 'target_weights' }, targets, double);
+  const compiled = compileTreeEnsemble(node, { ids: 'target_ids', nodeIds: 'target_nodeids', treeIds: 'target_treeids', weights: 'target_weights' }, targets);
   if (!compiled.ok) return refuse(node, compiled.reason);
   const e = compiled.ensemble;
   const base = node.floats('base_values').map(round);

@@ -52,10 +52,10 @@ export interface WeightAttributes {
 }
 
 /**
- * Reads and checks the tree attributes. `double` says the ensemble computes in float64 (double input); the
- * thresholds and weights are the same numbers either way, since FLOATS attributes hold float32 values.
+ * Reads and checks the tree attributes. The thresholds and weights are the same numbers whether the ensemble
+ * computes in float32 or float64 (double input), since FLOATS attributes hold float32 values.
  */
-export function compileTreeEnsemble(node: OnnxNode, names: WeightAttributes, targetCount: number, double: boolean): TreeEnsembleResult {
+export function compileTreeEnsemble(node: OnnxNode, names: WeightAttributes, targetCount: number): TreeEnsembleResult {
   for (const unsupported of ['nodes_values_as_tensor', 'nodes_hitrates_as_tensor', 'base_values_as_tensor', `${names.weights}_as_tensor`]) {
     if (node.has(unsupported)) return { ok: false, reason: `uses ${unsupported} (double-precision tree attributes are not supported)` };
   }
