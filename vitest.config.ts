@@ -43,7 +43,9 @@ export default defineConfig({
               // The telemetry Worker's queues (wrangler.telemetry.toml), delivering batches at once instead of after
               // its 5 s batch timeout.
               queueProducers: { TELEMETRY_DLQ: { queueName: 'vigil-telemetry-dlq' } },
-              queueConsumers: { 'vigil-telemetry': { maxBatchSize: 100, maxBatchTimeout: 0, maxRetries: 5, deadLetterQueue: 'vigil-telemetry-dlq' } },
+              queueConsumers: {
+                'vigil-telemetry': { maxBatchSize: 100, maxBatchTimeout: 0, maxRetries: 5, deadLetterQueue: 'vigil-telemetry-dlq' },
+              },
             },
           })),
         ],

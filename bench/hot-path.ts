@@ -122,7 +122,8 @@ async function runCompiled(s: Any, m: Any, data: Float32Array, rows: number, wid
   return results[m.output.tensor].data as Float32Array;
 }
 
-if (compiledModule) await stage('compile the model (compiled evaluator; once per version and isolate)', 0, () => compiledModule.compileOnnx(modelBytes));
+if (compiledModule)
+  await stage('compile the model (compiled evaluator; once per version and isolate)', 0, () => compiledModule.compileOnnx(modelBytes));
 
 async function run(s: ort.InferenceSession, m: Any, data: Float32Array, rows: number, width: number): Promise<Float32Array> {
   const results = await s.run({ [m.encoding.input_name]: new ort.Tensor('float32', data, [rows, width]) }, [m.output.tensor]);
@@ -146,7 +147,10 @@ function rowsOf(instances: unknown[], v: Any = validator): Any[] {
   return rows;
 }
 
-for (const [body, n] of [[single, 1], [hundred, 100]] as const) {
+for (const [body, n] of [
+  [single, 1],
+  [hundred, 100],
+] as const) {
   const parsed = JSON.parse(body) as { instances: unknown[] };
   const rows = rowsOf(parsed.instances);
   const encoded: Float32Array = encoder.encode(rows);
@@ -159,7 +163,8 @@ for (const [body, n] of [[single, 1], [hundred, 100]] as const) {
   await stage('validate instances', n, () => rowsOf(parsed.instances));
   await stage('encode to float32', n, () => encoder.encode(rows));
   await stage('ORT run (onnxruntime-web WASM)', n, () => run(session, manifest, encoded, n, encoder.width));
-  if (compiledSession) await stage('compiled run (the compiled evaluator)', n, () => runCompiled(compiledSession, manifest, encoded, n, encoder.width));
+  if (compiledSession)
+    await stage('compiled run (the compiled evaluator)', n, () => runCompiled(compiledSession, manifest, encoded, n, encoder.width));
   await stage('decode predictions', n, () => decoder.decodeValues(output, n));
   await stage('JSON.stringify response', n, () => JSON.stringify(response));
   await stage('request id (crypto.randomUUID)', n, () => crypto.randomUUID());
@@ -187,13 +192,26 @@ for (const [body, n] of [[single, 1], [hundred, 100]] as const) {
   await stage(`shadow: validate + encode + ${compiledShadow ? 'compiled run' : 'ORT'} + decode (shadowed requests)`, n, async () => {
     const shadowRows = rowsOf(parsed.instances, shadowValidator);
     const shadowEncoded = shadowEncoder.encode(shadowRows);
-    const out = compiledShadow ? await runCompiled(compiledShadow, shadowManifest, shadowEncoded, n, shadowEncoder.width) : await run(shadowSession, shadowManifest, shadowEncoded, n, shadowEncoder.width);
+    const out = compiledShadow
+      ? await runCompiled(compiledShadow, shadowManifest, shadowEncoded, n, shadowEncoder.width)
+      : await run(shadowSession, shadowManifest, shadowEncoded, n, shadowEncoder.width);
     const shadowPredictions = shadowDecoder.decodeValues(out, n);
     return predictions.map((p: Any, i: number) => shadowDecoder.score(shadowPredictions[i]) - decoder.score(p));
   });
   const record = {
-    kind: 'sample', request_id: crypto.randomUUID(), instance: 0, model: manifest.name, version: manifest.version, role: 'primary',
-    features: golden[0], prediction: predictions[0], score: scores[0], label: null, latency_ms: 0.42, slices: slicer ? slicer(rows[0]) : {}, created_at: Date.now(),
+    kind: 'sample',
+    request_id: crypto.randomUUID(),
+    instance: 0,
+    model: manifest.name,
+    version: manifest.version,
+    role: 'primary',
+    features: golden[0],
+    prediction: predictions[0],
+    score: scores[0],
+    label: null,
+    latency_ms: 0.42,
+    slices: slicer ? slicer(rows[0]) : {},
+    created_at: Date.now(),
   };
   const records = Array.from({ length: n }, () => record);
   await stage('pack telemetry records into messages (per record × n)', n, () => bufferModule.packMessages(records, 100_000, () => 'id'));
@@ -201,15 +219,37 @@ for (const [body, n] of [[single, 1], [hundred, 100]] as const) {
 
 // Routing: deployment lookup from the isolate cache and the shadow draw.
 try {
-  const deployment = { model: manifest.name, primary: manifest.version, canary: null, shadows: [{ version: shadowManifest.version, sample_rate: 0.1 }], sample_rate: 0.01, revision: 1, updated_at: '', updated_by: 'bench' };
-  const store = { get: async () => deployment, piiSalt: async () => 'salt', events: async () => [], event: async () => null, primaryHistory: async () => [], commit: async () => true };
+  const deployment = {
+    model: manifest.name,
+    primary: manifest.version,
+    canary: null,
+    shadows: [{ version: shadowManifest.version, sample_rate: 0.1 }],
+    sample_rate: 0.01,
+    revision: 1,
+    updated_at: '',
+    updated_by: 'bench',
+  };
+  const store = {
+    get: async () => deployment,
+    piiSalt: async () => 'salt',
+    events: async () => [],
+    event: async () => null,
+    primaryHistory: async () => [],
+    commit: async () => true,
+  };
   const registry = { exists: async () => 'yes' };
   const deployments = new deploymentServiceModule.DeploymentService({ store, registry, defaults: {}, cacheSeconds: 10 });
-  const router = new routerModule.DeploymentRouter(deployments, { models: async () => [], versions: async () => [], get: async () => null });
+  const router = new routerModule.DeploymentRouter(deployments, {
+    models: async () => [],
+    versions: async () => [],
+    get: async () => null,
+  });
   await stage('route: deployment cache + canary/shadow draw', 1, () => router.route(manifest.name, undefined, () => undefined));
 } catch (error) {
   timings.push({ stage: 'route: deployment cache + canary/shadow draw', instances: 1, us: null, error: String(error).slice(0, 300) });
 }
 
-process.stdout.write(`${JSON.stringify({ model: `${manifest.name}@${manifest.version}`, shadow: `${shadowManifest.name}@${shadowManifest.version}`, budgetMs, timings })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ model: `${manifest.name}@${manifest.version}`, shadow: `${shadowManifest.name}@${shadowManifest.version}`, budgetMs, timings })}\n`,
+);
 process.exit(0);

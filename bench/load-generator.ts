@@ -11,7 +11,10 @@ import { summarizeLatencies } from './lib/stats.ts';
 import type { LoadConfig, LoadResult } from './lib/load.ts';
 
 const require = createRequire(import.meta.url);
-const autocannon = require('autocannon') as (opts: Record<string, unknown>, cb?: (error: Error | null, result: Record<string, unknown>) => void) => AutocannonInstance;
+const autocannon = require('autocannon') as (
+  opts: Record<string, unknown>,
+  cb?: (error: Error | null, result: Record<string, unknown>) => void,
+) => AutocannonInstance;
 
 interface AutocannonInstance {
   on(event: 'response', listener: (client: unknown, statusCode: number, resBytes: number, responseTimeMs: number) => void): void;

@@ -55,7 +55,7 @@ async function prepare(options: BenchOptions): Promise<{ ctx: BenchContext; mach
   const builds = await buildAll(ROOT, workDir, adminToken, log);
   if (builds.vigil.servingOptions.assets) {
     notes.push(
-      "wrangler.toml declares [assets]; the Vigil scenarios serve the Worker without Miniflare's simulated asset routing, which runs as extra JS workers in the same single-threaded workerd (in production Cloudflare matches assets before the Worker, outside its CPU time); the scenario \"behind local asset routing\" measures what that simulation costs",
+      'wrangler.toml declares [assets]; the Vigil scenarios serve the Worker without Miniflare\'s simulated asset routing, which runs as extra JS workers in the same single-threaded workerd (in production Cloudflare matches assets before the Worker, outside its CPU time); the scenario "behind local asset routing" measures what that simulation costs',
     );
   }
   return { ctx: { root: ROOT, options, workDir, families, builds, adminToken, notes, log }, machine };
@@ -72,7 +72,19 @@ async function main(): Promise<number> {
   installExitHandlers();
   const startedAt = new Date();
   const { ctx, machine } = await prepare(options);
-  const m: Measurements = { startedAt, machine, scenarios: [], coldStarts: [], coldStartBreakdown: null, memory: null, telemetry: null, engines: {}, profile: null, micro: null, workerLog: { lines: 0, warnings: [] } };
+  const m: Measurements = {
+    startedAt,
+    machine,
+    scenarios: [],
+    coldStarts: [],
+    coldStartBreakdown: null,
+    memory: null,
+    telemetry: null,
+    engines: {},
+    profile: null,
+    micro: null,
+    workerLog: { lines: 0, warnings: [] },
+  };
 
   // One Vigil state for the whole run: the Vigil phase deploys every family on it; cold starts and the profile reuse it.
   const state = vigilState(join(ctx.workDir, 'vigil'));

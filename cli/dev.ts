@@ -65,7 +65,20 @@ export async function runDev(args: string[]): Promise<number> {
   const env = { ...LOCAL_ENV, WRANGLER_REGISTRY_PATH: registryPath };
   // An entry left by a run that was killed would look like a registered consumer: start from none.
   rmSync(registryPath, { recursive: true, force: true });
-  const telemetry = start(wrangler, ['dev', '--config', 'wrangler.telemetry.toml', '--port', String(port + 1), '--log-level', 'warn', '--show-interactive-dev-session=false'], env);
+  const telemetry = start(
+    wrangler,
+    [
+      'dev',
+      '--config',
+      'wrangler.telemetry.toml',
+      '--port',
+      String(port + 1),
+      '--log-level',
+      'warn',
+      '--show-interactive-dev-session=false',
+    ],
+    env,
+  );
   // Serving starts once the telemetry Worker is registered: locally, telemetry sent before then would be dropped.
   // (Starting one after the other also keeps the two from picking the same internal port.)
   try {
@@ -83,10 +96,13 @@ export async function runDev(args: string[]): Promise<number> {
   }
   const serving = start(wrangler, ['dev', '--config', 'wrangler.toml', ...args], env);
   // Either ending ends both: serving without telemetry would silently lose what it logs.
-  const code = await Promise.race([serving.exited, telemetry.exited.then((c) => {
+  const code = await Promise.race([
+    serving.exited,
+    telemetry.exited.then((c) => {
       console.error(`vigil: the telemetry Worker exited (${c}); stopping`);
       return c || 1;
-    })]);
+    }),
+  ]);
   for (const { child } of [serving, telemetry]) if (child.exitCode === null) child.kill('SIGTERM');
   await Promise.all([serving.exited, telemetry.exited]);
   return code;

@@ -53,7 +53,7 @@ const COMMANDS: Record<string, Command> = {
     run: async (args) => (await import('./commands/explain.ts')).runExplain(args),
   },
   engine: {
-    summary: 'force the engine of a version (compiled or onnxruntime), or auto for the QA gate\'s choice',
+    summary: "force the engine of a version (compiled or onnxruntime), or auto for the QA gate's choice",
     run: async (args) => (await import('./commands/engine.ts')).runEngine(args),
   },
   events: {

@@ -25,7 +25,10 @@ export function discoverBundledPackages(modelsDir = MODELS_DIR): BundledPackageD
   const found: BundledPackageDir[] = [];
   const problems: string[] = [];
   if (!existsSync(modelsDir)) return found;
-  for (const name of readdirSync(modelsDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
+  for (const name of readdirSync(modelsDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort()) {
     const versions = readdirSync(join(modelsDir, name), { withFileTypes: true })
       .filter((d) => d.isDirectory() && /^[0-9]+$/.test(d.name))
       .map((d) => d.name)
@@ -56,7 +59,8 @@ export function discoverBundledPackages(modelsDir = MODELS_DIR): BundledPackageD
         problems.push(`${where}/manifest.json: says ${m.name} version ${m.version}, the directory says ${name} version ${version}`);
       }
       const sha256 = createHash('sha256').update(readFileSync(modelPath)).digest('hex');
-      if (sha256 !== m.artifact.sha256) problems.push(`${where}/model.onnx: sha256 ${sha256} does not match the manifest's ${m.artifact.sha256}`);
+      if (sha256 !== m.artifact.sha256)
+        problems.push(`${where}/model.onnx: sha256 ${sha256} does not match the manifest's ${m.artifact.sha256}`);
       found.push({ name, version, dir });
     }
   }
@@ -81,7 +85,8 @@ const DefaultDeploymentsSchema = z.record(
 export function readDefaultDeployments(packages: readonly BundledPackageDir[], file = DEFAULT_DEPLOYMENTS_FILE): Record<string, unknown> {
   if (!existsSync(file)) return {};
   const parsed = DefaultDeploymentsSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-  if (!parsed.success) throw new Error(`${relative(REPO_ROOT, file)}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new Error(`${relative(REPO_ROOT, file)}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   for (const [model, d] of Object.entries(parsed.data)) {
     for (const version of [d.primary, ...d.shadows.map((s) => s.version)]) {
       if (!packages.some((p) => p.name === model && p.version === version)) {

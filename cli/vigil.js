@@ -4,7 +4,9 @@
 import { spawnSync } from 'node:child_process';
 
 if (!process.features.typescript) {
-  const result = spawnSync(process.execPath, ['--experimental-strip-types', '--no-warnings', ...process.argv.slice(1)], { stdio: 'inherit' });
+  const result = spawnSync(process.execPath, ['--experimental-strip-types', '--no-warnings', ...process.argv.slice(1)], {
+    stdio: 'inherit',
+  });
   process.exit(result.status ?? 1);
 }
 const { main } = await import('./main.ts');

@@ -65,7 +65,16 @@ export function createApp(services: ServicesFactory): Hono<AppEnv> {
       if (isOipV2Path(c.req.path)) return c.json({ error: unavailable.message }, 503);
       return c.json(unavailable.toJSON(), 503);
     }
-    console.error(JSON.stringify({ level: 'error', message: 'unhandled error', path: c.req.path, requestId, error: String(error), stack: error instanceof Error ? error.stack : undefined }));
+    console.error(
+      JSON.stringify({
+        level: 'error',
+        message: 'unhandled error',
+        path: c.req.path,
+        requestId,
+        error: String(error),
+        stack: error instanceof Error ? error.stack : undefined,
+      }),
+    );
     const body = { code: 'internal_error', message: 'internal error; it has been logged', details: [] };
     if (isOipV2Path(c.req.path)) return c.json({ error: body.message }, 500);
     return c.json({ error: body }, 500);

@@ -96,9 +96,12 @@ export class NoDeploymentError extends VigilError {
 
 export class VersionNotFoundError extends VigilError {
   constructor(model: string, version: string, known: readonly string[] = []) {
-    super('version_not_found', 404, `model "${model}" has no version "${version}"${known.length ? `; versions: ${known.join(', ')}` : ''}`, [
-      { field: 'version', code: 'version_not_found', message: `no version "${version}" of "${model}"` },
-    ]);
+    super(
+      'version_not_found',
+      404,
+      `model "${model}" has no version "${version}"${known.length ? `; versions: ${known.join(', ')}` : ''}`,
+      [{ field: 'version', code: 'version_not_found', message: `no version "${version}" of "${model}"` }],
+    );
   }
 }
 
@@ -155,6 +158,9 @@ export class ServiceUnavailableError extends VigilError {
 
 /** Whether an unexpected error came from D1 (directly, or wrapped by Drizzle as its cause). */
 export function isStorageFailure(error: unknown): boolean {
-  const messages = [error instanceof Error ? error.message : String(error), error instanceof Error && error.cause instanceof Error ? error.cause.message : ''];
+  const messages = [
+    error instanceof Error ? error.message : String(error),
+    error instanceof Error && error.cause instanceof Error ? error.cause.message : '',
+  ];
   return messages.some((m) => /\bD1_[A-Z_]*\b/.test(m));
 }

@@ -44,9 +44,16 @@ export function buildServices(env: Env, overrides: ServiceOverrides = {}): Servi
   const db = database(env.DB);
   const bundled = new BundledModelStore(BUNDLED_MODELS);
   // The compiled evaluator serves what the QA gate proved it matches ONNX Runtime on; a test's fake runtime serves all.
-  const sessions = overrides.runtime ? new SessionCache(overrides.runtime) : new SessionCache(overrides.ortRuntime ?? new OrtRuntime(), 16, new CompiledRuntime());
+  const sessions = overrides.runtime
+    ? new SessionCache(overrides.runtime)
+    : new SessionCache(overrides.ortRuntime ?? new OrtRuntime(), 16, new CompiledRuntime());
   const cacheSeconds = numberVar(env.DEPLOYMENT_CACHE_SECONDS, 10);
-  const registry = new ModelRegistry({ bundled, repository: new D1VersionRepository(db), artifacts: new R2ArtifactStore(env.MODELS), sessions });
+  const registry = new ModelRegistry({
+    bundled,
+    repository: new D1VersionRepository(db),
+    artifacts: new R2ArtifactStore(env.MODELS),
+    sessions,
+  });
   const deploymentStore = new D1DeploymentStore(db);
   const deployments = new DeploymentService({
     store: deploymentStore,
@@ -57,11 +64,19 @@ export function buildServices(env: Env, overrides: ServiceOverrides = {}): Servi
   const models = new ServedModelCache(registry, sessions, { ttlSeconds: cacheSeconds });
   // An engine forced through this isolate applies to its next prediction; other isolates re-read it.
   registry.onEngineChange((model, version, engine) => models.setEngine(model, version, engine));
-  const buffer = new TelemetryBuffer(overrides.telemetrySender ?? queueSender(env.TELEMETRY), { flushMs: numberVar(env.TELEMETRY_FLUSH_MS, 5000) });
+  const buffer = new TelemetryBuffer(overrides.telemetrySender ?? queueSender(env.TELEMETRY), {
+    flushMs: numberVar(env.TELEMETRY_FLUSH_MS, 5000),
+  });
   const profiles = new ProfileAccumulator();
   buffer.addSource(() => profiles.drain());
   const piiSecret = usableSecret(env.PII_HASH_KEY);
-  if (!piiSecret) console.warn(JSON.stringify({ level: 'warn', message: 'PII_HASH_KEY is not set (or shorter than 16 characters): features marked pii "hash" are dropped from samples' }));
+  if (!piiSecret)
+    console.warn(
+      JSON.stringify({
+        level: 'warn',
+        message: 'PII_HASH_KEY is not set (or shorter than 16 characters): features marked pii "hash" are dropped from samples',
+      }),
+    );
   const piiKeys = new PromiseCache<string, string>({ capacity: 256 });
   const telemetry = new TelemetryObserver({
     buffer,
@@ -103,4 +118,3 @@ export function isolateServices(env: Env): Services {
   services ??= buildServices(env);
   return services;
 }
-

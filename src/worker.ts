@@ -47,9 +47,18 @@ export function createWorker(servicesFor: (env: Env) => Services) {
           profileRetentionDays: numberVar(env.PROFILE_RETENTION_DAYS, 400),
           budgetMs: RETENTION_BUDGET_MS,
         });
-        console.log(JSON.stringify({ level: summary.complete ? 'info' : 'warn', message: summary.complete ? 'retention applied' : 'retention ran out of time; the rest goes next run', job, ...summary }));
+        console.log(
+          JSON.stringify({
+            level: summary.complete ? 'info' : 'warn',
+            message: summary.complete ? 'retention applied' : 'retention ran out of time; the rest goes next run',
+            job,
+            ...summary,
+          }),
+        );
       } finally {
-        await releaseLease(db, job, holder).catch((error: unknown) => console.error(JSON.stringify({ level: 'error', message: 'lease release failed; it will expire', job, error: String(error) })));
+        await releaseLease(db, job, holder).catch((error: unknown) =>
+          console.error(JSON.stringify({ level: 'error', message: 'lease release failed; it will expire', job, error: String(error) })),
+        );
       }
     },
   } satisfies ExportedHandler<Env>;

@@ -48,7 +48,12 @@ export interface Expectation {
 /** Stored rows per request id (from `SELECT request_id, count(*) … GROUP BY request_id`). */
 export type StoredRows = ReadonlyMap<string, number>;
 
-export function tableAccount(table: TableAccount['table'], answered: ReadonlyMap<string, string>, stored: StoredRows, expects: (version: string) => number): TableAccount {
+export function tableAccount(
+  table: TableAccount['table'],
+  answered: ReadonlyMap<string, string>,
+  stored: StoredRows,
+  expects: (version: string) => number,
+): TableAccount {
   let sent = 0;
   let found = 0;
   for (const [id, version] of answered) {
@@ -70,10 +75,19 @@ export function countedDelta(before: CountedRecords, after: CountedRecords): Cou
   };
 }
 
-export function telemetryAccount(answered: ReadonlyMap<string, string>, samples: StoredRows, comparisons: StoredRows, expectation: Expectation, counted: CountedRecords): TelemetryAccount {
+export function telemetryAccount(
+  answered: ReadonlyMap<string, string>,
+  samples: StoredRows,
+  comparisons: StoredRows,
+  expectation: Expectation,
+  counted: CountedRecords,
+): TelemetryAccount {
   const s = tableAccount('prediction_samples', answered, samples, () => expectation.instances);
   const c = tableAccount('shadow_comparisons', answered, comparisons, (v) => (expectation.compared(v) ? expectation.instances : 0));
-  const countedTotal = Math.max(0, counted.droppedInIsolates) + Math.max(0, counted.waitingInDeadLetterQueue) + Math.max(0, counted.droppedFromDeadLetterQueue);
+  const countedTotal =
+    Math.max(0, counted.droppedInIsolates) +
+    Math.max(0, counted.waitingInDeadLetterQueue) +
+    Math.max(0, counted.droppedFromDeadLetterQueue);
   return { samples: s, comparisons: c, counted, countedTotal, lost: Math.max(0, s.missing + c.missing - countedTotal) };
 }
 

@@ -37,7 +37,9 @@ export async function heapAfterCollection(inspectorPort: number, targetId: strin
   const socket = new WebSocket(target.webSocketDebuggerUrl);
   await new Promise<void>((resolve, reject) => {
     socket.addEventListener('open', () => resolve(), { once: true });
-    socket.addEventListener('error', () => reject(new Error(`cannot connect to the inspector at ${target.webSocketDebuggerUrl}`)), { once: true });
+    socket.addEventListener('error', () => reject(new Error(`cannot connect to the inspector at ${target.webSocketDebuggerUrl}`)), {
+      once: true,
+    });
   });
   let nextId = 1;
   let snapshotChars = 0;

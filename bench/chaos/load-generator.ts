@@ -43,7 +43,10 @@ interface AutocannonInstance {
 }
 
 const require = createRequire(import.meta.url);
-const autocannon = require('autocannon') as (opts: Record<string, unknown>, cb: (error: Error | null, result: Record<string, unknown>) => void) => AutocannonInstance;
+const autocannon = require('autocannon') as (
+  opts: Record<string, unknown>,
+  cb: (error: Error | null, result: Record<string, unknown>) => void,
+) => AutocannonInstance;
 
 const config = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as TaggedLoadConfig;
 

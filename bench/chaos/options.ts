@@ -25,7 +25,15 @@ export interface ChaosOptions {
   only: Set<PhaseName> | null;
 }
 
-export const PHASES = ['baseline', 'd1-errors', 'd1-stalls', 'queue-send-failures', 'r2-errors', 'ort-fails-for-shadow', 'failing-canary-hanging-webhook'] as const;
+export const PHASES = [
+  'baseline',
+  'd1-errors',
+  'd1-stalls',
+  'queue-send-failures',
+  'r2-errors',
+  'ort-fails-for-shadow',
+  'failing-canary-hanging-webhook',
+] as const;
 export type PhaseName = (typeof PHASES)[number];
 
 export const USAGE = `usage: npm run chaos [-- options]
@@ -50,7 +58,8 @@ export const USAGE = `usage: npm run chaos [-- options]
 
 function positive(name: string, value: string | undefined, allowZero = false): number {
   const n = Number(value);
-  if (value === undefined || !Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) throw new Error(`${name} needs a ${allowZero ? 'non-negative' : 'positive'} number, got ${value ?? 'nothing'}`);
+  if (value === undefined || !Number.isFinite(n) || n < 0 || (!allowZero && n === 0))
+    throw new Error(`${name} needs a ${allowZero ? 'non-negative' : 'positive'} number, got ${value ?? 'nothing'}`);
   return n;
 }
 
@@ -113,9 +122,15 @@ export function parseChaosArgs(argv: readonly string[]): ChaosOptions {
         break;
       }
       case '--only': {
-        const phases = (next() ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+        const phases = (next() ?? '')
+          .split(',')
+          .map((p) => p.trim())
+          .filter(Boolean);
         const unknown = phases.filter((p) => !(PHASES as readonly string[]).includes(p));
-        if (phases.length === 0 || unknown.length) throw new Error(`--only takes a comma-separated list of ${PHASES.join(', ')}${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}`);
+        if (phases.length === 0 || unknown.length)
+          throw new Error(
+            `--only takes a comma-separated list of ${PHASES.join(', ')}${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}`,
+          );
         options.only = new Set(phases as PhaseName[]);
         break;
       }

@@ -88,7 +88,14 @@ export interface PhaseResult {
     errorComparisons: { stored: number; withError: number };
   };
   health: { before: IsolateHealth; after: IsolateHealth };
-  alerts: { webhookReceived: number; webhookReceivedWhileHanging: number; webhookAnswered: number; stored: number; delivered: number; rows: AlertRow[] };
+  alerts: {
+    webhookReceived: number;
+    webhookReceivedWhileHanging: number;
+    webhookAnswered: number;
+    stored: number;
+    delivered: number;
+    rows: AlertRow[];
+  };
   deployment: { canaryAfter: string | null; events: EventRow[] };
   details: Record<string, unknown>;
   targets: Target[];
@@ -137,7 +144,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 function errorCode(body: unknown): string | null {
   if (typeof body !== 'object' || body === null) return null;
   const error = (body as { error?: unknown; code?: unknown }).error;
-  if (typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string') return (error as { code: string }).code;
+  if (typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string')
+    return (error as { code: string }).code;
   const code = (body as { code?: unknown }).code;
   return typeof code === 'string' ? code : null;
 }
@@ -145,7 +153,11 @@ function errorCode(body: unknown): string | null {
 function subtractCounts(after: FaultCounts, before: FaultCounts): FaultCounts {
   const out = {} as FaultCounts;
   for (const key of Object.keys(after) as (keyof FaultCounts)[]) {
-    out[key] = { passed: after[key].passed - before[key].passed, failed: after[key].failed - before[key].failed, stalled: after[key].stalled - before[key].stalled };
+    out[key] = {
+      passed: after[key].passed - before[key].passed,
+      failed: after[key].failed - before[key].failed,
+      stalled: after[key].stalled - before[key].stalled,
+    };
   }
   return out;
 }
@@ -161,7 +173,12 @@ function countedOf(health: IsolateHealth): CountedRecords {
 /** The Open Inference Protocol body of one instance (one tensor per feature). */
 function oipBody(instance: Record<string, unknown>): unknown {
   return {
-    inputs: Object.entries(instance).map(([name, value]) => ({ name, datatype: typeof value === 'number' ? 'FP64' : typeof value === 'boolean' ? 'BOOL' : 'BYTES', shape: [1], data: [value] })),
+    inputs: Object.entries(instance).map(([name, value]) => ({
+      name,
+      datatype: typeof value === 'number' ? 'FP64' : typeof value === 'boolean' ? 'BOOL' : 'BYTES',
+      shape: [1],
+      data: [value],
+    })),
   };
 }
 
@@ -174,7 +191,15 @@ export class FaultPhases {
 
   #loadConfig(seconds: number): LoadConfig {
     const { vigil, options, model, bodies } = this.#ctx;
-    return { url: vigil.worker.directUrl.origin, path: `/v1/models/${model}/predict`, headers: { 'content-type': 'application/json' }, bodies, connections: options.connections, durationSeconds: seconds, timeoutSeconds: 10 };
+    return {
+      url: vigil.worker.directUrl.origin,
+      path: `/v1/models/${model}/predict`,
+      headers: { 'content-type': 'application/json' },
+      bodies,
+      connections: options.connections,
+      durationSeconds: seconds,
+      timeoutSeconds: 10,
+    };
   }
 
   /** Discarded load before the phases: sessions, validators and the deployment warm. */
@@ -182,7 +207,12 @@ export class FaultPhases {
     return runTaggedLoad(this.#loadConfig(this.#ctx.options.warmupSeconds), 'warmup');
   }
 
-  async #probe(name: string, expected: string, accept: (status: number, code: string | null) => boolean, call: () => Promise<{ status: number; body: unknown; ms: number }>): Promise<Probe> {
+  async #probe(
+    name: string,
+    expected: string,
+    accept: (status: number, code: string | null) => boolean,
+    call: () => Promise<{ status: number; body: unknown; ms: number }>,
+  ): Promise<Probe> {
     try {
       const res = await call();
       const code = errorCode(res.body);
@@ -193,10 +223,18 @@ export class FaultPhases {
   }
 
   /** A prediction outside the load, with its own id; records it in `answered` when it is answered 2xx. */
-  async #predict(id: string, answered: Map<string, string>, instance: Record<string, unknown>, version?: string): Promise<{ status: number; body: unknown; ms: number }> {
+  async #predict(
+    id: string,
+    answered: Map<string, string>,
+    instance: Record<string, unknown>,
+    version?: string,
+  ): Promise<{ status: number; body: unknown; ms: number }> {
     const { vigil, model } = this.#ctx;
     const res = version
-      ? await vigil.request('POST', `/v2/models/${model}/versions/${version}/infer`, { body: oipBody(instance), headers: { 'x-request-id': id } })
+      ? await vigil.request('POST', `/v2/models/${model}/versions/${version}/infer`, {
+          body: oipBody(instance),
+          headers: { 'x-request-id': id },
+        })
       : await vigil.request('POST', `/v1/models/${model}/predict`, { body: { instances: [instance] }, headers: { 'x-request-id': id } });
     if (res.status >= 200 && res.status < 300) answered.set(id, res.headers.get('x-model-version') ?? version ?? '');
     return res;
@@ -204,7 +242,11 @@ export class FaultPhases {
 
   async #storedRows(table: 'prediction_samples' | 'shadow_comparisons', prefix: string): Promise<Map<string, number>> {
     const [from, to] = prefixRange(prefix);
-    const rows = await this.#ctx.vigil.rows<{ request_id: string; n: number }>(`SELECT request_id, count(*) AS n FROM ${table} WHERE request_id >= ?1 AND request_id < ?2 GROUP BY request_id`, from, to);
+    const rows = await this.#ctx.vigil.rows<{ request_id: string; n: number }>(
+      `SELECT request_id, count(*) AS n FROM ${table} WHERE request_id >= ?1 AND request_id < ?2 GROUP BY request_id`,
+      from,
+      to,
+    );
     return new Map(rows.map((r) => [r.request_id, Number(r.n)]));
   }
 
@@ -217,7 +259,12 @@ export class FaultPhases {
    * Waits until every answered prediction's rows are in D1 or counted as dropped (and the isolate holds nothing
    * unsent), or the deadline passes; then accounts request by request.
    */
-  async #drain(prefix: string, answered: ReadonlyMap<string, string>, expectation: Expectation, before: IsolateHealth): Promise<{ account: TelemetryAccount; drained: boolean; seconds: number; after: IsolateHealth }> {
+  async #drain(
+    prefix: string,
+    answered: ReadonlyMap<string, string>,
+    expectation: Expectation,
+    before: IsolateHealth,
+  ): Promise<{ account: TelemetryAccount; drained: boolean; seconds: number; after: IsolateHealth }> {
     const { vigil, options, log } = this.#ctx;
     const started = performance.now();
     const deadline = started + options.drainSeconds * 1000;
@@ -228,7 +275,11 @@ export class FaultPhases {
     for (;;) {
       const health = await vigil.health().catch(() => null);
       const counted = health ? countedDelta(countedOf(before), countedOf(health)) : null;
-      const countedTotal = counted ? Math.max(0, counted.droppedInIsolates) + Math.max(0, counted.waitingInDeadLetterQueue) + Math.max(0, counted.droppedFromDeadLetterQueue) : 0;
+      const countedTotal = counted
+        ? Math.max(0, counted.droppedInIsolates) +
+          Math.max(0, counted.waitingInDeadLetterQueue) +
+          Math.max(0, counted.droppedFromDeadLetterQueue)
+        : 0;
       const stored = (await this.#rowCount('prediction_samples', prefix)) + (await this.#rowCount('shadow_comparisons', prefix));
       const pending = health?.isolate.telemetry_pending ?? 1;
       if (stored + countedTotal !== lastProgress) {
@@ -241,10 +292,19 @@ export class FaultPhases {
       // Queue retries back off (TELEMETRY_RETRY_SECONDS doubling): 45 s without progress is given up on early.
       const stuck = health !== null && pending === 0 && now - lastChange > 45_000;
       if (maybeDone || stuck || now > deadline) {
-        const account = telemetryAccount(answered, await this.#storedRows('prediction_samples', prefix), await this.#storedRows('shadow_comparisons', prefix), expectation, counted ?? countedDelta(countedOf(before), countedOf(before)));
+        const account = telemetryAccount(
+          answered,
+          await this.#storedRows('prediction_samples', prefix),
+          await this.#storedRows('shadow_comparisons', prefix),
+          expectation,
+          counted ?? countedDelta(countedOf(before), countedOf(before)),
+        );
         if (account.lost === 0 || stuck || now > deadline) {
           const seconds = (performance.now() - started) / 1000;
-          if (account.lost > 0) log(`${prefix}: ${account.lost} records unaccounted after ${seconds.toFixed(0)} s (${stuck ? 'no progress for 45 s' : 'deadline'})`);
+          if (account.lost > 0)
+            log(
+              `${prefix}: ${account.lost} records unaccounted after ${seconds.toFixed(0)} s (${stuck ? 'no progress for 45 s' : 'deadline'})`,
+            );
           return { account, drained: account.lost === 0, seconds, after: health ?? (await vigil.health()) };
         }
       }
@@ -283,7 +343,12 @@ export class FaultPhases {
         requestsPerSecond: load.requestsPerSecond,
         latencyMs: { p50: load.latency.p50Ms, p90: load.latency.p90Ms, p99: load.latency.p99Ms, max: load.latency.maxMs },
       },
-      faultCalls: { d1: { passed: 0, failed: 0, stalled: 0 }, queue: { passed: 0, failed: 0, stalled: 0 }, r2: { passed: 0, failed: 0, stalled: 0 }, ort: { passed: 0, failed: 0, stalled: 0 } },
+      faultCalls: {
+        d1: { passed: 0, failed: 0, stalled: 0 },
+        queue: { passed: 0, failed: 0, stalled: 0 },
+        r2: { passed: 0, failed: 0, stalled: 0 },
+        ort: { passed: 0, failed: 0, stalled: 0 },
+      },
       workerLogs: {},
       probes,
       recovery: { requests: 0, ok: 0, statusCodes: {} },
@@ -294,7 +359,9 @@ export class FaultPhases {
       details: {},
       targets: [],
     };
-    log(`${spec.name}: ${load.requests} requests (${load.requestsPerSecond.toFixed(0)}/s answered 2xx), statuses ${JSON.stringify(load.statusCodes)}${load.errors ? `, ${load.errors} connection errors` : ''}`);
+    log(
+      `${spec.name}: ${load.requests} requests (${load.requestsPerSecond.toFixed(0)}/s answered 2xx), statuses ${JSON.stringify(load.statusCodes)}${load.errors ? `, ${load.errors} connection errors` : ''}`,
+    );
     await spec.beforeRestore?.(result);
     const stateAfter = await vigil.chaos(NO_FAULTS);
     result.faultCalls = subtractCounts(stateAfter.counters, faultsBefore);
@@ -309,7 +376,11 @@ export class FaultPhases {
     // Recovery: predictions right after the fault is lifted; they also make the isolate flush its buffer.
     const answered = new Map(load.answered);
     for (let i = 1; i <= 5; i++) {
-      const res = await this.#predict(`${spec.name}-recovery-${i}`, answered, golden[i % golden.length]!).catch(() => ({ status: 0, body: null, ms: 0 }));
+      const res = await this.#predict(`${spec.name}-recovery-${i}`, answered, golden[i % golden.length]!).catch(() => ({
+        status: 0,
+        body: null,
+        ms: 0,
+      }));
       result.recovery.requests++;
       if (res.status >= 200 && res.status < 300) result.recovery.ok++;
       result.recovery.statusCodes[res.status] = (result.recovery.statusCodes[res.status] ?? 0) + 1;
@@ -322,7 +393,15 @@ export class FaultPhases {
     const expectation: Expectation = { instances: 1, compared: (version) => shadowEverywhere && version === this.#ctx.primary };
     const drained = await this.#drain(spec.name, answered, expectation, healthBefore);
     const [from, to] = prefixRange(spec.name);
-    const comparisonErrors = new Map((await vigil.rows<{ request_id: string; error: number }>('SELECT request_id, max(error IS NOT NULL) AS error FROM shadow_comparisons WHERE request_id >= ?1 AND request_id < ?2 GROUP BY request_id', from, to)).map((r) => [r.request_id, Number(r.error)]));
+    const comparisonErrors = new Map(
+      (
+        await vigil.rows<{ request_id: string; error: number }>(
+          'SELECT request_id, max(error IS NOT NULL) AS error FROM shadow_comparisons WHERE request_id >= ?1 AND request_id < ?2 GROUP BY request_id',
+          from,
+          to,
+        )
+      ).map((r) => [r.request_id, Number(r.error)]),
+    );
     let comparedDuringFault = 0;
     let withError = 0;
     for (const id of load.answered.keys()) {
@@ -331,14 +410,22 @@ export class FaultPhases {
       comparedDuringFault++;
       withError += error;
     }
-    result.telemetry = { ...drained.account, drained: drained.drained, drainSeconds: drained.seconds, errorComparisons: { stored: comparedDuringFault, withError } };
+    result.telemetry = {
+      ...drained.account,
+      drained: drained.drained,
+      drainSeconds: drained.seconds,
+      errorComparisons: { stored: comparedDuringFault, withError },
+    };
     result.health.after = drained.after;
     log(
       `${spec.name}: telemetry ${result.telemetry.samples.stored}/${result.telemetry.samples.sent} samples, ${result.telemetry.comparisons.stored}/${result.telemetry.comparisons.sent} comparisons stored, ` +
         `${result.telemetry.countedTotal} counted as dropped/waiting, lost ${result.telemetry.lost} (${drained.seconds.toFixed(0)} s to drain)`,
     );
 
-    const alertRows = await vigil.rows<AlertRow>('SELECT id, kind, attempts, delivered_at, last_error, created_at FROM alerts WHERE created_at >= ?1 ORDER BY id', startedMs);
+    const alertRows = await vigil.rows<AlertRow>(
+      'SELECT id, kind, attempts, delivered_at, last_error, created_at FROM alerts WHERE created_at >= ?1 ORDER BY id',
+      startedMs,
+    );
     const received = webhook.received.slice(webhookBefore.received);
     result.alerts = {
       webhookReceived: received.length,
@@ -350,21 +437,44 @@ export class FaultPhases {
     };
     result.deployment = {
       canaryAfter: deployment.canary ? `${deployment.canary.version} at ${deployment.canary.percent} %` : null,
-      events: await vigil.rows<EventRow>('SELECT action, actor, reason, created_at FROM deployment_events WHERE model = ?1 AND created_at >= ?2 ORDER BY id', this.#ctx.model, startedMs),
+      events: await vigil.rows<EventRow>(
+        'SELECT action, actor, reason, created_at FROM deployment_events WHERE model = ?1 AND created_at >= ?2 ORDER BY id',
+        this.#ctx.model,
+        startedMs,
+      ),
     };
     await spec.finish?.(result);
 
     // Targets every phase shares.
     const targets: Target[] = [];
-    const injected = Object.entries(spec.schedule).filter(([k, v]) => k !== 'ortArtifacts' && v !== 'ok').map(([k]) => k as keyof FaultCounts);
+    const injected = Object.entries(spec.schedule)
+      .filter(([k, v]) => k !== 'ortArtifacts' && v !== 'ok')
+      .map(([k]) => k as keyof FaultCounts);
     for (const key of injected) {
       const calls = result.faultCalls[key];
-      targets.push({ name: `${key} fault injected`, target: '> 0 calls failed or stalled', value: `${calls.failed} failed, ${calls.stalled} stalled, ${calls.passed} passed`, met: calls.failed + calls.stalled > 0 });
+      targets.push({
+        name: `${key} fault injected`,
+        target: '> 0 calls failed or stalled',
+        value: `${calls.failed} failed, ${calls.stalled} stalled, ${calls.passed} passed`,
+        met: calls.failed + calls.stalled > 0,
+      });
     }
-    if (spec.fallbackExists) targets.push({ name: '5xx on predictions', target: '0', value: String(serverErrors), met: serverErrors === 0 });
-    targets.push({ name: 'telemetry lost (not stored, not counted)', target: '0', value: String(result.telemetry.lost), met: result.telemetry.lost === 0 });
-    targets.push({ name: 'recovery predictions answered 200', target: `${result.recovery.requests}`, value: String(result.recovery.ok), met: result.recovery.ok === result.recovery.requests });
-    for (const p of probes) targets.push({ name: `probe: ${p.name}`, target: p.expected, value: `${p.status}${p.code ? ` ${p.code}` : ''}`, met: p.met });
+    if (spec.fallbackExists)
+      targets.push({ name: '5xx on predictions', target: '0', value: String(serverErrors), met: serverErrors === 0 });
+    targets.push({
+      name: 'telemetry lost (not stored, not counted)',
+      target: '0',
+      value: String(result.telemetry.lost),
+      met: result.telemetry.lost === 0,
+    });
+    targets.push({
+      name: 'recovery predictions answered 200',
+      target: `${result.recovery.requests}`,
+      value: String(result.recovery.ok),
+      met: result.recovery.ok === result.recovery.requests,
+    });
+    for (const p of probes)
+      targets.push({ name: `probe: ${p.name}`, target: p.expected, value: `${p.status}${p.code ? ` ${p.code}` : ''}`, met: p.met });
     result.targets = [...targets, ...result.targets];
     return result;
   }
@@ -383,8 +493,18 @@ export class FaultPhases {
       during: async () => {
         await sleep(1000);
         return [
-          await this.#probe('admin GET events while D1 fails', '503 service_unavailable', (s, c) => s === 503 && c === 'service_unavailable', () => vigil.admin('GET', `/models/${model}/events`)),
-          await this.#probe('POST /admin/checks/run while D1 fails', '503 service_unavailable', (s, c) => s === 503 && c === 'service_unavailable', () => vigil.admin('POST', `/checks/run?model=${model}&window=10m`)),
+          await this.#probe(
+            'admin GET events while D1 fails',
+            '503 service_unavailable',
+            (s, c) => s === 503 && c === 'service_unavailable',
+            () => vigil.admin('GET', `/models/${model}/events`),
+          ),
+          await this.#probe(
+            'POST /admin/checks/run while D1 fails',
+            '503 service_unavailable',
+            (s, c) => s === 503 && c === 'service_unavailable',
+            () => vigil.admin('POST', `/checks/run?model=${model}&window=10m`),
+          ),
         ];
       },
       finish: async (result) => {
@@ -411,7 +531,12 @@ export class FaultPhases {
       finish: async (result) => {
         // docs/operations.md: an expired deployment waits at most 250 ms for D1, then is served from the cache.
         const max = result.load.latencyMs.max;
-        result.targets.push({ name: 'no prediction waits for a stalled D1 call', target: `max latency < ${stallMs} ms`, value: `${max.toFixed(0)} ms (p99 ${result.load.latencyMs.p99.toFixed(1)} ms)`, met: max < stallMs });
+        result.targets.push({
+          name: 'no prediction waits for a stalled D1 call',
+          target: `max latency < ${stallMs} ms`,
+          value: `${max.toFixed(0)} ms (p99 ${result.load.latencyMs.p99.toFixed(1)} ms)`,
+          met: max < stallMs,
+        });
       },
     });
   }
@@ -429,7 +554,9 @@ export class FaultPhases {
         await sleep(IDLE_WAIT_MS);
         const afterIdle = (await vigil.health()).isolate.telemetry_pending ?? null;
         result.details.pendingWithoutTraffic = { atRestore, afterIdleMs: IDLE_WAIT_MS, afterIdle };
-        log(`queue-send-failures: the isolate holds ${atRestore} records when the queue recovers, ${afterIdle} after ${IDLE_WAIT_MS / 1000} s without requests`);
+        log(
+          `queue-send-failures: the isolate holds ${atRestore} records when the queue recovers, ${afterIdle} after ${IDLE_WAIT_MS / 1000} s without requests`,
+        );
       },
       finish: async (result) => {
         const t = result.telemetry;
@@ -460,22 +587,45 @@ export class FaultPhases {
         const probes: Probe[] = [];
         for (let i = 1; i <= 3; i++) {
           probes.push(
-            await this.#probe(`pinned v${pinned.version} (not loaded) #${i}`, '503 model_unavailable (no fallback exists)', (s) => s === 503, () => this.#predict(`r2-errors-pinned-${i}`, pinnedAnswered, golden[i]!, pinned.version)),
+            await this.#probe(
+              `pinned v${pinned.version} (not loaded) #${i}`,
+              '503 model_unavailable (no fallback exists)',
+              (s) => s === 503,
+              () => this.#predict(`r2-errors-pinned-${i}`, pinnedAnswered, golden[i]!, pinned.version),
+            ),
           );
         }
-        probes.push(await this.#probe(`push v${pushDuringOutage.version} while R2 fails`, '503 (docs/operations.md: "a push answers 503")', (s) => s === 503, () => vigil.push(pushDuringOutage.version, pushDuringOutage.manifest, pushDuringOutage.bytes)));
+        probes.push(
+          await this.#probe(
+            `push v${pushDuringOutage.version} while R2 fails`,
+            '503 (docs/operations.md: "a push answers 503")',
+            (s) => s === 503,
+            () => vigil.push(pushDuringOutage.version, pushDuringOutage.manifest, pushDuringOutage.bytes),
+          ),
+        );
         return probes;
       },
       afterRestore: async (result) => {
-        const after = await this.#probe(`pinned v${pinned.version} after R2 recovered`, '200', (s) => s === 200, () => this.#predict('r2-errors-pinned-after', pinnedAnswered, golden[0]!, pinned.version));
+        const after = await this.#probe(
+          `pinned v${pinned.version} after R2 recovered`,
+          '200',
+          (s) => s === 200,
+          () => this.#predict('r2-errors-pinned-after', pinnedAnswered, golden[0]!, pinned.version),
+        );
         result.probes.push(after);
         result.details.pinnedNoFallback = {
           requests: result.probes.filter((p) => p.name.startsWith(`pinned v${pinned.version} (not loaded)`)).length,
-          statuses: result.probes.filter((p) => p.name.startsWith(`pinned v${pinned.version} (not loaded)`)).map((p) => `${p.status} ${p.code ?? ''}`.trim()),
+          statuses: result.probes
+            .filter((p) => p.name.startsWith(`pinned v${pinned.version} (not loaded)`))
+            .map((p) => `${p.status} ${p.code ?? ''}`.trim()),
         };
       },
       finish: async (result) => {
-        const stored = await vigil.count('SELECT count(*) AS n FROM model_versions WHERE model = ?1 AND version = ?2', this.#ctx.model, Number(pushDuringOutage.version));
+        const stored = await vigil.count(
+          'SELECT count(*) AS n FROM model_versions WHERE model = ?1 AND version = ?2',
+          this.#ctx.model,
+          Number(pushDuringOutage.version),
+        );
         result.details.pushDuringOutageRegistered = stored > 0;
       },
     });
@@ -494,12 +644,18 @@ export class FaultPhases {
         if (before && before.engine !== 'onnxruntime') await vigil.setEngine(shadow.version, 'onnxruntime');
       },
       afterRestore: async (result) => {
-        if (before && before.engine !== 'onnxruntime') await vigil.setEngine(shadow.version, (before.override as 'onnxruntime' | 'compiled' | null) ?? 'auto');
+        if (before && before.engine !== 'onnxruntime')
+          await vigil.setEngine(shadow.version, (before.override as 'onnxruntime' | 'compiled' | null) ?? 'auto');
         result.details.shadowEngine = { before, during: 'onnxruntime', after: await vigil.engineOf(shadow.version) };
       },
       finish: async (result) => {
         const { stored, withError } = result.telemetry.errorComparisons;
-        result.targets.push({ name: 'comparisons of the load record the shadow error', target: `all ${stored}`, value: String(withError), met: stored > 0 && withError === stored });
+        result.targets.push({
+          name: 'comparisons of the load record the shadow error',
+          target: `all ${stored}`,
+          value: String(withError),
+          met: stored > 0 && withError === stored,
+        });
       },
     });
   }
@@ -521,15 +677,32 @@ export class FaultPhases {
         const deadline = performance.now() + 45_000;
         let errors = 0;
         while (performance.now() < deadline) {
-          errors = await vigil.count("SELECT sum(count) AS n FROM feature_profiles WHERE model = ?1 AND version = ?2 AND feature = '__errors__'", model, Number(canary.version));
+          errors = await vigil.count(
+            "SELECT sum(count) AS n FROM feature_profiles WHERE model = ?1 AND version = ?2 AND feature = '__errors__'",
+            model,
+            Number(canary.version),
+          );
           if (errors >= minSamples) break;
           await sleep(1000);
         }
         log(`failing canary: ${errors} canary failures in D1's profiles; running the checks with the webhook hanging`);
         checksStartedAt = Date.now();
-        const checks = await vigil.admin<{ models: { model: string; rolled_back: { canary: string; reason: string } | null; changes: unknown[]; counts: Record<string, number> }[] }>('POST', `/checks/run?model=${model}&window=10m`, undefined, 180_000);
+        const checks = await vigil.admin<{
+          models: {
+            model: string;
+            rolled_back: { canary: string; reason: string } | null;
+            changes: unknown[];
+            counts: Record<string, number>;
+          }[];
+        }>('POST', `/checks/run?model=${model}&window=10m`, undefined, 180_000);
         const summary = checks.status === 200 ? checks.body.models.find((m) => m.model === model) : undefined;
-        const rollbackEvent = (await vigil.rows<EventRow>("SELECT action, actor, reason, created_at FROM deployment_events WHERE model = ?1 AND action = 'clear_canary' AND created_at >= ?2 ORDER BY id", model, checksStartedAt))[0];
+        const rollbackEvent = (
+          await vigil.rows<EventRow>(
+            "SELECT action, actor, reason, created_at FROM deployment_events WHERE model = ?1 AND action = 'clear_canary' AND created_at >= ?2 ORDER BY id",
+            model,
+            checksStartedAt,
+          )
+        )[0];
         result.details.canaryFailuresInProfiles = errors;
         result.details.checksRun = {
           status: checks.status,
@@ -540,12 +713,20 @@ export class FaultPhases {
           rollbackSecondsAfterStart: rollbackEvent ? (rollbackEvent.created_at - checksStartedAt) / 1000 : null,
         };
         const rolled = summary?.rolled_back?.canary === canary.version;
-        result.targets.push({ name: 'failing canary rolled back by the checks', target: 'yes', value: rolled ? 'yes' : `no (checks answered ${checks.status})`, met: rolled });
+        result.targets.push({
+          name: 'failing canary rolled back by the checks',
+          target: 'yes',
+          value: rolled ? 'yes' : `no (checks answered ${checks.status})`,
+          met: rolled,
+        });
         const rollbackSeconds = rollbackEvent ? (rollbackEvent.created_at - checksStartedAt) / 1000 : null;
         result.targets.push({
           name: 'rollback not delayed by the hanging webhook',
           target: '< 10 s (the webhook timeout) after the run started',
-          value: rollbackSeconds === null ? 'no rollback event' : `${rollbackSeconds.toFixed(2)} s; the run took ${(checks.ms / 1000).toFixed(1)} s`,
+          value:
+            rollbackSeconds === null
+              ? 'no rollback event'
+              : `${rollbackSeconds.toFixed(2)} s; the run took ${(checks.ms / 1000).toFixed(1)} s`,
           met: rollbackSeconds !== null && rollbackSeconds < 10,
         });
       },
@@ -563,8 +744,18 @@ export class FaultPhases {
           met: result.load.serverErrors > 0 && documented === result.load.serverErrors,
         });
         const stored = result.alerts.stored;
-        result.targets.push({ name: 'alerts stored while the webhook hangs', target: '≥ 1 (rollback alert)', value: `${stored} stored, ${result.alerts.delivered} delivered, ${result.alerts.webhookReceivedWhileHanging} calls reached the hanging webhook`, met: result.alerts.rows.some((a) => a.kind === 'canary_rollback') });
-        result.targets.push({ name: 'canary state after the checks', target: 'no canary', value: result.deployment.canaryAfter ?? 'no canary', met: result.deployment.canaryAfter === null });
+        result.targets.push({
+          name: 'alerts stored while the webhook hangs',
+          target: '≥ 1 (rollback alert)',
+          value: `${stored} stored, ${result.alerts.delivered} delivered, ${result.alerts.webhookReceivedWhileHanging} calls reached the hanging webhook`,
+          met: result.alerts.rows.some((a) => a.kind === 'canary_rollback'),
+        });
+        result.targets.push({
+          name: 'canary state after the checks',
+          target: 'no canary',
+          value: result.deployment.canaryAfter ?? 'no canary',
+          met: result.deployment.canaryAfter === null,
+        });
       },
     });
   }
@@ -589,9 +780,18 @@ export class FaultPhases {
     const outcome = await worker.scheduled({ cron: '*/5 * * * *', scheduledTime: new Date() });
     const seconds = (performance.now() - started) / 1000;
     const ids = canaryPhase.alerts.rows.map((a) => a.id);
-    const rows = ids.length ? await vigil.rows<AlertRow>(`SELECT id, kind, attempts, delivered_at, last_error, created_at FROM alerts WHERE id IN (${ids.join(',')}) ORDER BY id`) : [];
+    const rows = ids.length
+      ? await vigil.rows<AlertRow>(
+          `SELECT id, kind, attempts, delivered_at, last_error, created_at FROM alerts WHERE id IN (${ids.join(',')}) ORDER BY id`,
+        )
+      : [];
     const delivered = rows.filter((a) => a.delivered_at !== null).length;
-    canaryPhase.details.redelivery = { cronOutcome: outcome.outcome, seconds, alerts: rows, webhookAnswered: webhook.answered - answeredBefore };
+    canaryPhase.details.redelivery = {
+      cronOutcome: outcome.outcome,
+      seconds,
+      alerts: rows,
+      webhookAnswered: webhook.answered - answeredBefore,
+    };
     canaryPhase.targets.push({
       name: 'stored alerts delivered by the next cron run once the webhook answers',
       target: `${rows.length} delivered`,

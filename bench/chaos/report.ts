@@ -14,11 +14,16 @@ export function mark(met: boolean): string {
 
 export function formatPhases(phases: readonly PhaseResult[]): string {
   const lines: string[] = [];
-  lines.push('| phase | requests | 2xx | 5xx | non-2xx by code | p50 ms | p99 ms | samples stored / sent | comparisons stored / sent | counted (dropped, waiting) | lost | extra rows | alerts: webhook calls / stored / delivered | canary after |');
+  lines.push(
+    '| phase | requests | 2xx | 5xx | non-2xx by code | p50 ms | p99 ms | samples stored / sent | comparisons stored / sent | counted (dropped, waiting) | lost | extra rows | alerts: webhook calls / stored / delivered | canary after |',
+  );
   lines.push('| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
   for (const p of phases) {
     const t = p.telemetry;
-    const codes = Object.entries(p.load.failures).map(([k, v]) => `${k}: ${n(v)}`).join('; ') || '–';
+    const codes =
+      Object.entries(p.load.failures)
+        .map(([k, v]) => `${k}: ${n(v)}`)
+        .join('; ') || '–';
     const fiveXx = `${n(p.load.serverErrors)}${p.fallbackExists ? '' : ' (no fallback)'}`;
     lines.push(
       `| ${p.name} | ${n(p.load.requests)} | ${n(p.load.ok)} | ${fiveXx} | ${codes}${p.load.connectionErrors ? `; ${n(p.load.connectionErrors)} connection errors` : ''} | ${ms(p.load.latencyMs.p50)} | ${ms(p.load.latencyMs.p99)} | ` +
@@ -36,10 +41,16 @@ export function formatTargets(groups: readonly { name: string; targets: readonly
 }
 
 export function formatFaultCalls(phases: readonly PhaseResult[]): string {
-  const lines = ['| phase | fault | D1 calls passed / failed / stalled | queue sends | R2 calls | ORT runs | drain s |', '| --- | --- | ---: | ---: | ---: | ---: | ---: |'];
+  const lines = [
+    '| phase | fault | D1 calls passed / failed / stalled | queue sends | R2 calls | ORT runs | drain s |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
+  ];
   for (const p of phases) {
-    const c = (k: keyof PhaseResult['faultCalls']) => `${n(p.faultCalls[k].passed)} / ${n(p.faultCalls[k].failed)} / ${n(p.faultCalls[k].stalled)}`;
-    lines.push(`| ${p.name} | ${p.fault} | ${c('d1')} | ${c('queue')} | ${c('r2')} | ${c('ort')} | ${p.telemetry.drainSeconds.toFixed(0)} |`);
+    const c = (k: keyof PhaseResult['faultCalls']) =>
+      `${n(p.faultCalls[k].passed)} / ${n(p.faultCalls[k].failed)} / ${n(p.faultCalls[k].stalled)}`;
+    lines.push(
+      `| ${p.name} | ${p.fault} | ${c('d1')} | ${c('queue')} | ${c('r2')} | ${c('ort')} | ${p.telemetry.drainSeconds.toFixed(0)} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -65,15 +76,22 @@ export function formatSoak(soak: SoakResult): string {
       `workerd RSS ${mb(soak.rss.atRestStartBytes)} → ${mb(soak.rss.atRestEndBytes)} MB (max under load ${mb(soak.rss.maxUnderLoadBytes)}).`,
   );
   lines.push('');
-  lines.push('| t (s) | state | heap MB after GC | heap MB before GC | RSS MB | telemetry_pending | profile_buckets | sessions | served_models | deployments | packages |');
+  lines.push(
+    '| t (s) | state | heap MB after GC | heap MB before GC | RSS MB | telemetry_pending | profile_buckets | sessions | served_models | deployments | packages |',
+  );
   lines.push('| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const s of soak.samples) {
     const f = (k: string) => (s.isolate && typeof s.isolate[k] === 'number' ? String(s.isolate[k]) : '–');
-    lines.push(`| ${s.atSeconds.toFixed(0)} | ${s.state} | ${mb(s.heapUsedBytes)} | ${mb(s.heapUsedBeforeGcBytes)} | ${mb(s.rssBytes)} | ${f('telemetry_pending')} | ${f('profile_buckets')} | ${f('sessions')} | ${f('served_models')} | ${f('deployments')} | ${f('packages')} |`);
+    lines.push(
+      `| ${s.atSeconds.toFixed(0)} | ${s.state} | ${mb(s.heapUsedBytes)} | ${mb(s.heapUsedBeforeGcBytes)} | ${mb(s.rssBytes)} | ${f('telemetry_pending')} | ${f('profile_buckets')} | ${f('sessions')} | ${f('served_models')} | ${f('deployments')} | ${f('packages')} |`,
+    );
   }
   lines.push('');
   lines.push('| per-isolate figure | kind | bound | at rest before | max under load | at rest after | verdict | |');
   lines.push('| --- | --- | ---: | ---: | ---: | ---: | --- | --- |');
-  for (const m of soak.maps) lines.push(`| ${m.name} | ${m.kind} | ${m.bound ?? '–'} | ${m.atRestStart ?? '–'} | ${m.maxUnderLoad ?? '–'} | ${m.atRestEnd ?? '–'} | ${m.verdict} | ${mark(m.met)} |`);
+  for (const m of soak.maps)
+    lines.push(
+      `| ${m.name} | ${m.kind} | ${m.bound ?? '–'} | ${m.atRestStart ?? '–'} | ${m.maxUnderLoad ?? '–'} | ${m.atRestEnd ?? '–'} | ${m.verdict} | ${mark(m.met)} |`,
+    );
   return lines.join('\n');
 }

@@ -74,7 +74,12 @@ function pushedCopy(fromVersion: string, version: string, purpose: string): Push
   if (note.length > 127) throw new Error('doc_string note too long for a one-byte length');
   const bytes = new Uint8Array(Buffer.concat([original, Buffer.from([0x32, note.length]), note]));
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  return { version, sha256, bytes, manifest: { ...manifest, version, artifact: { ...manifest.artifact, sha256, bytes: bytes.byteLength } } };
+  return {
+    version,
+    sha256,
+    bytes,
+    manifest: { ...manifest, version, artifact: { ...manifest.artifact, sha256, bytes: bytes.byteLength } },
+  };
 }
 
 interface ChaosResult {
@@ -139,7 +144,10 @@ async function main(): Promise<number> {
   onExitSync(removeWorkDir);
   const notes: string[] = [];
   const machine = { ...describeMachine(), loadAverageAtStart: loadavg(), loadAverageAtEnd: [] as number[] };
-  if (machine.loadAverageAtStart[0]! > 0.5) notes.push(`the machine was busy when the run started (load average ${machine.loadAverageAtStart[0]!.toFixed(2)}); latencies and throughput are disturbed, the accounting is not`);
+  if (machine.loadAverageAtStart[0]! > 0.5)
+    notes.push(
+      `the machine was busy when the run started (load average ${machine.loadAverageAtStart[0]!.toFixed(2)}); latencies and throughput are disturbed, the accounting is not`,
+    );
 
   log('building: vigil prepare, then wrangler deploy --dry-run of bench/chaos/wrangler.toml');
   const { bundle, workerOptions, drift } = await withTimeout(
@@ -174,7 +182,12 @@ async function main(): Promise<number> {
   delete baseBindings.PREDICT_TOKENS;
   workerOptions.bindings = baseBindings;
   const bindings = { ADMIN_TOKEN: adminToken, ALERT_WEBHOOK_URL: webhook.url, TELEMETRY_RETRY_SECONDS };
-  const settings = { ...baseBindings, ...bindings, ADMIN_TOKEN: '(random, 36 characters)', ALERT_WEBHOOK_URL: '(the runner\'s webhook server)' };
+  const settings = {
+    ...baseBindings,
+    ...bindings,
+    ADMIN_TOKEN: '(random, 36 characters)',
+    ALERT_WEBHOOK_URL: "(the runner's webhook server)",
+  };
   const statePath = join(workDir, 'state');
   const inspectorPort = await freePort();
   const serve = () => serveWorker({ bundle, workerOptions, bindings, persistPath: statePath, inspectorPort });
@@ -185,7 +198,9 @@ async function main(): Promise<number> {
     await worker.dispose();
   };
 
-  const manifest = readJson<{ golden: { instance: Record<string, unknown> }[]; monitoring?: { min_samples?: number } }>(join(ROOT, 'models', MODEL, PRIMARY, 'manifest.json'));
+  const manifest = readJson<{ golden: { instance: Record<string, unknown> }[]; monitoring?: { min_samples?: number } }>(
+    join(ROOT, 'models', MODEL, PRIMARY, 'manifest.json'),
+  );
   const golden = manifest.golden.map((g) => g.instance);
   const bodies = golden.map((instance) => JSON.stringify({ instances: [instance] }));
   const shadowManifest = readJson<{ artifact: { sha256: string } }>(join(ROOT, 'models', MODEL, SHADOW, 'manifest.json'));
@@ -215,7 +230,9 @@ async function main(): Promise<number> {
     // Every request logged (sample rate 1); the default deployment shadows v2 on every request.
     const deployment = await vigil.changeDeployment({ action: 'sampling', sample_rate: 1 });
     if (deployment.primary !== PRIMARY || !deployment.shadows.some((s) => s.version === SHADOW && s.sample_rate >= 1)) {
-      throw new Error(`unexpected default deployment of ${MODEL}: ${JSON.stringify(deployment)} (expected primary v${PRIMARY}, shadow v${SHADOW} at 100 %)`);
+      throw new Error(
+        `unexpected default deployment of ${MODEL}: ${JSON.stringify(deployment)} (expected primary v${PRIMARY}, shadow v${SHADOW} at 100 %)`,
+      );
     }
     const pinned = pushedCopy(PRIMARY, '3', 'pinned while R2 fails');
     const canary = pushedCopy(PRIMARY, '4', 'failing canary');
@@ -226,10 +243,16 @@ async function main(): Promise<number> {
     }
     // The ORT fault applies to versions on ONNX Runtime: the failing canary is put there as an operator would.
     const canaryEngine = await vigil.setEngine(canary.version, 'onnxruntime');
-    setup.engines = Object.fromEntries(await Promise.all([PRIMARY, SHADOW, pinned.version, canary.version].map(async (v) => [`v${v}`, await vigil.engineOf(v)] as const)));
-    if (canaryEngine === null) notes.push('this build has no engine choice (PUT …/engine is not a route): every version runs on ONNX Runtime');
+    setup.engines = Object.fromEntries(
+      await Promise.all([PRIMARY, SHADOW, pinned.version, canary.version].map(async (v) => [`v${v}`, await vigil.engineOf(v)] as const)),
+    );
+    if (canaryEngine === null)
+      notes.push('this build has no engine choice (PUT …/engine is not a route): every version runs on ONNX Runtime');
     setup.deployment = deployment;
-    setup.pushed = { pinned: { version: pinned.version, sha256: pinned.sha256 }, canary: { version: canary.version, sha256: canary.sha256 } };
+    setup.pushed = {
+      pinned: { version: pinned.version, sha256: pinned.sha256 },
+      canary: { version: canary.version, sha256: canary.sha256 },
+    };
     // A new isolate: the pushed versions' bytes are now only in R2, nothing is loaded.
     log('restarting workerd so the serving isolate has loaded nothing pushed');
     await retire(worker);
@@ -288,7 +311,7 @@ async function main(): Promise<number> {
     notes.push(
       'Each request carries its own x-request-id (<phase>-<n>, set by bench/chaos/load-generator.ts), so a phase\'s rows are matched to the predictions it answered one by one: "sent" counts the rows the 2xx answers must produce (one sample each at sample rate 1, one comparison each when the primary answered and the shadow runs on every request); "extra rows" belong to requests still in flight when the load stopped (their answers were never read) and are not part of "sent".',
       '"counted" is what /admin/health reports between the phase\'s start and its end as dropped in isolates, dead-lettered and waiting, or dropped from the dead-letter queue; dropped_in_isolates counts feature-profile records too, so it can exceed the sample and comparison rows missing.',
-      'Phase order: baseline, then the failing canary (so the 60 s the alert dispatcher keeps quiet after the hanging webhook\'s timeout has passed when redelivery is checked at the end), then the binding faults. After each fault is lifted, five predictions (ids <phase>-recovery-n, 400 ms apart) check recovery and make the isolate flush what its telemetry buffer kept; then the runner waits for the phase\'s rows (deadline --drain, or 45 s without progress).',
+      "Phase order: baseline, then the failing canary (so the 60 s the alert dispatcher keeps quiet after the hanging webhook's timeout has passed when redelivery is checked at the end), then the binding faults. After each fault is lifted, five predictions (ids <phase>-recovery-n, 400 ms apart) check recovery and make the isolate flush what its telemetry buffer kept; then the runner waits for the phase's rows (deadline --drain, or 45 s without progress).",
       `Pushed setup versions: v3 (copy of v1 with its own bytes, pinned through POST /v2/models/${MODEL}/versions/3/infer in r2-errors) and v4 (the failing canary), then workerd restarts so the serving isolate has loaded neither.`,
     );
   }
@@ -326,13 +349,22 @@ async function main(): Promise<number> {
     versions: packageVersions(ROOT),
     options: { ...options, only: options.only ? [...options.only] : null },
     settings,
-    model: { name: MODEL, primary: PRIMARY, shadow: SHADOW, inputs: `the ${golden.length} golden instances of v${PRIMARY}'s manifest, one per request, cycled` },
+    model: {
+      name: MODEL,
+      primary: PRIMARY,
+      shadow: SHADOW,
+      inputs: `the ${golden.length} golden instances of v${PRIMARY}'s manifest, one per request, cycled`,
+    },
     setup,
     phases,
     soak,
     targets,
     missed,
-    workerLog: { lines: workerLog.lines, warningsAndErrors: workerLog.errorLines.length, distinctMessages: distinctMessages(workerLog.errorLines) },
+    workerLog: {
+      lines: workerLog.lines,
+      warningsAndErrors: workerLog.errorLines.length,
+      distinctMessages: distinctMessages(workerLog.errorLines),
+    },
     tables: tables.join('\n'),
     notes,
   };
@@ -342,11 +374,22 @@ async function main(): Promise<number> {
   const file = join(resultsDir, `chaos-${startedAt.toISOString().replace(/[:.]/g, '-')}${suffix}.json`);
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
 
-  console.log(`\nChaos run ${result.startedAt} (${result.mode}${options.soak ? ', soak' : ''}) on ${machine.cpuModel}, ${machine.cores} cores, Node ${process.version}; commit ${result.git.commit?.slice(0, 10) ?? '?'}${result.git.changedFiles ? ` with ${result.git.changedFiles} uncommitted changes` : ''}.\n`);
+  console.log(
+    `\nChaos run ${result.startedAt} (${result.mode}${options.soak ? ', soak' : ''}) on ${machine.cpuModel}, ${machine.cores} cores, Node ${process.version}; commit ${result.git.commit?.slice(0, 10) ?? '?'}${result.git.changedFiles ? ` with ${result.git.changedFiles} uncommitted changes` : ''}.\n`,
+  );
   console.log(result.tables);
   console.log('');
   for (const note of notes) console.log(`- ${note}`);
-  console.log(`\n${missed === 0 ? 'every target met' : `${missed} target${missed === 1 ? '' : 's'} MISSED: ${targets.filter((t) => !t.met).map((t) => `${t.group}: ${t.name}`).join('; ')}`}`);
+  console.log(
+    `\n${
+      missed === 0
+        ? 'every target met'
+        : `${missed} target${missed === 1 ? '' : 's'} MISSED: ${targets
+            .filter((t) => !t.met)
+            .map((t) => `${t.group}: ${t.name}`)
+            .join('; ')}`
+    }`,
+  );
   console.log(`results: ${file.slice(ROOT.length + 1)} (${((performance.now() - started) / 1000).toFixed(0)} s) ${mark(missed === 0)}`);
   return 0;
 }

@@ -56,7 +56,9 @@ export interface SoakResult {
   durationSeconds: number;
   sampleEverySeconds: number;
   deployment: string;
-  load: Pick<MeasuredLoad, 'requests' | 'ok' | 'non2xx' | 'errors' | 'timeouts' | 'requestsPerSecond' | 'statusCodes'> & { latencyMs: { p50: number; p99: number; max: number } };
+  load: Pick<MeasuredLoad, 'requests' | 'ok' | 'non2xx' | 'errors' | 'timeouts' | 'requestsPerSecond' | 'statusCodes'> & {
+    latencyMs: { p50: number; p99: number; max: number };
+  };
   heap: {
     atRestStartBytes: number | null;
     atRestEndBytes: number | null;
@@ -102,7 +104,11 @@ export function judgeMap(name: string, start: number | null, end: number | null,
   if (start === null || end === null) return { ...base, verdict: 'not measured', met: false };
   switch (kind) {
     case 'per-request':
-      return { ...base, verdict: end <= start ? 'back to its level at rest' : `holds ${end - start} more at rest than before`, met: end <= start };
+      return {
+        ...base,
+        verdict: end <= start ? 'back to its level at rest' : `holds ${end - start} more at rest than before`,
+        met: end <= start,
+      };
     case 'cache': {
       const peak = Math.max(end, maxUnderLoad ?? end);
       if (peak > bound!) return { ...base, verdict: `exceeds its bound ${bound}`, met: false };
@@ -115,7 +121,13 @@ export function judgeMap(name: string, start: number | null, end: number | null,
   }
 }
 
-export async function runSoak(vigil: ChaosVigil, options: ChaosOptions, config: LoadConfig, inspectorPort: number, log: (m: string) => void): Promise<SoakResult> {
+export async function runSoak(
+  vigil: ChaosVigil,
+  options: ChaosOptions,
+  config: LoadConfig,
+  inspectorPort: number,
+  log: (m: string) => void,
+): Promise<SoakResult> {
   const notes: string[] = [];
   const t0 = performance.now();
   const at = () => (performance.now() - t0) / 1000;
@@ -126,7 +138,10 @@ export async function runSoak(vigil: ChaosVigil, options: ChaosOptions, config: 
       if (!notes.some((n) => n.startsWith('heap reading failed'))) notes.push(`heap reading failed: ${String(error).slice(0, 200)}`);
       return null;
     });
-    const isolate = await vigil.health().then((h) => h.isolate, () => null);
+    const isolate = await vigil.health().then(
+      (h) => h.isolate,
+      () => null,
+    );
     const s: SoakSample = {
       atSeconds: at(),
       state,
@@ -163,7 +178,9 @@ export async function runSoak(vigil: ChaosVigil, options: ChaosOptions, config: 
   if (options.warmupSeconds > 0) await runLoad({ ...config, durationSeconds: options.warmupSeconds }, pids);
   const start = await atRest('rest-start');
   if (start.every((s) => s.heapUsedBytes === null)) throw new Error('the isolate heap cannot be read over the inspector (core:user:bench)');
-  log(`soak: heap at rest ${((median(start.map((s) => s.heapUsedBytes!)) ?? 0) / 1024 ** 2).toFixed(2)} MB; ${options.soakSeconds} s of load, sampled every ${options.soakSampleSeconds} s`);
+  log(
+    `soak: heap at rest ${((median(start.map((s) => s.heapUsedBytes!)) ?? 0) / 1024 ** 2).toFixed(2)} MB; ${options.soakSeconds} s of load, sampled every ${options.soakSampleSeconds} s`,
+  );
 
   let done = false;
   const loadRun = runLoad({ ...config, durationSeconds: options.soakSeconds }, pids).finally(() => {
@@ -174,7 +191,9 @@ export async function runSoak(vigil: ChaosVigil, options: ChaosOptions, config: 
       await Promise.race([sleep(options.soakSampleSeconds * 1000), loadRun.catch(() => undefined)]);
       if (done) break;
       const s = await sample('load');
-      log(`soak ${s.atSeconds.toFixed(0).padStart(4)} s: heap ${((s.heapUsedBytes ?? 0) / 1024 ** 2).toFixed(2)} MB, rss ${((s.rssBytes ?? 0) / 1024 ** 2).toFixed(0)} MB, pending ${s.isolate?.telemetry_pending ?? '?'}`);
+      log(
+        `soak ${s.atSeconds.toFixed(0).padStart(4)} s: heap ${((s.heapUsedBytes ?? 0) / 1024 ** 2).toFixed(2)} MB, rss ${((s.rssBytes ?? 0) / 1024 ** 2).toFixed(0)} MB, pending ${s.isolate?.telemetry_pending ?? '?'}`,
+      );
     }
   })();
   const load = await loadRun;
@@ -195,7 +214,10 @@ export async function runSoak(vigil: ChaosVigil, options: ChaosOptions, config: 
     return values.length ? values[values.length - 1]! : null;
   };
   const maps = [...figures].sort().map((k) => {
-    const loadValues = samples.filter((s) => s.state === 'load').map((s) => s.isolate?.[k]).filter((v): v is number => typeof v === 'number');
+    const loadValues = samples
+      .filter((s) => s.state === 'load')
+      .map((s) => s.isolate?.[k])
+      .filter((v): v is number => typeof v === 'number');
     return judgeMap(k, lastOf(start, k), lastOf(end, k), loadValues.length ? Math.max(...loadValues) : null);
   });
 
@@ -203,11 +225,24 @@ export async function runSoak(vigil: ChaosVigil, options: ChaosOptions, config: 
     {
       name: 'V8 heap at rest after forced GC, end vs start',
       target: '≤ +5 %',
-      value: growth === null ? 'not measured' : `${(startHeap! / 1024 ** 2).toFixed(2)} → ${(endHeap! / 1024 ** 2).toFixed(2)} MB (${(growth * 100).toFixed(2)} %)`,
+      value:
+        growth === null
+          ? 'not measured'
+          : `${(startHeap! / 1024 ** 2).toFixed(2)} → ${(endHeap! / 1024 ** 2).toFixed(2)} MB (${(growth * 100).toFixed(2)} %)`,
       met: growth !== null && growth <= 0.05,
     },
-    ...maps.map((m) => ({ name: `per-isolate ${m.name} (${m.kind}${m.bound ? `, bound ${m.bound}` : ''})`, target: m.kind === 'cache' ? `≤ ${m.bound}` : m.kind === 'counter' ? 'unchanged' : 'back to its level at rest', value: `${m.atRestStart} → ${m.atRestEnd} (max under load ${m.maxUnderLoad ?? '?'}): ${m.verdict}`, met: m.met })),
-    { name: 'soak predictions answered 2xx', target: 'all', value: `${load.ok} of ${load.requests} (${load.errors} connection errors)`, met: load.non2xx === 0 && load.errors === 0 },
+    ...maps.map((m) => ({
+      name: `per-isolate ${m.name} (${m.kind}${m.bound ? `, bound ${m.bound}` : ''})`,
+      target: m.kind === 'cache' ? `≤ ${m.bound}` : m.kind === 'counter' ? 'unchanged' : 'back to its level at rest',
+      value: `${m.atRestStart} → ${m.atRestEnd} (max under load ${m.maxUnderLoad ?? '?'}): ${m.verdict}`,
+      met: m.met,
+    })),
+    {
+      name: 'soak predictions answered 2xx',
+      target: 'all',
+      value: `${load.ok} of ${load.requests} (${load.errors} connection errors)`,
+      met: load.non2xx === 0 && load.errors === 0,
+    },
   ];
   const pauses = samples.map((s) => s.gcPauseMs).filter((v): v is number => v !== null);
   notes.push(
@@ -218,7 +253,16 @@ export async function runSoak(vigil: ChaosVigil, options: ChaosOptions, config: 
     durationSeconds: load.durationSeconds,
     sampleEverySeconds: options.soakSampleSeconds,
     deployment: `primary v${deployment.primary}, shadows ${deployment.shadows.map((s) => `v${s.version} at ${s.sample_rate * 100} %`).join(', ') || 'none'}, sampling ${deployment.sample_rate * 100} %`,
-    load: { requests: load.requests, ok: load.ok, non2xx: load.non2xx, errors: load.errors, timeouts: load.timeouts, requestsPerSecond: load.requestsPerSecond, statusCodes: load.statusCodes, latencyMs: { p50: load.latency.p50Ms, p99: load.latency.p99Ms, max: load.latency.maxMs } },
+    load: {
+      requests: load.requests,
+      ok: load.ok,
+      non2xx: load.non2xx,
+      errors: load.errors,
+      timeouts: load.timeouts,
+      requestsPerSecond: load.requestsPerSecond,
+      statusCodes: load.statusCodes,
+      latencyMs: { p50: load.latency.p50Ms, p99: load.latency.p99Ms, max: load.latency.maxMs },
+    },
     heap: {
       atRestStartBytes: startHeap,
       atRestEndBytes: endHeap,

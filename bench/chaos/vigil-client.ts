@@ -47,7 +47,11 @@ export interface HttpResult<T = unknown> {
 export const NO_FAULTS: ChaosSchedule = { d1: 'ok', queue: 'ok', r2: 'ok', ort: 'ok', ortArtifacts: [] };
 
 interface D1Like {
-  prepare(sql: string): { bind(...values: unknown[]): { all<T>(): Promise<{ results: T[] }>; first<T>(): Promise<T | null> }; all<T>(): Promise<{ results: T[] }>; first<T>(): Promise<T | null> };
+  prepare(sql: string): {
+    bind(...values: unknown[]): { all<T>(): Promise<{ results: T[] }>; first<T>(): Promise<T | null> };
+    all<T>(): Promise<{ results: T[] }>;
+    first<T>(): Promise<T | null>;
+  };
 }
 
 export class ChaosVigil {
@@ -65,7 +69,11 @@ export class ChaosVigil {
     return new URL(path, this.worker.directUrl);
   }
 
-  async request<T = unknown>(method: string, path: string, options: { body?: unknown; headers?: Record<string, string>; admin?: boolean; timeoutMs?: number } = {}): Promise<HttpResult<T>> {
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    options: { body?: unknown; headers?: Record<string, string>; admin?: boolean; timeoutMs?: number } = {},
+  ): Promise<HttpResult<T>> {
     const headers: Record<string, string> = { ...(options.headers ?? {}) };
     if (options.admin) headers.authorization = `Bearer ${this.adminToken}`;
     let body: BodyInit | undefined;
@@ -116,23 +124,36 @@ export class ChaosVigil {
   }
 
   async changeDeployment(action: Record<string, unknown>): Promise<Deployment> {
-    const res = await this.admin<{ deployment: Deployment }>('POST', `/models/${this.model}/deployment`, { ...action, reason: 'npm run chaos', actor: 'chaos' });
-    if (res.status !== 200) throw new Error(`deployment change ${JSON.stringify(action)} answered ${res.status}: ${JSON.stringify(res.body).slice(0, 500)}`);
+    const res = await this.admin<{ deployment: Deployment }>('POST', `/models/${this.model}/deployment`, {
+      ...action,
+      reason: 'npm run chaos',
+      actor: 'chaos',
+    });
+    if (res.status !== 200)
+      throw new Error(`deployment change ${JSON.stringify(action)} answered ${res.status}: ${JSON.stringify(res.body).slice(0, 500)}`);
     return res.body.deployment;
   }
 
   /** The engine a version runs on and the operator's override, if any (null when this build has no engine choice). */
   async engineOf(version: string): Promise<{ engine: string; override: string | null } | null> {
-    const res = await this.admin<{ engine?: string; engine_override?: { engine: string } }>('GET', `/models/${this.model}/versions/${version}`);
+    const res = await this.admin<{ engine?: string; engine_override?: { engine: string } }>(
+      'GET',
+      `/models/${this.model}/versions/${version}`,
+    );
     if (res.status !== 200 || res.body.engine === undefined) return null;
     return { engine: res.body.engine, override: res.body.engine_override?.engine ?? null };
   }
 
   /** Forces a version onto an engine ('auto': the QA gate's choice), as an operator can; null when this build has no engine choice. */
   async setEngine(version: string, engine: 'auto' | 'onnxruntime' | 'compiled'): Promise<{ engine: string } | null> {
-    const res = await this.admin<{ engine: string }>('PUT', `/models/${this.model}/versions/${version}/engine`, { engine, reason: 'npm run chaos', actor: 'chaos' });
+    const res = await this.admin<{ engine: string }>('PUT', `/models/${this.model}/versions/${version}/engine`, {
+      engine,
+      reason: 'npm run chaos',
+      actor: 'chaos',
+    });
     if (res.status === 404 && JSON.stringify(res.body).includes('no route')) return null;
-    if (res.status !== 200) throw new Error(`engine change of v${version} to ${engine} answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
+    if (res.status !== 200)
+      throw new Error(`engine change of v${version} to ${engine} answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
     return res.body;
   }
 
@@ -150,12 +171,20 @@ export class ChaosVigil {
 
   async count(sql: string, ...params: unknown[]): Promise<number> {
     const db = await this.db();
-    const row = await db.prepare(sql).bind(...params).first<{ n: number | null }>();
+    const row = await db
+      .prepare(sql)
+      .bind(...params)
+      .first<{ n: number | null }>();
     return Number(row?.n ?? 0);
   }
 
   async rows<T>(sql: string, ...params: unknown[]): Promise<T[]> {
     const db = await this.db();
-    return (await db.prepare(sql).bind(...params).all<T>()).results;
+    return (
+      await db
+        .prepare(sql)
+        .bind(...params)
+        .all<T>()
+    ).results;
   }
 }

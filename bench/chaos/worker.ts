@@ -103,7 +103,8 @@ function json(body: unknown, status = 200): Response {
 async function chaosRoute(request: Request, env: Env): Promise<Response> {
   const token = adminToken(env.ADMIN_TOKEN);
   const given = bearerToken(request.headers.get('authorization') ?? undefined);
-  if (!token || !given || !timingSafeEqualString(given, token)) return json({ error: { code: 'unauthorized', message: 'the admin token is required' } }, 401);
+  if (!token || !given || !timingSafeEqualString(given, token))
+    return json({ error: { code: 'unauthorized', message: 'the admin token is required' } }, 401);
   if (request.method === 'POST') {
     let body: Record<string, unknown>;
     try {
@@ -113,7 +114,8 @@ async function chaosRoute(request: Request, env: Env): Promise<Response> {
     }
     for (const key of ['d1', 'queue', 'r2', 'ort'] as const) {
       if (body[key] === undefined) continue;
-      if (!isFault(body[key])) return json({ error: { code: 'invalid_request', message: `${key} must be 'ok', 'error' or { stallMs, then? }` } }, 400);
+      if (!isFault(body[key]))
+        return json({ error: { code: 'invalid_request', message: `${key} must be 'ok', 'error' or { stallMs, then? }` } }, 400);
       schedule[key] = body[key];
     }
     if (body.ortArtifacts !== undefined) {

@@ -17,7 +17,8 @@ export default {
       return new Response('{"error":"the body is not JSON"}', { status: 400, headers: HEADERS });
     }
     // The parsed body is only checked for being an object, so the parse cannot be optimized away.
-    if (typeof body !== 'object' || body === null) return new Response('{"error":"expected a JSON object"}', { status: 400, headers: HEADERS });
+    if (typeof body !== 'object' || body === null)
+      return new Response('{"error":"expected a JSON object"}', { status: 400, headers: HEADERS });
     return new Response(ANSWER, { headers: HEADERS });
   },
 };

@@ -56,7 +56,8 @@ export const USAGE = `usage: npm run bench [-- options]
 
 function positive(name: string, value: string | undefined, allowZero = false): number {
   const n = Number(value);
-  if (value === undefined || !Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) throw new Error(`${name} needs a ${allowZero ? 'non-negative' : 'positive'} number, got ${value ?? 'nothing'}`);
+  if (value === undefined || !Number.isFinite(n) || n < 0 || (!allowZero && n === 0))
+    throw new Error(`${name} needs a ${allowZero ? 'non-negative' : 'positive'} number, got ${value ?? 'nothing'}`);
   return n;
 }
 
@@ -108,9 +109,15 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
         options.writeBenchmarks = true;
         break;
       case '--only': {
-        const groups = (next() ?? '').split(',').map((g) => g.trim()).filter(Boolean);
+        const groups = (next() ?? '')
+          .split(',')
+          .map((g) => g.trim())
+          .filter(Boolean);
         const unknown = groups.filter((g) => !SCENARIO_GROUPS.includes(g));
-        if (groups.length === 0 || unknown.length) throw new Error(`--only takes a comma-separated list of ${SCENARIO_GROUPS.join(', ')}${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}`);
+        if (groups.length === 0 || unknown.length)
+          throw new Error(
+            `--only takes a comma-separated list of ${SCENARIO_GROUPS.join(', ')}${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}`,
+          );
         options.only = new Set(groups);
         break;
       }

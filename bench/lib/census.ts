@@ -7,7 +7,14 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const CENSUS_TABLES = ['prediction_samples', 'shadow_comparisons', 'feature_profiles', 'profile_bins', 'telemetry_batches', 'dead_letters'] as const;
+export const CENSUS_TABLES = [
+  'prediction_samples',
+  'shadow_comparisons',
+  'feature_profiles',
+  'profile_bins',
+  'telemetry_batches',
+  'dead_letters',
+] as const;
 
 /** The few D1 calls the census makes (Miniflare's D1 binding). */
 export interface CensusDatabase {
@@ -45,7 +52,10 @@ export function directoryBytes(dir: string): number {
 }
 
 /** profiled / served for each model that was served (null when nothing was). */
-export function completeness(profiled: Readonly<Record<string, number>>, served: Readonly<Record<string, number>>): Record<string, number | null> {
+export function completeness(
+  profiled: Readonly<Record<string, number>>,
+  served: Readonly<Record<string, number>>,
+): Record<string, number | null> {
   const out: Record<string, number | null> = {};
   for (const [model, n] of Object.entries(served)) out[model] = n > 0 ? (profiled[model] ?? 0) / n : null;
   return out;
@@ -58,7 +68,12 @@ export function completeness(profiled: Readonly<Record<string, number>>, served:
  */
 export const TELEMETRY_SETTLE_MS = 11_000;
 
-export async function telemetryCensus(db: CensusDatabase, persistPath: string, primaries: Readonly<Record<string, string>>, servedInstances: Readonly<Record<string, number>>): Promise<TelemetryCensus> {
+export async function telemetryCensus(
+  db: CensusDatabase,
+  persistPath: string,
+  primaries: Readonly<Record<string, string>>,
+  servedInstances: Readonly<Record<string, number>>,
+): Promise<TelemetryCensus> {
   const count = async (table: string) => Number((await db.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>())?.n ?? 0);
   await sleep(TELEMETRY_SETTLE_MS);
   let last = -1;
@@ -76,7 +91,9 @@ export async function telemetryCensus(db: CensusDatabase, persistPath: string, p
   const profiledInstances: Record<string, number> = {};
   for (const [model, version] of Object.entries(primaries)) {
     const { results } = await db
-      .prepare("SELECT coalesce(sum(count), 0) AS n FROM feature_profiles WHERE model = ? AND version = ? AND feature = '__instances__' AND bucket_ms = 60000")
+      .prepare(
+        "SELECT coalesce(sum(count), 0) AS n FROM feature_profiles WHERE model = ? AND version = ? AND feature = '__instances__' AND bucket_ms = 60000",
+      )
       .bind(model, Number(version))
       .all<{ n: number }>();
     profiledInstances[model] = Number(results[0]?.n ?? 0);
@@ -87,5 +104,12 @@ export async function telemetryCensus(db: CensusDatabase, persistPath: string, p
   } catch {
     d1Bytes = directoryBytes(persistPath);
   }
-  return { rows, profiledInstances, servedInstances: { ...servedInstances }, completeness: completeness(profiledInstances, servedInstances), d1Bytes, drained };
+  return {
+    rows,
+    profiledInstances,
+    servedInstances: { ...servedInstances },
+    completeness: completeness(profiledInstances, servedInstances),
+    d1Bytes,
+    drained,
+  };
 }

@@ -130,7 +130,11 @@ export interface NodeChild {
 }
 
 /** Starts `node <script> ...args` (TypeScript by type stripping), registered for cleanup. */
-export function spawnNode(script: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; onLine?: (line: string) => void } = {}): NodeChild {
+export function spawnNode(
+  script: string,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; onLine?: (line: string) => void } = {},
+): NodeChild {
   const child = spawn(process.execPath, ['--no-warnings', script, ...args], {
     cwd: options.cwd,
     env: options.env ?? process.env,
@@ -166,7 +170,11 @@ export function spawnNode(script: string, args: readonly string[], options: { en
 }
 
 /** Runs a command to completion (output inherited), failing with its exit code. */
-export function runCommand(command: string, args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv; quiet?: boolean }): Promise<string> {
+export function runCommand(
+  command: string,
+  args: readonly string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; quiet?: boolean },
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     track(child);

@@ -119,17 +119,31 @@ export function coldStartPhase(stack: readonly Frame[]): ColdStartPhase {
   }
   if (nearest.startsWith('src/inference/compiled/')) {
     // Kernels are built while compiling and called while running: which one, the stack says.
-    return onStack('src/inference/compiled/compiled-session') ? 'first run (validate, encode, model, decode)' : 'compile (compiled evaluator)';
+    return onStack('src/inference/compiled/compiled-session')
+      ? 'first run (validate, encode, model, decode)'
+      : 'compile (compiled evaluator)';
   }
   if (nearest.startsWith('src/inference/ort-')) return 'ONNX Runtime init + session';
   if (nearest.startsWith('src/model/manifest')) return 'manifest parse (zod)';
-  if (nearest.startsWith('src/db/') || nearest.startsWith('src/registry/version-repository') || nearest.startsWith('src/traffic/deployment-store')) return 'D1 client (queries, rows)';
-  if (nearest.startsWith('src/registry/') || nearest.startsWith('src/traffic/') || nearest.startsWith('src/inference/session-cache') || nearest.startsWith('src/serving/served-model')) {
+  if (
+    nearest.startsWith('src/db/') ||
+    nearest.startsWith('src/registry/version-repository') ||
+    nearest.startsWith('src/traffic/deployment-store')
+  )
+    return 'D1 client (queries, rows)';
+  if (
+    nearest.startsWith('src/registry/') ||
+    nearest.startsWith('src/traffic/') ||
+    nearest.startsWith('src/inference/session-cache') ||
+    nearest.startsWith('src/serving/served-model')
+  ) {
     return 'registry + deployment lookup';
   }
-  if (nearest.startsWith('src/model/') || nearest.startsWith('src/inference/') || nearest.startsWith('src/serving/')) return 'first run (validate, encode, model, decode)';
+  if (nearest.startsWith('src/model/') || nearest.startsWith('src/inference/') || nearest.startsWith('src/serving/'))
+    return 'first run (validate, encode, model, decode)';
   if (nearest.startsWith('src/telemetry/') || nearest.startsWith('src/monitoring/')) return 'telemetry (after response)';
-  if (nearest.startsWith('src/api/') || ['src/services.ts', 'src/worker.ts', 'src/app.ts', 'src/index.ts'].includes(nearest)) return 'services + request handling (Hono, routes)';
+  if (nearest.startsWith('src/api/') || ['src/services.ts', 'src/worker.ts', 'src/app.ts', 'src/index.ts'].includes(nearest))
+    return 'services + request handling (Hono, routes)';
   return 'other Vigil code';
 }
 
@@ -154,7 +168,10 @@ export interface ColdStartProfile {
  * Time per phase within the window of a profile, in order of first appearance. `locate` maps a frame's script
  * URL and position to its original source (null when unknown).
  */
-export function coldStartProfile(profile: CpuProfile, locate: (url: string, line: number, column: number) => string | null): ColdStartProfile {
+export function coldStartProfile(
+  profile: CpuProfile,
+  locate: (url: string, line: number, column: number) => string | null,
+): ColdStartProfile {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
@@ -187,7 +204,10 @@ export function coldStartProfile(profile: CpuProfile, locate: (url: string, line
     // No timeline: self times only.
     const phases = new Map<ColdStartPhase, number>();
     for (const [id, ms] of selfTimes(profile)) if (ms > 0) phases.set(phaseOf(id), (phases.get(phaseOf(id)) ?? 0) + ms);
-    return { windowMs: [...phases.values()].reduce((s, v) => s + v, 0), phases: [...phases].map(([phase, ms]) => ({ phase, ms, firstAtMs: 0, lastAtMs: 0, top: [] })) };
+    return {
+      windowMs: [...phases.values()].reduce((s, v) => s + v, 0),
+      phases: [...phases].map(([phase, ms]) => ({ phase, ms, firstAtMs: 0, lastAtMs: 0, top: [] })),
+    };
   }
   const times: number[] = [];
   let t = 0;

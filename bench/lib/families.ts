@@ -42,11 +42,16 @@ export interface LoadedFamily extends ModelFamily {
 }
 
 /** The request bodies for a list of golden instances: single-instance bodies and `batch`-instance bodies. */
-export function requestBodies(instances: readonly Record<string, unknown>[], batch: number): { singleBodies: string[]; batchBodies: string[] } {
+export function requestBodies(
+  instances: readonly Record<string, unknown>[],
+  batch: number,
+): { singleBodies: string[]; batchBodies: string[] } {
   if (instances.length === 0) throw new Error('no golden instances to build requests from');
   return {
     singleBodies: instances.map((instance) => JSON.stringify({ instances: [instance] })),
-    batchBodies: instances.map((_, k) => JSON.stringify({ instances: Array.from({ length: batch }, (__, i) => instances[(k + i) % instances.length]!) })),
+    batchBodies: instances.map((_, k) =>
+      JSON.stringify({ instances: Array.from({ length: batch }, (__, i) => instances[(k + i) % instances.length]!) }),
+    ),
   };
 }
 
@@ -60,12 +65,18 @@ export function modelDir(root: string, family: Pick<ModelFamily, 'id'>, version:
 }
 
 export function loadFamily(root: string, family: ModelFamily): LoadedFamily {
-  const manifest = JSON.parse(readFileSync(join(modelDir(root, family, family.primary), 'manifest.json'), 'utf8')) as { golden: GoldenExample[]; golden_tolerance?: Partial<GoldenTolerance> };
+  const manifest = JSON.parse(readFileSync(join(modelDir(root, family, family.primary), 'manifest.json'), 'utf8')) as {
+    golden: GoldenExample[];
+    golden_tolerance?: Partial<GoldenTolerance>;
+  };
   return {
     ...family,
     golden: manifest.golden,
     tolerance: toleranceOf(manifest),
-    ...requestBodies(manifest.golden.map((g) => g.instance), BATCH_INSTANCES),
+    ...requestBodies(
+      manifest.golden.map((g) => g.instance),
+      BATCH_INSTANCES,
+    ),
     predictPath: `/v1/models/${family.id}/predict`,
     baselinePath: `/${family.id}/${family.primary}`,
   };

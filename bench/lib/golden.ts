@@ -26,7 +26,11 @@ export function withinTolerance(actual: number, expected: number, tolerance: Gol
 }
 
 /** What differs between the answers and the golden expectations, one line per difference (empty: all match). */
-export function goldenMismatches(answers: readonly (AnsweredPrediction | undefined)[], golden: readonly GoldenExample[], tolerance: GoldenTolerance): string[] {
+export function goldenMismatches(
+  answers: readonly (AnsweredPrediction | undefined)[],
+  golden: readonly GoldenExample[],
+  tolerance: GoldenTolerance,
+): string[] {
   const out: string[] = [];
   if (answers.length !== golden.length) out.push(`${answers.length} predictions for ${golden.length} golden examples`);
   golden.forEach((g, i) => {
@@ -34,13 +38,15 @@ export function goldenMismatches(answers: readonly (AnsweredPrediction | undefin
     if (!got) return;
     const { value, label, probabilities } = g.expected;
     if (value !== undefined) {
-      if (typeof got.value !== 'number' || !withinTolerance(got.value, value, tolerance)) out.push(`golden ${i}: predicted ${got.value}, the manifest expects ${value}`);
+      if (typeof got.value !== 'number' || !withinTolerance(got.value, value, tolerance))
+        out.push(`golden ${i}: predicted ${got.value}, the manifest expects ${value}`);
       return;
     }
     if (label !== undefined && got.label !== label) out.push(`golden ${i}: label ${got.label}, the manifest expects ${label}`);
     for (const [name, p] of Object.entries(probabilities ?? {})) {
       const actual = got.probabilities?.[name];
-      if (typeof actual !== 'number' || !withinTolerance(actual, p, tolerance)) out.push(`golden ${i}: P(${name}) ${actual}, the manifest expects ${p}`);
+      if (typeof actual !== 'number' || !withinTolerance(actual, p, tolerance))
+        out.push(`golden ${i}: P(${name}) ${actual}, the manifest expects ${p}`);
     }
   });
   return out;

@@ -48,7 +48,14 @@ export function categorize(functionName: string, url: string, source: string | n
   if (path.includes('src/inference/ort-') || path.includes('src/inference/session-cache')) return 'ORT (JS wrapper)';
   if (path.includes('src/api/schema')) return 'request schema (zod)';
   if (path.includes('src/api/json-body')) return 'body read + JSON.parse';
-  if (path.includes('src/api/') || path.endsWith('src/app.ts') || path.endsWith('src/index.ts') || path.endsWith('src/worker.ts') || path.endsWith('src/services.ts')) return 'HTTP framework (Hono, middleware, routes)';
+  if (
+    path.includes('src/api/') ||
+    path.endsWith('src/app.ts') ||
+    path.endsWith('src/index.ts') ||
+    path.endsWith('src/worker.ts') ||
+    path.endsWith('src/services.ts')
+  )
+    return 'HTTP framework (Hono, middleware, routes)';
   if (path.includes('src/model/instance-validator')) return 'validation';
   if (path.includes('src/model/encoding')) return 'encoding';
   if (path.includes('src/model/decode')) return 'decode';

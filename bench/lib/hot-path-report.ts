@@ -21,10 +21,18 @@ export interface MicroSummary {
 }
 
 /** Categories of work a bare Worker that parses the JSON body and answers a constant (the floor) does as well. */
-export const FLOOR_CATEGORIES: readonly HotPathCategory[] = ['runtime (native, not JS)', 'body read + JSON.parse', 'workerd built-ins (JS)'];
+export const FLOOR_CATEGORIES: readonly HotPathCategory[] = [
+  'runtime (native, not JS)',
+  'body read + JSON.parse',
+  'workerd built-ins (JS)',
+];
 
 /** Splits a profile's µs per request into what the floor pays too and what only Vigil does (idle excluded). */
-export function floorSplit(usPerRequest: Readonly<Record<string, number>>): { floorToo: number; vigilOnly: number; vigilOnlyByCategory: [string, number][] } {
+export function floorSplit(usPerRequest: Readonly<Record<string, number>>): {
+  floorToo: number;
+  vigilOnly: number;
+  vigilOnlyByCategory: [string, number][];
+} {
   let floorToo = 0;
   const vigilOnly: [string, number][] = [];
   for (const [category, us] of Object.entries(usPerRequest)) {
@@ -46,7 +54,10 @@ export function formatHotPath(profile: Record<string, ProfileSummary> | null, mi
     const split = floorSplit(p.usPerRequest);
     lines.push(
       `Against the floor: ${split.floorToo.toFixed(1)} µs per request is work the floor Worker does too (native request handling, body read and JSON.parse, workerd's JS); ` +
-        `${split.vigilOnly.toFixed(1)} µs is Vigil's own: ${split.vigilOnlyByCategory.slice(0, 6).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}.`,
+        `${split.vigilOnly.toFixed(1)} µs is Vigil's own: ${split.vigilOnlyByCategory
+          .slice(0, 6)
+          .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+          .join(', ')}.`,
     );
     lines.push('');
     lines.push('| category (self time) | µs per request |');

@@ -61,7 +61,11 @@ export interface MeasuredLoad extends LoadResult {
 const GENERATOR = new URL('../load-generator.ts', import.meta.url).pathname;
 
 /** Drives `config` against a server whose processes are `serverPids` (and side processes `sidePids`). */
-export async function runLoad(config: LoadConfig, serverPids: () => readonly number[], sidePids: () => readonly number[] = () => []): Promise<MeasuredLoad> {
+export async function runLoad(
+  config: LoadConfig,
+  serverPids: () => readonly number[],
+  sidePids: () => readonly number[] = () => [],
+): Promise<MeasuredLoad> {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-load-'));
   const file = join(dir, 'config.json');
   writeFileSync(file, JSON.stringify(config));
@@ -97,7 +101,10 @@ export async function runLoad(config: LoadConfig, serverPids: () => readonly num
       sideCpuSeconds,
       sideCpuShare: sideCpuSeconds / result.durationSeconds,
       otherCpuShare:
-        sampler.machineBusySeconds === null ? null : Math.max(0, sampler.machineBusySeconds - serverCpuSeconds - sideCpuSeconds - result.generatorCpuSeconds) / result.durationSeconds,
+        sampler.machineBusySeconds === null
+          ? null
+          : Math.max(0, sampler.machineBusySeconds - serverCpuSeconds - sideCpuSeconds - result.generatorCpuSeconds) /
+            result.durationSeconds,
     };
   } finally {
     unregister();

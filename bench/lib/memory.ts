@@ -34,7 +34,9 @@ export interface MemoryParts {
 /** A point's RSS split into the parts the report shows (null where a reading is missing). */
 export function memoryParts(point: MemoryPoint): MemoryParts {
   const heap = point.vigilHeap;
-  const others = Object.keys(point.otherHeapsTotalBytes).length ? Object.values(point.otherHeapsTotalBytes).reduce((s, v) => s + v, 0) : null;
+  const others = Object.keys(point.otherHeapsTotalBytes).length
+    ? Object.values(point.otherHeapsTotalBytes).reduce((s, v) => s + v, 0)
+    : null;
   const backing = heap?.backingStorageBytes ?? null;
   return {
     rssBytes: point.rssBytes,

@@ -72,7 +72,11 @@ interface InspectorTarget {
 }
 
 /** Starts profiling the named workerd workers; the returned function stops and returns their profiles. */
-export async function startProfiling(inspectorPort: number, targetIds: readonly string[], samplingIntervalUs = 200): Promise<() => Promise<Map<string, CpuProfile>>> {
+export async function startProfiling(
+  inspectorPort: number,
+  targetIds: readonly string[],
+  samplingIntervalUs = 200,
+): Promise<() => Promise<Map<string, CpuProfile>>> {
   const list = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json/list`)).json()) as InspectorTarget[];
   const sessions = new Map<string, CdpSession>();
   for (const id of targetIds) {
@@ -234,7 +238,11 @@ export async function isolateHeap(inspectorPort: number, targetId: string, timeo
       const started = performance.now();
       await session.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false, captureNumericValue: false }, timeoutMs);
       const collectMs = performance.now() - started;
-      const after = await session.send<{ usedSize: number; totalSize: number; backingStorageSize?: number; embedderHeapUsedSize?: number }>('Runtime.getHeapUsage', {}, timeoutMs);
+      const after = await session.send<{ usedSize: number; totalSize: number; backingStorageSize?: number; embedderHeapUsedSize?: number }>(
+        'Runtime.getHeapUsage',
+        {},
+        timeoutMs,
+      );
       await session.send('HeapProfiler.disable', {}, timeoutMs).catch(() => undefined);
       return {
         usedBytes: after.usedSize,

@@ -83,7 +83,23 @@ export function metCell(check: TargetCheck): string {
 
 function scenarioTable(result: BenchResult): string {
   return table(
-    ['model', 'scenario', 'inst/req', 'req/s', 'predictions/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'server CPU (cores)', 'CPU µs/req', 'telemetry Worker CPU', 'load gen CPU', 'other CPU', 'server RSS MB (max)'],
+    [
+      'model',
+      'scenario',
+      'inst/req',
+      'req/s',
+      'predictions/s',
+      'p50 ms',
+      'p99 ms',
+      'max ms',
+      'errors',
+      'server CPU (cores)',
+      'CPU µs/req',
+      'telemetry Worker CPU',
+      'load gen CPU',
+      'other CPU',
+      'server RSS MB (max)',
+    ],
     result.scenarios.map((s) => [
       s.model,
       s.label,
@@ -107,7 +123,13 @@ function scenarioTable(result: BenchResult): string {
 function modelsTable(result: BenchResult): string {
   return table(
     ['model family', 'kind', 'primary', 'shadow (10 %)', 'engine per version (after the load)'],
-    result.models.map((m) => [m.id, m.kind, `v${m.primary}`, m.shadow ? `v${m.shadow}` : 'none (one version)', m.engines.length ? m.engines.map((e) => `v${e.version} ${e.engine}`).join(', ') : '–']),
+    result.models.map((m) => [
+      m.id,
+      m.kind,
+      `v${m.primary}`,
+      m.shadow ? `v${m.shadow}` : 'none (one version)',
+      m.engines.length ? m.engines.map((e) => `v${e.version} ${e.engine}`).join(', ') : '–',
+    ]),
   );
 }
 
@@ -115,7 +137,10 @@ function ratiosTable(result: BenchResult): string {
   const models = result.models.map((m) => m.id).filter((id) => result.scenarios.some((s) => s.model === id));
   const per = models.map((id) => ratios(result.scenarios, id));
   const names = Object.keys(per[0] ?? {}).filter((name) => per.some((r) => r[name] !== null));
-  return table(['ratio (predictions/s, same run)', ...models], names.map((name) => [name, ...per.map((r) => fmt(r[name], 2))]));
+  return table(
+    ['ratio (predictions/s, same run)', ...models],
+    names.map((name) => [name, ...per.map((r) => fmt(r[name], 2))]),
+  );
 }
 
 /** CPU of the server process per request (µs), per server and model: what separates Vigil from the floor. */
@@ -156,7 +181,16 @@ function cpuTable(result: BenchResult): string {
 
 function coldStartTable(result: BenchResult): string {
   return table(
-    ['cold start', 'engine', 'runs', 'runtime ready ms (median)', 'first prediction ms (median)', 'first prediction ms (min–max)', 'total ms (median)', 'failures'],
+    [
+      'cold start',
+      'engine',
+      'runs',
+      'runtime ready ms (median)',
+      'first prediction ms (median)',
+      'first prediction ms (min–max)',
+      'total ms (median)',
+      'failures',
+    ],
     result.coldStarts.map((c) => {
       const first = c.runs.map((x) => x.firstPredictionMs);
       return [
@@ -180,7 +214,14 @@ function coldStartBreakdownTable(b: ColdStartBreakdown): string {
       (b.nodeCompileUs ? ` The compile alone takes ${fmt(b.nodeCompileUs / 1000, 1)} ms in Node (micro-benchmark).` : ''),
     '',
     table(
-      ['phase (by the nearest Vigil source file on the stack)', 'ms (profiled)', 'share', 'first seen at ms', 'last seen at ms', 'mostly in (self ms)'],
+      [
+        'phase (by the nearest Vigil source file on the stack)',
+        'ms (profiled)',
+        'share',
+        'first seen at ms',
+        'last seen at ms',
+        'mostly in (self ms)',
+      ],
       [...b.profile.phases]
         .sort((x, y) => x.firstAtMs - y.firstAtMs)
         .map((p) => [
@@ -211,7 +252,13 @@ function memoryTable(mem: MemoryResult): string {
     signedMb(a[key] !== null && b[key] !== null ? b[key]! - a[key]! : null),
   ];
   const rows: string[][] = [
-    row(`workerd RSS, serving process (${fmt(mem.loadSecondsAfterWarmup)} s of load after warm-up)`, 'rssBytes', 0, mem.afterStartBytes, mem.peakBytes),
+    row(
+      `workerd RSS, serving process (${fmt(mem.loadSecondsAfterWarmup)} s of load after warm-up)`,
+      'rssBytes',
+      0,
+      mem.afterStartBytes,
+      mem.peakBytes,
+    ),
     row('… of which private (RssAnon)', 'anonBytes'),
     row('Vigil isolate: V8 heap used, after a full collection', 'vigilHeapUsedBytes', 1),
     row('Vigil isolate: V8 heap reserved, after it', 'vigilHeapTotalBytes', 1),
@@ -220,7 +267,19 @@ function memoryTable(mem: MemoryResult): string {
     row('rest: workerd native memory (allocator, sockets, buffers) and compiled code', 'nativeBytes', 1),
   ];
   return [
-    table(['memory, MB', 'after start', `after ${fmt(mem.warmupSeconds)} s warm-up`, 'peak under load', 'after load', 'after idle (queue drained, all Vigil scenarios)', 'growth vs warm-up', 'change, MB'], rows),
+    table(
+      [
+        'memory, MB',
+        'after start',
+        `after ${fmt(mem.warmupSeconds)} s warm-up`,
+        'peak under load',
+        'after load',
+        'after idle (queue drained, all Vigil scenarios)',
+        'growth vs warm-up',
+        'change, MB',
+      ],
+      rows,
+    ),
     '',
     `Serving process RSS every ${fmt(mem.timelineSeconds)} s from the start of the warm-up, MB: ${mem.rssTimeline.map((b) => mb(b)).join(', ')}.`,
     '',
@@ -231,7 +290,11 @@ function memoryTable(mem: MemoryResult): string {
 function telemetryTable(t: TelemetryCensus): string {
   const models = Object.keys(t.servedInstances);
   return [
-    `D1 after the Vigil scenarios (${t.drained ? 'queue drained' : '**queue still delivering when counted**'}, ${mb(t.d1Bytes, 1)} MB of local D1 files): ${Object.entries(t.rows).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}.`,
+    `D1 after the Vigil scenarios (${t.drained ? 'queue drained' : '**queue still delivering when counted**'}, ${mb(t.d1Bytes, 1)} MB of local D1 files): ${Object.entries(
+      t.rows,
+    )
+      .map(([k, v]) => `${k} ${fmt(v)}`)
+      .join(', ')}.`,
     '',
     table(
       ['telemetry reached D1 through the telemetry Worker', 'instances answered (2xx)', "instances in the primary's profiles", 'share'],
@@ -258,7 +321,13 @@ export function formatReport(result: BenchResult): string {
   if (result.coldStartBreakdown) out.push('', coldStartBreakdownTable(result.coldStartBreakdown));
   if (result.memory) out.push('', memoryTable(result.memory));
   if (result.telemetry) out.push('', telemetryTable(result.telemetry));
-  out.push('', table(['target (issue 12)', 'target', 'measured', 'met'], result.targets.map((t) => [t.figure, t.target, t.measured, metCell(t)])));
+  out.push(
+    '',
+    table(
+      ['target (issue 12)', 'target', 'measured', 'met'],
+      result.targets.map((t) => [t.figure, t.target, t.measured, metCell(t)]),
+    ),
+  );
   if (result.notes.length) {
     out.push('');
     for (const note of result.notes) out.push(`- ${note}`);

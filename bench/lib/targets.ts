@@ -48,7 +48,13 @@ export function checkTargets(input: TargetInputs): TargetCheck[] {
   const checks: TargetCheck[] = [];
 
   const fl = ratio(full?.load.requestsPerSecond, limit?.load.requestsPerSecond);
-  checks.push({ figure: 'full path (shadow 10 %, sampling 1 %) / limit, req/s', target: '≥ 1.2', measured: fl === null ? NOT_MEASURED : `${fmt(fl, 2)} (${fmt(full!.load.requestsPerSecond)} / ${fmt(limit!.load.requestsPerSecond)} req/s)`, met: fl === null ? null : fl >= 1.2 });
+  checks.push({
+    figure: 'full path (shadow 10 %, sampling 1 %) / limit, req/s',
+    target: '≥ 1.2',
+    measured:
+      fl === null ? NOT_MEASURED : `${fmt(fl, 2)} (${fmt(full!.load.requestsPerSecond)} / ${fmt(limit!.load.requestsPerSecond)} req/s)`,
+    met: fl === null ? null : fl >= 1.2,
+  });
 
   if (full) {
     const at16 = full.load.connections === TARGET_CONNECTIONS;
@@ -72,7 +78,12 @@ export function checkTargets(input: TargetInputs): TargetCheck[] {
       met: !enough ? false : vsPeer === null ? null : vsPeer >= 0.8,
     });
   } else {
-    checks.push({ figure: '100-instance full path', target: '≥ 200,000 predictions/s and ≥ 0.8× the peer', measured: NOT_MEASURED, met: null });
+    checks.push({
+      figure: '100-instance full path',
+      target: '≥ 200,000 predictions/s and ≥ 0.8× the peer',
+      measured: NOT_MEASURED,
+      met: null,
+    });
   }
 
   const ff = ratio(full?.load.requestsPerSecond, floor?.load.requestsPerSecond);
@@ -82,7 +93,10 @@ export function checkTargets(input: TargetInputs): TargetCheck[] {
   checks.push({
     figure: 'full path / floor, req/s',
     target: 'reported',
-    measured: ff === null ? NOT_MEASURED : `${fmt(ff, 2)}; CPU per request ${fmt(fullCpu)} µs vs ${fmt(floorCpu)} µs (${fmt(fullCpu !== null && floorCpu !== null ? fullCpu - floorCpu : null)} µs more)`,
+    measured:
+      ff === null
+        ? NOT_MEASURED
+        : `${fmt(ff, 2)}; CPU per request ${fmt(fullCpu)} µs vs ${fmt(floorCpu)} µs (${fmt(fullCpu !== null && floorCpu !== null ? fullCpu - floorCpu : null)} µs more)`,
     met: null,
   });
 
@@ -90,7 +104,12 @@ export function checkTargets(input: TargetInputs): TargetCheck[] {
     const c = input.coldStarts.find((x) => x.id === id);
     const firsts = c?.runs.map((r) => r.firstPredictionMs) ?? [];
     if (!c || firsts.length === 0) {
-      checks.push({ figure: label, target: `≤ ${limitMs} ms`, measured: c ? `every run failed: ${c.failures[0] ?? ''}`.slice(0, 200) : NOT_MEASURED, met: c ? false : null });
+      checks.push({
+        figure: label,
+        target: `≤ ${limitMs} ms`,
+        measured: c ? `every run failed: ${c.failures[0] ?? ''}`.slice(0, 200) : NOT_MEASURED,
+        met: c ? false : null,
+      });
       return;
     }
     const m = median(firsts);
@@ -111,7 +130,9 @@ export function checkTargets(input: TargetInputs): TargetCheck[] {
     const before = m.afterWarmup.rssBytes;
     const after = m.afterLoad.rssBytes;
     checks.push({
-      figure: m.isTwoMinuteFigure ? 'workerd RSS growth after warm-up, 2-minute soak' : `workerd RSS growth after warm-up, over ${fmt(m.loadSecondsAfterWarmup)} s of load (not the 2-minute soak)`,
+      figure: m.isTwoMinuteFigure
+        ? 'workerd RSS growth after warm-up, 2-minute soak'
+        : `workerd RSS growth after warm-up, over ${fmt(m.loadSecondsAfterWarmup)} s of load (not the 2-minute soak)`,
       target: '≤ 10 %',
       measured: `${fmt(before === null ? null : before / 1024 ** 2)} → ${fmt(after === null ? null : after / 1024 ** 2)} MB (${m.growth.rss === null ? '–' : `${(m.growth.rss * 100).toFixed(1)} %`}) after a ${fmt(m.warmupSeconds)} s warm-up`,
       met: m.growth.rss === null ? null : m.growth.rss <= 0.1,

@@ -38,11 +38,22 @@ export function vigilState(dir: string): VigilState {
 
 /** Starts the telemetry Worker (no inspector, no load goes to it: it only consumes the queue). */
 export function serveTelemetry(build: VigilBuild, state: VigilState): Promise<ServedWorker> {
-  return serveWorker({ bundle: build.telemetry, workerOptions: build.telemetryOptions, bindings: build.bindings, persistPath: state.persistPath, devRegistryPath: state.registryPath, name: TELEMETRY_WORKER });
+  return serveWorker({
+    bundle: build.telemetry,
+    workerOptions: build.telemetryOptions,
+    bindings: build.bindings,
+    persistPath: state.persistPath,
+    devRegistryPath: state.registryPath,
+    name: TELEMETRY_WORKER,
+  });
 }
 
 /** Starts the serving Worker; its queue finds the telemetry Worker through the registry once that one is up. */
-export function serveServing(build: VigilBuild, state: VigilState, extra: { inspectorPort?: number; withAssets?: boolean } = {}): Promise<ServedWorker> {
+export function serveServing(
+  build: VigilBuild,
+  state: VigilState,
+  extra: { inspectorPort?: number; withAssets?: boolean } = {},
+): Promise<ServedWorker> {
   return serveWorker({
     bundle: build.serving,
     workerOptions: build.servingOptions,
@@ -61,7 +72,11 @@ export interface VigilPair {
 }
 
 /** Both Workers, the telemetry one first (in production it is always up before serving sends to it). */
-export async function serveVigil(build: VigilBuild, state: VigilState, extra: { inspectorPort?: number; withAssets?: boolean } = {}): Promise<VigilPair> {
+export async function serveVigil(
+  build: VigilBuild,
+  state: VigilState,
+  extra: { inspectorPort?: number; withAssets?: boolean } = {},
+): Promise<VigilPair> {
   const telemetry = await serveTelemetry(build, state);
   let serving: ServedWorker;
   try {
@@ -84,7 +99,12 @@ export async function serveVigil(build: VigilBuild, state: VigilState, extra: { 
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
-export async function request(url: URL, method: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+export async function request(
+  url: URL,
+  method: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; text: string }> {
   const init: RequestInit = { method, headers: { ...JSON_HEADERS, ...headers } };
   if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
   const response = await withTimeout(fetch(url, init), 30_000, `${method} ${url.pathname}`);
@@ -114,9 +134,14 @@ export class VigilAdmin {
 
   /** A deployment change; a 409 (e.g. clearing a shadow there is not) is ignored when `allowConflict`. */
   async deployment(model: string, action: Record<string, unknown>, allowConflict = false): Promise<void> {
-    const { status, text } = await this.#call('POST', `/admin/models/${model}/deployment`, { ...action, reason: 'npm run bench', actor: 'bench' });
+    const { status, text } = await this.#call('POST', `/admin/models/${model}/deployment`, {
+      ...action,
+      reason: 'npm run bench',
+      actor: 'bench',
+    });
     if (status === 409 && allowConflict) return;
-    if (status < 200 || status >= 300) throw new Error(`${model}: deployment change ${JSON.stringify(action)} answered ${status}: ${text.slice(0, 500)}`);
+    if (status < 200 || status >= 300)
+      throw new Error(`${model}: deployment change ${JSON.stringify(action)} answered ${status}: ${text.slice(0, 500)}`);
   }
 
   /** The full path of the benchmark: the shadow (if the model has one) at 10 %, 1 % sampling, profiles on. */
@@ -139,7 +164,11 @@ export class VigilAdmin {
 
   /** Forces the engine a version serves on ("auto": the QA gate's choice). */
   async setEngine(model: string, version: string, engine: 'onnxruntime' | 'compiled' | 'auto'): Promise<void> {
-    const { status, text } = await this.#call('PUT', `/admin/models/${model}/versions/${version}/engine`, { engine, reason: 'npm run bench', actor: 'bench' });
+    const { status, text } = await this.#call('PUT', `/admin/models/${model}/versions/${version}/engine`, {
+      engine,
+      reason: 'npm run bench',
+      actor: 'bench',
+    });
     if (status !== 200) throw new Error(`${model} v${version}: engine ${engine} answered ${status}: ${text.slice(0, 300)}`);
   }
 }

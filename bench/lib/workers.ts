@@ -11,7 +11,12 @@ import { onCleanup, runCommand, withTimeout } from './children.ts';
 import { splitMigration } from './migrations.ts';
 
 /** wrangler without network: no metrics, no request.cf download. */
-export const OFFLINE_ENV: NodeJS.ProcessEnv = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false', CI: 'true' };
+export const OFFLINE_ENV: NodeJS.ProcessEnv = {
+  ...process.env,
+  CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+  WRANGLER_SEND_METRICS: 'false',
+  CI: 'true',
+};
 
 export interface Bundle {
   /** Directory with the entry module and the modules it imports (wasm, onnx). */
@@ -23,7 +28,10 @@ export interface Bundle {
 /** Bundles a Worker like a deploy does (`wrangler deploy --dry-run --outdir`). */
 export async function buildWorker(repoRoot: string, configPath: string, outDir: string): Promise<Bundle> {
   const wrangler = join(repoRoot, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
-  await runCommand(process.execPath, [wrangler, 'deploy', '--dry-run', '--config', configPath, '--outdir', outDir], { cwd: repoRoot, env: OFFLINE_ENV });
+  await runCommand(process.execPath, [wrangler, 'deploy', '--dry-run', '--config', configPath, '--outdir', outDir], {
+    cwd: repoRoot,
+    env: OFFLINE_ENV,
+  });
   const files = readdirSync(outDir);
   const entry = files.find((f) => f.endsWith('.js'));
   if (!entry) throw new Error(`wrangler produced no .js entry in ${outDir} (files: ${files.join(', ')})`);
@@ -173,7 +181,9 @@ export function bundleModules(bundle: Bundle, rules: readonly ModuleRule[]): { t
 /** Applies D1 migrations (drizzle-kit SQL files, statements split at `--> statement-breakpoint`) in order. */
 export async function applyMigrations(mf: Miniflare, binding: string, migrationsDir: string): Promise<number> {
   const db = await mf.getD1Database(binding);
-  const files = readdirSync(migrationsDir).filter((f) => f.endsWith('.sql')).sort();
+  const files = readdirSync(migrationsDir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort();
   let statements = 0;
   for (const file of files) {
     for (const sql of splitMigration(readFileSync(join(migrationsDir, file), 'utf8'))) {

@@ -45,7 +45,12 @@ function widthOf(columns: readonly EncodingColumnSpec[]): number {
 }
 
 /** Writes the numeric columns of one instance into `out` from `at`; returns the position after them. */
-function writeNumeric(columns: readonly EncodingColumnSpec[], instance: Record<string, unknown>, out: Float32Array | Float64Array, at: number): number {
+function writeNumeric(
+  columns: readonly EncodingColumnSpec[],
+  instance: Record<string, unknown>,
+  out: Float32Array | Float64Array,
+  at: number,
+): number {
   for (const c of columns) {
     const v = instance[c.feature];
     const missing = v === null || v === undefined;
@@ -89,7 +94,8 @@ export function minimalEncoder(columns: readonly EncodingColumnSpec[]): MinimalE
 
 /** Every input tensor of the model: a float matrix per float input, the features as they are for the others. */
 export function minimalFeedsEncoder(encoding: EncodingSpec): MinimalFeedsEncoder {
-  const inputs: InputSpec[] = 'inputs' in encoding ? encoding.inputs : [{ name: encoding.input_name, dtype: 'float32', rank: 2, columns: encoding.columns }];
+  const inputs: InputSpec[] =
+    'inputs' in encoding ? encoding.inputs : [{ name: encoding.input_name, dtype: 'float32', rank: 2, columns: encoding.columns }];
   const encoders = inputs.map((input) => {
     const width = widthOf(input.columns);
     const dims = (n: number) => (input.rank === 1 ? [n] : [n, width]);
@@ -105,17 +111,20 @@ export function minimalFeedsEncoder(encoding: EncodingSpec): MinimalFeedsEncoder
         }
         case 'string': {
           const out = new Array<string>(n * width);
-          for (let r = 0; r < n; r++) for (let c = 0; c < width; c++) out[r * width + c] = value(instances[r]!, input.columns[c]!) as string;
+          for (let r = 0; r < n; r++)
+            for (let c = 0; c < width; c++) out[r * width + c] = value(instances[r]!, input.columns[c]!) as string;
           return { dtype: 'string', data: out, dims: dims(n) };
         }
         case 'int64': {
           const out = new BigInt64Array(n * width);
-          for (let r = 0; r < n; r++) for (let c = 0; c < width; c++) out[r * width + c] = BigInt(value(instances[r]!, input.columns[c]!) as number);
+          for (let r = 0; r < n; r++)
+            for (let c = 0; c < width; c++) out[r * width + c] = BigInt(value(instances[r]!, input.columns[c]!) as number);
           return { dtype: 'int64', data: out, dims: dims(n) };
         }
         case 'int32': {
           const out = new Int32Array(n * width);
-          for (let r = 0; r < n; r++) for (let c = 0; c < width; c++) out[r * width + c] = value(instances[r]!, input.columns[c]!) as number;
+          for (let r = 0; r < n; r++)
+            for (let c = 0; c < width; c++) out[r * width + c] = value(instances[r]!, input.columns[c]!) as number;
           return { dtype: 'int32', data: out, dims: dims(n) };
         }
         case 'bool': {

@@ -76,7 +76,8 @@ export default {
   async fetch(request: Request): Promise<Response> {
     const key = new URL(request.url).pathname.slice(1);
     const target = MODELS[key];
-    if (!target || request.method !== 'POST') return json({ error: `POST /{model}/{version}; known: ${Object.keys(MODELS).join(', ')}` }, 404);
+    if (!target || request.method !== 'POST')
+      return json({ error: `POST /{model}/{version}; known: ${Object.keys(MODELS).join(', ')}` }, 404);
     let instances: Record<string, unknown>[];
     try {
       instances = ((await request.json()) as { instances: Record<string, unknown>[] }).instances;

@@ -50,7 +50,13 @@ async function load(dir: string): Promise<[string, PeerModel]> {
   });
   return [
     `${manifest.name}/${manifest.version}`,
-    { manifest, session, validator: compileValidator(manifest), encoder: compileTensorEncoder(manifest), decoder: compileDecoder(manifest) },
+    {
+      manifest,
+      session,
+      validator: compileValidator(manifest),
+      encoder: compileTensorEncoder(manifest),
+      decoder: compileDecoder(manifest),
+    },
   ];
 }
 
@@ -93,7 +99,8 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   for (const [name, t] of Object.entries(model.encoder.encode(rows))) feeds[name] = new ort.Tensor(t.dtype, t.data as never, t.dims);
   const results = await model.session.run(feeds, model.decoder.outputNames as string[]);
   const outputs: Record<string, OutputTensor> = {};
-  for (const name of model.decoder.outputNames) outputs[name] = { type: results[name]!.type, data: results[name]!.data as OutputTensor['data'], dims: results[name]!.dims };
+  for (const name of model.decoder.outputNames)
+    outputs[name] = { type: results[name]!.type, data: results[name]!.data as OutputTensor['data'], dims: results[name]!.dims };
   send(res, 200, { predictions: model.decoder.decode(outputs, rows.length) });
 }
 

@@ -21,16 +21,43 @@ const DESCRIPTIONS: Record<Exclude<ServerKind, 'vigil'>, { label: string; setup:
 };
 
 /** Single-instance and 100-instance scenarios of `server` for every family --only lets through. */
-async function scenariosFor(ctx: BenchContext, server: Exclude<ServerKind, 'vigil'>, base: URL, processes: ServerProcesses, path: (family: LoadedFamily) => string): Promise<ScenarioResult[]> {
+async function scenariosFor(
+  ctx: BenchContext,
+  server: Exclude<ServerKind, 'vigil'>,
+  base: URL,
+  processes: ServerProcesses,
+  path: (family: LoadedFamily) => string,
+): Promise<ScenarioResult[]> {
   const { label, setup } = DESCRIPTIONS[server];
   const out: ScenarioResult[] = [];
   for (const family of ctx.families) {
     if (!wantsLoad(ctx.options, server, family.id)) continue;
     if (server !== 'floor') await checkGolden(new URL(path(family), base), family, server);
     const config = (bodies: string[]) => loadConfig(base, path(family), bodies, ctx.options, ctx.options.durationSeconds);
-    out.push(await measure(ctx, { id: `${server}-single`, label, server, model: family.id, setup, instancesPerRequest: 1 }, config(family.singleBodies), processes, ctx.options.warmupSeconds));
     out.push(
-      await measure(ctx, { id: `${server}-batch100`, label: `${server}, ${BATCH_INSTANCES} instances`, server, model: family.id, setup, instancesPerRequest: BATCH_INSTANCES }, config(family.batchBodies), processes, ctx.options.warmupSeconds),
+      await measure(
+        ctx,
+        { id: `${server}-single`, label, server, model: family.id, setup, instancesPerRequest: 1 },
+        config(family.singleBodies),
+        processes,
+        ctx.options.warmupSeconds,
+      ),
+    );
+    out.push(
+      await measure(
+        ctx,
+        {
+          id: `${server}-batch100`,
+          label: `${server}, ${BATCH_INSTANCES} instances`,
+          server,
+          model: family.id,
+          setup,
+          instancesPerRequest: BATCH_INSTANCES,
+        },
+        config(family.batchBodies),
+        processes,
+        ctx.options.warmupSeconds,
+      ),
     );
   }
   return out;
@@ -47,7 +74,9 @@ async function runWorkerBaseline(ctx: BenchContext, server: 'limit' | 'floor'): 
   ctx.log(`serving the ${server} Worker on workerd`);
   const worker = await serveWorker({ bundle: build.bundle, workerOptions: build.options });
   try {
-    return await scenariosFor(ctx, server, worker.directUrl, { pids: () => worker.pids }, (f) => (server === 'floor' ? f.predictPath : f.baselinePath));
+    return await scenariosFor(ctx, server, worker.directUrl, { pids: () => worker.pids }, (f) =>
+      server === 'floor' ? f.predictPath : f.baselinePath,
+    );
   } finally {
     await worker.dispose();
   }
@@ -75,7 +104,14 @@ export async function runPeer(ctx: BenchContext): Promise<ScenarioResult[]> {
     },
   });
   try {
-    const port = await withTimeout(Promise.race([portReady, peer.exited.then((e) => Promise.reject(new Error(`the peer exited with ${e.code}: ${e.stderr.slice(-2000)}`)))]), 60_000, 'peer start');
+    const port = await withTimeout(
+      Promise.race([
+        portReady,
+        peer.exited.then((e) => Promise.reject(new Error(`the peer exited with ${e.code}: ${e.stderr.slice(-2000)}`))),
+      ]),
+      60_000,
+      'peer start',
+    );
     return await scenariosFor(ctx, 'peer', new URL(`http://127.0.0.1:${port}`), { pids: () => [peer.child.pid!] }, (f) => f.baselinePath);
   } finally {
     await peer.stop();

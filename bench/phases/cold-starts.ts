@@ -38,12 +38,23 @@ async function engineOf(ctx: BenchContext, state: VigilState, model: string, ver
   });
 }
 
-async function setEngine(ctx: BenchContext, state: VigilState, model: string, version: string, engine: 'onnxruntime' | 'auto'): Promise<void> {
+async function setEngine(
+  ctx: BenchContext,
+  state: VigilState,
+  model: string,
+  version: string,
+  engine: 'onnxruntime' | 'auto',
+): Promise<void> {
   await withServing(ctx, state, (serving) => new VigilAdmin(serving.directUrl, ctx.adminToken).setEngine(model, version, engine));
 }
 
 /** One more compiled cold start, with the isolate's CPU profile from just before the request to the answer. */
-async function profiledColdStart(ctx: BenchContext, state: VigilState, body: string, path: string): Promise<{ firstPredictionMs: number; profile: ColdStartBreakdown['profile'] }> {
+async function profiledColdStart(
+  ctx: BenchContext,
+  state: VigilState,
+  body: string,
+  path: string,
+): Promise<{ firstPredictionMs: number; profile: ColdStartBreakdown['profile'] }> {
   const inspectorPort = await freePort();
   const serving = await serveServing(ctx.builds.vigil, state, { inspectorPort });
   try {
@@ -55,7 +66,8 @@ async function profiledColdStart(ctx: BenchContext, state: VigilState, body: str
     if (status !== 200) throw new Error(`the profiled first prediction answered ${status}: ${text.slice(0, 300)}`);
     const { serving: bundle } = ctx.builds.vigil;
     const locator = loadLocator(join(bundle.dir, `${bundle.entry}.map`));
-    const locate = (url: string, line: number, column: number) => (url.endsWith(bundle.entry) ? (locator?.sourceAt(line, column) ?? 'bundle') : `builtin:${url}`);
+    const locate = (url: string, line: number, column: number) =>
+      url.endsWith(bundle.entry) ? (locator?.sourceAt(line, column) ?? 'bundle') : `builtin:${url}`;
     return { firstPredictionMs, profile: coldStartProfile(cpu, locate) };
   } finally {
     await serving.dispose();
@@ -70,7 +82,9 @@ export async function runColdStarts(ctx: BenchContext, state: VigilState): Promi
   const coldStarts: ColdStartResult[] = [];
   const record = (result: ColdStartResult) => {
     const firsts = result.runs.map((r) => r.firstPredictionMs.toFixed(1)).join(', ');
-    ctx.log(`${result.label}: first prediction ${firsts} ms${result.failures.length ? `; ${result.failures.length} failed: ${result.failures[0]}` : ''}`);
+    ctx.log(
+      `${result.label}: first prediction ${firsts} ms${result.failures.length ? `; ${result.failures.length} failed: ${result.failures[0]}` : ''}`,
+    );
     coldStarts.push(result);
   };
   let breakdown: ColdStartBreakdown | null = null;
@@ -83,12 +97,21 @@ export async function runColdStarts(ctx: BenchContext, state: VigilState): Promi
     const engine = await engineOf(ctx, state, family.id, family.primary);
     ctx.log(`cold starts: ${options.coldStartRepetitions} × Vigil, deployed (${family.id} v${family.primary} on ${engine})`);
     record({
-      ...(await repeatColdStart('vigil-cold', `Vigil, deployed (D1 has registry + deployment), ${family.id} v${family.primary}`, options.coldStartRepetitions, () => coldRun(() => serveServing(ctx.builds.vigil, state), predict))),
+      ...(await repeatColdStart(
+        'vigil-cold',
+        `Vigil, deployed (D1 has registry + deployment), ${family.id} v${family.primary}`,
+        options.coldStartRepetitions,
+        () => coldRun(() => serveServing(ctx.builds.vigil, state), predict),
+      )),
       engine,
     });
     try {
       const profiled = await profiledColdStart(ctx, state, body, family.predictPath);
-      breakdown = { profiledFirstPredictionMs: profiled.firstPredictionMs, profile: profiled.profile, runtimeReadyMs: { vigil: null, telemetry: telemetryReadyMs, floor: null } };
+      breakdown = {
+        profiledFirstPredictionMs: profiled.firstPredictionMs,
+        profile: profiled.profile,
+        runtimeReadyMs: { vigil: null, telemetry: telemetryReadyMs, floor: null },
+      };
     } catch (error) {
       ctx.notes.push(`the profiled cold start failed: ${String(error).slice(0, 300)}`);
     }
@@ -98,7 +121,12 @@ export async function runColdStarts(ctx: BenchContext, state: VigilState): Promi
     try {
       const forced = await engineOf(ctx, state, family.id, family.primary);
       record({
-        ...(await repeatColdStart('vigil-cold-ort', `Vigil, deployed, ${family.id} v${family.primary} forced to ONNX Runtime`, options.coldStartRepetitions, () => coldRun(() => serveServing(ctx.builds.vigil, state), predict))),
+        ...(await repeatColdStart(
+          'vigil-cold-ort',
+          `Vigil, deployed, ${family.id} v${family.primary} forced to ONNX Runtime`,
+          options.coldStartRepetitions,
+          () => coldRun(() => serveServing(ctx.builds.vigil, state), predict),
+        )),
         engine: forced,
       });
     } finally {
@@ -109,17 +137,33 @@ export async function runColdStarts(ctx: BenchContext, state: VigilState): Promi
   }
 
   record(
-    await repeatColdStart('vigil-first-deploy', 'Vigil, first use after deploy (empty D1: registers and QA-gates bundled versions)', options.firstDeployRepetitions, () => {
-      // A state and dev registry of its own: no telemetry Worker consumes there (the first prediction does not wait for one).
-      const fresh = vigilState(mkdtempSync(join(ctx.workDir, 'fresh-')));
-      return coldRun(() => serveServing(ctx.builds.vigil, fresh), predict, async (w) => void (await applyMigrations(w.mf, 'DB', join(ctx.root, 'migrations'))));
-    }),
+    await repeatColdStart(
+      'vigil-first-deploy',
+      'Vigil, first use after deploy (empty D1: registers and QA-gates bundled versions)',
+      options.firstDeployRepetitions,
+      () => {
+        // A state and dev registry of its own: no telemetry Worker consumes there (the first prediction does not wait for one).
+        const fresh = vigilState(mkdtempSync(join(ctx.workDir, 'fresh-')));
+        return coldRun(
+          () => serveServing(ctx.builds.vigil, fresh),
+          predict,
+          async (w) => void (await applyMigrations(w.mf, 'DB', join(ctx.root, 'migrations'))),
+        );
+      },
+    ),
   );
   const baselineRuns = options.quick ? Math.min(2, options.coldStartRepetitions) : options.coldStartRepetitions;
   for (const server of ['limit', 'floor'] as const) {
     const build = ctx.builds[server];
     const path = server === 'limit' ? family.baselinePath : family.predictPath;
-    record(await repeatColdStart(`${server}-cold`, `${server} Worker`, baselineRuns, () => coldRun(() => serveWorker({ bundle: build.bundle, workerOptions: build.options }), (w) => request(new URL(path, w.directUrl), 'POST', body))));
+    record(
+      await repeatColdStart(`${server}-cold`, `${server} Worker`, baselineRuns, () =>
+        coldRun(
+          () => serveWorker({ bundle: build.bundle, workerOptions: build.options }),
+          (w) => request(new URL(path, w.directUrl), 'POST', body),
+        ),
+      ),
+    );
   }
   if (breakdown) {
     const readyOf = (id: string) => {

@@ -54,7 +54,13 @@ export interface ServerProcesses {
 }
 
 /** A discarded warm-up (when `warmupSeconds` > 0), then the measured run. */
-export async function measure(ctx: BenchContext, spec: ScenarioSpec, config: LoadConfig, server: ServerProcesses, warmupSeconds: number): Promise<ScenarioResult> {
+export async function measure(
+  ctx: BenchContext,
+  spec: ScenarioSpec,
+  config: LoadConfig,
+  server: ServerProcesses,
+  warmupSeconds: number,
+): Promise<ScenarioResult> {
   const drive = async (c: LoadConfig): Promise<MeasuredLoad> => {
     const load = await runLoad(c, server.pids, server.sidePids);
     server.onAnswered?.(load.ok * spec.instancesPerRequest);
@@ -64,7 +70,9 @@ export async function measure(ctx: BenchContext, spec: ScenarioSpec, config: Loa
   ctx.log(`${spec.model} · ${spec.label}: ${config.durationSeconds} s at ${config.connections} connections`);
   const load = await drive(config);
   const errors = load.non2xx + load.errors;
-  ctx.log(`${spec.model} · ${spec.label}: ${load.requestsPerSecond.toFixed(0)} req/s, p99 ${load.latency.p99Ms.toFixed(2)} ms, ${errors} errors, server CPU ${load.serverCpuShare.toFixed(2)} cores`);
+  ctx.log(
+    `${spec.model} · ${spec.label}: ${load.requestsPerSecond.toFixed(0)} req/s, p99 ${load.latency.p99Ms.toFixed(2)} ms, ${errors} errors, server CPU ${load.serverCpuShare.toFixed(2)} cores`,
+  );
   return { ...spec, load, predictionsPerSecond: load.requestsPerSecond * spec.instancesPerRequest };
 }
 
@@ -74,5 +82,8 @@ export async function checkGolden(url: URL, family: LoadedFamily, label: string)
   if (status !== 200) throw new Error(`${label} (${family.id}): golden check answered ${status}: ${text.slice(0, 500)}`);
   const answers = (JSON.parse(text) as { predictions: AnsweredPrediction[] }).predictions;
   const mismatches = goldenMismatches(answers, family.golden, family.tolerance);
-  if (mismatches.length) throw new Error(`${label} (${family.id}) does not reproduce the golden examples (tolerance abs ${family.tolerance.abs}, rel ${family.tolerance.rel}): ${mismatches.slice(0, 5).join('; ')}`);
+  if (mismatches.length)
+    throw new Error(
+      `${label} (${family.id}) does not reproduce the golden examples (tolerance abs ${family.tolerance.abs}, rel ${family.tolerance.rel}): ${mismatches.slice(0, 5).join('; ')}`,
+    );
 }

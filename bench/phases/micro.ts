@@ -12,7 +12,11 @@ export async function runMicro(ctx: BenchContext): Promise<MicroSummary | null> 
   const family = ctx.families[0]!;
   ctx.log('micro-benchmark of the hot-path stages (Node: same modules, the compiled evaluator and the ORT WASM build)');
   const shadow = family.shadow ?? family.primary;
-  const child = spawnNode(join(ctx.root, 'bench', 'hot-path.ts'), [modelDir(ctx.root, family, family.primary), modelDir(ctx.root, family, shadow), String(ctx.options.microBudgetMs)]);
+  const child = spawnNode(join(ctx.root, 'bench', 'hot-path.ts'), [
+    modelDir(ctx.root, family, family.primary),
+    modelDir(ctx.root, family, shadow),
+    String(ctx.options.microBudgetMs),
+  ]);
   try {
     const exited = await withTimeout(child.exited, 180_000, 'hot-path micro-benchmark');
     return JSON.parse(exited.stdout.trim().split('\n').pop() ?? 'null') as MicroSummary | null;

@@ -31,7 +31,12 @@ export async function runProfile(ctx: BenchContext, state: VigilState): Promise<
         const cpu = (await stop()).get(SERVING_TARGET)!;
         const b = breakdown(cpu, locator, bundle.entry);
         const perRequest = (ms: number) => (ms * 1000) / Math.max(1, load.ok);
-        const sorted = (record: Record<string, number>) => Object.fromEntries(Object.entries(record).sort((x, y) => y[1] - x[1]).map(([k, v]) => [k, perRequest(v)]));
+        const sorted = (record: Record<string, number>) =>
+          Object.fromEntries(
+            Object.entries(record)
+              .sort((x, y) => y[1] - x[1])
+              .map(([k, v]) => [k, perRequest(v)]),
+          );
         return {
           instancesPerRequest: instances,
           requests: load.ok,

@@ -34,14 +34,20 @@ export interface Measurements {
 export const TOPOLOGY =
   'Vigil is served as deployed: the serving Worker (wrangler.toml) and the telemetry Worker (wrangler.telemetry.toml) in two Miniflare instances, so two workerd processes, sharing the local D1/R2 files; ' +
   "the serving Worker only produces to the telemetry queue, and Miniflare's queue broker forwards each batch through the dev registry to the telemetry Worker's process, which writes D1. " +
-  'Server CPU and RSS are the serving process; the telemetry Worker\'s CPU is its own column.';
+  "Server CPU and RSS are the serving process; the telemetry Worker's CPU is its own column.";
 
 /** Notes on what disturbed the run: other processes' CPU, the Workers' warnings. */
 function disturbanceNotes(m: Measurements): string[] {
   const notes: string[] = [];
   const busy = m.scenarios.filter((s) => (s.load.otherCpuShare ?? 0) > 0.15);
-  if (busy.length) notes.push(`other processes used more than 0.15 cores during: ${busy.map((s) => `${s.model} ${s.label} (${s.load.otherCpuShare!.toFixed(2)})`).join(', ')}; those figures are disturbed`);
-  if (m.workerLog.warnings.length) notes.push(`the Workers logged ${m.workerLog.warnings.length} warning/error lines during the Vigil scenarios; first: ${m.workerLog.warnings[0]!.slice(0, 300)}`);
+  if (busy.length)
+    notes.push(
+      `other processes used more than 0.15 cores during: ${busy.map((s) => `${s.model} ${s.label} (${s.load.otherCpuShare!.toFixed(2)})`).join(', ')}; those figures are disturbed`,
+    );
+  if (m.workerLog.warnings.length)
+    notes.push(
+      `the Workers logged ${m.workerLog.warnings.length} warning/error lines during the Vigil scenarios; first: ${m.workerLog.warnings[0]!.slice(0, 300)}`,
+    );
   return notes;
 }
 
@@ -64,10 +70,24 @@ export function assembleResult(ctx: BenchContext, m: Measurements): BenchResult 
       primary: f.primary,
       shadow: f.shadow,
       inputs: `the ${f.golden.length} golden instances of v${f.primary}'s manifest, cycled (100-instance bodies rotate through them)`,
-      engines: (m.engines[f.id] ?? []).map((v) => ({ version: v.version, engine: v.engine, ...(v.engine_reason ? { reason: v.engine_reason } : {}) })),
+      engines: (m.engines[f.id] ?? []).map((v) => ({
+        version: v.version,
+        engine: v.engine,
+        ...(v.engine_reason ? { reason: v.engine_reason } : {}),
+      })),
     })),
-    options: { connections: options.connections, durationSeconds: options.durationSeconds, warmupSeconds: options.warmupSeconds, soakSeconds: options.soakSeconds },
-    bundles: { servingBytes: ctx.builds.vigil.serving.bytes, telemetryBytes: ctx.builds.vigil.telemetry.bytes, limitBytes: ctx.builds.limit.bundle.bytes, floorBytes: ctx.builds.floor.bundle.bytes },
+    options: {
+      connections: options.connections,
+      durationSeconds: options.durationSeconds,
+      warmupSeconds: options.warmupSeconds,
+      soakSeconds: options.soakSeconds,
+    },
+    bundles: {
+      servingBytes: ctx.builds.vigil.serving.bytes,
+      telemetryBytes: ctx.builds.vigil.telemetry.bytes,
+      limitBytes: ctx.builds.limit.bundle.bytes,
+      floorBytes: ctx.builds.floor.bundle.bytes,
+    },
     scenarios: m.scenarios,
     coldStarts: m.coldStarts,
     coldStartBreakdown,
@@ -78,7 +98,12 @@ export function assembleResult(ctx: BenchContext, m: Measurements): BenchResult 
     targets: [],
     notes: [...ctx.notes, ...disturbanceNotes(m)],
   };
-  result.targets = checkTargets({ scenarios: result.scenarios, coldStarts: result.coldStarts, memory: result.memory, model: ctx.families[0]!.id });
+  result.targets = checkTargets({
+    scenarios: result.scenarios,
+    coldStarts: result.coldStarts,
+    memory: result.memory,
+    model: ctx.families[0]!.id,
+  });
   return result;
 }
 

@@ -47,20 +47,41 @@ async function setUpFamily(ctx: BenchContext, admin: VigilAdmin, pair: VigilPair
 }
 
 /** RSS and heaps after warm-up, the soak, the primary family's scenarios, and the memory figures. */
-async function primaryScenarios(ctx: BenchContext, pair: VigilPair, admin: VigilAdmin, family: LoadedFamily, processes: ServerProcesses, inspectorPort: number, afterStartBytes: number | null): Promise<{ scenarios: ScenarioResult[]; memory: MemoryResult }> {
+async function primaryScenarios(
+  ctx: BenchContext,
+  pair: VigilPair,
+  admin: VigilAdmin,
+  family: LoadedFamily,
+  processes: ServerProcesses,
+  inspectorPort: number,
+  afterStartBytes: number | null,
+): Promise<{ scenarios: ScenarioResult[]; memory: MemoryResult }> {
   const { options } = ctx;
   const url = pair.serving.directUrl;
   const single = loadConfig(url, family.predictPath, family.singleBodies, options, options.durationSeconds);
   const batch = loadConfig(url, family.predictPath, family.batchBodies, options, options.durationSeconds);
   const scenarios: ScenarioResult[] = [];
-  const spec = (id: string, label: string, setup: string, instancesPerRequest = 1) => ({ id, label, server: 'vigil' as const, model: family.id, setup, instancesPerRequest });
+  const spec = (id: string, label: string, setup: string, instancesPerRequest = 1) => ({
+    id,
+    label,
+    server: 'vigil' as const,
+    model: family.id,
+    setup,
+    instancesPerRequest,
+  });
 
   // workerd's RSS climbs for the first tens of seconds of load (its allocator's pages) and then holds: the memory
   // figure starts after a warm-up long enough for that, and the timeline shows the whole curve.
   const warmupSeconds = Math.max(3, options.soakWarmupSeconds);
   const timeline = rssTimeline(() => pair.serving.pids, TIMELINE_SECONDS);
   ctx.log(`warming up Vigil (${warmupSeconds} s, full path)`);
-  await measure(ctx, spec('vigil-warmup', 'Vigil warm-up', fullPathSetup(family)), { ...single, durationSeconds: warmupSeconds }, processes, 0);
+  await measure(
+    ctx,
+    spec('vigil-warmup', 'Vigil warm-up', fullPathSetup(family)),
+    { ...single, durationSeconds: warmupSeconds },
+    processes,
+    0,
+  );
   await sleep(1000);
   ctx.log('memory after warm-up: RSS, then each isolate after a full collection (heap snapshot)');
   const afterWarmup = await memoryPoint(pair.serving.pids, inspectorPort, SERVING_TARGET);
@@ -68,17 +89,43 @@ async function primaryScenarios(ctx: BenchContext, pair: VigilPair, admin: Vigil
   let afterSoak = null;
   let soakTimeline: number[] | null = null;
   if (options.soakSeconds > 0) {
-    scenarios.push(await measure(ctx, spec('vigil-soak', `Vigil full path, ${options.soakSeconds} s soak`, fullPathSetup(family)), { ...single, durationSeconds: options.soakSeconds }, processes, 0));
+    scenarios.push(
+      await measure(
+        ctx,
+        spec('vigil-soak', `Vigil full path, ${options.soakSeconds} s soak`, fullPathSetup(family)),
+        { ...single, durationSeconds: options.soakSeconds },
+        processes,
+        0,
+      ),
+    );
     loadSeconds += options.soakSeconds;
     afterSoak = await memoryPoint(pair.serving.pids, inspectorPort, SERVING_TARGET);
     soakTimeline = timeline.stop();
   }
 
   await admin.primaryOnly(family.id, family.shadow);
-  scenarios.push(await measure(ctx, spec('vigil-primary', 'Vigil primary only', `primary v${family.primary}, no shadow, sampling 0, profiles`), single, processes, options.warmupSeconds));
+  scenarios.push(
+    await measure(
+      ctx,
+      spec('vigil-primary', 'Vigil primary only', `primary v${family.primary}, no shadow, sampling 0, profiles`),
+      single,
+      processes,
+      options.warmupSeconds,
+    ),
+  );
   await admin.fullPath(family.id, family.shadow);
-  scenarios.push(await measure(ctx, spec('vigil-full', 'Vigil full path', fullPathSetup(family)), single, processes, options.warmupSeconds));
-  scenarios.push(await measure(ctx, spec('vigil-batch100', `Vigil full path, ${BATCH_INSTANCES} instances`, fullPathSetup(family), BATCH_INSTANCES), batch, processes, options.warmupSeconds));
+  scenarios.push(
+    await measure(ctx, spec('vigil-full', 'Vigil full path', fullPathSetup(family)), single, processes, options.warmupSeconds),
+  );
+  scenarios.push(
+    await measure(
+      ctx,
+      spec('vigil-batch100', `Vigil full path, ${BATCH_INSTANCES} instances`, fullPathSetup(family), BATCH_INSTANCES),
+      batch,
+      processes,
+      options.warmupSeconds,
+    ),
+  );
   if (!afterSoak) loadSeconds += 3 * (options.durationSeconds + options.warmupSeconds);
   const afterLoad = afterSoak ?? (await memoryPoint(pair.serving.pids, inspectorPort, SERVING_TARGET));
   const rssSamples = timeline.stop();
@@ -105,15 +152,33 @@ async function primaryScenarios(ctx: BenchContext, pair: VigilPair, admin: Vigil
 }
 
 /** Full path with one instance and with 100 per request, for a family other than the primary one. */
-async function familyScenarios(ctx: BenchContext, pair: VigilPair, family: LoadedFamily, processes: ServerProcesses): Promise<ScenarioResult[]> {
+async function familyScenarios(
+  ctx: BenchContext,
+  pair: VigilPair,
+  family: LoadedFamily,
+  processes: ServerProcesses,
+): Promise<ScenarioResult[]> {
   const { options } = ctx;
   const url = pair.serving.directUrl;
   const setup = fullPathSetup(family);
   return [
-    await measure(ctx, { id: 'vigil-full', label: 'Vigil full path', server: 'vigil', model: family.id, setup, instancesPerRequest: 1 }, loadConfig(url, family.predictPath, family.singleBodies, options, options.durationSeconds), processes, options.warmupSeconds),
     await measure(
       ctx,
-      { id: 'vigil-batch100', label: `Vigil full path, ${BATCH_INSTANCES} instances`, server: 'vigil', model: family.id, setup, instancesPerRequest: BATCH_INSTANCES },
+      { id: 'vigil-full', label: 'Vigil full path', server: 'vigil', model: family.id, setup, instancesPerRequest: 1 },
+      loadConfig(url, family.predictPath, family.singleBodies, options, options.durationSeconds),
+      processes,
+      options.warmupSeconds,
+    ),
+    await measure(
+      ctx,
+      {
+        id: 'vigil-batch100',
+        label: `Vigil full path, ${BATCH_INSTANCES} instances`,
+        server: 'vigil',
+        model: family.id,
+        setup,
+        instancesPerRequest: BATCH_INSTANCES,
+      },
       loadConfig(url, family.predictPath, family.batchBodies, options, options.durationSeconds),
       processes,
       options.warmupSeconds,
@@ -123,7 +188,9 @@ async function familyScenarios(ctx: BenchContext, pair: VigilPair, family: Loade
 
 /** Sets up every family on `state` and runs Vigil's load scenarios (none when --only excludes them). */
 export async function runVigil(ctx: BenchContext, state: VigilState): Promise<VigilPhaseResult> {
-  ctx.log('serving Vigil as deployed: the telemetry Worker, then the serving Worker, in two workerd processes (Miniflare API; D1/R2 shared, queue through the dev registry)');
+  ctx.log(
+    'serving Vigil as deployed: the telemetry Worker, then the serving Worker, in two workerd processes (Miniflare API; D1/R2 shared, queue through the dev registry)',
+  );
   // The inspector is used between scenarios only (heaps); no session is open under load.
   const inspectorPort = await freePort();
   const pair = await serveVigil(ctx.builds.vigil, state, { inspectorPort });
@@ -133,7 +200,9 @@ export async function runVigil(ctx: BenchContext, state: VigilState): Promise<Vi
   const engines: Record<string, VersionEngine[]> = {};
   try {
     const migrated = await applyMigrations(pair.serving.mf, 'DB', join(ctx.root, 'migrations'));
-    ctx.log(`applied ${migrated} migration statements; serving pid ${pair.serving.pids.join(',')}, telemetry pid ${pair.telemetry.pids.join(',')}`);
+    ctx.log(
+      `applied ${migrated} migration statements; serving pid ${pair.serving.pids.join(',')}, telemetry pid ${pair.telemetry.pids.join(',')}`,
+    );
     const afterStartBytes = totalRss(pair.serving.pids);
     const admin = new VigilAdmin(pair.serving.directUrl, ctx.adminToken);
     const served: Record<string, number> = {};
@@ -166,7 +235,9 @@ export async function runVigil(ctx: BenchContext, state: VigilState): Promise<Vi
     for (const family of ctx.families) engines[family.id] = await admin.versions(family.id);
     if (memory) {
       memory.ortVersions = ctx.families.flatMap((f) =>
-        (engines[f.id] ?? []).filter((v) => v.engine === 'onnxruntime' && (v.version === f.primary || v.version === f.shadow)).map((v) => `${f.id} v${v.version}`),
+        (engines[f.id] ?? [])
+          .filter((v) => v.engine === 'onnxruntime' && (v.version === f.primary || v.version === f.shadow))
+          .map((v) => `${f.id} v${v.version}`),
       );
     }
   } finally {
@@ -192,7 +263,14 @@ export async function runAssets(ctx: BenchContext, state: VigilState): Promise<S
   try {
     const processes: ServerProcesses = { pids: () => pair.serving.pids, sidePids: () => pair.telemetry.pids };
     const config = loadConfig(pair.serving.directUrl, family.predictPath, family.singleBodies, ctx.options, ctx.options.durationSeconds);
-    const spec = { id: 'vigil-full-assets', label: 'Vigil full path behind local asset routing', server: 'vigil' as const, model: family.id, setup: `as "Vigil full path", plus Miniflare's asset router workers in front (local only)`, instancesPerRequest: 1 };
+    const spec = {
+      id: 'vigil-full-assets',
+      label: 'Vigil full path behind local asset routing',
+      server: 'vigil' as const,
+      model: family.id,
+      setup: `as "Vigil full path", plus Miniflare's asset router workers in front (local only)`,
+      instancesPerRequest: 1,
+    };
     return [await measure(ctx, spec, config, processes, ctx.options.warmupSeconds)];
   } finally {
     await pair.dispose();

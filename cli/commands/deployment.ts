@@ -78,7 +78,12 @@ export function runPromote(args: string[], io: CliIo = processIo()): Promise<num
 
 export function runCanary(args: string[], io: CliIo = processIo()): Promise<number> {
   return runCommand(io, async () => {
-    const parsed = parseCommandArgs('canary', args, { ...REASON, percent: { type: 'string' }, clear: { type: 'boolean', default: false } }, { min: 1, max: 2 });
+    const parsed = parseCommandArgs(
+      'canary',
+      args,
+      { ...REASON, percent: { type: 'string' }, clear: { type: 'boolean', default: false } },
+      { min: 1, max: 2 },
+    );
     if (parsed.help) return printHelp(io, CANARY_USAGE);
     const [model, version] = parsed.positionals as [string, string | undefined];
     if (parsed.values.clear) {
@@ -89,22 +94,40 @@ export function runCanary(args: string[], io: CliIo = processIo()): Promise<numb
     if (version === undefined) throw new UsageError('vigil canary needs a version and --percent, or --clear (see vigil canary --help)');
     const percent = numberOption('percent', parsed.values.percent, { min: 0, max: 100 });
     if (percent === undefined || percent === 0) throw new UsageError('--percent is required: a number in (0, 100], e.g. --percent 10');
-    return change(io, parsed, model, { action: 'canary', version, percent }, `version ${version} of ${model} is the canary for ${percent} % of routing keys`);
+    return change(
+      io,
+      parsed,
+      model,
+      { action: 'canary', version, percent },
+      `version ${version} of ${model} is the canary for ${percent} % of routing keys`,
+    );
   });
 }
 
 export function runShadow(args: string[], io: CliIo = processIo()): Promise<number> {
   return runCommand(io, async () => {
-    const parsed = parseCommandArgs('shadow', args, { ...REASON, 'sample-rate': { type: 'string' }, clear: { type: 'boolean', default: false } }, { min: 2, max: 2 });
+    const parsed = parseCommandArgs(
+      'shadow',
+      args,
+      { ...REASON, 'sample-rate': { type: 'string' }, clear: { type: 'boolean', default: false } },
+      { min: 2, max: 2 },
+    );
     if (parsed.help) return printHelp(io, SHADOW_USAGE);
     const [model, version] = parsed.positionals as [string, string];
     if (parsed.values.clear) {
-      if (parsed.values['sample-rate'] !== undefined) throw new UsageError('--clear and --sample-rate do not go together (see vigil shadow --help)');
+      if (parsed.values['sample-rate'] !== undefined)
+        throw new UsageError('--clear and --sample-rate do not go together (see vigil shadow --help)');
       return change(io, parsed, model, { action: 'clear_shadow', version }, `version ${version} of ${model} is no longer a shadow`);
     }
     const rate = shareOption('sample-rate', parsed.values['sample-rate']);
     if (rate === undefined || rate === 0) throw new UsageError('--sample-rate is required: a share in (0, 1] such as 0.5 or 50%');
-    return change(io, parsed, model, { action: 'shadow', version, sample_rate: rate }, `version ${version} of ${model} shadows ${rate * 100} % of requests`);
+    return change(
+      io,
+      parsed,
+      model,
+      { action: 'shadow', version, sample_rate: rate },
+      `version ${version} of ${model} shadows ${rate * 100} % of requests`,
+    );
   });
 }
 

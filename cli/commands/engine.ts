@@ -29,16 +29,24 @@ export function runEngine(args: string[], io: CliIo = processIo()): Promise<numb
     const parsed = parseCommandArgs('engine', args, { reason: { type: 'string' } }, { min: 3, max: 3 });
     if (parsed.help) return printHelp(io, ENGINE_USAGE);
     const [model, version, engine] = parsed.positionals as [string, string, string];
-    if (!(ENGINES as readonly string[]).includes(engine)) throw new UsageError(`the engine is one of ${ENGINES.join(', ')}, not "${engine}" (see vigil engine --help)`);
+    if (!(ENGINES as readonly string[]).includes(engine))
+      throw new UsageError(`the engine is one of ${ENGINES.join(', ')}, not "${engine}" (see vigil engine --help)`);
     const client = new VigilClient(resolveConnection(parsed.values, io));
     const reason = parsed.values.reason;
     const body = { engine, ...(reason !== undefined && reason.trim() !== '' ? { reason } : {}) };
-    const result = await client.admin<VersionSummary>('PUT', `/admin/models/${encodeURIComponent(model)}/versions/${encodeURIComponent(version)}/engine`, body);
+    const result = await client.admin<VersionSummary>(
+      'PUT',
+      `/admin/models/${encodeURIComponent(model)}/versions/${encodeURIComponent(version)}/engine`,
+      body,
+    );
     if (parsed.values.json) {
       printJson(io, result);
       return 0;
     }
-    writeLine(io.stdout, `version ${version} of ${model} runs on ${result.engine}${result.engine_override ? ' (forced)' : ''}: ${result.engine_reason}`);
+    writeLine(
+      io.stdout,
+      `version ${version} of ${model} runs on ${result.engine}${result.engine_override ? ' (forced)' : ''}: ${result.engine_reason}`,
+    );
     return 0;
   });
 }

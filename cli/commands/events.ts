@@ -29,7 +29,10 @@ export function runEvents(args: string[], io: CliIo = processIo()): Promise<numb
     const before = numberOption('before', parsed.values.before, { min: 1, integer: true });
     const client = new VigilClient(resolveConnection(parsed.values, io));
     const query = new URLSearchParams({ limit: String(limit), ...(before !== undefined ? { before: String(before) } : {}) });
-    const result = await client.admin<{ model: string; events: DeploymentEvent[] }>('GET', `/admin/models/${encodeURIComponent(model)}/events?${query}`);
+    const result = await client.admin<{ model: string; events: DeploymentEvent[] }>(
+      'GET',
+      `/admin/models/${encodeURIComponent(model)}/events?${query}`,
+    );
     if (parsed.values.json) {
       printJson(io, result);
       return 0;
@@ -46,9 +49,23 @@ export function runEvents(args: string[], io: CliIo = processIo()): Promise<numb
 }
 
 export function eventsTable(events: readonly DeploymentEvent[]): string {
-  const rows = events.map((e) => [String(e.revision), formatTime(e.created_at), e.actor, e.action, describeChange(e.before, e.after), e.reason ?? '']);
+  const rows = events.map((e) => [
+    String(e.revision),
+    formatTime(e.created_at),
+    e.actor,
+    e.action,
+    describeChange(e.before, e.after),
+    e.reason ?? '',
+  ]);
   return renderTable(
-    [{ header: 'rev', align: 'right' }, { header: 'time' }, { header: 'actor' }, { header: 'action' }, { header: 'change' }, { header: 'reason', maxWidth: 60 }],
+    [
+      { header: 'rev', align: 'right' },
+      { header: 'time' },
+      { header: 'actor' },
+      { header: 'action' },
+      { header: 'change' },
+      { header: 'reason', maxWidth: 60 },
+    ],
     rows,
   );
 }

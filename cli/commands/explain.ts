@@ -46,18 +46,27 @@ interface ExplainResponse {
 
 export function runExplain(args: string[], io: CliIo = processIo()): Promise<number> {
   return runCommand(io, async () => {
-    const parsed = parseCommandArgs('explain', args, { instance: { type: 'string' }, version: { type: 'string' }, top: { type: 'string' }, 'api-key': { type: 'string' } }, { min: 1, max: 1 });
+    const parsed = parseCommandArgs(
+      'explain',
+      args,
+      { instance: { type: 'string' }, version: { type: 'string' }, top: { type: 'string' }, 'api-key': { type: 'string' } },
+      { min: 1, max: 1 },
+    );
     if (parsed.help) return printHelp(io, EXPLAIN_USAGE);
     const [model] = parsed.positionals as [string];
     const v = parsed.values;
-    if (v.instance === undefined) throw new UsageError('--instance is required: a JSON file with the instance to explain (see vigil explain --help)');
+    if (v.instance === undefined)
+      throw new UsageError('--instance is required: a JSON file with the instance to explain (see vigil explain --help)');
     const top = v.top === undefined ? 10 : Number(v.top);
     if (!Number.isInteger(top) || top < 0) throw new UsageError('--top must be a whole number ≥ 0');
     const instances = await readInstances(v.instance);
     const apiKey = v['api-key'] ?? (io.env.VIGIL_API_KEY || undefined);
     const client = new VigilClient(resolveConnection(v, io));
     const path = `/v1/models/${encodeURIComponent(model)}${v.version !== undefined ? `/versions/${encodeURIComponent(v.version)}` : ''}/explain`;
-    const result = await client.json<ExplainResponse>('POST', path, { body: { instances }, ...(apiKey ? { headers: { authorization: `Bearer ${apiKey}` } } : {}) });
+    const result = await client.json<ExplainResponse>('POST', path, {
+      body: { instances },
+      ...(apiKey ? { headers: { authorization: `Bearer ${apiKey}` } } : {}),
+    });
     if (v.json) {
       printJson(io, result);
       return 0;
@@ -75,8 +84,18 @@ export function runExplain(args: string[], io: CliIo = processIo()): Promise<num
           .sort((a, b) => Math.abs(b.value) - Math.abs(a.value));
         const shown = top === 0 ? rows : rows.slice(0, top);
         const table = renderTable(
-          [{ header: 'feature' }, { header: 'value' }, { header: 'contribution', align: 'right' }, ...(e.standard_error ? [{ header: '± s.e.', align: 'right' as const }] : [])],
-          shown.map((r) => [r.feature, featureValue(instances[i], r.feature), signed(r.value), ...(e.standard_error ? [r.error === undefined ? '' : format(r.error)] : [])]),
+          [
+            { header: 'feature' },
+            { header: 'value' },
+            { header: 'contribution', align: 'right' },
+            ...(e.standard_error ? [{ header: '± s.e.', align: 'right' as const }] : []),
+          ],
+          shown.map((r) => [
+            r.feature,
+            featureValue(instances[i], r.feature),
+            signed(r.value),
+            ...(e.standard_error ? [r.error === undefined ? '' : format(r.error)] : []),
+          ]),
           '    ',
         );
         writeLine(io.stdout, table);
@@ -97,7 +116,11 @@ async function readInstances(path: string): Promise<Record<string, unknown>[]> {
   } catch (error) {
     throw new UsageError(`--instance ${path}: ${(error as Error).message}`);
   }
-  const list = Array.isArray(parsed) ? parsed : typeof parsed === 'object' && parsed !== null && Array.isArray((parsed as { instances?: unknown }).instances) ? (parsed as { instances: unknown[] }).instances : [parsed];
+  const list = Array.isArray(parsed)
+    ? parsed
+    : typeof parsed === 'object' && parsed !== null && Array.isArray((parsed as { instances?: unknown }).instances)
+      ? (parsed as { instances: unknown[] }).instances
+      : [parsed];
   if (list.length === 0 || !list.every((x) => typeof x === 'object' && x !== null && !Array.isArray(x))) {
     throw new UsageError(`--instance ${path} must hold a JSON object of feature values, a list of them, or {"instances": [...]}`);
   }
@@ -105,8 +128,12 @@ async function readInstances(path: string): Promise<Record<string, unknown>[]> {
 }
 
 function describeMethod(r: ExplainResponse): string {
-  const method = r.method === 'tree_shap' ? 'exact TreeSHAP' : r.method === 'linear' ? 'exact linear contributions' : 'sampling Shapley estimate';
-  const space = identity(r.transform) || (r.space !== 'raw' && r.space !== 'margin') ? ' of the served value' : ` in ${r.space} space (the served output is ${r.transform} of it)`;
+  const method =
+    r.method === 'tree_shap' ? 'exact TreeSHAP' : r.method === 'linear' ? 'exact linear contributions' : 'sampling Shapley estimate';
+  const space =
+    identity(r.transform) || (r.space !== 'raw' && r.space !== 'margin')
+      ? ' of the served value'
+      : ` in ${r.space} space (the served output is ${r.transform} of it)`;
   return `${method}${space}; base value over the ${r.reference}`;
 }
 

@@ -64,7 +64,11 @@ export function runPush(args: string[], io: CliIo = processIo()): Promise<number
       printJson(io, result.body);
       return qaFailed ? 1 : 0;
     }
-    const outcome = qaFailed ? 'pushed, but failed QA: recorded and cannot serve' : result.status === 201 ? 'pushed' : 'already present with the same bytes';
+    const outcome = qaFailed
+      ? 'pushed, but failed QA: recorded and cannot serve'
+      : result.status === 201
+        ? 'pushed'
+        : 'already present with the same bytes';
     writeLine(io.stdout, `${model} version ${version}: ${outcome}`);
     writeLine(io.stdout);
     if (record.qa_report) {
@@ -82,7 +86,10 @@ export function runPush(args: string[], io: CliIo = processIo()): Promise<number
       ]),
     );
     if (qaFailed) {
-      const message = isObject(result.body) && isObject(result.body.error) && typeof result.body.error.message === 'string' ? result.body.error.message : 'failed QA';
+      const message =
+        isObject(result.body) && isObject(result.body.error) && typeof result.body.error.message === 'string'
+          ? result.body.error.message
+          : 'failed QA';
       throw new CliError(message);
     }
     if (record.deployment) {

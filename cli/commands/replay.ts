@@ -114,7 +114,8 @@ export function runReplay(args: string[], io: CliIo = processIo()): Promise<numb
       feedbackKey: v['feedback-key'] ?? (io.env.VIGIL_FEEDBACK_KEY || undefined),
       json: v.json,
     };
-    if (options.feedback && options.labelColumn === undefined) throw new UsageError('--feedback needs --label-column: the column whose values are posted as feedback');
+    if (options.feedback && options.labelColumn === undefined)
+      throw new UsageError('--feedback needs --label-column: the column whose values are posted as feedback');
     return replay(options, resolveConnection(v, io), io);
   });
 }
@@ -131,7 +132,14 @@ async function replay(options: ReplayOptions, connection: Connection, io: CliIo)
   const metadata = await client.json<V2ModelMetadata>('GET', `/v2/models/${modelPath}`, { headers: predictHeaders });
   const described = modelInputs(metadata);
   if (!described.ok) throw new CliError(described.message);
-  const planned = planReplay({ header: table.header, inputs: described.inputs, task: described.task, labelColumn: options.labelColumn, routingKeyColumn: options.routingKeyColumn, transforms: options.transforms });
+  const planned = planReplay({
+    header: table.header,
+    inputs: described.inputs,
+    task: described.task,
+    labelColumn: options.labelColumn,
+    routingKeyColumn: options.routingKeyColumn,
+    transforms: options.transforms,
+  });
   if (!planned.ok) throw new UsageError(planned.message);
   const plan = planned.plan;
 
@@ -141,11 +149,19 @@ async function replay(options: ReplayOptions, connection: Connection, io: CliIo)
   const rows = records.map((record, i) => buildRow(record, i, runId, plan));
 
   say(`replaying ${rows.length} rows of ${options.csvPath} to ${options.model} at ${connection.url}`);
-  say(`  run ${runId}: request ids replay-${runId}-<row>; ${options.ratePerSecond > 0 ? `${options.ratePerSecond} requests/s` : 'as fast as possible'}, concurrency ${options.concurrency}`);
-  if (plan.labelColumn !== undefined) say(`  label column "${plan.labelColumn}" held back${options.feedback ? ', posted as feedback after the run' : ''}`);
+  say(
+    `  run ${runId}: request ids replay-${runId}-<row>; ${options.ratePerSecond > 0 ? `${options.ratePerSecond} requests/s` : 'as fast as possible'}, concurrency ${options.concurrency}`,
+  );
+  if (plan.labelColumn !== undefined)
+    say(`  label column "${plan.labelColumn}" held back${options.feedback ? ', posted as feedback after the run' : ''}`);
   if (plan.ignoredColumns.length) say(`  ignored (not model inputs): ${plan.ignoredColumns.join(', ')}`);
-  if (plan.transforms.size) say(`  transforms: ${[...plan.transforms.values()].map((t) => (t.kind === 'set' ? `set ${t.text}` : `shift ${t.text}`)).join(', ')}`);
-  if (plan.missingInputs.length) writeLine(io.stderr, `vigil: warning: the CSV has no column for model inputs ${plan.missingInputs.join(', ')}; requests go without them`);
+  if (plan.transforms.size)
+    say(`  transforms: ${[...plan.transforms.values()].map((t) => (t.kind === 'set' ? `set ${t.text}` : `shift ${t.text}`)).join(', ')}`);
+  if (plan.missingInputs.length)
+    writeLine(
+      io.stderr,
+      `vigil: warning: the CSV has no column for model inputs ${plan.missingInputs.join(', ')}; requests go without them`,
+    );
   if (options.feedback && connection.token !== undefined) await warnAboutSampling(client, modelPath, io);
 
   const outcomes: RequestOutcome[] = [];
@@ -171,13 +187,17 @@ async function replay(options: ReplayOptions, connection: Connection, io: CliIo)
   };
   try {
     drawProgress(true);
-    await runPaced(rows.length, { ratePerSecond: options.ratePerSecond, concurrency: options.concurrency, now: io.now, sleep: io.sleep, stopped: () => stopping }, async (i) => {
-      const outcome = await sendRow(client, modelPath, rows[i]!, predictHeaders, io.now);
-      outcomes.push(outcome);
-      if (isSuccess(outcome)) counts.ok++;
-      else counts.errors++;
-      drawProgress();
-    });
+    await runPaced(
+      rows.length,
+      { ratePerSecond: options.ratePerSecond, concurrency: options.concurrency, now: io.now, sleep: io.sleep, stopped: () => stopping },
+      async (i) => {
+        const outcome = await sendRow(client, modelPath, rows[i]!, predictHeaders, io.now);
+        outcomes.push(outcome);
+        if (isSuccess(outcome)) counts.ok++;
+        else counts.errors++;
+        drawProgress();
+      },
+    );
     drawProgress(true);
   } finally {
     progress.finish();
@@ -190,7 +210,10 @@ async function replay(options: ReplayOptions, connection: Connection, io: CliIo)
   say();
   say(renderRequests(summary, durationMs, rows.length));
 
-  const quality = plan.labelColumn !== undefined ? await measureQuality(client, options, described.task, plan, rows, outcomes, summary.versions, connection) : undefined;
+  const quality =
+    plan.labelColumn !== undefined
+      ? await measureQuality(client, options, described.task, plan, rows, outcomes, summary.versions, connection)
+      : undefined;
   if (quality) {
     say();
     say(renderQuality(quality));
@@ -230,7 +253,14 @@ async function replay(options: ReplayOptions, connection: Connection, io: CliIo)
                 skipped: q.skipped,
                 metrics: q.metrics,
                 offline_comparison:
-                  q.comparison?.map((c) => ({ metric: c.metric, live: c.live, offline: c.offline, relative_difference: c.relativeDifference, primary: c.primary, direction: c.direction ?? null })) ?? null,
+                  q.comparison?.map((c) => ({
+                    metric: c.metric,
+                    live: c.live,
+                    offline: c.offline,
+                    relative_difference: c.relativeDifference,
+                    primary: c.primary,
+                    direction: c.direction ?? null,
+                  })) ?? null,
               })),
               ...(quality.offlineNote ? { note: quality.offlineNote } : {}),
             },
@@ -267,18 +297,40 @@ async function readCsvTable(path: string): Promise<CsvTable> {
   return parsed.table;
 }
 
-async function sendRow(client: VigilClient, modelPath: string, row: ReplayRow, headers: Record<string, string>, now: () => number): Promise<RequestOutcome> {
+async function sendRow(
+  client: VigilClient,
+  modelPath: string,
+  row: ReplayRow,
+  headers: Record<string, string>,
+  now: () => number,
+): Promise<RequestOutcome> {
   const body = { instances: [row.instance], ...(row.routingKey !== undefined ? { routing_key: row.routingKey } : {}) };
   const started = now();
   try {
-    const result = await client.send('POST', `/v1/models/${modelPath}/predict`, { body, headers: { ...headers, 'x-request-id': row.requestId } });
+    const result = await client.send('POST', `/v1/models/${modelPath}/predict`, {
+      body,
+      headers: { ...headers, 'x-request-id': row.requestId },
+    });
     const latencyMs = now() - started;
     if (result.status >= 200 && result.status < 300) {
       const response = result.body as PredictResponse;
       const version = result.headers.get('x-model-version') ?? response.version;
-      return { row: row.row, requestId: row.requestId, status: result.status, latencyMs, version, ...(response.predictions?.[0] ? { prediction: response.predictions[0] } : {}) };
+      return {
+        row: row.row,
+        requestId: row.requestId,
+        status: result.status,
+        latencyMs,
+        version,
+        ...(response.predictions?.[0] ? { prediction: response.predictions[0] } : {}),
+      };
     }
-    return { row: row.row, requestId: row.requestId, status: result.status, latencyMs, error: apiError(result.status, result.body).message };
+    return {
+      row: row.row,
+      requestId: row.requestId,
+      status: result.status,
+      latencyMs,
+      error: apiError(result.status, result.body).message,
+    };
   } catch (error) {
     if (!(error instanceof ConnectionError)) throw error;
     return { row: row.row, requestId: row.requestId, status: 0, latencyMs: now() - started, error: error.message };
@@ -319,7 +371,8 @@ async function measureQuality(
   const labelled: LabelledPrediction[] = [];
   for (const o of outcomes) {
     const label = labels.get(o.requestId);
-    if (isSuccess(o) && o.prediction && o.version !== undefined && label !== null && label !== undefined) labelled.push({ version: o.version, label, prediction: o.prediction });
+    if (isSuccess(o) && o.prediction && o.version !== undefined && label !== null && label !== undefined)
+      labelled.push({ version: o.version, label, prediction: o.prediction });
   }
   if (labelled.length === 0) return undefined;
 
@@ -328,10 +381,19 @@ async function measureQuality(
   let offlineNote: string | undefined;
   if (connection.token === undefined) offlineNote = 'offline metrics not shown: they need the admin token (--token or VIGIL_ADMIN_TOKEN)';
   else {
-    const served = Object.entries(versionsServed).sort(([, a], [, b]) => b - a).slice(0, 4).map(([version]) => version);
+    const served = Object.entries(versionsServed)
+      .sort(([, a], [, b]) => b - a)
+      .slice(0, 4)
+      .map(([version]) => version);
     for (const version of served) {
       try {
-        records.set(version, await client.admin<VersionRecord>('GET', `/admin/models/${encodeURIComponent(options.model)}/versions/${encodeURIComponent(version)}`));
+        records.set(
+          version,
+          await client.admin<VersionRecord>(
+            'GET',
+            `/admin/models/${encodeURIComponent(options.model)}/versions/${encodeURIComponent(version)}`,
+          ),
+        );
       } catch (error) {
         if (!(error instanceof CliError)) throw error;
         offlineNote = `offline metrics of version ${version} not available: ${error.message}`;
@@ -340,7 +402,8 @@ async function measureQuality(
   }
   const main = records.get(dominantVersion(versionsServed) ?? '');
   const manifestPositive = manifestPositiveLabel({ task, output: main?.manifest?.output });
-  const positiveLabel = task === 'binary_classification' ? (manifestPositive ?? assumedPositiveLabel(labelled.map((l) => l.prediction))) : undefined;
+  const positiveLabel =
+    task === 'binary_classification' ? (manifestPositive ?? assumedPositiveLabel(labelled.map((l) => l.prediction))) : undefined;
 
   const versions = qualityByVersion(task, positiveLabel, labelled).map((q) => {
     const offline = records.get(q.version)?.offline_metrics;
@@ -373,7 +436,8 @@ async function sendFeedback(
   }
   const progress = new ProgressLine(io.stderr, io.now);
   if (delayMs > 0) {
-    if (!progress.enabled) writeLine(io.stderr, `vigil: waiting ${formatDuration(delayMs)} before posting feedback (telemetry is written in the background)`);
+    if (!progress.enabled)
+      writeLine(io.stderr, `vigil: waiting ${formatDuration(delayMs)} before posting feedback (telemetry is written in the background)`);
     for (let left = delayMs; left > 0; left -= 1000) {
       progress.update(`waiting ${formatDuration(left)} before posting feedback (telemetry is written in the background)`, true);
       await io.sleep(Math.min(1000, left));

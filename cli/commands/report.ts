@@ -30,9 +30,11 @@ export function runReport(args: string[], io: CliIo = processIo()): Promise<numb
     const parsed = parseCommandArgs('report', args, { window: { type: 'string' } }, { min: 2, max: 2 });
     if (parsed.help) return printHelp(io, REPORT_USAGE);
     const [model, kind] = parsed.positionals as [string, string];
-    if (!(REPORT_KINDS as readonly string[]).includes(kind)) throw new UsageError(`unknown report "${kind}"; reports: ${REPORT_KINDS.join(', ')}`);
+    if (!(REPORT_KINDS as readonly string[]).includes(kind))
+      throw new UsageError(`unknown report "${kind}"; reports: ${REPORT_KINDS.join(', ')}`);
     const window = parsed.values.window;
-    if (window !== undefined && !/^\d+(m|h|d)$/.test(window)) throw new UsageError(`--window must be a number and a unit (m, h or d), e.g. 1h, 24h, 7d; got "${window}"`);
+    if (window !== undefined && !/^\d+(m|h|d)$/.test(window))
+      throw new UsageError(`--window must be a number and a unit (m, h or d), e.g. 1h, 24h, 7d; got "${window}"`);
 
     const client = new VigilClient(resolveConnection(parsed.values, io));
     const query = window !== undefined ? `?${new URLSearchParams({ window })}` : '';

@@ -69,18 +69,60 @@ async function overview(client: VigilClient, io: CliIo, json: boolean): Promise<
     String(m.versions.length),
     m.versions.at(-1)?.version ?? '—',
   ]);
-  writeLine(io.stdout, renderTable([{ header: 'model' }, { header: 'primary' }, { header: 'canary' }, { header: 'shadows' }, { header: 'versions', align: 'right' }, { header: 'latest' }], rows));
+  writeLine(
+    io.stdout,
+    renderTable(
+      [
+        { header: 'model' },
+        { header: 'primary' },
+        { header: 'canary' },
+        { header: 'shadows' },
+        { header: 'versions', align: 'right' },
+        { header: 'latest' },
+      ],
+      rows,
+    ),
+  );
   return 0;
 }
 
 export function versionsTable(versions: readonly VersionSummary[], deployment: Deployment | undefined): string {
   if (versions.length === 0) return '  none';
   const role = (v: string) =>
-    !deployment ? '' : v === deployment.primary ? 'primary' : v === deployment.canary?.version ? 'canary' : deployment.shadows.some((s) => s.version === v) ? 'shadow' : '';
-  const engine = (v: VersionSummary) => (v.status !== 'qa_passed' ? '' : `${v.engine ?? 'onnxruntime'}${v.engine_override ? ' (forced)' : ''}`);
-  const rows = versions.map((v) => [v.version, role(v.version), v.source, v.status, engine(v), shortSha(v.sha256), formatTime(v.created_at), v.created_by, v.qa_failure ?? '']);
+    !deployment
+      ? ''
+      : v === deployment.primary
+        ? 'primary'
+        : v === deployment.canary?.version
+          ? 'canary'
+          : deployment.shadows.some((s) => s.version === v)
+            ? 'shadow'
+            : '';
+  const engine = (v: VersionSummary) =>
+    v.status !== 'qa_passed' ? '' : `${v.engine ?? 'onnxruntime'}${v.engine_override ? ' (forced)' : ''}`;
+  const rows = versions.map((v) => [
+    v.version,
+    role(v.version),
+    v.source,
+    v.status,
+    engine(v),
+    shortSha(v.sha256),
+    formatTime(v.created_at),
+    v.created_by,
+    v.qa_failure ?? '',
+  ]);
   return renderTable(
-    [{ header: 'version' }, { header: 'role' }, { header: 'source' }, { header: 'status' }, { header: 'engine' }, { header: 'sha256' }, { header: 'created' }, { header: 'by' }, { header: 'qa failure', maxWidth: 80 }],
+    [
+      { header: 'version' },
+      { header: 'role' },
+      { header: 'source' },
+      { header: 'status' },
+      { header: 'engine' },
+      { header: 'sha256' },
+      { header: 'created' },
+      { header: 'by' },
+      { header: 'qa failure', maxWidth: 80 },
+    ],
     rows,
     '  ',
   );

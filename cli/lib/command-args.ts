@@ -53,7 +53,10 @@ export function parseCommandArgs<const O extends ParseArgsOptionsConfig>(
     throw new UsageError(`${explainParseError(error as Error & { code?: string })} ${see}`);
   }
   const count = parsed.positionals.length;
-  if (count < positionals.min) throw new UsageError(`${command} needs ${positionals.min === positionals.max ? positionals.min : `at least ${positionals.min}`} argument${positionals.min === 1 ? '' : 's'} ${see}`);
+  if (count < positionals.min)
+    throw new UsageError(
+      `${command} needs ${positionals.min === positionals.max ? positionals.min : `at least ${positionals.min}`} argument${positionals.min === 1 ? '' : 's'} ${see}`,
+    );
   if (count > positionals.max) throw new UsageError(`unexpected argument "${parsed.positionals[positionals.max]}" ${see}`);
   return { ...parsed, help: false } as ParsedCommandArgs<O>;
 }
@@ -64,14 +67,20 @@ function explainParseError(error: Error & { code?: string }): string {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
       return `unknown option ${option ?? ''}`.trim();
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
-      return /argument missing/.test(error.message) ? `${option ?? 'an option'} needs a value` : `${option ?? 'an option'}: ${error.message.split('.')[0]}`;
+      return /argument missing/.test(error.message)
+        ? `${option ?? 'an option'} needs a value`
+        : `${option ?? 'an option'}: ${error.message.split('.')[0]}`;
     default:
       return error.message;
   }
 }
 
 /** A number option: `undefined` when absent; a usage error when not a number within [min, max]. */
-export function numberOption(name: string, text: string | undefined, range: { min?: number; max?: number; integer?: boolean } = {}): number | undefined {
+export function numberOption(
+  name: string,
+  text: string | undefined,
+  range: { min?: number; max?: number; integer?: boolean } = {},
+): number | undefined {
   if (text === undefined) return undefined;
   const value = Number(text);
   const { min = -Infinity, max = Infinity, integer = false } = range;

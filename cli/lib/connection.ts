@@ -63,7 +63,8 @@ export function requireToken(connection: Connection): string {
 function actorOf(flag: string | undefined, fallback: string): string {
   if (flag !== undefined) {
     const actor = flag.trim();
-    if (actor === '' || !/^[\x20-\x7e]{1,128}$/.test(actor)) throw new UsageError('--actor must be 1-128 printable ASCII characters, e.g. ana@laptop');
+    if (actor === '' || !/^[\x20-\x7e]{1,128}$/.test(actor))
+      throw new UsageError('--actor must be 1-128 printable ASCII characters, e.g. ana@laptop');
     return actor;
   }
   return fallback.replace(/[^\x20-\x7e]/g, '_').slice(0, 128) || 'unknown';
@@ -76,7 +77,8 @@ function normalizeUrl(text: string, from: string): string {
   } catch {
     throw new UsageError(`${from} "${text}" is not a URL; expected e.g. http://localhost:8787`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`${from} must be an http:// or https:// URL, got "${text}"`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new UsageError(`${from} must be an http:// or https:// URL, got "${text}"`);
   return url.href.replace(/\/+$/, '');
 }
 

@@ -41,6 +41,7 @@ export function describeChange(before: Deployment | null, after: Deployment): st
   if (before.primary !== after.primary) changes.push(`primary ${before.primary} → ${after.primary}`);
   if (describeCanary(before) !== describeCanary(after)) changes.push(`canary ${describeCanary(before)} → ${describeCanary(after)}`);
   if (describeShadows(before) !== describeShadows(after)) changes.push(`shadows ${describeShadows(before)} → ${describeShadows(after)}`);
-  if (before.sample_rate !== after.sample_rate) changes.push(`sample rate ${formatShare(before.sample_rate)} → ${formatShare(after.sample_rate)}`);
+  if (before.sample_rate !== after.sample_rate)
+    changes.push(`sample rate ${formatShare(before.sample_rate)} → ${formatShare(after.sample_rate)}`);
   return changes.length ? changes.join('; ') : 'no change';
 }

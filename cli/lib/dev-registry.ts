@@ -48,7 +48,8 @@ export async function waitForQueueConsumer(options: WaitForQueueConsumerOptions)
     if (hasQueueConsumer(options.registryPath, options.queue)) return;
     const reason = options.abandoned?.();
     if (reason !== undefined) throw new Error(`no consumer of queue "${options.queue}" registered: ${reason}`);
-    if (Date.now() >= deadline) throw new Error(`no consumer of queue "${options.queue}" registered in ${options.registryPath} after ${options.timeoutMs} ms`);
+    if (Date.now() >= deadline)
+      throw new Error(`no consumer of queue "${options.queue}" registered in ${options.registryPath} after ${options.timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 100));
   }
 }

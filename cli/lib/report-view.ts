@@ -24,7 +24,10 @@ const IDENTIFYING_KEYS = ['name', 'version', 'feature', 'check', 'test', 'id', '
 export function renderReport(report: unknown): string {
   const out: string[] = [];
   renderValue(report, [], out);
-  return out.join('\n').replace(/\n{3,}/g, '\n\n').trim();
+  return out
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
 }
 
 function renderValue(value: unknown, path: string[], out: string[]): void {
@@ -48,7 +51,8 @@ function renderObject(object: Record<string, unknown>, path: string[], out: stri
   const sections: [string, unknown][] = [];
   for (const [key, value] of entries) {
     if (isScalar(value)) scalars.push([key, formatScalar(value)]);
-    else if (Array.isArray(value) && value.every(isScalar) && value.length <= MAX_INLINE_LIST) scalars.push([key, value.length ? value.map(formatScalar).join(', ') : '(none)']);
+    else if (Array.isArray(value) && value.every(isScalar) && value.length <= MAX_INLINE_LIST)
+      scalars.push([key, value.length ? value.map(formatScalar).join(', ') : '(none)']);
     else sections.push([key, value]);
   }
   if (scalars.length) out.push(renderKeyValues(scalars, indentOf(path)));

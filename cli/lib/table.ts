@@ -23,7 +23,9 @@ export function renderTable(columns: readonly Column[], rows: readonly (readonly
   const line = (values: readonly string[]) =>
     indent +
     values
-      .map((v, i) => (columns[i]!.align === 'right' ? pad(v, widths[i]!, 'left') : i === values.length - 1 ? v : pad(v, widths[i]!, 'right')))
+      .map((v, i) =>
+        columns[i]!.align === 'right' ? pad(v, widths[i]!, 'left') : i === values.length - 1 ? v : pad(v, widths[i]!, 'right'),
+      )
       .join(GAP)
       .trimEnd();
   return [line(columns.map((c) => c.header)), ...cells.map(line)].join('\n');

@@ -70,7 +70,12 @@ export class VigilClient {
   }
 
   /** Streams a multipart body, reporting bytes sent; the status is the caller's to judge. */
-  upload(method: string, path: string, multipart: MultipartBody, onProgress: (sentBytes: number, totalBytes: number) => void = () => {}): Promise<HttpResult> {
+  upload(
+    method: string,
+    path: string,
+    multipart: MultipartBody,
+    onProgress: (sentBytes: number, totalBytes: number) => void = () => {},
+  ): Promise<HttpResult> {
     const url = new URL(`${this.connection.url}${path}`);
     const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const headers = {
@@ -101,7 +106,12 @@ export class VigilClient {
 
 const UPLOAD_CHUNK_BYTES = 64 * 1024;
 
-async function writeChunks(req: ReturnType<typeof httpRequest>, multipart: MultipartBody, onProgress: (sent: number, total: number) => void, answered: () => boolean): Promise<void> {
+async function writeChunks(
+  req: ReturnType<typeof httpRequest>,
+  multipart: MultipartBody,
+  onProgress: (sent: number, total: number) => void,
+  answered: () => boolean,
+): Promise<void> {
   let sent = 0;
   onProgress(0, multipart.length);
   for (const part of multipart.chunks) {
@@ -112,10 +122,11 @@ async function writeChunks(req: ReturnType<typeof httpRequest>, multipart: Multi
         sent += chunk.length;
         onProgress(sent, multipart.length);
       });
-      if (!flushed) await new Promise<void>((resolve) => {
-        req.once('drain', resolve);
-        req.once('close', resolve);
-      });
+      if (!flushed)
+        await new Promise<void>((resolve) => {
+          req.once('drain', resolve);
+          req.once('close', resolve);
+        });
     }
   }
   req.end();
@@ -147,15 +158,31 @@ function parseBody(text: string): unknown {
 export function apiError(status: number, body: unknown): ApiError {
   const error = isObject(body) ? body.error : undefined;
   if (isObject(error) && typeof error.message === 'string') {
-    const details = Array.isArray(error.details) ? error.details.filter((d): d is ApiErrorDetail => isObject(d) && typeof d.message === 'string') : [];
+    const details = Array.isArray(error.details)
+      ? error.details.filter((d): d is ApiErrorDetail => isObject(d) && typeof d.message === 'string')
+      : [];
     return new ApiError(status, withHint(status, error.message), typeof error.code === 'string' ? error.code : undefined, details, body);
   }
   if (typeof error === 'string') {
     // OIP V2 routes: {"error": "message"}, Vigil adds code and details beside it.
-    const details = isObject(body) && Array.isArray(body.details) ? body.details.filter((d): d is ApiErrorDetail => isObject(d) && typeof d.message === 'string') : [];
-    return new ApiError(status, withHint(status, error), isObject(body) && typeof body.code === 'string' ? body.code : undefined, details, body);
+    const details =
+      isObject(body) && Array.isArray(body.details)
+        ? body.details.filter((d): d is ApiErrorDetail => isObject(d) && typeof d.message === 'string')
+        : [];
+    return new ApiError(
+      status,
+      withHint(status, error),
+      isObject(body) && typeof body.code === 'string' ? body.code : undefined,
+      details,
+      body,
+    );
   }
-  const text = body === null || body === undefined ? '' : typeof body === 'string' ? body.replace(/\s+/g, ' ').trim().slice(0, 200) : JSON.stringify(body).slice(0, 200);
+  const text =
+    body === null || body === undefined
+      ? ''
+      : typeof body === 'string'
+        ? body.replace(/\s+/g, ' ').trim().slice(0, 200)
+        : JSON.stringify(body).slice(0, 200);
   return new ApiError(status, withHint(status, `HTTP ${status}${text ? `: ${text}` : ''}`), undefined, [], body);
 }
 

@@ -45,7 +45,12 @@ export const attr = {
   }),
 };
 
-export function node(opType: string, input: string[], output: string[], options: { domain?: string; attributes?: Attribute[] } = {}): Onnx.INodeProto {
+export function node(
+  opType: string,
+  input: string[],
+  output: string[],
+  options: { domain?: string; attributes?: Attribute[] } = {},
+): Onnx.INodeProto {
   return { opType, input, output, name: output[0]!, domain: options.domain ?? '', attribute: options.attributes ?? [] };
 }
 

@@ -121,7 +121,11 @@ function value(info: Onnx.IValueInfoProto): OnnxValue {
   const tensor = info.type?.tensorType;
   if (tensor) {
     const elemType = elemTypeName(tensor.elemType);
-    const dims = tensor.shape ? (tensor.shape.dim ?? []).map((d) => (d.dimParam ? d.dimParam : d.dimValue !== null && d.dimValue !== undefined ? int64(d.dimValue) : null)) : undefined;
+    const dims = tensor.shape
+      ? (tensor.shape.dim ?? []).map((d) =>
+          d.dimParam ? d.dimParam : d.dimValue !== null && d.dimValue !== undefined ? int64(d.dimValue) : null,
+        )
+      : undefined;
     // An unnamed first dimension is the batch: shown as N.
     const shape = dims ? ` [${dims.map((d, i) => d ?? (i === 0 ? 'N' : '?')).join(', ')}]` : '';
     return { name, kind: 'tensor', elemType, ...(dims ? { dims } : {}), describe: `${elemType}${shape}` };

@@ -44,7 +44,10 @@ export function removeZipMaps(bytes: Uint8Array, model: OnnxModel): ZipMapResult
   for (const output of maps) {
     const zipMap = model.producerOf.get(output.name);
     if (zipMap?.opType !== 'ZipMap') {
-      return { ok: false, message: `output "${output.name}" is a ${output.describe}, made by ${zipMap ? zipMap.opType : 'no node'} rather than a ZipMap; Vigil serves tensor outputs only` };
+      return {
+        ok: false,
+        message: `output "${output.name}" is a ${output.describe}, made by ${zipMap ? zipMap.opType : 'no node'} rather than a ZipMap; Vigil serves tensor outputs only`,
+      };
     }
     const probabilities = zipMap.inputs[0]!;
     labels = classLabels(zipMap);

@@ -49,7 +49,8 @@ export async function assessPackage(input: PackageAssessmentInput): Promise<Pack
   if (plan.task === 'binary_classification') {
     const positive = plan.labels!.indexOf(plan.positiveLabel!);
     const positives = targets.filter((t) => t === positive).length;
-    if (positives === 0 || positives === targets.length) return { ok: false, reason: `the target holds one class only, so ${primary} is undefined` };
+    if (positives === 0 || positives === targets.length)
+      return { ok: false, reason: `the target holds one class only, so ${primary} is undefined` };
   }
   const model = compileModel(draft);
   const session = await input.runtime.createSession(input.modelBytes);
@@ -85,5 +86,7 @@ export async function assessPackage(input: PackageAssessmentInput): Promise<Pack
 /** All row indexes when they fit; else a seeded sample of `max`, ascending. */
 export function sampleRows(rows: number, max: number, seed: number): Uint32Array {
   if (rows <= max) return Uint32Array.from({ length: rows }, (_, r) => r);
-  return shuffledIndexes(rows, mulberry32(deriveSeed(seed, SAMPLE_STREAM))).slice(0, max).sort();
+  return shuffledIndexes(rows, mulberry32(deriveSeed(seed, SAMPLE_STREAM)))
+    .slice(0, max)
+    .sort();
 }

@@ -92,14 +92,20 @@ function parsePackageArgs(args: string[]): PackageArgs | 'help' {
   }
   const { values, positionals } = parsed;
   if (values.help) return 'help';
-  if (positionals.length !== 1) throw new UsageProblem(positionals.length === 0 ? 'give the ONNX file: vigil package <model.onnx> --data <file.csv> …' : `one ONNX file at a time (got ${positionals.join(', ')})`);
+  if (positionals.length !== 1)
+    throw new UsageProblem(
+      positionals.length === 0
+        ? 'give the ONNX file: vigil package <model.onnx> --data <file.csv> …'
+        : `one ONNX file at a time (got ${positionals.join(', ')})`,
+    );
   for (const required of ['data', 'name', 'version'] as const) {
     if (values[required] === undefined) throw new UsageProblem(`--${required} is required (see vigil package --help)`);
   }
   let task: Task | undefined;
   if (values.task !== undefined) {
     const t = TaskSchema.safeParse(values.task);
-    if (!t.success) throw new UsageProblem(`--task must be regression, binary_classification or multiclass_classification, got "${values.task}"`);
+    if (!t.success)
+      throw new UsageProblem(`--task must be regression, binary_classification or multiclass_classification, got "${values.task}"`);
     task = t.data;
   }
   if (values['trained-at'] !== undefined && !IsoDateTime.safeParse(values['trained-at']).success) {
@@ -111,7 +117,12 @@ function parsePackageArgs(args: string[]): PackageArgs | 'help' {
     const input = eq < 0 ? '' : option.slice(0, eq);
     const columns = (eq < 0 ? option : option.slice(eq + 1)).split(',').map((c) => c.trim());
     if (columns.some((c) => c === '')) throw new UsageProblem(`--features "${option}" has an empty column name`);
-    if (input in matrixFeatures) throw new UsageProblem(input ? `--features gives input "${input}" twice` : '--features is given twice without an input name: write --features <input>=<c1,c2,…> for each matrix input');
+    if (input in matrixFeatures)
+      throw new UsageProblem(
+        input
+          ? `--features gives input "${input}" twice`
+          : '--features is given twice without an input name: write --features <input>=<c1,c2,…> for each matrix input',
+      );
     matrixFeatures[input] = columns;
   }
   return {
@@ -135,7 +146,9 @@ async function readInput(path: string, what: string): Promise<Uint8Array> {
     return new Uint8Array(await readFile(path));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new PackageError(code === 'ENOENT' ? `${what} ${path} does not exist` : `cannot read ${what} ${path}: ${(error as Error).message}`);
+    throw new PackageError(
+      code === 'ENOENT' ? `${what} ${path} does not exist` : `cannot read ${what} ${path}: ${(error as Error).message}`,
+    );
   }
 }
 
@@ -174,7 +187,11 @@ export async function runPackage(args: string[]): Promise<number> {
     if (!options.force && (existsSync(modelPath) || existsSync(manifestPath))) {
       throw new PackageError(`${options.outDir} already holds a package; versions are immutable (pass --force to overwrite)`);
     }
-    const [onnxBytes, dataBytes, spec] = await Promise.all([readInput(options.onnxPath, 'ONNX file'), readInput(options.dataPath, 'data file'), readSpec(options.specPath)]);
+    const [onnxBytes, dataBytes, spec] = await Promise.all([
+      readInput(options.onnxPath, 'ONNX file'),
+      readInput(options.dataPath, 'data file'),
+      readSpec(options.specPath),
+    ]);
     const trainedAt = options.trainedAt ?? new Date(Math.floor((await stat(options.onnxPath)).mtimeMs / 1000) * 1000).toISOString();
     const result = await packageModel({
       onnx: { file: basename(options.onnxPath), bytes: onnxBytes },
@@ -198,7 +215,11 @@ export async function runPackage(args: string[]): Promise<number> {
     console.log(`wrote    ${modelPath} (${result.modelBytes.byteLength} bytes, sha256 ${result.manifest.artifact.sha256})`);
     console.log(`         ${manifestPath} (${result.manifest.task}, ${result.manifest.features.length} features, trained_at ${trainedAt})`);
     const parity = result.manifest.origin?.conversion_parity;
-    console.log(parity && parityFails(parity) ? '\nthe conversion parity is outside its tolerance: the QA gate will refuse this version' : `\nnext: vigil push ${options.outDir}`);
+    console.log(
+      parity && parityFails(parity)
+        ? '\nthe conversion parity is outside its tolerance: the QA gate will refuse this version'
+        : `\nnext: vigil push ${options.outDir}`,
+    );
     return 0;
   } catch (error) {
     if (!(error instanceof PackageError)) throw error;

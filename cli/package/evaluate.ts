@@ -30,7 +30,13 @@ export function labelIndex(labels: readonly string[], cell: string): number {
 }
 
 /** The target column read for the task: values (regression) or class indexes. */
-export function readTargets(plan: OutputPlan, cells: readonly (string | null)[], lines: readonly number[], column: string, file: string): Float64Array {
+export function readTargets(
+  plan: OutputPlan,
+  cells: readonly (string | null)[],
+  lines: readonly number[],
+  column: string,
+  file: string,
+): Float64Array {
   const out = new Float64Array(cells.length);
   cells.forEach((cell, r) => {
     const where = `${file} line ${lines[r]}, column "${column}"`;
@@ -42,7 +48,10 @@ export function readTargets(plan: OutputPlan, cells: readonly (string | null)[],
       return;
     }
     const k = labelIndex(plan.labels!, cell);
-    if (k < 0) throw new PackageError(`${where}: ${JSON.stringify(cell)} is not one of the model's labels ${plan.labels!.map((l) => JSON.stringify(l)).join(', ')}`);
+    if (k < 0)
+      throw new PackageError(
+        `${where}: ${JSON.stringify(cell)} is not one of the model's labels ${plan.labels!.map((l) => JSON.stringify(l)).join(', ')}`,
+      );
     out[r] = k;
   });
   return out;
@@ -72,14 +81,23 @@ export function packageMetrics(
     overall: metricsOf(all),
     slices: sliceMetrics(slices, valuesOf, metricsOf),
     ...(plan.task !== 'regression'
-      ? { classes: classMetrics(targets, probabilities, k, predicted).map((c) => ({ label: labels[c.index]!, rows: c.rows, metrics: c.metrics })) }
+      ? {
+          classes: classMetrics(targets, probabilities, k, predicted).map((c) => ({
+            label: labels[c.index]!,
+            rows: c.rows,
+            metrics: c.metrics,
+          })),
+        }
       : {}),
   };
 }
 
 /** The metric quality is judged by: MAE for regression, AUC for binary and accuracy for multiclass classification. */
 export function primaryMetricOf(task: Task): { primary: string; higher_is_better: boolean } {
-  return { primary: task === 'regression' ? 'mae' : task === 'binary_classification' ? 'auc' : 'accuracy', higher_is_better: task !== 'regression' };
+  return {
+    primary: task === 'regression' ? 'mae' : task === 'binary_classification' ? 'auc' : 'accuracy',
+    higher_is_better: task !== 'regression',
+  };
 }
 
 /** The primary metric over all the predictions, computed as packageMetrics computes it; null when undefined (AUC of one class). */
@@ -106,7 +124,11 @@ function rowMetrics(plan: OutputPlan, predictions: readonly Prediction[], target
   const metricsOf = (rows: readonly number[]): MetricValues => {
     const pick = (values: Float64Array) => Float64Array.from(rows, (r) => values[r]!);
     if (plan.task === 'regression') return regressionMetrics(pick(targets), pick(scores));
-    if (plan.task === 'binary_classification') return binaryClassificationMetrics(Float64Array.from(rows, (r) => (targets[r] === positive ? 1 : 0)), pick(scores));
+    if (plan.task === 'binary_classification')
+      return binaryClassificationMetrics(
+        Float64Array.from(rows, (r) => (targets[r] === positive ? 1 : 0)),
+        pick(scores),
+      );
     const probs = new Float64Array(rows.length * k);
     rows.forEach((r, i) => probs.set(probabilities.subarray(r * k, (r + 1) * k), i * k));
     return multiclassMetrics(pick(targets), probs, k, pick(predicted));
@@ -129,18 +151,24 @@ export function conversionParity(
   const base = { reference_column: column, rows: present.length, tolerance };
   const asLabels = plan.task !== 'regression' && present.every(([c]) => labelIndex(plan.labels!, c) >= 0);
   if (asLabels) {
-    const mismatches = present.filter(([c, r]) => plan.labels![labelIndex(plan.labels!, c)] !== (predictions[r] as ClassificationPrediction).label);
+    const mismatches = present.filter(
+      ([c, r]) => plan.labels![labelIndex(plan.labels!, c)] !== (predictions[r] as ClassificationPrediction).label,
+    );
     return {
       ...base,
       max_abs_diff: null,
       max_tolerance_ratio: null,
       label_mismatches: mismatches.length,
       label_mismatch_rate: mismatches.length / present.length,
-      worst: mismatches.slice(0, 10).map(([c, r]) => ({ line: lines[r]!, onnx: (predictions[r] as ClassificationPrediction).label, reference: c })),
+      worst: mismatches
+        .slice(0, 10)
+        .map(([c, r]) => ({ line: lines[r]!, onnx: (predictions[r] as ClassificationPrediction).label, reference: c })),
     };
   }
   if (plan.task === 'multiclass_classification') {
-    throw new PackageError(`the reference column "${column}" must hold the source model's labels (${plan.labels!.join(', ')}) for a multiclass model`);
+    throw new PackageError(
+      `the reference column "${column}" must hold the source model's labels (${plan.labels!.join(', ')}) for a multiclass model`,
+    );
   }
   // Regression values, or the positive class's probability of a binary classifier.
   const scores = scoresOf(plan, predictions);

@@ -75,10 +75,13 @@ export function planInputs(model: OnnxModel, table: CsvTable, options: InputOpti
     const shape = inputShape(i);
     return shape.rank === 2 && shape.columns !== 1;
   });
-  const givenFor = (name: string): string[] | undefined => options.matrixFeatures[name] ?? (matrixInputs.length === 1 ? options.matrixFeatures[''] : undefined);
+  const givenFor = (name: string): string[] | undefined =>
+    options.matrixFeatures[name] ?? (matrixInputs.length === 1 ? options.matrixFeatures[''] : undefined);
   for (const key of Object.keys(options.matrixFeatures)) {
     if (key !== '' && !matrixInputs.some((i) => i.name === key)) {
-      throw new PackageError(`--features names input "${key}", which is not a matrix input of the graph (matrix inputs: ${matrixInputs.map((i) => i.name).join(', ') || 'none'})`);
+      throw new PackageError(
+        `--features names input "${key}", which is not a matrix input of the graph (matrix inputs: ${matrixInputs.map((i) => i.name).join(', ') || 'none'})`,
+      );
     }
   }
   if (options.matrixFeatures[''] && matrixInputs.length !== 1) {
@@ -93,11 +96,14 @@ export function planInputs(model: OnnxModel, table: CsvTable, options: InputOpti
   for (const input of model.inputs) {
     const dtype = input.elemType as TensorDtype;
     if (!(TENSOR_DTYPES as readonly string[]).includes(dtype)) {
-      throw new PackageError(`input "${input.name}" is ${input.describe}; Vigil feeds float, double, int64, int32, string and bool tensors`);
+      throw new PackageError(
+        `input "${input.name}" is ${input.describe}; Vigil feeds float, double, int64, int32, string and bool tensors`,
+      );
     }
     const shape = inputShape(input);
     if (shape.batch !== undefined) {
-      if (batchSize !== undefined && batchSize !== shape.batch) throw new PackageError(`the graph's inputs have different fixed batch sizes (${batchSize} and ${shape.batch})`);
+      if (batchSize !== undefined && batchSize !== shape.batch)
+        throw new PackageError(`the graph's inputs have different fixed batch sizes (${batchSize} and ${shape.batch})`);
       batchSize = shape.batch;
     }
     const isMatrix = shape.rank === 2 && shape.columns !== 1;
@@ -110,7 +116,9 @@ export function planInputs(model: OnnxModel, table: CsvTable, options: InputOpti
         );
       }
       if (shape.columns !== undefined && given.length !== shape.columns) {
-        throw new PackageError(`input "${input.name}" takes ${shape.columns} columns (${input.describe}); --features names ${given.length}: ${given.join(', ')}`);
+        throw new PackageError(
+          `input "${input.name}" takes ${shape.columns} columns (${input.describe}); --features names ${given.length}: ${given.join(', ')}`,
+        );
       }
       names = given;
     } else {
@@ -124,10 +132,14 @@ export function planInputs(model: OnnxModel, table: CsvTable, options: InputOpti
             : `input "${input.name}" (${input.describe}) has no matching column in ${file}; the columns are ${table.header.join(', ')}`,
         );
       }
-      if (options.reserved.includes(name)) throw new PackageError(`column "${name}" is the target or reference column; it cannot also be an input`);
+      if (options.reserved.includes(name))
+        throw new PackageError(`column "${name}" is the target or reference column; it cannot also be an input`);
       if (features.some((f) => f.name === name)) throw new PackageError(`column "${name}" feeds two inputs`);
       const valid = FEATURE_NAME.safeParse(name);
-      if (!valid.success) throw new PackageError(`"${name}" cannot be a feature name: it ${valid.error.issues[0]!.message}; rename the column (and the input, for a per-column tensor)`);
+      if (!valid.success)
+        throw new PackageError(
+          `"${name}" cannot be a feature name: it ${valid.error.issues[0]!.message}; rename the column (and the input, for a per-column tensor)`,
+        );
     }
     const inputFeatures = names.map((name) => planFeature(model, input.name, dtype, name, table, spec.features[name] ?? {}, notes));
     features.push(...inputFeatures.map((p) => p.feature));
@@ -135,14 +147,25 @@ export function planInputs(model: OnnxModel, table: CsvTable, options: InputOpti
       name: input.name,
       dtype,
       rank: shape.rank,
-      columns: inputFeatures.map((p): EncodingColumn => ({ transform: 'value', feature: p.feature.name, ...(p.impute !== undefined ? { impute: p.impute } : {}) })),
+      columns: inputFeatures.map(
+        (p): EncodingColumn => ({ transform: 'value', feature: p.feature.name, ...(p.impute !== undefined ? { impute: p.impute } : {}) }),
+      ),
     });
   }
   for (const name of Object.keys(spec.features)) {
-    if (!features.some((f) => f.name === name)) throw new PackageError(`--spec describes feature "${name}", which no input reads (features: ${features.map((f) => f.name).join(', ')})`);
+    if (!features.some((f) => f.name === name))
+      throw new PackageError(
+        `--spec describes feature "${name}", which no input reads (features: ${features.map((f) => f.name).join(', ')})`,
+      );
   }
   const used = new Set([...features.map((f) => f.name), ...options.reserved]);
-  return { features, inputs, ...(batchSize !== undefined ? { batchSize } : {}), unusedColumns: table.header.filter((c) => !used.has(c)), notes };
+  return {
+    features,
+    inputs,
+    ...(batchSize !== undefined ? { batchSize } : {}),
+    unusedColumns: table.header.filter((c) => !used.has(c)),
+    notes,
+  };
 }
 
 function planFeature(
@@ -174,7 +197,13 @@ function planFeature(
     const graphImputes = handlesMissing(model, inputName);
     feature.nullable = spec.nullable ?? (hasMissing || graphImputes || spec.impute !== undefined);
     if (feature.nullable && spec.nullable === undefined) {
-      why.push(spec.impute !== undefined ? `nullable: missing becomes ${spec.impute}` : graphImputes ? 'nullable: the graph imputes NaN' : 'nullable: the data has empty cells');
+      why.push(
+        spec.impute !== undefined
+          ? `nullable: missing becomes ${spec.impute}`
+          : graphImputes
+            ? 'nullable: the graph imputes NaN'
+            : 'nullable: the data has empty cells',
+      );
     }
     if (spec.min !== undefined) feature.min = spec.min;
     if (spec.max !== undefined) feature.max = spec.max;
@@ -195,9 +224,12 @@ function planFeature(
       const fromGraph = stringCategories(model, inputName) ?? [];
       const fromData = [...new Set(cells.filter((c): c is string => c !== null && !missingTokens.has(c)))].sort(compareCodeUnits);
       const categories = [...new Set([...fromGraph, ...(spec.categories ?? []), ...fromData])];
-      if (categories.length === 0) throw new PackageError(`column "${name}" has no values to learn the categories of input "${inputName}" from; list them in --spec`);
+      if (categories.length === 0)
+        throw new PackageError(`column "${name}" has no values to learn the categories of input "${inputName}" from; list them in --spec`);
       feature.categories = categories;
-      why.push(`${categories.length} categories (${fromGraph.length ? `${fromGraph.length} from the graph` : 'none in the graph'}, ${fromData.length} in the data)`);
+      why.push(
+        `${categories.length} categories (${fromGraph.length ? `${fromGraph.length} from the graph` : 'none in the graph'}, ${fromData.length} in the data)`,
+      );
     }
   }
   notes.push(`${name}: ${type} → ${dtype} input "${inputName}"${why.length ? `; ${why.join('; ')}` : ''}`);

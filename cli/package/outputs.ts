@@ -56,7 +56,8 @@ export function planOutputs(outputs: readonly ProbedOutput[], facts: OutputFacts
   if (spec.output !== undefined) {
     const chosen = outputs.find((o) => o.name === spec.output);
     if (!chosen) throw new PackageError(`--spec names output "${spec.output}", which the graph does not have; ${found}`);
-    if (!FLOAT.has(chosen.type)) throw new PackageError(`output "${chosen.name}" is ${chosen.describe}; Vigil serves a float output (values or probabilities)`);
+    if (!FLOAT.has(chosen.type))
+      throw new PackageError(`output "${chosen.name}" is ${chosen.describe}; Vigil serves a float output (values or probabilities)`);
     main = chosen;
   } else if (floats.length === 1) {
     main = floats[0]!;
@@ -67,21 +68,30 @@ export function planOutputs(outputs: readonly ProbedOutput[], facts: OutputFacts
         : `there is no float output to serve: ${found}`,
     );
   } else {
-    throw new PackageError(`the graph has ${floats.length} float outputs (${list(floats)}); say which one to serve with "output" in --spec`);
+    throw new PackageError(
+      `the graph has ${floats.length} float outputs (${list(floats)}); say which one to serve with "output" in --spec`,
+    );
   }
 
   const labelTensor = labelOutputs.length === 1 ? labelOutputs[0] : labelOutputs.find((o) => facts.labelsBehind(o.name));
   const notes: string[] = [];
   if (main.width === 1 && !labelTensor) {
-    if (wantsClassifier) throw new PackageError(`--task ${facts.task} needs one probability per class, but output "${main.name}" has one value per row (${main.describe})`);
+    if (wantsClassifier)
+      throw new PackageError(
+        `--task ${facts.task} needs one probability per class, but output "${main.name}" has one value per row (${main.describe})`,
+      );
     notes.push(`regression: output "${main.name}" (${main.describe}), one value per row`);
     return { task: 'regression', tensor: main.name, notes };
   }
   if (main.width === 1) {
-    throw new PackageError(`output "${main.name}" has one value per row beside the label output "${labelTensor!.name}"; a classifier needs one probability per class: ${found}`);
+    throw new PackageError(
+      `output "${main.name}" has one value per row beside the label output "${labelTensor!.name}"; a classifier needs one probability per class: ${found}`,
+    );
   }
   if (!labelTensor && facts.task === 'regression') {
-    throw new PackageError(`output "${main.name}" has ${main.width} values per row (${main.describe}); Vigil serves one value per row for regression (multi-output regression is not supported)`);
+    throw new PackageError(
+      `output "${main.name}" has ${main.width} values per row (${main.describe}); Vigil serves one value per row for regression (multi-output regression is not supported)`,
+    );
   }
   if (!labelTensor && !wantsClassifier) {
     throw new PackageError(
@@ -95,7 +105,10 @@ export function planOutputs(outputs: readonly ProbedOutput[], facts: OutputFacts
   }
   let labels = graphLabels ?? spec.labels;
   if (!labels) {
-    if (labelTensor) throw new PackageError(`the graph does not say which class each column of "${main.name}" is; list the labels in column order as "labels" in --spec`);
+    if (labelTensor)
+      throw new PackageError(
+        `the graph does not say which class each column of "${main.name}" is; list the labels in column order as "labels" in --spec`,
+      );
     labels = Array.from({ length: main.width }, (_, i) => String(i));
     notes.push(`labels "0".."${main.width - 1}" (column positions; name them with "labels" in --spec)`);
   }
@@ -104,11 +117,20 @@ export function planOutputs(outputs: readonly ProbedOutput[], facts: OutputFacts
   }
   if (new Set(labels).size !== labels.length) throw new PackageError(`the labels are not unique: ${labels.join(', ')}`);
   const task: Task = labels.length === 2 ? 'binary_classification' : 'multiclass_classification';
-  if (facts.task !== undefined && facts.task !== task) throw new PackageError(`--task ${facts.task} does not fit: the model has ${labels.length} classes (${labels.join(', ')})`);
+  if (facts.task !== undefined && facts.task !== task)
+    throw new PackageError(`--task ${facts.task} does not fit: the model has ${labels.length} classes (${labels.join(', ')})`);
   const positiveLabel = manifestPositiveLabel({ task, output: { labels, positive_label: spec.positive_label } });
-  if (spec.positive_label !== undefined && !labels.includes(spec.positive_label)) throw new PackageError(`positive_label "${spec.positive_label}" is not one of the labels ${labels.join(', ')}`);
+  if (spec.positive_label !== undefined && !labels.includes(spec.positive_label))
+    throw new PackageError(`positive_label "${spec.positive_label}" is not one of the labels ${labels.join(', ')}`);
   notes.push(
     `${task.replace('_', ' ')}: probabilities "${main.name}" (${main.describe})${labelTensor ? `, labels "${labelTensor.name}"` : ', label = most probable class'}; classes ${labels.map((l) => JSON.stringify(l)).join(', ')}${positiveLabel ? `, positive ${JSON.stringify(positiveLabel)}` : ''}`,
   );
-  return { task, tensor: main.name, ...(labelTensor ? { labelTensor: labelTensor.name } : {}), labels, ...(positiveLabel ? { positiveLabel } : {}), notes };
+  return {
+    task,
+    tensor: main.name,
+    ...(labelTensor ? { labelTensor: labelTensor.name } : {}),
+    labels,
+    ...(positiveLabel ? { positiveLabel } : {}),
+    notes,
+  };
 }

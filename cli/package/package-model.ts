@@ -19,7 +19,15 @@ import type { ModelRuntime, ModelSession } from '../../src/inference/model-runti
 import type { ClassificationPrediction, Prediction } from '../../src/model/decode.ts';
 import { compileTensorEncoder } from '../../src/model/encoding.ts';
 import { compileValidator, FieldErrors, type FeatureSchemaSpec, type Row } from '../../src/model/instance-validator.ts';
-import { MODEL_NAME_PATTERN, parseManifest, VERSION_PATTERN, type ConversionParity, type ManifestInput, type Origin, type Task } from '../../src/model/manifest.ts';
+import {
+  MODEL_NAME_PATTERN,
+  parseManifest,
+  VERSION_PATTERN,
+  type ConversionParity,
+  type ManifestInput,
+  type Origin,
+  type Task,
+} from '../../src/model/manifest.ts';
 import type { OutputTensor } from '../../src/model/tensor.ts';
 import { sha256Hex } from '../../src/registry/artifact.ts';
 import { explainLoadError } from '../../src/registry/qa-gate.ts';
@@ -71,7 +79,8 @@ const RUN_ROWS = 4096;
 const PROBE_ROWS = 8;
 
 export async function packageModel(input: PackageInput): Promise<PackagedModel> {
-  if (!MODEL_NAME_PATTERN.test(input.name)) throw new PackageError(`--name "${input.name}" must be lowercase letters, digits and dashes (at most 63)`);
+  if (!MODEL_NAME_PATTERN.test(input.name))
+    throw new PackageError(`--name "${input.name}" must be lowercase letters, digits and dashes (at most 63)`);
   if (!VERSION_PATTERN.test(input.version)) throw new PackageError(`--version "${input.version}" must be a positive integer such as 1`);
   const { spec } = input;
   const report: string[] = [];
@@ -82,15 +91,24 @@ export async function packageModel(input: PackageInput): Promise<PackagedModel> 
   const rewritten = removeZipMaps(input.onnx.bytes, original);
   if (!rewritten.ok) throw new PackageError(`${input.onnx.file}: ${rewritten.message}`);
   const model = rewritten.model;
-  report.push(`read     ${input.onnx.file}: ${original.producer}, opsets ${Object.entries(original.opsets).map(([d, v]) => `${d || 'ai.onnx'} ${v}`).join(', ')}`);
-  for (const r of rewritten.rewrites) report.push(`rewrite  removed ZipMap "${r.removed_output}": its input "${r.probabilities}" (the probability tensor) is now the output`);
+  report.push(
+    `read     ${input.onnx.file}: ${original.producer}, opsets ${Object.entries(original.opsets)
+      .map(([d, v]) => `${d || 'ai.onnx'} ${v}`)
+      .join(', ')}`,
+  );
+  for (const r of rewritten.rewrites)
+    report.push(`rewrite  removed ZipMap "${r.removed_output}": its input "${r.probabilities}" (the probability tensor) is now the output`);
 
   const csv = parseCsv(new TextDecoder().decode(input.data.bytes));
   if (!csv.ok) throw new PackageError(`${input.data.file} line ${csv.error.line}: ${csv.error.message}`);
   const table = csv.table;
   if (table.records.length === 0) throw new PackageError(`${input.data.file} has no data rows`);
-  for (const [option, column] of [['--target', input.target], ['--reference-column', input.referenceColumn]] as const) {
-    if (column !== undefined && !table.header.includes(column)) throw new PackageError(`${option} "${column}" is not a column of ${input.data.file} (columns: ${table.header.join(', ')})`);
+  for (const [option, column] of [
+    ['--target', input.target],
+    ['--reference-column', input.referenceColumn],
+  ] as const) {
+    if (column !== undefined && !table.header.includes(column))
+      throw new PackageError(`${option} "${column}" is not a column of ${input.data.file} (columns: ${table.header.join(', ')})`);
   }
 
   const reserved = [input.target, input.referenceColumn].filter((c): c is string => c !== undefined);
@@ -126,11 +144,22 @@ export async function packageModel(input: PackageInput): Promise<PackagedModel> 
       features: inputs.features,
       rows,
       instances,
-      ...(outputPlan.task === 'binary_classification' ? { classes: Float64Array.from(predictions, (p) => ((p as ClassificationPrediction).label === outputPlan.positiveLabel ? 1 : 0)) } : {}),
+      ...(outputPlan.task === 'binary_classification'
+        ? { classes: Float64Array.from(predictions, (p) => ((p as ClassificationPrediction).label === outputPlan.positiveLabel ? 1 : 0)) }
+        : {}),
     },
     spec.golden_count,
   );
-  if (rewritten.rewrites.length > 0) await checkRewrite(input.runtime, input.onnx, original, outputPlan, draft, goldenRows.map((r) => rows[r]!), goldenRows.map((r) => predictions[r]!));
+  if (rewritten.rewrites.length > 0)
+    await checkRewrite(
+      input.runtime,
+      input.onnx,
+      original,
+      outputPlan,
+      draft,
+      goldenRows.map((r) => rows[r]!),
+      goldenRows.map((r) => predictions[r]!),
+    );
 
   const valuesOf = (feature: string) => {
     const i = inputs.features.findIndex((f) => f.name === feature);
@@ -141,15 +170,35 @@ export async function packageModel(input: PackageInput): Promise<PackagedModel> 
   let featureAssessment: FeatureAssessment | undefined;
   if (input.target !== undefined) {
     const targets = readTargets(outputPlan, column(input.target), table.recordLines, input.target, input.data.file);
-    metrics = packageMetrics(outputPlan, predictions, targets, sliceDefinitions({ monitoring: spec.monitoring, features: inputs.features }), valuesOf);
-    report.push(`metrics  ${Object.entries(metrics.overall).map(([k, v]) => `${k} ${formatMetric(v)}`).join(' · ')} on ${rows.length} rows (target "${input.target}")`);
-    const assessed = await assessPackage({ runtime: input.runtime, modelBytes: rewritten.bytes, draft, features: inputs.features, plan: outputPlan, rows, targets });
+    metrics = packageMetrics(
+      outputPlan,
+      predictions,
+      targets,
+      sliceDefinitions({ monitoring: spec.monitoring, features: inputs.features }),
+      valuesOf,
+    );
+    report.push(
+      `metrics  ${Object.entries(metrics.overall)
+        .map(([k, v]) => `${k} ${formatMetric(v)}`)
+        .join(' · ')} on ${rows.length} rows (target "${input.target}")`,
+    );
+    const assessed = await assessPackage({
+      runtime: input.runtime,
+      modelBytes: rewritten.bytes,
+      draft,
+      features: inputs.features,
+      plan: outputPlan,
+      rows,
+      targets,
+    });
     if (assessed.ok) {
       featureAssessment = assessed.assessment;
       const weak = featureAssessment.features.filter((f) => !f.beneficial).map((f) => f.name);
       report.push(
         `assess   permutation importance (${featureAssessment.metric}, ${featureAssessment.repeats} shuffles of ${featureAssessment.rows} rows): ` +
-          featureAssessment.features.map((f) => `${f.name} ${formatMetric(f.importance)}${f.beneficial ? '' : ' (not beneficial)'}`).join(' · '),
+          featureAssessment.features
+            .map((f) => `${f.name} ${formatMetric(f.importance)}${f.beneficial ? '' : ' (not beneficial)'}`)
+            .join(' · '),
       );
       if (weak.length > 0) report.push(`         not measurably helping on these rows: ${weak.join(', ')}`);
     } else {
@@ -162,14 +211,31 @@ export async function packageModel(input: PackageInput): Promise<PackagedModel> 
 
   let parity: ConversionParity | undefined;
   if (input.referenceColumn !== undefined) {
-    parity = conversionParity(outputPlan, predictions, column(input.referenceColumn), table.recordLines, input.referenceColumn, spec.conversion_tolerance, input.data.file);
-    const measured = parity.max_abs_diff !== null ? `max |onnx - reference| ${formatMetric(parity.max_abs_diff)}` : `${parity.label_mismatches} of ${parity.rows} labels differ`;
-    report.push(`parity   against "${input.referenceColumn}": ${measured}${parityFails(parity) ? ' — OUTSIDE the tolerance: the QA gate will refuse this version' : ' (within tolerance)'}`);
+    parity = conversionParity(
+      outputPlan,
+      predictions,
+      column(input.referenceColumn),
+      table.recordLines,
+      input.referenceColumn,
+      spec.conversion_tolerance,
+      input.data.file,
+    );
+    const measured =
+      parity.max_abs_diff !== null
+        ? `max |onnx - reference| ${formatMetric(parity.max_abs_diff)}`
+        : `${parity.label_mismatches} of ${parity.rows} labels differ`;
+    report.push(
+      `parity   against "${input.referenceColumn}": ${measured}${parityFails(parity) ? ' — OUTSIDE the tolerance: the QA gate will refuse this version' : ' (within tolerance)'}`,
+    );
   }
 
   const decoderGolden = goldenInstances(goldenRows, { features: inputs.features, rows, instances });
   const encoder = compileTensorEncoder(draft);
-  const golden = goldenRows.map((r, k) => ({ instance: decoderGolden[k]!, encoded: encoder.encodeExample(rows[r]!), expected: predictions[r]! }));
+  const golden = goldenRows.map((r, k) => ({
+    instance: decoderGolden[k]!,
+    encoded: encoder.encodeExample(rows[r]!),
+    expected: predictions[r]!,
+  }));
   report.push(`golden   ${golden.length} examples with their outputs`);
 
   const scores = Array.from(scoresOf(outputPlan, predictions));
@@ -207,7 +273,12 @@ export async function packageModel(input: PackageInput): Promise<PackagedModel> 
     output: { ...output, training: outputTraining },
     training: {
       trained_at: input.trainedAt,
-      dataset: { file: input.data.file, sha256: await sha256Hex(input.data.bytes), rows: rows.length, ...(input.target !== undefined ? { target: input.target } : {}) },
+      dataset: {
+        file: input.data.file,
+        sha256: await sha256Hex(input.data.bytes),
+        rows: rows.length,
+        ...(input.target !== undefined ? { target: input.target } : {}),
+      },
       algorithm: spec.algorithm ?? estimatorName(original),
       framework: spec.framework ?? frameworkName(original.producer),
       hyperparameters: spec.hyperparameters,
@@ -222,7 +293,10 @@ export async function packageModel(input: PackageInput): Promise<PackagedModel> 
     origin,
   };
   const checked = parseManifest(manifest);
-  if (!checked.ok) throw new Error(`the manifest packaging built is invalid (a Vigil bug): ${checked.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+  if (!checked.ok)
+    throw new Error(
+      `the manifest packaging built is invalid (a Vigil bug): ${checked.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+    );
   return { modelBytes, manifest, report };
 }
 
@@ -234,7 +308,10 @@ function readRows(features: readonly FeatureSchemaSpec[], table: CsvTable, file:
   table.records.forEach((record, r) => {
     const where = `${file} line ${table.recordLines[r]}`;
     const converted = recordToInstance(features, record);
-    if (!converted.ok) throw new PackageError(`${where}, column "${converted.column}": ${converted.message} (${describeFeature(features, converted.column)})`);
+    if (!converted.ok)
+      throw new PackageError(
+        `${where}, column "${converted.column}": ${converted.message} (${describeFeature(features, converted.column)})`,
+      );
     const errors = new FieldErrors();
     const row = validator.validate(converted.instance, r, errors);
     if (!row) {
@@ -249,31 +326,44 @@ function readRows(features: readonly FeatureSchemaSpec[], table: CsvTable, file:
 
 function describeFeature(features: readonly FeatureSchemaSpec[], name: string): string {
   const f = features.find((x) => x.name === name);
-  return f ? `the input takes ${f.type === 'number' ? 'numbers' : f.type === 'integer' ? 'integers' : f.type === 'boolean' ? 'true/false' : 'strings'}` : 'unknown column';
+  return f
+    ? `the input takes ${f.type === 'number' ? 'numbers' : f.type === 'integer' ? 'integers' : f.type === 'boolean' ? 'true/false' : 'strings'}`
+    : 'unknown column';
 }
 
 async function createSession(runtime: ModelRuntime, bytes: Uint8Array, file: string): Promise<ModelSession> {
   try {
     return await runtime.createSession(bytes);
   } catch (error) {
-    throw new PackageError(`${file} does not load in ONNX Runtime Web: ${explainLoadError(error instanceof Error ? error.message : String(error))}`);
+    throw new PackageError(
+      `${file} does not load in ONNX Runtime Web: ${explainLoadError(error instanceof Error ? error.message : String(error))}`,
+    );
   }
 }
 
 type Draft = RunnableManifest;
 
 /** Runs the first rows, fetching every tensor output, to learn each output's element type and width. */
-async function probeOutputs(session: ModelSession, model: OnnxModel, features: readonly FeatureSchemaSpec[], encoding: Draft['encoding'], rows: readonly Row[]): Promise<ProbedOutput[]> {
+async function probeOutputs(
+  session: ModelSession,
+  model: OnnxModel,
+  features: readonly FeatureSchemaSpec[],
+  encoding: Draft['encoding'],
+  rows: readonly Row[],
+): Promise<ProbedOutput[]> {
   const batch = 'inputs' in encoding && encoding.batch_size !== undefined ? encoding.batch_size : Math.min(rows.length, PROBE_ROWS);
   const probeRows = Array.from({ length: batch }, (_, i) => rows[Math.min(i, rows.length - 1)]!);
   const names = model.outputs.filter((o) => o.kind === 'tensor').map((o) => o.name);
   const nonTensor = model.outputs.filter((o) => o.kind !== 'tensor');
-  if (nonTensor.length > 0) throw new PackageError(`output ${nonTensor.map((o) => `"${o.name}" is a ${o.describe}`).join(', ')}; Vigil serves tensor outputs only`);
+  if (nonTensor.length > 0)
+    throw new PackageError(`output ${nonTensor.map((o) => `"${o.name}" is a ${o.describe}`).join(', ')}; Vigil serves tensor outputs only`);
   let outputs: Record<string, OutputTensor>;
   try {
     outputs = await session.run(compileTensorEncoder({ features, encoding }).encode(probeRows), names);
   } catch (error) {
-    throw new PackageError(`running the model on the first rows failed: ${explainLoadError(error instanceof Error ? error.message : String(error))}`);
+    throw new PackageError(
+      `running the model on the first rows failed: ${explainLoadError(error instanceof Error ? error.message : String(error))}`,
+    );
   }
   return names.map((name) => {
     const t = outputs[name]!;
@@ -283,7 +373,13 @@ async function probeOutputs(session: ModelSession, model: OnnxModel, features: r
 }
 
 /** Every row through the serving path; a row whose outputs are not finite is refused with its line. */
-async function predictAll(session: ModelSession, draft: Draft, rows: readonly Row[], table: CsvTable, features: readonly FeatureSchemaSpec[]): Promise<Prediction[]> {
+async function predictAll(
+  session: ModelSession,
+  draft: Draft,
+  rows: readonly Row[],
+  table: CsvTable,
+  features: readonly FeatureSchemaSpec[],
+): Promise<Prediction[]> {
   const model = compileModel(draft);
   const predictions: Prediction[] = [];
   for (let start = 0; start < rows.length; start += RUN_ROWS) {
@@ -303,7 +399,9 @@ async function predictAll(session: ModelSession, draft: Draft, rows: readonly Ro
           const missing = features.filter((_, i) => row[i] === null).map((f) => f.name);
           throw new PackageError(
             `the model outputs ${values[r * width + j]} for line ${table.recordLines[start + r]}` +
-              (missing.length ? `, where ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} empty: the graph does not impute ${missing.length === 1 ? 'it' : 'them'}; fill the column or export the pipeline with its imputer` : ''),
+              (missing.length
+                ? `, where ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} empty: the graph does not impute ${missing.length === 1 ? 'it' : 'them'}; fill the column or export the pipeline with its imputer`
+                : ''),
           );
         }
       }
@@ -321,7 +419,15 @@ async function predictAll(session: ModelSession, draft: Draft, rows: readonly Ro
  * The rewritten graph must predict what the original does: the original's label output (a tensor ONNX Runtime
  * can return) is compared with the served labels on the golden rows.
  */
-async function checkRewrite(runtime: ModelRuntime, onnx: PackageInput['onnx'], original: OnnxModel, plan: OutputPlan, draft: Draft, rows: readonly Row[], predictions: readonly Prediction[]): Promise<void> {
+async function checkRewrite(
+  runtime: ModelRuntime,
+  onnx: PackageInput['onnx'],
+  original: OnnxModel,
+  plan: OutputPlan,
+  draft: Draft,
+  rows: readonly Row[],
+  predictions: readonly Prediction[],
+): Promise<void> {
   if (!plan.labelTensor || !original.outputs.some((o) => o.name === plan.labelTensor && o.kind === 'tensor')) return;
   const session = await createSession(runtime, onnx.bytes, onnx.file);
   try {
@@ -329,7 +435,9 @@ async function checkRewrite(runtime: ModelRuntime, onnx: PackageInput['onnx'], o
     const labels = outputs[plan.labelTensor]!.data as ArrayLike<unknown>;
     predictions.forEach((p, i) => {
       if (String(labels[i]) !== (p as ClassificationPrediction).label) {
-        throw new Error(`the graph without ZipMap predicts ${(p as ClassificationPrediction).label} where the original predicts ${String(labels[i])} (a Vigil bug)`);
+        throw new Error(
+          `the graph without ZipMap predicts ${(p as ClassificationPrediction).label} where the original predicts ${String(labels[i])} (a Vigil bug)`,
+        );
       }
     });
   } finally {

@@ -8,7 +8,15 @@
  *   "monitoring": { "slices": [{ "feature": "sex" }], "protected_attributes": ["sex"] } }
  */
 import { z } from 'zod';
-import { ConversionToleranceSchema, DeclarationSchema, MonitoringSchema, SCORE_TEST_IDS, StageSchema, TaskSchema, ToleranceSchema } from '../../src/model/manifest.ts';
+import {
+  ConversionToleranceSchema,
+  DeclarationSchema,
+  MonitoringSchema,
+  SCORE_TEST_IDS,
+  StageSchema,
+  TaskSchema,
+  ToleranceSchema,
+} from '../../src/model/manifest.ts';
 
 export const PackageFeatureSpecSchema = z
   .object({

@@ -55,7 +55,8 @@ export function parseTrainArgs(args: readonly string[], now: () => Date = () => 
     if (!values.has(required)) return error(`--${required} is required (see vigil train --help)`);
   }
   const model = values.get('model')!;
-  if (!MODEL_NAME_PATTERN.test(model)) return error(`--model "${model}" must be lowercase letters, digits and dashes, starting with a letter or digit`);
+  if (!MODEL_NAME_PATTERN.test(model))
+    return error(`--model "${model}" must be lowercase letters, digits and dashes, starting with a letter or digit`);
   const algo = values.get('algo')!;
   if (algo !== 'linear' && algo !== 'gbdt') return error(`--algo must be linear or gbdt, got "${algo}"`);
   const version = values.get('version')!;
@@ -64,7 +65,8 @@ export function parseTrainArgs(args: readonly string[], now: () => Date = () => 
   const seed = Number(seedText);
   if (!/^\d+$/.test(seedText) || seed > 0xffffffff) return error(`--seed must be an integer from 0 to 4294967295, got "${seedText}"`);
   const trainedAt = values.get('trained-at') ?? now().toISOString();
-  if (!IsoDateTime.safeParse(trainedAt).success) return error(`--trained-at must be an ISO date-time such as 2026-11-27T00:00:00Z, got "${trainedAt}"`);
+  if (!IsoDateTime.safeParse(trainedAt).success)
+    return error(`--trained-at must be an ISO date-time such as 2026-11-27T00:00:00Z, got "${trainedAt}"`);
 
   return {
     kind: 'options',

@@ -34,7 +34,9 @@ export function readLabeledDataset(spec: TrainingSpec, table: CsvTable, file: st
   const unexpected = table.header.filter((c) => !known.has(c));
   const headerErrors = [
     ...(absent.length > 0 ? [`${file}: has no column ${quoteList(absent)}`] : []),
-    ...(unexpected.length > 0 ? [`${file}: column ${quoteList(unexpected)} is not a feature, the target or excluded (add it to exclude)`] : []),
+    ...(unexpected.length > 0
+      ? [`${file}: column ${quoteList(unexpected)} is not a feature, the target or excluded (add it to exclude)`]
+      : []),
   ];
   if (headerErrors.length > 0) return { ok: false, errors: headerErrors };
   if (table.records.length === 0) return { ok: false, errors: [`${file}: has no data rows`] };
@@ -58,11 +60,14 @@ export function readLabeledDataset(spec: TrainingSpec, table: CsvTable, file: st
     if (cell === null) return report(`${where}, column "${spec.target}": the target is empty`);
     if (spec.task === 'regression') {
       const y = Number(cell);
-      if (cell.trim() === '' || !Number.isFinite(y)) return report(`${where}, column "${spec.target}": ${JSON.stringify(cell)} is not a number`);
+      if (cell.trim() === '' || !Number.isFinite(y))
+        return report(`${where}, column "${spec.target}": ${JSON.stringify(cell)} is not a number`);
       targets[r] = y;
     } else {
       if (!spec.labels!.includes(cell)) {
-        return report(`${where}, column "${spec.target}": ${JSON.stringify(cell)} is not one of the labels ${spec.labels!.map((l) => JSON.stringify(l)).join(', ')}`);
+        return report(
+          `${where}, column "${spec.target}": ${JSON.stringify(cell)} is not one of the labels ${spec.labels!.map((l) => JSON.stringify(l)).join(', ')}`,
+        );
       }
       targets[r] = cell === positive ? 1 : 0;
     }
@@ -102,7 +107,10 @@ export function compareCodeUnits(a: string, b: string): number {
 }
 
 function quoteList(names: readonly string[]): string {
-  const shown = names.slice(0, 5).map((n) => `"${n}"`).join(', ');
+  const shown = names
+    .slice(0, 5)
+    .map((n) => `"${n}"`)
+    .join(', ');
   return names.length > 5 ? `${shown} … (${names.length} in all)` : shown;
 }
 

@@ -7,7 +7,15 @@
  */
 import type { FeatureSchemaSpec } from '../../src/model/instance-validator.ts';
 import type { FeatureValue, Monitoring, TrainingInfo } from '../../src/model/manifest.ts';
-import { binaryClassificationMetrics, meanAbsoluteError, regressionMetrics, rocAuc, sliceMetrics, type MetricValues, type SliceDefinition } from '../../src/model/metrics.ts';
+import {
+  binaryClassificationMetrics,
+  meanAbsoluteError,
+  regressionMetrics,
+  rocAuc,
+  sliceMetrics,
+  type MetricValues,
+  type SliceDefinition,
+} from '../../src/model/metrics.ts';
 import type { ClassificationPrediction } from '../../src/model/decode.ts';
 import type { TrainingSpec } from './spec.ts';
 
@@ -48,8 +56,13 @@ function pick(values: Float64Array, rows: readonly number[]): Float64Array {
 }
 
 /** The spec's slices, then protected attributes not already sliced (fairness needs their metrics too). */
-export function sliceDefinitions(spec: { monitoring: Pick<Monitoring, 'slices' | 'protected_attributes'>; features: readonly Pick<FeatureSchemaSpec, 'name' | 'type'>[] }): SliceDefinition[] {
-  const slices: SliceDefinition[] = spec.monitoring.slices.map((s) => (s.bands ? { feature: s.feature, bands: s.bands } : { feature: s.feature }));
+export function sliceDefinitions(spec: {
+  monitoring: Pick<Monitoring, 'slices' | 'protected_attributes'>;
+  features: readonly Pick<FeatureSchemaSpec, 'name' | 'type'>[];
+}): SliceDefinition[] {
+  const slices: SliceDefinition[] = spec.monitoring.slices.map((s) =>
+    s.bands ? { feature: s.feature, bands: s.bands } : { feature: s.feature },
+  );
   for (const name of spec.monitoring.protected_attributes) {
     const f = spec.features.find((x) => x.name === name);
     const categorical = f?.type === 'category' || f?.type === 'boolean';

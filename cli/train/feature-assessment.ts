@@ -39,7 +39,9 @@ export async function assessFeatures(input: AssessmentInput): Promise<FeatureAss
     repeats: input.repeats,
     seed: input.seed,
     higherIsBetter: input.higherIsBetter,
-    ...(input.onFeature ? { onFeature: (i: number, importance: FeatureImportance) => input.onFeature!(features[i]!.name, importance) } : {}),
+    ...(input.onFeature
+      ? { onFeature: (i: number, importance: FeatureImportance) => input.onFeature!(features[i]!.name, importance) }
+      : {}),
   });
   const shares = encodeShares(features, input.encoding, rows);
   return {

@@ -10,9 +10,19 @@ import { trainGbdt } from './gbdt-model.ts';
 import { trainLinear, type ModelResult } from './linear-model.ts';
 import type { GbdtHyperparameters, LinearHyperparameters, TrainingSpec } from './spec.ts';
 
-export type AlgorithmChoice = { algorithm: 'linear'; hyperparameters: LinearHyperparameters } | { algorithm: 'gbdt'; hyperparameters: GbdtHyperparameters };
+export type AlgorithmChoice =
+  | { algorithm: 'linear'; hyperparameters: LinearHyperparameters }
+  | { algorithm: 'gbdt'; hyperparameters: GbdtHyperparameters };
 
-export function fitModel(choice: AlgorithmChoice, task: TrainingSpec['task'], x: Float32Array, rows: number, width: number, y: Float64Array, seed: number): ModelResult {
+export function fitModel(
+  choice: AlgorithmChoice,
+  task: TrainingSpec['task'],
+  x: Float32Array,
+  rows: number,
+  width: number,
+  y: Float64Array,
+  seed: number,
+): ModelResult {
   if (choice.algorithm === 'linear') return trainLinear(task, x, rows, width, y, choice.hyperparameters);
   return { ok: true, model: trainGbdt(task, x, rows, width, y, choice.hyperparameters, seed) };
 }

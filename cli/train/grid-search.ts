@@ -81,7 +81,8 @@ export function gridSearch(input: GridSearchInput): GridSearchResult {
     const values: number[] = [];
     for (const [k, split] of splits.entries()) {
       const outcome = input.evaluate(candidate, split, k);
-      if (!outcome.ok) return { ok: false, error: `tuning candidate ${describeCandidate(candidate)}, fold ${k + 1} of ${input.folds}: ${outcome.error}` };
+      if (!outcome.ok)
+        return { ok: false, error: `tuning candidate ${describeCandidate(candidate)}, fold ${k + 1} of ${input.folds}: ${outcome.error}` };
       values.push(outcome.value);
     }
     const mean = values.reduce((a, b) => a + b, 0) / values.length;
@@ -99,7 +100,15 @@ export function gridSearch(input: GridSearchInput): GridSearchResult {
   return {
     ok: true,
     best: input.candidates[selected]!,
-    tuning: { method: 'grid', folds: input.folds, seed: input.seed, metric: input.metric, higher_is_better: input.higherIsBetter, candidates: results, selected },
+    tuning: {
+      method: 'grid',
+      folds: input.folds,
+      seed: input.seed,
+      metric: input.metric,
+      higher_is_better: input.higherIsBetter,
+      candidates: results,
+      selected,
+    },
   };
 }
 

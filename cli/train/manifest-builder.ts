@@ -7,7 +7,14 @@
  * parseManifest(manifest).ok; // true
  */
 import type { FeatureSchemaSpec, Row } from '../../src/model/instance-validator.ts';
-import type { CategoricalDistribution, Encoding, GoldenExample, ManifestInput, NumericDistribution, TrainingInfo } from '../../src/model/manifest.ts';
+import type {
+  CategoricalDistribution,
+  Encoding,
+  GoldenExample,
+  ManifestInput,
+  NumericDistribution,
+  TrainingInfo,
+} from '../../src/model/manifest.ts';
 import { categoricalDistribution, numericDistribution } from './feature-stats.ts';
 import type { Algorithm, Hyperparameters } from './model.ts';
 import type { RowSplit } from './split.ts';
@@ -42,7 +49,10 @@ export interface ManifestParts {
 export const GOLDEN_TOLERANCE = { abs: 1e-5, rel: 1e-5 };
 
 /** Each feature's training statistics over the training split's rows, in feature order. */
-export function featureTrainingStats(features: readonly FeatureSchemaSpec[], trainRows: readonly Row[]): (NumericDistribution | CategoricalDistribution)[] {
+export function featureTrainingStats(
+  features: readonly FeatureSchemaSpec[],
+  trainRows: readonly Row[],
+): (NumericDistribution | CategoricalDistribution)[] {
   return features.map((f, i) => {
     const values = trainRows.map((row) => row[i] ?? null);
     return f.type === 'number' || f.type === 'integer'

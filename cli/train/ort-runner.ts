@@ -38,7 +38,13 @@ export async function openOnnx(bytes: Uint8Array, names: OnnxTensorNames, width:
 }
 
 /** Feeds the row-major [rows, width] matrix once and returns the named output tensor's data. */
-export async function runOnnx(bytes: Uint8Array, names: OnnxTensorNames, x: Float32Array, rows: number, width: number): Promise<Float32Array> {
+export async function runOnnx(
+  bytes: Uint8Array,
+  names: OnnxTensorNames,
+  x: Float32Array,
+  rows: number,
+  width: number,
+): Promise<Float32Array> {
   const runner = await openOnnx(bytes, names, width);
   try {
     return await runner.run(x, rows);

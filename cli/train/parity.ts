@@ -31,7 +31,10 @@ export function compareScores(expected: Float64Array, actual: Float64Array, tole
     }
   }
   if (worst > tolerance) {
-    return { ok: false, message: `holdout row ${worstRow}: trained ${expected[worstRow]}, ONNX Runtime ${actual[worstRow]} (relative error ${worst.toExponential(2)})` };
+    return {
+      ok: false,
+      message: `holdout row ${worstRow}: trained ${expected[worstRow]}, ONNX Runtime ${actual[worstRow]} (relative error ${worst.toExponential(2)})`,
+    };
   }
   return { ok: true, worst };
 }

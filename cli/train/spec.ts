@@ -114,7 +114,8 @@ function checkSpecConsistency(spec: z.infer<typeof TrainingSpecObjectSchema>, ct
     byName.set(f.name, f);
     const numeric = f.type === 'number' || f.type === 'integer';
     if (f.categories && f.type !== 'category') issue(['features', i, 'categories'], 'only category features have categories');
-    if (!numeric && (f.min !== undefined || f.max !== undefined)) issue(['features', i, 'min'], 'only number and integer features have min/max');
+    if (!numeric && (f.min !== undefined || f.max !== undefined))
+      issue(['features', i, 'min'], 'only number and integer features have min/max');
     if (f.min !== undefined && f.max !== undefined && f.min > f.max) issue(['features', i, 'max'], 'max must be >= min');
   });
   if (byName.has(spec.target)) issue(['target'], `"${spec.target}" is the target; it cannot also be a feature`);
@@ -141,7 +142,8 @@ function checkSpecConsistency(spec: z.infer<typeof TrainingSpecObjectSchema>, ct
     const numeric = f.type === 'number' || f.type === 'integer';
     if (numeric && !s.bands) issue(['monitoring', 'slices', i, 'bands'], `numeric feature "${s.feature}" needs bands to slice by`);
     if (!numeric && s.bands) issue(['monitoring', 'slices', i, 'bands'], `only numeric features have bands ("${s.feature}" is ${f.type})`);
-    if (s.bands?.some((b, k) => k > 0 && !(b > s.bands![k - 1]!))) issue(['monitoring', 'slices', i, 'bands'], 'must be strictly increasing');
+    if (s.bands?.some((b, k) => k > 0 && !(b > s.bands![k - 1]!)))
+      issue(['monitoring', 'slices', i, 'bands'], 'must be strictly increasing');
   });
   spec.monitoring.protected_attributes.forEach((name, i) => {
     if (!byName.has(name)) issue(['monitoring', 'protected_attributes', i], `"${name}" is not a feature`);
@@ -169,7 +171,10 @@ function checkGrid(
   let candidates = 1;
   for (const [name, values] of Object.entries(tuning.grid)) {
     if (!searchable.includes(name)) {
-      issue(['grid', name], `"${name}" is not a hyperparameter ${algorithm === 'linear' && spec.task === 'regression' ? 'of ridge regression (only l2 is)' : `of ${algorithm} (${names.join(', ')})`}`);
+      issue(
+        ['grid', name],
+        `"${name}" is not a hyperparameter ${algorithm === 'linear' && spec.task === 'regression' ? 'of ridge regression (only l2 is)' : `of ${algorithm} (${names.join(', ')})`}`,
+      );
       continue;
     }
     values.forEach((value, k) => {
@@ -180,5 +185,6 @@ function checkGrid(
     candidates *= values.length;
   }
   if (candidates < 2) issue(['grid'], 'a search needs at least two candidates (give some hyperparameter two or more values)');
-  if (candidates > MAX_GRID_CANDIDATES) issue(['grid'], `${candidates} candidates; keep the grid to ${MAX_GRID_CANDIDATES} at most (each is trained once per fold)`);
+  if (candidates > MAX_GRID_CANDIDATES)
+    issue(['grid'], `${candidates} candidates; keep the grid to ${MAX_GRID_CANDIDATES} at most (each is trained once per fold)`);
 }

@@ -117,7 +117,10 @@ export async function trainPackage(options: TrainOptions): Promise<TrainOutcome>
   const progress = options.progress ?? (() => {});
   const tuningStarted = performance.now();
   const grid = spec.tuning?.[options.algorithm];
-  if (grid) progress(`tuning   ${options.algorithm}: ${Object.values(grid.grid).reduce((n, v) => n * v.length, 1)} candidates × ${grid.folds} folds of the ${trainRows.length} training rows`);
+  if (grid)
+    progress(
+      `tuning   ${options.algorithm}: ${Object.values(grid.grid).reduce((n, v) => n * v.length, 1)} candidates × ${grid.folds} folds of the ${trainRows.length} training rows`,
+    );
   const tuned = tuneHyperparameters({
     spec,
     algorithm: options.algorithm,
@@ -126,7 +129,9 @@ export async function trainPackage(options: TrainOptions): Promise<TrainOutcome>
     targets: yTrain,
     seed: options.seed,
     onCandidate: (i, c, seconds) =>
-      progress(`tuning   [${i + 1}] ${describeCandidate(c.hyperparameters)}: ${primaryMetricOf(spec.task).primary} ${formatNumber(c.mean)} ± ${formatNumber(c.std)} (${seconds.toFixed(1)} s)`),
+      progress(
+        `tuning   [${i + 1}] ${describeCandidate(c.hyperparameters)}: ${primaryMetricOf(spec.task).primary} ${formatNumber(c.mean)} ± ${formatNumber(c.std)} (${seconds.toFixed(1)} s)`,
+      ),
   });
   if (!tuned.ok) return failure([tuned.error]);
   const tuningSeconds = (performance.now() - tuningStarted) / 1000;
@@ -149,7 +154,9 @@ export async function trainPackage(options: TrainOptions): Promise<TrainOutcome>
   // The holdout through ONNX Runtime: what the artifact really computes.
   const xHoldout = encoder.encode(holdoutRows);
   const ortHoldout = await runOnnx(onnxBytes, ortNames, xHoldout, holdoutRows.length, width);
-  const ortScores = regression ? Float64Array.from(ortHoldout) : Float64Array.from({ length: holdoutRows.length }, (_, r) => ortHoldout[2 * r + 1]!);
+  const ortScores = regression
+    ? Float64Array.from(ortHoldout)
+    : Float64Array.from({ length: holdoutRows.length }, (_, r) => ortHoldout[2 * r + 1]!);
   const parity = compareScores(model.score(xHoldout, holdoutRows.length), ortScores);
   if (!parity.ok) return failure([`the exported model disagrees with the trained one: ${parity.message}; the ONNX export is wrong`]);
   if (!regression) {
@@ -172,7 +179,9 @@ export async function trainPackage(options: TrainOptions): Promise<TrainOutcome>
   const assessmentStarted = performance.now();
   let featureAssessment: FeatureAssessment | undefined;
   if (metrics.overall[metrics.primary] !== undefined) {
-    progress(`assess   permutation importance: ${dataset.features.length} features × ${ASSESSMENT_REPEATS} shuffles of the ${holdoutRows.length} holdout rows`);
+    progress(
+      `assess   permutation importance: ${dataset.features.length} features × ${ASSESSMENT_REPEATS} shuffles of the ${holdoutRows.length} holdout rows`,
+    );
     const runner = await openOnnx(onnxBytes, ortNames, width);
     try {
       featureAssessment = await assessFeatures({
@@ -189,7 +198,10 @@ export async function trainPackage(options: TrainOptions): Promise<TrainOutcome>
           const scores = regression ? Float64Array.from(out) : Float64Array.from({ length: rows.length }, (_, r) => out[2 * r + 1]!);
           return primaryMetric(spec.task, holdoutTargets, scores) ?? Number.NaN;
         },
-        onFeature: (name, f) => progress(`assess   ${name}: ${formatNumber(f.importance)} ± ${formatNumber(f.std_error)}${f.beneficial ? '' : '  (not beneficial)'}`),
+        onFeature: (name, f) =>
+          progress(
+            `assess   ${name}: ${formatNumber(f.importance)} ± ${formatNumber(f.std_error)}${f.beneficial ? '' : '  (not beneficial)'}`,
+          ),
       });
     } finally {
       await runner.release();
@@ -228,7 +240,8 @@ export async function trainPackage(options: TrainOptions): Promise<TrainOutcome>
     golden: golden.examples,
   });
   const checked = parseManifest(manifest);
-  if (!checked.ok) return failure(checked.issues.map((i) => `the manifest training built is invalid (a training bug): ${i.path}: ${i.message}`));
+  if (!checked.ok)
+    return failure(checked.issues.map((i) => `the manifest training built is invalid (a training bug): ${i.path}: ${i.message}`));
 
   const manifestText = `${JSON.stringify(manifest, null, 2)}\n`;
   await mkdir(options.outDir, { recursive: true });

@@ -47,7 +47,12 @@ export async function validSession(token: string, value: string, nowMs = Date.no
 export type AdminCredential = 'disabled' | 'none' | 'invalid' | 'ok';
 
 /** How the request stands against ADMIN_TOKEN: by bearer token, or (when `cookie` is given) the session cookie. */
-export async function adminCredential(configured: string | undefined, authorization: string | undefined, cookie?: string, nowMs = Date.now()): Promise<AdminCredential> {
+export async function adminCredential(
+  configured: string | undefined,
+  authorization: string | undefined,
+  cookie?: string,
+  nowMs = Date.now(),
+): Promise<AdminCredential> {
   const token = adminToken(configured);
   if (token === undefined) return 'disabled';
   const given = bearerToken(authorization);
@@ -56,12 +61,15 @@ export async function adminCredential(configured: string | undefined, authorizat
   return 'none';
 }
 
-export const ADMIN_DISABLED_MESSAGE = 'admin routes are disabled: set the ADMIN_TOKEN secret (`wrangler secret put ADMIN_TOKEN`, or .dev.vars locally)';
+export const ADMIN_DISABLED_MESSAGE =
+  'admin routes are disabled: set the ADMIN_TOKEN secret (`wrangler secret put ADMIN_TOKEN`, or .dev.vars locally)';
 
 /** Why admin routes are closed: no token, or one too short to be safe. */
 export function adminDisabledMessage(configured: string | undefined): string {
   const set = (configured ?? '').trim() !== '';
-  return set ? `admin routes are disabled: ADMIN_TOKEN is shorter than ${MIN_TOKEN_LENGTH} characters; set a longer one (\`wrangler secret put ADMIN_TOKEN\`, or .dev.vars locally)` : ADMIN_DISABLED_MESSAGE;
+  return set
+    ? `admin routes are disabled: ADMIN_TOKEN is shorter than ${MIN_TOKEN_LENGTH} characters; set a longer one (\`wrangler secret put ADMIN_TOKEN\`, or .dev.vars locally)`
+    : ADMIN_DISABLED_MESSAGE;
 }
 
 export const adminAuth = createMiddleware<AppEnv>(async (c, next) => {
@@ -76,6 +84,9 @@ export const adminAuth = createMiddleware<AppEnv>(async (c, next) => {
 });
 
 /** The dashboard's guard: bearer token or session cookie. */
-export async function dashboardCredential(c: { env: AppEnv['Bindings']; req: { header(name: string): string | undefined } }, cookie: string | undefined): Promise<AdminCredential> {
+export async function dashboardCredential(
+  c: { env: AppEnv['Bindings']; req: { header(name: string): string | undefined } },
+  cookie: string | undefined,
+): Promise<AdminCredential> {
   return adminCredential(c.env.ADMIN_TOKEN, c.req.header('authorization'), cookie);
 }

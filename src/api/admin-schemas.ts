@@ -8,9 +8,12 @@ export const ModelNameParam = z.string().regex(MODEL_NAME_PATTERN, 'model names 
 export const VersionParam = z.string().regex(VERSION_PATTERN, 'versions are positive integers such as "3"');
 
 /** "is required" only when the field is absent; a present but wrong value is told what it must be. */
-const requiredOr = (field: string, must: string) => (issue: { input?: unknown }) => (issue.input === undefined ? `${field} is required: ${must}` : `${field} must be ${must}`);
+const requiredOr = (field: string, must: string) => (issue: { input?: unknown }) =>
+  issue.input === undefined ? `${field} is required: ${must}` : `${field} must be ${must}`;
 
-const version = z.string({ error: requiredOr('version', 'a positive integer string such as "3"') }).regex(VERSION_PATTERN, 'must be a positive integer string such as "3"');
+const version = z
+  .string({ error: requiredOr('version', 'a positive integer string such as "3"') })
+  .regex(VERSION_PATTERN, 'must be a positive integer string such as "3"');
 const audit = {
   /** Why the change is made; recorded in the audit trail. */
   reason: z.string().max(500).optional(),
@@ -23,12 +26,41 @@ export const DeploymentChangeSchema = z
     'action',
     [
       z.object({ action: z.literal('promote'), version, ...audit }).strict(),
-      z.object({ action: z.literal('canary'), version, percent: z.number({ error: requiredOr('percent', 'a number in (0, 100]') }).gt(0).max(100), ...audit }).strict(),
+      z
+        .object({
+          action: z.literal('canary'),
+          version,
+          percent: z
+            .number({ error: requiredOr('percent', 'a number in (0, 100]') })
+            .gt(0)
+            .max(100),
+          ...audit,
+        })
+        .strict(),
       z.object({ action: z.literal('clear_canary'), ...audit }).strict(),
-      z.object({ action: z.literal('shadow'), version, sample_rate: z.number({ error: requiredOr('sample_rate', 'a number in (0, 1]') }).gt(0).max(1), ...audit }).strict(),
+      z
+        .object({
+          action: z.literal('shadow'),
+          version,
+          sample_rate: z
+            .number({ error: requiredOr('sample_rate', 'a number in (0, 1]') })
+            .gt(0)
+            .max(1),
+          ...audit,
+        })
+        .strict(),
       z.object({ action: z.literal('clear_shadow'), version, ...audit }).strict(),
       z.object({ action: z.literal('rollback'), ...audit }).strict(),
-      z.object({ action: z.literal('sampling'), sample_rate: z.number({ error: requiredOr('sample_rate', 'a number in [0, 1]') }).min(0).max(1), ...audit }).strict(),
+      z
+        .object({
+          action: z.literal('sampling'),
+          sample_rate: z
+            .number({ error: requiredOr('sample_rate', 'a number in [0, 1]') })
+            .min(0)
+            .max(1),
+          ...audit,
+        })
+        .strict(),
     ],
     { error: 'action must be one of promote, canary, clear_canary, shadow, clear_shadow, rollback, sampling' },
   )
@@ -36,7 +68,9 @@ export const DeploymentChangeSchema = z
 
 export const EngineChangeSchema = z
   .object({
-    engine: z.enum(['auto', 'onnxruntime', 'compiled'], { error: 'engine must be "auto" (the QA gate\'s choice), "onnxruntime" or "compiled"' }),
+    engine: z.enum(['auto', 'onnxruntime', 'compiled'], {
+      error: 'engine must be "auto" (the QA gate\'s choice), "onnxruntime" or "compiled"',
+    }),
     ...audit,
   })
   .strict()

@@ -26,7 +26,16 @@ export function versionJson(v: VersionSummary) {
     ...(v.qaFailure ? { qa_failure: v.qaFailure } : {}),
     engine: v.engine,
     engine_reason: v.engineReason,
-    ...(v.engineOverride ? { engine_override: { engine: v.engineOverride.engine, actor: v.engineOverride.actor, reason: v.engineOverride.reason, at: new Date(v.engineOverride.at).toISOString() } } : {}),
+    ...(v.engineOverride
+      ? {
+          engine_override: {
+            engine: v.engineOverride.engine,
+            actor: v.engineOverride.actor,
+            reason: v.engineOverride.reason,
+            at: new Date(v.engineOverride.at).toISOString(),
+          },
+        }
+      : {}),
     created_at: new Date(v.createdAt).toISOString(),
     created_by: v.createdBy,
   };
@@ -54,7 +63,10 @@ function actorOf(headerActor: string | undefined, bodyActor: string | undefined)
 
 function param(value: string, schema: typeof ModelNameParam | typeof VersionParam, field: string): string {
   const result = schema.safeParse(value);
-  if (!result.success) throw new VigilError('invalid_request', 400, `${field} "${value}" is not valid: ${result.error.issues[0]!.message}`, [{ field, code: 'invalid', message: result.error.issues[0]!.message }]);
+  if (!result.success)
+    throw new VigilError('invalid_request', 400, `${field} "${value}" is not valid: ${result.error.issues[0]!.message}`, [
+      { field, code: 'invalid', message: result.error.issues[0]!.message },
+    ]);
   return result.data;
 }
 
@@ -91,7 +103,9 @@ export function adminRoutes(): Hono<AppEnv> {
     const record = await c.var.services.registry.record(model, version);
     if (!record) {
       await requireModel(c, model);
-      throw new VigilError('version_not_found', 404, `model "${model}" has no version "${version}"`, [{ field: 'version', code: 'version_not_found', message: `no version "${version}"` }]);
+      throw new VigilError('version_not_found', 404, `model "${model}" has no version "${version}"`, [
+        { field: 'version', code: 'version_not_found', message: `no version "${version}"` },
+      ]);
     }
     return c.json(recordJson(record));
   });
@@ -101,17 +115,24 @@ export function adminRoutes(): Hono<AppEnv> {
     const version = param(c.req.param('version'), VersionParam, 'version');
     const contentType = c.req.header('content-type') ?? '';
     if (!contentType.toLowerCase().startsWith('multipart/form-data')) {
-      throw new VigilError('unsupported_media_type', 415, 'push a version as multipart/form-data with a "model" file (model.onnx) and a "manifest" file (manifest.json)', [
-        { field: 'content-type', code: 'unsupported_media_type', message: 'must be multipart/form-data' },
-      ]);
+      throw new VigilError(
+        'unsupported_media_type',
+        415,
+        'push a version as multipart/form-data with a "model" file (model.onnx) and a "manifest" file (manifest.json)',
+        [{ field: 'content-type', code: 'unsupported_media_type', message: 'must be multipart/form-data' }],
+      );
     }
     // Read under the cap as it streams (a push without Content-Length is no longer unbounded), held once.
     const parts = await readMultipart(c.req.raw, MAX_PUSH_BYTES);
     const modelPart = parts.get('model');
     const manifestPart = parts.get('manifest');
     const missing = [
-      ...(modelPart?.filename !== undefined ? [] : [{ field: 'model', code: 'missing_part', message: 'attach model.onnx as the "model" file part' }]),
-      ...(manifestPart === undefined ? [{ field: 'manifest', code: 'missing_part', message: 'attach manifest.json as the "manifest" part' }] : []),
+      ...(modelPart?.filename !== undefined
+        ? []
+        : [{ field: 'model', code: 'missing_part', message: 'attach model.onnx as the "model" file part' }]),
+      ...(manifestPart === undefined
+        ? [{ field: 'manifest', code: 'missing_part', message: 'attach manifest.json as the "manifest" part' }]
+        : []),
     ];
     if (missing.length) throw new VigilError('invalid_request', 400, missing.map((m) => m.message).join('; '), missing);
     const bytes = modelPart!.data;
@@ -150,7 +171,11 @@ export function adminRoutes(): Hono<AppEnv> {
     const version = param(c.req.param('version'), VersionParam, 'version');
     await requireModel(c, model);
     const body = parseBody(EngineChangeSchema, await readJsonBody(c.req.raw));
-    const summary = await c.var.services.registry.setEngine(model, version, { engine: body.engine, actor: actorOf(c.req.header('x-vigil-actor'), body.actor), reason: body.reason ?? null });
+    const summary = await c.var.services.registry.setEngine(model, version, {
+      engine: body.engine,
+      actor: actorOf(c.req.header('x-vigil-actor'), body.actor),
+      reason: body.reason ?? null,
+    });
     return c.json(versionJson(summary));
   });
 

@@ -60,11 +60,17 @@ function matches(token: string, tokens: readonly string[]): boolean {
 }
 
 function unauthorized(message: string): VigilError {
-  return new VigilError('unauthorized', 401, message, [{ field: 'authorization', code: 'unauthorized', message: 'send "Authorization: Bearer <token>"' }]);
+  return new VigilError('unauthorized', 401, message, [
+    { field: 'authorization', code: 'unauthorized', message: 'send "Authorization: Bearer <token>"' },
+  ]);
 }
 
 function misconfigured(name: string): VigilError {
-  return new VigilError('auth_misconfigured', 503, `${name} holds no token of at least ${MIN_TOKEN_LENGTH} characters, so this route is closed; set longer tokens`);
+  return new VigilError(
+    'auth_misconfigured',
+    503,
+    `${name} holds no token of at least ${MIN_TOKEN_LENGTH} characters, so this route is closed; set longer tokens`,
+  );
 }
 
 /** Prediction routes: open unless PREDICT_TOKENS lists API keys, then one of them is required. */
@@ -84,10 +90,18 @@ export const predictAuth = createMiddleware<AppEnv>(async (c, next) => {
  * moves quality checks and can roll a canary back, so feedback is never open: with none of them configured it
  * answers 503.
  */
-export function feedbackTokens(env: Pick<Env, 'FEEDBACK_TOKENS' | 'PREDICT_TOKENS' | 'ADMIN_TOKEN'>): { tokens: string[]; source: string | null } {
+export function feedbackTokens(env: Pick<Env, 'FEEDBACK_TOKENS' | 'PREDICT_TOKENS' | 'ADMIN_TOKEN'>): {
+  tokens: string[];
+  source: string | null;
+} {
   const own = tokenSetting(env.FEEDBACK_TOKENS);
   const predict = tokenSetting(env.PREDICT_TOKENS);
-  const chosen = own.state === 'set' ? { setting: own, source: 'FEEDBACK_TOKENS' } : predict.state === 'set' ? { setting: predict, source: 'PREDICT_TOKENS' } : null;
+  const chosen =
+    own.state === 'set'
+      ? { setting: own, source: 'FEEDBACK_TOKENS' }
+      : predict.state === 'set'
+        ? { setting: predict, source: 'PREDICT_TOKENS' }
+        : null;
   const admin = adminToken(env.ADMIN_TOKEN);
   const tokens = [...(chosen?.setting.state === 'set' ? chosen.setting.tokens : []), ...(admin !== undefined ? [admin] : [])];
   return { tokens, source: chosen?.source ?? null };
@@ -97,10 +111,17 @@ export const feedbackAuth = createMiddleware<AppEnv>(async (c, next) => {
   const { tokens, source } = feedbackTokens(c.env);
   if (tokens.length === 0) {
     if (source) throw misconfigured(source);
-    throw new VigilError('feedback_disabled', 503, 'feedback needs a credential and none is configured: set FEEDBACK_TOKENS (or PREDICT_TOKENS, or ADMIN_TOKEN)');
+    throw new VigilError(
+      'feedback_disabled',
+      503,
+      'feedback needs a credential and none is configured: set FEEDBACK_TOKENS (or PREDICT_TOKENS, or ADMIN_TOKEN)',
+    );
   }
   const token = bearerToken(c.req.header('authorization'));
-  if (!token) throw unauthorized(`feedback needs a token: send "Authorization: Bearer <one of ${source ?? 'ADMIN_TOKEN'}${source ? ' or the admin token' : ''}>"`);
+  if (!token)
+    throw unauthorized(
+      `feedback needs a token: send "Authorization: Bearer <one of ${source ?? 'ADMIN_TOKEN'}${source ? ' or the admin token' : ''}>"`,
+    );
   if (!matches(token, tokens)) throw unauthorized('the feedback token is not valid');
   await next();
 });

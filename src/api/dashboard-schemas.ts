@@ -31,7 +31,10 @@ export const ExplainFormSchema = z.object({
     .trim()
     .min(1, 'paste an instance: a JSON object of feature values')
     .max(EXPLAIN_INSTANCE_MAX_CHARS, `at most ${EXPLAIN_INSTANCE_MAX_CHARS} characters`)
-    .openapi({ description: 'One instance as JSON, as in `instances` of POST /v1/models/{model}/predict', example: '{"median_income": 8.3252, "housing_median_age": 41}' }),
+    .openapi({
+      description: 'One instance as JSON, as in `instances` of POST /v1/models/{model}/predict',
+      example: '{"median_income": 8.3252, "housing_median_age": 41}',
+    }),
   version: VersionParam.optional().openapi({ description: 'The version to explain (default: as the deployment routes)', example: '1' }),
 });
 
@@ -51,18 +54,39 @@ export function parseInstanceJson(text: string): { ok: true; instance: unknown }
 }
 
 const page = (description: string) => ({ description, content: { 'text/html': { schema: z.string() } } });
-const redirect = (description: string) => ({ description, headers: { location: { schema: { type: 'string' as const }, description: 'Where the browser goes next' } } });
+const redirect = (description: string) => ({
+  description,
+  headers: { location: { schema: { type: 'string' as const }, description: 'Where the browser goes next' } },
+});
 const signedIn = {
   security: [{ adminToken: [] }],
-  description: 'Send `Authorization: Bearer <ADMIN_TOKEN>`, or sign in at /login for the session cookie `vigil_session` (HttpOnly, SameSite=Strict).',
+  description:
+    'Send `Authorization: Bearer <ADMIN_TOKEN>`, or sign in at /login for the session cookie `vigil_session` (HttpOnly, SameSite=Strict).',
 };
 const explainParams = z.object({ model: z.string().openapi({ param: { name: 'model', in: 'path' }, example: 'california-housing' }) });
-const closedOrRefused = { 401: page('No valid token or session: the sign-in form'), 503: page('ADMIN_TOKEN is not configured: how to set it') };
+const closedOrRefused = {
+  401: page('No valid token or session: the sign-in form'),
+  503: page('ADMIN_TOKEN is not configured: how to set it'),
+};
 
 /** The dashboard's routes as OpenAPI operations (HTML pages), so the document lists every route the app serves. */
 export const DASHBOARD_OPENAPI_ROUTES: RouteConfig[] = [
-  { method: 'get', path: '/', tags: ['Dashboard'], summary: 'Every model with its deployment and health', ...signedIn, responses: { 200: page('Dashboard home'), ...closedOrRefused } },
-  { method: 'get', path: '/models', tags: ['Dashboard'], summary: 'Redirects to the dashboard home', ...signedIn, responses: { 303: redirect('To /'), ...closedOrRefused } },
+  {
+    method: 'get',
+    path: '/',
+    tags: ['Dashboard'],
+    summary: 'Every model with its deployment and health',
+    ...signedIn,
+    responses: { 200: page('Dashboard home'), ...closedOrRefused },
+  },
+  {
+    method: 'get',
+    path: '/models',
+    tags: ['Dashboard'],
+    summary: 'Redirects to the dashboard home',
+    ...signedIn,
+    responses: { 303: redirect('To /'), ...closedOrRefused },
+  },
   {
     method: 'get',
     path: '/models/{model}',
@@ -103,7 +127,13 @@ export const DASHBOARD_OPENAPI_ROUTES: RouteConfig[] = [
       ...closedOrRefused,
     },
   },
-  { method: 'get', path: '/login', tags: ['Dashboard'], summary: 'The sign-in form', responses: { 200: page('Sign-in form'), 303: redirect('Already signed in'), 503: page('ADMIN_TOKEN is not configured') } },
+  {
+    method: 'get',
+    path: '/login',
+    tags: ['Dashboard'],
+    summary: 'The sign-in form',
+    responses: { 200: page('Sign-in form'), 303: redirect('Already signed in'), 503: page('ADMIN_TOKEN is not configured') },
+  },
   {
     method: 'post',
     path: '/login',
@@ -118,5 +148,11 @@ export const DASHBOARD_OPENAPI_ROUTES: RouteConfig[] = [
       503: page('ADMIN_TOKEN is not configured'),
     },
   },
-  { method: 'post', path: '/logout', tags: ['Dashboard'], summary: 'Sign out: clears the session cookie', responses: { 303: redirect('To /login'), 403: page('Form posted from another site') } },
+  {
+    method: 'post',
+    path: '/logout',
+    tags: ['Dashboard'],
+    summary: 'Sign out: clears the session cookie',
+    responses: { 303: redirect('To /login'), 403: page('Form posted from another site') },
+  },
 ];

@@ -26,7 +26,14 @@ import { LoginThrottle } from './login-throttle.ts';
 import { parseWindowMinutes } from './admin-schemas.ts';
 import { adminToken, timingSafeEqualString } from './auth.ts';
 import type { AppEnv, Services } from './context.ts';
-import { DashboardQuerySchema, EXPLAIN_FORM_MAX_BYTES, ExplainFormSchema, LoginFormSchema, NextPathSchema, parseInstanceJson } from './dashboard-schemas.ts';
+import {
+  DashboardQuerySchema,
+  EXPLAIN_FORM_MAX_BYTES,
+  ExplainFormSchema,
+  LoginFormSchema,
+  NextPathSchema,
+  parseInstanceJson,
+} from './dashboard-schemas.ts';
 import { buildReport, reportDeps, reportScope } from './reports.ts';
 
 interface DashboardEnv {
@@ -37,7 +44,8 @@ interface DashboardEnv {
 type DashboardContext = Context<DashboardEnv>;
 
 /** Scripts, frames, remote styles and images are refused: the pages need only their inline stylesheet. */
-const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+const CONTENT_SECURITY_POLICY =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /** Failed sign-ins from one address this isolate answers before it asks the address to wait (429). */
 const loginThrottle = new LoginThrottle({ maxFailures: 10, windowMs: 15 * 60_000, capacity: 10_000 });
@@ -82,7 +90,8 @@ function safeNext(value: unknown): string | undefined {
 const sameOrigin = createMiddleware<DashboardEnv>(async (c, next) => {
   const site = c.req.header('sec-fetch-site');
   const origin = c.req.header('origin');
-  const allowed = site !== undefined ? site === 'same-origin' || site === 'none' : origin === undefined || origin === new URL(c.req.url).origin;
+  const allowed =
+    site !== undefined ? site === 'same-origin' || site === 'none' : origin === undefined || origin === new URL(c.req.url).origin;
   if (!allowed) {
     const refused = (
       <MessagePage title="Refused" heading="Cross-site form refused">
@@ -117,7 +126,11 @@ const dashboardAuth = createMiddleware<DashboardEnv>(async (c, next) => {
 });
 
 async function modelOverview(services: Services, model: string): Promise<ModelOverview> {
-  const [deployment, versions, checks] = await Promise.all([services.deployments.current(model), services.registry.summaries(model), services.monitor.latest(model)]);
+  const [deployment, versions, checks] = await Promise.all([
+    services.deployments.current(model),
+    services.registry.summaries(model),
+    services.monitor.latest(model),
+  ]);
   const shown = deployment?.primary ?? versions[versions.length - 1]?.version;
   const manifest = shown === undefined ? null : ((await services.registry.get(model, shown))?.manifest ?? null);
   return { model, manifest, deployment, versions, checks };
@@ -127,7 +140,12 @@ function isScoreReport(report: unknown): report is ScoreReport {
   return typeof report === 'object' && report !== null && 'sections' in report && 'final_score' in report;
 }
 
-async function modelPageData(services: Services, alertsConfigured: boolean, model: string, window: ModelPageData['window']): Promise<ModelPageData> {
+async function modelPageData(
+  services: Services,
+  alertsConfigured: boolean,
+  model: string,
+  window: ModelPageData['window'],
+): Promise<ModelPageData> {
   const overview = await modelOverview(services, model);
   const [events, versionFacts] = await Promise.all([
     services.deployments.events(model, 10),
@@ -135,7 +153,10 @@ async function modelPageData(services: Services, alertsConfigured: boolean, mode
       overview.versions.map(async (v) => {
         const m = (await services.registry.get(model, v.version))?.manifest;
         const metric = m?.training.metrics.primary ?? '';
-        return [v.version, { algorithm: m?.training.algorithm, metric, value: m?.training.metrics.overall[metric], trainedAt: m?.training.trained_at }] as const;
+        return [
+          v.version,
+          { algorithm: m?.training.algorithm, metric, value: m?.training.metrics.overall[metric], trainedAt: m?.training.trained_at },
+        ] as const;
       }),
     ).then((entries) => new Map(entries)),
   ]);
@@ -165,11 +186,22 @@ function unknownModel(c: DashboardContext, model: string, models: readonly strin
 }
 
 /** The explain form as it was posted: the versions that passed QA (newest first), the primary, the visitor's text. */
-async function explainForm(services: Services, model: string, instanceText: string, version: string | undefined): Promise<ExplainFormProps> {
+async function explainForm(
+  services: Services,
+  model: string,
+  instanceText: string,
+  version: string | undefined,
+): Promise<ExplainFormProps> {
   const [deployment, versions] = await Promise.all([services.deployments.current(model), services.registry.summaries(model)]);
   const explainable = explainableVersions(versions);
   const primary = deployment?.primary;
-  return { model, versions: explainable, primary, selected: version !== undefined && explainable.includes(version) ? version : primary, instanceText };
+  return {
+    model,
+    versions: explainable,
+    primary,
+    selected: version !== undefined && explainable.includes(version) ? version : primary,
+    instanceText,
+  };
 }
 
 /** A client's mistake as the explain page shows it; 404 stays 404, every other refusal is a 400. */
@@ -208,7 +240,11 @@ export function dashboardRoutes(): Hono<AppEnv> {
       const wait = loginThrottle.retryAfterSeconds(address, Date.now());
       if (wait > 0) {
         c.header('retry-after', String(wait));
-        return page(c, <LoginPage error={`Too many failed sign-ins from this address; try again in ${Math.ceil(wait / 60)} minutes.`} />, 429);
+        return page(
+          c,
+          <LoginPage error={`Too many failed sign-ins from this address; try again in ${Math.ceil(wait / 60)} minutes.`} />,
+          429,
+        );
       }
       let body: Record<string, unknown> = {};
       try {
@@ -297,17 +333,35 @@ export function dashboardRoutes(): Hono<AppEnv> {
         // A malformed form is an empty one: the form says what is missing.
       }
       const instanceText = typeof body.instance === 'string' ? body.instance : '';
-      const form = ExplainFormSchema.safeParse({ instance: instanceText, version: typeof body.version === 'string' && body.version !== '' ? body.version : undefined });
+      const form = ExplainFormSchema.safeParse({
+        instance: instanceText,
+        version: typeof body.version === 'string' && body.version !== '' ? body.version : undefined,
+      });
       const shown = await explainForm(services, model, instanceText, form.success ? form.data.version : undefined);
-      const answer = (outcome: ExplainOutcome, status: 200 | 400 | 404 = 200) => page(c, <ExplainPage form={shown} outcome={outcome} signedIn={c.var.signedIn} />, status);
+      const answer = (outcome: ExplainOutcome, status: 200 | 400 | 404 = 200) =>
+        page(c, <ExplainPage form={shown} outcome={outcome} signedIn={c.var.signedIn} />, status);
       if (!form.success) {
         const problems = form.error.issues.map((issue) => ({ field: issue.path.map(String).join('.') || 'form', message: issue.message }));
         return answer({ ok: false, heading: 'The form is not complete', message: 'Fix these fields and explain again:', problems }, 400);
       }
       const parsed = parseInstanceJson(form.data.instance);
-      if (!parsed.ok) return answer({ ok: false, heading: 'The instance is not JSON', message: 'Paste one instance as a JSON object of feature values.', problems: [{ field: 'instance', message: parsed.message }] }, 400);
+      if (!parsed.ok)
+        return answer(
+          {
+            ok: false,
+            heading: 'The instance is not JSON',
+            message: 'Paste one instance as a JSON object of feature values.',
+            problems: [{ field: 'instance', message: parsed.message }],
+          },
+          400,
+        );
       try {
-        const result = await services.predictions.explain({ model, ...(form.data.version !== undefined ? { version: form.data.version } : {}), instances: [parsed.instance], requestId: c.var.requestId });
+        const result = await services.predictions.explain({
+          model,
+          ...(form.data.version !== undefined ? { version: form.data.version } : {}),
+          instances: [parsed.instance],
+          requestId: c.var.requestId,
+        });
         return answer({ ok: true, result, instance: parsed.instance });
       } catch (error) {
         if (!(error instanceof VigilError) || error.status >= 500) throw error;
@@ -323,7 +377,16 @@ export function dashboardRoutes(): Hono<AppEnv> {
       const status = error.status === 405 || error.status === 409 || error.status === 415 || error.status === 422 ? 400 : error.status;
       return page(c, <MessagePage title="Error" heading={error.message} />, status);
     }
-    console.error(JSON.stringify({ level: 'error', message: 'dashboard page failed', path: c.req.path, requestId: c.get('requestId'), error: String(error), stack: error instanceof Error ? error.stack : undefined }));
+    console.error(
+      JSON.stringify({
+        level: 'error',
+        message: 'dashboard page failed',
+        path: c.req.path,
+        requestId: c.get('requestId'),
+        error: String(error),
+        stack: error instanceof Error ? error.stack : undefined,
+      }),
+    );
     const failed = (
       <MessagePage title="Error" heading="This page could not be rendered">
         <p>The error has been logged{c.get('requestId') ? ` with request id ${c.get('requestId')}` : ''}.</p>

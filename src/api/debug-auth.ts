@@ -12,7 +12,9 @@ import type { AppEnv } from './context.ts';
 function debugFlag(value: string | undefined): boolean {
   if (value === undefined || value === 'false' || value === '0') return false;
   if (value === 'true' || value === '1' || value === '') return true;
-  throw new InvalidRequestError(`debug must be "true" or "false", not "${value.slice(0, 40)}"`, [{ field: 'debug', code: 'invalid', message: 'use ?debug=true (admin token required) or leave it out' }]);
+  throw new InvalidRequestError(`debug must be "true" or "false", not "${value.slice(0, 40)}"`, [
+    { field: 'debug', code: 'invalid', message: 'use ?debug=true (admin token required) or leave it out' },
+  ]);
 }
 
 export const predictOrDebugAuth = createMiddleware<AppEnv>(async (c, next) => {

@@ -24,12 +24,37 @@ export function feedbackRoutes(): Hono<AppEnv> {
     const labels = manifest.output.labels;
     const problems = items.flatMap((item, i) => {
       if (manifest.task === 'regression') {
-        return typeof item.label === 'number' && Number.isFinite(item.label) ? [] : [{ field: `items.${i}.label`, code: 'invalid_label', message: `label must be the true value (a finite number), got ${JSON.stringify(item.label)}` }];
+        return typeof item.label === 'number' && Number.isFinite(item.label)
+          ? []
+          : [
+              {
+                field: `items.${i}.label`,
+                code: 'invalid_label',
+                message: `label must be the true value (a finite number), got ${JSON.stringify(item.label)}`,
+              },
+            ];
       }
-      return typeof item.label === 'string' && labels?.includes(item.label) ? [] : [{ field: `items.${i}.label`, code: 'invalid_label', message: `label must be one of ${labels?.map((l) => JSON.stringify(l)).join(', ')}, got ${JSON.stringify(item.label)}` }];
+      return typeof item.label === 'string' && labels?.includes(item.label)
+        ? []
+        : [
+            {
+              field: `items.${i}.label`,
+              code: 'invalid_label',
+              message: `label must be one of ${labels?.map((l) => JSON.stringify(l)).join(', ')}, got ${JSON.stringify(item.label)}`,
+            },
+          ];
     });
-    if (problems.length > 0) throw new VigilError('invalid_request', 400, `${problems.length} feedback item${problems.length === 1 ? ' has' : 's have'} an invalid label: ${problems[0]!.message}`, problems.slice(0, 50));
-    const outcome = await feedback.record(model, items.map((i) => ({ requestId: i.request_id, instance: i.instance ?? 0, label: String(i.label) })));
+    if (problems.length > 0)
+      throw new VigilError(
+        'invalid_request',
+        400,
+        `${problems.length} feedback item${problems.length === 1 ? ' has' : 's have'} an invalid label: ${problems[0]!.message}`,
+        problems.slice(0, 50),
+      );
+    const outcome = await feedback.record(
+      model,
+      items.map((i) => ({ requestId: i.request_id, instance: i.instance ?? 0, label: String(i.label) })),
+    );
     return c.json(outcome);
   });
   return app;

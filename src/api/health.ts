@@ -24,14 +24,22 @@ export function modelHealthRoutes(): Hono<AppEnv> {
     const checks = await c.var.services.monitor.latest(model);
     const worst = ['fail', 'warn', 'pass', 'insufficient_data'].find((s) => checks.some((r) => r.status === s)) ?? 'insufficient_data';
     const telemetry = await telemetryHealth(c.var.services.db);
-    return c.json({ model, status: worst, checked_at: checks.reduce<string | null>((a, r) => (a === null || r.checked_at > a ? r.checked_at : a), null), checks, telemetry });
+    return c.json({
+      model,
+      status: worst,
+      checked_at: checks.reduce<string | null>((a, r) => (a === null || r.checked_at > a ? r.checked_at : a), null),
+      checks,
+      telemetry,
+    });
   });
   return app;
 }
 
 export function serviceHealthRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.get('/health', adminAuth, async (c) => c.json({ telemetry: await telemetryHealth(c.var.services.db), isolate: c.var.services.isolate() }));
+  app.get('/health', adminAuth, async (c) =>
+    c.json({ telemetry: await telemetryHealth(c.var.services.db), isolate: c.var.services.isolate() }),
+  );
   return app;
 }
 
@@ -46,13 +54,19 @@ export function checksRunRoutes(): Hono<AppEnv> {
     const { db, monitor } = c.var.services;
     const holder = crypto.randomUUID();
     if (!(await acquireLease(db, CHECKS_LEASE, holder, Date.now(), 4 * 60_000))) {
-      throw new VigilError('run_in_progress', 409, 'a health-check run is in progress (the cron or another caller); try again in a minute', [
-        { field: 'checks', code: 'run_in_progress', message: 'another run holds the lease' },
-      ]);
+      throw new VigilError(
+        'run_in_progress',
+        409,
+        'a health-check run is in progress (the cron or another caller); try again in a minute',
+        [{ field: 'checks', code: 'run_in_progress', message: 'another run holds the lease' }],
+      );
     }
     let summaries: Awaited<ReturnType<typeof monitor.run>>;
     try {
-      summaries = await monitor.run({ ...(query.model ? { model: query.model } : {}), ...(query.window ? { windowMinutes: parseWindowMinutes(query.window) } : {}) });
+      summaries = await monitor.run({
+        ...(query.model ? { model: query.model } : {}),
+        ...(query.window ? { windowMinutes: parseWindowMinutes(query.window) } : {}),
+      });
     } finally {
       await releaseLease(db, CHECKS_LEASE, holder).catch(() => undefined);
     }
@@ -60,7 +74,9 @@ export function checksRunRoutes(): Hono<AppEnv> {
       ran_at: new Date().toISOString(),
       models: summaries.map((s) => ({
         model: s.model,
-        counts: Object.fromEntries(['pass', 'warn', 'fail', 'insufficient_data'].map((st) => [st, s.results.filter((r) => r.status === st).length])),
+        counts: Object.fromEntries(
+          ['pass', 'warn', 'fail', 'insufficient_data'].map((st) => [st, s.results.filter((r) => r.status === st).length]),
+        ),
         changes: s.changes,
         rolled_back: s.rolledBack,
         results: s.results,

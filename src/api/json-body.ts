@@ -34,9 +34,12 @@ function isJsonContentType(value: string): boolean {
 export async function readJsonBody(request: Request, limit = MAX_BODY_BYTES): Promise<unknown> {
   const contentType = request.headers.get('content-type');
   if (contentType !== null && !isJsonContentType(contentType)) {
-    throw new VigilError('unsupported_media_type', 415, `Content-Type is "${contentType}"; send the body as JSON with "Content-Type: application/json"`, [
-      { field: 'content-type', code: 'unsupported_media_type', message: 'must be application/json' },
-    ]);
+    throw new VigilError(
+      'unsupported_media_type',
+      415,
+      `Content-Type is "${contentType}"; send the body as JSON with "Content-Type: application/json"`,
+      [{ field: 'content-type', code: 'unsupported_media_type', message: 'must be application/json' }],
+    );
   }
   const declared = request.headers.get('content-length');
   if (declared !== null && Number(declared) > limit) throw tooLarge(limit);
@@ -53,7 +56,9 @@ export async function readJsonBody(request: Request, limit = MAX_BODY_BYTES): Pr
     return JSON.parse(text);
   } catch (error) {
     if (text.trim() === '') {
-      throw new VigilError('malformed_json', 400, 'the request body is empty; send a JSON object', [{ field: 'body', code: 'malformed_json', message: 'empty body' }]);
+      throw new VigilError('malformed_json', 400, 'the request body is empty; send a JSON object', [
+        { field: 'body', code: 'malformed_json', message: 'empty body' },
+      ]);
     }
     const reason = error instanceof Error ? error.message : 'invalid JSON';
     throw new VigilError('malformed_json', 400, `the request body is not valid JSON: ${reason}`, [
@@ -87,7 +92,9 @@ async function readCapped(request: Request, limit: number): Promise<string> {
   try {
     return decoder.decode(bytes);
   } catch {
-    throw new VigilError('malformed_json', 400, 'the request body is not valid UTF-8', [{ field: 'body', code: 'malformed_json', message: 'invalid UTF-8' }]);
+    throw new VigilError('malformed_json', 400, 'the request body is not valid UTF-8', [
+      { field: 'body', code: 'malformed_json', message: 'invalid UTF-8' },
+    ]);
   }
 }
 
@@ -96,16 +103,25 @@ function refuseOversized(text: string): void {
   const scan = scanJson(text, { arrays: LISTED_ARRAYS, containers: MAX_JSON_CONTAINERS });
   if (scan.exceeded === null) return;
   if (scan.exceeded === 'instances') {
-    throw new VigilError('too_many_instances', 400, `the request has more than ${MAX_LISTED} instances; the limit is ${MAX_LISTED} per request`, [
-      { field: 'instances', code: 'too_many_instances', message: `at most ${MAX_LISTED} instances per request` },
-    ]);
+    throw new VigilError(
+      'too_many_instances',
+      400,
+      `the request has more than ${MAX_LISTED} instances; the limit is ${MAX_LISTED} per request`,
+      [{ field: 'instances', code: 'too_many_instances', message: `at most ${MAX_LISTED} instances per request` }],
+    );
   }
   if (scan.exceeded === 'containers') {
-    throw new VigilError('invalid_request', 400, `the body holds more than ${MAX_JSON_CONTAINERS} objects and arrays; send fewer values per request`, [
-      { field: 'body', code: 'too_many_values', message: `at most ${MAX_JSON_CONTAINERS} objects and arrays` },
-    ]);
+    throw new VigilError(
+      'invalid_request',
+      400,
+      `the body holds more than ${MAX_JSON_CONTAINERS} objects and arrays; send fewer values per request`,
+      [{ field: 'body', code: 'too_many_values', message: `at most ${MAX_JSON_CONTAINERS} objects and arrays` }],
+    );
   }
-  throw new VigilError('invalid_request', 400, `"${scan.exceeded}" has more than ${MAX_LISTED} elements; send at most ${MAX_LISTED} per request`, [
-    { field: scan.exceeded, code: 'too_many_items', message: `at most ${MAX_LISTED} elements` },
-  ]);
+  throw new VigilError(
+    'invalid_request',
+    400,
+    `"${scan.exceeded}" has more than ${MAX_LISTED} elements; send at most ${MAX_LISTED} per request`,
+    [{ field: scan.exceeded, code: 'too_many_items', message: `at most ${MAX_LISTED} elements` }],
+  );
 }

@@ -21,11 +21,15 @@ const HEADER_END = new Uint8Array([13, 10, 13, 10]);
 const text = new TextDecoder();
 
 function malformed(message: string): VigilError {
-  return new VigilError('invalid_request', 400, `the multipart body could not be read: ${message}`, [{ field: 'body', code: 'malformed_multipart', message }]);
+  return new VigilError('invalid_request', 400, `the multipart body could not be read: ${message}`, [
+    { field: 'body', code: 'malformed_multipart', message },
+  ]);
 }
 
 function tooLarge(maxBytes: number): VigilError {
-  return new VigilError('payload_too_large', 413, `the package is larger than ${maxBytes} bytes`, [{ field: 'body', code: 'payload_too_large', message: `at most ${maxBytes} bytes` }]);
+  return new VigilError('payload_too_large', 413, `the package is larger than ${maxBytes} bytes`, [
+    { field: 'body', code: 'payload_too_large', message: `at most ${maxBytes} bytes` },
+  ]);
 }
 
 /** Index of `pattern` in `bytes` at or after `from`, or -1. */
@@ -97,8 +101,12 @@ export async function readMultipart(request: Request, maxBytes: number): Promise
     const name = /\bname="([^"]*)"/i.exec(disposition)?.[1];
     if (name === undefined) throw malformed('a part has no name in its Content-Disposition');
     const filename = /\bfilename="([^"]*)"/i.exec(disposition)?.[1];
-    const contentType = headers.find((h) => /^content-type:/i.test(h))?.slice('content-type:'.length).trim();
-    if (!parts.has(name)) parts.set(name, { name, data, ...(filename !== undefined ? { filename } : {}), ...(contentType ? { contentType } : {}) });
+    const contentType = headers
+      .find((h) => /^content-type:/i.test(h))
+      ?.slice('content-type:'.length)
+      .trim();
+    if (!parts.has(name))
+      parts.set(name, { name, data, ...(filename !== undefined ? { filename } : {}), ...(contentType ? { contentType } : {}) });
     at = next;
   }
 }

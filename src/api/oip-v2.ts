@@ -18,9 +18,28 @@ import { readJsonBody } from './json-body.ts';
 import { parseBody } from './schema-errors.ts';
 import { V2InferRequestSchema, type V2Datatype, type V2InferRequest } from './schemas.ts';
 
-const NUMERIC_DATATYPES = new Set<V2Datatype>(['UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64']);
+const NUMERIC_DATATYPES = new Set<V2Datatype>([
+  'UINT8',
+  'UINT16',
+  'UINT32',
+  'UINT64',
+  'INT8',
+  'INT16',
+  'INT32',
+  'INT64',
+  'FP16',
+  'FP32',
+  'FP64',
+]);
 
-const DTYPE_DATATYPES: Record<TensorDtype, V2Datatype> = { float32: 'FP32', float64: 'FP64', int64: 'INT64', int32: 'INT32', string: 'BYTES', bool: 'BOOL' };
+const DTYPE_DATATYPES: Record<TensorDtype, V2Datatype> = {
+  float32: 'FP32',
+  float64: 'FP64',
+  int64: 'INT64',
+  int32: 'INT32',
+  string: 'BYTES',
+  bool: 'BOOL',
+};
 
 /** A feature's datatype: its tensor's, when the model takes it as itself (imported models), else by type. */
 export function featureDatatype(feature: Pick<Feature, 'type'>, dtype?: TensorDtype): V2Datatype {
@@ -71,7 +90,8 @@ interface V2Input {
  */
 export function v2Inputs(manifest: Manifest): V2Input[] {
   const byName = new Map(manifest.features.map((f) => [f.name, f]));
-  if (!('inputs' in manifest.encoding)) return manifest.features.map((f) => ({ name: f.name, datatype: featureDatatype(f), shape: [-1], features: [f] }));
+  if (!('inputs' in manifest.encoding))
+    return manifest.features.map((f) => ({ name: f.name, datatype: featureDatatype(f), shape: [-1], features: [f] }));
   return manifest.encoding.inputs.map((input) => ({
     name: input.name,
     datatype: DTYPE_DATATYPES[input.dtype],
@@ -90,7 +110,11 @@ function badInput(message: string, field: string, code = 'invalid_tensor'): Inva
  */
 export function instancesFromTensors(manifest: Manifest, request: V2InferRequest): Record<string, unknown>[] {
   const features = new Map(manifest.features.map((f) => [f.name, f]));
-  const modelInputs = new Map(v2Inputs(manifest).filter((i) => i.features.length > 1).map((i) => [i.name, i]));
+  const modelInputs = new Map(
+    v2Inputs(manifest)
+      .filter((i) => i.features.length > 1)
+      .map((i) => [i.name, i]),
+  );
   const seen = new Set<string>();
   let batch: number | undefined;
   const columns: { name: string; values: unknown[] }[] = [];
@@ -104,7 +128,12 @@ export function instancesFromTensors(manifest: Manifest, request: V2InferRequest
     }
     const held = feature ? [feature] : matrix!.features;
     for (const f of held) {
-      if (seen.has(f.name)) throw badInput(`input "${input.name}" gives feature "${f.name}", which another input gives too`, `${field}.name`, 'duplicate_input');
+      if (seen.has(f.name))
+        throw badInput(
+          `input "${input.name}" gives feature "${f.name}", which another input gives too`,
+          `${field}.name`,
+          'duplicate_input',
+        );
       seen.add(f.name);
       if (!acceptsDatatype(f, input.datatype)) {
         const wanted = matrix ? matrix.datatype : featureDatatype(f, inputDtype(manifest, f.name));
@@ -113,15 +142,27 @@ export function instancesFromTensors(manifest: Manifest, request: V2InferRequest
     }
     const width = held.length;
     if (input.shape.length === 2 ? input.shape[1] !== width : width !== 1) {
-      throw badInput(`input "${input.name}" has shape [${input.shape.join(', ')}]; use ${width === 1 ? '[N] or [N, 1]' : `[N, ${width}]`}`, `${field}.shape`, 'wrong_shape');
+      throw badInput(
+        `input "${input.name}" has shape [${input.shape.join(', ')}]; use ${width === 1 ? '[N] or [N, 1]' : `[N, ${width}]`}`,
+        `${field}.shape`,
+        'wrong_shape',
+      );
     }
     const values = input.data.some(Array.isArray) ? input.data.flat() : input.data;
     const rows = input.shape[0]!;
     if (values.length !== rows * width) {
-      throw badInput(`input "${input.name}" has shape [${input.shape.join(', ')}] but ${values.length} values`, `${field}.data`, 'shape_mismatch');
+      throw badInput(
+        `input "${input.name}" has shape [${input.shape.join(', ')}] but ${values.length} values`,
+        `${field}.data`,
+        'shape_mismatch',
+      );
     }
     if (batch !== undefined && rows !== batch) {
-      throw badInput(`input "${input.name}" has ${rows} rows, other inputs have ${batch}; all inputs need the same batch size`, `${field}.shape`, 'batch_mismatch');
+      throw badInput(
+        `input "${input.name}" has ${rows} rows, other inputs have ${batch}; all inputs need the same batch size`,
+        `${field}.shape`,
+        'batch_mismatch',
+      );
     }
     batch = rows;
     held.forEach((f, k) => columns.push({ name: f.name, values: width === 1 ? values : values.filter((_, v) => v % width === k) }));
@@ -158,7 +199,14 @@ function outputsOf(result: PredictResult, requested: V2InferRequest['outputs']) 
   const n = result.predictions.length;
   const all =
     manifest.task === 'regression'
-      ? [{ name: 'value', datatype: 'FP32' as const, shape: [n], data: result.predictions.map((p) => ('value' in p ? p.value : Number.NaN)) }]
+      ? [
+          {
+            name: 'value',
+            datatype: 'FP32' as const,
+            shape: [n],
+            data: result.predictions.map((p) => ('value' in p ? p.value : Number.NaN)),
+          },
+        ]
       : (() => {
           const labels = manifest.output.labels ?? [];
           const probabilities: number[] = [];
@@ -178,7 +226,11 @@ function outputsOf(result: PredictResult, requested: V2InferRequest['outputs']) 
   return requested.map((r, i) => {
     const output = all.find((o) => o.name === r.name);
     if (!output) {
-      throw badInput(`output "${r.name}" does not exist; outputs: ${all.map((o) => o.name).join(', ')}`, `outputs.${i}.name`, 'unknown_output');
+      throw badInput(
+        `output "${r.name}" does not exist; outputs: ${all.map((o) => o.name).join(', ')}`,
+        `outputs.${i}.name`,
+        'unknown_output',
+      );
     }
     return output;
   });
@@ -197,9 +249,14 @@ export function oipV2Routes(): Hono<AppEnv> {
   });
 
   const metadata = async (c: Context<AppEnv>) => {
-    const { name, versions, version, manifest, engine } = await c.var.services.predictions.describe(c.req.param('model')!, c.req.param('version'));
+    const { name, versions, version, manifest, engine } = await c.var.services.predictions.describe(
+      c.req.param('model')!,
+      c.req.param('version'),
+    );
     const inputs = v2Inputs(manifest);
-    const features = inputs.some((i) => i.features.length > 1) ? { features: inputs.flatMap((i) => i.features.map((f) => ({ name: f.name, datatype: i.datatype }))) } : {};
+    const features = inputs.some((i) => i.features.length > 1)
+      ? { features: inputs.flatMap((i) => i.features.map((f) => ({ name: f.name, datatype: i.datatype }))) }
+      : {};
     return c.json({
       name,
       versions,
@@ -226,13 +283,16 @@ export function oipV2Routes(): Hono<AppEnv> {
     const model = c.req.param('model')!;
     const version = c.req.param('version');
     const body = parseBody(V2InferRequestSchema, await readJsonBody(c.req.raw));
-    const result = await service.predict({
-      model,
-      ...(version !== undefined ? { version } : {}),
-      instances: (manifest) => instancesFromTensors(manifest, body),
-      routingKey: c.req.header('x-routing-key'),
-      requestId: c.var.requestId,
-    }, backgroundOf(c));
+    const result = await service.predict(
+      {
+        model,
+        ...(version !== undefined ? { version } : {}),
+        instances: (manifest) => instancesFromTensors(manifest, body),
+        routingKey: c.req.header('x-routing-key'),
+        requestId: c.var.requestId,
+      },
+      backgroundOf(c),
+    );
     c.header('x-model-version', result.version);
     return c.json({
       model_name: model,

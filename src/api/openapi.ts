@@ -6,7 +6,15 @@ import { Hono } from 'hono';
 import { OpenAPIHono, z, type RouteConfig } from '@hono/zod-openapi';
 import { MAX_EXPLAIN_INSTANCES } from '../serving/prediction-service.ts';
 import { VIGIL_VERSION } from '../version.ts';
-import { ChecksRunQuerySchema, DeploymentChangeSchema, EngineChangeSchema, EventsQuerySchema, ModelNameParam, VersionParam, WindowParam } from './admin-schemas.ts';
+import {
+  ChecksRunQuerySchema,
+  DeploymentChangeSchema,
+  EngineChangeSchema,
+  EventsQuerySchema,
+  ModelNameParam,
+  VersionParam,
+  WindowParam,
+} from './admin-schemas.ts';
 import type { AppEnv } from './context.ts';
 import { DASHBOARD_OPENAPI_ROUTES } from './dashboard-schemas.ts';
 import { ReportKindSchema } from './report-schemas.ts';
@@ -34,8 +42,14 @@ const v2Error = (description: string) => json(V2ErrorSchema, description);
 const model = z.object({ model: ModelNameParam.openapi({ param: { name: 'model', in: 'path' }, example: 'california-housing' }) });
 const modelVersion = model.extend({ version: VersionParam.openapi({ param: { name: 'version', in: 'path' }, example: '2' }) });
 const requestIdHeader = z.object({
-  'x-request-id': z.string().optional().openapi({ param: { name: 'x-request-id', in: 'header' }, description: 'Echoed back; joins feedback to this prediction' }),
-  'x-routing-key': z.string().optional().openapi({ param: { name: 'x-routing-key', in: 'header' }, description: 'Keeps a caller on one version while a canary runs' }),
+  'x-request-id': z
+    .string()
+    .optional()
+    .openapi({ param: { name: 'x-request-id', in: 'header' }, description: 'Echoed back; joins feedback to this prediction' }),
+  'x-routing-key': z
+    .string()
+    .optional()
+    .openapi({ param: { name: 'x-routing-key', in: 'header' }, description: 'Keeps a caller on one version while a canary runs' }),
 });
 
 const Anything = z.record(z.string(), z.unknown());
@@ -60,15 +74,29 @@ const Version = z
     sha256: z.string(),
     bytes: z.number().int(),
     qa_failure: z.string().optional(),
-    engine: z.enum(['onnxruntime', 'compiled']).openapi({ description: 'What evaluates this version: the compiled evaluator once the QA gate proved it matches ONNX Runtime, else ONNX Runtime' }),
+    engine: z.enum(['onnxruntime', 'compiled']).openapi({
+      description: 'What evaluates this version: the compiled evaluator once the QA gate proved it matches ONNX Runtime, else ONNX Runtime',
+    }),
     engine_reason: z.string(),
-    engine_override: z.object({ engine: z.enum(['onnxruntime', 'compiled']), actor: z.string(), reason: z.string().nullable(), at: z.string() }).optional(),
+    engine_override: z
+      .object({ engine: z.enum(['onnxruntime', 'compiled']), actor: z.string(), reason: z.string().nullable(), at: z.string() })
+      .optional(),
     created_at: z.string(),
     created_by: z.string(),
   })
   .openapi('ModelVersion');
 const DeploymentEvent = z
-  .object({ id: z.number().int(), model: z.string(), revision: z.number().int(), action: z.string(), actor: z.string(), reason: z.string().nullable(), before: Deployment.nullable(), after: Deployment, created_at: z.string() })
+  .object({
+    id: z.number().int(),
+    model: z.string(),
+    revision: z.number().int(),
+    action: z.string(),
+    actor: z.string(),
+    reason: z.string().nullable(),
+    before: Deployment.nullable(),
+    after: Deployment,
+    created_at: z.string(),
+  })
   .openapi('DeploymentEvent');
 const HealthResult = z
   .object({
@@ -86,7 +114,14 @@ const HealthResult = z
 
 const admin = { security: [{ adminToken: [] }] };
 const debugQuery = z.object({
-  debug: z.enum(['true', 'false']).optional().openapi({ param: { name: 'debug', in: 'query' }, description: 'true adds the debug trace (validated instances, encoded tensors, raw outputs, engine); needs the admin token instead of an API key' }),
+  debug: z
+    .enum(['true', 'false'])
+    .optional()
+    .openapi({
+      param: { name: 'debug', in: 'query' },
+      description:
+        'true adds the debug trace (validated instances, encoded tensors, raw outputs, engine); needs the admin token instead of an API key',
+    }),
 });
 const adminErrors = { 401: error('Missing or wrong admin token'), 503: error('ADMIN_TOKEN is not configured: admin routes are closed') };
 const predictErrors = {
@@ -95,7 +130,9 @@ const predictErrors = {
   404: error('Unknown model or version'),
   413: error('Body larger than 1 MiB'),
   415: error('Content-Type is not JSON'),
-  503: error('D1 cannot be read and nothing in the isolate can answer (with Retry-After), or every configured token is shorter than 16 characters'),
+  503: error(
+    'D1 cannot be read and nothing in the isolate can answer (with Retry-After), or every configured token is shorter than 16 characters',
+  ),
 };
 
 /** Every route the app serves, described for OpenAPI. */
@@ -105,7 +142,12 @@ export const ROUTES: RouteConfig[] = [
     path: '/v1/models/{model}/predict',
     tags: ['Predict'],
     summary: "Predict with Vigil's JSON API",
-    request: { params: model, query: debugQuery, headers: requestIdHeader, body: { required: true, content: { 'application/json': { schema: PredictRequestSchema } } } },
+    request: {
+      params: model,
+      query: debugQuery,
+      headers: requestIdHeader,
+      body: { required: true, content: { 'application/json': { schema: PredictRequestSchema } } },
+    },
     responses: { 200: json(PredictResponseSchema, 'Predictions, one per instance'), ...predictErrors },
   },
   {
@@ -113,7 +155,12 @@ export const ROUTES: RouteConfig[] = [
     path: '/v1/models/{model}:predict',
     tags: ['Predict'],
     summary: 'Predict (KServe V1 / TF Serving REST)',
-    request: { params: model, query: debugQuery, headers: requestIdHeader, body: { required: true, content: { 'application/json': { schema: KServeV1RequestSchema } } } },
+    request: {
+      params: model,
+      query: debugQuery,
+      headers: requestIdHeader,
+      body: { required: true, content: { 'application/json': { schema: KServeV1RequestSchema } } },
+    },
     responses: { 200: json(KServeV1ResponseSchema, 'Predictions, one per instance'), ...predictErrors },
   },
   ...(['/v1/models/{model}/explain', '/v1/models/{model}/versions/{version}/explain', '/v1/models/{model}:explain'] as const).map(
@@ -122,8 +169,18 @@ export const ROUTES: RouteConfig[] = [
       path,
       tags: ['Predict'],
       summary: `Explain predictions${path.includes('{version}') ? ' of a pinned version' : path.endsWith(':explain') ? ' (KServe V1 verb)' : ''}: per instance, one contribution per feature summing to the explained output minus the base value (at most ${MAX_EXPLAIN_INSTANCES} instances)`,
-      request: { params: path.includes('{version}') ? modelVersion : model, body: { required: true, content: { 'application/json': { schema: path.endsWith(':explain') ? KServeV1RequestSchema : PredictRequestSchema } } } },
-      responses: { 200: json(ExplainResponseSchema, 'Explanations, one per instance'), ...predictErrors, 422: error('No method can explain this graph (the message says why)') },
+      request: {
+        params: path.includes('{version}') ? modelVersion : model,
+        body: {
+          required: true,
+          content: { 'application/json': { schema: path.endsWith(':explain') ? KServeV1RequestSchema : PredictRequestSchema } },
+        },
+      },
+      responses: {
+        200: json(ExplainResponseSchema, 'Explanations, one per instance'),
+        ...predictErrors,
+        422: error('No method can explain this graph (the message says why)'),
+      },
     }),
   ),
   {
@@ -146,7 +203,14 @@ export const ROUTES: RouteConfig[] = [
     summary: 'Latest result of every health check',
     ...admin,
     request: { params: model },
-    responses: { 200: json(z.object({ model: z.string(), status: z.string(), checked_at: z.string().nullable(), checks: z.array(HealthResult) }), 'Health'), 404: error('Unknown model'), ...adminErrors },
+    responses: {
+      200: json(
+        z.object({ model: z.string(), status: z.string(), checked_at: z.string().nullable(), checks: z.array(HealthResult) }),
+        'Health',
+      ),
+      404: error('Unknown model'),
+      ...adminErrors,
+    },
   },
   {
     method: 'get',
@@ -158,10 +222,27 @@ export const ROUTES: RouteConfig[] = [
       params: model.extend({ kind: ReportKindSchema.openapi({ param: { name: 'kind', in: 'path' } }) }),
       query: z.object({ window: WindowParam.optional().openapi({ param: { name: 'window', in: 'query' }, example: '24h' }) }),
     },
-    responses: { 200: json(Anything.openapi('Report'), 'The report'), 400: error('Unknown report kind or window'), 404: error('Unknown model'), ...adminErrors },
+    responses: {
+      200: json(Anything.openapi('Report'), 'The report'),
+      400: error('Unknown report kind or window'),
+      404: error('Unknown model'),
+      ...adminErrors,
+    },
   },
-  { method: 'get', path: '/v2', tags: ['Open Inference Protocol V2'], summary: 'Server metadata', responses: { 200: json(z.object({ name: z.string(), version: z.string(), extensions: z.array(z.string()) }), 'Server metadata') } },
-  { method: 'get', path: '/v2/health/live', tags: ['Open Inference Protocol V2'], summary: 'Liveness', responses: { 200: json(z.object({ live: z.boolean() }), 'Live') } },
+  {
+    method: 'get',
+    path: '/v2',
+    tags: ['Open Inference Protocol V2'],
+    summary: 'Server metadata',
+    responses: { 200: json(z.object({ name: z.string(), version: z.string(), extensions: z.array(z.string()) }), 'Server metadata') },
+  },
+  {
+    method: 'get',
+    path: '/v2/health/live',
+    tags: ['Open Inference Protocol V2'],
+    summary: 'Liveness',
+    responses: { 200: json(z.object({ live: z.boolean() }), 'Live') },
+  },
   {
     method: 'get',
     path: '/v2/health/ready',
@@ -186,7 +267,11 @@ export const ROUTES: RouteConfig[] = [
       tags: ['Open Inference Protocol V2'],
       summary: 'Model readiness (loads the model)',
       request: { params: path.includes('{version}') ? modelVersion : model },
-      responses: { 200: json(z.object({ name: z.string(), ready: z.boolean() }), 'Ready'), 400: json(z.object({ name: z.string(), ready: z.boolean() }), 'Not ready'), 404: v2Error('Unknown model or version') },
+      responses: {
+        200: json(z.object({ name: z.string(), ready: z.boolean() }), 'Ready'),
+        400: json(z.object({ name: z.string(), ready: z.boolean() }), 'Not ready'),
+        404: v2Error('Unknown model or version'),
+      },
     }),
   ),
   ...(['/v2/models/{model}/infer', '/v2/models/{model}/versions/{version}/infer'] as const).map(
@@ -195,11 +280,26 @@ export const ROUTES: RouteConfig[] = [
       path,
       tags: ['Open Inference Protocol V2'],
       summary: 'Inference with one input tensor per feature',
-      request: { params: path.includes('{version}') ? modelVersion : model, body: { required: true, content: { 'application/json': { schema: V2InferRequestSchema } } } },
-      responses: { 200: json(V2InferResponseSchema, 'Output tensors'), 400: v2Error('Invalid input'), 401: v2Error('Missing API key'), 404: v2Error('Unknown model or version') },
+      request: {
+        params: path.includes('{version}') ? modelVersion : model,
+        body: { required: true, content: { 'application/json': { schema: V2InferRequestSchema } } },
+      },
+      responses: {
+        200: json(V2InferResponseSchema, 'Output tensors'),
+        400: v2Error('Invalid input'),
+        401: v2Error('Missing API key'),
+        404: v2Error('Unknown model or version'),
+      },
     }),
   ),
-  { method: 'get', path: '/admin/models', tags: ['Admin'], summary: 'Models with versions and deployments', ...admin, responses: { 200: json(z.object({ models: z.array(Anything) }), 'Models'), ...adminErrors } },
+  {
+    method: 'get',
+    path: '/admin/models',
+    tags: ['Admin'],
+    summary: 'Models with versions and deployments',
+    ...admin,
+    responses: { 200: json(z.object({ models: z.array(Anything) }), 'Models'), ...adminErrors },
+  },
   {
     method: 'get',
     path: '/admin/models/{model}/versions',
@@ -207,7 +307,11 @@ export const ROUTES: RouteConfig[] = [
     summary: 'Versions of a model with their QA status',
     ...admin,
     request: { params: model },
-    responses: { 200: json(z.object({ model: z.string(), versions: z.array(Version) }), 'Versions'), 404: error('Unknown model'), ...adminErrors },
+    responses: {
+      200: json(z.object({ model: z.string(), versions: z.array(Version) }), 'Versions'),
+      404: error('Unknown model'),
+      ...adminErrors,
+    },
   },
   {
     method: 'get',
@@ -216,7 +320,11 @@ export const ROUTES: RouteConfig[] = [
     summary: 'One version: QA report, manifest, offline metrics',
     ...admin,
     request: { params: modelVersion },
-    responses: { 200: json(Version.extend({ qa_report: Anything, manifest: Anything }), 'Version'), 404: error('Unknown model or version'), ...adminErrors },
+    responses: {
+      200: json(Version.extend({ qa_report: Anything, manifest: Anything }), 'Version'),
+      404: error('Unknown model or version'),
+      ...adminErrors,
+    },
   },
   {
     method: 'put',
@@ -228,17 +336,30 @@ export const ROUTES: RouteConfig[] = [
       params: modelVersion,
       body: {
         required: true,
-        content: { 'multipart/form-data': { schema: z.object({ model: z.string().openapi({ type: 'string', format: 'binary' }), manifest: z.string().openapi({ type: 'string', format: 'binary' }) }) } },
+        content: {
+          'multipart/form-data': {
+            schema: z.object({
+              model: z.string().openapi({ type: 'string', format: 'binary' }),
+              manifest: z.string().openapi({ type: 'string', format: 'binary' }),
+            }),
+          },
+        },
       },
     },
     responses: {
       200: json(Version, 'The identical package was already registered'),
-      201: json(Version.extend({ deployment: Deployment.optional() }), 'Registered; QA passed. A model pushed for the first time also gets its deployment, with this version as the primary'),
+      201: json(
+        Version.extend({ deployment: Deployment.optional() }),
+        'Registered; QA passed. A model pushed for the first time also gets its deployment, with this version as the primary',
+      ),
       400: error('Invalid manifest, sha256 mismatch or missing parts'),
       409: error('Version exists with other bytes, or is older than the latest'),
       413: error('Package too large'),
       415: error('Not multipart/form-data'),
-      422: json(z.object({ error: ErrorResponseSchema.shape.error, version: Version }), 'Registered, but QA failed: the version can never serve'),
+      422: json(
+        z.object({ error: ErrorResponseSchema.shape.error, version: Version }),
+        'Registered, but QA failed: the version can never serve',
+      ),
       ...adminErrors,
     },
   },
@@ -246,7 +367,8 @@ export const ROUTES: RouteConfig[] = [
     method: 'put',
     path: '/admin/models/{model}/versions/{version}/engine',
     tags: ['Admin'],
-    summary: 'Force the engine a version serves on, or "auto" for the QA gate\'s choice (forcing "compiled" needs proven parity with ONNX Runtime)',
+    summary:
+      'Force the engine a version serves on, or "auto" for the QA gate\'s choice (forcing "compiled" needs proven parity with ONNX Runtime)',
     ...admin,
     request: { params: modelVersion, body: { required: true, content: { 'application/json': { schema: EngineChangeSchema } } } },
     responses: {
@@ -288,7 +410,11 @@ export const ROUTES: RouteConfig[] = [
     summary: 'Audit trail of deployment changes, newest first',
     ...admin,
     request: { params: model, query: EventsQuerySchema },
-    responses: { 200: json(z.object({ model: z.string(), events: z.array(DeploymentEvent) }), 'Events'), 404: error('Unknown model'), ...adminErrors },
+    responses: {
+      200: json(z.object({ model: z.string(), events: z.array(DeploymentEvent) }), 'Events'),
+      404: error('Unknown model'),
+      ...adminErrors,
+    },
   },
   {
     method: 'post',
@@ -328,7 +454,13 @@ export const ROUTES: RouteConfig[] = [
       ...adminErrors,
     },
   },
-  { method: 'get', path: '/openapi.json', tags: ['Reference'], summary: 'This document', responses: { 200: json(Anything, 'OpenAPI 3.1') } },
+  {
+    method: 'get',
+    path: '/openapi.json',
+    tags: ['Reference'],
+    summary: 'This document',
+    responses: { 200: json(Anything, 'OpenAPI 3.1') },
+  },
   { method: 'get', path: '/docs', tags: ['Reference'], summary: 'Interactive API reference', responses: { 200: html('Swagger UI') } },
 ];
 
@@ -338,8 +470,16 @@ export function openApiDocument(): object {
   if (cached) return cached;
   const doc = new OpenAPIHono();
   doc.openAPIRegistry.registerComponent('securitySchemes', 'adminToken', { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' });
-  doc.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer', description: 'One of PREDICT_TOKENS (only when configured)' });
-  doc.openAPIRegistry.registerComponent('securitySchemes', 'feedbackToken', { type: 'http', scheme: 'bearer', description: 'One of FEEDBACK_TOKENS, else of PREDICT_TOKENS, or ADMIN_TOKEN' });
+  doc.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'One of PREDICT_TOKENS (only when configured)',
+  });
+  doc.openAPIRegistry.registerComponent('securitySchemes', 'feedbackToken', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'One of FEEDBACK_TOKENS, else of PREDICT_TOKENS, or ADMIN_TOKEN',
+  });
   // Instances are checked against the model's manifest, not by zod; the component documents their shape.
   doc.openAPIRegistry.register('Instance', InstanceSchema);
   // The dashboard's HTML routes are documented too, so the document lists every route the app serves.
@@ -349,7 +489,8 @@ export function openApiDocument(): object {
     info: {
       title: 'Vigil',
       version: VIGIL_VERSION,
-      description: 'Serve ONNX models from Cloudflare Workers with validation, canary, shadow testing and monitoring. Errors are `{"error": {"code", "message", "details"}}` (Open Inference Protocol routes: `{"error": "<message>"}`).',
+      description:
+        'Serve ONNX models from Cloudflare Workers with validation, canary, shadow testing and monitoring. Errors are `{"error": {"code", "message", "details"}}` (Open Inference Protocol routes: `{"error": "<message>"}`).',
       license: { name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' },
     },
   });

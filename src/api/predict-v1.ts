@@ -24,13 +24,16 @@ export function predictV1Routes(): Hono<AppEnv> {
 
   app.post('/:model/predict', predictOrDebugAuth, async (c) => {
     const body = parseBody(PredictRequestSchema, await readJsonBody(c.req.raw));
-    const result = await c.var.services.predictions.predict({
-      model: c.req.param('model'),
-      instances: body.instances,
-      routingKey: c.req.header('x-routing-key') ?? body.routing_key,
-      requestId: c.var.requestId,
-      debug: c.var.debug === true,
-    }, backgroundOf(c));
+    const result = await c.var.services.predictions.predict(
+      {
+        model: c.req.param('model'),
+        instances: body.instances,
+        routingKey: c.req.header('x-routing-key') ?? body.routing_key,
+        requestId: c.var.requestId,
+        debug: c.var.debug === true,
+      },
+      backgroundOf(c),
+    );
     resultHeaders(c, result);
     return c.json({
       model: result.model,
@@ -42,8 +45,20 @@ export function predictV1Routes(): Hono<AppEnv> {
     });
   });
 
-  const explain = async (c: Context<AppEnv>, model: string, version: string | undefined, routingKey: string | undefined, instances: unknown[]) => {
-    const result = await c.var.services.predictions.explain({ model, ...(version !== undefined ? { version } : {}), instances, routingKey, requestId: c.var.requestId });
+  const explain = async (
+    c: Context<AppEnv>,
+    model: string,
+    version: string | undefined,
+    routingKey: string | undefined,
+    instances: unknown[],
+  ) => {
+    const result = await c.var.services.predictions.explain({
+      model,
+      ...(version !== undefined ? { version } : {}),
+      instances,
+      routingKey,
+      requestId: c.var.requestId,
+    });
     c.header('x-model-version', result.version);
     return c.json(explainJson(result));
   };
@@ -61,20 +76,31 @@ export function predictV1Routes(): Hono<AppEnv> {
   app.post('/:spec', predictOrDebugAuth, async (c) => {
     const spec = c.req.param('spec');
     const verb = /:(predict|explain)$/.exec(spec)?.[1];
-    if (!verb) throw new VigilError('not_found', 404, `no route for POST ${c.req.path}; did you mean /v1/models/{model}:predict or /v1/models/{model}/predict?`);
+    if (!verb)
+      throw new VigilError(
+        'not_found',
+        404,
+        `no route for POST ${c.req.path}; did you mean /v1/models/{model}:predict or /v1/models/{model}/predict?`,
+      );
     const model = spec.slice(0, -(verb.length + 1));
     const body = parseBody(KServeV1RequestSchema, await readJsonBody(c.req.raw));
     if (verb === 'explain') {
-      if (c.var.debug) throw new VigilError('invalid_request', 400, 'debug applies to predictions, not explanations', [{ field: 'debug', code: 'invalid', message: 'leave it out for :explain' }]);
+      if (c.var.debug)
+        throw new VigilError('invalid_request', 400, 'debug applies to predictions, not explanations', [
+          { field: 'debug', code: 'invalid', message: 'leave it out for :explain' },
+        ]);
       return explain(c, model, undefined, c.req.header('x-routing-key'), body.instances);
     }
-    const result = await c.var.services.predictions.predict({
-      model,
-      instances: body.instances,
-      routingKey: c.req.header('x-routing-key'),
-      requestId: c.var.requestId,
-      debug: c.var.debug === true,
-    }, backgroundOf(c));
+    const result = await c.var.services.predictions.predict(
+      {
+        model,
+        instances: body.instances,
+        routingKey: c.req.header('x-routing-key'),
+        requestId: c.var.requestId,
+        debug: c.var.debug === true,
+      },
+      backgroundOf(c),
+    );
     resultHeaders(c, result);
     return c.json({ predictions: result.predictions.map(kserveV1Prediction), ...(result.trace ? { debug: result.trace } : {}) });
   });

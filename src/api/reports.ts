@@ -56,7 +56,12 @@ export async function buildReport(kind: ReportKind, services: Services, alertsCo
       const versions = [];
       for (const v of summaries) {
         const m = (await services.registry.get(model, v.version))?.manifest;
-        versions.push({ version: v.version, status: v.status, algorithm: m?.training.algorithm, primaryMetric: m?.training.metrics.overall[m.training.metrics.primary] });
+        versions.push({
+          version: v.version,
+          status: v.status,
+          algorithm: m?.training.algorithm,
+          primaryMetric: m?.training.metrics.overall[m.training.metrics.primary],
+        });
       }
       return {
         ...buildScoreCard({
@@ -88,7 +93,13 @@ export function reportRoutes(): Hono<AppEnv> {
   app.get('/:model/reports/:kind', adminAuth, async (c) => {
     const kind = parseBody(ReportKindSchema, c.req.param('kind'), 'kind');
     const query = parseBody(ReportQuerySchema, c.req.query(), 'query');
-    const report = await buildReport(kind, c.var.services, Boolean(c.env.ALERT_WEBHOOK_URL), c.req.param('model'), parseWindowMinutes(query.window));
+    const report = await buildReport(
+      kind,
+      c.var.services,
+      Boolean(c.env.ALERT_WEBHOOK_URL),
+      c.req.param('model'),
+      parseWindowMinutes(query.window),
+    );
     return c.json(report);
   });
   return app;

@@ -7,12 +7,10 @@ import { REQUEST_ID_PATTERN, REQUEST_ID_RULE } from './request-id.ts';
 
 export const FeatureValueSchema = z.union([z.number(), z.string(), z.boolean(), z.null()]);
 
-export const InstanceSchema = z
-  .union([z.record(z.string(), z.unknown()), z.array(z.unknown())])
-  .openapi('Instance', {
-    description: 'Feature values keyed by feature name (or a list in the order of the model\'s features).',
-    example: { median_income: 8.3, housing_median_age: 41, ocean_proximity: 'NEAR BAY' },
-  });
+export const InstanceSchema = z.union([z.record(z.string(), z.unknown()), z.array(z.unknown())]).openapi('Instance', {
+  description: "Feature values keyed by feature name (or a list in the order of the model's features).",
+  example: { median_income: 8.3, housing_median_age: 41, ocean_proximity: 'NEAR BAY' },
+});
 
 export const PredictRequestSchema = z
   .object({
@@ -48,7 +46,9 @@ const TensorJsonSchema = z.object({ type: z.string(), dims: z.array(z.number().i
 export const DebugTraceSchema = z
   .object({
     engine: z.enum(['onnxruntime', 'compiled']),
-    validated: z.array(z.record(z.string(), z.unknown())).openapi({ description: 'Each instance after validation, features in manifest order, null where absent' }),
+    validated: z
+      .array(z.record(z.string(), z.unknown()))
+      .openapi({ description: 'Each instance after validation, features in manifest order, null where absent' }),
     inputs: z.record(z.string(), TensorJsonSchema).openapi({ description: 'The input tensors the encoder built, by input name' }),
     outputs: z.record(z.string(), TensorJsonSchema).openapi({ description: 'The raw outputs the decoder read, by output name' }),
   })
@@ -70,9 +70,16 @@ export const ExplainResponseSchema = z
     model: z.string(),
     version: z.string(),
     request_id: z.string(),
-    method: z.enum(['tree_shap', 'linear', 'sampling_shapley']).openapi({ description: 'Exact path-dependent TreeSHAP, exact linear contributions, or a sampling Shapley estimate (with standard errors)' }),
-    space: z.enum(['raw', 'margin', 'probability', 'value']).openapi({ description: 'What `explained`, `base_value` and contributions are in: raw tree scores or linear margins (before the link named in `transform`), or the served output' }),
-    outputs: z.array(z.string()).openapi({ description: 'What each position of explained, base_value and a contribution refers to: class labels, or "value"' }),
+    method: z.enum(['tree_shap', 'linear', 'sampling_shapley']).openapi({
+      description: 'Exact path-dependent TreeSHAP, exact linear contributions, or a sampling Shapley estimate (with standard errors)',
+    }),
+    space: z.enum(['raw', 'margin', 'probability', 'value']).openapi({
+      description:
+        'What `explained`, `base_value` and contributions are in: raw tree scores or linear margins (before the link named in `transform`), or the served output',
+    }),
+    outputs: z
+      .array(z.string())
+      .openapi({ description: 'What each position of explained, base_value and a contribution refers to: class labels, or "value"' }),
     transform: z.string().openapi({ description: 'What maps the explained space to the served output (e.g. LOGISTIC, SOFTMAX)' }),
     reference: z.string().openapi({ description: 'What the base value is the expectation over: the training statistics, or the graph' }),
     background_rows: z.number().int(),
@@ -83,9 +90,18 @@ export const ExplainResponseSchema = z
         prediction: PredictionSchema,
         explained: z.array(z.number()),
         base_value: z.array(z.number()),
-        contributions: z.record(z.string(), z.array(z.number())).openapi({ description: 'Per original feature, one number per output; they sum to explained − base_value' }),
+        contributions: z
+          .record(z.string(), z.array(z.number()))
+          .openapi({ description: 'Per original feature, one number per output; they sum to explained − base_value' }),
         standard_error: z.record(z.string(), z.array(z.number())).optional(),
-        budget: z.object({ permutations: z.number().int(), evaluations: z.number().int(), background_rows: z.number().int(), stopped_by: z.enum(['permutations', 'time']) }).optional(),
+        budget: z
+          .object({
+            permutations: z.number().int(),
+            evaluations: z.number().int(),
+            background_rows: z.number().int(),
+            stopped_by: z.enum(['permutations', 'time']),
+          })
+          .optional(),
       }),
     ),
   })
@@ -100,14 +116,26 @@ export const ErrorResponseSchema = z
     error: z.object({
       code: z.string(),
       message: z.string(),
-      details: z.array(
-        z.object({ instance: z.number().int().optional(), field: z.string(), code: z.string(), message: z.string() }),
-      ),
+      details: z.array(z.object({ instance: z.number().int().optional(), field: z.string(), code: z.string(), message: z.string() })),
     }),
   })
   .openapi('Error');
 
-const V2Datatype = z.enum(['BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64', 'BYTES']);
+const V2Datatype = z.enum([
+  'BOOL',
+  'UINT8',
+  'UINT16',
+  'UINT32',
+  'UINT64',
+  'INT8',
+  'INT16',
+  'INT32',
+  'INT64',
+  'FP16',
+  'FP32',
+  'FP64',
+  'BYTES',
+]);
 
 export const V2InferRequestSchema = z
   .object({
@@ -164,14 +192,17 @@ export const V2ErrorSchema = z.object({ error: z.string() }).openapi('V2Error');
 export type V2Datatype = z.infer<typeof V2Datatype>;
 export type V2InferRequest = z.infer<typeof V2InferRequestSchema>;
 
-
 export const FeedbackItemSchema = z
   .object({
-    request_id: z.string({ error: 'request_id is required: the x-request-id of the prediction' }).regex(REQUEST_ID_PATTERN, `must be the request id of a prediction (${REQUEST_ID_RULE})`),
+    request_id: z
+      .string({ error: 'request_id is required: the x-request-id of the prediction' })
+      .regex(REQUEST_ID_PATTERN, `must be the request id of a prediction (${REQUEST_ID_RULE})`),
     /** Position of the instance in that request (default 0). */
     instance: z.number().int().min(0).max(999).optional(),
     /** The true label (classification) or the true value (regression). */
-    label: z.union([z.string().min(1).max(256), z.number()], { error: 'label is required: the true label (a string) or true value (a number)' }),
+    label: z.union([z.string().min(1).max(256), z.number()], {
+      error: 'label is required: the true label (a string) or true value (a number)',
+    }),
   })
   .strict()
   .openapi('FeedbackItem');

@@ -15,7 +15,11 @@ export async function acquireLease(db: Database, name: string, holder: string, n
   const taken = await db
     .insert(leases)
     .values({ name, holder, expiresAt: nowMs + ttlMs })
-    .onConflictDoUpdate({ target: leases.name, set: { holder: sql`excluded.holder`, expiresAt: sql`excluded.expires_at` }, setWhere: lte(leases.expiresAt, nowMs) })
+    .onConflictDoUpdate({
+      target: leases.name,
+      set: { holder: sql`excluded.holder`, expiresAt: sql`excluded.expires_at` },
+      setWhere: lte(leases.expiresAt, nowMs),
+    })
     .returning({ holder: leases.holder });
   return taken.length === 1 && taken[0]!.holder === holder;
 }

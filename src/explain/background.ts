@@ -16,7 +16,10 @@ export type ColumnMeans = { ok: true; means: Float64Array } | { ok: false; reaso
  * (1 − null rate)·mean + null rate·impute, a one-hot column (1 − null rate)·frequency, an is_null column the
  * null rate. A column whose value at null is NaN (left for the graph to impute) has no expectation here.
  */
-export function encodedColumnMeans(features: readonly Pick<Feature, 'name' | 'training'>[], columns: readonly EncodingColumn[]): ColumnMeans {
+export function encodedColumnMeans(
+  features: readonly Pick<Feature, 'name' | 'training'>[],
+  columns: readonly EncodingColumn[],
+): ColumnMeans {
   const byName = new Map(features.map((f) => [f.name, f]));
   const means: number[] = [];
   for (const column of columns) {
@@ -43,7 +46,8 @@ export function encodedColumnMeans(features: readonly Pick<Feature, 'name' | 'tr
         if (!('bin_edges' in stats) && Object.keys(stats.category_frequencies).some((k) => k !== 'true' && k !== 'false')) {
           return { ok: false, reason: `"${f.name}" is a category fed as itself` };
         }
-        if (p > 0 && column.impute === undefined) return { ok: false, reason: `"${f.name}" reaches the graph as NaN when null (the graph imputes it)` };
+        if (p > 0 && column.impute === undefined)
+          return { ok: false, reason: `"${f.name}" reaches the graph as NaN when null (the graph imputes it)` };
         means.push(present * nonNullMean + (p > 0 ? p * Number(column.impute) : 0));
         break;
       }

@@ -145,7 +145,8 @@ function traceNode(node: OnnxNode, trace: (name: string) => Traced): Traced {
       const stride = x.dims[x.dims.length - 1]!;
       const outer = x.features.length / Math.max(stride, 1);
       const features = new Int32Array(outer * picks.length);
-      for (let o = 0; o < outer; o++) for (let j = 0; j < picks.length; j++) features[o * picks.length + j] = x.features[o * stride + picks[j]!] ?? MIXED;
+      for (let o = 0; o < outer; o++)
+        for (let j = 0; j < picks.length; j++) features[o * picks.length + j] = x.features[o * stride + picks[j]!] ?? MIXED;
       return ok([...x.dims.slice(0, -1), picks.length], features);
     }
     case 'MatMul':
@@ -154,7 +155,8 @@ function traceNode(node: OnnxNode, trace: (name: string) => Traced): Traced {
       const x = columnsOf(0);
       if (!isColumns(x)) return x;
       const weights = trace(node.inputs[1] ?? '');
-      if (!weights.ok || !('constant' in weights) || weights.constant.dims.length !== 2 || x.dims.length !== 1) return refuse('multiplies by weights that are not a constant matrix');
+      if (!weights.ok || !('constant' in weights) || weights.constant.dims.length !== 2 || x.dims.length !== 1)
+        return refuse('multiplies by weights that are not a constant matrix');
       const transB = op === 'Gemm' && node.int('transB', 0) !== 0;
       const width = weights.constant.dims[transB ? 0 : 1]!;
       return ok([width], new Int32Array(width).fill(union(x.features)));
@@ -213,7 +215,8 @@ function concat(parts: readonly TracedColumns[], axis: number, refuse: (why: str
   if (a <= 0 || a >= rank) return refuse(`concatenates along axis ${axis}, the batch axis or beyond`);
   const at = a - 1;
   for (const p of parts) {
-    if (p.dims.length !== first.dims.length || p.dims.some((d, i) => i !== at && d !== first.dims[i])) return refuse('concatenates tensors of different shapes');
+    if (p.dims.length !== first.dims.length || p.dims.some((d, i) => i !== at && d !== first.dims[i]))
+      return refuse('concatenates tensors of different shapes');
   }
   const outer = first.dims.slice(0, at).reduce((n, d) => n * d, 1);
   const inner = first.dims.slice(at + 1).reduce((n, d) => n * d, 1);

@@ -20,11 +20,17 @@ export interface EstimatorRows {
   readonly width: number;
 }
 
-export type EstimatorInputResult = { ok: true; run: (rows: readonly Row[]) => EstimatorRows; computed: boolean } | { ok: false; reason: string };
+export type EstimatorInputResult =
+  | { ok: true; run: (rows: readonly Row[]) => EstimatorRows; computed: boolean }
+  | { ok: false; reason: string };
 
 const CANDIDATE_DTYPES: readonly TensorDtype[] = ['float32', 'float64', 'int64', 'int32'];
 
-export function estimatorInput(graph: OnnxGraph, manifest: { readonly features: readonly { name: string }[]; readonly encoding: Encoding }, name: string): EstimatorInputResult {
+export function estimatorInput(
+  graph: OnnxGraph,
+  manifest: { readonly features: readonly { name: string }[]; readonly encoding: Encoding },
+  name: string,
+): EstimatorInputResult {
   const encoder = compileTensorEncoder(manifest);
   if (modelInputs(manifest.encoding).some((i) => i.name === name)) {
     return {

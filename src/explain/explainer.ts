@@ -55,7 +55,8 @@ export function compileExplainer(manifest: ExplainManifest, onnxBytes: Uint8Arra
   const method = options.method ?? 'auto';
   const given = options.background;
   if (given && given.length === 0) return { ok: false, reason: 'the background has no rows' };
-  const background = given ?? drawBackgroundRows(manifest.features, options.backgroundSize ?? DEFAULT_BACKGROUND_ROWS, mulberry32(options.seed ?? 0));
+  const background =
+    given ?? drawBackgroundRows(manifest.features, options.backgroundSize ?? DEFAULT_BACKGROUND_ROWS, mulberry32(options.seed ?? 0));
   const reference: ExplainerInfo['reference'] = given ? 'background rows' : 'training statistics';
 
   let exactReason: string | undefined;
@@ -66,13 +67,18 @@ export function compileExplainer(manifest: ExplainManifest, onnxBytes: Uint8Arra
   }
 
   const compiled = compileOnnx(onnxBytes);
-  if (!compiled.ok) return { ok: false, reason: `${exactReason ? `no exact method applies (${exactReason}) and ` : ''}the graph cannot be evaluated for sampling: ${compiled.reason}` };
+  if (!compiled.ok)
+    return {
+      ok: false,
+      reason: `${exactReason ? `no exact method applies (${exactReason}) and ` : ''}the graph cannot be evaluated for sampling: ${compiled.reason}`,
+    };
   const labels = manifest.output.labels ?? [];
   const outputs = manifest.task === 'regression' ? ['value'] : labels;
   const run = batchRunner(compiled.session, compileTensorEncoder(manifest), manifest.output.tensor, manifest.encoding);
   const value = (rows: readonly Row[]): Float64Array => {
     const out = run(rows);
-    if (out.width !== outputs.length) throw new Error(`output "${manifest.output.tensor}" has ${out.width} values per row, the manifest describes ${outputs.length}`);
+    if (out.width !== outputs.length)
+      throw new Error(`output "${manifest.output.tensor}" has ${out.width} values per row, the manifest describes ${outputs.length}`);
     return numbers(out.tensor);
   };
   // One background row through the model, so a graph that fails on the manifest's rows is refused here.
@@ -95,15 +101,27 @@ export function compileExplainer(manifest: ExplainManifest, onnxBytes: Uint8Arra
   };
 }
 
-function compileExact(graph: OnnxGraph, manifest: ExplainManifest, background: readonly Row[], reference: ExplainerInfo['reference'], fromStatistics: boolean, method: 'auto' | ExplanationMethod): CompileExactResult {
+function compileExact(
+  graph: OnnxGraph,
+  manifest: ExplainManifest,
+  background: readonly Row[],
+  reference: ExplainerInfo['reference'],
+  fromStatistics: boolean,
+  method: 'auto' | ExplanationMethod,
+): CompileExactResult {
   const found = findEstimator(graph, manifest.output.tensor);
   if (!found.ok) return found;
   const estimator = found.estimator;
   const wanted = estimator.kind === 'tree' ? 'tree_shap' : 'linear';
-  if (method !== 'auto' && method !== wanted) return { ok: false, reason: `${method} does not apply: the output comes from a ${estimator.kind === 'tree' ? 'tree ensemble' : 'linear map'}` };
+  if (method !== 'auto' && method !== wanted)
+    return {
+      ok: false,
+      reason: `${method} does not apply: the output comes from a ${estimator.kind === 'tree' ? 'tree ensemble' : 'linear map'}`,
+    };
   const traced = traceColumns(graph, manifest, estimator.input);
   if (!traced.ok) return { ok: false, reason: `the estimator's input cannot be traced to single features: ${traced.reason}` };
-  if (traced.columns.dims.length !== 1) return { ok: false, reason: `the estimator reads a tensor of shape [N, ${traced.columns.dims.join(', ')}], not [N, F]` };
+  if (traced.columns.dims.length !== 1)
+    return { ok: false, reason: `the estimator reads a tensor of shape [N, ${traced.columns.dims.join(', ')}], not [N, F]` };
   const input = estimatorInput(graph, manifest, estimator.input);
   if (!input.ok) return input;
 
@@ -125,7 +143,8 @@ function compileExact(graph: OnnxGraph, manifest: ExplainManifest, background: r
 
   // E[x] straight from the statistics when the linear map reads a graph input whose columns they determine.
   const graphInput = modelInputs(manifest.encoding).find((i) => i.name === estimator.input);
-  const means = fromStatistics && graphInput && graphInput.dtype !== 'string' ? encodedColumnMeans(manifest.features, graphInput.columns) : undefined;
+  const means =
+    fromStatistics && graphInput && graphInput.dtype !== 'string' ? encodedColumnMeans(manifest.features, graphInput.columns) : undefined;
   return compileLinearExplainer(estimator, context, means?.ok ? means.means : undefined);
 }
 

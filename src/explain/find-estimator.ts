@@ -81,17 +81,26 @@ export function findEstimator(graph: OnnxGraph, output: string): FindEstimatorRe
     if (!post.includes(node)) post.push(node);
     stack.push(...(pass === 'first' ? variable.slice(0, 1) : variable));
   }
-  if (frontier.size !== 1) return { ok: false, reason: `the output depends on ${frontier.size} computed tensors (${[...frontier].map((t) => `"${t}"`).join(', ')}), not on one estimator` };
+  if (frontier.size !== 1)
+    return {
+      ok: false,
+      reason: `the output depends on ${frontier.size} computed tensors (${[...frontier].map((t) => `"${t}"`).join(', ')}), not on one estimator`,
+    };
   const scores = [...frontier][0]!;
   const node = graph.producer.get(scores)!;
-  const after = (first: string) => [first, ...graph.nodes.filter((n) => post.includes(n)).map((n) => n.opType)].filter((s) => s !== '').join(' → ');
+  const after = (first: string) =>
+    [first, ...graph.nodes.filter((n) => post.includes(n)).map((n) => n.opType)].filter((s) => s !== '').join(' → ');
 
   switch (node.opType) {
     case 'TreeEnsembleRegressor':
     case 'TreeEnsembleClassifier': {
       const classifier = node.opType === 'TreeEnsembleClassifier';
-      if (scores !== node.outputs[classifier ? 1 : 0]) return { ok: false, reason: `${node.label}: the output is its label, not its scores` };
-      return { ok: true, estimator: { kind: 'tree', node, input: node.inputs[0] ?? '', classifier, transform: after(node.string('post_transform', 'NONE')) } };
+      if (scores !== node.outputs[classifier ? 1 : 0])
+        return { ok: false, reason: `${node.label}: the output is its label, not its scores` };
+      return {
+        ok: true,
+        estimator: { kind: 'tree', node, input: node.inputs[0] ?? '', classifier, transform: after(node.string('post_transform', 'NONE')) },
+      };
     }
     case 'LinearClassifier':
     case 'LinearRegressor':
@@ -110,7 +119,8 @@ function linearNode(node: OnnxNode, scores: string, transform: string): FindEsti
   const coefficients = node.floats('coefficients').map(Math.fround);
   const allIntercepts = node.floats('intercepts').map(Math.fround);
   const outputs = classifier ? allIntercepts.length : node.int('targets', 1);
-  if (outputs <= 0 || coefficients.length === 0 || coefficients.length % outputs !== 0) return { ok: false, reason: `${node.label} has ${coefficients.length} coefficients for ${outputs} outputs` };
+  if (outputs <= 0 || coefficients.length === 0 || coefficients.length % outputs !== 0)
+    return { ok: false, reason: `${node.label} has ${coefficients.length} coefficients for ${outputs} outputs` };
   const width = coefficients.length / outputs;
   const weights = new Float64Array(width * outputs);
   for (let k = 0; k < outputs; k++) for (let c = 0; c < width; c++) weights[c * outputs + k] = coefficients[k * width + c]!;
@@ -119,7 +129,13 @@ function linearNode(node: OnnxNode, scores: string, transform: string): FindEsti
 }
 
 /** MatMul(X, W) or Gemm(X, B, C) by constants, then the constant arithmetic that follows it on the way to the output. */
-function matrixProduct(graph: OnnxGraph, node: OnnxNode, onPath: ReadonlySet<string>, post: OnnxNode[], after: (first: string) => string): FindEstimatorResult {
+function matrixProduct(
+  graph: OnnxGraph,
+  node: OnnxNode,
+  onPath: ReadonlySet<string>,
+  post: OnnxNode[],
+  after: (first: string) => string,
+): FindEstimatorResult {
   const refuse = (why: string): FindEstimatorResult => ({ ok: false, reason: `${node.label} ${why}` });
   const [x, b, c] = node.inputs;
   const wTensor = graph.constants.get(b ?? '');
@@ -142,11 +158,13 @@ function matrixProduct(graph: OnnxGraph, node: OnnxNode, onPath: ReadonlySet<str
     const alpha = Math.fround(node.float('alpha', 1));
     const beta = Math.fround(node.float('beta', 1));
     weights = new Float64Array(width * outputs);
-    for (let i = 0; i < width; i++) for (let k = 0; k < outputs; k++) weights[i * outputs + k] = alpha * w[transB ? k * width + i : i * outputs + k]!;
+    for (let i = 0; i < width; i++)
+      for (let k = 0; k < outputs; k++) weights[i * outputs + k] = alpha * w[transB ? k * width + i : i * outputs + k]!;
     bias = new Float64Array(outputs);
     if (c) {
       const cValues = constantNumbers(graph.constants.get(c));
-      if (!cValues || (cValues.length !== 1 && cValues.length !== outputs)) return refuse('adds a C that is not a constant of one value or one per output');
+      if (!cValues || (cValues.length !== 1 && cValues.length !== outputs))
+        return refuse('adds a C that is not a constant of one value or one per output');
       for (let k = 0; k < outputs; k++) bias[k] = beta * cValues[cValues.length === 1 ? 0 : k]!;
     }
   }

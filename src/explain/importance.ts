@@ -59,7 +59,18 @@ export function summarizeExplanations(explanations: readonly Explanation[]): Sum
       }
     }
   }
-  return { ok: true, summary: { method: first.method, space: first.space, outputs: first.outputs, rows: n, mean_prediction: meanPrediction, mean_base_value: meanBase, features } };
+  return {
+    ok: true,
+    summary: {
+      method: first.method,
+      space: first.space,
+      outputs: first.outputs,
+      rows: n,
+      mean_prediction: meanPrediction,
+      mean_base_value: meanBase,
+      features,
+    },
+  };
 }
 
 export interface ShiftAttribution {
@@ -75,7 +86,11 @@ export interface ShiftAttribution {
 export type ShiftResult = { ok: true; shift: ShiftAttribution } | { ok: false; reason: string };
 
 export function attributeShift(reference: ExplanationSummary, current: ExplanationSummary): ShiftResult {
-  if (reference.method !== current.method || reference.space !== current.space || reference.outputs.join('\u0000') !== current.outputs.join('\u0000')) {
+  if (
+    reference.method !== current.method ||
+    reference.space !== current.space ||
+    reference.outputs.join('\u0000') !== current.outputs.join('\u0000')
+  ) {
     return { ok: false, reason: 'the summaries come from different methods, spaces or outputs' };
   }
   const diff = (a: readonly number[], b: readonly number[]) => b.map((v, k) => v - a[k]!);

@@ -13,7 +13,29 @@
  */
 export { encodedColumnMeans } from './background.ts';
 export { drawBackgroundRows } from '../model/sample-rows.ts';
-export { compileExplainer, DEFAULT_BACKGROUND_ROWS, type CompileExplainerResult, type ExplainerOptions, type ExplainManifest } from './explainer.ts';
-export type { ExplainOptions, Explainer, ExplainerInfo, Explanation, ExplanationMethod, ExplanationSpace, SamplingBudget } from './explanation.ts';
-export { attributeShift, summarizeExplanations, type ExplanationSummary, type FeatureSummary, type ShiftAttribution, type ShiftResult, type SummarizeResult } from './importance.ts';
+export {
+  compileExplainer,
+  DEFAULT_BACKGROUND_ROWS,
+  type CompileExplainerResult,
+  type ExplainerOptions,
+  type ExplainManifest,
+} from './explainer.ts';
+export type {
+  ExplainOptions,
+  Explainer,
+  ExplainerInfo,
+  Explanation,
+  ExplanationMethod,
+  ExplanationSpace,
+  SamplingBudget,
+} from './explanation.ts';
+export {
+  attributeShift,
+  summarizeExplanations,
+  type ExplanationSummary,
+  type FeatureSummary,
+  type ShiftAttribution,
+  type ShiftResult,
+  type SummarizeResult,
+} from './importance.ts';
 export { DEFAULT_PERMUTATIONS } from './sampling-explainer.ts';

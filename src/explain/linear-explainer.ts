@@ -18,7 +18,11 @@ import type { CompileExactResult, ExactContext } from './tree-explainer.ts';
  * `statisticsMeans`: E[x_c] per column from the training statistics, when they determine it; otherwise the
  * background rows' mean is used.
  */
-export function compileLinearExplainer(estimator: LinearEstimator, context: ExactContext, statisticsMeans?: Float64Array): CompileExactResult {
+export function compileLinearExplainer(
+  estimator: LinearEstimator,
+  context: ExactContext,
+  statisticsMeans?: Float64Array,
+): CompileExactResult {
   const refuse = (why: string): CompileExactResult => ({ ok: false, reason: `the linear map of "${estimator.input}" ${why}` });
   const { width, outputs: K, weights, bias } = estimator;
   if (context.players.length !== width) return refuse(`has ${width} weights per output for ${context.players.length} columns`);
@@ -40,7 +44,8 @@ export function compileLinearExplainer(estimator: LinearEstimator, context: Exac
     means = new Float64Array(width);
     for (let r = 0; r < context.background.length; r++) for (let c = 0; c < width; c++) means[c]! += x[r * width + c]!;
     for (let c = 0; c < width; c++) means[c]! /= context.background.length;
-    if (means.some((m) => !Number.isFinite(m))) return refuse('has a column whose background mean is not finite (a NaN the graph does not impute)');
+    if (means.some((m) => !Number.isFinite(m)))
+      return refuse('has a column whose background mean is not finite (a NaN the graph does not impute)');
   }
 
   const baseValue = Array.from(bias);

@@ -80,9 +80,11 @@ function constantValue(node: OnnxNode): Tensor | undefined {
   const tensor = node.tensor('value');
   if (tensor) return tensor.ok ? tensor.tensor : undefined;
   if (node.has('value_float')) return { dtype: 'float32', data: Float32Array.of(node.float('value_float', 0)), dims: [] };
-  if (node.has('value_floats')) return { dtype: 'float32', data: Float32Array.from(node.floats('value_floats')), dims: [node.floats('value_floats').length] };
+  if (node.has('value_floats'))
+    return { dtype: 'float32', data: Float32Array.from(node.floats('value_floats')), dims: [node.floats('value_floats').length] };
   if (node.has('value_int')) return { dtype: 'int64', data: BigInt64Array.of(node.bigint('value_int', 0n)), dims: [] };
-  if (node.has('value_ints')) return { dtype: 'int64', data: BigInt64Array.from(node.bigints('value_ints')), dims: [node.bigints('value_ints').length] };
+  if (node.has('value_ints'))
+    return { dtype: 'int64', data: BigInt64Array.from(node.bigints('value_ints')), dims: [node.bigints('value_ints').length] };
   return undefined;
 }
 
@@ -121,8 +123,15 @@ export function withOutput(graph: OnnxGraph, name: string, dtype: TensorDtype): 
       parts.push(graphBytes.subarray(f.start, f.end));
     }
   }
-  parts.push(message(GRAPH_OUTPUT, [message(VALUE_INFO_NAME, [utf8.encode(name)]), message(VALUE_INFO_TYPE, [message(TYPE_TENSOR, [varintField(TENSOR_ELEM_TYPE, ELEMENT_TYPE[dtype])])])]));
-  const rest = modelFields.filter((f) => !(f.field === MODEL_GRAPH && f.wireType === LENGTH_DELIMITED)).map((f) => bytes.subarray(f.start, f.end));
+  parts.push(
+    message(GRAPH_OUTPUT, [
+      message(VALUE_INFO_NAME, [utf8.encode(name)]),
+      message(VALUE_INFO_TYPE, [message(TYPE_TENSOR, [varintField(TENSOR_ELEM_TYPE, ELEMENT_TYPE[dtype])])]),
+    ]),
+  );
+  const rest = modelFields
+    .filter((f) => !(f.field === MODEL_GRAPH && f.wireType === LENGTH_DELIMITED))
+    .map((f) => bytes.subarray(f.start, f.end));
   return concat([...rest, message(MODEL_GRAPH, parts)]);
 }
 

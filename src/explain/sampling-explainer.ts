@@ -61,7 +61,12 @@ export function samplingExplainer(input: SamplingExplainerInput): Explainer {
           base_value: Array.from(result.base),
           contributions,
           error,
-          budget: { permutations: result.permutations, evaluations: result.evaluations, background_rows: background.length, stopped_by: result.stoppedBy },
+          budget: {
+            permutations: result.permutations,
+            evaluations: result.evaluations,
+            background_rows: background.length,
+            stopped_by: result.stoppedBy,
+          },
         };
       });
     },

@@ -41,7 +41,13 @@ export interface SamplingResult {
   readonly stoppedBy: 'permutations' | 'time';
 }
 
-export function samplingShapley(value: ValueFunction, outputs: number, x: Row, background: readonly Row[], options: SamplingOptions): SamplingResult {
+export function samplingShapley(
+  value: ValueFunction,
+  outputs: number,
+  x: Row,
+  background: readonly Row[],
+  options: SamplingOptions,
+): SamplingResult {
   const M = x.length;
   const K = outputs;
   if (background.length === 0) throw new Error('sampling Shapley needs background rows');

@@ -19,10 +19,20 @@ const GTE = 3;
 const GT = 4;
 const EQ = 5;
 const NEQ = 6;
-const MODE: Readonly<Record<string, number>> = { LEAF, BRANCH_LEQ: LEQ, BRANCH_LT: LT, BRANCH_GTE: GTE, BRANCH_GT: GT, BRANCH_EQ: EQ, BRANCH_NEQ: NEQ };
+const MODE: Readonly<Record<string, number>> = {
+  LEAF,
+  BRANCH_LEQ: LEQ,
+  BRANCH_LT: LT,
+  BRANCH_GTE: GTE,
+  BRANCH_GT: GT,
+  BRANCH_EQ: EQ,
+  BRANCH_NEQ: NEQ,
+};
 
 /** Where the cover comes from: the graph's hit rates, or background rows (the tree input, row-major). */
-export type CoverSource = { kind: 'graph'; hitrates: readonly number[] } | { kind: 'background rows'; x: ArrayLike<number>; rows: number; width: number };
+export type CoverSource =
+  | { kind: 'graph'; hitrates: readonly number[] }
+  | { kind: 'background rows'; x: ArrayLike<number>; rows: number; width: number };
 
 export interface ShapForestInput {
   readonly ensemble: TreeEnsemble;
@@ -90,7 +100,8 @@ export function buildShapForest(input: ShapForestInput): BuildShapForestResult {
   for (let n = 0; n < count; n++) {
     if (modes[n] !== LEAF) continue;
     const first = e.leafFirstWeight[n]!;
-    for (let w = first; w < first + e.leafWeightCount[n]!; w++) input.leafWeight(e.weightTargets[w]!, e.weightValues[w]!, w - first, leafValues, n * K);
+    for (let w = first; w < first + e.leafWeightCount[n]!; w++)
+      input.leafWeight(e.weightTargets[w]!, e.weightValues[w]!, w - first, leafValues, n * K);
   }
 
   let counts: Float64Array;

@@ -79,7 +79,8 @@ export function compileTreeExplainer(estimator: TreeEstimator, context: ExactCon
     };
   } else {
     const weighted = new Set(node.ints('class_ids'));
-    if (classes === 2 && base.length === 2) return refuse('is a binary classifier with two base values (ONNX Runtime then replaces the class-1 score)');
+    if (classes === 2 && base.length === 2)
+      return refuse('is a binary classifier with two base values (ONNX Runtime then replaces the class-1 score)');
     if (classes === 2 && weighted.size === 1) {
       const only = [...weighted][0]!;
       scores = {
@@ -92,7 +93,9 @@ export function compileTreeExplainer(estimator: TreeEstimator, context: ExactCon
     } else {
       scores = {
         outputs: classes,
-        offset: Float64Array.from({ length: classes }, (_, k) => (classes === 2 ? (k === 0 && base.length === 1 ? base[0]! : 0) : base.length === classes ? base[k]! : 0)),
+        offset: Float64Array.from({ length: classes }, (_, k) =>
+          classes === 2 ? (k === 0 && base.length === 1 ? base[0]! : 0) : base.length === classes ? base[k]! : 0,
+        ),
         leafWeight: (target, value, _index, into, at) => {
           if (target >= 0 && target < classes) into[at + target]! += value;
         },
@@ -105,10 +108,16 @@ export function compileTreeExplainer(estimator: TreeEstimator, context: ExactCon
   if (!Array.isArray(names)) return refuse(names.reason);
 
   const hitrates = node.floats('nodes_hitrates');
-  const graphCover = hitrates.length === ensemble.modes.length && hitrates.every((h) => Number.isFinite(h) && h >= 0) && hitrates.some((h) => h > 0);
+  const graphCover =
+    hitrates.length === ensemble.modes.length && hitrates.every((h) => Number.isFinite(h) && h >= 0) && hitrates.some((h) => h > 0);
   const cover: CoverSource = graphCover
     ? { kind: 'graph', hitrates }
-    : { kind: 'background rows', x: comparisonValues(backgroundInput.tensor), rows: context.background.length, width: backgroundInput.width };
+    : {
+        kind: 'background rows',
+        x: comparisonValues(backgroundInput.tensor),
+        rows: context.background.length,
+        width: backgroundInput.width,
+      };
   const built = buildShapForest({
     ensemble,
     modes: node.strings('nodes_modes'),

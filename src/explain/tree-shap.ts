@@ -70,7 +70,13 @@ export function treeShapScratch(forest: ShapForest): TreeShapScratch {
 }
 
 /** Adds the contributions of the row at `offset` of `x` to `phi` (players × outputs, row-major). */
-export function treeShap(forest: ShapForest, x: ArrayLike<number>, offset: number, phi: Float64Array, scratch: TreeShapScratch = treeShapScratch(forest)): void {
+export function treeShap(
+  forest: ShapForest,
+  x: ArrayLike<number>,
+  offset: number,
+  phi: Float64Array,
+  scratch: TreeShapScratch = treeShapScratch(forest),
+): void {
   const { player, trueChild, falseChild, coverShare, leafValues, goesTrue } = forest;
   const K = forest.outputs;
   const { feature: pf, zero: pz, one: po, weight: pw } = scratch;

@@ -30,7 +30,12 @@ export function compileModel(manifest: RunnableManifest): CompiledModel {
 }
 
 /** The raw output tensors for `rows`: those the decoder reads, or `names`. */
-export async function runRows(session: ModelSession, model: CompiledModel, rows: readonly Row[], names: readonly string[] = model.decoder.outputNames): Promise<Record<string, OutputTensor>> {
+export async function runRows(
+  session: ModelSession,
+  model: CompiledModel,
+  rows: readonly Row[],
+  names: readonly string[] = model.decoder.outputNames,
+): Promise<Record<string, OutputTensor>> {
   const size = model.batchSize;
   if (size === undefined || rows.length === size) return session.run(model.encoder.encode(rows), names);
   const parts: Record<string, OutputTensor>[] = [];
@@ -56,7 +61,11 @@ function trimRows(outputs: Record<string, OutputTensor>, size: number, keep: num
   const trimmed: Record<string, OutputTensor> = {};
   for (const [name, t] of Object.entries(outputs)) {
     const perRow = t.data.length / size;
-    trimmed[name] = { type: t.type, data: (t.data as Sliceable).slice(0, keep * perRow) as OutputTensor['data'], dims: [keep, ...t.dims.slice(1)] };
+    trimmed[name] = {
+      type: t.type,
+      data: (t.data as Sliceable).slice(0, keep * perRow) as OutputTensor['data'],
+      dims: [keep, ...t.dims.slice(1)],
+    };
   }
   return trimmed;
 }

@@ -44,7 +44,12 @@ export class SessionCache {
   }
 
   /** Runs `task` on the session for `sha256`; the session stays loaded at least until `task` settles. */
-  async use<T>(sha256: string, loadBytes: () => Promise<Uint8Array>, task: (session: ModelSession) => Promise<T>, engine: Engine = 'onnxruntime'): Promise<T> {
+  async use<T>(
+    sha256: string,
+    loadBytes: () => Promise<Uint8Array>,
+    task: (session: ModelSession) => Promise<T>,
+    engine: Engine = 'onnxruntime',
+  ): Promise<T> {
     const entry = this.#entry(engine, sha256, loadBytes);
     entry.active++;
     entry.lastUsed = ++this.#clock;
@@ -92,7 +97,13 @@ export class SessionCache {
     try {
       return await this.#runtimes.compiled.createSession(bytes);
     } catch (error) {
-      console.error(JSON.stringify({ level: 'warn', message: 'the compiled evaluator refused a version proven to run on it: serving it on ONNX Runtime', error: String(error) }));
+      console.error(
+        JSON.stringify({
+          level: 'warn',
+          message: 'the compiled evaluator refused a version proven to run on it: serving it on ONNX Runtime',
+          error: String(error),
+        }),
+      );
       return this.#runtimes.onnxruntime.createSession(bytes);
     }
   }

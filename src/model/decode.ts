@@ -38,15 +38,19 @@ export interface CompiledDecoder {
   score(prediction: Prediction): number;
 }
 
-export type DecoderManifest = Pick<Manifest, 'task'> & { output: Pick<Manifest['output'], 'tensor' | 'label_tensor' | 'labels' | 'positive_label'> };
+export type DecoderManifest = Pick<Manifest, 'task'> & {
+  output: Pick<Manifest['output'], 'tensor' | 'label_tensor' | 'labels' | 'positive_label'>;
+};
 
 export function compileDecoder(manifest: DecoderManifest): CompiledDecoder {
   const tensor = manifest.output.tensor;
   const valuesOf = (outputs: Readonly<Record<string, OutputTensor>>, rows: number, width: number): ArrayLike<number> => {
     const output = outputs[tensor];
     if (!output) throw new OutputDecodeError(`the model produced no output "${tensor}"`);
-    if (!(output.data instanceof Float32Array || output.data instanceof Float64Array)) throw new OutputDecodeError(`output "${tensor}" is ${output.type}, expected a float tensor`);
-    if (output.data.length !== rows * width) throw new OutputDecodeError(`${output.data.length} values for ${rows} instances, expected ${rows * width}`);
+    if (!(output.data instanceof Float32Array || output.data instanceof Float64Array))
+      throw new OutputDecodeError(`output "${tensor}" is ${output.type}, expected a float tensor`);
+    if (output.data.length !== rows * width)
+      throw new OutputDecodeError(`${output.data.length} values for ${rows} instances, expected ${rows * width}`);
     for (let i = 0; i < output.data.length; i++) {
       if (!Number.isFinite(output.data[i]!)) throw new OutputDecodeError(`non-finite value ${output.data[i]} at position ${i}`);
     }
@@ -87,7 +91,10 @@ export function compileDecoder(manifest: DecoderManifest): CompiledDecoder {
       let label = labels[best]!;
       if (modelLabels) {
         label = String(modelLabels[r]);
-        if (!known.has(label)) throw new OutputDecodeError(`the model predicted label ${JSON.stringify(label)}, which is not one of its labels ${labels.map((l) => JSON.stringify(l)).join(', ')}`);
+        if (!known.has(label))
+          throw new OutputDecodeError(
+            `the model predicted label ${JSON.stringify(label)}, which is not one of its labels ${labels.map((l) => JSON.stringify(l)).join(', ')}`,
+          );
       }
       out[r] = { label, probabilities };
     }

@@ -31,7 +31,10 @@ interface FeatureNames {
   readonly features: readonly { name: string }[];
 }
 
-function numericWriters(features: FeatureNames['features'], columns: readonly EncodingColumn[]): { writers: ColumnWriter[]; width: number } {
+function numericWriters(
+  features: FeatureNames['features'],
+  columns: readonly EncodingColumn[],
+): { writers: ColumnWriter[]; width: number } {
   const featureIndex = new Map(features.map((f, i) => [f.name, i]));
   const writers: ColumnWriter[] = [];
   let column = 0;
@@ -184,8 +187,16 @@ function inputEncoder(features: FeatureNames['features'], featureIndex: Readonly
 
 type Imputes = readonly (string | number | boolean | undefined)[];
 
-function typedFill(dtype: 'int64' | 'int32' | 'string' | 'bool'): (rows: readonly Row[], indexes: readonly number[], imputes: Imputes) => TensorData {
-  const fill = <T>(out: { [i: number]: T }, rows: readonly Row[], indexes: readonly number[], imputes: Imputes, convert: (v: unknown) => T) => {
+function typedFill(
+  dtype: 'int64' | 'int32' | 'string' | 'bool',
+): (rows: readonly Row[], indexes: readonly number[], imputes: Imputes) => TensorData {
+  const fill = <T>(
+    out: { [i: number]: T },
+    rows: readonly Row[],
+    indexes: readonly number[],
+    imputes: Imputes,
+    convert: (v: unknown) => T,
+  ) => {
     const k = indexes.length;
     for (let r = 0; r < rows.length; r++) {
       for (let c = 0; c < k; c++) {
@@ -197,13 +208,17 @@ function typedFill(dtype: 'int64' | 'int32' | 'string' | 'bool'): (rows: readonl
   };
   switch (dtype) {
     case 'int64':
-      return (rows, indexes, imputes) => fill(new BigInt64Array(rows.length * indexes.length), rows, indexes, imputes, (v) => BigInt(v as number)) as BigInt64Array;
+      return (rows, indexes, imputes) =>
+        fill(new BigInt64Array(rows.length * indexes.length), rows, indexes, imputes, (v) => BigInt(v as number)) as BigInt64Array;
     case 'int32':
-      return (rows, indexes, imputes) => fill(new Int32Array(rows.length * indexes.length), rows, indexes, imputes, (v) => v as number) as Int32Array;
+      return (rows, indexes, imputes) =>
+        fill(new Int32Array(rows.length * indexes.length), rows, indexes, imputes, (v) => v as number) as Int32Array;
     case 'string':
-      return (rows, indexes, imputes) => fill(new Array<string>(rows.length * indexes.length), rows, indexes, imputes, (v) => v as string) as string[];
+      return (rows, indexes, imputes) =>
+        fill(new Array<string>(rows.length * indexes.length), rows, indexes, imputes, (v) => v as string) as string[];
     case 'bool':
-      return (rows, indexes, imputes) => fill(new Uint8Array(rows.length * indexes.length), rows, indexes, imputes, (v) => (v ? 1 : 0)) as Uint8Array;
+      return (rows, indexes, imputes) =>
+        fill(new Uint8Array(rows.length * indexes.length), rows, indexes, imputes, (v) => (v ? 1 : 0)) as Uint8Array;
   }
 }
 

@@ -124,7 +124,12 @@ export function compileValidator(manifest: { readonly features: readonly Feature
       const raw = values(feature.name, i);
       if (raw === undefined) {
         if (feature.required) {
-          errors.add({ instance: index, field: feature.name, code: 'missing_feature', message: `"${feature.name}" is required (${describeFeature(feature)})` });
+          errors.add({
+            instance: index,
+            field: feature.name,
+            code: 'missing_feature',
+            message: `"${feature.name}" is required (${describeFeature(feature)})`,
+          });
           continue;
         }
         row[i] = null;
@@ -187,10 +192,18 @@ function compileCheck(feature: FeatureSchemaSpec): Check {
           return { ok: false, code: 'wrong_type', message: `"${name}" must be a string category, got ${describe(value)}` };
         }
         if (value.length > MAX_STRING_LENGTH) {
-          return { ok: false, code: 'string_too_long', message: `"${name}" is ${value.length} characters; the limit is ${MAX_STRING_LENGTH}` };
+          return {
+            ok: false,
+            code: 'string_too_long',
+            message: `"${name}" is ${value.length} characters; the limit is ${MAX_STRING_LENGTH}`,
+          };
         }
         if (!categories.has(value)) {
-          return { ok: false, code: 'unknown_category', message: `"${name}" is ${JSON.stringify(value)}, not a known category (${listed})` };
+          return {
+            ok: false,
+            code: 'unknown_category',
+            message: `"${name}" is ${JSON.stringify(value)}, not a known category (${listed})`,
+          };
         }
         return { ok: true, value };
       };

@@ -257,10 +257,7 @@ export const GoldenExampleSchema = z.object({
    * row of a Vigil-trained model, or each input tensor's row by input name.
    */
   encoded: z.union([z.array(finite), z.record(z.string(), z.array(EncodedValueSchema))]),
-  expected: z.union([
-    z.object({ value: finite }),
-    z.object({ label: z.string(), probabilities: z.record(z.string(), rate) }),
-  ]),
+  expected: z.union([z.object({ value: finite }), z.object({ label: z.string(), probabilities: z.record(z.string(), rate) })]),
 });
 
 export const ToleranceSchema = z.object({ abs: z.number().min(0), rel: z.number().min(0) });
@@ -271,8 +268,7 @@ export const SliceSpecSchema = z.object({
   bands: z.array(finite).optional(),
 });
 
-const thresholds = (warn: number, fail: number) =>
-  z.object({ warn: z.number().min(0), fail: z.number().min(0) }).default({ warn, fail });
+const thresholds = (warn: number, fail: number) => z.object({ warn: z.number().min(0), fail: z.number().min(0) }).default({ warn, fail });
 
 /** Health-check thresholds and scope (DESIGN §6); every field has the design's default. */
 export const MonitoringSchema = z.object({
@@ -302,7 +298,11 @@ export const MonitoringSchema = z.object({
       /** Share of shadowed instances the shadow failed on. */
       error_rate: thresholds(0.001, 0.01),
     })
-    .default({ mean_abs_diff_ratio: { warn: 0.5, fail: 1 }, label_disagreement: { warn: 0.1, fail: 0.2 }, error_rate: { warn: 0.001, fail: 0.01 } }),
+    .default({
+      mean_abs_diff_ratio: { warn: 0.5, fail: 1 },
+      label_disagreement: { warn: 0.1, fail: 0.2 },
+      error_rate: { warn: 0.001, fail: 0.01 },
+    }),
   canary: z
     .object({
       error_rate: thresholds(0.001, 0.01),
@@ -320,10 +320,34 @@ export const MonitoringSchema = z.object({
 
 /** The ML Test Score rubric's 28 tests (Breck et al. 2017), 7 per section, by id. */
 export const SCORE_TEST_IDS = [
-  'data_1', 'data_2', 'data_3', 'data_4', 'data_5', 'data_6', 'data_7',
-  'model_1', 'model_2', 'model_3', 'model_4', 'model_5', 'model_6', 'model_7',
-  'infra_1', 'infra_2', 'infra_3', 'infra_4', 'infra_5', 'infra_6', 'infra_7',
-  'monitor_1', 'monitor_2', 'monitor_3', 'monitor_4', 'monitor_5', 'monitor_6', 'monitor_7',
+  'data_1',
+  'data_2',
+  'data_3',
+  'data_4',
+  'data_5',
+  'data_6',
+  'data_7',
+  'model_1',
+  'model_2',
+  'model_3',
+  'model_4',
+  'model_5',
+  'model_6',
+  'model_7',
+  'infra_1',
+  'infra_2',
+  'infra_3',
+  'infra_4',
+  'infra_5',
+  'infra_6',
+  'infra_7',
+  'monitor_1',
+  'monitor_2',
+  'monitor_3',
+  'monitor_4',
+  'monitor_5',
+  'monitor_6',
+  'monitor_7',
 ] as const;
 export type ScoreTestId = (typeof SCORE_TEST_IDS)[number];
 
@@ -358,7 +382,9 @@ export const ConversionParitySchema = z.object({
   label_mismatch_rate: rate.nullable(),
   tolerance: ConversionToleranceSchema,
   /** Up to 10 of the largest disagreements, by CSV line. */
-  worst: z.array(z.object({ line: z.number().int(), onnx: z.union([z.number(), z.string()]), reference: z.union([z.number(), z.string()]) })).max(10),
+  worst: z
+    .array(z.object({ line: z.number().int(), onnx: z.union([z.number(), z.string()]), reference: z.union([z.number(), z.string()]) }))
+    .max(10),
 });
 
 /** An imported model: where its ONNX file came from and what `vigil package` changed in it. */
@@ -468,7 +494,9 @@ function checkManifestConsistency(m: z.infer<typeof ManifestObjectSchema>, ctx: 
       ctx.addIssue({
         code: 'custom',
         path: ['features', i, 'training'],
-        message: isNumericType(f.type) ? 'numeric features need bin_edges/bin_frequencies' : 'category and boolean features need category_frequencies',
+        message: isNumericType(f.type)
+          ? 'numeric features need bin_edges/bin_frequencies'
+          : 'category and boolean features need category_frequencies',
       });
     }
     if ('bin_edges' in f.training) checkBins(f.training, ['features', i, 'training'], ctx);
@@ -483,7 +511,11 @@ function checkManifestConsistency(m: z.infer<typeof ManifestObjectSchema>, ctx: 
     if (inputNames.has(input.name)) ctx.addIssue({ code: 'custom', path: [...path, 'name'], message: `duplicate input "${input.name}"` });
     inputNames.add(input.name);
     if (input.rank === 1 && columnsWidth(input.columns) !== 1) {
-      ctx.addIssue({ code: 'custom', path: [...path, 'columns'], message: `input "${input.name}" has rank 1 (shape [N]), so it takes exactly one column` });
+      ctx.addIssue({
+        code: 'custom',
+        path: [...path, 'columns'],
+        message: `input "${input.name}" has rank 1 (shape [N]), so it takes exactly one column`,
+      });
     }
     input.columns.forEach((col, i) => checkColumn(col, input.dtype, byName, [...path, 'columns', i], ctx));
   });
@@ -491,19 +523,29 @@ function checkManifestConsistency(m: z.infer<typeof ManifestObjectSchema>, ctx: 
   m.golden.forEach((g, i) => {
     const path = ['golden', i, 'encoded'];
     if (Array.isArray(g.encoded)) {
-      if ('inputs' in m.encoding) ctx.addIssue({ code: 'custom', path, message: 'must hold each input tensor\'s row by input name' });
+      if ('inputs' in m.encoding) ctx.addIssue({ code: 'custom', path, message: "must hold each input tensor's row by input name" });
       else if (g.encoded.length !== columnsWidth(m.encoding.columns)) {
-        ctx.addIssue({ code: 'custom', path, message: `has ${g.encoded.length} values, the encoding has ${columnsWidth(m.encoding.columns)} columns` });
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `has ${g.encoded.length} values, the encoding has ${columnsWidth(m.encoding.columns)} columns`,
+        });
       }
     } else {
       for (const input of inputs) {
         const row = g.encoded[input.name];
         const width = columnsWidth(input.columns);
         if (!row) ctx.addIssue({ code: 'custom', path, message: `has no row for input "${input.name}"` });
-        else if (row.length !== width) ctx.addIssue({ code: 'custom', path: [...path, input.name], message: `has ${row.length} values, input "${input.name}" has ${width} columns` });
+        else if (row.length !== width)
+          ctx.addIssue({
+            code: 'custom',
+            path: [...path, input.name],
+            message: `has ${row.length} values, input "${input.name}" has ${width} columns`,
+          });
       }
       for (const name of Object.keys(g.encoded)) {
-        if (!inputNames.has(name)) ctx.addIssue({ code: 'custom', path: [...path, name], message: `"${name}" is not an input of the encoding` });
+        if (!inputNames.has(name))
+          ctx.addIssue({ code: 'custom', path: [...path, name], message: `"${name}" is not an input of the encoding` });
       }
     }
     const isRegressionExpectation = 'value' in g.expected;
@@ -514,13 +556,15 @@ function checkManifestConsistency(m: z.infer<typeof ManifestObjectSchema>, ctx: 
 
   if (m.task === 'regression') {
     if (m.output.labels) ctx.addIssue({ code: 'custom', path: ['output', 'labels'], message: 'regression models have no labels' });
-    if (m.output.label_tensor) ctx.addIssue({ code: 'custom', path: ['output', 'label_tensor'], message: 'regression models have no label output' });
+    if (m.output.label_tensor)
+      ctx.addIssue({ code: 'custom', path: ['output', 'label_tensor'], message: 'regression models have no label output' });
   } else {
     const labels = m.output.labels;
     if (!labels) {
       ctx.addIssue({ code: 'custom', path: ['output', 'labels'], message: 'classification models need output.labels' });
     } else {
-      if (new Set(labels).size !== labels.length) ctx.addIssue({ code: 'custom', path: ['output', 'labels'], message: 'labels must be unique' });
+      if (new Set(labels).size !== labels.length)
+        ctx.addIssue({ code: 'custom', path: ['output', 'labels'], message: 'labels must be unique' });
       if (m.task === 'binary_classification' && labels.length !== 2) {
         ctx.addIssue({ code: 'custom', path: ['output', 'labels'], message: 'binary classification needs exactly 2 labels' });
       }
@@ -532,7 +576,8 @@ function checkManifestConsistency(m: z.infer<typeof ManifestObjectSchema>, ctx: 
 
   const sliceable = [...m.monitoring.slices.map((s) => s.feature), ...m.monitoring.protected_attributes];
   for (const name of sliceable) {
-    if (!byName.has(name)) ctx.addIssue({ code: 'custom', path: ['monitoring'], message: `slice or protected attribute "${name}" is not a feature` });
+    if (!byName.has(name))
+      ctx.addIssue({ code: 'custom', path: ['monitoring'], message: `slice or protected attribute "${name}" is not a feature` });
   }
   if (m.training.feature_assessment) checkFeatureAssessment(m.training.feature_assessment, m, ctx);
   if (m.training.tuning) checkTuning(m.training.tuning, m.training, ctx);
@@ -541,7 +586,11 @@ function checkManifestConsistency(m: z.infer<typeof ManifestObjectSchema>, ctx: 
 /** Encode shares are rounded, so their sum may miss 1 by a little. */
 const SHARE_SUM_TOLERANCE = 0.01;
 
-function checkFeatureAssessment(a: z.infer<typeof FeatureAssessmentSchema>, m: z.infer<typeof ManifestObjectSchema>, ctx: z.RefinementCtx): void {
+function checkFeatureAssessment(
+  a: z.infer<typeof FeatureAssessmentSchema>,
+  m: z.infer<typeof ManifestObjectSchema>,
+  ctx: z.RefinementCtx,
+): void {
   const path = ['training', 'feature_assessment'];
   const issue = (at: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path: [...path, ...at], message });
   const features = new Set(m.features.map((f) => f.name));
@@ -551,14 +600,16 @@ function checkFeatureAssessment(a: z.infer<typeof FeatureAssessmentSchema>, m: z
     else if (seen.has(f.name)) issue(['features', i, 'name'], `"${f.name}" is assessed twice`);
     seen.add(f.name);
     const beneficial = f.importance > 0 && f.importance > 2 * f.std_error;
-    if (f.beneficial !== beneficial) issue(['features', i, 'beneficial'], `must be ${beneficial}: beneficial means importance > 0 and importance > 2 · std_error`);
+    if (f.beneficial !== beneficial)
+      issue(['features', i, 'beneficial'], `must be ${beneficial}: beneficial means importance > 0 and importance > 2 · std_error`);
   });
   const unassessed = m.features.filter((f) => !seen.has(f.name)).map((f) => `"${f.name}"`);
   if (unassessed.length > 0) issue(['features'], `has no entry for feature ${unassessed.join(', ')}`);
   const shares = a.features.reduce((sum, f) => sum + f.cost.encode_share, 0);
   if (Math.abs(shares - 1) > SHARE_SUM_TOLERANCE) issue(['features'], `encode shares sum to ${shares}, not 1`);
   if (a.metric !== m.training.metrics.primary) issue(['metric'], `must be the primary metric "${m.training.metrics.primary}"`);
-  if (a.higher_is_better !== m.training.metrics.higher_is_better) issue(['higher_is_better'], 'must match training.metrics.higher_is_better');
+  if (a.higher_is_better !== m.training.metrics.higher_is_better)
+    issue(['higher_is_better'], 'must match training.metrics.higher_is_better');
   if (a.rows > m.training.dataset.rows) issue(['rows'], `${a.rows} rows assessed, but the dataset has ${m.training.dataset.rows}`);
 }
 
@@ -567,24 +618,38 @@ function checkTuning(t: z.infer<typeof TuningSchema>, training: z.infer<typeof T
   const issue = (at: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path: [...path, ...at], message });
   if (t.metric !== training.metrics.primary) issue(['metric'], `must be the primary metric "${training.metrics.primary}"`);
   if (t.higher_is_better !== training.metrics.higher_is_better) issue(['higher_is_better'], 'must match training.metrics.higher_is_better');
-  const names = Object.keys(t.candidates[0]?.hyperparameters ?? {}).sort().join(',');
+  const names = Object.keys(t.candidates[0]?.hyperparameters ?? {})
+    .sort()
+    .join(',');
   t.candidates.forEach((c, i) => {
-    if (Object.keys(c.hyperparameters).sort().join(',') !== names) issue(['candidates', i, 'hyperparameters'], 'every candidate must set the same hyperparameters');
+    if (Object.keys(c.hyperparameters).sort().join(',') !== names)
+      issue(['candidates', i, 'hyperparameters'], 'every candidate must set the same hyperparameters');
   });
   const winner = t.candidates[t.selected];
   if (!winner) return issue(['selected'], `must index one of the ${t.candidates.length} candidates`);
   for (const [name, value] of Object.entries(winner.hyperparameters)) {
-    if (training.hyperparameters[name] !== value) issue(['selected'], `the selected candidate has ${name} ${String(value)}, but the model was trained with ${String(training.hyperparameters[name])}`);
+    if (training.hyperparameters[name] !== value)
+      issue(
+        ['selected'],
+        `the selected candidate has ${name} ${String(value)}, but the model was trained with ${String(training.hyperparameters[name])}`,
+      );
   }
   const better = t.candidates.findIndex((c) => (t.higher_is_better ? c.mean > winner.mean : c.mean < winner.mean));
   if (better >= 0) issue(['selected'], `candidate ${better} has a better mean ${t.metric} than the selected one`);
 }
 
-function checkColumn(col: EncodingColumn, dtype: TensorDtype, byName: ReadonlyMap<string, Feature>, path: (string | number)[], ctx: z.RefinementCtx): void {
+function checkColumn(
+  col: EncodingColumn,
+  dtype: TensorDtype,
+  byName: ReadonlyMap<string, Feature>,
+  path: (string | number)[],
+  ctx: z.RefinementCtx,
+): void {
   const issue = (message: string, at = path) => ctx.addIssue({ code: 'custom', path: at, message });
   const f = byName.get(col.feature);
   if (!f) return issue(`unknown feature "${col.feature}"`, [...path, 'feature']);
-  if (col.transform !== 'value' && !isFloatDtype(dtype)) return issue(`the ${col.transform} transform makes numbers for a float tensor; this input is ${dtype} (use the value transform)`);
+  if (col.transform !== 'value' && !isFloatDtype(dtype))
+    return issue(`the ${col.transform} transform makes numbers for a float tensor; this input is ${dtype} (use the value transform)`);
   switch (col.transform) {
     case 'numeric':
       if (!isNumericType(f.type)) issue(`numeric transform needs a number or integer feature, "${f.name}" is ${f.type}`);
@@ -606,17 +671,25 @@ function checkColumn(col: EncodingColumn, dtype: TensorDtype, byName: ReadonlyMa
 }
 
 /** What a feature must be to be fed as itself into a tensor of `dtype`. */
-function checkValueColumn(f: Feature, dtype: TensorDtype, impute: string | number | boolean | undefined, issue: (message: string) => void): void {
+function checkValueColumn(
+  f: Feature,
+  dtype: TensorDtype,
+  impute: string | number | boolean | undefined,
+  issue: (message: string) => void,
+): void {
   const imputeType = dtype === 'string' ? 'string' : dtype === 'bool' ? 'boolean' : 'number';
   if (impute !== undefined && typeof impute !== imputeType) issue(`impute of "${f.name}" must be a ${imputeType} for a ${dtype} tensor`);
-  if (impute !== undefined && (dtype === 'int32' || dtype === 'int64') && !Number.isInteger(impute)) issue(`impute of "${f.name}" must be an integer for a ${dtype} tensor`);
+  if (impute !== undefined && (dtype === 'int32' || dtype === 'int64') && !Number.isInteger(impute))
+    issue(`impute of "${f.name}" must be an integer for a ${dtype} tensor`);
   if (isFloatDtype(dtype)) {
     if (f.type === 'category') issue(`"${f.name}" is a category; a ${dtype} tensor takes number, integer or boolean features`);
     return;
   }
   // Only float tensors can carry a missing value (NaN); other tensors need a value to impute.
   if ((f.nullable || !f.required) && impute === undefined) {
-    issue(`"${f.name}" feeds a ${dtype} tensor, which has no missing value: it must be required and not nullable, or give the column an impute value`);
+    issue(
+      `"${f.name}" feeds a ${dtype} tensor, which has no missing value: it must be required and not nullable, or give the column an impute value`,
+    );
   }
   const expected = dtype === 'string' ? 'category' : dtype === 'bool' ? 'boolean' : 'integer';
   if (f.type !== expected) return issue(`"${f.name}" is ${f.type}; a ${dtype} tensor takes ${expected} features`);

@@ -149,7 +149,12 @@ export function multiclassMetrics(actual: Numbers, probabilities: Numbers, k: nu
  *
  * @example classMetrics([0, 1], [0.9, 0.1, 0.3, 0.7], 2, [0, 1])[1] // { index: 1, rows: 1, metrics: { auc: 1, precision: 1, recall: 1 } }
  */
-export function classMetrics(actual: Numbers, probabilities: Numbers, k: number, predicted: Numbers): { index: number; rows: number; metrics: MetricValues }[] {
+export function classMetrics(
+  actual: Numbers,
+  probabilities: Numbers,
+  k: number,
+  predicted: Numbers,
+): { index: number; rows: number; metrics: MetricValues }[] {
   const n = actual.length;
   const out: { index: number; rows: number; metrics: MetricValues }[] = [];
   for (let c = 0; c < k; c++) {

@@ -29,7 +29,16 @@ export function stateChanges(previous: ReadonlyMap<string, CheckStatus>, results
     if (r.status === 'insufficient_data') continue;
     const before = previous.get(KEY(r.check, r.subject)) ?? null;
     if (before === r.status || (before === null && r.status === 'pass')) continue;
-    changes.push({ check: r.check, subject: r.subject, version: r.version, from: before, to: r.status, value: r.value, threshold: r.threshold, window: r.window });
+    changes.push({
+      check: r.check,
+      subject: r.subject,
+      version: r.version,
+      from: before,
+      to: r.status,
+      value: r.value,
+      threshold: r.threshold,
+      window: r.window,
+    });
   }
   return changes;
 }
@@ -38,7 +47,8 @@ const ICON: Record<CheckStatus, string> = { pass: '✅', warn: '⚠️', fail: '
 
 function describe(c: StateChange): string {
   const what = c.subject ? `${c.check} ${c.subject}` : c.check;
-  const measured = c.value === null ? '' : ` (value ${c.value}${c.threshold === null ? '' : `, fail threshold ${c.threshold}`}, window ${c.window})`;
+  const measured =
+    c.value === null ? '' : ` (value ${c.value}${c.threshold === null ? '' : `, fail threshold ${c.threshold}`}, window ${c.window})`;
   return `${ICON[c.to]} ${what}: ${c.from ?? 'new'} → ${c.to}${measured}`;
 }
 
@@ -53,11 +63,24 @@ export interface AlertPayload {
 
 export function stateChangePayload(model: string, changes: readonly StateChange[], at: Date): AlertPayload {
   const lines = changes.map(describe);
-  return { text: `Vigil · ${model}: ${changes.length} health check${changes.length === 1 ? '' : 's'} changed\n${lines.join('\n')}`, kind: 'state_change', model, changes: [...changes], at: at.toISOString() };
+  return {
+    text: `Vigil · ${model}: ${changes.length} health check${changes.length === 1 ? '' : 's'} changed\n${lines.join('\n')}`,
+    kind: 'state_change',
+    model,
+    changes: [...changes],
+    at: at.toISOString(),
+  };
 }
 
 export function rollbackPayload(model: string, canaryVersion: string, reason: string, at: Date): AlertPayload {
-  return { text: `Vigil · ${model}: canary version ${canaryVersion} was rolled back automatically — ${reason}`, kind: 'canary_rollback', model, changes: [], note: reason, at: at.toISOString() };
+  return {
+    text: `Vigil · ${model}: canary version ${canaryVersion} was rolled back automatically — ${reason}`,
+    kind: 'canary_rollback',
+    model,
+    changes: [],
+    note: reason,
+    at: at.toISOString(),
+  };
 }
 
 export interface AlertDeliveryOptions {
@@ -105,7 +128,9 @@ export class AlertDispatcher {
   async recordStates(model: string, results: readonly HealthCheckResult[]): Promise<StateChange[]> {
     const changes = stateChanges(await this.states(model), results);
     const now = this.#options.now().getTime();
-    const conclusive = [...new Map(results.filter((r) => r.status !== 'insufficient_data').map((r) => [KEY(r.check, r.subject), r])).values()];
+    const conclusive = [
+      ...new Map(results.filter((r) => r.status !== 'insufficient_data').map((r) => [KEY(r.check, r.subject), r])).values(),
+    ];
     for (let i = 0; i < conclusive.length; i += 20) {
       const rows = conclusive.slice(i, i + 20).map((r) => ({ model, check: r.check, subject: r.subject, status: r.status, since: now }));
       await this.#db
@@ -113,7 +138,10 @@ export class AlertDispatcher {
         .values(rows)
         .onConflictDoUpdate({
           target: [checkStates.model, checkStates.check, checkStates.subject],
-          set: { status: sql`excluded.status`, since: sql`CASE WHEN ${checkStates.status} = excluded.status THEN ${checkStates.since} ELSE excluded.since END` },
+          set: {
+            status: sql`excluded.status`,
+            since: sql`CASE WHEN ${checkStates.status} = excluded.status THEN ${checkStates.since} ELSE excluded.since END`,
+          },
         });
     }
     return changes;
@@ -157,7 +185,10 @@ export class AlertDispatcher {
           timeoutMs,
         );
         if (res.ok) {
-          await this.#db.update(alerts).set({ attempts, deliveredAt: this.#options.now().getTime(), lastError: null }).where(eq(alerts.id, id));
+          await this.#db
+            .update(alerts)
+            .set({ attempts, deliveredAt: this.#options.now().getTime(), lastError: null })
+            .where(eq(alerts.id, id));
           return true;
         }
         lastError = `webhook answered ${res.status}`;
@@ -172,7 +203,9 @@ export class AlertDispatcher {
     }
     // The webhook URL may embed a secret token; the error text never includes it.
     const error = redactWebhookUrl(lastError, webhookUrl);
-    console.error(JSON.stringify({ level: 'warn', message: 'alert delivery failed; will retry on the next run', alert: id, attempts, error }));
+    console.error(
+      JSON.stringify({ level: 'warn', message: 'alert delivery failed; will retry on the next run', alert: id, attempts, error }),
+    );
     await this.#db.update(alerts).set({ attempts, lastError: error }).where(eq(alerts.id, id));
     return false;
   }

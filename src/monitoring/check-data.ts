@@ -20,7 +20,16 @@ const SERVED_ROLES = sql`('primary', 'canary', 'pinned')`;
 
 export async function profileSnapshot(db: Database, model: string, version: string, window: CheckWindow): Promise<ProfileSnapshot> {
   const v = Number(version);
-  const features = await db.all<{ feature: string; count: number; nulls: number; invalid: number; sum: number; sum_sq: number; min: number | null; max: number | null }>(sql`
+  const features = await db.all<{
+    feature: string;
+    count: number;
+    nulls: number;
+    invalid: number;
+    sum: number;
+    sum_sq: number;
+    min: number | null;
+    max: number | null;
+  }>(sql`
     SELECT feature, sum(count) AS count, sum(nulls) AS nulls, sum(invalid) AS invalid, sum(sum) AS sum, sum(sum_sq) AS sum_sq, min(min) AS min, max(max) AS max
     FROM feature_profiles
     WHERE model = ${model} AND version = ${v} AND bucket >= ${window.from} AND bucket < ${window.to}
@@ -32,7 +41,16 @@ export async function profileSnapshot(db: Database, model: string, version: stri
     GROUP BY feature, bin`);
   const out = new Map<string, FeatureWindowStats>();
   for (const f of features) {
-    out.set(f.feature, { count: f.count, nulls: f.nulls, invalid: f.invalid, sum: f.sum, sumSq: f.sum_sq, min: f.min, max: f.max, bins: {} });
+    out.set(f.feature, {
+      count: f.count,
+      nulls: f.nulls,
+      invalid: f.invalid,
+      sum: f.sum,
+      sumSq: f.sum_sq,
+      min: f.min,
+      max: f.max,
+      bins: {},
+    });
   }
   for (const b of bins) {
     const stats = out.get(b.feature);
@@ -68,7 +86,13 @@ export async function shadowStats(db: Database, model: string, window: CheckWind
       comparisons: r.comparisons,
       errors: r.errors,
       meanAbsDiff: r.mean_abs_diff,
-      p95AbsDiff: await quantile(db, sql`shadow_comparisons`, sql`abs_diff`, sql`model = ${model} AND shadow_version = ${r.shadow_version} AND created_at >= ${window.from} AND created_at < ${window.to} AND abs_diff IS NOT NULL ${primaryFilter}`, 0.95),
+      p95AbsDiff: await quantile(
+        db,
+        sql`shadow_comparisons`,
+        sql`abs_diff`,
+        sql`model = ${model} AND shadow_version = ${r.shadow_version} AND created_at >= ${window.from} AND created_at < ${window.to} AND abs_diff IS NOT NULL ${primaryFilter}`,
+        0.95,
+      ),
       maxAbsDiff: r.max_abs_diff,
       meanSignedDiff: r.mean_signed_diff,
       labelAgreement: r.label_agreement,
@@ -168,7 +192,13 @@ export function servedSource(model: string, version: string, window: CheckWindow
   };
 }
 
-export async function qualityStats(db: Database, manifest: Manifest, model: string, version: string, window: CheckWindow): Promise<QualityStats> {
+export async function qualityStats(
+  db: Database,
+  manifest: Manifest,
+  model: string,
+  version: string,
+  window: CheckWindow,
+): Promise<QualityStats> {
   const source = servedSource(model, version, window);
   const overall = (await labelledMetrics(db, manifest, source)).get(null) ?? { n: 0, metrics: {} };
   const slices: QualityStats['slices'] = [];
@@ -180,13 +210,25 @@ export async function qualityStats(db: Database, manifest: Manifest, model: stri
   return { overall, slices };
 }
 
-export async function biasStats(db: Database, manifest: Manifest, model: string, version: string, window: CheckWindow): Promise<BiasStats[]> {
+export async function biasStats(
+  db: Database,
+  manifest: Manifest,
+  model: string,
+  version: string,
+  window: CheckWindow,
+): Promise<BiasStats[]> {
   const positive = positiveLabel(manifest);
   if (positive === undefined) return [];
   const out: BiasStats[] = [];
   for (const attribute of manifest.monitoring.protected_attributes) {
     const group = sliceValue(sql`s.slices`, attribute);
-    const rows = await db.all<{ grp: string | null; n: number; predicted_positive: number; labelled_positives: number; true_positives: number }>(sql`
+    const rows = await db.all<{
+      grp: string | null;
+      n: number;
+      predicted_positive: number;
+      labelled_positives: number;
+      true_positives: number;
+    }>(sql`
       SELECT ${group} AS grp, count(*) AS n, sum(s.label = ${positive}) AS predicted_positive,
              sum(f.label = ${positive}) AS labelled_positives, sum(f.label = ${positive} AND s.label = ${positive}) AS true_positives
       FROM prediction_samples s LEFT JOIN feedback f ON f.model = s.model AND f.request_id = s.request_id AND f.instance = s.instance
@@ -213,7 +255,13 @@ function binExpression(score: SQL, edges: readonly number[]): SQL {
   return sql`CASE ${sql.join(cases, sql` `)} ELSE ${edges.length} END`;
 }
 
-export async function canaryStats(db: Database, model: string, primary: Manifest, canaryVersion: string, window: CheckWindow): Promise<CanaryStats> {
+export async function canaryStats(
+  db: Database,
+  model: string,
+  primary: Manifest,
+  canaryVersion: string,
+  window: CheckWindow,
+): Promise<CanaryStats> {
   const edges = primary.output.training.bin_edges;
   const bins = async (version: string, role: string) => {
     const rows = await db.all<{ bin: number; count: number }>(sql`

@@ -17,9 +17,22 @@ export async function dailySummary(db: Database, alerts: AlertDispatcher, now: D
     const fail = of('fail');
     const warn = of('warn');
     if (!fail && !warn) return `✅ ${model}: all ${of('pass')?.n ?? 0} checks pass`;
-    return [`${fail ? '🔴' : '⚠️'} ${model}:`, fail ? `${fail.n} failing (${fail.subjects})` : '', warn ? `${warn.n} warning (${warn.subjects})` : ''].filter(Boolean).join(' ');
+    return [
+      `${fail ? '🔴' : '⚠️'} ${model}:`,
+      fail ? `${fail.n} failing (${fail.subjects})` : '',
+      warn ? `${warn.n} warning (${warn.subjects})` : '',
+    ]
+      .filter(Boolean)
+      .join(' ');
   });
-  const payload: AlertPayload = { text: `Vigil daily summary, ${now.toISOString().slice(0, 10)}\n${lines.join('\n')}`, kind: 'daily_summary', model: '*', changes: [], note: 'daily summary', at: now.toISOString() };
+  const payload: AlertPayload = {
+    text: `Vigil daily summary, ${now.toISOString().slice(0, 10)}\n${lines.join('\n')}`,
+    kind: 'daily_summary',
+    model: '*',
+    changes: [],
+    note: 'daily summary',
+    at: now.toISOString(),
+  };
   await alerts.send(payload);
   return payload;
 }

@@ -78,7 +78,15 @@ export class HealthMonitor {
         const summary = await this.runModel(model, options.windowMinutes);
         if (summary) summaries.push(summary);
       } catch (error) {
-        console.error(JSON.stringify({ level: 'error', message: 'health checks of a model failed', model, error: String(error), stack: error instanceof Error ? error.stack : undefined }));
+        console.error(
+          JSON.stringify({
+            level: 'error',
+            message: 'health checks of a model failed',
+            model,
+            error: String(error),
+            stack: error instanceof Error ? error.stack : undefined,
+          }),
+        );
       }
     }
     return summaries;
@@ -96,7 +104,9 @@ export class HealthMonitor {
 
     // A failing canary is rolled back before anyone is told: an alert (a webhook that hangs) never delays it.
     let rolledBack: ModelRunSummary['rolledBack'] = null;
-    const failing = deployment.canary ? results.find((r) => r.check === 'canary' && r.version === deployment.canary!.version && r.status === 'fail') : undefined;
+    const failing = deployment.canary
+      ? results.find((r) => r.check === 'canary' && r.version === deployment.canary!.version && r.status === 'fail')
+      : undefined;
     if (deployment.canary && failing) {
       const reason = `canary check ${failing.subject} failed: value ${failing.value} over threshold ${failing.threshold} (window ${failing.window})`;
       try {
@@ -120,12 +130,28 @@ export class HealthMonitor {
   }
 
   /** Runs `check`, turning an exception into an `insufficient_data` result so the other checks still run. */
-  async #guard(check: CheckName, version: string | null, window: CheckWindow, run: () => Promise<HealthCheckResult[]> | HealthCheckResult[]): Promise<HealthCheckResult[]> {
+  async #guard(
+    check: CheckName,
+    version: string | null,
+    window: CheckWindow,
+    run: () => Promise<HealthCheckResult[]> | HealthCheckResult[],
+  ): Promise<HealthCheckResult[]> {
     try {
       return await run();
     } catch (error) {
       console.error(JSON.stringify({ level: 'error', message: 'health check failed to run', check, version, error: String(error) }));
-      return [result({ check, subject: '', version, status: 'insufficient_data', value: null, threshold: null, window: window.label, details: { error: String(error) } })];
+      return [
+        result({
+          check,
+          subject: '',
+          version,
+          status: 'insufficient_data',
+          value: null,
+          threshold: null,
+          window: window.label,
+          details: { error: String(error) },
+        }),
+      ];
     }
   }
 
@@ -136,7 +162,14 @@ export class HealthMonitor {
     });
   }
 
-  async #evaluate(model: string, deployment: Deployment, primary: Manifest, now: number, current: CheckWindow, previous: CheckWindow): Promise<HealthCheckResult[]> {
+  async #evaluate(
+    model: string,
+    deployment: Deployment,
+    primary: Manifest,
+    now: number,
+    current: CheckWindow,
+    previous: CheckWindow,
+  ): Promise<HealthCheckResult[]> {
     const { db } = this.#deps;
     const version = deployment.primary;
     const results: HealthCheckResult[] = [];
@@ -149,7 +182,9 @@ export class HealthMonitor {
     await add('invalid_data', version, async () => checkInvalidData(primary, await snapshot, current));
     await add('invariants', version, async () => checkInvariants(primary, await snapshot, current));
     await add('skew', version, async () => checkSkew(primary, await snapshot, current));
-    await add('drift', version, async () => checkDrift(primary, await snapshot, await profileSnapshot(db, model, version, previous), current));
+    await add('drift', version, async () =>
+      checkDrift(primary, await snapshot, await profileSnapshot(db, model, version, previous), current),
+    );
     await add('quality', version, async () => checkQuality(primary, await qualityStats(db, primary, model, version, current), current));
     await add('bias', version, async () => checkBias(primary, await biasStats(db, primary, model, version, current), current));
     results.push(...(await this.#parity(model, version, current)));
@@ -159,7 +194,11 @@ export class HealthMonitor {
       await add('canary', canaryVersion, async () => {
         const canary = await this.#manifest(model, canaryVersion);
         const health = checkCanary(primary, await canaryStats(db, model, primary, canaryVersion, current), current);
-        const [quality] = checkQuality(canary, { overall: (await qualityStats(db, canary, model, canaryVersion, current)).overall, slices: [] }, current);
+        const [quality] = checkQuality(
+          canary,
+          { overall: (await qualityStats(db, canary, model, canaryVersion, current)).overall, slices: [] },
+          current,
+        );
         health.push({ ...quality!, check: 'canary', subject: `${canaryVersion}:quality` });
         const staleness = checkStaleness(canary, now);
         return [...health, staleness];
@@ -172,7 +211,22 @@ export class HealthMonitor {
         const stats = await shadowStats(db, model, current, version);
         return deployment.shadows.map((s) => {
           const found = stats.find((x) => x.shadowVersion === s.version);
-          return checkShadow(primary, found ?? { shadowVersion: s.version, comparisons: 0, errors: 0, meanAbsDiff: null, p95AbsDiff: null, maxAbsDiff: null, meanSignedDiff: null, labelAgreement: null, meanPrimaryLatencyMs: null, meanShadowLatencyMs: null }, current);
+          return checkShadow(
+            primary,
+            found ?? {
+              shadowVersion: s.version,
+              comparisons: 0,
+              errors: 0,
+              meanAbsDiff: null,
+              p95AbsDiff: null,
+              maxAbsDiff: null,
+              meanSignedDiff: null,
+              labelAgreement: null,
+              meanPrimaryLatencyMs: null,
+              meanShadowLatencyMs: null,
+            },
+            current,
+          );
         });
       });
       for (const s of deployment.shadows) results.push(...(await this.#parity(model, s.version, current)));
@@ -205,13 +259,22 @@ export class HealthMonitor {
       .from(healthChecks)
       .where(eq(healthChecks.model, model))
       .groupBy(healthChecks.check, healthChecks.subject);
-    const rows = await db.select().from(healthChecks).where(and(eq(healthChecks.model, model), inArray(healthChecks.id, latestIds))).orderBy(healthChecks.check, healthChecks.subject);
+    const rows = await db
+      .select()
+      .from(healthChecks)
+      .where(and(eq(healthChecks.model, model), inArray(healthChecks.id, latestIds)))
+      .orderBy(healthChecks.check, healthChecks.subject);
     return rows.map(storedResult);
   }
 
   /** Result history of one check of `model`, newest first. */
   async history(model: string, check: CheckName, limit = 100): Promise<(HealthCheckResult & { checked_at: string })[]> {
-    const rows = await this.#deps.db.select().from(healthChecks).where(and(eq(healthChecks.model, model), eq(healthChecks.check, check))).orderBy(desc(healthChecks.id)).limit(limit);
+    const rows = await this.#deps.db
+      .select()
+      .from(healthChecks)
+      .where(and(eq(healthChecks.model, model), eq(healthChecks.check, check)))
+      .orderBy(desc(healthChecks.id))
+      .limit(limit);
     return rows.map(storedResult);
   }
 }

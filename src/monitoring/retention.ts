@@ -54,7 +54,9 @@ function integerLiteral(n: number): SQL {
  */
 export async function rollUpProfiles(db: Database, cutoff: number): Promise<number> {
   const hourCutoff = Math.floor(cutoff / HOUR_MS) * HOUR_MS;
-  const [count] = await db.all<{ n: number }>(sql`SELECT count(*) AS n FROM feature_profiles WHERE bucket_ms = ${MINUTE_MS} AND bucket < ${hourCutoff}`);
+  const [count] = await db.all<{ n: number }>(
+    sql`SELECT count(*) AS n FROM feature_profiles WHERE bucket_ms = ${MINUTE_MS} AND bucket < ${hourCutoff}`,
+  );
   if (!count || count.n === 0) return 0;
   const hour = integerLiteral(HOUR_MS);
   const minute = integerLiteral(MINUTE_MS);

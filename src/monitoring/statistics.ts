@@ -49,7 +49,10 @@ export function jensenShannon(p: readonly number[], q: readonly number[]): numbe
 }
 
 /** Aligns two keyed histograms (categories) on the union of their keys, in a stable order. */
-export function alignCategories(expected: Readonly<Record<string, number>>, actual: Readonly<Record<string, number>>): { keys: string[]; expected: number[]; actual: number[] } {
+export function alignCategories(
+  expected: Readonly<Record<string, number>>,
+  actual: Readonly<Record<string, number>>,
+): { keys: string[]; expected: number[]; actual: number[] } {
   const keys = [...new Set([...Object.keys(expected), ...Object.keys(actual)])].sort();
   return { keys, expected: keys.map((k) => expected[k] ?? 0), actual: keys.map((k) => actual[k] ?? 0) };
 }
@@ -86,7 +89,12 @@ export function grade(value: number, warn: number, fail: number): 'pass' | 'warn
  *
  * @example metricStandardError('auc', { auc: 0.8 }, 500, 120) // ≈ 0.026
  */
-export function metricStandardError(metric: string, metrics: Readonly<Record<string, number | null>>, n: number, positives?: number): number | null {
+export function metricStandardError(
+  metric: string,
+  metrics: Readonly<Record<string, number | null>>,
+  n: number,
+  positives?: number,
+): number | null {
   const value = metrics[metric];
   if (value === null || value === undefined || n < 2) return null;
   switch (metric) {
@@ -101,7 +109,8 @@ export function metricStandardError(metric: string, metrics: Readonly<Record<str
       if (positives < 1 || negatives < 1) return null;
       const q1 = value / (2 - value);
       const q2 = (2 * value * value) / (1 + value);
-      const variance = (value * (1 - value) + (positives - 1) * (q1 - value * value) + (negatives - 1) * (q2 - value * value)) / (positives * negatives);
+      const variance =
+        (value * (1 - value) + (positives - 1) * (q1 - value * value) + (negatives - 1) * (q2 - value * value)) / (positives * negatives);
       return Math.sqrt(Math.max(variance, 0));
     }
     case 'accuracy':

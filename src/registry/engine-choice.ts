@@ -37,7 +37,13 @@ export async function chooseEngine(manifest: Manifest, bytes: Uint8Array, refere
   } catch (error) {
     compiled = { ok: false, reason: error instanceof Error ? error.message : String(error) };
   }
-  if (!compiled.ok) return { selected: 'onnxruntime', reason: `the compiled evaluator does not support this graph: ${compiled.reason}`, probes: 0, max_abs_diff: null };
+  if (!compiled.ok)
+    return {
+      selected: 'onnxruntime',
+      reason: `the compiled evaluator does not support this graph: ${compiled.reason}`,
+      probes: 0,
+      max_abs_diff: null,
+    };
   const validator = compileValidator(manifest);
   const errors = new FieldErrors();
   const goldens = manifest.golden.map((g, i) => validator.validate(g.instance, i, errors)).filter((r): r is Row => r !== null);
@@ -53,23 +59,37 @@ export async function chooseEngine(manifest: Manifest, bytes: Uint8Array, refere
       expected = await runRows(reference, model, chunk);
       actual = await runRows(compiled.session, model, chunk);
     } catch (error) {
-      return { selected: 'onnxruntime', reason: `running the parity probes failed: ${error instanceof Error ? error.message : String(error)}`, probes: start, max_abs_diff: null };
+      return {
+        selected: 'onnxruntime',
+        reason: `running the parity probes failed: ${error instanceof Error ? error.message : String(error)}`,
+        probes: start,
+        max_abs_diff: null,
+      };
     }
     for (const name of model.decoder.outputNames) {
       const want = expected[name]!.data as ArrayLike<unknown>;
       const got = actual[name]!.data as ArrayLike<unknown>;
-      if (want.length !== got.length) return refuse(`output "${name}" has ${got.length} values, ONNX Runtime ${want.length}`, start, maxDiff);
+      if (want.length !== got.length)
+        return refuse(`output "${name}" has ${got.length} values, ONNX Runtime ${want.length}`, start, maxDiff);
       for (let i = 0; i < want.length; i++) {
         const w = want[i];
         const g = got[i];
         if (typeof w === 'number' && typeof g === 'number') {
           const diff = Math.abs(w - g);
           if (!(diff <= abs + rel * Math.abs(w)) && !(Number.isNaN(w) && Number.isNaN(g))) {
-            return refuse(`output "${name}" differs on probe ${start + Math.floor(i / (want.length / chunk.length))}: ${g} vs ONNX Runtime's ${w} (tolerance abs ${abs}, rel ${rel})`, start, Math.max(maxDiff, diff));
+            return refuse(
+              `output "${name}" differs on probe ${start + Math.floor(i / (want.length / chunk.length))}: ${g} vs ONNX Runtime's ${w} (tolerance abs ${abs}, rel ${rel})`,
+              start,
+              Math.max(maxDiff, diff),
+            );
           }
           if (diff > maxDiff) maxDiff = diff;
         } else if (String(w) !== String(g)) {
-          return refuse(`output "${name}" differs on probe ${start + Math.floor(i / (want.length / chunk.length))}: ${String(g)} vs ONNX Runtime's ${String(w)}`, start, maxDiff);
+          return refuse(
+            `output "${name}" differs on probe ${start + Math.floor(i / (want.length / chunk.length))}: ${String(g)} vs ONNX Runtime's ${String(w)}`,
+            start,
+            maxDiff,
+          );
         }
       }
     }
@@ -83,5 +103,10 @@ export async function chooseEngine(manifest: Manifest, bytes: Uint8Array, refere
 }
 
 function refuse(reason: string, probes: number, maxDiff: number): EngineChoice {
-  return { selected: 'onnxruntime', reason: `the compiled evaluator does not match ONNX Runtime: ${reason}`, probes, max_abs_diff: maxDiff };
+  return {
+    selected: 'onnxruntime',
+    reason: `the compiled evaluator does not match ONNX Runtime: ${reason}`,
+    probes,
+    max_abs_diff: maxDiff,
+  };
 }

@@ -152,7 +152,15 @@ export class ModelRegistry implements ModelStore {
       if (error instanceof ServiceUnavailableError) throw error;
       const bundled = await this.#bundled.get(model, version).catch(() => null);
       if (!bundled) throw new ServiceUnavailableError(`version ${version} of "${model}"`, error);
-      console.error(JSON.stringify({ level: 'warn', message: 'D1 unreadable: serving the bundled package, QA-gated in the isolate', model, version, error: String(error) }));
+      console.error(
+        JSON.stringify({
+          level: 'warn',
+          message: 'D1 unreadable: serving the bundled package, QA-gated in the isolate',
+          model,
+          version,
+          error: String(error),
+        }),
+      );
       return this.#packages.get(key, () => this.#bundledFallback(bundled));
     }
   }
@@ -187,7 +195,12 @@ export class ModelRegistry implements ModelStore {
 
   async #bundledFallback(pkg: ModelPackage): Promise<ModelPackage> {
     const report = await this.#qa(pkg.manifest, await pkg.loadArtifact());
-    return { ...pkg, status: report.status, ...(report.status === 'qa_failed' ? { qaFailure: firstQaFailure(report) } : {}), engine: report.engine?.selected ?? 'onnxruntime' };
+    return {
+      ...pkg,
+      status: report.status,
+      ...(report.status === 'qa_failed' ? { qaFailure: firstQaFailure(report) } : {}),
+      engine: report.engine?.selected ?? 'onnxruntime',
+    };
   }
 
   /** The full stored record of a version (manifest and QA report), or null. */
@@ -232,12 +245,16 @@ export class ModelRegistry implements ModelStore {
 
   async #qa(manifest: Manifest, bytes: Uint8Array): Promise<QaReport> {
     try {
-      return await this.#sessions.use(manifest.artifact.sha256, async () => verifyArtifact(bytes, manifest.artifact.sha256), async (session) => {
-        const report = await runQaGate(manifest, session, this.#now());
-        // ONNX Runtime is the reference: the compiled evaluator serves only what it proves to match.
-        if (report.status === 'qa_passed' && this.#sessions.compiles) report.engine = await chooseEngine(manifest, bytes, session);
-        return report;
-      });
+      return await this.#sessions.use(
+        manifest.artifact.sha256,
+        async () => verifyArtifact(bytes, manifest.artifact.sha256),
+        async (session) => {
+          const report = await runQaGate(manifest, session, this.#now());
+          // ONNX Runtime is the reference: the compiled evaluator serves only what it proves to match.
+          if (report.status === 'qa_passed' && this.#sessions.compiles) report.engine = await chooseEngine(manifest, bytes, session);
+          return report;
+        },
+      );
     } catch (error) {
       return loadFailureReport(error, this.#now());
     }
@@ -250,17 +267,31 @@ export class ModelRegistry implements ModelStore {
    */
   async setEngine(model: string, version: string, change: EngineChange): Promise<VersionSummary> {
     const record = await this.record(model, version);
-    if (!record) throw new VigilError('version_not_found', 404, `model "${model}" has no version "${version}"`, [{ field: 'version', code: 'version_not_found', message: `no version "${version}"` }]);
+    if (!record)
+      throw new VigilError('version_not_found', 404, `model "${model}" has no version "${version}"`, [
+        { field: 'version', code: 'version_not_found', message: `no version "${version}"` },
+      ]);
     if (record.status !== 'qa_passed') {
-      throw new VigilError('version_not_servable', 409, `version ${version} of "${model}" failed QA and never serves, on any engine`, [{ field: 'version', code: 'qa_failed', message: firstQaFailure(record.qaReport) ?? 'failed QA' }]);
+      throw new VigilError('version_not_servable', 409, `version ${version} of "${model}" failed QA and never serves, on any engine`, [
+        { field: 'version', code: 'qa_failed', message: firstQaFailure(record.qaReport) ?? 'failed QA' },
+      ]);
     }
     if (change.engine === 'compiled') {
       const proof = record.qaReport.engine?.selected === 'compiled' ? record.qaReport.engine : await this.#proveParity(record);
       if (proof.selected !== 'compiled') {
-        throw new VigilError('engine_not_proven', 409, `version ${version} of "${model}" cannot run on the compiled evaluator: ${proof.reason}`, [{ field: 'engine', code: 'engine_not_proven', message: proof.reason }]);
+        throw new VigilError(
+          'engine_not_proven',
+          409,
+          `version ${version} of "${model}" cannot run on the compiled evaluator: ${proof.reason}`,
+          [{ field: 'engine', code: 'engine_not_proven', message: proof.reason }],
+        );
       }
     }
-    await this.#repository.setEngineOverride(model, version, change.engine === 'auto' ? null : { engine: change.engine, actor: change.actor, reason: change.reason, at: this.#now().getTime() });
+    await this.#repository.setEngineOverride(
+      model,
+      version,
+      change.engine === 'auto' ? null : { engine: change.engine, actor: change.actor, reason: change.reason, at: this.#now().getTime() },
+    );
     this.#packages.delete(`${model}@${version}`);
     this.#lists.delete(model);
     const summary = (await this.summaries(model, { fresh: true })).find((v) => v.version === version);
@@ -275,11 +306,16 @@ export class ModelRegistry implements ModelStore {
   }
 
   async #proveParity(record: VersionRecord): Promise<EngineChoice> {
-    if (!this.#sessions.compiles) return { selected: 'onnxruntime', reason: 'this deployment has no compiled evaluator', probes: 0, max_abs_diff: null };
+    if (!this.#sessions.compiles)
+      return { selected: 'onnxruntime', reason: 'this deployment has no compiled evaluator', probes: 0, max_abs_diff: null };
     const pkg = await this.get(record.model, record.version);
     if (!pkg) throw new Error(`version ${record.version} of "${record.model}" has no package`);
     const bytes = await verifyArtifact(await pkg.loadArtifact(), record.sha256);
-    return this.#sessions.use(record.sha256, async () => bytes, (session) => chooseEngine(pkg.manifest, bytes, session));
+    return this.#sessions.use(
+      record.sha256,
+      async () => bytes,
+      (session) => chooseEngine(pkg.manifest, bytes, session),
+    );
   }
 
   /** Checks, QA-gates, stores and records a pushed version. Throws VigilError for client mistakes. */
@@ -287,15 +323,28 @@ export class ModelRegistry implements ModelStore {
     const { model, version } = input;
     const manifest = parsePushedManifest(input.manifestJson);
     const mismatch: ErrorDetail[] = [];
-    if (manifest.name !== model) mismatch.push({ field: 'manifest.name', code: 'mismatch', message: `the manifest names model "${manifest.name}", the URL "${model}"` });
-    if (manifest.version !== version) mismatch.push({ field: 'manifest.version', code: 'mismatch', message: `the manifest says version "${manifest.version}", the URL "${version}"` });
+    if (manifest.name !== model)
+      mismatch.push({
+        field: 'manifest.name',
+        code: 'mismatch',
+        message: `the manifest names model "${manifest.name}", the URL "${model}"`,
+      });
+    if (manifest.version !== version)
+      mismatch.push({
+        field: 'manifest.version',
+        code: 'mismatch',
+        message: `the manifest says version "${manifest.version}", the URL "${version}"`,
+      });
     if (mismatch.length) throw new VigilError('invalid_manifest', 400, mismatch.map((m) => m.message).join('; '), mismatch);
 
     const sha256 = await sha256Hex(input.bytes);
     if (sha256 !== manifest.artifact.sha256 || input.bytes.byteLength !== manifest.artifact.bytes) {
-      throw new VigilError('invalid_manifest', 400, `the uploaded model.onnx (${input.bytes.byteLength} bytes, sha256 ${sha256}) is not the artifact the manifest describes (${manifest.artifact.bytes} bytes, sha256 ${manifest.artifact.sha256})`, [
-        { field: 'manifest.artifact.sha256', code: 'sha256_mismatch', message: `model.onnx has sha256 ${sha256}` },
-      ]);
+      throw new VigilError(
+        'invalid_manifest',
+        400,
+        `the uploaded model.onnx (${input.bytes.byteLength} bytes, sha256 ${sha256}) is not the artifact the manifest describes (${manifest.artifact.bytes} bytes, sha256 ${manifest.artifact.sha256})`,
+        [{ field: 'manifest.artifact.sha256', code: 'sha256_mismatch', message: `model.onnx has sha256 ${sha256}` }],
+      );
     }
 
     const existing = await this.record(model, version);
@@ -303,9 +352,12 @@ export class ModelRegistry implements ModelStore {
     const versions = await this.#repository.list(model);
     const latest = versions[versions.length - 1];
     if (latest && compareVersions(version, latest.version) < 0) {
-      throw new VigilError('version_order', 409, `version ${version} is older than the latest version ${latest.version} of "${model}"; push version ${Number(latest.version) + 1} or higher`, [
-        { field: 'version', code: 'version_order', message: `must be greater than ${latest.version}` },
-      ]);
+      throw new VigilError(
+        'version_order',
+        409,
+        `version ${version} is older than the latest version ${latest.version} of "${model}"; push version ${Number(latest.version) + 1} or higher`,
+        [{ field: 'version', code: 'version_order', message: `must be greater than ${latest.version}` }],
+      );
     }
 
     const report = await this.#qa(manifest, input.bytes);
@@ -342,7 +394,13 @@ export class ModelRegistry implements ModelStore {
       'version_exists',
       409,
       `version ${existing.version} of "${existing.model}" already exists with ${difference}; versions are immutable, push a new version number`,
-      [{ field: 'version', code: 'version_exists', message: sameBytes ? 'already exists with a different manifest' : 'already exists with a different artifact' }],
+      [
+        {
+          field: 'version',
+          code: 'version_exists',
+          message: sameBytes ? 'already exists with a different manifest' : 'already exists with a different artifact',
+        },
+      ],
     );
   }
 }
@@ -355,7 +413,9 @@ function sameManifest(storedJson: string, manifest: Manifest): boolean {
 
 function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
   );
 }
 

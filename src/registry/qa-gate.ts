@@ -81,8 +81,17 @@ export async function runQaGate(manifest: Manifest, session: ModelSession, now =
   for (const e of errors.list) parityFailures.unshift(`golden ${e.instance}: ${e.message}`);
   checks.push(
     parityFailures.length === 0
-      ? { name: 'encoding_parity', passed: true, message: `all ${manifest.golden.length} golden instances validate and encode exactly as in training` }
-      : { name: 'encoding_parity', passed: false, message: `${parityFailures.length} golden instances do not encode as in training`, failures: parityFailures.slice(0, MAX_FAILURES) },
+      ? {
+          name: 'encoding_parity',
+          passed: true,
+          message: `all ${manifest.golden.length} golden instances validate and encode exactly as in training`,
+        }
+      : {
+          name: 'encoding_parity',
+          passed: false,
+          message: `${parityFailures.length} golden instances do not encode as in training`,
+          failures: parityFailures.slice(0, MAX_FAILURES),
+        },
   );
 
   if (checks.every((c) => c.passed)) checks.push(await checkGoldenOutputs(manifest, session, rows, model));
@@ -103,13 +112,22 @@ function goldenEncoded(manifest: Manifest, g: GoldenExample): Record<string, rea
 }
 
 /** Where the serving encoding of a row differs from the recorded one, or null. Float32 values compare as float32. */
-function encodingMismatch(inputs: readonly ModelInput[], recorded: Record<string, readonly EncodedValue[]>, actual: Record<string, EncodedValue[]>): string | null {
+function encodingMismatch(
+  inputs: readonly ModelInput[],
+  recorded: Record<string, readonly EncodedValue[]>,
+  actual: Record<string, EncodedValue[]>,
+): string | null {
   for (const input of inputs) {
     const want = recorded[input.name] ?? [];
     const got = actual[input.name]!;
     for (let c = 0; c < got.length; c++) {
       const w = want[c];
-      const expected = input.dtype === 'float32' && typeof w === 'number' ? Math.fround(w) : input.dtype === 'bool' && typeof w === 'boolean' ? Number(w) : w;
+      const expected =
+        input.dtype === 'float32' && typeof w === 'number'
+          ? Math.fround(w)
+          : input.dtype === 'bool' && typeof w === 'boolean'
+            ? Number(w)
+            : w;
       if (got[c] !== expected) {
         const where = inputs.length === 1 ? `column ${c}` : `input "${input.name}" column ${c}`;
         return `${where} encodes to ${JSON.stringify(got[c])}, training produced ${JSON.stringify(w)}`;
@@ -137,13 +155,15 @@ function checkSignature(manifest: Manifest, session: ModelSession, model: Compil
       continue;
     }
     const shape = spec.rank === 1 ? '[N]' : `[N, ${width}]`;
-    if (input.type !== undefined && input.type !== spec.dtype) problems.push(`input "${spec.name}" is ${input.type}, the manifest's encoding produces ${spec.dtype}`);
+    if (input.type !== undefined && input.type !== spec.dtype)
+      problems.push(`input "${spec.name}" is ${input.type}, the manifest's encoding produces ${spec.dtype}`);
     if (input.dims && input.dims.length !== spec.rank) {
       problems.push(`input "${spec.name}" has shape ${describeDims(input)}, expected ${shape}`);
       continue;
     }
     const last = input.dims?.[input.dims.length - 1];
-    if (spec.rank === 2 && typeof last === 'number' && last >= 0 && last !== width) problems.push(`input "${spec.name}" takes ${last} columns, the manifest's encoding produces ${width}`);
+    if (spec.rank === 2 && typeof last === 'number' && last >= 0 && last !== width)
+      problems.push(`input "${spec.name}" takes ${last} columns, the manifest's encoding produces ${width}`);
     const batch = input.dims?.[0];
     if (typeof batch === 'number' && batch > 0 && batch !== batchSize) {
       problems.push(`input "${spec.name}" has a fixed batch size of ${batch}; the manifest must say encoding.batch_size ${batch}`);
@@ -151,15 +171,21 @@ function checkSignature(manifest: Manifest, session: ModelSession, model: Compil
   }
   const fed = new Set(inputs.map((i) => i.name));
   const unfed = session.inputs.filter((i) => !fed.has(i.name));
-  if (unfed.length > 0) problems.push(`the model has ${session.inputs.length} inputs; Vigil feeds ${[...fed].join(', ')}, not ${unfed.map((i) => i.name).join(', ')}`);
+  if (unfed.length > 0)
+    problems.push(
+      `the model has ${session.inputs.length} inputs; Vigil feeds ${[...fed].join(', ')}, not ${unfed.map((i) => i.name).join(', ')}`,
+    );
 
   const outputName = manifest.output.tensor;
   const output = session.outputs.find((o) => o.name === outputName);
   if (!output) {
     const kinds = session.outputs.map((o) => `${o.name}${o.type ? ` (${o.type})` : ' (not a tensor)'}`).join(', ');
-    problems.push(`the model has no tensor output "${outputName}" (outputs: ${kinds || 'none'}); classifiers must be exported with ZipMap disabled or packaged with \`vigil package\``);
+    problems.push(
+      `the model has no tensor output "${outputName}" (outputs: ${kinds || 'none'}); classifiers must be exported with ZipMap disabled or packaged with \`vigil package\``,
+    );
   } else {
-    if (output.type !== undefined && output.type !== 'float32' && output.type !== 'float64') problems.push(`output "${outputName}" is ${output.type}, expected float32`);
+    if (output.type !== undefined && output.type !== 'float32' && output.type !== 'float64')
+      problems.push(`output "${outputName}" is ${output.type}, expected float32`);
     const last = output.dims?.[output.dims.length - 1];
     if (typeof last === 'number' && last >= 0 && output.dims!.length === 2 && last !== model.decoder.outputWidth) {
       problems.push(`output "${outputName}" has ${last} columns, expected ${model.decoder.outputWidth} (${manifest.task})`);
@@ -169,11 +195,19 @@ function checkSignature(manifest: Manifest, session: ModelSession, model: Compil
   if (labelName) {
     const label = session.outputs.find((o) => o.name === labelName);
     if (!label) problems.push(`the model has no label output "${labelName}"`);
-    else if (label.type !== undefined && !LABEL_TYPES.has(label.type)) problems.push(`label output "${labelName}" is ${label.type}, expected int64 or string`);
+    else if (label.type !== undefined && !LABEL_TYPES.has(label.type))
+      problems.push(`label output "${labelName}" is ${label.type}, expected int64 or string`);
   }
   if (problems.length > 0) return { name: 'signature', passed: false, message: problems[0]!, failures: problems };
-  const described = inputs.length === 1 ? `input "${inputs[0]!.name}" ${inputs[0]!.rank === 1 ? '[N]' : `[N, ${columnsWidth(inputs[0]!.columns)}]`} ${inputs[0]!.dtype}` : `${inputs.length} inputs (${inputs.map((i) => `${i.name} ${i.dtype}`).join(', ')})`;
-  return { name: 'signature', passed: true, message: `${described} and output "${outputName}"${labelName ? ` with labels "${labelName}"` : ''} match the manifest` };
+  const described =
+    inputs.length === 1
+      ? `input "${inputs[0]!.name}" ${inputs[0]!.rank === 1 ? '[N]' : `[N, ${columnsWidth(inputs[0]!.columns)}]`} ${inputs[0]!.dtype}`
+      : `${inputs.length} inputs (${inputs.map((i) => `${i.name} ${i.dtype}`).join(', ')})`;
+  return {
+    name: 'signature',
+    passed: true,
+    message: `${described} and output "${outputName}"${labelName ? ` with labels "${labelName}"` : ''} match the manifest`,
+  };
 }
 
 function withinTolerance(actual: number, expected: number, tolerance: Manifest['golden_tolerance']): boolean {
@@ -185,18 +219,32 @@ async function checkGoldenOutputs(manifest: Manifest, session: ModelSession, row
   try {
     outputs = await runRows(session, model, rows);
   } catch (error) {
-    return { name: 'golden_outputs', passed: false, message: `running the golden examples failed: ${explainLoadError(error instanceof Error ? error.message : String(error))}` };
+    return {
+      name: 'golden_outputs',
+      passed: false,
+      message: `running the golden examples failed: ${explainLoadError(error instanceof Error ? error.message : String(error))}`,
+    };
   }
   const { decoder } = model;
   const output = outputs[manifest.output.tensor]?.data as ArrayLike<number> | undefined;
   if (!output || output.length !== rows.length * decoder.outputWidth) {
-    return { name: 'golden_outputs', passed: false, message: `the model returned ${output?.length ?? 0} values for ${rows.length} examples, expected ${rows.length * decoder.outputWidth}` };
+    return {
+      name: 'golden_outputs',
+      passed: false,
+      message: `the model returned ${output?.length ?? 0} values for ${rows.length} examples, expected ${rows.length * decoder.outputWidth}`,
+    };
   }
   const failures: string[] = [];
   for (let i = 0; i < output.length; i++) {
     if (!Number.isFinite(output[i]!)) failures.push(`golden ${Math.floor(i / decoder.outputWidth)}: output is ${output[i]}`);
   }
-  if (failures.length) return { name: 'golden_outputs', passed: false, message: 'the model produces non-finite outputs', failures: failures.slice(0, MAX_FAILURES) };
+  if (failures.length)
+    return {
+      name: 'golden_outputs',
+      passed: false,
+      message: 'the model produces non-finite outputs',
+      failures: failures.slice(0, MAX_FAILURES),
+    };
 
   let predictions: Prediction[];
   try {
@@ -210,14 +258,17 @@ async function checkGoldenOutputs(manifest: Manifest, session: ModelSession, row
     const expected = manifest.golden[i]!.expected;
     if ('value' in expected) {
       const actual = (p as { value: number }).value;
-      if (!withinTolerance(actual, expected.value, tolerance)) failures.push(`golden ${i}: predicted ${actual}, expected ${expected.value}`);
+      if (!withinTolerance(actual, expected.value, tolerance))
+        failures.push(`golden ${i}: predicted ${actual}, expected ${expected.value}`);
       return;
     }
     const { label, probabilities } = p as { label: string; probabilities: Record<string, number> };
     const values = Object.values(probabilities);
     const sum = values.reduce((a, b) => a + b, 0);
     if (values.some((v) => v < 0 || v > 1) || Math.abs(sum - 1) > PROBABILITY_SUM_TOLERANCE) {
-      failures.push(`golden ${i}: probabilities ${JSON.stringify(probabilities)} are not a distribution (sum ${sum}); per-class sigmoids are not probabilities`);
+      failures.push(
+        `golden ${i}: probabilities ${JSON.stringify(probabilities)} are not a distribution (sum ${sum}); per-class sigmoids are not probabilities`,
+      );
       return;
     }
     for (const [l, prob] of Object.entries(expected.probabilities)) {
@@ -227,11 +278,21 @@ async function checkGoldenOutputs(manifest: Manifest, session: ModelSession, row
         return;
       }
     }
-    if (manifest.output.label_tensor && label !== expected.label) failures.push(`golden ${i}: the model predicts label ${JSON.stringify(label)}, expected ${JSON.stringify(expected.label)}`);
+    if (manifest.output.label_tensor && label !== expected.label)
+      failures.push(`golden ${i}: the model predicts label ${JSON.stringify(label)}, expected ${JSON.stringify(expected.label)}`);
   });
   return failures.length === 0
-    ? { name: 'golden_outputs', passed: true, message: `all ${rows.length} golden examples within tolerance (abs ${tolerance.abs}, rel ${tolerance.rel})` }
-    : { name: 'golden_outputs', passed: false, message: `${failures.length} of ${rows.length} golden examples are outside tolerance`, failures: failures.slice(0, MAX_FAILURES) };
+    ? {
+        name: 'golden_outputs',
+        passed: true,
+        message: `all ${rows.length} golden examples within tolerance (abs ${tolerance.abs}, rel ${tolerance.rel})`,
+      }
+    : {
+        name: 'golden_outputs',
+        passed: false,
+        message: `${failures.length} of ${rows.length} golden examples are outside tolerance`,
+        failures: failures.slice(0, MAX_FAILURES),
+      };
 }
 
 /**
@@ -243,18 +304,29 @@ function checkConversionParity(p: NonNullable<NonNullable<Manifest['origin']>['c
   const reasons: string[] = [];
   if (p.max_abs_diff !== null) {
     measured.push(`max |onnx - reference| ${formatNumber(p.max_abs_diff)}`);
-    if ((p.max_tolerance_ratio ?? 0) > 1) reasons.push(`the largest difference is ${formatNumber(p.max_tolerance_ratio!)}× the tolerance (abs ${p.tolerance.abs}, rel ${p.tolerance.rel})`);
+    if ((p.max_tolerance_ratio ?? 0) > 1)
+      reasons.push(
+        `the largest difference is ${formatNumber(p.max_tolerance_ratio!)}× the tolerance (abs ${p.tolerance.abs}, rel ${p.tolerance.rel})`,
+      );
   }
   if (p.label_mismatch_rate !== null) {
     measured.push(`${p.label_mismatches} of ${p.rows} labels differ`);
     if (p.label_mismatch_rate > p.tolerance.label_mismatch_rate) {
-      reasons.push(`${formatNumber(p.label_mismatch_rate * 100)} % of labels differ; at most ${formatNumber(p.tolerance.label_mismatch_rate * 100)} % may`);
+      reasons.push(
+        `${formatNumber(p.label_mismatch_rate * 100)} % of labels differ; at most ${formatNumber(p.tolerance.label_mismatch_rate * 100)} % may`,
+      );
     }
   }
   const summary = `against "${p.reference_column}" on ${p.rows} rows (${measured.join('; ')})`;
-  if (reasons.length === 0) return { name: 'conversion_parity', passed: true, message: `the ONNX model matches the source framework ${summary}` };
+  if (reasons.length === 0)
+    return { name: 'conversion_parity', passed: true, message: `the ONNX model matches the source framework ${summary}` };
   const worst = p.worst.map((w) => `line ${w.line}: onnx ${JSON.stringify(w.onnx)}, reference ${JSON.stringify(w.reference)}`);
-  return { name: 'conversion_parity', passed: false, message: `the ONNX model disagrees with the source framework ${summary}: ${reasons.join('; ')}`, failures: [...reasons, ...worst].slice(0, MAX_FAILURES) };
+  return {
+    name: 'conversion_parity',
+    passed: false,
+    message: `the ONNX model disagrees with the source framework ${summary}: ${reasons.join('; ')}`,
+    failures: [...reasons, ...worst].slice(0, MAX_FAILURES),
+  };
 }
 
 function formatNumber(n: number): string {

@@ -74,8 +74,12 @@ const overrideColumns = {
   at: engineOverrides.createdAt,
 };
 
-function toOverride(row: { engine: Engine | null; actor: string | null; reason: string | null; at: number | null } | null): EngineOverride | undefined {
-  return row?.engine && row.actor !== null && row.at !== null ? { engine: row.engine, actor: row.actor, reason: row.reason, at: row.at } : undefined;
+function toOverride(
+  row: { engine: Engine | null; actor: string | null; reason: string | null; at: number | null } | null,
+): EngineOverride | undefined {
+  return row?.engine && row.actor !== null && row.at !== null
+    ? { engine: row.engine, actor: row.actor, reason: row.reason, at: row.at }
+    : undefined;
 }
 
 export class D1VersionRepository implements VersionRepository {

@@ -59,12 +59,20 @@ export async function attributionOrReason(task: () => Promise<Attribution>): Pro
 }
 
 /** Drift: the primary version's logged instances of the previous window against this one. */
-export async function attributeWindows(db: Database, served: ServedModel, previous: CheckWindow, current: CheckWindow): Promise<Attribution> {
+export async function attributeWindows(
+  db: Database,
+  served: ServedModel,
+  previous: CheckWindow,
+  current: CheckWindow,
+): Promise<Attribution> {
   const reference = await loggedRows(db, served, previous, ATTRIBUTION_ROWS);
   const recent = await loggedRows(db, served, current, ATTRIBUTION_ROWS);
   if (reference.rows.length === 0 || recent.rows.length === 0) {
     const skipped = reference.skipped + recent.skipped;
-    return { status: 'insufficient_data', reason: `no logged instances of version ${served.version} in ${reference.rows.length === 0 ? 'the previous window' : 'this window'} to explain${skipped ? ` (${skipped} no longer validate)` : ''}` };
+    return {
+      status: 'insufficient_data',
+      reason: `no logged instances of version ${served.version} in ${reference.rows.length === 0 ? 'the previous window' : 'this window'} to explain${skipped ? ` (${skipped} no longer validate)` : ''}`,
+    };
   }
   const explainer = await explainerOrReason(served, 'auto');
   if (typeof explainer === 'string') return { status: 'unavailable', reason: explainer };
@@ -76,15 +84,24 @@ export async function attributeWindows(db: Database, served: ServedModel, previo
  * when both are in the served output's own units (regression without a link); otherwise (a logistic margin
  * against tree scores) both versions are estimated by sampling in the served output's space.
  */
-export async function attributeVersions(db: Database, primary: ServedModel, shadow: ServedModel, window: CheckWindow): Promise<Attribution> {
+export async function attributeVersions(
+  db: Database,
+  primary: ServedModel,
+  shadow: ServedModel,
+  window: CheckWindow,
+): Promise<Attribution> {
   let exact: [Explainer, Explainer] | null = null;
   const primaryExact = await explainerOrReason(primary, 'auto');
   const shadowExact = await explainerOrReason(shadow, 'auto');
-  if (typeof primaryExact !== 'string' && typeof shadowExact !== 'string' && comparable(primaryExact, shadowExact)) exact = [primaryExact, shadowExact];
+  if (typeof primaryExact !== 'string' && typeof shadowExact !== 'string' && comparable(primaryExact, shadowExact))
+    exact = [primaryExact, shadowExact];
   const limit = exact ? ATTRIBUTION_ROWS : SAMPLED_ATTRIBUTION_ROWS;
   const logged = await loggedRows(db, primary, window, limit, shadow.version);
   if (logged.rows.length === 0) {
-    return { status: 'insufficient_data', reason: `no logged request that version ${shadow.version} shadowed in this window${logged.skipped ? ` validates any more (${logged.skipped} skipped)` : ''}` };
+    return {
+      status: 'insufficient_data',
+      reason: `no logged request that version ${shadow.version} shadowed in this window${logged.skipped ? ` validates any more (${logged.skipped} skipped)` : ''}`,
+    };
   }
   let pair = exact;
   if (!pair) {
@@ -109,7 +126,14 @@ async function explainerOrReason(served: ServedModel, method: ExplainMethodChoic
   }
 }
 
-function compare(referenceExplainer: Explainer, currentExplainer: Explainer, referenceRows: readonly Row[], currentRows: readonly Row[], hashed: string[], skipped: number): Attribution {
+function compare(
+  referenceExplainer: Explainer,
+  currentExplainer: Explainer,
+  referenceRows: readonly Row[],
+  currentRows: readonly Row[],
+  hashed: string[],
+  skipped: number,
+): Attribution {
   const options = { budget: SAMPLING_BUDGET, seed: 0 };
   const before = summarizeExplanations(referenceExplainer.explain(referenceRows, options));
   const after = summarizeExplanations(currentExplainer.explain(currentRows, options));
@@ -120,7 +144,11 @@ function compare(referenceExplainer: Explainer, currentExplainer: Explainer, ref
   if (!shifted.ok) return { status: 'unavailable', reason: shifted.reason };
   const { shift } = shifted;
   const features = Object.entries(shift.features)
-    .map(([feature, values]) => ({ feature, shift: values, mean_abs: { reference: reference.features[feature]!.mean_abs, current: after.summary.features[feature]!.mean_abs } }))
+    .map(([feature, values]) => ({
+      feature,
+      shift: values,
+      mean_abs: { reference: reference.features[feature]!.mean_abs, current: after.summary.features[feature]!.mean_abs },
+    }))
     .sort((a, b) => Math.max(...b.shift.map(Math.abs)) - Math.max(...a.shift.map(Math.abs)));
   return {
     status: 'ok',
@@ -141,7 +169,13 @@ function compare(referenceExplainer: Explainer, currentExplainer: Explainer, ref
  * given), validated again. Features stored hashed (PII) are taken as absent; rows that no longer validate are
  * skipped and counted.
  */
-async function loggedRows(db: Database, served: ServedModel, window: CheckWindow, limit: number, shadowVersion?: string): Promise<{ rows: Row[]; hashed: Set<string>; skipped: number }> {
+async function loggedRows(
+  db: Database,
+  served: ServedModel,
+  window: CheckWindow,
+  limit: number,
+  shadowVersion?: string,
+): Promise<{ rows: Row[]; hashed: Set<string>; skipped: number }> {
   const where = and(
     eq(predictionSamples.model, served.name),
     eq(predictionSamples.version, Number(served.version)),
@@ -153,7 +187,12 @@ async function loggedRows(db: Database, served: ServedModel, window: CheckWindow
         ]
       : []),
   );
-  const samples = await db.select({ features: predictionSamples.features }).from(predictionSamples).where(where).orderBy(sql`${predictionSamples.createdAt} DESC`).limit(limit);
+  const samples = await db
+    .select({ features: predictionSamples.features })
+    .from(predictionSamples)
+    .where(where)
+    .orderBy(sql`${predictionSamples.createdAt} DESC`)
+    .limit(limit);
   const protectedFeatures = served.manifest.features.filter((f) => f.pii !== undefined);
   const hashed = new Set<string>();
   const rows: Row[] = [];

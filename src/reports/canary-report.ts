@@ -11,10 +11,28 @@ import { windowJson, type ReportDeps, type ReportScope } from './report-context.
 export async function canaryReport(deps: ReportDeps, scope: ReportScope) {
   const { db } = deps;
   const { model, deployment, primary, window } = scope;
-  const history = (await deps.monitor.history(model, 'canary', 200)).map((r) => ({ checked_at: r.checked_at, version: r.version, subject: r.subject, status: r.status, value: r.value, threshold: r.threshold }));
-  const events = (await deps.deployments.events(model, 50)).filter((e) => e.action === 'canary' || e.action === 'clear_canary' || (e.action === 'promote' && e.before?.canary));
-  const base = { report: 'canary', model, primary_version: deployment.primary, window: windowJson(window), generated_at: scope.generated_at, health_history: history, canary_events: events };
-  if (!deployment.canary) return { ...base, canary: null, note: 'no canary is running; start one with `vigil canary <model> <version> --percent 10`' };
+  const history = (await deps.monitor.history(model, 'canary', 200)).map((r) => ({
+    checked_at: r.checked_at,
+    version: r.version,
+    subject: r.subject,
+    status: r.status,
+    value: r.value,
+    threshold: r.threshold,
+  }));
+  const events = (await deps.deployments.events(model, 50)).filter(
+    (e) => e.action === 'canary' || e.action === 'clear_canary' || (e.action === 'promote' && e.before?.canary),
+  );
+  const base = {
+    report: 'canary',
+    model,
+    primary_version: deployment.primary,
+    window: windowJson(window),
+    generated_at: scope.generated_at,
+    health_history: history,
+    canary_events: events,
+  };
+  if (!deployment.canary)
+    return { ...base, canary: null, note: 'no canary is running; start one with `vigil canary <model> <version> --percent 10`' };
 
   const canaryVersion = deployment.canary.version;
   const canary = (await deps.registry.get(model, canaryVersion))!.manifest;
@@ -26,7 +44,14 @@ export async function canaryReport(deps: ReportDeps, scope: ReportScope) {
   const distribution = await canaryStats(db, model, primary, canaryVersion, window);
   const edges = primary.output.training.bin_edges;
   const enough = distribution.primaryBins.some((n) => n > 0) && distribution.canaryBins.some((n) => n > 0);
-  const summarize = async (version: string, role: 'primary' | 'canary', served: number, rejected: number, errors: number, manifest: typeof primary) => ({
+  const summarize = async (
+    version: string,
+    role: 'primary' | 'canary',
+    served: number,
+    rejected: number,
+    errors: number,
+    manifest: typeof primary,
+  ) => ({
     version,
     instances: served,
     rejected,
@@ -39,7 +64,11 @@ export async function canaryReport(deps: ReportDeps, scope: ReportScope) {
   return {
     ...base,
     canary: { version: canaryVersion, percent: deployment.canary.percent },
-    traffic_share: { primary: total ? p.served / total : null, canary: total ? c.served / total : null, configured_canary_percent: deployment.canary.percent },
+    traffic_share: {
+      primary: total ? p.served / total : null,
+      canary: total ? c.served / total : null,
+      configured_canary_percent: deployment.canary.percent,
+    },
     primary: await summarize(deployment.primary, 'primary', p.served, p.rejected, p.errors, primary),
     candidate: await summarize(canaryVersion, 'canary', c.served, c.rejected, c.errors, canary),
     prediction_distribution: {

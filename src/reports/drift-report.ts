@@ -25,19 +25,38 @@ export async function driftReport(deps: ReportDeps, scope: ReportScope) {
       // From the manifest, not the check's details: a check without data has no measure to tell by.
       kind: categorical ? 'categorical' : 'numeric',
       bin_edges: feature ? ('bin_edges' in feature.training ? feature.training.bin_edges : undefined) : primary.output.training.bin_edges,
-      skew: { status: s.status, value: s.value, warn: s.details.warn, fail: s.threshold, measure: s.details.measure ?? (s.status === 'insufficient_data' ? null : 'psi') },
-      drift: { status: d.status, value: d.value, warn: d.details.warn, fail: d.threshold },
-      histogram: categorical ? categoricalHistogram(s, d) : {
-        training: s.details.expected ?? null,
-        current: s.details.actual ?? d.details.actual ?? null,
-        previous: d.details.expected ?? null,
+      skew: {
+        status: s.status,
+        value: s.value,
+        warn: s.details.warn,
+        fail: s.threshold,
+        measure: s.details.measure ?? (s.status === 'insufficient_data' ? null : 'psi'),
       },
+      drift: { status: d.status, value: d.value, warn: d.details.warn, fail: d.threshold },
+      histogram: categorical
+        ? categoricalHistogram(s, d)
+        : {
+            training: s.details.expected ?? null,
+            current: s.details.actual ?? d.details.actual ?? null,
+            previous: d.details.expected ?? null,
+          },
       observations: s.details.observations ?? 0,
     };
   });
   // Which inputs moved the predictions: the change of each feature's mean contribution since the previous window.
-  const attribution = await attributionOrReason(async () => attributeWindows(deps.db, await deps.served(model, deployment.primary), previous, window));
-  return { report: 'drift', model, version: deployment.primary, window: windowJson(window), previous_window: windowJson(previous), generated_at: scope.generated_at, features, attribution };
+  const attribution = await attributionOrReason(async () =>
+    attributeWindows(deps.db, await deps.served(model, deployment.primary), previous, window),
+  );
+  return {
+    report: 'drift',
+    model,
+    version: deployment.primary,
+    window: windowJson(window),
+    previous_window: windowJson(previous),
+    generated_at: scope.generated_at,
+    features,
+    attribution,
+  };
 }
 
 /**
@@ -54,7 +73,12 @@ function categoricalHistogram(skew: HealthCheckResult, drift: HealthCheckResult)
   const training = keyed(skew, 'expected');
   const current = keyed(skew, 'actual') ?? keyed(drift, 'actual');
   const previous = keyed(drift, 'expected');
-  const categories = [...new Set([...((skew.details.categories as string[] | undefined) ?? []), ...((drift.details.categories as string[] | undefined) ?? [])])].sort();
+  const categories = [
+    ...new Set([
+      ...((skew.details.categories as string[] | undefined) ?? []),
+      ...((drift.details.categories as string[] | undefined) ?? []),
+    ]),
+  ].sort();
   const on = (m: Map<string, number> | null) => (m ? categories.map((k) => m.get(k) ?? 0) : null);
   return { categories: categories.length ? categories : undefined, training: on(training), current: on(current), previous: on(previous) };
 }

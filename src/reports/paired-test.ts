@@ -33,11 +33,27 @@ export function normalCdf(z: number): number {
 export function pairedErrorTest(n: number, meanDifference: number | null, variance: number | null): PairedTestResult {
   const test = 'paired z-test on |error(shadow)| - |error(primary)| per instance';
   if (n < MIN_PAIRS || meanDifference === null || variance === null) {
-    return { verdict: 'insufficient_data', test, n, statistic: null, p_value: null, alpha: ALPHA, explanation: `needs at least ${MIN_PAIRS} labelled shadowed instances, has ${n}` };
+    return {
+      verdict: 'insufficient_data',
+      test,
+      n,
+      statistic: null,
+      p_value: null,
+      alpha: ALPHA,
+      explanation: `needs at least ${MIN_PAIRS} labelled shadowed instances, has ${n}`,
+    };
   }
   if (variance === 0) {
     const verdict = meanDifference < 0 ? 'shadow_better' : meanDifference > 0 ? 'shadow_worse' : 'no_significant_difference';
-    return { verdict, test, n, statistic: null, p_value: meanDifference === 0 ? 1 : 0, alpha: ALPHA, explanation: 'the error difference is the same on every instance' };
+    return {
+      verdict,
+      test,
+      n,
+      statistic: null,
+      p_value: meanDifference === 0 ? 1 : 0,
+      alpha: ALPHA,
+      explanation: 'the error difference is the same on every instance',
+    };
   }
   const z = meanDifference / Math.sqrt(variance / n);
   const p = 2 * (1 - normalCdf(Math.abs(z)));
@@ -60,12 +76,24 @@ export function mcnemarTest(n: number, onlyPrimaryCorrect: number, onlyShadowCor
   const test = "McNemar's test (continuity corrected) on instances exactly one version classified correctly";
   const discordant = onlyPrimaryCorrect + onlyShadowCorrect;
   if (n < MIN_PAIRS || discordant < MIN_DISCORDANT) {
-    return { verdict: 'insufficient_data', test, n, statistic: null, p_value: null, alpha: ALPHA, explanation: `needs at least ${MIN_PAIRS} labelled shadowed instances with ${MIN_DISCORDANT} disagreements on correctness, has ${n} with ${discordant}` };
+    return {
+      verdict: 'insufficient_data',
+      test,
+      n,
+      statistic: null,
+      p_value: null,
+      alpha: ALPHA,
+      explanation: `needs at least ${MIN_PAIRS} labelled shadowed instances with ${MIN_DISCORDANT} disagreements on correctness, has ${n} with ${discordant}`,
+    };
   }
   const chi2 = (Math.abs(onlyPrimaryCorrect - onlyShadowCorrect) - 1) ** 2 / discordant;
   const p = 2 * (1 - normalCdf(Math.sqrt(chi2)));
   const significant = p < ALPHA;
-  const verdict: Verdict = !significant ? 'no_significant_difference' : onlyShadowCorrect > onlyPrimaryCorrect ? 'shadow_better' : 'shadow_worse';
+  const verdict: Verdict = !significant
+    ? 'no_significant_difference'
+    : onlyShadowCorrect > onlyPrimaryCorrect
+      ? 'shadow_better'
+      : 'shadow_worse';
   return {
     verdict,
     test,

@@ -35,9 +35,22 @@ function comparisonsWhere(model: string, primaryVersion: string, shadowVersion: 
   return sql`model = ${model} AND primary_version = ${Number(primaryVersion)} AND shadow_version = ${Number(shadowVersion)} AND created_at >= ${window.from} AND created_at < ${window.to} ${extra}`;
 }
 
-export async function shadowDiffSummary(db: Database, model: string, primaryVersion: string, shadowVersion: string, window: CheckWindow): Promise<DiffSummary> {
+export async function shadowDiffSummary(
+  db: Database,
+  model: string,
+  primaryVersion: string,
+  shadowVersion: string,
+  window: CheckWindow,
+): Promise<DiffSummary> {
   const where = comparisonsWhere(model, primaryVersion, shadowVersion, window);
-  const [row] = await db.all<{ n: number; errors: number; mean_abs: number | null; max_abs: number | null; mean_signed: number | null; agreement: number | null }>(sql`
+  const [row] = await db.all<{
+    n: number;
+    errors: number;
+    mean_abs: number | null;
+    max_abs: number | null;
+    mean_signed: number | null;
+    agreement: number | null;
+  }>(sql`
     SELECT count(*) AS n, coalesce(sum(error IS NOT NULL), 0) AS errors, avg(abs_diff) AS mean_abs, max(abs_diff) AS max_abs,
            avg(signed_diff) AS mean_signed, avg(label_agree) AS agreement
     FROM shadow_comparisons WHERE ${where}`);
@@ -54,9 +67,18 @@ export async function shadowDiffSummary(db: Database, model: string, primaryVers
   };
 }
 
-export async function shadowLatency(db: Database, model: string, primaryVersion: string, shadowVersion: string, window: CheckWindow, column: 'primary_latency_ms' | 'shadow_latency_ms'): Promise<LatencySummary> {
+export async function shadowLatency(
+  db: Database,
+  model: string,
+  primaryVersion: string,
+  shadowVersion: string,
+  window: CheckWindow,
+  column: 'primary_latency_ms' | 'shadow_latency_ms',
+): Promise<LatencySummary> {
   const where = sql`${comparisonsWhere(model, primaryVersion, shadowVersion, window)} AND ${sql.identifier(column)} IS NOT NULL`;
-  const [row] = await db.all<{ mean: number | null }>(sql`SELECT avg(${sql.identifier(column)}) AS mean FROM shadow_comparisons WHERE ${where}`);
+  const [row] = await db.all<{ mean: number | null }>(
+    sql`SELECT avg(${sql.identifier(column)}) AS mean FROM shadow_comparisons WHERE ${where}`,
+  );
   return {
     p50_ms: await quantile(db, sql`shadow_comparisons`, sql`${sql.identifier(column)}`, where, 0.5),
     p95_ms: await quantile(db, sql`shadow_comparisons`, sql`${sql.identifier(column)}`, where, 0.95),
@@ -65,7 +87,13 @@ export async function shadowLatency(db: Database, model: string, primaryVersion:
 }
 
 /** Counts of (primary label, shadow label) pairs. */
-export async function shadowConfusion(db: Database, model: string, primaryVersion: string, shadowVersion: string, window: CheckWindow): Promise<{ primary: string; shadow: string; count: number }[]> {
+export async function shadowConfusion(
+  db: Database,
+  model: string,
+  primaryVersion: string,
+  shadowVersion: string,
+  window: CheckWindow,
+): Promise<{ primary: string; shadow: string; count: number }[]> {
   return db.all(sql`
     SELECT primary_label AS "primary", shadow_label AS shadow, count(*) AS count FROM shadow_comparisons
     WHERE ${comparisonsWhere(model, primaryVersion, shadowVersion, window)} AND shadow_label IS NOT NULL
@@ -81,7 +109,14 @@ export interface SliceDiffRow {
   errors: number;
 }
 
-export async function shadowBySlice(db: Database, model: string, primaryVersion: string, shadowVersion: string, window: CheckWindow, attribute: string): Promise<SliceDiffRow[]> {
+export async function shadowBySlice(
+  db: Database,
+  model: string,
+  primaryVersion: string,
+  shadowVersion: string,
+  window: CheckWindow,
+  attribute: string,
+): Promise<SliceDiffRow[]> {
   return db.all<SliceDiffRow>(sql`
     SELECT ${sliceValue(sql`slices`, attribute)} AS slice, count(*) AS comparisons, avg(abs_diff) AS mean_abs_diff, avg(signed_diff) AS mean_signed_diff,
            avg(label_agree) AS label_agreement, coalesce(sum(error IS NOT NULL), 0) AS errors
@@ -90,7 +125,15 @@ export async function shadowBySlice(db: Database, model: string, primaryVersion:
 }
 
 /** A histogram of absolute differences over `bins` equal-width bins up to the maximum. */
-export async function shadowDiffHistogram(db: Database, model: string, primaryVersion: string, shadowVersion: string, window: CheckWindow, max: number | null, bins = 20): Promise<{ lower: number; upper: number; count: number }[]> {
+export async function shadowDiffHistogram(
+  db: Database,
+  model: string,
+  primaryVersion: string,
+  shadowVersion: string,
+  window: CheckWindow,
+  max: number | null,
+  bins = 20,
+): Promise<{ lower: number; upper: number; count: number }[]> {
   if (max === null || !(max > 0)) return [];
   const width = max / bins;
   const rows = await db.all<{ bin: number; count: number }>(sql`
@@ -118,11 +161,33 @@ export interface PairedQuality {
   only_shadow_correct?: number;
 }
 
-export async function pairedQuality(db: Database, primary: Manifest, model: string, shadowVersion: string, window: CheckWindow): Promise<PairedQuality> {
+export async function pairedQuality(
+  db: Database,
+  primary: Manifest,
+  model: string,
+  shadowVersion: string,
+  window: CheckWindow,
+): Promise<PairedQuality> {
   const join = sql`shadow_comparisons c JOIN feedback f ON f.model = c.model AND f.request_id = c.request_id AND f.instance = c.instance`;
   const where = sql`c.model = ${model} AND c.primary_version = ${Number(primary.version)} AND c.shadow_version = ${Number(shadowVersion)} AND c.created_at >= ${window.from} AND c.created_at < ${window.to} AND c.error IS NULL`;
-  const primarySide = (await labelledMetrics(db, primary, { from: join, score: sql`c.primary_score`, predictedLabel: sql`c.primary_label`, where, slices: sql`c.slices` })).get(null) ?? { n: 0, metrics: {} };
-  const shadowSide = (await labelledMetrics(db, primary, { from: join, score: sql`c.shadow_score`, predictedLabel: sql`c.shadow_label`, where, slices: sql`c.slices` })).get(null) ?? { n: 0, metrics: {} };
+  const primarySide = (
+    await labelledMetrics(db, primary, {
+      from: join,
+      score: sql`c.primary_score`,
+      predictedLabel: sql`c.primary_label`,
+      where,
+      slices: sql`c.slices`,
+    })
+  ).get(null) ?? { n: 0, metrics: {} };
+  const shadowSide = (
+    await labelledMetrics(db, primary, {
+      from: join,
+      score: sql`c.shadow_score`,
+      predictedLabel: sql`c.shadow_label`,
+      where,
+      slices: sql`c.slices`,
+    })
+  ).get(null) ?? { n: 0, metrics: {} };
   if (primary.task === 'regression') {
     const [row] = await db.all<{ n: number; sum_d: number | null; sum_d2: number | null }>(sql`
       SELECT count(*) AS n, sum(d) AS sum_d, sum(d * d) AS sum_d2 FROM (
@@ -139,7 +204,11 @@ export async function pairedQuality(db: Database, primary: Manifest, model: stri
 }
 
 /** Instances served and failed per version in the window (from the profiles, which count all traffic). */
-export async function trafficByVersion(db: Database, model: string, window: CheckWindow): Promise<{ version: string; served: number; rejected: number; errors: number }[]> {
+export async function trafficByVersion(
+  db: Database,
+  model: string,
+  window: CheckWindow,
+): Promise<{ version: string; served: number; rejected: number; errors: number }[]> {
   const rows = await db.all<{ version: number; feature: string; count: number; invalid: number }>(sql`
     SELECT version, feature, sum(count) AS count, sum(invalid) AS invalid FROM feature_profiles
     WHERE model = ${model} AND feature IN (${INSTANCES_FEATURE}, ${ERRORS_FEATURE}) AND bucket >= ${window.from} AND bucket < ${window.to}
@@ -157,9 +226,17 @@ export async function trafficByVersion(db: Database, model: string, window: Chec
   return [...out.values()];
 }
 
-export async function sampleLatency(db: Database, model: string, version: string, role: string, window: CheckWindow): Promise<LatencySummary & { samples: number }> {
+export async function sampleLatency(
+  db: Database,
+  model: string,
+  version: string,
+  role: string,
+  window: CheckWindow,
+): Promise<LatencySummary & { samples: number }> {
   const where = sql`model = ${model} AND version = ${Number(version)} AND role = ${role} AND created_at >= ${window.from} AND created_at < ${window.to}`;
-  const [row] = await db.all<{ n: number; mean: number | null }>(sql`SELECT count(*) AS n, avg(latency_ms) AS mean FROM prediction_samples WHERE ${where}`);
+  const [row] = await db.all<{ n: number; mean: number | null }>(
+    sql`SELECT count(*) AS n, avg(latency_ms) AS mean FROM prediction_samples WHERE ${where}`,
+  );
   return {
     samples: row?.n ?? 0,
     p50_ms: await quantile(db, sql`prediction_samples`, sql`latency_ms`, where, 0.5),
@@ -169,7 +246,14 @@ export async function sampleLatency(db: Database, model: string, version: string
 }
 
 /** Labelled metrics of `version` per time bucket of `bucketMs` (quality over time). */
-export async function qualityOverTime(db: Database, manifest: Manifest, model: string, version: string, window: CheckWindow, bucketMs: number): Promise<{ from: string; stats: LabelledMetrics }[]> {
+export async function qualityOverTime(
+  db: Database,
+  manifest: Manifest,
+  model: string,
+  version: string,
+  window: CheckWindow,
+  bucketMs: number,
+): Promise<{ from: string; stats: LabelledMetrics }[]> {
   const source = {
     from: sql`prediction_samples s JOIN feedback f ON f.model = s.model AND f.request_id = s.request_id AND f.instance = s.instance`,
     score: sql`s.score`,

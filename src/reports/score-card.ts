@@ -79,12 +79,45 @@ export const TESTS: Record<ScoreTestId, string> = {
 /** Tests a model must have (automated or declared) before it is promoted at each stage. */
 export const STAGE_REQUIREMENTS: Record<Manifest['stage'], readonly ScoreTestId[]> = {
   research: ['data_1', 'infra_4'],
-  roadmap: ['data_1', 'data_5', 'data_7', 'model_1', 'model_6', 'infra_1', 'infra_2', 'infra_4', 'infra_7', 'monitor_2', 'monitor_3', 'monitor_7'],
+  roadmap: [
+    'data_1',
+    'data_5',
+    'data_7',
+    'model_1',
+    'model_6',
+    'infra_1',
+    'infra_2',
+    'infra_4',
+    'infra_7',
+    'monitor_2',
+    'monitor_3',
+    'monitor_7',
+  ],
   production: [
-    'data_1', 'data_4', 'data_5', 'data_7',
-    'model_1', 'model_2', 'model_4', 'model_5', 'model_6', 'model_7',
-    'infra_1', 'infra_2', 'infra_3', 'infra_4', 'infra_5', 'infra_6', 'infra_7',
-    'monitor_1', 'monitor_2', 'monitor_3', 'monitor_4', 'monitor_5', 'monitor_6', 'monitor_7',
+    'data_1',
+    'data_4',
+    'data_5',
+    'data_7',
+    'model_1',
+    'model_2',
+    'model_4',
+    'model_5',
+    'model_6',
+    'model_7',
+    'infra_1',
+    'infra_2',
+    'infra_3',
+    'infra_4',
+    'infra_5',
+    'infra_6',
+    'infra_7',
+    'monitor_1',
+    'monitor_2',
+    'monitor_3',
+    'monitor_4',
+    'monitor_5',
+    'monitor_6',
+    'monitor_7',
   ],
 };
 
@@ -104,13 +137,23 @@ function fromChecks(checks: readonly HealthCheckResult[], name: HealthCheckResul
   if (results.length === 0) return null;
   const failing = results.filter((r) => r.status === 'fail');
   const warning = results.filter((r) => r.status === 'warn');
-  const list = (rs: readonly HealthCheckResult[]) => rs.slice(0, 5).map((r) => r.subject || 'model').join(', ');
+  const list = (rs: readonly HealthCheckResult[]) =>
+    rs
+      .slice(0, 5)
+      .map((r) => r.subject || 'model')
+      .join(', ');
   if (failing.length) return { mark: 'automated_fail', evidence: `${what}: ${name} check failing for ${list(failing)}` };
-  return { mark: 'automated_pass', evidence: `${what}: ${name} check passes on ${results.length} subject${results.length === 1 ? '' : 's'}${warning.length ? ` (warning: ${list(warning)})` : ''}` };
+  return {
+    mark: 'automated_pass',
+    evidence: `${what}: ${name} check passes on ${results.length} subject${results.length === 1 ? '' : 's'}${warning.length ? ` (warning: ${list(warning)})` : ''}`,
+  };
 }
 
 function noData(name: string): Assessment {
-  return { mark: 'missing', evidence: `automated by the ${name} check, which has no conclusive result yet (not enough traffic or labelled feedback in its window)` };
+  return {
+    mark: 'missing',
+    evidence: `automated by the ${name} check, which has no conclusive result yet (not enough traffic or labelled feedback in its window)`,
+  };
 }
 
 function assess(id: ScoreTestId, f: ScoreFacts): Assessment {
@@ -119,24 +162,39 @@ function assess(id: ScoreTestId, f: ScoreFacts): Assessment {
     case 'data_2':
     case 'data_3': {
       const assessment = m.training.feature_assessment;
-      if (!assessment) return { mark: 'missing', evidence: 'no permutation importance in the manifest: package or train the model with labelled rows (vigil train, or vigil package --target) to measure each feature' };
+      if (!assessment)
+        return {
+          mark: 'missing',
+          evidence:
+            'no permutation importance in the manifest: package or train the model with labelled rows (vigil train, or vigil package --target) to measure each feature',
+        };
       return id === 'data_2' ? featureBenefit(assessment) : featureCost(assessment);
     }
     case 'model_3': {
       const tuning = m.training.tuning;
-      if (!tuning) return { mark: 'missing', evidence: 'no hyperparameter search recorded in the manifest (vigil train records its grid search)' };
+      if (!tuning)
+        return { mark: 'missing', evidence: 'no hyperparameter search recorded in the manifest (vigil train records its grid search)' };
       const winner = tuning.candidates[tuning.selected]!;
       const searched = [...new Set(tuning.candidates.flatMap((c) => Object.keys(c.hyperparameters)))];
       const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(4));
       return {
         mark: 'automated_pass',
-        evidence: `${tuning.candidates.length} candidates of ${searched.join(', ')} searched by ${tuning.folds}-fold cross-validation (seed ${tuning.seed}); the winner (${Object.entries(winner.hyperparameters).map(([k, v]) => `${k} ${String(v)}`).join(', ')}) scored ${tuning.metric} ${fmt(winner.mean)} ± ${fmt(winner.std)}`,
+        evidence: `${tuning.candidates.length} candidates of ${searched.join(', ')} searched by ${tuning.folds}-fold cross-validation (seed ${tuning.seed}); the winner (${Object.entries(
+          winner.hyperparameters,
+        )
+          .map(([k, v]) => `${k} ${String(v)}`)
+          .join(', ')}) scored ${tuning.metric} ${fmt(winner.mean)} ± ${fmt(winner.std)}`,
       };
     }
     case 'infra_5': {
       const e = f.explainability;
-      if ('reason' in e) return { mark: 'automated_fail', evidence: `predictions carry a debug trace (?debug=true: validated instance, encoded tensors, raw outputs, engine), but cannot be explained: ${e.reason}` };
-      const method = e.method === 'tree_shap' ? 'exact TreeSHAP' : e.method === 'linear' ? 'exact linear contributions' : 'a sampling Shapley estimate';
+      if ('reason' in e)
+        return {
+          mark: 'automated_fail',
+          evidence: `predictions carry a debug trace (?debug=true: validated instance, encoded tensors, raw outputs, engine), but cannot be explained: ${e.reason}`,
+        };
+      const method =
+        e.method === 'tree_shap' ? 'exact TreeSHAP' : e.method === 'linear' ? 'exact linear contributions' : 'a sampling Shapley estimate';
       return {
         mark: 'automated_pass',
         evidence: `every prediction can be explained (POST /v1/models/${m.name}/explain: ${method} per feature, in ${e.space} space) and traced (?debug=true: validated instance, encoded tensors, raw outputs, engine); drift and shadow reports attribute shifts to features`,
@@ -144,7 +202,10 @@ function assess(id: ScoreTestId, f: ScoreFacts): Assessment {
     }
     case 'data_1': {
       const typed = m.features.filter((x) => x.categories || x.min !== undefined || x.max !== undefined || x.type === 'boolean').length;
-      return { mark: 'automated_pass', evidence: `manifest schema of ${m.features.length} features (${typed} with ranges or categories, training statistics for all); every instance is validated before it reaches the model` };
+      return {
+        mark: 'automated_pass',
+        evidence: `manifest schema of ${m.features.length} features (${typed} with ranges or categories, training statistics for all); every instance is validated before it reaches the model`,
+      };
     }
     case 'data_4': {
       const pii = m.features.filter((x) => x.pii).map((x) => `${x.name} (${x.pii})`);
@@ -155,7 +216,9 @@ function assess(id: ScoreTestId, f: ScoreFacts): Assessment {
       };
     }
     case 'data_5': {
-      const pii = m.features.filter((x) => x.pii).map((x) => `${x.name} ${x.pii === 'hash' ? 'hashed with a per-deployment salt' : 'dropped'}`);
+      const pii = m.features
+        .filter((x) => x.pii)
+        .map((x) => `${x.name} ${x.pii === 'hash' ? 'hashed with a per-deployment salt' : 'dropped'}`);
       return {
         mark: 'automated_pass',
         evidence: pii.length
@@ -164,11 +227,26 @@ function assess(id: ScoreTestId, f: ScoreFacts): Assessment {
       };
     }
     case 'data_7':
-      return fromChecks(f.checks, 'parity', 'golden instances re-validated and re-encoded every 5 minutes and compared with the encoding training produced') ?? noData('parity');
+      return (
+        fromChecks(
+          f.checks,
+          'parity',
+          'golden instances re-validated and re-encoded every 5 minutes and compared with the encoding training produced',
+        ) ?? noData('parity')
+      );
     case 'model_2':
-      return fromChecks(f.checks.filter((c) => c.check === 'quality' && c.subject === ''), 'quality', 'online metric on labelled feedback vs the offline metric') ?? noData('quality');
+      return (
+        fromChecks(
+          f.checks.filter((c) => c.check === 'quality' && c.subject === ''),
+          'quality',
+          'online metric on labelled feedback vs the offline metric',
+        ) ?? noData('quality')
+      );
     case 'model_4':
-      return { mark: 'declared', evidence: `max_age_days ${m.monitoring.max_age_days} set in the manifest's monitoring section (the staleness check enforces it; how fast quality decays with age is not measured by Vigil)` };
+      return {
+        mark: 'declared',
+        evidence: `max_age_days ${m.monitoring.max_age_days} set in the manifest's monitoring section (the staleness check enforces it; how fast quality decays with age is not measured by Vigil)`,
+      };
     case 'model_5': {
       const rank = (a?: string) => (a === 'gbdt' ? 2 : a === 'linear' || a === 'logistic' ? 1 : undefined);
       const mine = rank(m.training.algorithm);
@@ -178,57 +256,103 @@ function assess(id: ScoreTestId, f: ScoreFacts): Assessment {
         const own = m.training.metrics.overall[m.training.metrics.primary];
         return own !== undefined && (m.training.metrics.higher_is_better ? v.primaryMetric > own : v.primaryMetric < own);
       });
-      if (mine === 1) return { mark: 'automated_pass', evidence: `version ${m.version} is itself the simplest model family (${m.training.algorithm})` };
+      if (mine === 1)
+        return { mark: 'automated_pass', evidence: `version ${m.version} is itself the simplest model family (${m.training.algorithm})` };
       const simpler = f.versions.filter((v) => rank(v.algorithm) !== undefined && rank(v.algorithm)! < (mine ?? 0));
       if (simpler.length === 0) return { mark: 'missing', evidence: 'no simpler registered version to compare with' };
       return better.length
-        ? { mark: 'automated_fail', evidence: `simpler version ${better.map((b) => b.version).join(', ')} has a better offline ${m.training.metrics.primary}` }
-        : { mark: 'automated_pass', evidence: `offline ${m.training.metrics.primary} beats the simpler version${simpler.length === 1 ? '' : 's'} ${simpler.map((s) => `${s.version} (${s.algorithm})`).join(', ')}` };
+        ? {
+            mark: 'automated_fail',
+            evidence: `simpler version ${better.map((b) => b.version).join(', ')} has a better offline ${m.training.metrics.primary}`,
+          }
+        : {
+            mark: 'automated_pass',
+            evidence: `offline ${m.training.metrics.primary} beats the simpler version${simpler.length === 1 ? '' : 's'} ${simpler.map((s) => `${s.version} (${s.algorithm})`).join(', ')}`,
+          };
     }
     case 'model_6': {
-      if (m.monitoring.slices.length === 0 && m.monitoring.protected_attributes.length === 0) return { mark: 'missing', evidence: 'the manifest declares no slices to judge quality on' };
-      return fromChecks(f.checks.filter((c) => c.check === 'quality' && c.subject !== ''), 'quality', 'quality per slice on labelled feedback vs the per-slice offline metrics') ?? noData('quality (per slice)');
+      if (m.monitoring.slices.length === 0 && m.monitoring.protected_attributes.length === 0)
+        return { mark: 'missing', evidence: 'the manifest declares no slices to judge quality on' };
+      return (
+        fromChecks(
+          f.checks.filter((c) => c.check === 'quality' && c.subject !== ''),
+          'quality',
+          'quality per slice on labelled feedback vs the per-slice offline metrics',
+        ) ?? noData('quality (per slice)')
+      );
     }
     case 'model_7':
-      if (m.monitoring.protected_attributes.length === 0) return { mark: 'missing', evidence: 'the manifest declares no protected attributes' };
-      return fromChecks(f.checks, 'bias', `positive-rate and true-positive-rate gaps across ${m.monitoring.protected_attributes.join(', ')} vs training`) ?? noData('bias');
+      if (m.monitoring.protected_attributes.length === 0)
+        return { mark: 'missing', evidence: 'the manifest declares no protected attributes' };
+      return (
+        fromChecks(
+          f.checks,
+          'bias',
+          `positive-rate and true-positive-rate gaps across ${m.monitoring.protected_attributes.join(', ')} vs training`,
+        ) ?? noData('bias')
+      );
     case 'infra_1':
       return m.training.code_version.startsWith('vigil-train')
-        ? { mark: 'automated_pass', evidence: `trained by ${m.training.code_version} from dataset sha256 ${m.training.dataset.sha256.slice(0, 12)}… with seed ${m.training.seed}; byte-identical retraining is tested in CI` }
+        ? {
+            mark: 'automated_pass',
+            evidence: `trained by ${m.training.code_version} from dataset sha256 ${m.training.dataset.sha256.slice(0, 12)}… with seed ${m.training.seed}; byte-identical retraining is tested in CI`,
+          }
         : {
             mark: 'declared',
             evidence: `the manifest records dataset sha256${m.training.seed !== undefined ? `, seed ${m.training.seed}` : ''} and code ${m.training.code_version}${
-              m.origin ? `, and the ONNX file it was imported from (${m.origin.file}, sha256 ${m.origin.sha256.slice(0, 12)}…, ${m.origin.producer})` : ''
+              m.origin
+                ? `, and the ONNX file it was imported from (${m.origin.file}, sha256 ${m.origin.sha256.slice(0, 12)}…, ${m.origin.producer})`
+                : ''
             }; reproducibility is not tested by Vigil`,
           };
     case 'infra_2':
     case 'infra_4': {
       const status = f.versions.find((v) => v.version === m.version)?.status;
-      const what = id === 'infra_2' ? `${m.golden.length} golden examples checked against the model's outputs` : 'QA gate (signature, encoding parity, golden outputs) before the version could serve';
-      return status === 'qa_passed' ? { mark: 'automated_pass', evidence: what } : { mark: 'automated_fail', evidence: `${what}: version ${m.version} failed QA` };
+      const what =
+        id === 'infra_2'
+          ? `${m.golden.length} golden examples checked against the model's outputs`
+          : 'QA gate (signature, encoding parity, golden outputs) before the version could serve';
+      return status === 'qa_passed'
+        ? { mark: 'automated_pass', evidence: what }
+        : { mark: 'automated_fail', evidence: `${what}: version ${m.version} failed QA` };
     }
     case 'infra_3':
-      return fromChecks(f.checks, 'parity', 'the training → package → QA → serving path re-run on golden examples every 5 minutes') ?? noData('parity');
+      return (
+        fromChecks(f.checks, 'parity', 'the training → package → QA → serving path re-run on golden examples every 5 minutes') ??
+        noData('parity')
+      );
     case 'infra_6': {
       // A rollback returns to a version that already served; how it first became primary is what counts.
       const promotion = f.events.find((e) => e.after.primary === m.version && e.before?.primary !== m.version && e.action !== 'rollback');
-      if (!promotion || promotion.action === 'bootstrap') return { mark: 'missing', evidence: `version ${m.version} became primary without a canary (${promotion?.action ?? 'unknown'})` };
+      if (!promotion || promotion.action === 'bootstrap')
+        return { mark: 'missing', evidence: `version ${m.version} became primary without a canary (${promotion?.action ?? 'unknown'})` };
       const canaried = f.events.some((e) => e.id < promotion.id && e.action === 'canary' && e.after.canary?.version === m.version);
       return canaried
-        ? { mark: 'automated_pass', evidence: `version ${m.version} ran as a canary (with automatic rollback) before its promotion at revision ${promotion.revision}` }
+        ? {
+            mark: 'automated_pass',
+            evidence: `version ${m.version} ran as a canary (with automatic rollback) before its promotion at revision ${promotion.revision}`,
+          }
         : { mark: 'automated_fail', evidence: `version ${m.version} was promoted at revision ${promotion.revision} without a canary` };
     }
     case 'infra_7': {
       const previous = f.events.find((e) => e.after.primary === m.version && e.before && e.before.primary !== m.version)?.before?.primary;
-      return { mark: 'automated_pass', evidence: `one-step rollback${previous ? ` to version ${previous}` : ' (no earlier primary yet)'}; failing canaries are rolled back automatically` };
+      return {
+        mark: 'automated_pass',
+        evidence: `one-step rollback${previous ? ` to version ${previous}` : ' (no earlier primary yet)'}; failing canaries are rolled back automatically`,
+      };
     }
     case 'monitor_1': {
       // Upstream changes show as drift against the previous window, or, while that window had no traffic, as skew
       // against training: either is conclusive once this window has profiles.
       const detected =
         fromChecks(f.checks, 'drift', 'upstream changes detected by drift (this window vs the previous)') ??
-        fromChecks(f.checks, 'skew', 'upstream changes detected by skew against training (the previous window had too little traffic for drift)');
-      if (!f.alertsConfigured) return { mark: 'missing', evidence: 'drift and skew are checked, but ALERT_WEBHOOK_URL is not set, so nobody is notified' };
+        fromChecks(
+          f.checks,
+          'skew',
+          'upstream changes detected by skew against training (the previous window had too little traffic for drift)',
+        );
+      if (!f.alertsConfigured)
+        return { mark: 'missing', evidence: 'drift and skew are checked, but ALERT_WEBHOOK_URL is not set, so nobody is notified' };
       return detected ?? noData('drift');
     }
     case 'monitor_2': {
@@ -244,21 +368,41 @@ function assess(id: ScoreTestId, f: ScoreFacts): Assessment {
       return fromChecks(f.checks, 'staleness', `training age vs max_age_days ${m.monitoring.max_age_days}`) ?? noData('staleness');
     case 'monitor_5': {
       const parity = fromChecks(f.checks, 'parity', 'golden outputs finite and within tolerance');
-      return parity ? { ...parity, evidence: `${parity.evidence}; non-finite outputs are refused and counted as model errors` } : noData('parity');
+      return parity
+        ? { ...parity, evidence: `${parity.evidence}; non-finite outputs are refused and counted as model errors` }
+        : noData('parity');
     }
     case 'monitor_6': {
       // Performance means errors (and latency): a shadow that merely predicts differently is not a regression here.
       const canary = f.checks.filter((c) => c.check === 'canary' && c.subject.endsWith(':error_rate') && c.status !== 'insufficient_data');
-      const shadow = f.checks.filter((c) => c.check === 'shadow' && c.status !== 'insufficient_data' && typeof c.details.error_rate === 'number');
-      if (canary.length === 0 && shadow.length === 0) return { mark: 'missing', evidence: 'latency is logged with samples but is not checked against a budget; run a canary or shadow to compare versions' };
+      const shadow = f.checks.filter(
+        (c) => c.check === 'shadow' && c.status !== 'insufficient_data' && typeof c.details.error_rate === 'number',
+      );
+      if (canary.length === 0 && shadow.length === 0)
+        return {
+          mark: 'missing',
+          evidence: 'latency is logged with samples but is not checked against a budget; run a canary or shadow to compare versions',
+        };
       const shadowLimit = m.monitoring.shadow.error_rate.fail;
-      const failing = [...canary.filter((c) => c.status === 'fail'), ...shadow.filter((c) => (c.details.error_rate as number) > shadowLimit)];
+      const failing = [
+        ...canary.filter((c) => c.status === 'fail'),
+        ...shadow.filter((c) => (c.details.error_rate as number) > shadowLimit),
+      ];
       return failing.length
-        ? { mark: 'automated_fail', evidence: `error rate over its threshold for version ${failing.map((c) => c.version).join(', ')} (canary error rate, or the share of shadowed requests the shadow failed)` }
+        ? {
+            mark: 'automated_fail',
+            evidence: `error rate over its threshold for version ${failing.map((c) => c.version).join(', ')} (canary error rate, or the share of shadowed requests the shadow failed)`,
+          }
         : { mark: 'automated_pass', evidence: 'error rates of canary and shadow versions checked against the primary on live traffic' };
     }
     case 'monitor_7':
-      return fromChecks(f.checks.filter((c) => c.check === 'quality' && c.subject === ''), 'quality', 'metric on labelled feedback vs the offline metric') ?? noData('quality');
+      return (
+        fromChecks(
+          f.checks.filter((c) => c.check === 'quality' && c.subject === ''),
+          'quality',
+          'metric on labelled feedback vs the offline metric',
+        ) ?? noData('quality')
+      );
     default:
       return null;
   }
@@ -269,10 +413,16 @@ type FeatureAssessment = NonNullable<Manifest['training']['feature_assessment']>
 function featureBenefit(a: FeatureAssessment): Assessment {
   const useless = a.features.filter((x) => !x.beneficial);
   const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(3));
-  const top = [...a.features].sort((x, y) => y.importance - x.importance).slice(0, 3).map((x) => `${x.name} ${fmt(x.importance)}`);
+  const top = [...a.features]
+    .sort((x, y) => y.importance - x.importance)
+    .slice(0, 3)
+    .map((x) => `${x.name} ${fmt(x.importance)}`);
   const what = `permutation importance on ${a.rows} held-out rows (${a.repeats} repeats, ${a.metric} worsening; top: ${top.join(', ')})`;
   return useless.length
-    ? { mark: 'automated_fail', evidence: `${what}: no measurable benefit from ${useless.map((x) => `${x.name} (${fmt(x.importance)} ± ${fmt(x.std_error)})`).join(', ')}` }
+    ? {
+        mark: 'automated_fail',
+        evidence: `${what}: no measurable benefit from ${useless.map((x) => `${x.name} (${fmt(x.importance)} ± ${fmt(x.std_error)})`).join(', ')}`,
+      }
     : { mark: 'automated_pass', evidence: `${what}: every feature helps beyond twice its standard error` };
 }
 
@@ -292,7 +442,10 @@ function featureCost(a: FeatureAssessment): Assessment {
   const pii = a.features.filter((x) => x.cost.pii !== 'none').map((x) => x.name);
   const summary = `costs weighed against permutation importance: the dearest to encode is ${dearest.name} (${(dearest.cost.encode_share * 100).toFixed(0)} % of the time, ${dearest.cost.columns} columns)${pii.length ? `; PII: ${pii.join(', ')}` : '; no PII'}`;
   return tooCostly.length
-    ? { mark: 'automated_fail', evidence: `${summary}; cost without benefit: ${tooCostly.map((x) => `${x.name} (${costs(x).join(', ')})`).join('; ')}` }
+    ? {
+        mark: 'automated_fail',
+        evidence: `${summary}; cost without benefit: ${tooCostly.map((x) => `${x.name} (${costs(x).join(', ')})`).join('; ')}`,
+      }
     : { mark: 'automated_pass', evidence: `${summary}; every feature that costs something also helps` };
 }
 
@@ -307,21 +460,40 @@ export function buildScoreCard(facts: ScoreFacts) {
         const declared = manifest.declarations[id];
         let chosen: { mark: Mark; evidence: string };
         if (automated && automated.mark !== 'missing') chosen = automated;
-        else if (declared) chosen = { mark: 'declared', evidence: `${declared.evidence}${declared.by ? ` — ${declared.by}` : ''}${declared.date ? `, ${declared.date}` : ''}` };
-        else chosen = automated ?? { mark: 'missing', evidence: `not automated by Vigil; declare it in the manifest's "declarations.${id}" once done by hand` };
-        return { id, title: TESTS[id], ...chosen, points: POINTS[chosen.mark], blocks_promotion: chosen.mark === 'missing' && required.has(id) };
+        else if (declared)
+          chosen = {
+            mark: 'declared',
+            evidence: `${declared.evidence}${declared.by ? ` — ${declared.by}` : ''}${declared.date ? `, ${declared.date}` : ''}`,
+          };
+        else
+          chosen = automated ?? {
+            mark: 'missing',
+            evidence: `not automated by Vigil; declare it in the manifest's "declarations.${id}" once done by hand`,
+          };
+        return {
+          id,
+          title: TESTS[id],
+          ...chosen,
+          points: POINTS[chosen.mark],
+          blocks_promotion: chosen.mark === 'missing' && required.has(id),
+        };
       });
     return { id: section.id, name: section.name, score: tests.reduce((s, t) => s + t.points, 0), tests };
   });
   const finalScore = Math.min(...sections.map((s) => s.score));
-  const blocking = sections.flatMap((s) => s.tests.filter((t) => t.blocks_promotion).map((t) => ({ id: t.id, title: t.title, evidence: t.evidence })));
-  const failing = sections.flatMap((s) => s.tests.filter((t) => t.mark === 'automated_fail').map((t) => ({ id: t.id, title: t.title, evidence: t.evidence })));
+  const blocking = sections.flatMap((s) =>
+    s.tests.filter((t) => t.blocks_promotion).map((t) => ({ id: t.id, title: t.title, evidence: t.evidence })),
+  );
+  const failing = sections.flatMap((s) =>
+    s.tests.filter((t) => t.mark === 'automated_fail').map((t) => ({ id: t.id, title: t.title, evidence: t.evidence })),
+  );
   return {
     report: 'score',
     model: manifest.name,
     version: manifest.version,
     stage: manifest.stage,
-    scoring: 'per the ML Test Score paper: a test run automatically and repeatedly earns 1 point (automated_pass or automated_fail — the rubric scores whether a test is done, its outcome is listed under failing), a test run by hand and documented (declared in the manifest) 0.5, a missing test 0; a section scores the sum of its 7 tests and the final score is the minimum over the four sections',
+    scoring:
+      'per the ML Test Score paper: a test run automatically and repeatedly earns 1 point (automated_pass or automated_fail — the rubric scores whether a test is done, its outcome is listed under failing), a test run by hand and documented (declared in the manifest) 0.5, a missing test 0; a section scores the sum of its 7 tests and the final score is the minimum over the four sections',
     sections,
     final_score: finalScore,
     failing,

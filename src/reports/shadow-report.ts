@@ -24,7 +24,8 @@ export async function shadowReport(deps: ReportDeps, scope: ReportScope) {
       : pairedErrorTest(paired.n, paired.mean_error_difference ?? null, paired.variance_error_difference ?? null);
     const shadowManifest = (await deps.registry.get(model, shadow.version))?.manifest;
     const bySlice: Record<string, unknown[]> = {};
-    for (const s of sliceDefinitions(primary)) bySlice[s.feature] = await shadowBySlice(db, model, deployment.primary, shadow.version, window, s.feature);
+    for (const s of sliceDefinitions(primary))
+      bySlice[s.feature] = await shadowBySlice(db, model, deployment.primary, shadow.version, window, s.feature);
     shadows.push({
       version: shadow.version,
       sample_rate: shadow.sample_rate,
@@ -55,7 +56,9 @@ export async function shadowReport(deps: ReportDeps, scope: ReportScope) {
       },
       by_slice: bySlice,
       // Where the versions disagree: the change of each feature's mean contribution, shadow against primary.
-      attribution: await attributionOrReason(async () => attributeVersions(db, await deps.served(model, deployment.primary), await deps.served(model, shadow.version), window)),
+      attribution: await attributionOrReason(async () =>
+        attributeVersions(db, await deps.served(model, deployment.primary), await deps.served(model, shadow.version), window),
+      ),
       quality: {
         labelled_requests: paired.n,
         metric: primary.training.metrics.primary,
@@ -78,6 +81,8 @@ export async function shadowReport(deps: ReportDeps, scope: ReportScope) {
     window: windowJson(window),
     generated_at: scope.generated_at,
     shadows,
-    ...(deployment.shadows.length === 0 ? { note: 'the deployment has no shadows; add one with `vigil shadow <model> <version> --sample-rate 0.1`' } : {}),
+    ...(deployment.shadows.length === 0
+      ? { note: 'the deployment has no shadows; add one with `vigil shadow <model> <version> --sample-rate 0.1`' }
+      : {}),
   };
 }

@@ -42,7 +42,14 @@ export class AfterResponseQueue {
           try {
             await task(background);
           } catch (error) {
-            console.error(JSON.stringify({ level: 'error', message: 'after-response task failed', error: String(error), stack: error instanceof Error ? error.stack : undefined }));
+            console.error(
+              JSON.stringify({
+                level: 'error',
+                message: 'after-response task failed',
+                error: String(error),
+                stack: error instanceof Error ? error.stack : undefined,
+              }),
+            );
           }
         }
       }

@@ -98,8 +98,21 @@ export class PredictionService {
     }
     const latencyMs = performance.now() - started;
     if (this.#observers.length > 0) {
-      const event = { requestId: request.requestId, model: request.model, decision: target, served, instances, rows, predictions, latencyMs, at: Date.now() };
-      this.#afterResponse.enqueue(background, this.#observers.map((o) => (bg: Background) => o.served(event, bg)));
+      const event = {
+        requestId: request.requestId,
+        model: request.model,
+        decision: target,
+        served,
+        instances,
+        rows,
+        predictions,
+        latencyMs,
+        at: Date.now(),
+      };
+      this.#afterResponse.enqueue(
+        background,
+        this.#observers.map((o) => (bg: Background) => o.served(event, bg)),
+      );
     }
     return {
       model: request.model,
@@ -122,8 +135,19 @@ export class PredictionService {
     const { target, served, rows } = await this.#validated(request, MAX_EXPLAIN_INSTANCES, null);
     const predictions = await served.predictRows(rows);
     const explainer = await served.explainer();
-    const explanations = explainer.explain(rows, { budget: { permutations: SAMPLING_PERMUTATIONS, timeMs: SAMPLING_BUDGET_MS / rows.length }, seed: 0 });
-    return { model: request.model, version: target.version, requestId: request.requestId, manifest: served.manifest, info: explainer.info, predictions, explanations };
+    const explanations = explainer.explain(rows, {
+      budget: { permutations: SAMPLING_PERMUTATIONS, timeMs: SAMPLING_BUDGET_MS / rows.length },
+      seed: 0,
+    });
+    return {
+      model: request.model,
+      version: target.version,
+      requestId: request.requestId,
+      manifest: served.manifest,
+      info: explainer.info,
+      predictions,
+      explanations,
+    };
   }
 
   /** A version ready to serve (its validator and explainers), for reports that explain logged traffic. */
@@ -137,14 +161,15 @@ export class PredictionService {
    * (explanations) nothing is.
    */
   async #validated(request: PredictRequest, limit: number, background: Background | null) {
-    const target: RouteDecision = request.version !== undefined
-      ? {
-          version: await this.#requireVersion(request.model, request.version),
-          role: 'pinned',
-          shadows: [],
-          sampleRate: await this.#router.sampleRate(request.model, background ?? noBackground),
-        }
-      : await this.#router.route(request.model, request.routingKey, background ?? noBackground);
+    const target: RouteDecision =
+      request.version !== undefined
+        ? {
+            version: await this.#requireVersion(request.model, request.version),
+            role: 'pinned',
+            shadows: [],
+            sampleRate: await this.#router.sampleRate(request.model, background ?? noBackground),
+          }
+        : await this.#router.route(request.model, request.routingKey, background ?? noBackground);
     const started = performance.now();
     const served = await this.#served(request.model, target.version, request.instances, background);
     const instances = typeof request.instances === 'function' ? request.instances(served.manifest) : request.instances;
@@ -213,7 +238,12 @@ export class PredictionService {
   }
 
   /** The served model, reporting a version that fails to load as a failure of that version. */
-  async #served(model: string, version: string, instances: PredictRequest['instances'], background: Background | null): Promise<ServedModel> {
+  async #served(
+    model: string,
+    version: string,
+    instances: PredictRequest['instances'],
+    background: Background | null,
+  ): Promise<ServedModel> {
     try {
       return await this.#models.get(model, version);
     } catch (error) {
@@ -228,15 +258,27 @@ export class PredictionService {
     const observers = this.#observers.filter((o) => o.failed);
     if (observers.length === 0) return;
     const event = { model, version, instanceCount, error: error instanceof Error ? error.message : String(error), at: Date.now() };
-    this.#afterResponse.enqueue(background, observers.map((o) => (bg: Background) => o.failed!(event, bg)));
+    this.#afterResponse.enqueue(
+      background,
+      observers.map((o) => (bg: Background) => o.failed!(event, bg)),
+    );
   }
 
-  #notifyRejected(served: ServedModel, instanceCount: number, rows: readonly (Row | null)[], errors: FieldErrors, background: Background): void {
+  #notifyRejected(
+    served: ServedModel,
+    instanceCount: number,
+    rows: readonly (Row | null)[],
+    errors: FieldErrors,
+    background: Background,
+  ): void {
     const observers = this.#observers.filter((o) => o.rejected);
     if (observers.length === 0) return;
     const rejectedInstances = rows.filter((r) => r === null).length;
     const event = { model: served.name, served, instanceCount, rejectedInstances, invalidByField: errors.byField, at: Date.now() };
-    this.#afterResponse.enqueue(background, observers.map((o) => (bg: Background) => o.rejected!(event, bg)));
+    this.#afterResponse.enqueue(
+      background,
+      observers.map((o) => (bg: Background) => o.rejected!(event, bg)),
+    );
   }
 
   async #requireVersion(model: string, version: string): Promise<string> {

@@ -4,7 +4,14 @@
  * each time, so an evicted session is loaded again rather than used after release). Built once per version per
  * isolate.
  */
-import { ModelOutputError, ModelRunError, ModelUnavailableError, VersionNotFoundError, VersionNotServableError, VigilError } from '../errors.ts';
+import {
+  ModelOutputError,
+  ModelRunError,
+  ModelUnavailableError,
+  VersionNotFoundError,
+  VersionNotServableError,
+  VigilError,
+} from '../errors.ts';
 import { compileExplainer, type Explainer } from '../explain/index.ts';
 import { compileModel, predictRows, runRows, type CompiledModel } from '../inference/model-runner.ts';
 import type { Engine, ModelSession } from '../inference/model-runtime.ts';
@@ -95,7 +102,10 @@ export class ServedModel {
     if (explainer) return explainer;
     explainer = this.#loadBytes().then((bytes) => {
       const compiled = compileExplainer(this.manifest, bytes, { method });
-      if (!compiled.ok) throw new VigilError('not_explainable', 422, `version ${this.version} of "${this.name}" cannot be explained: ${compiled.reason}`, [{ field: 'model', code: 'not_explainable', message: compiled.reason }]);
+      if (!compiled.ok)
+        throw new VigilError('not_explainable', 422, `version ${this.version} of "${this.name}" cannot be explained: ${compiled.reason}`, [
+          { field: 'model', code: 'not_explainable', message: compiled.reason },
+        ]);
       return compiled.explainer;
     });
     this.#explainers.set(method, explainer);
@@ -123,14 +133,26 @@ export class ServedModel {
     this.#unloggedFailures++;
     const now = Date.now();
     if (now - this.#failuresLoggedAt < RUN_FAILURE_LOG_MS) return;
-    console.error(JSON.stringify({ level: 'error', message: 'model run failed', model: this.name, version: this.version, engine: this.engine, failures: this.#unloggedFailures, error: String(error) }));
+    console.error(
+      JSON.stringify({
+        level: 'error',
+        message: 'model run failed',
+        model: this.name,
+        version: this.version,
+        engine: this.engine,
+        failures: this.#unloggedFailures,
+        error: String(error),
+      }),
+    );
     this.#unloggedFailures = 0;
     this.#failuresLoggedAt = now;
   }
 }
 
 function tensorJson(t: Tensor | OutputTensor): TensorJson {
-  const values = Array.from(t.data as ArrayLike<unknown>, (v) => (typeof v === 'bigint' ? Number(v) : typeof v === 'number' && !Number.isFinite(v) ? null : v));
+  const values = Array.from(t.data as ArrayLike<unknown>, (v) =>
+    typeof v === 'bigint' ? Number(v) : typeof v === 'number' && !Number.isFinite(v) ? null : v,
+  );
   return { type: 'dtype' in t ? t.dtype : t.type, dims: [...t.dims], data: values };
 }
 
@@ -153,7 +175,12 @@ export class ServedModelCache {
   constructor(store: ModelStore, sessions: SessionCache, options: { ttlSeconds?: number; now?: () => number } = {}) {
     this.#store = store;
     this.#sessions = sessions;
-    this.#models = new PromiseCache({ capacity: SERVED_MODELS_CAPACITY, ttlMs: (options.ttlSeconds ?? 10) * 1000, staleWhileReload: true, ...(options.now ? { now: options.now } : {}) });
+    this.#models = new PromiseCache({
+      capacity: SERVED_MODELS_CAPACITY,
+      ttlMs: (options.ttlSeconds ?? 10) * 1000,
+      staleWhileReload: true,
+      ...(options.now ? { now: options.now } : {}),
+    });
   }
 
   get(name: string, version: string): Promise<ServedModel> {
@@ -188,12 +215,20 @@ export class ServedModelCache {
     }
     const missingInput = modelInputs(pkg.manifest.encoding).find((input) => !session.inputs.some((i) => i.name === input.name));
     if (missingInput) {
-      throw new ModelUnavailableError(name, version, `the ONNX model has no input "${missingInput.name}" (it has ${session.inputs.map((i) => i.name).join(', ')})`);
+      throw new ModelUnavailableError(
+        name,
+        version,
+        `the ONNX model has no input "${missingInput.name}" (it has ${session.inputs.map((i) => i.name).join(', ')})`,
+      );
     }
     const { tensor, label_tensor } = pkg.manifest.output;
     const missingOutput = [tensor, ...(label_tensor ? [label_tensor] : [])].find((n) => !session.outputs.some((o) => o.name === n));
     if (missingOutput) {
-      throw new ModelUnavailableError(name, version, `the ONNX model has no output "${missingOutput}" (it has ${session.outputs.map((o) => o.name).join(', ')})`);
+      throw new ModelUnavailableError(
+        name,
+        version,
+        `the ONNX model has no output "${missingOutput}" (it has ${session.outputs.map((o) => o.name).join(', ')})`,
+      );
     }
     return served;
   }

@@ -53,7 +53,11 @@ export class ShadowRunner implements PredictionObserver {
       const errors = new FieldErrors();
       const rows: Row[] = event.instances.map((instance, i) => shadow!.validator.validate(instance, i, errors)!);
       // Which fields and why, never the values: comparisons are stored, and the values may be PII.
-      if (errors.count > 0) error = `shadow rejected the instances: ${errors.list.slice(0, 5).map((e) => `instance ${e.instance}: ${e.field || '(instance)'} ${e.code}`).join('; ')}${errors.count > 5 ? `; ${errors.count - 5} more` : ''}`;
+      if (errors.count > 0)
+        error = `shadow rejected the instances: ${errors.list
+          .slice(0, 5)
+          .map((e) => `instance ${e.instance}: ${e.field || '(instance)'} ${e.code}`)
+          .join('; ')}${errors.count > 5 ? `; ${errors.count - 5} more` : ''}`;
       else shadowPredictions = await shadow.predictRows(rows);
     } catch (e) {
       // The report is the operator's: it records what the runtime said, not the client's message.

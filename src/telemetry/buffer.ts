@@ -33,7 +33,6 @@ export type MessageSender = (messages: TelemetryMessage[]) => Promise<void>;
 /** waitUntil work is cut off 30 s after a response; state older than this belongs to a request that is gone. */
 const STALE_AFTER_MS = 30_000;
 
-
 /** UTF-8 length of a string, without encoding it (ASCII, the common case, is its length). */
 export function utf8Length(text: string): number {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: the range of ASCII, control characters included
@@ -197,7 +196,9 @@ export class TelemetryBuffer {
     } catch (error) {
       this.sendFailures++;
       const count = messages.reduce((n, m) => n + m.records.length, 0);
-      console.error(JSON.stringify({ level: 'error', message: 'telemetry send failed; kept for the next flush', records: count, error: String(error) }));
+      console.error(
+        JSON.stringify({ level: 'error', message: 'telemetry send failed; kept for the next flush', records: count, error: String(error) }),
+      );
       let kept = count;
       while (kept > this.#options.maxPendingRecords && messages.length > 0) {
         const oldest = messages.shift()!;

@@ -127,7 +127,15 @@ export async function consumeTelemetry(batch: MessageBatch<TelemetryMessage | st
         continue;
       }
       if (message.attempts >= deps.maxAttempts && deps.deadLetters) {
-        console.error(JSON.stringify({ level: 'error', message: 'telemetry message failed repeatedly; sent to the dead-letter queue', id, attempts: message.attempts, error: String(error) }));
+        console.error(
+          JSON.stringify({
+            level: 'error',
+            message: 'telemetry message failed repeatedly; sent to the dead-letter queue',
+            id,
+            attempts: message.attempts,
+            error: String(error),
+          }),
+        );
         try {
           await deps.deadLetters.send(message.body, { contentType: typeof message.body === 'string' ? 'text' : 'json' });
           message.ack();
@@ -137,7 +145,15 @@ export async function consumeTelemetry(batch: MessageBatch<TelemetryMessage | st
         }
         continue;
       }
-      console.error(JSON.stringify({ level: 'warn', message: 'telemetry message failed; will retry', id, attempts: message.attempts, error: String(error) }));
+      console.error(
+        JSON.stringify({
+          level: 'warn',
+          message: 'telemetry message failed; will retry',
+          id,
+          attempts: message.attempts,
+          error: String(error),
+        }),
+      );
       message.retry({ delaySeconds: retryDelaySeconds(message.attempts, deps.retryBaseSeconds) });
     }
   }
@@ -161,20 +177,28 @@ export async function consumeDeadLetters(batch: MessageBatch<TelemetryMessage | 
   const now = deps.now ?? Date.now;
   const d1 = deps.d1;
   const seen = (id: string, records: number, at: number) =>
-    d1.prepare('INSERT INTO dead_letters (id, records, first_seen_at) VALUES (?1, ?2, ?3) ON CONFLICT (id) DO NOTHING').bind(id, records, at);
+    d1
+      .prepare('INSERT INTO dead_letters (id, records, first_seen_at) VALUES (?1, ?2, ?3) ON CONFLICT (id) DO NOTHING')
+      .bind(id, records, at);
   for (const message of batch.messages) {
     let body: TelemetryMessage;
     try {
       body = bodyOf(message.body);
     } catch (error) {
-      console.error(JSON.stringify({ level: 'error', message: 'unreadable dead-lettered telemetry message; dropped', error: String(error) }));
+      console.error(
+        JSON.stringify({ level: 'error', message: 'unreadable dead-lettered telemetry message; dropped', error: String(error) }),
+      );
       message.ack();
       continue;
     }
     const at = now();
     const replayed = d1.prepare('UPDATE dead_letters SET replayed_at = ?2, last_error = NULL WHERE id = ?1').bind(body.id, at);
     try {
-      await d1.batch([seen(body.id, body.records.length, at), ...messageStatements(body, at).map((s) => d1.prepare(s.sql).bind(...s.params)), replayed]);
+      await d1.batch([
+        seen(body.id, body.records.length, at),
+        ...messageStatements(body, at).map((s) => d1.prepare(s.sql).bind(...s.params)),
+        replayed,
+      ]);
       message.ack();
     } catch (error) {
       if (alreadyApplied(error)) {
@@ -183,10 +207,21 @@ export async function consumeDeadLetters(batch: MessageBatch<TelemetryMessage | 
         continue;
       }
       const giveUp = message.attempts >= deps.maxAttempts;
-      const note = d1.prepare(`UPDATE dead_letters SET last_error = ?2${giveUp ? ', dropped_at = ?3' : ''} WHERE id = ?1`).bind(body.id, String(error).slice(0, 500), ...(giveUp ? [at] : []));
+      const note = d1
+        .prepare(`UPDATE dead_letters SET last_error = ?2${giveUp ? ', dropped_at = ?3' : ''} WHERE id = ?1`)
+        .bind(body.id, String(error).slice(0, 500), ...(giveUp ? [at] : []));
       await d1.batch([seen(body.id, body.records.length, at), note]).catch(() => undefined);
       if (giveUp) {
-        console.error(JSON.stringify({ level: 'error', message: 'dead-lettered telemetry message given up on', id: body.id, records: body.records.length, attempts: message.attempts, error: String(error) }));
+        console.error(
+          JSON.stringify({
+            level: 'error',
+            message: 'dead-lettered telemetry message given up on',
+            id: body.id,
+            records: body.records.length,
+            attempts: message.attempts,
+            error: String(error),
+          }),
+        );
         message.ack();
       } else {
         message.retry({ delaySeconds: deadLetterRetryDelaySeconds(message.attempts, deps.retryBaseSeconds) });

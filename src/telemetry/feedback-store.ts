@@ -46,8 +46,14 @@ export class FeedbackStore {
     const inserted = new Set<string>();
     // 5 columns per row: 20 rows stay within D1's 100 bound parameters.
     for (let i = 0; i < unique.length; i += 20) {
-      const rows = unique.slice(i, i + 20).map((item) => ({ model, requestId: item.requestId, instance: item.instance, label: item.label, receivedAt: this.#now() }));
-      const returned = await this.#db.insert(feedback).values(rows).onConflictDoNothing().returning({ requestId: feedback.requestId, instance: feedback.instance });
+      const rows = unique
+        .slice(i, i + 20)
+        .map((item) => ({ model, requestId: item.requestId, instance: item.instance, label: item.label, receivedAt: this.#now() }));
+      const returned = await this.#db
+        .insert(feedback)
+        .values(rows)
+        .onConflictDoNothing()
+        .returning({ requestId: feedback.requestId, instance: feedback.instance });
       for (const r of returned) inserted.add(KEY(r.requestId, r.instance));
     }
     const logged = new Set<string>();

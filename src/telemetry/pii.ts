@@ -23,7 +23,11 @@ export async function hashPii(value: FeatureValue, salt: string): Promise<string
 }
 
 /** The features of a row as they may be stored: PII hashed with `key`, or dropped (always without a key). */
-export async function protectFeatures(manifest: Pick<Manifest, 'features'>, row: Row, key: string | null): Promise<Record<string, FeatureValue>> {
+export async function protectFeatures(
+  manifest: Pick<Manifest, 'features'>,
+  row: Row,
+  key: string | null,
+): Promise<Record<string, FeatureValue>> {
   const out: Record<string, FeatureValue> = {};
   for (let i = 0; i < manifest.features.length; i++) {
     const feature = manifest.features[i]!;

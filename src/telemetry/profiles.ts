@@ -188,7 +188,14 @@ export class ProfileAccumulator {
   }
 
   /** Counts a rejected request: its instances as invalid, and each invalid value under its feature. */
-  observeRejected(model: string, version: string, manifest: Pick<Manifest, 'features'>, invalidByField: ReadonlyMap<string, number>, rejectedInstances: number, at: number): void {
+  observeRejected(
+    model: string,
+    version: string,
+    manifest: Pick<Manifest, 'features'>,
+    invalidByField: ReadonlyMap<string, number>,
+    rejectedInstances: number,
+    at: number,
+  ): void {
     const features = this.#aggregates(model, version, at);
     for (const f of manifest.features) {
       const invalid = invalidByField.get(f.name);

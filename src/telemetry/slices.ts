@@ -7,7 +7,9 @@ import type { Row } from '../model/instance-validator.ts';
 import type { Manifest } from '../model/manifest.ts';
 
 export function sliceDefinitions(manifest: Pick<Manifest, 'monitoring'>): SliceDefinition[] {
-  const slices: SliceDefinition[] = manifest.monitoring.slices.map((s) => (s.bands ? { feature: s.feature, bands: s.bands } : { feature: s.feature }));
+  const slices: SliceDefinition[] = manifest.monitoring.slices.map((s) =>
+    s.bands ? { feature: s.feature, bands: s.bands } : { feature: s.feature },
+  );
   for (const attribute of manifest.monitoring.protected_attributes) {
     if (!slices.some((s) => s.feature === attribute)) slices.push({ feature: attribute });
   }
@@ -32,7 +34,8 @@ export function compileSlicer(manifest: Pick<Manifest, 'monitoring' | 'features'
     for (const s of slices) {
       const value = row[s.index] ?? null;
       const label = sliceLabel(s.definition, value);
-      out[s.definition.feature] = !s.pii || value === null || (s.definition.bands && typeof value === 'number') ? label : (s.position?.get(String(value)) ?? '#?');
+      out[s.definition.feature] =
+        !s.pii || value === null || (s.definition.bands && typeof value === 'number') ? label : (s.position?.get(String(value)) ?? '#?');
     }
     return out;
   };

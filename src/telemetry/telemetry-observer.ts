@@ -72,7 +72,14 @@ export class TelemetryObserver implements PredictionObserver {
   }
 
   async rejected(event: RejectedEvent, background: Background): Promise<void> {
-    this.#deps.profiles.observeRejected(event.model, event.served.version, event.served.manifest, event.invalidByField, event.rejectedInstances, event.at);
+    this.#deps.profiles.observeRejected(
+      event.model,
+      event.served.version,
+      event.served.manifest,
+      event.invalidByField,
+      event.rejectedInstances,
+      event.at,
+    );
     this.#deps.buffer.schedule(background);
   }
 }

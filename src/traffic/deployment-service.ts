@@ -49,15 +49,23 @@ function retryDelayMs(attempt: number): number {
 function refusalError(refusal: DeploymentRefusal): VigilError {
   switch (refusal.code) {
     case 'version_not_found':
-      return new VigilError('version_not_found', 404, refusal.message, [{ field: 'version', code: refusal.code, message: refusal.message }]);
+      return new VigilError('version_not_found', 404, refusal.message, [
+        { field: 'version', code: refusal.code, message: refusal.message },
+      ]);
     case 'version_not_qa_passed':
-      return new VigilError('version_not_servable', 409, refusal.message, [{ field: 'version', code: refusal.code, message: refusal.message }]);
+      return new VigilError('version_not_servable', 409, refusal.message, [
+        { field: 'version', code: refusal.code, message: refusal.message },
+      ]);
     case 'no_previous_primary':
-      return new VigilError('no_previous_primary', 409, refusal.message, [{ field: 'action', code: refusal.code, message: refusal.message }]);
+      return new VigilError('no_previous_primary', 409, refusal.message, [
+        { field: 'action', code: refusal.code, message: refusal.message },
+      ]);
     case 'invalid_value':
       return new VigilError('invalid_request', 400, refusal.message, [{ field: 'action', code: refusal.code, message: refusal.message }]);
     case 'invalid_state':
-      return new VigilError('deployment_conflict', 409, refusal.message, [{ field: 'action', code: refusal.code, message: refusal.message }]);
+      return new VigilError('deployment_conflict', 409, refusal.message, [
+        { field: 'action', code: refusal.code, message: refusal.message },
+      ]);
   }
 }
 
@@ -131,7 +139,9 @@ export class DeploymentService {
     } catch (error) {
       const fallback = this.#bundledDefault(model);
       if (fallback) {
-        console.error(JSON.stringify({ level: 'warn', message: 'D1 unreadable: serving the bundled default deployment', model, error: String(error) }));
+        console.error(
+          JSON.stringify({ level: 'warn', message: 'D1 unreadable: serving the bundled default deployment', model, error: String(error) }),
+        );
         return fallback;
       }
       throw error instanceof ServiceUnavailableError ? error : new ServiceUnavailableError(`the deployment of "${model}"`, error);
@@ -149,7 +159,9 @@ export class DeploymentService {
         if (cached) {
           cached.loading = undefined;
           cached.retryAt = this.#now().getTime() + RETRY_AFTER_FAILURE_MS;
-          console.error(JSON.stringify({ level: 'warn', message: 'D1 unreadable: serving the last known deployment', model, error: String(error) }));
+          console.error(
+            JSON.stringify({ level: 'warn', message: 'D1 unreadable: serving the last known deployment', model, error: String(error) }),
+          );
         }
         throw error;
       },
@@ -229,7 +241,12 @@ export class DeploymentService {
    * the other, so they never race each other; a change from another isolate that commits first is caught by
    * the revision guard, and this one is re-applied to the new deployment after a short random wait.
    */
-  change(model: string, action: DeploymentAction, actor: string, reason: string | null): Promise<{ deployment: Deployment; event: DeploymentEvent }> {
+  change(
+    model: string,
+    action: DeploymentAction,
+    actor: string,
+    reason: string | null,
+  ): Promise<{ deployment: Deployment; event: DeploymentEvent }> {
     const previous = this.#changing.get(model) ?? Promise.resolve();
     const run = previous.catch(() => undefined).then(() => this.#change(model, action, actor, reason));
     this.#changing.set(model, run);
@@ -240,7 +257,12 @@ export class DeploymentService {
     return run;
   }
 
-  async #change(model: string, action: DeploymentAction, actor: string, reason: string | null): Promise<{ deployment: Deployment; event: DeploymentEvent }> {
+  async #change(
+    model: string,
+    action: DeploymentAction,
+    actor: string,
+    reason: string | null,
+  ): Promise<{ deployment: Deployment; event: DeploymentEvent }> {
     for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt++) {
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, retryDelayMs(attempt)));
       const current = (await this.#store.get(model)) ?? (await this.#bootstrap(model));
@@ -248,12 +270,20 @@ export class DeploymentService {
         throw new NoDeploymentError(model);
       }
       const versions = new Map<string, VersionInfo>(
-        (await this.#registry.summaries(model, { fresh: true })).map((v) => [v.version, { status: v.status, ...(v.qaFailure ? { qaFailure: v.qaFailure } : {}) }]),
+        (await this.#registry.summaries(model, { fresh: true })).map((v) => [
+          v.version,
+          { status: v.status, ...(v.qaFailure ? { qaFailure: v.qaFailure } : {}) },
+        ]),
       );
       const history = action.action === 'rollback' ? await this.#store.primaryHistory(model) : [];
       const result = applyDeploymentAction(current, action, versions, history);
       if (!result.ok) throw refusalError(result.error);
-      const next: Deployment = { ...result.deployment, revision: current.revision + 1, updated_at: this.#now().toISOString(), updated_by: actor };
+      const next: Deployment = {
+        ...result.deployment,
+        revision: current.revision + 1,
+        updated_at: this.#now().toISOString(),
+        updated_by: actor,
+      };
       if (await this.#store.commit({ next, action: action.action, actor, reason, before: current })) {
         this.#remember(model, { at: this.#now().getTime(), deployment: next });
         return { deployment: next, event: (await this.#store.event(model, next.revision))! };

@@ -97,7 +97,9 @@ export class D1DeploymentStore implements DeploymentStore {
     const rows = await this.#db
       .select()
       .from(deploymentEvents)
-      .where(before === undefined ? eq(deploymentEvents.model, model) : and(eq(deploymentEvents.model, model), lt(deploymentEvents.id, before)))
+      .where(
+        before === undefined ? eq(deploymentEvents.model, model) : and(eq(deploymentEvents.model, model), lt(deploymentEvents.id, before)),
+      )
       .orderBy(desc(deploymentEvents.revision))
       .limit(limit);
     return rows.map(eventFromRow);

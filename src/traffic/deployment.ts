@@ -57,7 +57,9 @@ export type DeploymentRefusal =
   /** The action does not apply to the current deployment (e.g. promoting the primary). */
   | { code: 'invalid_state'; message: string };
 
-export type DeploymentChange = { ok: true; deployment: Omit<Deployment, 'revision' | 'updated_at' | 'updated_by'> } | { ok: false; error: DeploymentRefusal };
+export type DeploymentChange =
+  | { ok: true; deployment: Omit<Deployment, 'revision' | 'updated_at' | 'updated_by'> }
+  | { ok: false; error: DeploymentRefusal };
 
 /** A past change, enough to find the previous primary for rollback. */
 export interface PrimaryHistoryEntry {
@@ -71,7 +73,12 @@ function refuse(code: DeploymentRefusal['code'], message: string): DeploymentCha
   return { ok: false, error: { code, message } as DeploymentRefusal };
 }
 
-function requireServable(model: string, version: string, versions: ReadonlyMap<string, VersionInfo>, role: string): DeploymentRefusal | null {
+function requireServable(
+  model: string,
+  version: string,
+  versions: ReadonlyMap<string, VersionInfo>,
+  role: string,
+): DeploymentRefusal | null {
   const info = versions.get(version);
   if (!info) return { code: 'version_not_found', message: `model "${model}" has no version "${version}"` };
   if (info.status !== 'qa_passed') {
@@ -120,11 +127,16 @@ export function applyDeploymentAction(
     case 'canary': {
       const refusal = requireServable(model, action.version, versions, 'canary');
       if (refusal) return { ok: false, error: refusal };
-      if (action.version === current.primary) return refuse('invalid_state', `version ${action.version} is the primary; a canary must be another version`);
+      if (action.version === current.primary)
+        return refuse('invalid_state', `version ${action.version} is the primary; a canary must be another version`);
       if (!(action.percent > 0 && action.percent <= 100)) return refuse('invalid_value', 'percent must be greater than 0 and at most 100');
       return {
         ok: true,
-        deployment: { ...base, canary: { version: action.version, percent: action.percent }, shadows: base.shadows.filter((s) => s.version !== action.version) },
+        deployment: {
+          ...base,
+          canary: { version: action.version, percent: action.percent },
+          shadows: base.shadows.filter((s) => s.version !== action.version),
+        },
       };
     }
     case 'clear_canary':
@@ -133,15 +145,21 @@ export function applyDeploymentAction(
     case 'shadow': {
       const refusal = requireServable(model, action.version, versions, 'a shadow');
       if (refusal) return { ok: false, error: refusal };
-      if (action.version === current.primary) return refuse('invalid_state', `version ${action.version} is the primary; shadow another version`);
-      if (current.canary?.version === action.version) return refuse('invalid_state', `version ${action.version} is the canary; clear the canary first`);
-      if (!(action.sample_rate > 0 && action.sample_rate <= 1)) return refuse('invalid_value', 'sample_rate must be greater than 0 and at most 1');
+      if (action.version === current.primary)
+        return refuse('invalid_state', `version ${action.version} is the primary; shadow another version`);
+      if (current.canary?.version === action.version)
+        return refuse('invalid_state', `version ${action.version} is the canary; clear the canary first`);
+      if (!(action.sample_rate > 0 && action.sample_rate <= 1))
+        return refuse('invalid_value', 'sample_rate must be greater than 0 and at most 1');
       const others = base.shadows.filter((s) => s.version !== action.version);
-      const shadows = [...others, { version: action.version, sample_rate: action.sample_rate }].sort((a, b) => Number(a.version) - Number(b.version));
+      const shadows = [...others, { version: action.version, sample_rate: action.sample_rate }].sort(
+        (a, b) => Number(a.version) - Number(b.version),
+      );
       return { ok: true, deployment: { ...base, shadows } };
     }
     case 'clear_shadow':
-      if (!current.shadows.some((s) => s.version === action.version)) return refuse('invalid_state', `version ${action.version} is not a shadow of "${model}"`);
+      if (!current.shadows.some((s) => s.version === action.version))
+        return refuse('invalid_state', `version ${action.version} is not a shadow of "${model}"`);
       return { ok: true, deployment: { ...base, shadows: base.shadows.filter((s) => s.version !== action.version) } };
     case 'rollback': {
       const previous = previousPrimary(current.primary, historyNewestFirst);
@@ -149,7 +167,10 @@ export function applyDeploymentAction(
       const refusal = requireServable(model, previous, versions, 'primary');
       if (refusal) return { ok: false, error: refusal };
       // A canary was judged against the primary being rolled back; it is cleared with it.
-      return { ok: true, deployment: { ...base, primary: previous, canary: null, shadows: base.shadows.filter((s) => s.version !== previous) } };
+      return {
+        ok: true,
+        deployment: { ...base, primary: previous, canary: null, shadows: base.shadows.filter((s) => s.version !== previous) },
+      };
     }
     case 'sampling':
       if (!(action.sample_rate >= 0 && action.sample_rate <= 1)) return refuse('invalid_value', 'sample_rate must be between 0 and 1');

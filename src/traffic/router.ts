@@ -19,7 +19,6 @@ export interface RouteDecision {
   sampleRate: number;
 }
 
-
 export interface TrafficRouter {
   route(model: string, routingKey: string | undefined, background?: Background): Promise<RouteDecision>;
   /** The sample rate for requests that name their version (pinned). */

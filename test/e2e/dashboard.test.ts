@@ -22,7 +22,11 @@ let browser: Browser;
 async function api(path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Response> {
   const res = await fetch(`${worker.url}${path}`, {
     method: init.method ?? 'GET',
-    headers: { authorization: `Bearer ${worker.adminToken}`, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }), ...init.headers },
+    headers: {
+      authorization: `Bearer ${worker.adminToken}`,
+      ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...init.headers,
+    },
     ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
   });
   if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path} answered ${res.status}: ${await res.text()}`);
@@ -31,13 +35,20 @@ async function api(path: string, init: { method?: string; body?: unknown; header
 
 /** Predictions with request ids, then their labels as feedback; every primary prediction is logged. */
 async function sendTraffic(model: string): Promise<void> {
-  await api(`/admin/models/${model}/deployment`, { method: 'POST', body: { action: 'sampling', sample_rate: 1, reason: 'e2e: log every prediction so feedback joins' } });
+  await api(`/admin/models/${model}/deployment`, {
+    method: 'POST',
+    body: { action: 'sampling', sample_rate: 1, reason: 'e2e: log every prediction so feedback joins' },
+  });
   const rows = labelledTraffic(bundledManifest(model, '1'), ROWS, model.length);
   const feedback: { request_id: string; instance: number; label: string | number }[] = [];
   for (let start = 0; start < rows.length; start += BATCH) {
     const batch = rows.slice(start, start + BATCH);
     const requestId = `e2e-${model}-${start / BATCH}`;
-    await api(`/v1/models/${model}/predict`, { method: 'POST', body: { instances: batch.map((r) => r.instance) }, headers: { 'x-request-id': requestId } });
+    await api(`/v1/models/${model}/predict`, {
+      method: 'POST',
+      body: { instances: batch.map((r) => r.instance) },
+      headers: { 'x-request-id': requestId },
+    });
     batch.forEach((r, instance) => feedback.push({ request_id: requestId, instance, label: r.label }));
   }
   await api(`/v1/models/${model}/feedback`, { method: 'POST', body: { items: feedback } });
@@ -59,7 +70,9 @@ async function awaitTelemetry(model: string, timeoutMs = 45_000): Promise<void> 
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
-    const shadow = await report<{ shadows: { requests: number; quality: { labelled_requests: number } }[] }>(`/v1/models/${model}/reports/shadow?window=1h`);
+    const shadow = await report<{ shadows: { requests: number; quality: { labelled_requests: number } }[] }>(
+      `/v1/models/${model}/reports/shadow?window=1h`,
+    );
     const quality = await report<{ overall: { labelled: number } }>(`/v1/models/${model}/reports/quality?window=1h`);
     if (!shadow || !quality) {
       last = 'a report answered 503 while telemetry was being written';
@@ -71,12 +84,20 @@ async function awaitTelemetry(model: string, timeoutMs = 45_000): Promise<void> 
     if (s && s.requests >= ROWS && s.quality.labelled_requests >= ROWS && quality.overall.labelled >= ROWS) return;
     await new Promise((r) => setTimeout(r, 500));
   }
-  const failures = worker.output().split('\n').filter((l) => /"level":"(warn|error)"/.test(l)).slice(-5).join('\n');
+  const failures = worker
+    .output()
+    .split('\n')
+    .filter((l) => /"level":"(warn|error)"/.test(l))
+    .slice(-5)
+    .join('\n');
   throw new Error(`telemetry of ${model} did not reach D1 in ${timeoutMs} ms (${last})\n${failures}`);
 }
 
 async function expectNoHorizontalOverflow(page: Page): Promise<void> {
-  const { scrollWidth, innerWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
+  const { scrollWidth, innerWidth } = await page.evaluate(() => ({
+    scrollWidth: document.documentElement.scrollWidth,
+    innerWidth: window.innerWidth,
+  }));
   expect(scrollWidth, `page is ${scrollWidth}px wide in a ${innerWidth}px viewport`).toBeLessThanOrEqual(innerWidth);
 }
 
@@ -94,7 +115,15 @@ beforeAll(async () => {
     chromium.launch({
       executablePath: CHROMIUM_PATH,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     }),
   ]);
   worker = started;
@@ -156,8 +185,17 @@ describe('dashboard in Chromium', () => {
     await expect(verdict.innerText()).resolves.toMatch(/Version 2 (is better than|is worse than)|No significant difference/);
     await expect(verdict.innerText()).resolves.toContain("McNemar's test");
     const chartTitles = await page.locator('svg.chart > title').allTextContents();
-    for (const title of ['Shadow difference distribution', 'Predictions: serving vs training', 'AUC over time', 'AUC by sex', 'Latency by version']) {
-      expect(chartTitles.some((t) => t.startsWith(title)), `a chart titled "${title}" among ${chartTitles.join(' | ')}`).toBe(true);
+    for (const title of [
+      'Shadow difference distribution',
+      'Predictions: serving vs training',
+      'AUC over time',
+      'AUC by sex',
+      'Latency by version',
+    ]) {
+      expect(
+        chartTitles.some((t) => t.startsWith(title)),
+        `a chart titled "${title}" among ${chartTitles.join(' | ')}`,
+      ).toBe(true);
     }
     expect(await page.locator('#shadow svg.chart rect.bar').count()).toBeGreaterThan(0);
     expect(await page.locator('#quality svg.chart circle.point').count()).toBeGreaterThan(0);
@@ -177,7 +215,9 @@ describe('dashboard in Chromium', () => {
     await expect(page.locator('.window-nav a[aria-current=page]').textContent()).resolves.toBe('7d');
     const housing = await page.goto(`${worker.url}/models/california-housing?window=1h`);
     expect(housing?.status()).toBe(200);
-    await expect(page.locator('#shadow [data-verdict]').getAttribute('data-verdict')).resolves.toMatch(/^(shadow_better|shadow_worse|no_significant_difference)$/);
+    await expect(page.locator('#shadow [data-verdict]').getAttribute('data-verdict')).resolves.toMatch(
+      /^(shadow_better|shadow_worse|no_significant_difference)$/,
+    );
     await expect(page.locator('#shadow').innerText()).resolves.toContain('paired z-test');
     expect(await page.locator('#drift [data-attribution]').count()).toBe(1);
 

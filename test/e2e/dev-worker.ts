@@ -69,7 +69,12 @@ export async function startDevWorker(options: { vars?: Record<string, string> } 
   runStep('vigil models:index', process.execPath, [join(REPO_ROOT, 'cli', 'vigil.js'), 'models:index']);
   runStep('applying the D1 migrations', wrangler, ['d1', 'migrations', 'apply', 'vigil', '--local', '--persist-to', state]);
 
-  const [port, inspectorPort, telemetryPort, telemetryInspectorPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [port, inspectorPort, telemetryPort, telemetryInspectorPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   const vars = Object.entries(options.vars ?? {}).flatMap(([k, v]) => ['--var', `${k}:${v}`]);
   const common = ['--ip', '127.0.0.1', '--persist-to', state, '--env-file', envFile, '--show-interactive-dev-session=false'];
   // The serving Worker and the telemetry Worker, as `npm start` runs them; they meet in a dev registry of their own.
@@ -86,7 +91,16 @@ export async function startDevWorker(options: { vars?: Record<string, string> } 
     child.stderr?.on('data', append);
     return child;
   };
-  const telemetry = launch(['dev', '--config', 'wrangler.telemetry.toml', '--port', String(telemetryPort), '--inspector-port', String(telemetryInspectorPort), ...common]);
+  const telemetry = launch([
+    'dev',
+    '--config',
+    'wrangler.telemetry.toml',
+    '--port',
+    String(telemetryPort),
+    '--inspector-port',
+    String(telemetryInspectorPort),
+    ...common,
+  ]);
   const output = () => log;
   // Serving starts once the telemetry Worker is registered: locally, telemetry sent before then is dropped.
   let child: ChildProcess | undefined;
@@ -97,7 +111,17 @@ export async function startDevWorker(options: { vars?: Record<string, string> } 
       timeoutMs: 60_000,
       abandoned: () => (telemetry.exitCode === null ? undefined : `the telemetry Worker exited (${telemetry.exitCode}):\n${output()}`),
     });
-    child = launch(['dev', '--config', 'wrangler.toml', '--port', String(port), '--inspector-port', String(inspectorPort), ...common, ...vars]);
+    child = launch([
+      'dev',
+      '--config',
+      'wrangler.toml',
+      '--port',
+      String(port),
+      '--inspector-port',
+      String(inspectorPort),
+      ...common,
+      ...vars,
+    ]);
     return child;
   };
 

@@ -85,7 +85,11 @@ export function faultyD1(real: D1Database, fault: FaultSource, count: FaultCount
 }
 
 /** A queue whose send and sendBatch fail when `fault()` says so. */
-export function faultyQueue<T>(real: Queue<T>, fault: FaultSource, count: FaultCounters = counters()): Queue<T> & { faults: FaultCounters } {
+export function faultyQueue<T>(
+  real: Queue<T>,
+  fault: FaultSource,
+  count: FaultCounters = counters(),
+): Queue<T> & { faults: FaultCounters } {
   return new Proxy(real, {
     get(target, property) {
       if (property === 'faults') return count;
@@ -118,7 +122,12 @@ export function faultyR2(real: R2Bucket, fault: FaultSource, count: FaultCounter
  * A model runtime whose sessions throw on `run` for the artifacts `failing(bytes)` picks, while `fault()` says
  * 'error' (as ONNX Runtime does when a kernel fails); others run normally.
  */
-export function faultyRuntime(real: ModelRuntime, failing: (bytes: Uint8Array) => boolean, fault: FaultSource, count: FaultCounters = counters()): ModelRuntime & { faults: FaultCounters } {
+export function faultyRuntime(
+  real: ModelRuntime,
+  failing: (bytes: Uint8Array) => boolean,
+  fault: FaultSource,
+  count: FaultCounters = counters(),
+): ModelRuntime & { faults: FaultCounters } {
   return {
     faults: count,
     async createSession(bytes: Uint8Array): Promise<ModelSession> {

@@ -3,7 +3,20 @@
  * prediction its arithmetic gives, computed in plain JavaScript (float64) from the graph's own weights, so
  * tests check Vigil's packaging and serving against the math, not against Vigil.
  */
-import { attr, BOOL, DOUBLE, encodeModel, FLOAT, floatTensor, INT32, INT64, int64Tensor, node, STRING, tensorInfo } from '../../cli/onnx/proto.ts';
+import {
+  attr,
+  BOOL,
+  DOUBLE,
+  encodeModel,
+  FLOAT,
+  floatTensor,
+  INT32,
+  INT64,
+  int64Tensor,
+  node,
+  STRING,
+  tensorInfo,
+} from '../../cli/onnx/proto.ts';
 
 export interface TestGraph {
   bytes: Uint8Array;
@@ -13,7 +26,9 @@ export interface TestGraph {
 }
 
 const ML = { domain: 'ai.onnx.ml' };
-const SEQUENCE_OF_MAPS = (keyType: number) => ({ sequenceType: { elemType: { mapType: { keyType, valueType: { tensorType: { elemType: FLOAT } } } } } });
+const SEQUENCE_OF_MAPS = (keyType: number) => ({
+  sequenceType: { elemType: { mapType: { keyType, valueType: { tensorType: { elemType: FLOAT } } } } },
+});
 
 function softmax(scores: number[]): number[] {
   const max = Math.max(...scores);
@@ -59,7 +74,10 @@ export function mixedInputsRegressor(): TestGraph {
       node('Cast', ['area'], ['area_c'], { attributes: [attr.int('to', FLOAT)] }),
       node('Cast', ['floor'], ['floor_c'], { attributes: [attr.int('to', FLOAT)] }),
       node('Concat', ['rooms_c', 'city_c', 'garden_c', 'area_c', 'floor_c'], ['features'], { attributes: [attr.int('axis', 1)] }),
-      node('LinearRegressor', ['features'], ['price ($)'], { ...ML, attributes: [attr.floats('coefficients', w), attr.floats('intercepts', [b])] }),
+      node('LinearRegressor', ['features'], ['price ($)'], {
+        ...ML,
+        attributes: [attr.floats('coefficients', w), attr.floats('intercepts', [b])],
+      }),
     ],
   });
   const rows: [number, string, boolean, number, number][] = [
@@ -70,7 +88,10 @@ export function mixedInputsRegressor(): TestGraph {
     [4, 'lyon', true, 95.75, 7],
     [2, 'nice', false, 55, 3],
   ];
-  const csv = ['rooms,city,garden,area,floor,notes', ...rows.map(([r, c, g, a, f], i) => `${r},${c},${g},${a},${f},"row ${i}, a note"`)].join('\n');
+  const csv = [
+    'rooms,city,garden,area,floor,notes',
+    ...rows.map(([r, c, g, a, f], i) => `${r},${c},${g},${a},${f},"row ${i}, a note"`),
+  ].join('\n');
   const expected = rows.map(([r, c, g, a, f]) => ({ value: b + dot(w, [r, ...cities.map((x) => (x === c ? 1 : 0)), g ? 1 : 0, a, f]) }));
   return { bytes, csv, expected };
 }
@@ -97,7 +118,12 @@ export function matrixMulticlassWithZipMap(): TestGraph {
     nodes: [
       node('LinearClassifier', ['X'], ['output_label', 'probability_tensor'], {
         ...ML,
-        attributes: [attr.strings('classlabels_strings', labels), attr.floats('coefficients', W.flat()), attr.floats('intercepts', b), attr.string('post_transform', 'SOFTMAX')],
+        attributes: [
+          attr.strings('classlabels_strings', labels),
+          attr.floats('coefficients', W.flat()),
+          attr.floats('intercepts', b),
+          attr.string('post_transform', 'SOFTMAX'),
+        ],
       }),
       node('ZipMap', ['probability_tensor'], ['output_probability'], { ...ML, attributes: [attr.strings('classlabels_strings', labels)] }),
     ],
@@ -131,8 +157,14 @@ export function imputingRegressor(): TestGraph {
     outputs: [tensorInfo('variable', FLOAT, ['N', 1])],
     nodes: [
       node('Concat', ['x', 'y'], ['xy'], { attributes: [attr.int('axis', 1)] }),
-      node('Imputer', ['xy'], ['imputed'], { ...ML, attributes: [attr.floats('imputed_value_floats', [10, 20]), attr.float('replaced_value_float', Number.NaN)] }),
-      node('LinearRegressor', ['imputed'], ['variable'], { ...ML, attributes: [attr.floats('coefficients', w), attr.floats('intercepts', [b])] }),
+      node('Imputer', ['xy'], ['imputed'], {
+        ...ML,
+        attributes: [attr.floats('imputed_value_floats', [10, 20]), attr.float('replaced_value_float', Number.NaN)],
+      }),
+      node('LinearRegressor', ['imputed'], ['variable'], {
+        ...ML,
+        attributes: [attr.floats('coefficients', w), attr.floats('intercepts', [b])],
+      }),
     ],
   });
   const rows: [number | null, number | null][] = [
@@ -170,7 +202,12 @@ export function fixedBatchNetwork(): TestGraph {
     producerName: 'pytorch',
     inputs: [tensorInfo('input.1', FLOAT, [1, 2])],
     outputs: [tensorInfo('23', FLOAT, [1, 3])],
-    initializers: [floatTensor('fc1.weight', [2, 4], W1.flat()), floatTensor('fc1.bias', [4], b1), floatTensor('fc2.weight', [4, 3], W2.flat()), floatTensor('fc2.bias', [3], b2)],
+    initializers: [
+      floatTensor('fc1.weight', [2, 4], W1.flat()),
+      floatTensor('fc1.bias', [4], b1),
+      floatTensor('fc2.weight', [4, 3], W2.flat()),
+      floatTensor('fc2.bias', [3], b2),
+    ],
     nodes: [
       node('Gemm', ['input.1', 'fc1.weight', 'fc1.bias'], ['h']),
       node('Sigmoid', ['h'], ['s']),
@@ -245,7 +282,12 @@ export function softplusRegressor(): TestGraph {
     producerName: 'pytorch',
     inputs: [tensorInfo('x', FLOAT, ['N', 2])],
     outputs: [tensorInfo('y', FLOAT, ['N', 1])],
-    initializers: [floatTensor('w1', [2, 3], W1.flat()), floatTensor('b1', [3], b1), floatTensor('w2', [3, 1], W2), floatTensor('b2', [1], [b2])],
+    initializers: [
+      floatTensor('w1', [2, 3], W1.flat()),
+      floatTensor('b1', [3], b1),
+      floatTensor('w2', [3, 1], W2),
+      floatTensor('b2', [1], [b2]),
+    ],
     nodes: [node('Gemm', ['x', 'w1', 'b1'], ['h']), node('Softplus', ['h'], ['s']), node('Gemm', ['s', 'w2', 'b2'], ['y'])],
   });
   const rows = [

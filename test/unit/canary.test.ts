@@ -35,7 +35,7 @@ describe('canaryBucket', () => {
 describe('isCanary', () => {
   it.each([
     ['sequential ids', keys(10_000)],
-    ['uuid-like keys', keys(10_000).map((k, i) => `${(i * 2654435761 >>> 0).toString(16).padStart(8, '0')}-4a1b-8c2d-${k}`)],
+    ['uuid-like keys', keys(10_000).map((k, i) => `${((i * 2654435761) >>> 0).toString(16).padStart(8, '0')}-4a1b-8c2d-${k}`)],
     ['e-mail addresses', keys(10_000, 'customer').map((k) => `${k}@example.com`)],
   ])('sends 10 %% of 10,000 distinct %s to the canary, within ±2 percentage points', (_label, routingKeys) => {
     expect(new Set(routingKeys).size).toBe(10_000);

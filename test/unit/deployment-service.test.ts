@@ -25,7 +25,10 @@ class MemoryDeploymentStore implements DeploymentStore {
   }
 
   async events(model: string, limit: number): Promise<DeploymentEvent[]> {
-    return this.log.filter((e) => e.model === model).reverse().slice(0, limit);
+    return this.log
+      .filter((e) => e.model === model)
+      .reverse()
+      .slice(0, limit);
   }
 
   async event(model: string, revision: number): Promise<DeploymentEvent | null> {
@@ -44,12 +47,33 @@ class MemoryDeploymentStore implements DeploymentStore {
       return false;
     }
     this.deployments.set(change.next.model, structuredClone(change.next));
-    this.log.push({ id: this.log.length + 1, model: change.next.model, revision: change.next.revision, action: change.action, actor: change.actor, reason: change.reason, before: change.before, after: change.next, created_at: change.next.updated_at });
+    this.log.push({
+      id: this.log.length + 1,
+      model: change.next.model,
+      revision: change.next.revision,
+      action: change.action,
+      actor: change.actor,
+      reason: change.reason,
+      before: change.before,
+      after: change.next,
+      created_at: change.next.updated_at,
+    });
     return true;
   }
 }
 
-const summaries: VersionSummary[] = ['1', '2', '3'].map((version) => ({ model: 'm', version, source: 'bundled', status: 'qa_passed', sha256: version, bytes: 1, createdAt: 0, createdBy: 'test', engine: 'onnxruntime', engineReason: 'test' }));
+const summaries: VersionSummary[] = ['1', '2', '3'].map((version) => ({
+  model: 'm',
+  version,
+  source: 'bundled',
+  status: 'qa_passed',
+  sha256: version,
+  bytes: 1,
+  createdAt: 0,
+  createdBy: 'test',
+  engine: 'onnxruntime',
+  engineReason: 'test',
+}));
 const registry = { summaries: async () => summaries, exists: async () => 'yes' } as unknown as ModelRegistry;
 const defaults = { m: { primary: '1', shadows: [{ version: '2', sample_rate: 1 }] } };
 
@@ -61,7 +85,13 @@ describe('DeploymentService', () => {
   it('bootstraps the default deployment of a bundled model on first use', async () => {
     const store = new MemoryDeploymentStore();
     const d = await service(store, { ms: 0 }).current('m');
-    expect(d).toMatchObject({ primary: '1', canary: null, shadows: [{ version: '2', sample_rate: 1 }], revision: 1, updated_by: 'vigil:bootstrap' });
+    expect(d).toMatchObject({
+      primary: '1',
+      canary: null,
+      shadows: [{ version: '2', sample_rate: 1 }],
+      revision: 1,
+      updated_by: 'vigil:bootstrap',
+    });
     expect(store.log.map((e) => e.action)).toEqual(['bootstrap']);
   });
 
@@ -135,7 +165,9 @@ describe('DeploymentService', () => {
     const store = new MemoryDeploymentStore();
     const isolate = service(store, { ms: 0 });
     const rates = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1];
-    const results = await Promise.all(rates.map((rate) => isolate.change('m', { action: 'shadow', version: '3', sample_rate: rate }, 'ana', null)));
+    const results = await Promise.all(
+      rates.map((rate) => isolate.change('m', { action: 'shadow', version: '3', sample_rate: rate }, 'ana', null)),
+    );
     expect(results.map((r) => r.deployment.revision)).toEqual(rates.map((_, i) => i + 2));
     expect(store.conflicts).toBe(0);
     expect(store.log.map((e) => e.revision)).toEqual([1, ...rates.map((_, i) => i + 2)]);
@@ -146,7 +178,9 @@ describe('DeploymentService', () => {
     const isolates = [service(store, { ms: 0 }), service(store, { ms: 0 }), service(store, { ms: 0 })];
     await isolates[0]!.current('m');
     const results = await Promise.all(
-      isolates.flatMap((isolate, i) => [0, 1, 2].map((j) => isolate.change('m', { action: 'sampling', sample_rate: (i * 3 + j) / 10 }, `isolate-${i}`, null))),
+      isolates.flatMap((isolate, i) =>
+        [0, 1, 2].map((j) => isolate.change('m', { action: 'sampling', sample_rate: (i * 3 + j) / 10 }, `isolate-${i}`, null)),
+      ),
     );
     expect(results.map((r) => r.deployment.revision).sort((a, b) => a - b)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10]);
     for (const e of store.log.slice(1)) expect(e.before).toEqual(store.log[e.revision - 2]!.after);

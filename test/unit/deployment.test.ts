@@ -31,7 +31,8 @@ function refused(change: DeploymentChange) {
   return change.error;
 }
 
-const apply = (action: DeploymentAction, state: State = base, history: PrimaryHistoryEntry[] = []) => applyDeploymentAction(state, action, versions, history);
+const apply = (action: DeploymentAction, state: State = base, history: PrimaryHistoryEntry[] = []) =>
+  applyDeploymentAction(state, action, versions, history);
 
 describe('applyDeploymentAction', () => {
   describe('promote', () => {
@@ -57,7 +58,10 @@ describe('applyDeploymentAction', () => {
     });
 
     it('refuses an unknown version', () => {
-      expect(refused(apply({ action: 'promote', version: '9' }))).toEqual({ code: 'version_not_found', message: 'model "m" has no version "9"' });
+      expect(refused(apply({ action: 'promote', version: '9' }))).toEqual({
+        code: 'version_not_found',
+        message: 'model "m" has no version "9"',
+      });
     });
 
     it('refuses to promote the current primary', () => {
@@ -67,7 +71,11 @@ describe('applyDeploymentAction', () => {
 
   describe('canary', () => {
     it('sets the canary and stops shadowing that version', () => {
-      expect(ok(apply({ action: 'canary', version: '2', percent: 10 }))).toEqual({ ...base, canary: { version: '2', percent: 10 }, shadows: [] });
+      expect(ok(apply({ action: 'canary', version: '2', percent: 10 }))).toEqual({
+        ...base,
+        canary: { version: '2', percent: 10 },
+        shadows: [],
+      });
     });
 
     it('replaces an existing canary and changes its percent', () => {
@@ -79,7 +87,9 @@ describe('applyDeploymentAction', () => {
     it('refuses a version that failed QA, with the QA failure', () => {
       const error = refused(apply({ action: 'canary', version: '4', percent: 10 }));
       expect(error.code).toBe('version_not_qa_passed');
-      expect(error.message).toBe('version 4 of "m" failed QA and cannot become canary: golden_outputs: 3 of 24 golden examples are outside tolerance');
+      expect(error.message).toBe(
+        'version 4 of "m" failed QA and cannot become canary: golden_outputs: 3 of 24 golden examples are outside tolerance',
+      );
     });
 
     it('refuses an unknown version and the primary', () => {
@@ -108,7 +118,9 @@ describe('applyDeploymentAction', () => {
 
   describe('shadow', () => {
     it('adds a shadow, keeping shadows ordered by version', () => {
-      expect(ok(apply({ action: 'shadow', version: '5', sample_rate: 0.5 }, { ...base, shadows: [{ version: '3', sample_rate: 1 }] })).shadows).toEqual([
+      expect(
+        ok(apply({ action: 'shadow', version: '5', sample_rate: 0.5 }, { ...base, shadows: [{ version: '3', sample_rate: 1 }] })).shadows,
+      ).toEqual([
         { version: '3', sample_rate: 1 },
         { version: '5', sample_rate: 0.5 },
       ]);
@@ -126,7 +138,9 @@ describe('applyDeploymentAction', () => {
       expect(refused(apply({ action: 'shadow', version: '4', sample_rate: 1 })).code).toBe('version_not_qa_passed');
       expect(refused(apply({ action: 'shadow', version: '9', sample_rate: 1 })).code).toBe('version_not_found');
       expect(refused(apply({ action: 'shadow', version: '1', sample_rate: 1 })).code).toBe('invalid_state');
-      expect(refused(apply({ action: 'shadow', version: '3', sample_rate: 1 }, { ...base, canary: { version: '3', percent: 5 } })).code).toBe('invalid_state');
+      expect(
+        refused(apply({ action: 'shadow', version: '3', sample_rate: 1 }, { ...base, canary: { version: '3', percent: 5 } })).code,
+      ).toBe('invalid_state');
     });
 
     it.each([0, -0.1, 1.01, Number.NaN])('refuses sample_rate %s', (sampleRate) => {
@@ -136,7 +150,13 @@ describe('applyDeploymentAction', () => {
 
   describe('clear_shadow', () => {
     it('removes that shadow only', () => {
-      const two = { ...base, shadows: [{ version: '2', sample_rate: 1 }, { version: '3', sample_rate: 0.5 }] };
+      const two = {
+        ...base,
+        shadows: [
+          { version: '2', sample_rate: 1 },
+          { version: '3', sample_rate: 0.5 },
+        ],
+      };
       expect(ok(apply({ action: 'clear_shadow', version: '2' }, two)).shadows).toEqual([{ version: '3', sample_rate: 0.5 }]);
     });
 
@@ -211,7 +231,12 @@ describe('previousPrimary', () => {
   });
 
   it('is the primary before the change that made the current primary primary', () => {
-    expect(previousPrimary('2', [{ before: '1', after: '2' }, { before: null, after: '1' }])).toBe('1');
+    expect(
+      previousPrimary('2', [
+        { before: '1', after: '2' },
+        { before: null, after: '1' },
+      ]),
+    ).toBe('1');
   });
 
   it('skips changes that kept the primary (canary, shadow, sampling)', () => {

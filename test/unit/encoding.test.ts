@@ -78,7 +78,6 @@ describe('encoding', () => {
   it('stores numbers as float32', () => {
     expect(encodeInstance({ size: 0.1, color: 'red', garden: true })[0]).toBe(Math.fround(0.1));
   });
-
 });
 
 describe('planEncoding', () => {
@@ -105,9 +104,11 @@ describe('planEncoding', () => {
   });
 
   it('refuses to plan a numeric feature with no values in training', () => {
-    expect(planEncoding([features[0]!], [[null], [null]])).toEqual({ ok: false, errors: ['feature "size" has no values in the training split'] });
+    expect(planEncoding([features[0]!], [[null], [null]])).toEqual({
+      ok: false,
+      errors: ['feature "size" has no values in the training split'],
+    });
   });
-
 });
 
 describe('golden encoding parity', () => {

@@ -53,7 +53,11 @@ describe('chooseEngine', () => {
     const { manifest, bytes } = bundled('adult-income', '2');
     // Probabilities are below 1, so abs / 2 is representable on top of them in float32 (about 6e-8 apart).
     const diff = manifest.golden_tolerance.abs / 2;
-    const choice = await chooseEngine(manifest, bytes, reference(bytes, (o) => void ((o[manifest.output.tensor]!.data as Float32Array)[3]! -= diff)));
+    const choice = await chooseEngine(
+      manifest,
+      bytes,
+      reference(bytes, (o) => void ((o[manifest.output.tensor]!.data as Float32Array)[3]! -= diff)),
+    );
     expect(choice.selected).toBe('compiled');
     expect(choice.max_abs_diff).toBeGreaterThan(0);
   });
@@ -61,7 +65,11 @@ describe('chooseEngine', () => {
   it('refuses a float difference beyond tolerance on a drawn probe, naming the output and the probe', async () => {
     const { manifest, bytes } = bundled('california-housing', '2');
     // The second chunk holds only drawn probes.
-    const choice = await chooseEngine(manifest, bytes, reference(bytes, (o) => void ((o[manifest.output.tensor]!.data as Float32Array)[5]! += 1000), 1));
+    const choice = await chooseEngine(
+      manifest,
+      bytes,
+      reference(bytes, (o) => void ((o[manifest.output.tensor]!.data as Float32Array)[5]! += 1000), 1),
+    );
     expect(choice.selected).toBe('onnxruntime');
     expect(choice.reason).toMatch(new RegExp(`does not match ONNX Runtime: output "${manifest.output.tensor}" differs on probe 261`));
   });
@@ -70,10 +78,14 @@ describe('chooseEngine', () => {
     const { manifest, bytes } = bundled('titanic', '1');
     const labels = manifest.output.label_tensor;
     expect(labels).toBe('output_label');
-    const choice = await chooseEngine(manifest, bytes, reference(bytes, (o) => {
-      const data = o[labels!]!.data as unknown[];
-      data[0] = typeof data[0] === 'bigint' ? (data[0] === 0n ? 1n : 0n) : data[0] === '0' ? '1' : '0';
-    }));
+    const choice = await chooseEngine(
+      manifest,
+      bytes,
+      reference(bytes, (o) => {
+        const data = o[labels!]!.data as unknown[];
+        data[0] = typeof data[0] === 'bigint' ? (data[0] === 0n ? 1n : 0n) : data[0] === '0' ? '1' : '0';
+      }),
+    );
     expect(choice.selected).toBe('onnxruntime');
     expect(choice.reason).toContain(`output "${labels}" differs on probe 0`);
   });
@@ -115,10 +127,21 @@ describe('ServedModelCache engines', () => {
     const store: ModelStore = {
       models: async () => ['california-housing'],
       versions: async () => ['1'],
-      get: async () => ({ name: 'california-housing', version: '1', manifest, source: 'bundled', status: 'qa_passed', engine, loadArtifact: async () => bytes }),
+      get: async () => ({
+        name: 'california-housing',
+        version: '1',
+        manifest,
+        source: 'bundled',
+        status: 'qa_passed',
+        engine,
+        loadArtifact: async () => bytes,
+      }),
     };
     let now = 0;
-    const models = new ServedModelCache(store, new SessionCache(new CompiledRuntime(), 16, new CompiledRuntime()), { ttlSeconds: 10, now: () => now });
+    const models = new ServedModelCache(store, new SessionCache(new CompiledRuntime(), 16, new CompiledRuntime()), {
+      ttlSeconds: 10,
+      now: () => now,
+    });
     const first = await models.get('california-housing', '1');
     expect(first.engine).toBe('compiled');
     engine = 'onnxruntime';

@@ -13,7 +13,13 @@ function validManifest(): TrainedManifestInput {
     artifact: { file: 'model.onnx', format: 'onnx', sha256: 'a'.repeat(64), bytes: 100 },
     features: [
       { name: 'rooms', type: 'integer', min: 0, training: numericStats },
-      { name: 'color', type: 'category', categories: ['red', 'blue'], nullable: true, training: { count: 4, null_rate: 0.25, category_frequencies: { red: 0.5, blue: 0.5 } } },
+      {
+        name: 'color',
+        type: 'category',
+        categories: ['red', 'blue'],
+        nullable: true,
+        training: { count: 4, null_rate: 0.25, category_frequencies: { red: 0.5, blue: 0.5 } },
+      },
     ],
     encoding: {
       input_name: 'input',
@@ -43,7 +49,9 @@ function classificationManifest(): TrainedManifestInput {
     ...m,
     task: 'binary_classification',
     output: { tensor: 'probabilities', labels: ['no', 'yes'], positive_label: 'yes', training: numericStats },
-    golden: [{ instance: { rooms: 2, color: 'red' }, encoded: [2, 1, 0], expected: { label: 'yes', probabilities: { no: 0.25, yes: 0.75 } } }],
+    golden: [
+      { instance: { rooms: 2, color: 'red' }, encoded: [2, 1, 0], expected: { label: 'yes', probabilities: { no: 0.25, yes: 0.75 } } },
+    ],
   };
 }
 
@@ -89,7 +97,8 @@ describe('ManifestSchema', () => {
     m.encoding.columns[1] = { transform: 'one_hot', feature: 'color', categories: ['red', 'green'] };
     const result = parseManifest(m);
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.issues).toContainEqual({ path: 'encoding.columns.1.categories', message: '"green" is not a category of "color"' });
+    if (!result.ok)
+      expect(result.issues).toContainEqual({ path: 'encoding.columns.1.categories', message: '"green" is not a category of "color"' });
   });
 
   it('rejects a golden example whose encoded row does not match the encoding width', () => {

@@ -57,7 +57,11 @@ describe('metrics', () => {
 
   it('predicts the positive label above 0.5 for accuracy, as the decoder argmax does', () => {
     expect(accuracy([1, 0, 1, 0], [0.9, 0.6, 0.5, 0.5])).toBe(0.5);
-    expect(binaryClassificationMetrics([1, 0, 1, 0], [0.9, 0.6, 0.5, 0.5])).toMatchObject({ accuracy: 0.5, positive_rate: 0.5, predicted_positive_rate: 0.5 });
+    expect(binaryClassificationMetrics([1, 0, 1, 0], [0.9, 0.6, 0.5, 0.5])).toMatchObject({
+      accuracy: 0.5,
+      positive_rate: 0.5,
+      predicted_positive_rate: 0.5,
+    });
   });
 
   it('labels numeric bands with open lower and closed upper ends', () => {
@@ -89,8 +93,14 @@ describe('metrics', () => {
     const actual = [1, 2, 3, 4];
     const predicted = [1, 3, 3, 2];
     const sex = ['F', 'M', 'F', 'M'];
-    const slices = sliceMetrics([{ feature: 'sex' }], () => sex, (rows) =>
-      regressionMetrics(rows.map((r) => actual[r]!), rows.map((r) => predicted[r]!)),
+    const slices = sliceMetrics(
+      [{ feature: 'sex' }],
+      () => sex,
+      (rows) =>
+        regressionMetrics(
+          rows.map((r) => actual[r]!),
+          rows.map((r) => predicted[r]!),
+        ),
     );
     expect(slices).toEqual([
       { feature: 'sex', slice: 'F', rows: 2, metrics: { mae: 0, rmse: 0, r2: 1 } },

@@ -30,7 +30,9 @@ describe('the OpenAPI document', () => {
       .filter((r) => r.method !== 'ALL')
       .flatMap((r) => openApiPaths(r.path).map((path) => `${r.method.toLowerCase()} ${path}`));
     expect(served.length).toBeGreaterThan(20);
-    const documented = new Set(Object.entries(document.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method} ${path}`)));
+    const documented = new Set(
+      Object.entries(document.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method} ${path}`)),
+    );
     const undocumented = [...new Set(served)].filter((route) => !documented.has(route));
     expect(undocumented).toEqual([]);
   });
@@ -39,13 +41,17 @@ describe('the OpenAPI document', () => {
     const app = createApp(() => {
       throw new Error('unused');
     });
-    const served = new Set(app.routes.filter((r) => r.method !== 'ALL').flatMap((r) => openApiPaths(r.path).map((path) => `${r.method.toLowerCase()} ${path}`)));
+    const served = new Set(
+      app.routes.filter((r) => r.method !== 'ALL').flatMap((r) => openApiPaths(r.path).map((path) => `${r.method.toLowerCase()} ${path}`)),
+    );
     const documented = Object.entries(document.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method} ${path}`));
     expect(documented.filter((route) => !served.has(route))).toEqual([]);
   });
 
   it('describes request bodies with the schemas the handlers validate with', () => {
-    const predict = document.paths['/v1/models/{model}/predict']!.post as { requestBody: { content: Record<string, { schema: { $ref?: string } }> } };
+    const predict = document.paths['/v1/models/{model}/predict']!.post as {
+      requestBody: { content: Record<string, { schema: { $ref?: string } }> };
+    };
     expect(predict.requestBody.content['application/json']!.schema.$ref).toBe('#/components/schemas/PredictRequest');
     const deployment = document.paths['/admin/models/{model}/deployment']!.post as { security: unknown[] };
     expect(deployment.security).toEqual([{ adminToken: [] }]);

@@ -45,7 +45,12 @@ describe('pairedErrorTest (z-test on |e_shadow| - |e_primary|)', () => {
 
   it('judges nothing below 30 pairs or without a mean or variance', () => {
     expect(MIN_PAIRS).toBe(30);
-    for (const r of [pairedErrorTest(29, -100, 1), pairedErrorTest(0, null, null), pairedErrorTest(50, null, 1), pairedErrorTest(50, -1, null)]) {
+    for (const r of [
+      pairedErrorTest(29, -100, 1),
+      pairedErrorTest(0, null, null),
+      pairedErrorTest(50, null, 1),
+      pairedErrorTest(50, -1, null),
+    ]) {
       expect(r).toMatchObject({ verdict: 'insufficient_data', statistic: null, p_value: null });
     }
     expect(pairedErrorTest(29, -100, 1).explanation).toMatch(/at least 30 .* has 29/);
@@ -97,7 +102,7 @@ describe('pairedErrorTest (z-test on |e_shadow| - |e_primary|)', () => {
   });
 });
 
-describe("mcnemarTest (continuity corrected)", () => {
+describe('mcnemarTest (continuity corrected)', () => {
   it('judges nothing below 30 pairs or 10 discordant pairs', () => {
     expect(MIN_DISCORDANT).toBe(10);
     expect(mcnemarTest(29, 0, 20)).toMatchObject({ verdict: 'insufficient_data', statistic: null, p_value: null, n: 29 });

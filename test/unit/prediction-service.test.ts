@@ -10,21 +10,34 @@ import { ServedModelCache } from '../../src/serving/served-model.ts';
 import { HighestVersionRouter } from '../../src/traffic/router.ts';
 import { feature, manifest } from '../support/manifest-builder.ts';
 
-function pkg(overrides: Partial<ManifestInput>, bytes = new TextEncoder().encode(`model ${overrides.version ?? '1'}`)): BundledPackageSource {
+function pkg(
+  overrides: Partial<ManifestInput>,
+  bytes = new TextEncoder().encode(`model ${overrides.version ?? '1'}`),
+): BundledPackageSource {
   const base = manifest(overrides);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  return { manifest: { ...base, artifact: { ...base.artifact, sha256, bytes: bytes.byteLength } }, artifact: bytes.buffer.slice(0) as ArrayBuffer };
+  return {
+    manifest: { ...base, artifact: { ...base.artifact, sha256, bytes: bytes.byteLength } },
+    artifact: bytes.buffer.slice(0) as ArrayBuffer,
+  };
 }
 
 function setup(sources: BundledPackageSource[], behaviour: FakeBehaviour = 'sum') {
   const runtime = new FakeRuntime({ behaviour, outputName: 'output' });
   const store = new BundledModelStore(sources);
-  const service = new PredictionService({ store, models: new ServedModelCache(store, new SessionCache(runtime)), router: new HighestVersionRouter(store) });
+  const service = new PredictionService({
+    store,
+    models: new ServedModelCache(store, new SessionCache(runtime)),
+    router: new HighestVersionRouter(store),
+  });
   return { service, runtime };
 }
 
 async function rejection(promise: Promise<unknown>): Promise<VigilError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(VigilError);
   return error as VigilError;
 }
@@ -34,7 +47,14 @@ const toy = [pkg({ version: '1' }), pkg({ version: '2' })];
 describe('PredictionService.predict', () => {
   it('serves the highest version and predicts from the encoded instance', async () => {
     const { service } = setup(toy);
-    const result = await service.predict({ model: 'toy', instances: [{ x: 2, color: 'green' }, { x: -1, color: 'red' }], requestId: 'r1' });
+    const result = await service.predict({
+      model: 'toy',
+      instances: [
+        { x: 2, color: 'green' },
+        { x: -1, color: 'red' },
+      ],
+      requestId: 'r1',
+    });
     expect(result).toMatchObject({ model: 'toy', version: '2', role: 'primary', requestId: 'r1' });
     // sum of [x, color=red, color=green]
     expect(result.predictions).toEqual([{ value: 3 }, { value: 0 }]);
@@ -63,7 +83,14 @@ describe('PredictionService.predict', () => {
   it('rejects invalid instances with every problem named by instance and field', async () => {
     const { service, runtime } = setup(toy);
     const error = await rejection(
-      service.predict({ model: 'toy', instances: [{ x: 1, color: 'red' }, { x: 'NaN', color: 'blue' }], requestId: 'r' }),
+      service.predict({
+        model: 'toy',
+        instances: [
+          { x: 1, color: 'red' },
+          { x: 'NaN', color: 'blue' },
+        ],
+        requestId: 'r',
+      }),
     );
     expect(error).toMatchObject({ status: 400, code: 'invalid_instance' });
     expect(error.details).toEqual([
@@ -76,9 +103,15 @@ describe('PredictionService.predict', () => {
 
   it('rejects an empty request and more than 1000 instances', async () => {
     const { service } = setup(toy);
-    expect(await rejection(service.predict({ model: 'toy', instances: [], requestId: 'r' }))).toMatchObject({ status: 400, code: 'no_instances' });
+    expect(await rejection(service.predict({ model: 'toy', instances: [], requestId: 'r' }))).toMatchObject({
+      status: 400,
+      code: 'no_instances',
+    });
     const many = new Array(1001).fill({ x: 1, color: 'red' });
-    expect(await rejection(service.predict({ model: 'toy', instances: many, requestId: 'r' }))).toMatchObject({ status: 400, code: 'too_many_instances' });
+    expect(await rejection(service.predict({ model: 'toy', instances: many, requestId: 'r' }))).toMatchObject({
+      status: 400,
+      code: 'too_many_instances',
+    });
     const limit = new Array(1000).fill({ x: 1, color: 'red' });
     expect((await service.predict({ model: 'toy', instances: limit, requestId: 'r' })).predictions).toHaveLength(1000);
   });
@@ -109,7 +142,14 @@ describe('PredictionService.predict', () => {
 
   it('decodes classification outputs into a label and per-label probabilities', async () => {
     const { service } = setup([pkg({ task: 'binary_classification' })], 'sigmoid');
-    const result = await service.predict({ model: 'toy', instances: [{ x: 3, color: 'red' }, { x: -9, color: 'red' }], requestId: 'r' });
+    const result = await service.predict({
+      model: 'toy',
+      instances: [
+        { x: 3, color: 'red' },
+        { x: -9, color: 'red' },
+      ],
+      requestId: 'r',
+    });
     const [high, low] = result.predictions as { label: string; probabilities: Record<string, number> }[];
     expect(high!.label).toBe('yes');
     expect(low!.label).toBe('no');
@@ -118,7 +158,10 @@ describe('PredictionService.predict', () => {
   });
 
   it('warns when a deprecated feature is sent', async () => {
-    const features = [feature({ name: 'x', type: 'number' }), feature({ name: 'old', type: 'number', required: false, nullable: true, deprecated: true })];
+    const features = [
+      feature({ name: 'x', type: 'number' }),
+      feature({ name: 'old', type: 'number', required: false, nullable: true, deprecated: true }),
+    ];
     const { service } = setup([pkg({ features })]);
     const sent = await service.predict({ model: 'toy', instances: [{ x: 1, old: 2 }], requestId: 'r' });
     expect(sent.warnings).toEqual([expect.stringContaining('"old" is deprecated')]);
@@ -147,14 +190,21 @@ describe('PredictionService.explain', () => {
       rejected: async () => void events.push('rejected'),
       failed: async () => void events.push('failed'),
     };
-    const service = new PredictionService({ store, models: new ServedModelCache(store, new SessionCache(runtime)), router: new HighestVersionRouter(store), observers: [observer] });
+    const service = new PredictionService({
+      store,
+      models: new ServedModelCache(store, new SessionCache(runtime)),
+      router: new HighestVersionRouter(store),
+      observers: [observer],
+    });
     const error = await rejection(service.explain({ model: 'toy', instances: [{ x: 'two', color: 'green' }], requestId: 'r' }));
     expect(error).toMatchObject({ status: 400, code: 'invalid_instance' });
     // Work queued after a response only runs in that response's waitUntil: explain has none, so nothing may queue.
     await new Promise((r) => setTimeout(r, 10));
     expect(events).toEqual([]);
     const background: Promise<unknown>[] = [];
-    await rejection(service.predict({ model: 'toy', instances: [{ x: 'two', color: 'green' }], requestId: 'p' }, (task) => background.push(task)));
+    await rejection(
+      service.predict({ model: 'toy', instances: [{ x: 'two', color: 'green' }], requestId: 'p' }, (task) => background.push(task)),
+    );
     await Promise.all(background);
     expect(events).toEqual(['rejected']);
   });

@@ -14,8 +14,16 @@ const regressionGolden: ManifestInput['golden'] = [
 
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
 const classificationGolden: ManifestInput['golden'] = [
-  { instance: { x: 1, color: 'red' }, encoded: [1, 1, 0], expected: { label: 'yes', probabilities: { no: 1 - sigmoid(2), yes: sigmoid(2) } } },
-  { instance: { x: -4, color: 'green' }, encoded: [-4, 0, 1], expected: { label: 'no', probabilities: { no: 1 - sigmoid(-3), yes: sigmoid(-3) } } },
+  {
+    instance: { x: 1, color: 'red' },
+    encoded: [1, 1, 0],
+    expected: { label: 'yes', probabilities: { no: 1 - sigmoid(2), yes: sigmoid(2) } },
+  },
+  {
+    instance: { x: -4, color: 'green' },
+    encoded: [-4, 0, 1],
+    expected: { label: 'no', probabilities: { no: 1 - sigmoid(-3), yes: sigmoid(-3) } },
+  },
 ];
 
 function toyManifest(overrides: Partial<ManifestInput> = {}): Manifest {
@@ -92,7 +100,10 @@ describe('runQaGate', () => {
 
   it('fails signature when a classifier outputs one column instead of one per label', async () => {
     const report = await qa(toyManifest({ task: 'binary_classification' }), 'sum');
-    expect(check(report, 'signature')).toMatchObject({ passed: false, message: 'output "output" has 1 columns, expected 2 (binary_classification)' });
+    expect(check(report, 'signature')).toMatchObject({
+      passed: false,
+      message: 'output "output" has 1 columns, expected 2 (binary_classification)',
+    });
   });
 
   it('fails encoding_parity when a golden example encodes differently from training', async () => {
@@ -137,12 +148,15 @@ describe('runQaGate', () => {
   it('fails golden_outputs when running the model throws, with the error', async () => {
     const report = await qa(toyManifest(), 'error');
     expect(report.status).toBe('qa_failed');
-    expect(check(report, 'golden_outputs')).toMatchObject({ passed: false, message: 'running the golden examples failed: fake model failure' });
+    expect(check(report, 'golden_outputs')).toMatchObject({
+      passed: false,
+      message: 'running the golden examples failed: fake model failure',
+    });
   });
 });
 
 describe('explainLoadError', () => {
-  it('explains ONNX Runtime Web\'s ZipMap load error and how to export without ZipMap', () => {
+  it("explains ONNX Runtime Web's ZipMap load error and how to export without ZipMap", () => {
     const message = explainLoadError("Can't create a session. ERROR_CODE: 1, ERROR_MESSAGE: Invalid tensor data type 0.");
     expect(message).toMatch(/^Can't create a session.*Invalid tensor data type 0\./);
     expect(message).toContain('sequence of maps (ZipMap)');
@@ -151,7 +165,9 @@ describe('explainLoadError', () => {
   });
 
   it('explains the run-time error ONNX Runtime Web 1.30 gives when reading a ZipMap output', () => {
-    const message = explainLoadError("Can't access output tensor data on index 0. ERROR_CODE: 9, ERROR_MESSAGE: Reading data from non-tensor typed value is not supported.");
+    const message = explainLoadError(
+      "Can't access output tensor data on index 0. ERROR_CODE: 9, ERROR_MESSAGE: Reading data from non-tensor typed value is not supported.",
+    );
     expect(message).toContain('export it with ZipMap disabled');
   });
 
@@ -166,6 +182,8 @@ describe('loadFailureReport', () => {
     expect(report).toMatchObject({ status: 'qa_failed', checked_at: NOW.toISOString(), golden_examples: 0 });
     expect(report.checks).toHaveLength(1);
     expect(report.checks[0]).toMatchObject({ name: 'load', passed: false });
-    expect(report.checks[0]!.message).toMatch(/^the model does not load in ONNX Runtime Web: Invalid tensor data type 0\. .*ZipMap disabled/);
+    expect(report.checks[0]!.message).toMatch(
+      /^the model does not load in ONNX Runtime Web: Invalid tensor data type 0\. .*ZipMap disabled/,
+    );
   });
 });

@@ -5,7 +5,17 @@ import { DeploymentRouter } from '../../src/traffic/router.ts';
 import type { ModelStore } from '../../src/registry/model-store.ts';
 
 function router(deployment: Partial<Deployment>, random = () => 0.5) {
-  const full: Deployment = { model: 'm', primary: '1', canary: null, shadows: [], sample_rate: 0.01, revision: 1, updated_at: '', updated_by: '', ...deployment };
+  const full: Deployment = {
+    model: 'm',
+    primary: '1',
+    canary: null,
+    shadows: [],
+    sample_rate: 0.01,
+    revision: 1,
+    updated_at: '',
+    updated_by: '',
+    ...deployment,
+  };
   const deployments = { current: async () => full } as unknown as DeploymentService;
   return new DeploymentRouter(deployments, {} as ModelStore, random);
 }
@@ -21,7 +31,10 @@ describe('DeploymentRouter', () => {
   });
 
   it('draws each shadow with its sample rate and always includes a shadow at rate 1', async () => {
-    const shadows = [{ version: '2', sample_rate: 1 }, { version: '3', sample_rate: 0.1 }];
+    const shadows = [
+      { version: '2', sample_rate: 1 },
+      { version: '3', sample_rate: 0.1 },
+    ];
     expect((await router({ shadows }, () => 0.05).route('m', 'k')).shadows.map((s) => s.version)).toEqual(['2', '3']);
     expect((await router({ shadows }, () => 0.5).route('m', 'k')).shadows.map((s) => s.version)).toEqual(['2']);
   });

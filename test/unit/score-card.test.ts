@@ -10,7 +10,8 @@ import type { DeploymentEvent } from '../../src/traffic/deployment-store.ts';
 // biome-ignore lint/suspicious/noExplicitAny: manifests are edited freely here, then parsed and validated again
 type Json = Record<string, any>;
 
-const housingJson = (version: string): Json => JSON.parse(readFileSync(new URL(`../../models/california-housing/${version}/manifest.json`, import.meta.url), 'utf8')) as Json;
+const housingJson = (version: string): Json =>
+  JSON.parse(readFileSync(new URL(`../../models/california-housing/${version}/manifest.json`, import.meta.url), 'utf8')) as Json;
 
 /**
  * The bundled california-housing manifest of `version`, without the feature assessment and tuning record training
@@ -29,19 +30,52 @@ function housing(version: '1' | '2' = '1', edit: (m: Json) => void = () => {}): 
 }
 
 function deployment(primary: string, revision = 1): Deployment {
-  return { model: 'california-housing', primary, canary: null, shadows: [], sample_rate: 0.01, revision, updated_at: '2026-01-01T00:00:00.000Z', updated_by: 'test' };
+  return {
+    model: 'california-housing',
+    primary,
+    canary: null,
+    shadows: [],
+    sample_rate: 0.01,
+    revision,
+    updated_at: '2026-01-01T00:00:00.000Z',
+    updated_by: 'test',
+  };
 }
 
 let nextEventId = 1;
 function event(action: string, before: Deployment | null, after: Deployment): DeploymentEvent {
   const id = nextEventId++;
-  return { id, model: 'california-housing', revision: after.revision, action, actor: 'test', reason: null, before, after, created_at: '2026-01-01T00:00:00.000Z' };
+  return {
+    id,
+    model: 'california-housing',
+    revision: after.revision,
+    action,
+    actor: 'test',
+    reason: null,
+    before,
+    after,
+    created_at: '2026-01-01T00:00:00.000Z',
+  };
 }
 
 const bootstrap = (primary = '1'): DeploymentEvent => event('bootstrap', null, deployment(primary, 1));
 
-function check(name: HealthCheckResult['check'], status: HealthCheckResult['status'], subject = '', version: string | null = '1'): HealthCheckResult {
-  return { check: name, subject, version, status, value: status === 'insufficient_data' ? null : 0.01, threshold: 0.1, window: '60m', details: {} };
+function check(
+  name: HealthCheckResult['check'],
+  status: HealthCheckResult['status'],
+  subject = '',
+  version: string | null = '1',
+): HealthCheckResult {
+  return {
+    check: name,
+    subject,
+    version,
+    status,
+    value: status === 'insufficient_data' ? null : 0.01,
+    threshold: 0.1,
+    window: '60m',
+    details: {},
+  };
 }
 
 function facts(overrides: Partial<ScoreFacts> = {}): ScoreFacts {
@@ -198,12 +232,18 @@ describe('buildScoreCard', () => {
   describe('model_7 (inclusion)', () => {
     it('is missing when the manifest declares no protected attributes', () => {
       const card = buildScoreCard(facts({ checks: [check('bias', 'pass', 'ocean_proximity')] }));
-      expect(testOf(card, 'model_7')).toMatchObject({ mark: 'missing', points: 0, evidence: 'the manifest declares no protected attributes' });
+      expect(testOf(card, 'model_7')).toMatchObject({
+        mark: 'missing',
+        points: 0,
+        evidence: 'the manifest declares no protected attributes',
+      });
     });
 
     it('passes on a passing bias check and fails on a failing one', () => {
       const manifest = housing('1', (m) => (m.monitoring.protected_attributes = ['ocean_proximity']));
-      expect(markOf(buildScoreCard(facts({ manifest, checks: [check('bias', 'pass', 'ocean_proximity')] })), 'model_7')).toBe('automated_pass');
+      expect(markOf(buildScoreCard(facts({ manifest, checks: [check('bias', 'pass', 'ocean_proximity')] })), 'model_7')).toBe(
+        'automated_pass',
+      );
       const failing = buildScoreCard(facts({ manifest, checks: [check('bias', 'fail', 'ocean_proximity')] }));
       expect(testOf(failing, 'model_7')).toMatchObject({ mark: 'automated_fail', points: 1 });
       expect(testOf(failing, 'model_7').evidence).toMatch(/failing for ocean_proximity/);
@@ -227,7 +267,9 @@ describe('buildScoreCard', () => {
   describe('declarations', () => {
     it('mark a manual test declared for half a point, with its evidence', () => {
       const plain = buildScoreCard(facts());
-      const declared = buildScoreCard(facts({ manifest: housing('1', (m) => (m.declarations = { model_1: { evidence: 'spec reviewed in doc X', by: 'ana' } })) }));
+      const declared = buildScoreCard(
+        facts({ manifest: housing('1', (m) => (m.declarations = { model_1: { evidence: 'spec reviewed in doc X', by: 'ana' } })) }),
+      );
       expect(testOf(plain, 'model_1')).toMatchObject({ mark: 'missing', points: 0 });
       expect(testOf(plain, 'model_1').evidence).toMatch(/declarations\.model_1/);
       expect(testOf(declared, 'model_1')).toMatchObject({ mark: 'declared', points: 0.5, evidence: 'spec reviewed in doc X — ana' });
@@ -236,7 +278,9 @@ describe('buildScoreCard', () => {
 
     it('do not override a result Vigil measured', () => {
       const manifest = housing('1', (m) => (m.declarations = { monitor_3: { evidence: 'we compared by hand' } }));
-      expect(markOf(buildScoreCard(facts({ manifest, checks: [check('skew', 'fail', 'median_income')] })), 'monitor_3')).toBe('automated_fail');
+      expect(markOf(buildScoreCard(facts({ manifest, checks: [check('skew', 'fail', 'median_income')] })), 'monitor_3')).toBe(
+        'automated_fail',
+      );
       expect(markOf(buildScoreCard(facts({ manifest })), 'monitor_3')).toBe('declared');
     });
   });
@@ -253,10 +297,15 @@ describe('buildScoreCard', () => {
       const d1 = deployment('1', 1);
       const d2 = deployment('2', 2);
       const direct = [event('bootstrap', null, d1), event('promote', d1, d2)].reverse();
-      expect(testOf(buildScoreCard(facts({ manifest, deployment: d2, events: direct })), 'infra_6')).toMatchObject({ mark: 'automated_fail', points: 1 });
+      expect(testOf(buildScoreCard(facts({ manifest, deployment: d2, events: direct })), 'infra_6')).toMatchObject({
+        mark: 'automated_fail',
+        points: 1,
+      });
       const promoted = event('promote', d1, d2);
       const late = event('canary', d2, { ...deployment('2', 3), canary: { version: '2', percent: 5 } });
-      expect(markOf(buildScoreCard(facts({ manifest, deployment: d2, events: [late, promoted, event('bootstrap', null, d1)] })), 'infra_6')).toBe('automated_fail');
+      expect(
+        markOf(buildScoreCard(facts({ manifest, deployment: d2, events: [late, promoted, event('bootstrap', null, d1)] })), 'infra_6'),
+      ).toBe('automated_fail');
     });
 
     it('does not take a rollback for a promotion without a canary', () => {
@@ -272,10 +321,15 @@ describe('buildScoreCard', () => {
       const withCanary = { ...deployment('1', 2), canary: { version: '2', percent: 10 } };
       const again = deployment('2', 5);
       const history = [
-        event('bootstrap', null, d1), event('canary', d1, withCanary), event('promote', withCanary, deployment('2', 3)),
-        event('rollback', deployment('2', 3), deployment('1', 4)), event('promote', deployment('1', 4), again),
+        event('bootstrap', null, d1),
+        event('canary', d1, withCanary),
+        event('promote', withCanary, deployment('2', 3)),
+        event('rollback', deployment('2', 3), deployment('1', 4)),
+        event('promote', deployment('1', 4), again),
       ].reverse();
-      expect(markOf(buildScoreCard(facts({ manifest: housing('2'), deployment: again, events: history })), 'infra_6')).toBe('automated_pass');
+      expect(markOf(buildScoreCard(facts({ manifest: housing('2'), deployment: again, events: history })), 'infra_6')).toBe(
+        'automated_pass',
+      );
     });
 
     it('is missing for a bootstrapped primary', () => {
@@ -286,7 +340,12 @@ describe('buildScoreCard', () => {
   });
 
   describe('data_2 and data_3 (feature benefit and cost)', () => {
-    const feature = (name: string, importance: number, stdError: number, cost: Partial<{ encode_share: number; columns: number; null_rate: number; pii: 'none' | 'hash' | 'drop' }> = {}) => ({
+    const feature = (
+      name: string,
+      importance: number,
+      stdError: number,
+      cost: Partial<{ encode_share: number; columns: number; null_rate: number; pii: 'none' | 'hash' | 'drop' }> = {},
+    ) => ({
       name,
       importance,
       std_error: stdError,
@@ -302,7 +361,16 @@ describe('buildScoreCard', () => {
         const untouched = features.filter((x) => x.cost.encode_share === 1 / 9);
         const taken = features.filter((x) => !untouched.includes(x)).reduce((sum, x) => sum + x.cost.encode_share, 0);
         for (const x of untouched) x.cost.encode_share = (1 - taken) / untouched.length;
-        m.training.feature_assessment = { method: 'permutation', rows: 3302, repeats: 5, seed: 42, metric: 'mae', higher_is_better: false, baseline: 49922, features };
+        m.training.feature_assessment = {
+          method: 'permutation',
+          rows: 3302,
+          repeats: 5,
+          seed: 42,
+          metric: 'mae',
+          higher_is_better: false,
+          baseline: 49922,
+          features,
+        };
       });
 
     it('are missing without a measured assessment, and pass when every feature helps', () => {
@@ -310,7 +378,9 @@ describe('buildScoreCard', () => {
       expect(testOf(buildScoreCard(facts()), 'data_3').evidence).toMatch(/permutation importance/);
       const card = buildScoreCard(facts({ manifest: assessed() }));
       expect(testOf(card, 'data_2')).toMatchObject({ mark: 'automated_pass', points: 1 });
-      expect(testOf(card, 'data_2').evidence).toMatch(/3302 held-out rows \(5 repeats, mae worsening; top: ocean_proximity 9000, median_income 8000, households 7000\)/);
+      expect(testOf(card, 'data_2').evidence).toMatch(
+        /3302 held-out rows \(5 repeats, mae worsening; top: ocean_proximity 9000, median_income 8000, households 7000\)/,
+      );
       expect(testOf(card, 'data_3')).toMatchObject({ mark: 'automated_pass', points: 1 });
       expect(card.sections[0]!.score).toBe(5);
     });
@@ -335,7 +405,9 @@ describe('buildScoreCard', () => {
         expect(testOf(card, 'data_3').evidence).toMatch(/cost without benefit: total_bedrooms/);
       }
       // The same costs on a feature that helps are worth paying.
-      const helpful = buildScoreCard(facts({ manifest: assessed((f) => (f[4] = feature('total_bedrooms', 500, 5, { pii: 'hash', encode_share: 0.4 }))) }));
+      const helpful = buildScoreCard(
+        facts({ manifest: assessed((f) => (f[4] = feature('total_bedrooms', 500, 5, { pii: 'hash', encode_share: 0.4 }))) }),
+      );
       expect(testOf(helpful, 'data_3').mark).toBe('automated_pass');
       expect(testOf(helpful, 'data_3').evidence).toMatch(/PII: total_bedrooms/);
     });
@@ -360,7 +432,9 @@ describe('buildScoreCard', () => {
       expect(testOf(buildScoreCard(facts()), 'model_3').mark).toBe('missing');
       const card = buildScoreCard(facts({ manifest }));
       expect(testOf(card, 'model_3')).toMatchObject({ mark: 'automated_pass', points: 1 });
-      expect(testOf(card, 'model_3').evidence).toBe('2 candidates of max_depth, learning_rate searched by 3-fold cross-validation (seed 42); the winner (max_depth 6, learning_rate 0.1) scored mae 31000 ± 350');
+      expect(testOf(card, 'model_3').evidence).toBe(
+        '2 candidates of max_depth, learning_rate searched by 3-fold cross-validation (seed 42); the winner (max_depth 6, learning_rate 0.1) scored mae 31000 ± 350',
+      );
     });
 
     it('infra_5 passes when predictions can be explained and fails with the reason when not', () => {
@@ -381,8 +455,12 @@ describe('buildScoreCard', () => {
     });
 
     it('follows the drift check once alerts are configured', () => {
-      expect(markOf(buildScoreCard(facts({ alertsConfigured: true, checks: [check('drift', 'pass', 'median_income')] })), 'monitor_1')).toBe('automated_pass');
-      expect(markOf(buildScoreCard(facts({ alertsConfigured: true, checks: [check('drift', 'fail', 'median_income')] })), 'monitor_1')).toBe('automated_fail');
+      expect(
+        markOf(buildScoreCard(facts({ alertsConfigured: true, checks: [check('drift', 'pass', 'median_income')] })), 'monitor_1'),
+      ).toBe('automated_pass');
+      expect(
+        markOf(buildScoreCard(facts({ alertsConfigured: true, checks: [check('drift', 'fail', 'median_income')] })), 'monitor_1'),
+      ).toBe('automated_fail');
       expect(markOf(buildScoreCard(facts({ alertsConfigured: true })), 'monitor_1')).toBe('missing');
     });
 
@@ -404,14 +482,29 @@ describe('buildScoreCard', () => {
 
     it('fails when a simpler version has a better offline metric', () => {
       // MAE: lower is better; the linear version's 20,000 beats the gbdt's 30,582.5.
-      const card = buildScoreCard(facts({ manifest: gbdt, versions: [{ version: '1', status: 'qa_passed', algorithm: 'linear', primaryMetric: 20_000 }, { version: '2', status: 'qa_passed', algorithm: 'gbdt', primaryMetric: 30_582.5 }] }));
+      const card = buildScoreCard(
+        facts({
+          manifest: gbdt,
+          versions: [
+            { version: '1', status: 'qa_passed', algorithm: 'linear', primaryMetric: 20_000 },
+            { version: '2', status: 'qa_passed', algorithm: 'gbdt', primaryMetric: 30_582.5 },
+          ],
+        }),
+      );
       expect(testOf(card, 'model_5')).toMatchObject({ mark: 'automated_fail', points: 1 });
       expect(testOf(card, 'model_5').evidence).toMatch(/simpler version 1 has a better offline mae/);
     });
 
     it('passes for the simplest family and is missing without a simpler version to compare with', () => {
       expect(markOf(buildScoreCard(facts()), 'model_5')).toBe('automated_pass');
-      expect(markOf(buildScoreCard(facts({ manifest: gbdt, versions: [{ version: '2', status: 'qa_passed', algorithm: 'gbdt', primaryMetric: 30_582.5 }] })), 'model_5')).toBe('missing');
+      expect(
+        markOf(
+          buildScoreCard(
+            facts({ manifest: gbdt, versions: [{ version: '2', status: 'qa_passed', algorithm: 'gbdt', primaryMetric: 30_582.5 }] }),
+          ),
+          'model_5',
+        ),
+      ).toBe('missing');
     });
   });
 
@@ -434,7 +527,9 @@ describe('buildScoreCard', () => {
   describe('other automated tests', () => {
     it('infra_1 passes for vigil-train models and is declared for others', () => {
       expect(markOf(buildScoreCard(facts()), 'infra_1')).toBe('automated_pass');
-      expect(testOf(buildScoreCard(facts({ manifest: housing('1', (m) => (m.training.code_version = 'notebook-7')) })), 'infra_1')).toMatchObject({ mark: 'declared', points: 0.5 });
+      expect(
+        testOf(buildScoreCard(facts({ manifest: housing('1', (m) => (m.training.code_version = 'notebook-7')) })), 'infra_1'),
+      ).toMatchObject({ mark: 'declared', points: 0.5 });
     });
 
     it('monitor_6 follows canary error-rate and shadow checks', () => {
@@ -442,7 +537,10 @@ describe('buildScoreCard', () => {
       expect(markOf(buildScoreCard(facts({ checks: [check('canary', 'pass', '2:error_rate', '2')] })), 'monitor_6')).toBe('automated_pass');
       // The divergence subject is not a computing-performance signal.
       expect(markOf(buildScoreCard(facts({ checks: [check('canary', 'fail', '2:divergence', '2')] })), 'monitor_6')).toBe('missing');
-      const shadowCheck = (status: HealthCheckResult['status'], errorRate: number) => ({ ...check('shadow', status, '2', '2'), details: { error_rate: errorRate } });
+      const shadowCheck = (status: HealthCheckResult['status'], errorRate: number) => ({
+        ...check('shadow', status, '2', '2'),
+        details: { error_rate: errorRate },
+      });
       expect(markOf(buildScoreCard(facts({ checks: [shadowCheck('fail', 0.05)] })), 'monitor_6')).toBe('automated_fail');
       // A shadow failing on divergence alone is not a performance regression.
       expect(markOf(buildScoreCard(facts({ checks: [shadowCheck('fail', 0)] })), 'monitor_6')).toBe('automated_pass');
@@ -462,14 +560,23 @@ describe('buildScoreCard', () => {
     });
 
     it('monitor_2 fails when either the invariants or the invalid-data check fails', () => {
-      expect(markOf(buildScoreCard(facts({ checks: [check('invariants', 'pass', 'x'), check('invalid_data', 'fail', '')] })), 'monitor_2')).toBe('automated_fail');
+      expect(
+        markOf(buildScoreCard(facts({ checks: [check('invariants', 'pass', 'x'), check('invalid_data', 'fail', '')] })), 'monitor_2'),
+      ).toBe('automated_fail');
       expect(markOf(buildScoreCard(facts({ checks: [check('invalid_data', 'pass', '')] })), 'monitor_2')).toBe('automated_pass');
     });
   });
 
   describe('blocking items per stage', () => {
     const stageCard = (stage: 'research' | 'roadmap' | 'production', edit: (m: Json) => void = () => {}) =>
-      buildScoreCard(facts({ manifest: housing('1', (m) => { m.stage = stage; edit(m); }) }));
+      buildScoreCard(
+        facts({
+          manifest: housing('1', (m) => {
+            m.stage = stage;
+            edit(m);
+          }),
+        }),
+      );
     const blockingIds = (card: Card) => card.blocking.map((b) => b.id);
 
     // Missing in the manifest-only fixture: data_2, data_3, data_6, data_7, model_1, model_2, model_3, model_6, model_7,
@@ -491,16 +598,34 @@ describe('buildScoreCard', () => {
     it('blocks the production stage on every missing required test (not on data_2, data_3, data_6, model_3)', () => {
       const card = stageCard('production');
       expect(blockingIds(card)).toEqual([
-        'data_7', 'model_1', 'model_2', 'model_6', 'model_7', 'infra_3', 'infra_6',
-        'monitor_1', 'monitor_2', 'monitor_3', 'monitor_4', 'monitor_5', 'monitor_6', 'monitor_7',
+        'data_7',
+        'model_1',
+        'model_2',
+        'model_6',
+        'model_7',
+        'infra_3',
+        'infra_6',
+        'monitor_1',
+        'monitor_2',
+        'monitor_3',
+        'monitor_4',
+        'monitor_5',
+        'monitor_6',
+        'monitor_7',
       ]);
-      expect(card.blocking[0]).toEqual({ id: 'data_7', title: 'All input feature code is tested', evidence: testOf(card, 'data_7').evidence });
+      expect(card.blocking[0]).toEqual({
+        id: 'data_7',
+        title: 'All input feature code is tested',
+        evidence: testOf(card, 'data_7').evidence,
+      });
     });
 
     it('stops blocking on a declared test, and never blocks on an automated failure', () => {
       const card = stageCard('roadmap', (m) => (m.declarations = { model_1: { evidence: 'reviewed' } }));
       expect(blockingIds(card)).not.toContain('model_1');
-      const failedQa = buildScoreCard(facts({ manifest: housing('1', (m) => (m.stage = 'research')), versions: [{ version: '1', status: 'qa_failed' }] }));
+      const failedQa = buildScoreCard(
+        facts({ manifest: housing('1', (m) => (m.stage = 'research')), versions: [{ version: '1', status: 'qa_failed' }] }),
+      );
       expect(markOf(failedQa, 'infra_4')).toBe('automated_fail');
       expect(failedQa.blocking).toEqual([]);
     });

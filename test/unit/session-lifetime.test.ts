@@ -18,7 +18,10 @@ function version(n: number): BundledPackageSource {
   const bytes = new TextEncoder().encode(`model ${n}`);
   const base = manifest({ version: String(n) } as Partial<ManifestInput>);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  return { manifest: { ...base, artifact: { ...base.artifact, sha256, bytes: bytes.byteLength } }, artifact: bytes.buffer.slice(0) as ArrayBuffer };
+  return {
+    manifest: { ...base, artifact: { ...base.artifact, sha256, bytes: bytes.byteLength } },
+    artifact: bytes.buffer.slice(0) as ArrayBuffer,
+  };
 }
 
 /** Serves version 1 as the primary (as a deployment would), whatever else is registered. */
@@ -71,10 +74,14 @@ describe('session lifetime', () => {
   it('does not release a session while a run on it is in flight', async () => {
     const runtime = new FakeRuntime({ behaviour: 'sum', delayMs: 20 });
     const sessions = new SessionCache(runtime, 1);
-    const slow = sessions.use('a', async () => new Uint8Array([1]), async (s) => {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      return s.run({ input: { dtype: 'float32', data: Float32Array.from([1, 2]), dims: [1, 2] } }, ['output']);
-    });
+    const slow = sessions.use(
+      'a',
+      async () => new Uint8Array([1]),
+      async (s) => {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return s.run({ input: { dtype: 'float32', data: Float32Array.from([1, 2]), dims: [1, 2] } }, ['output']);
+      },
+    );
     // Another session beyond the capacity of one while "a" runs: "a" must survive its run.
     await sessions.get('b', async () => new Uint8Array([2]));
     await expect(slow).resolves.toBeDefined();

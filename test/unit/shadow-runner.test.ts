@@ -19,7 +19,10 @@ function pkg(version: string, overrides: Partial<ManifestInput> = {}, artifactTe
   const bytes = new TextEncoder().encode(artifactText);
   const base = manifest({ version, ...overrides });
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  return { manifest: { ...base, artifact: { ...base.artifact, sha256, bytes: bytes.byteLength } }, artifact: bytes.buffer.slice(0) as ArrayBuffer };
+  return {
+    manifest: { ...base, artifact: { ...base.artifact, sha256, bytes: bytes.byteLength } },
+    artifact: bytes.buffer.slice(0) as ArrayBuffer,
+  };
 }
 
 /** Always serves version 1, with the given shadows drawn for every request. */
@@ -39,8 +42,14 @@ class FixedRouter implements TrafficRouter {
   }
 }
 
-function setup(sources: BundledPackageSource[], options: { shadows: ShadowSpec[]; behaviours?: Record<string, FakeBehaviour>; primaryBehaviour?: FakeBehaviour }) {
-  const runtime = new FakeRuntime({ behaviour: options.primaryBehaviour ?? 'sum', behaviourFor: (bytes) => options.behaviours?.[textOf(bytes)] });
+function setup(
+  sources: BundledPackageSource[],
+  options: { shadows: ShadowSpec[]; behaviours?: Record<string, FakeBehaviour>; primaryBehaviour?: FakeBehaviour },
+) {
+  const runtime = new FakeRuntime({
+    behaviour: options.primaryBehaviour ?? 'sum',
+    behaviourFor: (bytes) => options.behaviours?.[textOf(bytes)],
+  });
   const store = new BundledModelStore(sources);
   const models = new ServedModelCache(store, new SessionCache(runtime));
   const comparisons: ShadowComparisonRecord[] = [];
@@ -81,7 +90,10 @@ describe('ShadowRunner with PredictionService', () => {
 
   it('answers exactly as the primary alone when the shadow model throws, and records the error', async () => {
     const expected = await primaryOnly(sources);
-    const { service, runtime, comparisons, background, settle } = setup(sources, { shadows: [{ version: '2', sample_rate: 1 }], behaviours: { 'model 2': 'error' } });
+    const { service, runtime, comparisons, background, settle } = setup(sources, {
+      shadows: [{ version: '2', sample_rate: 1 }],
+      behaviours: { 'model 2': 'error' },
+    });
 
     const result = await service.predict(request, background);
     expect(result).toEqual(expected);
@@ -144,7 +156,10 @@ describe('ShadowRunner with PredictionService', () => {
     const { service, comparisons, background, settle } = setup(both, { shadows: [{ version: '2', sample_rate: 1 }] });
     expect(await service.predict(request, background)).toEqual(expected);
     await settle();
-    expect(comparisons.map((c) => c.error)).toEqual([expect.stringMatching(/^shadow rejected the instances: instance 1: /), expect.stringMatching(/^shadow rejected/)]);
+    expect(comparisons.map((c) => c.error)).toEqual([
+      expect.stringMatching(/^shadow rejected the instances: instance 1: /),
+      expect.stringMatching(/^shadow rejected/),
+    ]);
     // The stored error names the field and the reason, never the value the client sent (it may be PII).
     expect(comparisons[0]!.error).toBe('shadow rejected the instances: instance 1: x out_of_range');
   });
@@ -167,8 +182,22 @@ describe('ShadowRunner with PredictionService', () => {
     await service.predict(request, background);
     await settle();
     expect(comparisons).toHaveLength(2);
-    expect(comparisons[0]).toMatchObject({ primary_prediction: { value: 3 }, shadow_prediction: { value: 2 }, primary_score: 3, shadow_score: 2, signed_diff: -1, abs_diff: 1, error: null });
-    expect(comparisons[1]).toMatchObject({ primary_prediction: { value: 0 }, shadow_prediction: { value: -1 }, signed_diff: -1, abs_diff: 1, error: null });
+    expect(comparisons[0]).toMatchObject({
+      primary_prediction: { value: 3 },
+      shadow_prediction: { value: 2 },
+      primary_score: 3,
+      shadow_score: 2,
+      signed_diff: -1,
+      abs_diff: 1,
+      error: null,
+    });
+    expect(comparisons[1]).toMatchObject({
+      primary_prediction: { value: 0 },
+      shadow_prediction: { value: -1 },
+      signed_diff: -1,
+      abs_diff: 1,
+      error: null,
+    });
     for (const c of comparisons) {
       expect(c.primary_latency_ms).toBeGreaterThanOrEqual(0);
       expect(c.shadow_latency_ms).toBeGreaterThanOrEqual(0);
@@ -177,10 +206,28 @@ describe('ShadowRunner with PredictionService', () => {
 
   it('compares a classification shadow by label agreement and probability difference', async () => {
     const classifier = { task: 'binary_classification' as const };
-    const golden: ManifestInput['golden'] = [{ instance: { x: 0, color: 'red' }, encoded: [0], expected: { label: 'yes', probabilities: { no: 0.5, yes: 0.5 } } }];
-    const xOnly = pkg('2', { ...classifier, encoding: { input_name: 'input', columns: [{ transform: 'numeric', feature: 'x', impute: 0 }] }, golden });
-    const { service, comparisons, background, settle } = setup([pkg('1', classifier), xOnly], { shadows: [{ version: '2', sample_rate: 1 }], primaryBehaviour: 'sigmoid' });
-    const result = await service.predict({ ...request, instances: [{ x: 2, color: 'green' }, { x: -0.5, color: 'red' }] }, background);
+    const golden: ManifestInput['golden'] = [
+      { instance: { x: 0, color: 'red' }, encoded: [0], expected: { label: 'yes', probabilities: { no: 0.5, yes: 0.5 } } },
+    ];
+    const xOnly = pkg('2', {
+      ...classifier,
+      encoding: { input_name: 'input', columns: [{ transform: 'numeric', feature: 'x', impute: 0 }] },
+      golden,
+    });
+    const { service, comparisons, background, settle } = setup([pkg('1', classifier), xOnly], {
+      shadows: [{ version: '2', sample_rate: 1 }],
+      primaryBehaviour: 'sigmoid',
+    });
+    const result = await service.predict(
+      {
+        ...request,
+        instances: [
+          { x: 2, color: 'green' },
+          { x: -0.5, color: 'red' },
+        ],
+      },
+      background,
+    );
     await settle();
     const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
     // Primary sees x + 1 (2 → 3, -0.5 → 0.5): both "yes"; the shadow sees x (2 → yes, -0.5 → no).
@@ -195,7 +242,10 @@ describe('ShadowRunner with PredictionService', () => {
 
   it('runs every shadow drawn for the request, a failing one not stopping the others', async () => {
     const { service, comparisons, sinkCalls, background, settle } = setup([pkg('1'), pkg('2'), pkg('3')], {
-      shadows: [{ version: '2', sample_rate: 1 }, { version: '3', sample_rate: 1 }],
+      shadows: [
+        { version: '2', sample_rate: 1 },
+        { version: '3', sample_rate: 1 },
+      ],
       behaviours: { 'model 2': 'error' },
     });
     await service.predict(request, background);
@@ -218,7 +268,12 @@ describe('ShadowRunner with PredictionService', () => {
         throw new Error('queue unavailable');
       },
     });
-    const service = new PredictionService({ store, models, router: new FixedRouter([{ version: '2', sample_rate: 1 }]), observers: [failingSink] });
+    const service = new PredictionService({
+      store,
+      models,
+      router: new FixedRouter([{ version: '2', sample_rate: 1 }]),
+      observers: [failingSink],
+    });
     const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     try {
       const tasks: Promise<unknown>[] = [];

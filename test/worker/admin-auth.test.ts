@@ -54,7 +54,11 @@ function requestInit(method: string, authorization?: string): RequestInit {
   const headers: Record<string, string> = authorization === undefined ? {} : { authorization };
   if (method === 'GET' || method === 'HEAD') return { method, headers };
   // A body the route would accept, so a missing guard would show up as a 2xx.
-  return { method, headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ action: 'shadow', version: '2', sample_rate: 0.5 }) };
+  return {
+    method,
+    headers: { ...headers, 'content-type': 'application/json' },
+    body: JSON.stringify({ action: 'shadow', version: '2', sample_rate: 0.5 }),
+  };
 }
 
 async function expectJsonError(res: Response, status: number, code: string): Promise<void> {
@@ -86,7 +90,9 @@ describe('admin routes: authentication', () => {
   it('lets the right token through (so the refusals below are the guard, not the route)', async () => {
     const res = await fetchWorker('/admin/models', { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     expect(res.status).toBe(200);
-    const deployment = await fetchWorker('/admin/models/california-housing/deployment', { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const deployment = await fetchWorker('/admin/models/california-housing/deployment', {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
     expect(deployment.status).toBe(200);
   });
 
@@ -118,7 +124,11 @@ describe('admin routes: authentication', () => {
       ])('answers 503 when ADMIN_TOKEN is %s, even to a bearer of the old token', async (_label, token) => {
         const closed = { ...workerEnv, ADMIN_TOKEN: token } as Env;
         await expectJsonError(await app.request(concrete(path), requestInit(method), closed), 503, 'admin_disabled');
-        await expectJsonError(await app.request(concrete(path), requestInit(method, `Bearer ${ADMIN_TOKEN}`), closed), 503, 'admin_disabled');
+        await expectJsonError(
+          await app.request(concrete(path), requestInit(method, `Bearer ${ADMIN_TOKEN}`), closed),
+          503,
+          'admin_disabled',
+        );
         await expectJsonError(await app.request(concrete(path), requestInit(method, 'Bearer '), closed), 503, 'admin_disabled');
       });
     });
@@ -127,7 +137,11 @@ describe('admin routes: authentication', () => {
   it('guards admin paths that match no route too', async () => {
     await expectJsonError(await fetchWorker('/admin'), 401, 'unauthorized');
     await expectJsonError(await fetchWorker('/admin/not-a-route'), 401, 'unauthorized');
-    await expectJsonError(await app.request('/admin/not-a-route', {}, { ...workerEnv, ADMIN_TOKEN: undefined } as Env), 503, 'admin_disabled');
+    await expectJsonError(
+      await app.request('/admin/not-a-route', {}, { ...workerEnv, ADMIN_TOKEN: undefined } as Env),
+      503,
+      'admin_disabled',
+    );
   });
 });
 
@@ -158,10 +172,14 @@ const PUBLIC_ROUTES = new Set([
 ]);
 
 describe('every other route: authentication', () => {
-  const closedRoutes = [...new Set(app.routes.filter((r) => !isMiddleware(r) && r.method !== 'ALL').map((r) => `${r.method} ${r.path}`))].filter((r) => !PUBLIC_ROUTES.has(r));
+  const closedRoutes = [
+    ...new Set(app.routes.filter((r) => !isMiddleware(r) && r.method !== 'ALL').map((r) => `${r.method} ${r.path}`)),
+  ].filter((r) => !PUBLIC_ROUTES.has(r));
 
   it('finds the dashboard, report and health routes among the closed ones', () => {
-    expect(closedRoutes).toEqual(expect.arrayContaining(['GET /', 'GET /models/:model', 'GET /v1/models/:model/reports/:kind', 'GET /v1/models/:model/health']));
+    expect(closedRoutes).toEqual(
+      expect.arrayContaining(['GET /', 'GET /models/:model', 'GET /v1/models/:model/reports/:kind', 'GET /v1/models/:model/health']),
+    );
   });
 
   for (const route of closedRoutes) {

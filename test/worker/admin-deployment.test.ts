@@ -19,9 +19,18 @@ const HOUSING = 'california-housing';
 const INCOME = 'adult-income';
 
 const deployment = async (model: string) => (await adminJson<Deployment>('GET', `/models/${model}/deployment`)).body;
-const events = async (model: string, query = '') => (await adminJson<{ model: string; events: DeploymentEvent[] }>('GET', `/models/${model}/events${query}`)).body.events;
-const change = <T = { deployment: Deployment; event: DeploymentEvent }>(model: string, body: unknown, headers: Record<string, string> = {}) =>
-  admin(`/models/${model}/deployment`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) }).then(async (res) => ({
+const events = async (model: string, query = '') =>
+  (await adminJson<{ model: string; events: DeploymentEvent[] }>('GET', `/models/${model}/events${query}`)).body.events;
+const change = <T = { deployment: Deployment; event: DeploymentEvent }>(
+  model: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+) =>
+  admin(`/models/${model}/deployment`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  }).then(async (res) => ({
     status: res.status,
     body: (await res.json()) as T,
   }));
@@ -49,7 +58,14 @@ const housingInstance = bundledPackage(HOUSING, '1').manifest.golden[0] as unkno
 describe('POST /admin/models/{model}/deployment: rollback and its audit trail', () => {
   it('starts from the default deployment: primary 1 with 2 as a shadow at sample rate 1.0', async () => {
     const d = await deployment(HOUSING);
-    expect(d).toMatchObject({ model: HOUSING, primary: '1', canary: null, shadows: [{ version: '2', sample_rate: 1 }], revision: 1, updated_by: 'vigil:bootstrap' });
+    expect(d).toMatchObject({
+      model: HOUSING,
+      primary: '1',
+      canary: null,
+      shadows: [{ version: '2', sample_rate: 1 }],
+      revision: 1,
+      updated_by: 'vigil:bootstrap',
+    });
     const [bootstrap] = await events(HOUSING);
     expect(bootstrap).toMatchObject({ model: HOUSING, revision: 1, action: 'bootstrap', actor: 'vigil:bootstrap', before: null, after: d });
   });
@@ -167,12 +183,20 @@ describe('POST /admin/models/{model}/deployment: validation', () => {
   });
 
   it('refuses a canary without a percent or with a string percent (400 naming percent)', async () => {
-    expect((await expectRefused(INCOME, { action: 'canary', version: '2' }, 400, 'invalid_request', 'percent')).error.message).toContain('percent is required');
+    expect((await expectRefused(INCOME, { action: 'canary', version: '2' }, 400, 'invalid_request', 'percent')).error.message).toContain(
+      'percent is required',
+    );
     await expectRefused(INCOME, { action: 'canary', version: '2', percent: '10' }, 400, 'invalid_request', 'percent');
   });
 
   it.each([0, -0.5, 1.5])('refuses a shadow sample_rate of %s (400 naming sample_rate)', async (sampleRate) => {
-    const body = await expectRefused(INCOME, { action: 'shadow', version: '2', sample_rate: sampleRate }, 400, 'invalid_request', 'sample_rate');
+    const body = await expectRefused(
+      INCOME,
+      { action: 'shadow', version: '2', sample_rate: sampleRate },
+      400,
+      'invalid_request',
+      'sample_rate',
+    );
     expect(body.error.message).toBe('sample_rate: sample_rate must be a number in (0, 1]');
   });
 
@@ -182,7 +206,11 @@ describe('POST /admin/models/{model}/deployment: validation', () => {
 
   it('refuses unknown fields and a body that is not JSON', async () => {
     await expectRefused(INCOME, { action: 'promote', version: '2', force: true }, 400, 'invalid_request');
-    const res = await admin(`/models/${INCOME}/deployment`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"action": "promote",' });
+    const res = await admin(`/models/${INCOME}/deployment`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"action": "promote",',
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as ApiError).error.code).toBe('malformed_json');
   });
@@ -224,7 +252,9 @@ describe('POST /admin/models/{model}/deployment under concurrency', () => {
 
   it('commits ten parallel changes as ten events with consecutive revisions, none lost', async () => {
     const before = await deployment(INCOME);
-    const results = await Promise.all(rates.map((rate, i) => change(INCOME, { action: 'shadow', version: '2', sample_rate: rate, actor: `writer-${i}` })));
+    const results = await Promise.all(
+      rates.map((rate, i) => change(INCOME, { action: 'shadow', version: '2', sample_rate: rate, actor: `writer-${i}` })),
+    );
     expect(results.map((r) => r.status)).toEqual(rates.map(() => 200));
     const revisions = results.map((r) => r.body.deployment.revision).sort((a, b) => a - b);
     expect(revisions).toEqual(rates.map((_, i) => before.revision + 1 + i));
@@ -235,7 +265,8 @@ describe('POST /admin/models/{model}/deployment under concurrency', () => {
     expect(changes.map((e) => e.actor).sort()).toEqual(rates.map((_, i) => `writer-${i}`).sort());
     expectChain(list);
     // Each event records the change its writer asked for, and the newest one is the deployment.
-    for (const e of changes) expect(e.after.shadows).toEqual([{ version: '2', sample_rate: rates[Number(e.actor.slice('writer-'.length))] }]);
+    for (const e of changes)
+      expect(e.after.shadows).toEqual([{ version: '2', sample_rate: rates[Number(e.actor.slice('writer-'.length))] }]);
     expect((await deployment(INCOME)).revision).toBe(before.revision + 10);
     expect(await deployment(INCOME)).toEqual(list[0]!.after);
   });
@@ -244,18 +275,33 @@ describe('POST /admin/models/{model}/deployment under concurrency', () => {
     // Each DeploymentService is what one isolate holds; they share only D1.
     const isolates = Array.from({ length: 4 }, () => isolateDeploymentService());
     const before = await deployment(INCOME);
-    const writes = rates.map((rate, i) => isolates[i % isolates.length]!.change(INCOME, { action: 'sampling', sample_rate: rate / 10 }, `isolate-${i % isolates.length}`, `write ${i}`));
+    const writes = rates.map((rate, i) =>
+      isolates[i % isolates.length]!.change(
+        INCOME,
+        { action: 'sampling', sample_rate: rate / 10 },
+        `isolate-${i % isolates.length}`,
+        `write ${i}`,
+      ),
+    );
     const results = await Promise.all(writes);
     expect(results.map((r) => r.deployment.revision).sort((a, b) => a - b)).toEqual(rates.map((_, i) => before.revision + 1 + i));
     const list = await events(INCOME, '?limit=500');
-    expect(list.filter((e) => e.revision > before.revision).map((e) => e.reason).sort()).toEqual(rates.map((_, i) => `write ${i}`).sort());
+    expect(
+      list
+        .filter((e) => e.revision > before.revision)
+        .map((e) => e.reason)
+        .sort(),
+    ).toEqual(rates.map((_, i) => `write ${i}`).sort());
     expectChain(list);
   });
 
   // A new model's first QA-passed push deploys it (issue 9); the first changes then race a fresh deployment.
   it('bootstraps once, at the first push of a new model, and loses none of the first changes racing each other', async () => {
     const model = 'race-housing';
-    for (const [from, version] of [['1', '1'], ['2', '2']] as const) {
+    for (const [from, version] of [
+      ['1', '1'],
+      ['2', '2'],
+    ] as const) {
       const pkg = bundledPackage(HOUSING, from, version);
       pkg.manifest.name = model;
       expect((await pushPackage(pkg, { 'x-vigil-actor': 'ana' })).status).toBe(201);

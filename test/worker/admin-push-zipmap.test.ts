@@ -20,14 +20,25 @@ function zipMapClassifier(width: number): Uint8Array {
     inputs: [tensorInfo('input', FLOAT, ['N', width])],
     outputs: [
       tensorInfo('output_label', INT64, ['N']),
-      { name: 'output_probability', type: { sequenceType: { elemType: { mapType: { keyType: INT64, valueType: { tensorType: { elemType: FLOAT } } } } } } },
+      {
+        name: 'output_probability',
+        type: { sequenceType: { elemType: { mapType: { keyType: INT64, valueType: { tensorType: { elemType: FLOAT } } } } } },
+      },
     ],
     nodes: [
       node('LinearClassifier', ['input'], ['output_label', 'probability_tensor'], {
         domain: 'ai.onnx.ml',
-        attributes: [attr.ints('classlabels_ints', [0, 1]), attr.floats('coefficients', coefficients), attr.floats('intercepts', [0, 0]), attr.string('post_transform', 'SOFTMAX')],
+        attributes: [
+          attr.ints('classlabels_ints', [0, 1]),
+          attr.floats('coefficients', coefficients),
+          attr.floats('intercepts', [0, 0]),
+          attr.string('post_transform', 'SOFTMAX'),
+        ],
       }),
-      node('ZipMap', ['probability_tensor'], ['output_probability'], { domain: 'ai.onnx.ml', attributes: [attr.ints('classlabels_int64s', [0, 1])] }),
+      node('ZipMap', ['probability_tensor'], ['output_probability'], {
+        domain: 'ai.onnx.ml',
+        attributes: [attr.ints('classlabels_int64s', [0, 1])],
+      }),
     ],
   });
 }

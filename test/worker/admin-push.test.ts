@@ -43,7 +43,15 @@ describe('PUT /admin/models/{model}/versions/{version}', () => {
   it('accepts a valid package with 201, status qa_passed and the full QA report', async () => {
     const res = await pushPackage<VersionBody>(v3, { 'x-vigil-actor': 'ana' });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ model: HOUSING, version: '3', source: 'pushed', status: 'qa_passed', sha256: v3.manifest.artifact.sha256, bytes: v3.bytes.byteLength, created_by: 'ana' });
+    expect(res.body).toMatchObject({
+      model: HOUSING,
+      version: '3',
+      source: 'pushed',
+      status: 'qa_passed',
+      sha256: v3.manifest.artifact.sha256,
+      bytes: v3.bytes.byteLength,
+      created_by: 'ana',
+    });
     expect(res.body.qa_failure).toBeUndefined();
     expect(res.body.qa_report.status).toBe('qa_passed');
     expect(res.body.qa_report.checks.map((c) => [c.name, c.passed])).toEqual([
@@ -57,7 +65,13 @@ describe('PUT /admin/models/{model}/versions/{version}', () => {
   it('shows the pushed version and its QA report through GET /admin/models/{model}/versions/{version}', async () => {
     const res = await adminJson<VersionBody>('GET', `/models/${HOUSING}/versions/3`);
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ model: HOUSING, version: '3', status: 'qa_passed', source: 'pushed', manifest: { name: HOUSING, version: '3' } });
+    expect(res.body).toMatchObject({
+      model: HOUSING,
+      version: '3',
+      status: 'qa_passed',
+      source: 'pushed',
+      manifest: { name: HOUSING, version: '3' },
+    });
     expect(res.body.qa_report.golden_examples).toBe(v3.manifest.golden.length);
     expect(res.body.qa_report.checks).toHaveLength(4);
     expect(res.body.qa_report.checks.every((c) => c.passed && c.message.length > 0)).toBe(true);
@@ -137,7 +151,11 @@ describe('PUT /admin/models/{model}/versions/{version}', () => {
 
   it('treats a re-push with the manifest keys reordered and reformatted as the identical package', async () => {
     const reordered = Object.fromEntries(Object.entries(v3.manifest).reverse());
-    const res = await push<VersionBody>(HOUSING, '3', packageForm(v3, { manifest: new File([JSON.stringify(reordered, null, 2)], 'manifest.json') }));
+    const res = await push<VersionBody>(
+      HOUSING,
+      '3',
+      packageForm(v3, { manifest: new File([JSON.stringify(reordered, null, 2)], 'manifest.json') }),
+    );
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ version: '3', status: 'qa_passed' });
   });
@@ -193,7 +211,7 @@ describe('PUT /admin/models/{model}/versions/{version}', () => {
     expectApiError(await push(HOUSING, '10', packageForm(pkg)), 400, 'invalid_manifest', 'manifest.version');
   });
 
-  it('refuses a model.onnx whose sha256 is not the manifest\'s (400)', async () => {
+  it("refuses a model.onnx whose sha256 is not the manifest's (400)", async () => {
     const pkg = bundledPackage(HOUSING, '1', '9');
     pkg.bytes = bundledPackage(HOUSING, '2').bytes;
     const body = expectApiError(await pushPackage(pkg), 400, 'invalid_manifest', 'manifest.artifact.sha256');
@@ -201,7 +219,7 @@ describe('PUT /admin/models/{model}/versions/{version}', () => {
     expect((await adminJson('GET', `/models/${HOUSING}/versions/9`)).status).toBe(404);
   });
 
-  it('refuses a model.onnx one byte short of the manifest\'s size (400)', async () => {
+  it("refuses a model.onnx one byte short of the manifest's size (400)", async () => {
     const pkg = bundledPackage(HOUSING, '1', '9');
     pkg.bytes = pkg.bytes.slice(0, -1);
     expectApiError(await pushPackage(pkg), 400, 'invalid_manifest', 'manifest.artifact.sha256');
@@ -225,14 +243,23 @@ describe('PUT /admin/models/{model}/versions/{version}', () => {
   });
 
   it('refuses a body that is not multipart (415)', async () => {
-    const res = await admin(`/models/${HOUSING}/versions/12`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(bundledPackage(HOUSING, '1', '12').manifest) });
+    const res = await admin(`/models/${HOUSING}/versions/12`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(bundledPackage(HOUSING, '1', '12').manifest),
+    });
     expect(res.status).toBe(415);
     expect(((await res.json()) as ApiError).error.code).toBe('unsupported_media_type');
   });
 
   it('refuses a manifest that is not JSON (400 naming the manifest)', async () => {
     const pkg = bundledPackage(HOUSING, '1', '12');
-    const body = expectApiError(await push(HOUSING, '12', packageForm(pkg, { manifest: new File(['{"name": "california-housing",'], 'manifest.json') })), 400, 'invalid_manifest', 'manifest');
+    const body = expectApiError(
+      await push(HOUSING, '12', packageForm(pkg, { manifest: new File(['{"name": "california-housing",'], 'manifest.json') })),
+      400,
+      'invalid_manifest',
+      'manifest',
+    );
     expect(body.error.details[0]!.code).toBe('malformed_json');
     expect(body.error.message).toContain('not valid JSON');
   });

@@ -7,9 +7,10 @@ const instance = { ...manifestOf(MODEL, '1').golden[0]!.instance };
 const KEYS = Array.from({ length: 300 }, (_, i) => `customer-${i}`);
 
 async function versionFor(key: string, via: 'header' | 'body'): Promise<string> {
-  const res = via === 'header'
-    ? await postJson(`/v1/models/${MODEL}/predict`, { instances: [instance] }, { 'x-routing-key': key })
-    : await postJson(`/v1/models/${MODEL}/predict`, { instances: [instance], routing_key: key });
+  const res =
+    via === 'header'
+      ? await postJson(`/v1/models/${MODEL}/predict`, { instances: [instance] }, { 'x-routing-key': key })
+      : await postJson(`/v1/models/${MODEL}/predict`, { instances: [instance], routing_key: key });
   expect(res.status).toBe(200);
   const body = (await res.json()) as { version: string };
   const header = res.headers.get('x-model-version');
@@ -59,14 +60,21 @@ describe('POST /v1/models/{model}/predict canary routing', () => {
   it('prefers the x-routing-key header over the routing_key field', async () => {
     const canaryKey = KEYS.find((k) => isCanary(10, k))!;
     const primaryKey = KEYS.find((k) => !isCanary(10, k))!;
-    const res = await postJson(`/v1/models/${MODEL}/predict`, { instances: [instance], routing_key: primaryKey }, { 'x-routing-key': canaryKey });
+    const res = await postJson(
+      `/v1/models/${MODEL}/predict`,
+      { instances: [instance], routing_key: primaryKey },
+      { 'x-routing-key': canaryKey },
+    );
     expect(res.headers.get('x-model-version')).toBe('2');
   });
 
   it('routes the KServe V1 form by the x-routing-key header too', async () => {
     const canaryKey = KEYS.find((k) => isCanary(10, k))!;
     const primaryKey = KEYS.find((k) => !isCanary(10, k))!;
-    for (const [key, version] of [[canaryKey, '2'], [primaryKey, '1']] as const) {
+    for (const [key, version] of [
+      [canaryKey, '2'],
+      [primaryKey, '1'],
+    ] as const) {
       const res = await postJson(`/v1/models/${MODEL}:predict`, { instances: [instance] }, { 'x-routing-key': key });
       expect(res.status).toBe(200);
       expect(res.headers.get('x-model-version')).toBe(version);

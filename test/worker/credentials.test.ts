@@ -53,7 +53,10 @@ describe('POST /v1/models/{model}/feedback', () => {
 
 describe('tokens shorter than 16 characters', () => {
   it('close the admin API instead of opening it to a guessed token', async () => {
-    const res = await app.request('/admin/models', { headers: { authorization: 'Bearer short-token' } }, { ...workerEnv, ADMIN_TOKEN: 'short-token' } as Env);
+    const res = await app.request('/admin/models', { headers: { authorization: 'Bearer short-token' } }, {
+      ...workerEnv,
+      ADMIN_TOKEN: 'short-token',
+    } as Env);
     expect(res.status).toBe(503);
     const body = (await res.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe('admin_disabled');
@@ -65,7 +68,9 @@ describe('tokens shorter than 16 characters', () => {
     const res = await post('/v1/models/california-housing/predict', { instances }, { PREDICT_TOKENS: 'k1,k2' }, 'k1');
     expect(res.status).toBe(503);
     expect(res.body.error!.code).toBe('auth_misconfigured');
-    expect((await post('/v1/models/california-housing/predict', { instances }, { PREDICT_TOKENS: `k1,${PREDICT_TOKEN}` }, PREDICT_TOKEN)).status).toBe(200);
+    expect(
+      (await post('/v1/models/california-housing/predict', { instances }, { PREDICT_TOKENS: `k1,${PREDICT_TOKEN}` }, PREDICT_TOKEN)).status,
+    ).toBe(200);
   });
 
   it('close feedback whose only tokens are too short, unless the admin token is sent', async () => {
@@ -94,7 +99,16 @@ describe('dashboard sessions', () => {
 
   it('throttle failed sign-ins from one address: 429 with Retry-After after 10 failures, other addresses unaffected', async () => {
     const signIn = (token: string, ip: string) =>
-      app.request('/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'cf-connecting-ip': ip }, body: `token=${encodeURIComponent(token)}`, redirect: 'manual' }, workerEnv);
+      app.request(
+        '/login',
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', 'cf-connecting-ip': ip },
+          body: `token=${encodeURIComponent(token)}`,
+          redirect: 'manual',
+        },
+        workerEnv,
+      );
     for (let i = 0; i < 10; i++) expect((await signIn('wrong-token-000000', '203.0.113.7')).status).toBe(401);
     const throttled = await signIn(ADMIN_TOKEN, '203.0.113.7');
     expect(throttled.status).toBe(429);

@@ -14,7 +14,12 @@ const d1 = (env as unknown as { DB: D1Database }).DB;
 const app = createApp((e) => buildServices(e));
 
 function form(fields: Record<string, string>, headers: Record<string, string> = {}): RequestInit {
-  return { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(fields).toString(), redirect: 'manual' };
+  return {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(fields).toString(),
+    redirect: 'manual',
+  };
 }
 
 async function expectHtml(res: Response, status: number): Promise<string> {
@@ -38,7 +43,16 @@ function expectLoginForm(html: string): void {
 function parseSetCookie(header: string): { name: string; value: string; attributes: Map<string, string> } {
   const [pair, ...rest] = header.split(';').map((p) => p.trim());
   const [name, ...value] = pair!.split('=');
-  return { name: name!, value: value.join('='), attributes: new Map(rest.map((a) => { const [k, ...v] = a.split('='); return [k!.toLowerCase(), v.join('=')]; })) };
+  return {
+    name: name!,
+    value: value.join('='),
+    attributes: new Map(
+      rest.map((a) => {
+        const [k, ...v] = a.split('=');
+        return [k!.toLowerCase(), v.join('=')];
+      }),
+    ),
+  };
 }
 
 async function signIn(): Promise<string> {
@@ -105,7 +119,9 @@ describe('dashboard: signing in', () => {
       expect(res.headers.get('location')).toBe('/');
     }
     // The form shown for a protected page carries it.
-    expect(await (await fetchWorker('/models/adult-income?window=1h')).text()).toContain('name="next" value="/models/adult-income?window=1h"');
+    expect(await (await fetchWorker('/models/adult-income?window=1h')).text()).toContain(
+      'name="next" value="/models/adult-income?window=1h"',
+    );
   });
 
   it('refuses a wrong or empty token with the form and a message, and sets no cookie', async () => {
@@ -117,7 +133,12 @@ describe('dashboard: signing in', () => {
       expect(html).toContain('role="alert"');
     }
     // Not a form at all: still a refusal, not a server error.
-    const json = await fetchWorker('/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: ADMIN_TOKEN }), redirect: 'manual' });
+    const json = await fetchWorker('/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: ADMIN_TOKEN }),
+      redirect: 'manual',
+    });
     expect(json.status).toBe(401);
   });
 
@@ -137,14 +158,21 @@ describe('dashboard: signing in', () => {
   });
 
   it('refuses sign-in forms posted from another site', async () => {
-    const foreign: Record<string, string>[] = [{ origin: 'https://evil.example' }, { origin: 'null' }, { 'sec-fetch-site': 'cross-site', origin: 'http://vigil.test' }, { 'sec-fetch-site': 'same-site' }];
+    const foreign: Record<string, string>[] = [
+      { origin: 'https://evil.example' },
+      { origin: 'null' },
+      { 'sec-fetch-site': 'cross-site', origin: 'http://vigil.test' },
+      { 'sec-fetch-site': 'same-site' },
+    ];
     for (const headers of foreign) {
       const res = await fetchWorker('/login', form({ token: ADMIN_TOKEN }, headers));
       expect(res.headers.get('set-cookie')).toBeNull();
       await expectHtml(res, 403);
     }
     expect((await fetchWorker('/login', form({ token: ADMIN_TOKEN }, { origin: 'http://vigil.test' }))).status).toBe(303);
-    expect((await fetchWorker('/login', form({ token: ADMIN_TOKEN }, { 'sec-fetch-site': 'same-origin', origin: 'http://vigil.test' }))).status).toBe(303);
+    expect(
+      (await fetchWorker('/login', form({ token: ADMIN_TOKEN }, { 'sec-fetch-site': 'same-origin', origin: 'http://vigil.test' }))).status,
+    ).toBe(303);
   });
 
   it('signs out by clearing the cookie', async () => {
@@ -170,7 +198,11 @@ function section(html: string, id: string): string {
   return html.slice(start, end < 0 ? undefined : end);
 }
 
-async function seedSamples(model: string, version: number, rows: readonly { id: string; features: Record<string, unknown>; at: number }[]): Promise<void> {
+async function seedSamples(
+  model: string,
+  version: number,
+  rows: readonly { id: string; features: Record<string, unknown>; at: number }[],
+): Promise<void> {
   const stmt = d1.prepare(
     `INSERT INTO prediction_samples (request_id, instance, model, version, role, features, prediction, score, label, latency_ms, slices, created_at)
      VALUES (?, 0, ?, ?, 'primary', ?, '{}', 0, NULL, 1, '{}', ?)`,
@@ -193,21 +225,38 @@ function decodeHtml(text: string): string {
 
 // Runs before 'dashboard: pages', whose canary test sends california-housing traffic into this window.
 describe('dashboard: which features moved the predictions', () => {
-  it('charts the drift attribution and each shadow\'s when logged instances exist, with a caption naming the feature', async () => {
+  it("charts the drift attribution and each shadow's when logged instances exist, with a caption naming the feature", async () => {
     const instances = manifestOf('california-housing', '1').golden.map((g) => g.instance as Record<string, unknown>);
     const shifted = instances.map((i) => ({ ...i, median_income: (i.median_income as number) * 1.5 }));
     const now = Date.now();
-    await seedSamples('california-housing', 1, instances.map((features, i) => ({ id: `dashboard-before-${i}`, features, at: now - 90 * 60_000 })));
-    await seedSamples('california-housing', 1, shifted.map((features, i) => ({ id: `dashboard-after-${i}`, features, at: now - 10 * 60_000 })));
-    await seedComparisons('california-housing', shifted.map((_, i) => `dashboard-after-${i}`), now - 10 * 60_000);
+    await seedSamples(
+      'california-housing',
+      1,
+      instances.map((features, i) => ({ id: `dashboard-before-${i}`, features, at: now - 90 * 60_000 })),
+    );
+    await seedSamples(
+      'california-housing',
+      1,
+      shifted.map((features, i) => ({ id: `dashboard-after-${i}`, features, at: now - 10 * 60_000 })),
+    );
+    await seedComparisons(
+      'california-housing',
+      shifted.map((_, i) => `dashboard-after-${i}`),
+      now - 10 * 60_000,
+    );
 
     const html = await expectHtml(await fetchWorker('/models/california-housing?window=1h', { headers: adminHeaders }), 200);
     const drift = section(html, 'drift');
     expect(drift).toContain('data-attribution="ok"');
     expect(drift).toContain('What moved the predictions of version 1');
-    expect(decodeHtml(drift)).toMatch(/Predictions rose by [0-9,.k]+ on average since the previous hour; median_income explains \+[0-9,.k]+ of it\./);
+    expect(decodeHtml(drift)).toMatch(
+      /Predictions rose by [0-9,.k]+ on average since the previous hour; median_income explains \+[0-9,.k]+ of it\./,
+    );
     // One bar per feature (nine, under the top ten: no "others"), the first and only sizeable one median_income's, rising.
-    const bars = [...drift.matchAll(/<rect class="bar (positive|negative|aggregate)"[^>]*><title>([^<]*)<\/title>/g)].map((m) => ({ side: m[1], title: decodeHtml(m[2]!) }));
+    const bars = [...drift.matchAll(/<rect class="bar (positive|negative|aggregate)"[^>]*><title>([^<]*)<\/title>/g)].map((m) => ({
+      side: m[1],
+      title: decodeHtml(m[2]!),
+    }));
     expect(bars).toHaveLength(manifestOf('california-housing', '1').features.length);
     expect(bars[0]).toMatchObject({ side: 'positive' });
     expect(bars[0]!.title).toMatch(/^median_income: \+/);
@@ -217,7 +266,9 @@ describe('dashboard: which features moved the predictions', () => {
     const shadow = section(html, 'shadow');
     expect(shadow).toContain('data-attribution="ok"');
     expect(shadow).toContain('What makes version 2 predict differently from version 1');
-    expect(decodeHtml(shadow)).toMatch(/Version 2's predictions are [0-9,.k]+ (higher|lower) than version 1's on average on the same requests; /);
+    expect(decodeHtml(shadow)).toMatch(
+      /Version 2's predictions are [0-9,.k]+ (higher|lower) than version 1's on average on the same requests; /,
+    );
     expect(shadow).toContain('exact linear contributions → exact TreeSHAP');
   });
 
@@ -274,14 +325,17 @@ describe('dashboard: pages', () => {
     // Comparisons reach D1 through the queue (a batch every few seconds locally).
     const deadline = Date.now() + 30_000;
     for (;;) {
-      const report = (await (await fetchWorker('/v1/models/adult-income/reports/shadow?window=1h', { headers: adminHeaders })).json()) as { shadows: { requests: number; quality: { labelled_requests: number } }[] };
+      const report = (await (await fetchWorker('/v1/models/adult-income/reports/shadow?window=1h', { headers: adminHeaders })).json()) as {
+        shadows: { requests: number; quality: { labelled_requests: number } }[];
+      };
       if ((report.shadows[0]?.quality.labelled_requests ?? 0) >= instances.length || Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 250));
     }
     expect((await admin('/checks/run?model=adult-income', { method: 'POST' })).status).toBe(200);
 
     const html = await expectHtml(await fetchWorker('/models/adult-income?window=1h', { headers: adminHeaders }), 200);
-    for (const id of ['deployment', 'health', 'shadow', 'canary', 'drift', 'quality', 'latency', 'score']) expect(html).toContain(`id="${id}"`);
+    for (const id of ['deployment', 'health', 'shadow', 'canary', 'drift', 'quality', 'latency', 'score'])
+      expect(html).toContain(`id="${id}"`);
     expect(html).toMatch(/data-verdict="(shadow_better|shadow_worse|no_significant_difference|insufficient_data)"/);
     expect(html).toContain('McNemar');
     expect(html).toContain('Shadow difference distribution');
@@ -302,14 +356,27 @@ describe('dashboard: pages', () => {
     expect(before).toContain('paired z-test');
     expect(before).toContain('No canary is running');
 
-    expect((await adminJson('POST', '/models/california-housing/deployment', { action: 'canary', version: '2', percent: 50, reason: 'dashboard test' })).status).toBe(200);
+    expect(
+      (
+        await adminJson('POST', '/models/california-housing/deployment', {
+          action: 'canary',
+          version: '2',
+          percent: 50,
+          reason: 'dashboard test',
+        })
+      ).status,
+    ).toBe(200);
     const instances = manifestOf('california-housing', '1').golden.map((g) => g.instance);
     for (let i = 0; i < 16; i++) {
-      expect((await postJson('/v1/models/california-housing/predict', { instances }, { 'x-routing-key': `dashboard-user-${i}` })).status).toBe(200);
+      expect(
+        (await postJson('/v1/models/california-housing/predict', { instances }, { 'x-routing-key': `dashboard-user-${i}` })).status,
+      ).toBe(200);
     }
     const deadline = Date.now() + 30_000;
     for (;;) {
-      const report = (await (await fetchWorker('/v1/models/california-housing/reports/canary?window=1h', { headers: adminHeaders })).json()) as { primary?: { instances: number }; candidate?: { instances: number } };
+      const report = (await (
+        await fetchWorker('/v1/models/california-housing/reports/canary?window=1h', { headers: adminHeaders })
+      ).json()) as { primary?: { instances: number }; candidate?: { instances: number } };
       if (((report.primary?.instances ?? 0) > 0 && (report.candidate?.instances ?? 0) > 0) || Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 250));
     }
@@ -320,7 +387,9 @@ describe('dashboard: pages', () => {
     expect(html).toMatch(/<rect class="bar series-1"/);
     expect(html).toContain('canary 50%');
     expect(html).toContain('This deployment has no shadow versions');
-    expect((await adminJson('POST', '/models/california-housing/deployment', { action: 'clear_canary', reason: 'dashboard test done' })).status).toBe(200);
+    expect(
+      (await adminJson('POST', '/models/california-housing/deployment', { action: 'clear_canary', reason: 'dashboard test done' })).status,
+    ).toBe(200);
   });
 });
 
@@ -354,14 +423,18 @@ describe('dashboard: explaining an instance', () => {
     expect(html).toContain(`Version 1 predicts ${preciseNumber(e.prediction.value)}`);
     expect(html).toContain('Exact linear contributions');
     for (const [feature, value] of Object.entries(golden)) {
-      const row = new RegExp(`<tr data-feature="${feature}"><th scope="row">${feature}</th><td>([^<]*)</td><td class="num">([^<]*)</td>`).exec(html);
+      const row = new RegExp(
+        `<tr data-feature="${feature}"><th scope="row">${feature}</th><td>([^<]*)</td><td class="num">([^<]*)</td>`,
+      ).exec(html);
       expect(row, `a table row for ${feature}`).not.toBeNull();
       expect(decodeHtml(row![1]!)).toBe(JSON.stringify(value));
       const contribution = e.contributions[feature]![0]!;
       expect(row![2]).toBe(`${contribution > 0 ? '+' : ''}${preciseNumber(contribution)}`);
     }
     // The chart names each feature beside the instance's value, largest contribution first.
-    const titles = [...html.matchAll(/<rect class="bar (?:positive|negative)"[^>]*><title>([^<]*)<\/title>/g)].map((m) => decodeHtml(m[1]!));
+    const titles = [...html.matchAll(/<rect class="bar (?:positive|negative)"[^>]*><title>([^<]*)<\/title>/g)].map((m) =>
+      decodeHtml(m[1]!),
+    );
     const largest = Object.entries(e.contributions).sort((a, b) => Math.abs(b[1][0]!) - Math.abs(a[1][0]!))[0]![0];
     expect(titles).toHaveLength(Object.keys(golden).length);
     expect(titles[0]).toMatch(new RegExp(`^${largest} = `));
@@ -373,7 +446,7 @@ describe('dashboard: explaining an instance', () => {
     expect(decodeHtml(section(html, 'explain'))).toContain(JSON.stringify(golden));
   });
 
-  it('answers 400 with the parser\'s message when the instance is not JSON', async () => {
+  it("answers 400 with the parser's message when the instance is not JSON", async () => {
     const html = await expectHtml(await explainForm({ instance: '{"median_income": 8.3,', version: '1' }), 400);
     expect(html).toContain('The instance is not JSON');
     expect(html).toMatch(/<li data-field="instance"><code>instance<\/code>: not valid JSON: [^<]+<\/li>/);
@@ -384,7 +457,10 @@ describe('dashboard: explaining an instance', () => {
 
   it('answers 400 naming each invalid field, and 404 for a version that does not exist', async () => {
     const { median_income: _dropped, ...missing } = golden;
-    const html = await expectHtml(await explainForm({ instance: JSON.stringify({ ...missing, housing_median_age: 'old' }), version: '1' }), 400);
+    const html = await expectHtml(
+      await explainForm({ instance: JSON.stringify({ ...missing, housing_median_age: 'old' }), version: '1' }),
+      400,
+    );
     expect(html).toContain('This instance is not valid for the model');
     expect(html).toMatch(/<li data-field="housing_median_age"><code>housing_median_age<\/code>: [^<]+<\/li>/);
     expect(html).toMatch(/<li data-field="median_income"><code>median_income<\/code>: [^<]+<\/li>/);
@@ -392,16 +468,22 @@ describe('dashboard: explaining an instance', () => {
     expect(version).toContain('data-field="version"');
     const missingVersion = await expectHtml(await explainForm({ instance: JSON.stringify(golden), version: '99' }), 404);
     expect(missingVersion).toContain('The instance could not be explained');
-    const unknownModel = await fetchWorker('/models/no-such-model/explain', form({ instance: JSON.stringify(golden) }, { cookie: await signIn(), ...sameSite }));
-    expect((await expectHtml(unknownModel, 404))).toContain('No model named');
+    const unknownModel = await fetchWorker(
+      '/models/no-such-model/explain',
+      form({ instance: JSON.stringify(golden) }, { cookie: await signIn(), ...sameSite }),
+    );
+    expect(await expectHtml(unknownModel, 404)).toContain('No model named');
   });
 
   it('refuses without a session like the model page, and sends a signed-in GET to the form', async () => {
     const res = await fetchWorker('/models/california-housing/explain', form({ instance: JSON.stringify(golden), version: '1' }, sameSite));
     expectLoginForm(await expectHtml(res, 401));
     expect(res.headers.get('www-authenticate')).toContain('Bearer');
-    const stale = await fetchWorker('/models/california-housing/explain', form({ instance: JSON.stringify(golden) }, { cookie: `${SESSION_COOKIE}=${await sessionValue('an-old-token')}`, ...sameSite }));
-    expect((await expectHtml(stale, 401))).toContain('name="next" value="/models/california-housing/explain"');
+    const stale = await fetchWorker(
+      '/models/california-housing/explain',
+      form({ instance: JSON.stringify(golden) }, { cookie: `${SESSION_COOKIE}=${await sessionValue('an-old-token')}`, ...sameSite }),
+    );
+    expect(await expectHtml(stale, 401)).toContain('name="next" value="/models/california-housing/explain"');
     const get = await fetchWorker('/models/california-housing/explain', { headers: { cookie: await signIn() }, redirect: 'manual' });
     expect(get.status).toBe(303);
     expect(get.headers.get('location')).toBe('/models/california-housing#explain');
@@ -409,10 +491,17 @@ describe('dashboard: explaining an instance', () => {
   });
 
   it('refuses explain forms posted from another site, and forms that are too large', async () => {
-    const foreign: Record<string, string>[] = [{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site', origin: 'http://vigil.test' }, { 'sec-fetch-site': 'same-site' }];
+    const foreign: Record<string, string>[] = [
+      { origin: 'https://evil.example' },
+      { 'sec-fetch-site': 'cross-site', origin: 'http://vigil.test' },
+      { 'sec-fetch-site': 'same-site' },
+    ];
     for (const headers of foreign) {
-      const res = await fetchWorker('/models/california-housing/explain', form({ instance: JSON.stringify(golden), version: '1' }, { cookie: await signIn(), ...headers }));
-      expect((await expectHtml(res, 403))).toContain('Cross-site form refused');
+      const res = await fetchWorker(
+        '/models/california-housing/explain',
+        form({ instance: JSON.stringify(golden), version: '1' }, { cookie: await signIn(), ...headers }),
+      );
+      expect(await expectHtml(res, 403)).toContain('Cross-site form refused');
     }
     const huge = await explainForm({ instance: JSON.stringify({ ...golden, padding: 'x'.repeat(80 * 1024) }), version: '1' });
     await expectHtml(huge, 413);

@@ -49,11 +49,17 @@ async function predictV1(path: string, instances: unknown[]): Promise<unknown[]>
   return ((await res.json()) as { predictions: unknown[] }).predictions;
 }
 
-const goldenInstances = (model: string, version: string) => manifestOf(model, version).golden.map((g) => g.instance as Record<string, unknown>);
+const goldenInstances = (model: string, version: string) =>
+  manifestOf(model, version).golden.map((g) => g.instance as Record<string, unknown>);
 
 /** The first output of a version, pinned through OIP V2 (one tensor per feature). */
 async function inferPinned(model: string, version: string, instances: Record<string, unknown>[]): Promise<unknown[]> {
-  const inputs = manifestOf(model, version).features.map((f) => ({ name: f.name, datatype: f.type === 'category' ? 'BYTES' : 'FP32', shape: [instances.length], data: instances.map((i) => i[f.name]) }));
+  const inputs = manifestOf(model, version).features.map((f) => ({
+    name: f.name,
+    datatype: f.type === 'category' ? 'BYTES' : 'FP32',
+    shape: [instances.length],
+    data: instances.map((i) => i[f.name]),
+  }));
   const res = await postJson(`/v2/models/${model}/versions/${version}/infer`, { inputs });
   expect(res.status, await res.clone().text()).toBe(200);
   return ((await res.json()) as { outputs: { data: unknown[] }[] }).outputs[0]!.data;
@@ -71,13 +77,17 @@ describe('the QA gate chooses the engine', () => {
       expect(choice.max_abs_diff).not.toBeNull();
       expect(choice.max_abs_diff!).toBeLessThanOrEqual(manifest.golden_tolerance.abs);
       expect(record.body.engine).toBe('compiled');
-      expect(record.body.engine_reason).toContain(`${manifest.golden.length} golden examples and ${PARITY_PROBES} inputs drawn from the training statistics`);
+      expect(record.body.engine_reason).toContain(
+        `${manifest.golden.length} golden examples and ${PARITY_PROBES} inputs drawn from the training statistics`,
+      );
     }
   });
 
   it('shows the engine per version in the admin API and in OIP V2 metadata', async () => {
     for (const v of await versionsOf('california-housing')) expect(v.engine).toBe('compiled');
-    const metadata = (await (await fetchWorker('/v2/models/california-housing/versions/2')).json()) as { parameters: Record<string, unknown> };
+    const metadata = (await (await fetchWorker('/v2/models/california-housing/versions/2')).json()) as {
+      parameters: Record<string, unknown>;
+    };
     expect(metadata.parameters).toMatchObject({ version: '2', engine: 'compiled' });
   });
 
@@ -88,7 +98,10 @@ describe('the QA gate chooses the engine', () => {
     const [v1] = await versionsOf('softplus');
     expect(v1).toMatchObject({ status: 'qa_passed', engine: 'onnxruntime' });
     expect(v1!.engine_reason).toMatch(/does not support this graph.*Softplus/);
-    const rows = graph.csv.split('\n').slice(1).map((line) => ({ a: Number(line.split(',')[0]), b: Number(line.split(',')[1]) }));
+    const rows = graph.csv
+      .split('\n')
+      .slice(1)
+      .map((line) => ({ a: Number(line.split(',')[0]), b: Number(line.split(',')[1]) }));
     const values = (await predictV1('/v1/models/softplus:predict', rows)) as number[];
     graph.expected.forEach((e, i) => expectClose(values[i]!, (e as { value: number }).value));
     const forced = await adminJson<ApiError>('PUT', '/models/softplus/versions/1/engine', { engine: 'compiled', reason: 'try it' });
@@ -101,15 +114,24 @@ describe('the QA gate chooses the engine', () => {
 });
 
 describe('an operator forces the engine of a version', () => {
-  it('forces ONNX Runtime, with the same predictions, then goes back to the QA gate\'s choice', async () => {
+  it("forces ONNX Runtime, with the same predictions, then goes back to the QA gate's choice", async () => {
     const instances = goldenInstances('california-housing', '2');
     const compiled = await inferPinned('california-housing', '2', instances);
 
-    const res = await adminJson<VersionJson>('PUT', '/models/california-housing/versions/2/engine', { engine: 'onnxruntime', reason: 'compare with the reference' });
+    const res = await adminJson<VersionJson>('PUT', '/models/california-housing/versions/2/engine', {
+      engine: 'onnxruntime',
+      reason: 'compare with the reference',
+    });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ version: '2', engine: 'onnxruntime', engine_override: { engine: 'onnxruntime', actor: 'admin', reason: 'compare with the reference' } });
+    expect(res.body).toMatchObject({
+      version: '2',
+      engine: 'onnxruntime',
+      engine_override: { engine: 'onnxruntime', actor: 'admin', reason: 'compare with the reference' },
+    });
     expect(res.body.engine_reason).toBe('forced by admin: compare with the reference');
-    const metadata = (await (await fetchWorker('/v2/models/california-housing/versions/2')).json()) as { parameters: Record<string, unknown> };
+    const metadata = (await (await fetchWorker('/v2/models/california-housing/versions/2')).json()) as {
+      parameters: Record<string, unknown>;
+    };
     expect(metadata.parameters.engine).toBe('onnxruntime');
     const reference = await inferPinned('california-housing', '2', instances);
     // The evaluator was proven to match within tolerance; on these inputs it matches exactly.
@@ -127,15 +149,23 @@ describe('an operator forces the engine of a version', () => {
   it('proves parity on demand for a version QA-checked before the compiled evaluator existed', async () => {
     const db = workerEnv.DB;
     // What D1 holds for versions registered by an older Vigil: a QA report without an engine choice.
-    const row = await db.prepare("SELECT qa_report FROM model_versions WHERE model = 'adult-income' AND version = 1").first<{ qa_report: string }>();
+    const row = await db
+      .prepare("SELECT qa_report FROM model_versions WHERE model = 'adult-income' AND version = 1")
+      .first<{ qa_report: string }>();
     const report = JSON.parse(row!.qa_report) as { engine?: unknown };
     delete report.engine;
-    await db.prepare("UPDATE model_versions SET qa_report = ? WHERE model = 'adult-income' AND version = 1").bind(JSON.stringify(report)).run();
+    await db
+      .prepare("UPDATE model_versions SET qa_report = ? WHERE model = 'adult-income' AND version = 1")
+      .bind(JSON.stringify(report))
+      .run();
 
     const before = (await versionsOf('adult-income')).find((v) => v.version === '1')!;
     expect(before.engine).toBe('onnxruntime');
     expect(before.engine_reason).toContain('before the compiled evaluator existed');
-    const forced = await adminJson<VersionJson>('PUT', '/models/adult-income/versions/1/engine', { engine: 'compiled', reason: 'proven now' });
+    const forced = await adminJson<VersionJson>('PUT', '/models/adult-income/versions/1/engine', {
+      engine: 'compiled',
+      reason: 'proven now',
+    });
     expect(forced.status).toBe(200);
     expect(forced.body).toMatchObject({ engine: 'compiled', engine_override: { engine: 'compiled', reason: 'proven now' } });
   });
@@ -163,11 +193,16 @@ describe('an isolate whose served versions are all compiled', () => {
     for (const model of ['california-housing', 'adult-income', 'titanic']) {
       const deployment = await services.deployments.current(model);
       for (const version of [deployment!.primary, ...deployment!.shadows.map((s) => s.version)]) {
-        const result = await services.predictions.predict({ model, version, instances: goldenInstances(model, version), requestId: `${model}-${version}` }, (task) => background.push(task));
+        const result = await services.predictions.predict(
+          { model, version, instances: goldenInstances(model, version), requestId: `${model}-${version}` },
+          (task) => background.push(task),
+        );
         expect(result.predictions).toHaveLength(manifestOf(model, version).golden.length);
       }
       // Routed through the deployment, with its shadows run after the response.
-      await services.predictions.predict({ model, instances: goldenInstances(model, deployment!.primary), requestId: model }, (task) => background.push(task));
+      await services.predictions.predict({ model, instances: goldenInstances(model, deployment!.primary), requestId: model }, (task) =>
+        background.push(task),
+      );
     }
     await Promise.all(background);
     expect(ort.created).toBe(0);
@@ -180,10 +215,15 @@ describe('an isolate whose served versions are all compiled', () => {
     const ort = new CountingRuntime();
     const services = buildServices(workerEnv, { ortRuntime: ort });
     const background: Promise<unknown>[] = [];
-    await services.predictions.predict({ model: 'california-housing', instances: goldenInstances('california-housing', '1'), requestId: 'compiled' }, (task) => background.push(task));
+    await services.predictions.predict(
+      { model: 'california-housing', instances: goldenInstances('california-housing', '1'), requestId: 'compiled' },
+      (task) => background.push(task),
+    );
     await Promise.all(background);
     expect(ort.created).toBe(0);
-    const result = await services.predictions.predict({ model: 'softplus', instances: [{ a: 1, b: 2 }], requestId: 'ort' }, (task) => background.push(task));
+    const result = await services.predictions.predict({ model: 'softplus', instances: [{ a: 1, b: 2 }], requestId: 'ort' }, (task) =>
+      background.push(task),
+    );
     expect(result.predictions).toHaveLength(1);
     expect(ort.created).toBe(1);
   });

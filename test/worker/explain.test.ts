@@ -57,7 +57,13 @@ describe('POST /v1/models/{model}/explain', () => {
   it('explains the primary of a linear regression exactly, one contribution per feature, in the served value', async () => {
     const instances = goldens('california-housing', '1').map((g) => g.instance);
     const body = await explain('/v1/models/california-housing/explain', instances);
-    expect(body).toMatchObject({ model: 'california-housing', version: '1', method: 'linear', outputs: ['value'], reference: 'training statistics' });
+    expect(body).toMatchObject({
+      model: 'california-housing',
+      version: '1',
+      method: 'linear',
+      outputs: ['value'],
+      reference: 'training statistics',
+    });
     expect(Object.keys(body.explanations[0]!.contributions)).toEqual(manifestOf('california-housing', '1').features.map((f) => f.name));
     expectAdditive(body);
     body.explanations.forEach((e, i) => {
@@ -71,25 +77,31 @@ describe('POST /v1/models/{model}/explain', () => {
     const body = await explain('/v1/models/california-housing/versions/2/explain', instances);
     expect(body).toMatchObject({ version: '2', method: 'tree_shap', space: 'raw' });
     expectAdditive(body);
-    for (const e of body.explanations) expect(Math.abs(e.explained[0]! - e.prediction.value!) / Math.abs(e.prediction.value!)).toBeLessThan(1e-5);
+    for (const e of body.explanations)
+      expect(Math.abs(e.explained[0]! - e.prediction.value!) / Math.abs(e.prediction.value!)).toBeLessThan(1e-5);
     // Median income moves house values the most, on average over these instances.
     const meanAbs = (f: string) => body.explanations.reduce((s, e) => s + Math.abs(e.contributions[f]![0]!), 0) / body.explanations.length;
     const features = Object.keys(body.explanations[0]!.contributions);
-    expect(features.reduce((best, f) => (meanAbs(f) > meanAbs(best) ? f : best))).toMatch(/median_income|longitude|latitude|ocean_proximity/);
+    expect(features.reduce((best, f) => (meanAbs(f) > meanAbs(best) ? f : best))).toMatch(
+      /median_income|longitude|latitude|ocean_proximity/,
+    );
   });
 
   it('explains a logistic model in margin space, whose link gives the served probability', async () => {
-    const instances = goldens('adult-income', '1').slice(0, 10).map((g) => g.instance);
+    const instances = goldens('adult-income', '1')
+      .slice(0, 10)
+      .map((g) => g.instance);
     const body = await explain('/v1/models/adult-income/explain', instances);
     expect(body).toMatchObject({ method: 'linear', space: 'margin' });
     expectAdditive(body);
     const positive = manifestOf('adult-income', '1').output.positive_label!;
     const k = body.outputs.indexOf(positive);
     expect(k).toBeGreaterThanOrEqual(0);
-    for (const e of body.explanations) expect(Math.abs(sigmoid(e.explained[k]!) - e.prediction.probabilities![positive]!)).toBeLessThan(1e-5);
+    for (const e of body.explanations)
+      expect(Math.abs(sigmoid(e.explained[k]!) - e.prediction.probabilities![positive]!)).toBeLessThan(1e-5);
   });
 
-  it('explains an imported scikit-learn pipeline per original column, and through KServe\'s :explain', async () => {
+  it("explains an imported scikit-learn pipeline per original column, and through KServe's :explain", async () => {
     const instances = goldens('titanic', '1').map((g) => g.instance);
     const res = await postJson('/v1/models/titanic:explain', { instances });
     expect(res.status).toBe(200);
@@ -101,7 +113,9 @@ describe('POST /v1/models/{model}/explain', () => {
 
   it('validates like predict, limits instances to 100, 404s unknown models, and logs nothing', async () => {
     const before = await db.prepare('SELECT count(*) AS n FROM prediction_samples').first<{ n: number }>();
-    const bad = await postJson('/v1/models/california-housing/explain', { instances: [{ ...goldens('california-housing', '1')[0]!.instance, median_income: 'lots' }] });
+    const bad = await postJson('/v1/models/california-housing/explain', {
+      instances: [{ ...goldens('california-housing', '1')[0]!.instance, median_income: 'lots' }],
+    });
     expect(bad.status).toBe(400);
     const error = (await bad.json()) as ApiError;
     expect(error.error.details[0]).toMatchObject({ instance: 0, field: 'median_income' });
@@ -136,14 +150,25 @@ describe('?debug=true on predict', () => {
     const bad = await postJson('/v1/models/adult-income/predict?debug=maybe', { instances: [instance] }, adminHeaders);
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as ApiError).error.details[0]!.field).toBe('debug');
-    const plain = (await (await postJson('/v1/models/adult-income/predict?debug=false', { instances: [instance] })).json()) as Record<string, unknown>;
+    const plain = (await (await postJson('/v1/models/adult-income/predict?debug=false', { instances: [instance] })).json()) as Record<
+      string,
+      unknown
+    >;
     expect(plain.debug).toBeUndefined();
   });
 
   it('shows the validated instance, the encoded tensor, the raw outputs and the engine', async () => {
     const res = await postJson('/v1/models/adult-income/predict?debug=true', { instances: [instance] }, adminHeaders);
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { predictions: { probabilities: Record<string, number> }[]; debug: { engine: string; validated: Record<string, unknown>[]; inputs: Record<string, { type: string; dims: number[]; data: number[] }>; outputs: Record<string, { data: number[] }> } };
+    const body = (await res.json()) as {
+      predictions: { probabilities: Record<string, number> }[];
+      debug: {
+        engine: string;
+        validated: Record<string, unknown>[];
+        inputs: Record<string, { type: string; dims: number[]; data: number[] }>;
+        outputs: Record<string, { data: number[] }>;
+      };
+    };
     const manifest = manifestOf('adult-income', '1');
     expect(body.debug.engine).toBe('compiled');
     expect(Object.keys(body.debug.validated[0]!)).toEqual(manifest.features.map((f) => f.name));

@@ -44,32 +44,63 @@ async function predictions(path: string, body: unknown): Promise<ClassificationP
 
 const iris = records(irisCsv);
 const titanic = records(titanicCsv);
-const titanicInstances = titanic.map((r) => ({ pclass: r.pclass, sex: r.sex, age: r.age === null ? null : Number(r.age), fare: Number(r.fare), embarked: r.embarked }));
+const titanicInstances = titanic.map((r) => ({
+  pclass: r.pclass,
+  sex: r.sex,
+  age: r.age === null ? null : Number(r.age),
+  fare: Number(r.fare),
+  embarked: r.embarked,
+}));
 
 // One file-wide D1: the tests build on each other (iris is pushed first, then served, shadowed and monitored).
 describe('an imported model pushed to Vigil for the first time', () => {
   it('is packaged on the Worker runtime, passes QA, and its first push makes it the primary (an audited event)', async () => {
-    const pkg = await packaged('iris', '1', new Uint8Array(irisOnnx), irisCsv, { target: 'species', features: ['sepal_length', 'sepal_width'] });
-    const res = await push<{ status: string; deployment?: { primary: string; updated_by: string } }>('iris', '1', form(pkg), { 'x-vigil-actor': 'ana' });
+    const pkg = await packaged('iris', '1', new Uint8Array(irisOnnx), irisCsv, {
+      target: 'species',
+      features: ['sepal_length', 'sepal_width'],
+    });
+    const res = await push<{ status: string; deployment?: { primary: string; updated_by: string } }>('iris', '1', form(pkg), {
+      'x-vigil-actor': 'ana',
+    });
     expect(res.status).toBe(201);
     expect(res.body.status).toBe('qa_passed');
     expect(res.body.deployment).toMatchObject({ primary: '1', updated_by: 'ana' });
-    const events = await adminJson<{ events: { action: string; actor: string; reason: string; after: { primary: string } }[] }>('GET', '/models/iris/events');
-    expect(events.body.events).toEqual([expect.objectContaining({ action: 'bootstrap', actor: 'ana', reason: 'first version of a new model to pass QA', after: expect.objectContaining({ primary: '1' }) })]);
+    const events = await adminJson<{ events: { action: string; actor: string; reason: string; after: { primary: string } }[] }>(
+      'GET',
+      '/models/iris/events',
+    );
+    expect(events.body.events).toEqual([
+      expect.objectContaining({
+        action: 'bootstrap',
+        actor: 'ana',
+        reason: 'first version of a new model to pass QA',
+        after: expect.objectContaining({ primary: '1' }),
+      }),
+    ]);
   });
 
   it('serves every row of its CSV through V1, KServe V1 and OIP V2 as native ONNX Runtime predicts them', async () => {
     const pairs = iris.map((r) => [Number(r.sepal_length), Number(r.sepal_width)] as const);
-    expectNative(await predictions('/v1/models/iris/predict', { instances: pairs.map(([sepal_length, sepal_width]) => ({ sepal_length, sepal_width })) }), 'logreg_iris.onnx');
+    expectNative(
+      await predictions('/v1/models/iris/predict', {
+        instances: pairs.map(([sepal_length, sepal_width]) => ({ sepal_length, sepal_width })),
+      }),
+      'logreg_iris.onnx',
+    );
     expectNative(await predictions('/v1/models/iris:predict', { instances: pairs }), 'logreg_iris.onnx');
-    const res = await postJson('/v2/models/iris/infer', { inputs: [{ name: 'X', datatype: 'FP32', shape: [pairs.length, 2], data: pairs.flat() }] });
+    const res = await postJson('/v2/models/iris/infer', {
+      inputs: [{ name: 'X', datatype: 'FP32', shape: [pairs.length, 2], data: pairs.flat() }],
+    });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { outputs: { name: string; shape: number[]; data: (string | number)[] }[] };
     const labels = body.outputs.find((o) => o.name === 'label')!;
     const probabilities = body.outputs.find((o) => o.name === 'probabilities')!;
     expect(probabilities.shape).toEqual([pairs.length, 3]);
     expectNative(
-      labels.data.map((label, i) => ({ label: label as string, probabilities: Object.fromEntries([0, 1, 2].map((j) => [String(j), probabilities.data[i * 3 + j] as number])) })),
+      labels.data.map((label, i) => ({
+        label: label as string,
+        probabilities: Object.fromEntries([0, 1, 2].map((j) => [String(j), probabilities.data[i * 3 + j] as number])),
+      })),
       'logreg_iris.onnx',
     );
   });
@@ -85,7 +116,14 @@ describe('an imported model pushed to Vigil for the first time', () => {
         { name: 'label', datatype: 'BYTES', shape: [-1] },
         { name: 'probabilities', datatype: 'FP32', shape: [-1, 3] },
       ],
-      parameters: { version: '1', engine: 'compiled', features: [{ name: 'sepal_length', datatype: 'FP32' }, { name: 'sepal_width', datatype: 'FP32' }] },
+      parameters: {
+        version: '1',
+        engine: 'compiled',
+        features: [
+          { name: 'sepal_length', datatype: 'FP32' },
+          { name: 'sepal_width', datatype: 'FP32' },
+        ],
+      },
     });
     const perFeature = await postJson('/v2/models/iris/infer', {
       inputs: [
@@ -94,13 +132,20 @@ describe('an imported model pushed to Vigil for the first time', () => {
       ],
     });
     expect(perFeature.status).toBe(200);
-    const wrongShape = await postJson('/v2/models/iris/infer', { inputs: [{ name: 'X', datatype: 'FP32', shape: [1, 3], data: [5.1, 3.5, 1] }] });
+    const wrongShape = await postJson('/v2/models/iris/infer', {
+      inputs: [{ name: 'X', datatype: 'FP32', shape: [1, 3], data: [5.1, 3.5, 1] }],
+    });
     expect(wrongShape.status).toBe(400);
     expect(((await wrongShape.json()) as { error: string }).error).toBe('input "X" has shape [1, 3]; use [N, 2]');
   });
 
   it('rejects instances its manifest does not allow with 400s that name the field', async () => {
-    const res = await postJson('/v1/models/iris/predict', { instances: [{ sepal_length: 'long', sepal_width: 3 }, { sepal_length: null, sepal_width: 3 }] });
+    const res = await postJson('/v1/models/iris/predict', {
+      instances: [
+        { sepal_length: 'long', sepal_width: 3 },
+        { sepal_length: null, sepal_width: 3 },
+      ],
+    });
     expect(res.status).toBe(400);
     const body = (await res.json()) as ApiError;
     expect(body.error.details.map((d) => [d.instance, d.field, d.code])).toEqual([
@@ -110,18 +155,28 @@ describe('an imported model pushed to Vigil for the first time', () => {
   });
 
   it('shadows a later version, records comparisons, and reports on it like any model', async () => {
-    const v2 = await packaged('iris', '2', new Uint8Array(irisOnnx), irisCsv, { target: 'species', features: ['sepal_length', 'sepal_width'] });
+    const v2 = await packaged('iris', '2', new Uint8Array(irisOnnx), irisCsv, {
+      target: 'species',
+      features: ['sepal_length', 'sepal_width'],
+    });
     const res = await push<{ status: string; deployment?: unknown }>('iris', '2', form(v2));
     expect(res.status).toBe(201);
     expect(res.body.deployment).toBeUndefined();
     expect((await adminJson('POST', '/models/iris/deployment', { action: 'shadow', version: '2', sample_rate: 1 })).status).toBe(200);
-    expect((await adminJson('POST', '/models/iris/deployment', { action: 'sampling', sample_rate: 1, reason: 'label every prediction' })).status).toBe(200);
-    const served = await postJson('/v1/models/iris/predict', { instances: iris.slice(0, 20).map((r) => ({ sepal_length: Number(r.sepal_length), sepal_width: Number(r.sepal_width) })) });
+    expect(
+      (await adminJson('POST', '/models/iris/deployment', { action: 'sampling', sample_rate: 1, reason: 'label every prediction' })).status,
+    ).toBe(200);
+    const served = await postJson('/v1/models/iris/predict', {
+      instances: iris.slice(0, 20).map((r) => ({ sepal_length: Number(r.sepal_length), sepal_width: Number(r.sepal_width) })),
+    });
     const requestId = served.headers.get('x-request-id')!;
     const deadline = Date.now() + 20_000;
     let agree: { n: number; agree: number } | null = null;
     while (Date.now() < deadline) {
-      agree = await db.prepare('SELECT count(*) AS n, sum(label_agree) AS agree FROM shadow_comparisons WHERE request_id = ?').bind(requestId).first<{ n: number; agree: number }>();
+      agree = await db
+        .prepare('SELECT count(*) AS n, sum(label_agree) AS agree FROM shadow_comparisons WHERE request_id = ?')
+        .bind(requestId)
+        .first<{ n: number; agree: number }>();
       if (agree && agree.n >= 20) break;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -144,9 +199,15 @@ describe('an imported model pushed to Vigil for the first time', () => {
     const correct = servedLabels.filter((label, i) => label === labels[i]!.label).length;
     expect(overall.serving).toEqual({ accuracy: correct / 20 });
     for (const kind of ['drift', 'quality', 'score', 'canary']) {
-      expect((await fetchWorker(`/v1/models/iris/reports/${kind}`, { headers: { authorization: 'Bearer test-admin-token' } })).status, kind).toBe(200);
+      expect(
+        (await fetchWorker(`/v1/models/iris/reports/${kind}`, { headers: { authorization: 'Bearer test-admin-token' } })).status,
+        kind,
+      ).toBe(200);
     }
-    const checks = await fetchWorker('/admin/checks/run?model=iris&window=10m', { method: 'POST', headers: { authorization: 'Bearer test-admin-token' } });
+    const checks = await fetchWorker('/admin/checks/run?model=iris&window=10m', {
+      method: 'POST',
+      headers: { authorization: 'Bearer test-admin-token' },
+    });
     expect(checks.status).toBe(200);
     const ran = (await checks.json()) as { models: { model: string; results: { check: string; status: string }[] }[] };
     const parity = ran.models[0]!.results.filter((r) => r.check === 'parity');
@@ -161,18 +222,41 @@ describe('the bundled titanic model (imported with vigil package)', () => {
     const column = (name: string, datatype: string, values: unknown[]) => ({ name, datatype, shape: [values.length, 1], data: values });
     const res = await postJson('/v2/models/titanic/infer', {
       inputs: [
-        column('pclass', 'BYTES', titanicInstances.map((i) => i.pclass)),
-        column('sex', 'BYTES', titanicInstances.map((i) => i.sex)),
-        column('age', 'FP32', titanicInstances.map((i) => i.age)),
-        column('fare', 'FP32', titanicInstances.map((i) => i.fare)),
-        column('embarked', 'BYTES', titanicInstances.map((i) => i.embarked)),
+        column(
+          'pclass',
+          'BYTES',
+          titanicInstances.map((i) => i.pclass),
+        ),
+        column(
+          'sex',
+          'BYTES',
+          titanicInstances.map((i) => i.sex),
+        ),
+        column(
+          'age',
+          'FP32',
+          titanicInstances.map((i) => i.age),
+        ),
+        column(
+          'fare',
+          'FP32',
+          titanicInstances.map((i) => i.fare),
+        ),
+        column(
+          'embarked',
+          'BYTES',
+          titanicInstances.map((i) => i.embarked),
+        ),
       ],
     });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { outputs: { name: string; data: (string | number)[] }[] };
     const labels = body.outputs.find((o) => o.name === 'label')!.data;
     const probabilities = body.outputs.find((o) => o.name === 'probabilities')!.data as number[];
-    expectNative(labels.map((label, i) => ({ label: label as string, probabilities: { '0': probabilities[2 * i]!, '1': probabilities[2 * i + 1]! } })), 'pipeline_titanic.onnx');
+    expectNative(
+      labels.map((label, i) => ({ label: label as string, probabilities: { '0': probabilities[2 * i]!, '1': probabilities[2 * i + 1]! } })),
+      'pipeline_titanic.onnx',
+    );
   });
 
   it('describes its per-column string and float inputs with their real datatypes', async () => {
@@ -195,7 +279,12 @@ describe('the bundled titanic model (imported with vigil package)', () => {
     const deadline = Date.now() + 20_000;
     let rows: { features: string }[] = [];
     while (Date.now() < deadline && rows.length < 3) {
-      rows = (await db.prepare('SELECT features FROM prediction_samples WHERE request_id = ? ORDER BY instance').bind(requestId).all<{ features: string }>()).results;
+      rows = (
+        await db
+          .prepare('SELECT features FROM prediction_samples WHERE request_id = ? ORDER BY instance')
+          .bind(requestId)
+          .all<{ features: string }>()
+      ).results;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(rows).toHaveLength(3);
@@ -219,7 +308,16 @@ describe('a graph of every input dtype, packaged and served in workerd', () => {
     expect(res.status).toBe(200);
     const values = ((await res.json()) as { predictions: number[] }).predictions;
     graph.expected.forEach((e, i) => expectClose(values[i]!, (e as { value: number }).value));
-    const metadata = (await (await fetchWorker('/v2/models/mixed-dtypes')).json()) as { inputs: { name: string; datatype: string; shape: number[] }[]; outputs: unknown };
-    expect(metadata.inputs.map((i) => `${i.name} ${i.datatype} [${i.shape.join(', ')}]`)).toEqual(['rooms INT64 [-1]', 'city BYTES [-1, 1]', 'garden BOOL [-1]', 'area FP64 [-1, 1]', 'floor INT32 [-1, 1]']);
+    const metadata = (await (await fetchWorker('/v2/models/mixed-dtypes')).json()) as {
+      inputs: { name: string; datatype: string; shape: number[] }[];
+      outputs: unknown;
+    };
+    expect(metadata.inputs.map((i) => `${i.name} ${i.datatype} [${i.shape.join(', ')}]`)).toEqual([
+      'rooms INT64 [-1]',
+      'city BYTES [-1, 1]',
+      'garden BOOL [-1]',
+      'area FP64 [-1, 1]',
+      'floor INT32 [-1, 1]',
+    ]);
   });
 });

@@ -8,7 +8,13 @@ import { OrtRuntime } from '../../src/inference/ort-runtime.ts';
 
 const runtime = new OrtRuntime();
 
-export async function packaged(name: string, version: string, bytes: Uint8Array, csv: string, options: { target?: string; features?: string[] } = {}): Promise<PackagedModel> {
+export async function packaged(
+  name: string,
+  version: string,
+  bytes: Uint8Array,
+  csv: string,
+  options: { target?: string; features?: string[] } = {},
+): Promise<PackagedModel> {
   const spec = parsePackageSpec({});
   if (!spec.ok) throw new Error('spec');
   return packageModel({

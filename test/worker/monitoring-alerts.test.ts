@@ -17,7 +17,11 @@ interface Call {
 function webhook(answer: (n: number) => Response | Promise<Response>) {
   const calls: Call[] = [];
   const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
-    calls.push({ url: String(input), body: JSON.parse(String(init?.body)) as AlertPayload, contentType: new Headers(init?.headers).get('content-type') });
+    calls.push({
+      url: String(input),
+      body: JSON.parse(String(init?.body)) as AlertPayload,
+      contentType: new Headers(init?.headers).get('content-type'),
+    });
     return answer(calls.length);
   }) as typeof globalThis.fetch;
   return { calls, fetch };
@@ -28,7 +32,10 @@ function result(check: HealthCheckResult['check'], subject: string, status: Chec
 }
 
 async function alertRows(model: string) {
-  const { results } = await d1.prepare('SELECT kind, attempts, delivered_at, last_error, payload FROM alerts WHERE model = ? ORDER BY id').bind(model).all<{ kind: string; attempts: number; delivered_at: number | null; last_error: string | null; payload: string }>();
+  const { results } = await d1
+    .prepare('SELECT kind, attempts, delivered_at, last_error, payload FROM alerts WHERE model = ? ORDER BY id')
+    .bind(model)
+    .all<{ kind: string; attempts: number; delivered_at: number | null; last_error: string | null; payload: string }>();
   return results;
 }
 
@@ -55,7 +62,9 @@ describe('AlertDispatcher', () => {
     expect((await run('pass')).map((c) => [c.check, c.from, c.to])).toEqual([['skew', 'fail', 'pass']]);
     expect(await run('pass')).toEqual([]);
     // States are per model.
-    expect((await alerts.recordStates('alerts-other', [result('skew', 'age', 'fail')])).map((c) => [c.from, c.to])).toEqual([[null, 'fail']]);
+    expect((await alerts.recordStates('alerts-other', [result('skew', 'age', 'fail')])).map((c) => [c.from, c.to])).toEqual([
+      [null, 'fail'],
+    ]);
   });
 
   it('POSTs each notification once as JSON with a Slack-compatible text, and marks it delivered', async () => {
@@ -73,7 +82,14 @@ describe('AlertDispatcher', () => {
     expect(typeof call!.body.text).toBe('string');
     expect(call!.body.text).toContain('skew age: new → fail');
     expect(call!.body.text).toContain('drift hours: new → warn');
-    expect(call!.body).toMatchObject({ kind: 'state_change', model, changes: [{ check: 'skew', to: 'fail' }, { check: 'drift', to: 'warn' }] });
+    expect(call!.body).toMatchObject({
+      kind: 'state_change',
+      model,
+      changes: [
+        { check: 'skew', to: 'fail' },
+        { check: 'drift', to: 'warn' },
+      ],
+    });
 
     const [row] = await alertRows(model);
     expect(row).toMatchObject({ kind: 'state_change', attempts: 1, last_error: null });
@@ -89,7 +105,9 @@ describe('AlertDispatcher', () => {
     const sleeps: number[] = [];
     const alerts = new AlertDispatcher(db, { webhookUrl: WEBHOOK, fetch: hook.fetch, sleep: async (ms) => void sleeps.push(ms) });
     const model = 'alerts-retry';
-    expect(await alerts.send(stateChangePayload(model, await alerts.recordStates(model, [result('quality', '', 'fail')]), new Date()))).toBe(false);
+    expect(
+      await alerts.send(stateChangePayload(model, await alerts.recordStates(model, [result('quality', '', 'fail')]), new Date())),
+    ).toBe(false);
     expect(hook.calls).toHaveLength(3);
     expect(sleeps).toEqual([500, 1000]);
     let [row] = await alertRows(model);
@@ -107,7 +125,13 @@ describe('AlertDispatcher', () => {
 
   it('stops retrying after maxAttempts', async () => {
     const hook = webhook(() => new Response('nope', { status: 500 }));
-    const alerts = new AlertDispatcher(db, { webhookUrl: WEBHOOK, fetch: hook.fetch, sleep: async () => undefined, attemptsPerRun: 2, maxAttempts: 4 });
+    const alerts = new AlertDispatcher(db, {
+      webhookUrl: WEBHOOK,
+      fetch: hook.fetch,
+      sleep: async () => undefined,
+      attemptsPerRun: 2,
+      maxAttempts: 4,
+    });
     const model = 'alerts-give-up';
     await alerts.send({ text: 'x', kind: 'state_change', model, changes: [], at: new Date().toISOString() });
     await alerts.retryPending();

@@ -36,29 +36,46 @@ async function latestEvent(): Promise<DeploymentEvent> {
 }
 
 async function setCanary(): Promise<void> {
-  const res = await adminJson('POST', `/models/${MODEL}/deployment`, { action: 'canary', version: '2', percent: 50, reason: 'try version 2' });
+  const res = await adminJson('POST', `/models/${MODEL}/deployment`, {
+    action: 'canary',
+    version: '2',
+    percent: 50,
+    reason: 'try version 2',
+  });
   expect(res.status).toBe(200);
   expect((await deployment()).canary).toEqual({ version: '2', percent: 50 });
 }
 
 /** Removes the telemetry earlier tests seeded, so each scenario is judged on its own data. */
 async function clearTelemetry(): Promise<void> {
-  await d1.batch(['feature_profiles', 'profile_bins', 'prediction_samples', 'check_states', 'alerts'].map((t) => d1.prepare(`DELETE FROM ${t}`)));
+  await d1.batch(
+    ['feature_profiles', 'profile_bins', 'prediction_samples', 'check_states', 'alerts'].map((t) => d1.prepare(`DELETE FROM ${t}`)),
+  );
 }
 
 async function seedInstances(version: number, served: number, failed: number): Promise<void> {
   const bucket = Math.floor(Date.now() / 60_000) * 60_000;
-  const profile = d1.prepare(`INSERT INTO feature_profiles (model, version, bucket, bucket_ms, feature, count, nulls, invalid, sum, sum_sq, min, max) VALUES (?, ?, ?, 60000, ?, ?, 0, 0, 0, 0, NULL, NULL)`);
-  await d1.batch([profile.bind(MODEL, version, bucket, '__instances__', served), profile.bind(MODEL, version, bucket, '__errors__', failed)]);
+  const profile = d1.prepare(
+    `INSERT INTO feature_profiles (model, version, bucket, bucket_ms, feature, count, nulls, invalid, sum, sum_sq, min, max) VALUES (?, ?, ?, 60000, ?, ?, 0, 0, 0, 0, NULL, NULL)`,
+  );
+  await d1.batch([
+    profile.bind(MODEL, version, bucket, '__instances__', served),
+    profile.bind(MODEL, version, bucket, '__errors__', failed),
+  ]);
 }
 
 /** `n` logged predictions of `version` in `role`, with scores spread over the bins `pick(i)` chooses. */
 async function seedSamples(version: number, role: 'primary' | 'canary', n: number, pick: (i: number) => number): Promise<void> {
   const at = Date.now() - 1000;
   // A score inside bin b of the primary's training deciles.
-  const scoreIn = (b: number) => (b === 0 ? edges[0]! - 1 : b === edges.length ? edges[edges.length - 1]! + 1 : (edges[b - 1]! + edges[b]!) / 2);
-  const stmt = d1.prepare(`INSERT INTO prediction_samples (request_id, instance, model, version, role, features, prediction, score, label, latency_ms, slices, created_at) VALUES (?, 0, ?, ?, ?, '{}', '{}', ?, NULL, 1, '{}', ?)`);
-  await d1.batch(Array.from({ length: n }, (_, i) => stmt.bind(`${role}-${version}-${i}-${Math.random()}`, MODEL, version, role, scoreIn(pick(i)), at)));
+  const scoreIn = (b: number) =>
+    b === 0 ? edges[0]! - 1 : b === edges.length ? edges[edges.length - 1]! + 1 : (edges[b - 1]! + edges[b]!) / 2;
+  const stmt = d1.prepare(
+    `INSERT INTO prediction_samples (request_id, instance, model, version, role, features, prediction, score, label, latency_ms, slices, created_at) VALUES (?, 0, ?, ?, ?, '{}', '{}', ?, NULL, 1, '{}', ?)`,
+  );
+  await d1.batch(
+    Array.from({ length: n }, (_, i) => stmt.bind(`${role}-${version}-${i}-${Math.random()}`, MODEL, version, role, scoreIn(pick(i)), at)),
+  );
 }
 
 function monitorWithWebhook() {
@@ -72,7 +89,13 @@ function monitorWithWebhook() {
     }) as typeof fetch,
     sleep: async () => undefined,
   });
-  const monitor = new HealthMonitor({ db: services.db, registry: services.registry, deployments: services.deployments, models: new ServedModelCache(services.registry, new SessionCache(new OrtRuntime())), alerts });
+  const monitor = new HealthMonitor({
+    db: services.db,
+    registry: services.registry,
+    deployments: services.deployments,
+    models: new ServedModelCache(services.registry, new SessionCache(new OrtRuntime())),
+    alerts,
+  });
   return { monitor, posted };
 }
 
@@ -101,14 +124,22 @@ describe('automatic canary rollback', () => {
     expect(event.before!.canary).toEqual({ version: '2', percent: 50 });
 
     // The result that caused it is stored, and the rollback is announced (stored for the webhook).
-    const stored = await d1.prepare(`SELECT status, value FROM health_checks WHERE model = ? AND "check" = 'canary' AND subject = '2:error_rate' ORDER BY id DESC LIMIT 1`).bind(MODEL).first();
+    const stored = await d1
+      .prepare(
+        `SELECT status, value FROM health_checks WHERE model = ? AND "check" = 'canary' AND subject = '2:error_rate' ORDER BY id DESC LIMIT 1`,
+      )
+      .bind(MODEL)
+      .first();
     expect(stored).toEqual({ status: 'fail', value: 0.333333 });
-    const rollback = await d1.prepare(`SELECT payload FROM alerts WHERE model = ? AND kind = 'canary_rollback'`).bind(MODEL).all<{ payload: string }>();
+    const rollback = await d1
+      .prepare(`SELECT payload FROM alerts WHERE model = ? AND kind = 'canary_rollback'`)
+      .bind(MODEL)
+      .all<{ payload: string }>();
     expect(rollback.results).toHaveLength(1);
     expect((JSON.parse(rollback.results[0]!.payload) as AlertPayload).text).toContain('canary version 2 was rolled back automatically');
   });
 
-  it('rolls back a canary whose predictions diverge from the primary\'s, and alerts the webhook once', async () => {
+  it("rolls back a canary whose predictions diverge from the primary's, and alerts the webhook once", async () => {
     await setCanary();
     await seedInstances(2, 1000, 0);
     await seedSamples(1, 'primary', 200, (i) => i % 10);

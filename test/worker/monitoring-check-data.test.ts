@@ -32,7 +32,21 @@ async function insertSamples(rows: SampleRow[]): Promise<void> {
     `INSERT INTO prediction_samples (request_id, instance, model, version, role, features, prediction, score, label, latency_ms, slices, created_at)
      VALUES (?, ?, ?, ?, ?, '{}', '{}', ?, ?, 1, ?, ?)`,
   );
-  await d1.batch(rows.map((r) => stmt.bind(r.requestId, r.instance ?? 0, r.model, r.version ?? 1, r.role ?? 'primary', r.score, r.label ?? null, JSON.stringify(r.slices ?? {}), r.createdAt)));
+  await d1.batch(
+    rows.map((r) =>
+      stmt.bind(
+        r.requestId,
+        r.instance ?? 0,
+        r.model,
+        r.version ?? 1,
+        r.role ?? 'primary',
+        r.score,
+        r.label ?? null,
+        JSON.stringify(r.slices ?? {}),
+        r.createdAt,
+      ),
+    ),
+  );
 }
 
 async function insertFeedback(model: string, rows: [requestId: string, label: string, instance?: number][], receivedAt = 0): Promise<void> {
@@ -130,8 +144,12 @@ describe('biasStats', () => {
     // Female: 4 instances, 1 predicted positive; Male: 5 instances, 3 predicted positive.
     const female = ['<=50K', '<=50K', '<=50K', '>50K'];
     const male = ['>50K', '>50K', '>50K', '<=50K', '<=50K'];
-    female.forEach((label, i) => rows.push({ model, requestId: `q3-f${i}`, score: 0.5, label, slices: { sex: 'Female', race: 'White' }, createdAt: at }));
-    male.forEach((label, i) => rows.push({ model, requestId: `q3-m${i}`, score: 0.5, label, slices: { sex: 'Male', race: 'White' }, createdAt: at }));
+    female.forEach((label, i) =>
+      rows.push({ model, requestId: `q3-f${i}`, score: 0.5, label, slices: { sex: 'Female', race: 'White' }, createdAt: at }),
+    );
+    male.forEach((label, i) =>
+      rows.push({ model, requestId: `q3-m${i}`, score: 0.5, label, slices: { sex: 'Male', race: 'White' }, createdAt: at }),
+    );
     await insertSamples(rows);
     // Labelled: Female f0 (actual >50K, predicted <=50K), f3 (actual >50K, predicted >50K) → TPR 1/2.
     // Male m0, m1 actual >50K (predicted >50K), m3 actual >50K (predicted <=50K), m4 actual <=50K → TPR 2/3.
@@ -149,17 +167,27 @@ describe('biasStats', () => {
       { group: 'Female', n: 4, predictedPositiveRate: 0.25, labelledPositives: 2, truePositiveRate: 0.5 },
       { group: 'Male', n: 5, predictedPositiveRate: 0.6, labelledPositives: 3, truePositiveRate: 2 / 3 },
     ]);
-    expect(stats.find((s) => s.attribute === 'race')!.groups).toEqual([{ group: 'White', n: 9, predictedPositiveRate: 4 / 9, labelledPositives: 5, truePositiveRate: 3 / 5 }]);
+    expect(stats.find((s) => s.attribute === 'race')!.groups).toEqual([
+      { group: 'White', n: 9, predictedPositiveRate: 4 / 9, labelledPositives: 5, truePositiveRate: 3 / 5 },
+    ]);
   });
 });
 
-async function insertComparisons(model: string, createdAt: number, rows: { id: string; shadow?: number; absDiff: number | null; agree?: number | null; error?: string | null }[]): Promise<void> {
+async function insertComparisons(
+  model: string,
+  createdAt: number,
+  rows: { id: string; shadow?: number; absDiff: number | null; agree?: number | null; error?: string | null }[],
+): Promise<void> {
   const stmt = d1.prepare(
     `INSERT INTO shadow_comparisons (request_id, instance, model, primary_version, shadow_version, primary_prediction, shadow_prediction, primary_score, shadow_score,
        primary_label, shadow_label, signed_diff, abs_diff, label_agree, primary_latency_ms, shadow_latency_ms, error, slices, created_at)
      VALUES (?, 0, ?, 1, ?, '{}', NULL, 0, NULL, NULL, NULL, ?, ?, ?, 2, 4, ?, '{}', ?)`,
   );
-  await d1.batch(rows.map((r) => stmt.bind(r.id, model, r.shadow ?? 2, r.absDiff === null ? null : -r.absDiff, r.absDiff, r.agree ?? null, r.error ?? null, createdAt)));
+  await d1.batch(
+    rows.map((r) =>
+      stmt.bind(r.id, model, r.shadow ?? 2, r.absDiff === null ? null : -r.absDiff, r.absDiff, r.agree ?? null, r.error ?? null, createdAt),
+    ),
+  );
 }
 
 describe('shadowStats and quantile', () => {
@@ -188,7 +216,11 @@ describe('shadowStats and quantile', () => {
   it('picks rank ceil(q·n): 20th of 1..21, 1st of one value, null of none', async () => {
     const w = windowAt(5);
     const model = 'q5-model';
-    await insertComparisons(model, w.from + 1, Array.from({ length: 21 }, (_, i) => ({ id: `q5-${i}`, absDiff: 21 - i })));
+    await insertComparisons(
+      model,
+      w.from + 1,
+      Array.from({ length: 21 }, (_, i) => ({ id: `q5-${i}`, absDiff: 21 - i })),
+    );
     const where = (extra = sql``) => sql`model = ${model} AND abs_diff IS NOT NULL ${extra}`;
     expect(await quantile(db, sql`shadow_comparisons`, sql`abs_diff`, where(), 0.95)).toBe(20);
     expect(await quantile(db, sql`shadow_comparisons`, sql`abs_diff`, where(), 0.5)).toBe(11);
@@ -215,7 +247,7 @@ describe('shadowStats and quantile', () => {
 });
 
 describe('canaryStats', () => {
-  it('bins logged predictions by the primary\'s training deciles and reads served/failed counts from the profiles', async () => {
+  it("bins logged predictions by the primary's training deciles and reads served/failed counts from the profiles", async () => {
     const w = windowAt(7);
     const model = 'california-housing';
     const primary = manifestOf(model, '1');
@@ -235,7 +267,9 @@ describe('canaryStats', () => {
       // A shadow's prediction is not the canary's.
       { model, requestId: 'q7-h', version: 2, role: 'shadow', score: 50_000, createdAt: at },
     ]);
-    const profile = d1.prepare(`INSERT INTO feature_profiles (model, version, bucket, bucket_ms, feature, count, nulls, invalid, sum, sum_sq, min, max) VALUES (?, ?, ?, 60000, ?, ?, 0, 0, 0, 0, NULL, NULL)`);
+    const profile = d1.prepare(
+      `INSERT INTO feature_profiles (model, version, bucket, bucket_ms, feature, count, nulls, invalid, sum, sum_sq, min, max) VALUES (?, ?, ?, 60000, ?, ?, 0, 0, 0, 0, NULL, NULL)`,
+    );
     await d1.batch([
       profile.bind(model, 2, w.from, '__instances__', 90),
       profile.bind(model, 2, w.from + 60_000, '__instances__', 10),
@@ -255,11 +289,15 @@ describe('canaryStats', () => {
 });
 
 describe('profileSnapshot', () => {
-  it('sums a window\'s buckets per feature (min of mins, max of maxes) and their bins', async () => {
+  it("sums a window's buckets per feature (min of mins, max of maxes) and their bins", async () => {
     const w = windowAt(8);
     const model = 'q8-model';
-    const profile = d1.prepare(`INSERT INTO feature_profiles (model, version, bucket, bucket_ms, feature, count, nulls, invalid, sum, sum_sq, min, max) VALUES (?, 1, ?, 60000, 'x', ?, ?, ?, ?, ?, ?, ?)`);
-    const bin = d1.prepare(`INSERT INTO profile_bins (model, version, bucket, bucket_ms, feature, bin, count) VALUES (?, 1, ?, 60000, 'x', ?, ?)`);
+    const profile = d1.prepare(
+      `INSERT INTO feature_profiles (model, version, bucket, bucket_ms, feature, count, nulls, invalid, sum, sum_sq, min, max) VALUES (?, 1, ?, 60000, 'x', ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const bin = d1.prepare(
+      `INSERT INTO profile_bins (model, version, bucket, bucket_ms, feature, bin, count) VALUES (?, 1, ?, 60000, 'x', ?, ?)`,
+    );
     await d1.batch([
       profile.bind(model, w.from, 3, 1, 0, 5, 13, 2, 3),
       profile.bind(model, w.from + 60_000, 4, 0, 2, -1, 21, -4, 1),
@@ -272,6 +310,15 @@ describe('profileSnapshot', () => {
       bin.bind(model, w.from - 60_000, '3', 100),
     ]);
     const snapshot = await profileSnapshot(db, model, '1', w);
-    expect(snapshot.get('x')).toEqual({ count: 9, nulls: 3, invalid: 2, sum: 4, sumSq: 34, min: -4, max: 3, bins: { '0': 1, '1': 3, '3': 2 } });
+    expect(snapshot.get('x')).toEqual({
+      count: 9,
+      nulls: 3,
+      invalid: 2,
+      sum: 4,
+      sumSq: 34,
+      min: -4,
+      max: 3,
+      bins: { '0': 1, '1': 3, '3': 2 },
+    });
   });
 });

@@ -33,8 +33,12 @@ async function seedShiftedProfiles(): Promise<void> {
   const bucket = Math.floor(Date.now() / 60_000) * 60_000;
   const manifest = manifestOf(MODEL, '1');
   const age = manifest.features.find((f) => f.name === 'housing_median_age')!.training as { bin_frequencies: number[] };
-  const profile = d1.prepare(`INSERT INTO feature_profiles (model, version, bucket, bucket_ms, feature, count, nulls, invalid, sum, sum_sq, min, max) VALUES (?, 1, ?, 60000, ?, ?, 0, 0, 0, 0, NULL, NULL)`);
-  const bin = d1.prepare(`INSERT INTO profile_bins (model, version, bucket, bucket_ms, feature, bin, count) VALUES (?, 1, ?, 60000, ?, ?, ?)`);
+  const profile = d1.prepare(
+    `INSERT INTO feature_profiles (model, version, bucket, bucket_ms, feature, count, nulls, invalid, sum, sum_sq, min, max) VALUES (?, 1, ?, 60000, ?, ?, 0, 0, 0, 0, NULL, NULL)`,
+  );
+  const bin = d1.prepare(
+    `INSERT INTO profile_bins (model, version, bucket, bucket_ms, feature, bin, count) VALUES (?, 1, ?, 60000, ?, ?, ?)`,
+  );
   await d1.batch([
     profile.bind(MODEL, bucket, 'median_income', 1000),
     profile.bind(MODEL, bucket, 'housing_median_age', 1000),
@@ -51,8 +55,10 @@ describe('POST /admin/checks/run', () => {
     expect(body.models.map((m) => m.model)).toEqual([MODEL]);
     const [summary] = body.models;
     const checks = new Set(summary!.results.map((r) => r.check));
-    for (const check of ['staleness', 'invalid_data', 'invariants', 'skew', 'drift', 'quality', 'bias', 'parity', 'shadow']) expect(checks, check).toContain(check);
-    for (const r of summary!.results.filter((x) => x.check !== 'staleness' && x.check !== 'parity')) expect(r.window, `${r.check} ${r.subject}`).toBe('10m');
+    for (const check of ['staleness', 'invalid_data', 'invariants', 'skew', 'drift', 'quality', 'bias', 'parity', 'shadow'])
+      expect(checks, check).toContain(check);
+    for (const r of summary!.results.filter((x) => x.check !== 'staleness' && x.check !== 'parity'))
+      expect(r.window, `${r.check} ${r.subject}`).toBe('10m');
     // Trained today, max 180 days; the bundled goldens still match in this Worker; no traffic yet.
     expect(summary!.results.find((r) => r.check === 'staleness')).toMatchObject({ status: 'pass', version: '1' });
     expect(summary!.results.filter((r) => r.check === 'parity').map((r) => [r.subject, r.status])).toEqual([
@@ -107,7 +113,10 @@ describe('GET /v1/models/{model}/health', () => {
     expect(body.checks.map(key).sort()).toEqual(results.map(key).sort());
     for (const r of results) {
       const latest = body.checks.find((c) => key(c) === key(r))!;
-      expect({ status: latest.status, value: latest.value, threshold: latest.threshold, window: latest.window, version: latest.version }, key(r)).toEqual({
+      expect(
+        { status: latest.status, value: latest.value, threshold: latest.threshold, window: latest.window, version: latest.version },
+        key(r),
+      ).toEqual({
         status: r.status,
         value: r.value,
         threshold: r.threshold,

@@ -41,7 +41,14 @@ function monitorAt(now: () => number, posted: AlertPayload[], binding: D1Databas
     sleep: async () => undefined,
     now: () => new Date(now()),
   });
-  return new HealthMonitor({ db, registry: services.registry, deployments: services.deployments, models: new ServedModelCache(services.registry, new SessionCache(new OrtRuntime())), alerts, now: () => new Date(now()) });
+  return new HealthMonitor({
+    db,
+    registry: services.registry,
+    deployments: services.deployments,
+    models: new ServedModelCache(services.registry, new SessionCache(new OrtRuntime())),
+    alerts,
+    now: () => new Date(now()),
+  });
 }
 
 /** median_income of version 1 in the minute bucket before `at`: 1000 values in bins as given. */
@@ -49,8 +56,18 @@ async function seedIncome(at: number, bins: Record<string, number>): Promise<voi
   const bucket = Math.floor(at / MINUTE) * MINUTE - MINUTE;
   const total = Object.values(bins).reduce((a, b) => a + b, 0);
   await d1.batch([
-    d1.prepare(`INSERT INTO feature_profiles (model, version, bucket, bucket_ms, feature, count, nulls, invalid, sum, sum_sq, min, max) VALUES (?, 1, ?, 60000, 'median_income', ?, 0, 0, 0, 0, NULL, NULL)`).bind(MODEL, bucket, total),
-    ...Object.entries(bins).map(([bin, n]) => d1.prepare(`INSERT INTO profile_bins (model, version, bucket, bucket_ms, feature, bin, count) VALUES (?, 1, ?, 60000, 'median_income', ?, ?)`).bind(MODEL, bucket, bin, n)),
+    d1
+      .prepare(
+        `INSERT INTO feature_profiles (model, version, bucket, bucket_ms, feature, count, nulls, invalid, sum, sum_sq, min, max) VALUES (?, 1, ?, 60000, 'median_income', ?, 0, 0, 0, 0, NULL, NULL)`,
+      )
+      .bind(MODEL, bucket, total),
+    ...Object.entries(bins).map(([bin, n]) =>
+      d1
+        .prepare(
+          `INSERT INTO profile_bins (model, version, bucket, bucket_ms, feature, bin, count) VALUES (?, 1, ?, 60000, 'median_income', ?, ?)`,
+        )
+        .bind(MODEL, bucket, bin, n),
+    ),
   ]);
 }
 
@@ -72,10 +89,23 @@ describe('HealthMonitor', () => {
     const now = Date.now();
     const posted: AlertPayload[] = [];
     const [summary] = await monitorAt(() => now, posted).run({ model: MODEL, windowMinutes: 10 });
-    const { results } = await d1.prepare('SELECT "check", subject, status, value, threshold, window, created_at FROM health_checks WHERE model = ? AND created_at = ?').bind(MODEL, now).all();
+    const { results } = await d1
+      .prepare(
+        'SELECT "check", subject, status, value, threshold, window, created_at FROM health_checks WHERE model = ? AND created_at = ?',
+      )
+      .bind(MODEL, now)
+      .all();
     expect(results).toHaveLength(summary!.results.length);
     for (const r of summary!.results) {
-      expect(results, `${r.check}/${r.subject}`).toContainEqual({ check: r.check, subject: r.subject, status: r.status, value: r.value, threshold: r.threshold, window: r.window, created_at: now });
+      expect(results, `${r.check}/${r.subject}`).toContainEqual({
+        check: r.check,
+        subject: r.subject,
+        status: r.status,
+        value: r.value,
+        threshold: r.threshold,
+        window: r.window,
+        created_at: now,
+      });
     }
   });
 
@@ -88,7 +118,10 @@ describe('HealthMonitor', () => {
     expect(quality[0]).toMatchObject({ status: 'insufficient_data', value: null });
     expect(String(quality[0]!.details.error)).toContain('no such table');
     for (const check of ['staleness', 'invalid_data', 'invariants', 'skew', 'drift', 'bias', 'parity', 'shadow']) {
-      expect(summary!.results.some((r) => r.check === check), check).toBe(true);
+      expect(
+        summary!.results.some((r) => r.check === check),
+        check,
+      ).toBe(true);
     }
     expect(summary!.results.find((r) => r.check === 'staleness')!.status).toBe('pass');
   });

@@ -14,16 +14,25 @@ const MINUTE = 60_000;
 const NOW = Date.UTC(2026, 10, 27, 3, 17);
 
 async function clear(): Promise<void> {
-  await d1.batch(['prediction_samples', 'shadow_comparisons', 'feedback', 'feature_profiles', 'profile_bins', 'telemetry_batches'].map((t) => d1.prepare(`DELETE FROM ${t}`)));
+  await d1.batch(
+    ['prediction_samples', 'shadow_comparisons', 'feedback', 'feature_profiles', 'profile_bins', 'telemetry_batches'].map((t) =>
+      d1.prepare(`DELETE FROM ${t}`),
+    ),
+  );
 }
 
 async function insertSamples(model: string, createdAt: readonly number[]): Promise<void> {
-  const stmt = d1.prepare(`INSERT INTO prediction_samples (request_id, instance, model, version, role, features, prediction, score, label, latency_ms, slices, created_at) VALUES (?, 0, ?, 1, 'primary', '{}', '{}', 0, NULL, 1, '{}', ?)`);
+  const stmt = d1.prepare(
+    `INSERT INTO prediction_samples (request_id, instance, model, version, role, features, prediction, score, label, latency_ms, slices, created_at) VALUES (?, 0, ?, 1, 'primary', '{}', '{}', 0, NULL, 1, '{}', ?)`,
+  );
   await d1.batch(createdAt.map((at, i) => stmt.bind(`${model}-${i}`, model, at)));
 }
 
 async function count(sql: string, ...params: unknown[]): Promise<number> {
-  return (await d1.prepare(sql).bind(...params).first<{ n: number }>())!.n;
+  return (await d1
+    .prepare(sql)
+    .bind(...params)
+    .first<{ n: number }>())!.n;
 }
 
 interface ProfileSeed {
@@ -39,10 +48,23 @@ interface ProfileSeed {
 }
 
 async function insertProfiles(model: string, rows: ProfileSeed[]): Promise<void> {
-  const profile = d1.prepare(`INSERT INTO feature_profiles (model, version, bucket, bucket_ms, feature, count, nulls, invalid, sum, sum_sq, min, max) VALUES (?, 1, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)`);
+  const profile = d1.prepare(
+    `INSERT INTO feature_profiles (model, version, bucket, bucket_ms, feature, count, nulls, invalid, sum, sum_sq, min, max) VALUES (?, 1, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)`,
+  );
   const bin = d1.prepare(`INSERT INTO profile_bins (model, version, bucket, bucket_ms, feature, bin, count) VALUES (?, 1, ?, ?, ?, ?, ?)`);
   const statements = rows.flatMap((r) => [
-    profile.bind(model, r.bucket, r.bucketMs ?? MINUTE, r.feature ?? 'x', r.count, r.nulls ?? 0, r.sum ?? r.count, (r.sum ?? r.count) * 2, r.min, r.max),
+    profile.bind(
+      model,
+      r.bucket,
+      r.bucketMs ?? MINUTE,
+      r.feature ?? 'x',
+      r.count,
+      r.nulls ?? 0,
+      r.sum ?? r.count,
+      (r.sum ?? r.count) * 2,
+      r.min,
+      r.max,
+    ),
     ...Object.entries(r.bins ?? {}).map(([b, n]) => bin.bind(model, r.bucket, r.bucketMs ?? MINUTE, r.feature ?? 'x', b, n)),
   ]);
   await d1.batch(statements);
@@ -93,13 +115,17 @@ describe('rollUpProfiles', () => {
       { bucket: hour, feature: 'y', count: 8, min: 0, max: 0, bins: { a: 8 } },
       { bucket: recentBucket, count: 11, min: 100, max: 100, bins: { '9': 11 } },
     ]);
-    const before = await d1.prepare('SELECT sum(count) AS count, sum(nulls) AS nulls, sum(sum) AS sum, sum(sum_sq) AS sum_sq FROM feature_profiles').first();
+    const before = await d1
+      .prepare('SELECT sum(count) AS count, sum(nulls) AS nulls, sum(sum) AS sum, sum(sum_sq) AS sum_sq FROM feature_profiles')
+      .first();
     const binsBefore = await count('SELECT sum(count) AS n FROM profile_bins');
 
     const rolled = await rollUpProfiles(db, NOW - 48 * HOUR);
     expect(rolled).toBe(5);
 
-    const { results } = await d1.prepare('SELECT bucket, bucket_ms, feature, count, nulls, sum, min, max FROM feature_profiles ORDER BY feature, bucket').all();
+    const { results } = await d1
+      .prepare('SELECT bucket, bucket_ms, feature, count, nulls, sum, min, max FROM feature_profiles ORDER BY feature, bucket')
+      .all();
     expect(results).toEqual([
       { bucket: hour, bucket_ms: HOUR, feature: 'x', count: 9, nulls: 3, sum: 17, min: -3, max: 4 },
       { bucket: hour + HOUR, bucket_ms: HOUR, feature: 'x', count: 1, nulls: 0, sum: 9, min: 9, max: 9 },
@@ -115,7 +141,11 @@ describe('rollUpProfiles', () => {
       { bucket: recentBucket, bucket_ms: MINUTE, feature: 'x', bin: '9', count: 11 },
       { bucket: hour, bucket_ms: HOUR, feature: 'y', bin: 'a', count: 8 },
     ]);
-    expect(await d1.prepare('SELECT sum(count) AS count, sum(nulls) AS nulls, sum(sum) AS sum, sum(sum_sq) AS sum_sq FROM feature_profiles').first()).toEqual(before);
+    expect(
+      await d1
+        .prepare('SELECT sum(count) AS count, sum(nulls) AS nulls, sum(sum) AS sum, sum(sum_sq) AS sum_sq FROM feature_profiles')
+        .first(),
+    ).toEqual(before);
     expect(await count('SELECT sum(count) AS n FROM profile_bins')).toBe(binsBefore);
     // Nothing left to roll up.
     expect(await rollUpProfiles(db, NOW - 48 * HOUR)).toBe(0);
@@ -128,8 +158,18 @@ describe('rollUpProfiles', () => {
       { bucket: hour + 30 * MINUTE, count: 2, min: -1, max: 3, bins: { '0': 1, '1': 1 } },
     ]);
     await rollUpProfiles(db, NOW - 48 * HOUR);
-    expect(await d1.prepare('SELECT bucket, bucket_ms, count, min, max FROM feature_profiles').all().then((r) => r.results)).toEqual([{ bucket: hour, bucket_ms: HOUR, count: 12, min: -1, max: 5 }]);
-    expect(await d1.prepare('SELECT bin, count FROM profile_bins ORDER BY bin').all().then((r) => r.results)).toEqual([
+    expect(
+      await d1
+        .prepare('SELECT bucket, bucket_ms, count, min, max FROM feature_profiles')
+        .all()
+        .then((r) => r.results),
+    ).toEqual([{ bucket: hour, bucket_ms: HOUR, count: 12, min: -1, max: 5 }]);
+    expect(
+      await d1
+        .prepare('SELECT bin, count FROM profile_bins ORDER BY bin')
+        .all()
+        .then((r) => r.results),
+    ).toEqual([
       { bin: '0', count: 11 },
       { bin: '1', count: 1 },
     ]);
@@ -158,7 +198,9 @@ describe('the daily cron', () => {
     const { results } = await d1.prepare('SELECT created_at FROM prediction_samples').all<{ created_at: number }>();
     expect(results.map((r) => r.created_at)).toEqual([NOW - 29 * DAY]);
 
-    const summary = await d1.prepare("SELECT payload FROM alerts WHERE kind = 'daily_summary' ORDER BY id DESC LIMIT 1").first<{ payload: string }>();
+    const summary = await d1
+      .prepare("SELECT payload FROM alerts WHERE kind = 'daily_summary' ORDER BY id DESC LIMIT 1")
+      .first<{ payload: string }>();
     const text = (JSON.parse(summary!.payload) as { text: string }).text;
     expect(text).toContain('Vigil daily summary, 2026-11-27');
     expect(text).toContain('adult-income: 1 failing (skew age) 1 warning (drift age)');

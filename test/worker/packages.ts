@@ -6,7 +6,12 @@ import { admin } from './helpers.ts';
 
 export interface TestPackage {
   /** The manifest as raw JSON (edit freely before pushing). */
-  manifest: Record<string, unknown> & { name: string; version: string; artifact: { sha256: string; bytes: number }; golden: { expected: Record<string, unknown> }[] };
+  manifest: Record<string, unknown> & {
+    name: string;
+    version: string;
+    artifact: { sha256: string; bytes: number };
+    golden: { expected: Record<string, unknown> }[];
+  };
   bytes: Uint8Array;
 }
 
@@ -46,14 +51,20 @@ export interface PushParts {
 export function packageForm(pkg: TestPackage, parts: PushParts = {}): FormData {
   const form = new FormData();
   const model = parts.model === undefined ? new File([pkg.bytes], 'model.onnx', { type: 'application/octet-stream' }) : parts.model;
-  const manifest = parts.manifest === undefined ? new File([JSON.stringify(pkg.manifest)], 'manifest.json', { type: 'application/json' }) : parts.manifest;
+  const manifest =
+    parts.manifest === undefined ? new File([JSON.stringify(pkg.manifest)], 'manifest.json', { type: 'application/json' }) : parts.manifest;
   if (model !== null) form.append('model', model);
   if (manifest !== null) form.append('manifest', manifest);
   return form;
 }
 
 /** PUT /admin/models/{model}/versions/{version} with the package as multipart. */
-export async function push<T = unknown>(model: string, version: string, body: FormData | string, headers: Record<string, string> = {}): Promise<{ status: number; body: T }> {
+export async function push<T = unknown>(
+  model: string,
+  version: string,
+  body: FormData | string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: T }> {
   const res = await admin(`/models/${model}/versions/${version}`, { method: 'PUT', body, headers });
   return { status: res.status, body: (await res.json()) as T };
 }

@@ -60,7 +60,12 @@ describe('POST /v1/models/{model}/predict input validation', () => {
 
   it('rejects a body over 1 MiB with 413', async () => {
     const padding = 'x'.repeat(MAX_BODY_BYTES);
-    await expectError(await postJson('/v1/models/california-housing/predict', { instances: [valid], routing_key: padding }), 413, 'payload_too_large', 'body');
+    await expectError(
+      await postJson('/v1/models/california-housing/predict', { instances: [valid], routing_key: padding }),
+      413,
+      'payload_too_large',
+      'body',
+    );
   });
 
   it('rejects a chunked body over 1 MiB with 413 without a content-length', async () => {
@@ -75,7 +80,11 @@ describe('POST /v1/models/{model}/predict input validation', () => {
         }
       },
     });
-    const res = await fetchWorker('/v1/models/california-housing/predict', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const res = await fetchWorker('/v1/models/california-housing/predict', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
     await expectError(res, 413, 'payload_too_large');
   });
 
@@ -88,7 +97,11 @@ describe('POST /v1/models/{model}/predict input validation', () => {
   });
 
   it('rejects a non-JSON content type with 415', async () => {
-    const res = await fetchWorker('/v1/models/california-housing/predict', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ instances: [valid] }) });
+    const res = await fetchWorker('/v1/models/california-housing/predict', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify({ instances: [valid] }),
+    });
     await expectError(res, 415, 'unsupported_media_type', 'content-type');
   });
 
@@ -109,7 +122,12 @@ describe('POST /v1/models/{model}/predict input validation', () => {
     const res = await postJson('/v1/models/california-housing/predict', { instances: [valid] }, { 'x-request-id': 'abc-123' });
     expect(res.headers.get('x-request-id')).toBe('abc-123');
     expect(((await res.json()) as { request_id: string }).request_id).toBe('abc-123');
-    await expectError(await postJson('/v1/models/california-housing/predict', { instances: [valid] }, { 'x-request-id': 'has spaces' }), 400, 'invalid_request', 'x-request-id');
+    await expectError(
+      await postJson('/v1/models/california-housing/predict', { instances: [valid] }, { 'x-request-id': 'has spaces' }),
+      400,
+      'invalid_request',
+      'x-request-id',
+    );
   });
 
   it('answers unknown routes with a JSON 404', async () => {
@@ -129,7 +147,12 @@ describe('Open Inference Protocol V2', () => {
   it('describes a model with its versions, platform and tensors', async () => {
     const res = await fetchWorker('/v2/models/adult-income');
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { versions: string[]; platform: string; inputs: { name: string; datatype: string; shape: number[] }[]; outputs: { name: string }[] };
+    const body = (await res.json()) as {
+      versions: string[];
+      platform: string;
+      inputs: { name: string; datatype: string; shape: number[] }[];
+      outputs: { name: string }[];
+    };
     expect(body.versions).toEqual(['1', '2']);
     expect(body.platform).toBe('onnxruntime_onnx');
     expect(body.inputs).toContainEqual({ name: 'age', datatype: expect.any(String), shape: [-1] });
@@ -145,7 +168,12 @@ describe('Open Inference Protocol V2', () => {
   });
 
   it('answers unknown models and versions with 404 in the spec error shape', async () => {
-    for (const path of ['/v2/models/nope', '/v2/models/nope/ready', '/v2/models/adult-income/versions/99', '/v2/models/adult-income/versions/99/ready']) {
+    for (const path of [
+      '/v2/models/nope',
+      '/v2/models/nope/ready',
+      '/v2/models/adult-income/versions/99',
+      '/v2/models/adult-income/versions/99/ready',
+    ]) {
       const res = await fetchWorker(path);
       expect(res.status).toBe(404);
       const body = (await res.json()) as { error: string };
@@ -162,7 +190,11 @@ describe('Open Inference Protocol V2', () => {
 
   it.each([
     ['an unknown input', [...housingInputs(), tensor('bogus', 'FP32', [1])], 'bogus'],
-    ['a category sent as FP32', housingInputs().map((t) => (t.name === 'ocean_proximity' ? { ...t, datatype: 'FP32' } : t)), 'ocean_proximity'],
+    [
+      'a category sent as FP32',
+      housingInputs().map((t) => (t.name === 'ocean_proximity' ? { ...t, datatype: 'FP32' } : t)),
+      'ocean_proximity',
+    ],
     ['a missing required input', housingInputs().filter((t) => t.name !== 'median_income'), 'median_income'],
     ['a shape that does not match the data', housingInputs().map((t) => (t.name === 'latitude' ? { ...t, shape: [3] } : t)), 'latitude'],
   ])('rejects %s with 400 and a message naming it', async (_label, inputs, name) => {
@@ -173,7 +205,9 @@ describe('Open Inference Protocol V2', () => {
   });
 
   it('rejects a non-finite value with 400 naming the feature', async () => {
-    const res = await postJson('/v2/models/california-housing/infer', { inputs: housingInputs({ median_income: 'NaN' }).map((t) => (t.name === 'median_income' ? { ...t, datatype: 'FP32' } : t)) });
+    const res = await postJson('/v2/models/california-housing/infer', {
+      inputs: housingInputs({ median_income: 'NaN' }).map((t) => (t.name === 'median_income' ? { ...t, datatype: 'FP32' } : t)),
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: string }).error).toContain('median_income');
   });

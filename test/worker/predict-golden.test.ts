@@ -27,7 +27,12 @@ describe('golden examples through every protocol', () => {
       }));
       const res = await postJson(`/v2/models/${name}/versions/${version}/infer`, { id: 'golden', inputs });
       expect(res.status).toBe(200);
-      const body = (await res.json()) as { model_name: string; model_version: string; id: string; outputs: { name: string; shape: number[]; data: (number | string)[] }[] };
+      const body = (await res.json()) as {
+        model_name: string;
+        model_version: string;
+        id: string;
+        outputs: { name: string; shape: number[]; data: (number | string)[] }[];
+      };
       expect(body).toMatchObject({ model_name: name, model_version: version, id: 'golden' });
       golden.forEach((g, i) => {
         if ('value' in g.expected) {
@@ -38,7 +43,12 @@ describe('golden examples through every protocol', () => {
           const labels = manifest.output.labels!;
           const probabilities = body.outputs.find((o) => o.name === 'probabilities')!;
           expect(probabilities.shape).toEqual([instances.length, labels.length]);
-          labels.forEach((label, j) => expectClose(probabilities.data[i * labels.length + j] as number, (g.expected as ClassificationPrediction).probabilities[label]!));
+          labels.forEach((label, j) =>
+            expectClose(
+              probabilities.data[i * labels.length + j] as number,
+              (g.expected as ClassificationPrediction).probabilities[label]!,
+            ),
+          );
           expect(body.outputs.find((o) => o.name === 'label')!.data[i]).toBe(g.expected.label);
         }
       });
@@ -49,7 +59,12 @@ describe('golden examples through every protocol', () => {
       const native = await postJson(`/v1/models/${name}/predict`, { instances });
       expect(native.status).toBe(200);
       expect(native.headers.get('x-model-version')).toBe(version);
-      const nativeBody = (await native.json()) as { model: string; version: string; request_id: string; predictions: (RegressionPrediction | ClassificationPrediction)[] };
+      const nativeBody = (await native.json()) as {
+        model: string;
+        version: string;
+        request_id: string;
+        predictions: (RegressionPrediction | ClassificationPrediction)[];
+      };
       expect(nativeBody).toMatchObject({ model: name, version });
       expect(native.headers.get('x-request-id')).toBe(nativeBody.request_id);
 

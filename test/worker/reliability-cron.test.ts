@@ -25,11 +25,20 @@ const MODEL = 'california-housing';
 const DAY = 86_400_000;
 
 async function seedFailingCanary(): Promise<void> {
-  await d1.batch(['feature_profiles', 'profile_bins', 'prediction_samples', 'check_states', 'alerts'].map((t) => d1.prepare(`DELETE FROM ${t}`)));
-  const res = await adminJson('POST', `/models/${MODEL}/deployment`, { action: 'canary', version: '2', percent: 50, reason: 'try version 2' });
+  await d1.batch(
+    ['feature_profiles', 'profile_bins', 'prediction_samples', 'check_states', 'alerts'].map((t) => d1.prepare(`DELETE FROM ${t}`)),
+  );
+  const res = await adminJson('POST', `/models/${MODEL}/deployment`, {
+    action: 'canary',
+    version: '2',
+    percent: 50,
+    reason: 'try version 2',
+  });
   expect(res.status).toBe(200);
   const bucket = Math.floor(Date.now() / 60_000) * 60_000;
-  const profile = d1.prepare(`INSERT INTO feature_profiles (model, version, bucket, bucket_ms, feature, count, nulls, invalid, sum, sum_sq, min, max) VALUES (?, 2, ?, 60000, ?, ?, 0, 0, 0, 0, NULL, NULL)`);
+  const profile = d1.prepare(
+    `INSERT INTO feature_profiles (model, version, bucket, bucket_ms, feature, count, nulls, invalid, sum, sum_sq, min, max) VALUES (?, 2, ?, 60000, ?, ?, 0, 0, 0, 0, NULL, NULL)`,
+  );
   await d1.batch([profile.bind(MODEL, bucket, '__instances__', 100), profile.bind(MODEL, bucket, '__errors__', 50)]);
 }
 
@@ -56,10 +65,13 @@ describe('a failing canary and a webhook that hangs', () => {
 
     const [summary] = await monitor.run({ model: MODEL });
     expect(summary!.rolledBack).toMatchObject({ canary: '2' });
-    expect(((await adminJson<Deployment>('GET', `/models/${MODEL}/deployment`)).body).canary).toBeNull();
+    expect((await adminJson<Deployment>('GET', `/models/${MODEL}/deployment`)).body.canary).toBeNull();
     // One call timed out; the second alert of the run was stored without calling the hanging webhook again.
     expect(calls).toBe(1);
-    const stored = await d1.prepare(`SELECT kind, delivered_at, last_error FROM alerts WHERE model = ? ORDER BY id`).bind(MODEL).all<{ kind: string; delivered_at: number | null; last_error: string | null }>();
+    const stored = await d1
+      .prepare(`SELECT kind, delivered_at, last_error FROM alerts WHERE model = ? ORDER BY id`)
+      .bind(MODEL)
+      .all<{ kind: string; delivered_at: number | null; last_error: string | null }>();
     expect(stored.results.map((a) => a.kind)).toEqual(['canary_rollback', 'state_change']);
     expect(stored.results.every((a) => a.delivered_at === null)).toBe(true);
     expect(stored.results[0]!.last_error).toBe('webhook did not answer within 50 ms');
@@ -101,8 +113,12 @@ describe('retention within a time budget', () => {
     const db = buildServices(workerEnv).db;
     const now = Date.now();
     await d1.batch(['prediction_samples', 'shadow_comparisons'].map((t) => d1.prepare(`DELETE FROM ${t}`)));
-    const sample = d1.prepare(`INSERT INTO prediction_samples (request_id, instance, model, version, role, features, prediction, score, label, latency_ms, slices, created_at) VALUES (?, 0, 'm', 1, 'primary', '{}', '{}', 0, NULL, 1, '{}', ?)`);
-    const comparison = d1.prepare(`INSERT INTO shadow_comparisons (request_id, instance, model, primary_version, shadow_version, primary_prediction, primary_score, primary_latency_ms, slices, created_at) VALUES (?, 0, 'm', 1, 2, '{}', 0, 1, '{}', ?)`);
+    const sample = d1.prepare(
+      `INSERT INTO prediction_samples (request_id, instance, model, version, role, features, prediction, score, label, latency_ms, slices, created_at) VALUES (?, 0, 'm', 1, 'primary', '{}', '{}', 0, NULL, 1, '{}', ?)`,
+    );
+    const comparison = d1.prepare(
+      `INSERT INTO shadow_comparisons (request_id, instance, model, primary_version, shadow_version, primary_prediction, primary_score, primary_latency_ms, slices, created_at) VALUES (?, 0, 'm', 1, 2, '{}', 0, 1, '{}', ?)`,
+    );
     const old = now - 40 * DAY;
     await d1.batch([
       ...Array.from({ length: 60 }, (_, i) => sample.bind(`old-${i}`, old)),
@@ -129,7 +145,12 @@ describe('retention within a time budget', () => {
 
   it('runs on the five-minute cron too, not only once a day', async () => {
     await d1.prepare(`DELETE FROM prediction_samples`).run();
-    await d1.prepare(`INSERT INTO prediction_samples (request_id, instance, model, version, role, features, prediction, score, label, latency_ms, slices, created_at) VALUES ('expired', 0, 'm', 1, 'primary', '{}', '{}', 0, NULL, 1, '{}', ?)`).bind(Date.now() - 40 * DAY).run();
+    await d1
+      .prepare(
+        `INSERT INTO prediction_samples (request_id, instance, model, version, role, features, prediction, score, label, latency_ms, slices, created_at) VALUES ('expired', 0, 'm', 1, 'primary', '{}', '{}', 0, NULL, 1, '{}', ?)`,
+      )
+      .bind(Date.now() - 40 * DAY)
+      .run();
     vi.spyOn(console, 'log').mockImplementation(() => undefined);
     await worker.scheduled(createScheduledController({ cron: '*/5 * * * *', scheduledTime: Date.now() }), workerEnv);
     vi.restoreAllMocks();

@@ -15,7 +15,9 @@ import { bundledPackage, pushPackage } from './packages.ts';
 
 const workerEnv = env as unknown as Env;
 const HOUSING = 'california-housing';
-const instances = manifestOf(HOUSING, '1').golden.slice(0, 3).map((g) => g.instance);
+const instances = manifestOf(HOUSING, '1')
+  .golden.slice(0, 3)
+  .map((g) => g.instance);
 
 /** One isolate's services over a D1 that fails when `fault` says so. */
 function isolate(initial: Fault = 'ok') {
@@ -25,7 +27,10 @@ function isolate(initial: Fault = 'ok') {
   const services = buildServices(isolateEnv);
   const app = createApp(() => services);
   const request = async (path: string, body?: unknown, headers: Record<string, string> = {}) => {
-    const init = body === undefined ? { headers } : { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
+    const init =
+      body === undefined
+        ? { headers }
+        : { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
     const res = await app.request(path, init, isolateEnv);
     return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown> };
   };
@@ -80,7 +85,10 @@ describe('predictions while D1 fails', () => {
     const res = await request(`/admin/models/${HOUSING}/events`, undefined, adminHeaders);
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('10');
-    expect(res.body.error).toMatchObject({ code: 'service_unavailable', message: expect.stringMatching(/cannot be read right now; retry in 10 s$/) });
+    expect(res.body.error).toMatchObject({
+      code: 'service_unavailable',
+      message: expect.stringMatching(/cannot be read right now; retry in 10 s$/),
+    });
     expect(JSON.stringify(res.body)).not.toMatch(/D1_ERROR|select|params/);
   });
 });
@@ -101,6 +109,7 @@ describe('unknown model names', () => {
     for (let i = 0; i < 50; i++) expect((await request(`/v2/models/nope-${i}`)).status).toBe(404);
     expect(db.faults.passed - queriesBefore).toBe(0);
     const stateAfter = services.isolate();
-    for (const key of ['model_lists', 'packages', 'registered', 'deployments', 'served_models', 'sessions']) expect(stateAfter[key], key).toBe(stateBefore[key]);
+    for (const key of ['model_lists', 'packages', 'registered', 'deployments', 'served_models', 'sessions'])
+      expect(stateAfter[key], key).toBe(stateBefore[key]);
   });
 });

@@ -40,7 +40,12 @@ describe('model pushes without Content-Length', () => {
         controller.enqueue(chunk);
       },
     });
-    const res = await admin('/models/california-housing/versions/99', { method: 'PUT', headers: { 'content-type': 'multipart/form-data; boundary=x' }, body: stream, duplex: 'half' } as RequestInit);
+    const res = await admin('/models/california-housing/versions/99', {
+      method: 'PUT',
+      headers: { 'content-type': 'multipart/form-data; boundary=x' },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
     expect(res.status).toBe(413);
     expect(((await res.json()) as ApiError).error.code).toBe('payload_too_large');
     expect(pulled).toBeLessThanOrEqual(MAX_PUSH_BYTES + 2 * chunk.byteLength);

@@ -15,7 +15,9 @@ import { bundledPackage, packageForm } from './packages.ts';
 
 const workerEnv = env as unknown as Env;
 const HOUSING = 'california-housing';
-const instances = manifestOf(HOUSING, '1').golden.slice(0, 2).map((g) => g.instance);
+const instances = manifestOf(HOUSING, '1')
+  .golden.slice(0, 2)
+  .map((g) => g.instance);
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -26,14 +28,21 @@ describe('a push while R2 fails', () => {
     const isolateEnv = { ...workerEnv, MODELS: faultyR2(workerEnv.MODELS as unknown as R2Bucket, () => state.fault) } as unknown as Env;
     const services = buildServices(isolateEnv);
     const app = createApp(() => services);
-    const push = () => app.request(`/admin/models/${HOUSING}/versions/5`, { method: 'PUT', headers: adminHeaders, body: packageForm(bundledPackage(HOUSING, '1', '5')) }, isolateEnv);
+    const push = () =>
+      app.request(
+        `/admin/models/${HOUSING}/versions/5`,
+        { method: 'PUT', headers: adminHeaders, body: packageForm(bundledPackage(HOUSING, '1', '5')) },
+        isolateEnv,
+      );
 
     const refused = await push();
     expect(refused.status).toBe(503);
     expect(refused.headers.get('retry-after')).toBe('10');
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('service_unavailable');
     expect(errors.mock.calls.map((c) => String(c[0]))).not.toContainEqual(expect.stringContaining('unhandled error'));
-    const recorded = await workerEnv.DB.prepare(`SELECT count(*) AS n FROM model_versions WHERE model = ? AND version = 5`).bind(HOUSING).first<{ n: number }>();
+    const recorded = await workerEnv.DB.prepare(`SELECT count(*) AS n FROM model_versions WHERE model = ? AND version = 5`)
+      .bind(HOUSING)
+      .first<{ n: number }>();
     expect(recorded!.n).toBe(0);
 
     state.fault = 'ok';
@@ -45,10 +54,19 @@ describe('a version whose model runs fail', () => {
   it('answers 500 model_error naming the version, and logs the failures once in a while, not per request', async () => {
     const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     const state = { fault: 'ok' as Fault };
-    const runtime = faultyRuntime(new OrtRuntime(), () => true, () => state.fault);
+    const runtime = faultyRuntime(
+      new OrtRuntime(),
+      () => true,
+      () => state.fault,
+    );
     const services = buildServices(workerEnv, { runtime });
     const app = createApp(() => services);
-    const predict = () => app.request(`/v1/models/${HOUSING}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instances }) }, workerEnv);
+    const predict = () =>
+      app.request(
+        `/v1/models/${HOUSING}/predict`,
+        { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instances }) },
+        workerEnv,
+      );
     expect((await predict()).status).toBe(200);
 
     state.fault = 'error';

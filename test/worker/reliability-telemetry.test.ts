@@ -15,7 +15,21 @@ import { adminJson } from './helpers.ts';
 const d1 = (env as unknown as { DB: D1Database }).DB;
 
 function sample(requestId: string): PredictionSampleRecord {
-  return { kind: 'sample', request_id: requestId, instance: 0, model: 'dlq-model', version: '1', role: 'primary', features: {}, prediction: { value: 1 }, score: 1, label: null, latency_ms: 1, slices: {}, created_at: Date.now() };
+  return {
+    kind: 'sample',
+    request_id: requestId,
+    instance: 0,
+    model: 'dlq-model',
+    version: '1',
+    role: 'primary',
+    features: {},
+    prediction: { value: 1 },
+    score: 1,
+    label: null,
+    latency_ms: 1,
+    slices: {},
+    created_at: Date.now(),
+  };
 }
 
 function deadLetterBatch(id: string, attempts: number, body: TelemetryMessage) {
@@ -32,7 +46,13 @@ function deadLetterBatch(id: string, attempts: number, body: TelemetryMessage) {
 }
 
 interface Health {
-  telemetry: { dead_lettered: { messages: number }; replayed: { messages: number; records: number }; waiting: { messages: number }; dropped: { messages: number; records: number }; dropped_in_isolates: number };
+  telemetry: {
+    dead_lettered: { messages: number };
+    replayed: { messages: number; records: number };
+    waiting: { messages: number };
+    dropped: { messages: number; records: number };
+    dropped_in_isolates: number;
+  };
   isolate: Record<string, number>;
 }
 
@@ -57,11 +77,16 @@ describe('the dead-letter queue', () => {
     const second = deadLetterBatch('q-1', 2, message);
     await consumeDeadLetters(second.batch, { d1: flaky, maxAttempts: 51 });
     expect((await getQueueResult(second.batch, createExecutionContext())).explicitAcks).toEqual(['q-1']);
-    const stored = await d1.prepare(`SELECT count(*) AS n FROM prediction_samples WHERE request_id IN ('dead-req-1', 'dead-req-2')`).first<{ n: number }>();
+    const stored = await d1
+      .prepare(`SELECT count(*) AS n FROM prediction_samples WHERE request_id IN ('dead-req-1', 'dead-req-2')`)
+      .first<{ n: number }>();
     expect(stored!.n).toBe(2);
     const after = await health();
     expect(after.telemetry.dead_lettered.messages).toBe(before.telemetry.dead_lettered.messages + 1);
-    expect(after.telemetry.replayed).toEqual({ messages: before.telemetry.replayed.messages + 1, records: before.telemetry.replayed.records + 2 });
+    expect(after.telemetry.replayed).toEqual({
+      messages: before.telemetry.replayed.messages + 1,
+      records: before.telemetry.replayed.records + 2,
+    });
 
     // Delivered again (at least once), it changes nothing.
     const again = deadLetterBatch('q-1', 3, message);
@@ -72,7 +97,10 @@ describe('the dead-letter queue', () => {
   it('counts a message it finally gives up on as dropped, with its records', async () => {
     const before = await health();
     // A message D1 refuses whatever its state (a sample without a model): retried, then given up on and counted.
-    const poison: TelemetryMessage = { id: 'dead-2', records: [{ ...sample('dead-req-3'), model: null as unknown as string }, sample('dead-req-4')] };
+    const poison: TelemetryMessage = {
+      id: 'dead-2',
+      records: [{ ...sample('dead-req-3'), model: null as unknown as string }, sample('dead-req-4')],
+    };
     const retried = deadLetterBatch('q-2', 10, poison);
     await consumeDeadLetters(retried.batch, { d1, maxAttempts: 51 });
     expect((await getQueueResult(retried.batch, createExecutionContext())).retryMessages).toEqual([{ msgId: 'q-2' }]);
@@ -81,7 +109,10 @@ describe('the dead-letter queue', () => {
     await consumeDeadLetters(last.batch, { d1, maxAttempts: 51 });
     expect((await getQueueResult(last.batch, createExecutionContext())).explicitAcks).toEqual(['q-2']);
     const after = await health();
-    expect(after.telemetry.dropped).toEqual({ messages: before.telemetry.dropped.messages + 1, records: before.telemetry.dropped.records + 2 });
+    expect(after.telemetry.dropped).toEqual({
+      messages: before.telemetry.dropped.messages + 1,
+      records: before.telemetry.dropped.records + 2,
+    });
     expect(after.telemetry.waiting.messages).toBe(before.telemetry.waiting.messages);
   });
 
@@ -90,11 +121,15 @@ describe('the dead-letter queue', () => {
     const sent: unknown[] = [];
     const dlq = { send: async (body: unknown) => void sent.push(body) } as unknown as Queue<TelemetryMessage>;
     for (const attempts of [1, 5, 10]) {
-      const batch = createMessageBatch<TelemetryMessage>('vigil-telemetry', [{ id: `m-${attempts}`, timestamp: new Date(), attempts, body: message }]);
+      const batch = createMessageBatch<TelemetryMessage>('vigil-telemetry', [
+        { id: `m-${attempts}`, timestamp: new Date(), attempts, body: message },
+      ]);
       await consumeTelemetry(batch, { d1: faultyD1(d1, () => 'error'), deadLetters: dlq, maxAttempts: 11 });
     }
     expect(sent).toEqual([]);
-    const last = createMessageBatch<TelemetryMessage>('vigil-telemetry', [{ id: 'm-11', timestamp: new Date(), attempts: 11, body: message }]);
+    const last = createMessageBatch<TelemetryMessage>('vigil-telemetry', [
+      { id: 'm-11', timestamp: new Date(), attempts: 11, body: message },
+    ]);
     await consumeTelemetry(last, { d1: faultyD1(d1, () => 'error'), deadLetters: dlq, maxAttempts: 11 });
     expect(sent).toEqual([message]);
   });
@@ -127,7 +162,10 @@ describe('records an isolate drops', () => {
     const dropped = delivered.flatMap((m) => m.records).filter((r) => r.kind === 'dropped');
     expect(dropped.reduce((n, r) => n + (r.kind === 'dropped' ? r.records : 0), 0)).toBe(9);
 
-    const batch = createMessageBatch<TelemetryMessage>('vigil-telemetry', delivered.map((m, i) => ({ id: `d-${i}`, timestamp: new Date(), attempts: 1, body: m })));
+    const batch = createMessageBatch<TelemetryMessage>(
+      'vigil-telemetry',
+      delivered.map((m, i) => ({ id: `d-${i}`, timestamp: new Date(), attempts: 1, body: m })),
+    );
     await consumeTelemetry(batch, { d1, maxAttempts: 11 });
     expect((await health()).telemetry.dropped_in_isolates).toBe(before.telemetry.dropped_in_isolates + 9);
     vi.restoreAllMocks();
@@ -135,6 +173,8 @@ describe('records an isolate drops', () => {
 
   it('GET /admin/health also shows what this isolate holds', async () => {
     const h = await health();
-    expect(Object.keys(h.isolate)).toEqual(expect.arrayContaining(['deployments', 'served_models', 'sessions', 'telemetry_pending', 'telemetry_dropped']));
+    expect(Object.keys(h.isolate)).toEqual(
+      expect.arrayContaining(['deployments', 'served_models', 'sessions', 'telemetry_pending', 'telemetry_dropped']),
+    );
   });
 });

@@ -25,7 +25,11 @@ interface AttributionJson {
   skipped_rows: number;
 }
 
-async function insertSamples(model: string, version: number, rows: readonly { id: string; features: Record<string, unknown>; at: number }[]): Promise<void> {
+async function insertSamples(
+  model: string,
+  version: number,
+  rows: readonly { id: string; features: Record<string, unknown>; at: number }[],
+): Promise<void> {
   const stmt = d1.prepare(
     `INSERT INTO prediction_samples (request_id, instance, model, version, role, features, prediction, score, label, latency_ms, slices, created_at)
      VALUES (?, 0, ?, ?, 'primary', ?, '{}', 0, NULL, 1, '{}', ?)`,
@@ -72,11 +76,25 @@ describe('attribution of a prediction shift', () => {
 
   it('names the feature that moved the predictions between windows in the drift report', async () => {
     const now = Date.now();
-    await insertSamples(HOUSING, 1, instances.map((features, i) => ({ id: `before-${i}`, features, at: now - 90 * 60_000 })));
-    await insertSamples(HOUSING, 1, shifted.map((features, i) => ({ id: `after-${i}`, features, at: now - 10 * 60_000 })));
+    await insertSamples(
+      HOUSING,
+      1,
+      instances.map((features, i) => ({ id: `before-${i}`, features, at: now - 90 * 60_000 })),
+    );
+    await insertSamples(
+      HOUSING,
+      1,
+      shifted.map((features, i) => ({ id: `after-${i}`, features, at: now - 10 * 60_000 })),
+    );
     const report = await fetchReport<{ attribution: AttributionJson }>(`/v1/models/${HOUSING}/reports/drift?window=1h`);
     const attribution = report.body.attribution;
-    expect(attribution).toMatchObject({ status: 'ok', method: 'linear', outputs: ['value'], rows: { reference: instances.length, current: instances.length }, skipped_rows: 0 });
+    expect(attribution).toMatchObject({
+      status: 'ok',
+      method: 'linear',
+      outputs: ['value'],
+      rows: { reference: instances.length, current: instances.length },
+      skipped_rows: 0,
+    });
     expectAdditive(attribution);
     expect(attribution.features[0]!.feature).toBe('median_income');
     const expected = mean(await servedValues(HOUSING, shifted)) - mean(await servedValues(HOUSING, instances));
@@ -87,7 +105,9 @@ describe('attribution of a prediction shift', () => {
   it('compares the primary and a shadow on the requests the shadow answered, in the shadow report', async () => {
     const now = Date.now();
     await insertComparisons(HOUSING, instances.map((_, i) => `after-${i}`).slice(0, 12), now - 10 * 60_000);
-    const report = await fetchReport<{ shadows: { version: string; attribution: AttributionJson }[] }>(`/v1/models/${HOUSING}/reports/shadow?window=1h`);
+    const report = await fetchReport<{ shadows: { version: string; attribution: AttributionJson }[] }>(
+      `/v1/models/${HOUSING}/reports/shadow?window=1h`,
+    );
     const attribution = report.body.shadows.find((s) => s.version === '2')!.attribution;
     expect(attribution).toMatchObject({ status: 'ok', method: 'linear → tree_shap', rows: { reference: 12, current: 12 } });
     expectAdditive(attribution);
@@ -99,13 +119,32 @@ describe('attribution of a prediction shift', () => {
 
   it('estimates both classifiers by sampling when their exact spaces differ, and treats hashed PII as absent', async () => {
     const now = Date.now();
-    const incomes = manifestOf(INCOME, '1').golden.slice(0, 8).map((g) => g.instance as Record<string, unknown>);
-    await insertSamples(INCOME, 1, incomes.map((features, i) => ({ id: `income-${i}`, features: { ...features, 'native-country': 'a1b2c3' }, at: now - 10 * 60_000 })));
-    await insertComparisons(INCOME, incomes.map((_, i) => `income-${i}`), now - 10 * 60_000);
-    const report = await fetchReport<{ shadows: { version: string; attribution: AttributionJson }[] }>(`/v1/models/${INCOME}/reports/shadow?window=1h`);
+    const incomes = manifestOf(INCOME, '1')
+      .golden.slice(0, 8)
+      .map((g) => g.instance as Record<string, unknown>);
+    await insertSamples(
+      INCOME,
+      1,
+      incomes.map((features, i) => ({ id: `income-${i}`, features: { ...features, 'native-country': 'a1b2c3' }, at: now - 10 * 60_000 })),
+    );
+    await insertComparisons(
+      INCOME,
+      incomes.map((_, i) => `income-${i}`),
+      now - 10 * 60_000,
+    );
+    const report = await fetchReport<{ shadows: { version: string; attribution: AttributionJson }[] }>(
+      `/v1/models/${INCOME}/reports/shadow?window=1h`,
+    );
     const attribution = report.body.shadows.find((s) => s.version === '2')!.attribution;
     expect(attribution.reason).toBeUndefined();
-    expect(attribution).toMatchObject({ status: 'ok', method: 'sampling_shapley', space: 'probability', outputs: ['<=50K', '>50K'], hashed_features: ['native-country'], skipped_rows: 0 });
+    expect(attribution).toMatchObject({
+      status: 'ok',
+      method: 'sampling_shapley',
+      space: 'probability',
+      outputs: ['<=50K', '>50K'],
+      hashed_features: ['native-country'],
+      skipped_rows: 0,
+    });
     expect(attribution.rows.current).toBe(8);
     expectAdditive(attribution);
   });

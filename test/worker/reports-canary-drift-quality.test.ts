@@ -32,7 +32,11 @@ async function insertSamples(rows: readonly Sample[]): Promise<void> {
     `INSERT INTO prediction_samples (request_id, instance, model, version, role, features, prediction, score, label, latency_ms, slices, created_at)
      VALUES (?, 0, ?, ?, ?, '{}', '{}', ?, ?, ?, ?, ?)`,
   );
-  await d1.batch(rows.map((r) => stmt.bind(r.id, r.model, r.version, r.role, r.score, r.label ?? null, r.latencyMs ?? 1, JSON.stringify(r.slices ?? {}), r.createdAt)));
+  await d1.batch(
+    rows.map((r) =>
+      stmt.bind(r.id, r.model, r.version, r.role, r.score, r.label ?? null, r.latencyMs ?? 1, JSON.stringify(r.slices ?? {}), r.createdAt),
+    ),
+  );
 }
 
 async function insertFeedback(model: string, rows: readonly [requestId: string, label: string][]): Promise<void> {
@@ -52,8 +56,12 @@ interface Profile {
 }
 
 async function insertProfiles(rows: readonly Profile[]): Promise<void> {
-  const profile = d1.prepare(`INSERT INTO feature_profiles (model, version, bucket, bucket_ms, feature, count, nulls, invalid, sum, sum_sq, min, max) VALUES (?, ?, ?, 60000, ?, ?, ?, ?, 0, 0, NULL, NULL)`);
-  const bin = d1.prepare(`INSERT INTO profile_bins (model, version, bucket, bucket_ms, feature, bin, count) VALUES (?, ?, ?, 60000, ?, ?, ?)`);
+  const profile = d1.prepare(
+    `INSERT INTO feature_profiles (model, version, bucket, bucket_ms, feature, count, nulls, invalid, sum, sum_sq, min, max) VALUES (?, ?, ?, 60000, ?, ?, ?, ?, 0, 0, NULL, NULL)`,
+  );
+  const bin = d1.prepare(
+    `INSERT INTO profile_bins (model, version, bucket, bucket_ms, feature, bin, count) VALUES (?, ?, ?, 60000, ?, ?, ?)`,
+  );
   await d1.batch(
     rows.flatMap((r) => [
       profile.bind(r.model, r.version, r.bucket, r.feature, r.count, r.nulls ?? 0, r.invalid ?? 0),
@@ -77,11 +85,13 @@ const shares = (xs: readonly number[]) => xs.map((x) => x / sum(xs));
 function psiOf(expected: readonly number[], actual: readonly number[]): number {
   const e = shares(expected);
   const a = shares(actual);
-  return sum(e.map((ei, i) => {
-    const ef = Math.max(ei, 1e-4);
-    const af = Math.max(a[i]!, 1e-4);
-    return (af - ef) * Math.log(af / ef);
-  }));
+  return sum(
+    e.map((ei, i) => {
+      const ef = Math.max(ei, 1e-4);
+      const af = Math.max(a[i]!, 1e-4);
+      return (af - ef) * Math.log(af / ef);
+    }),
+  );
 }
 /** Jensen–Shannon divergence in bits. */
 function jensenShannonOf(p: readonly number[], q: readonly number[]): number {
@@ -111,11 +121,16 @@ async function deployment(model: string): Promise<Deployment> {
 }
 
 async function clearCanary(model: string): Promise<void> {
-  if ((await deployment(model)).canary) expect((await adminJson('POST', `/models/${model}/deployment`, { action: 'clear_canary' })).status).toBe(200);
+  if ((await deployment(model)).canary)
+    expect((await adminJson('POST', `/models/${model}/deployment`, { action: 'clear_canary' })).status).toBe(200);
 }
 
 beforeEach(async () => {
-  await d1.batch(['feature_profiles', 'profile_bins', 'prediction_samples', 'feedback', 'health_checks', 'shadow_comparisons'].map((t) => d1.prepare(`DELETE FROM ${t}`)));
+  await d1.batch(
+    ['feature_profiles', 'profile_bins', 'prediction_samples', 'feedback', 'health_checks', 'shadow_comparisons'].map((t) =>
+      d1.prepare(`DELETE FROM ${t}`),
+    ),
+  );
 });
 
 // ---- canary ---------------------------------------------------------------------------------------------------
@@ -146,7 +161,14 @@ interface CanaryReportJson {
   primary?: VersionSummaryJson;
   candidate?: VersionSummaryJson;
   prediction_distribution?: { bins: number; bin_edges: number[]; measure: string; primary: number[]; canary: number[]; psi: number | null };
-  health_history: { checked_at: string; version: string | null; subject: string; status: string; value: number | null; threshold: number | null }[];
+  health_history: {
+    checked_at: string;
+    version: string | null;
+    subject: string;
+    status: string;
+    value: number | null;
+    threshold: number | null;
+  }[];
   canary_events: { action: string; after: Deployment }[];
 }
 
@@ -178,19 +200,41 @@ describe('GET /v1/models/{model}/reports/canary', () => {
 
       const edges = manifestOf(HOUSING, '1').output.training.bin_edges;
       const primarySamples: Sample[] = Array.from({ length: 30 }, (_, i) => ({
-        model: HOUSING, id: `p-${i}`, version: 1, role: 'primary', score: 60_000 + 11_000 * i, latencyMs: 1 + (i % 7) * 0.5, createdAt: now - 1000 * (i + 1),
+        model: HOUSING,
+        id: `p-${i}`,
+        version: 1,
+        role: 'primary',
+        score: 60_000 + 11_000 * i,
+        latencyMs: 1 + (i % 7) * 0.5,
+        createdAt: now - 1000 * (i + 1),
       }));
       const canarySamples: Sample[] = Array.from({ length: 20 }, (_, i) => ({
-        model: HOUSING, id: `k-${i}`, version: 2, role: 'canary', score: 200_000 + 9_000 * i, latencyMs: 2 + (i % 5), createdAt: now - 1000 * (i + 1),
+        model: HOUSING,
+        id: `k-${i}`,
+        version: 2,
+        role: 'canary',
+        score: 200_000 + 9_000 * i,
+        latencyMs: 2 + (i % 5),
+        createdAt: now - 1000 * (i + 1),
       }));
       // A shadow's logged prediction of version 2 is not the canary's.
-      const shadowSample: Sample = { model: HOUSING, id: 'p-0', version: 2, role: 'shadow', score: 1, latencyMs: 999, createdAt: now - 1000 };
+      const shadowSample: Sample = {
+        model: HOUSING,
+        id: 'p-0',
+        version: 2,
+        role: 'shadow',
+        score: 1,
+        latencyMs: 999,
+        createdAt: now - 1000,
+      };
       await insertSamples([...primarySamples, ...canarySamples, shadowSample]);
       const primaryLabels = primarySamples.slice(0, 10).map((s, i) => [s.id, String(s.score + 4000 * (i - 5))] as [string, string]);
       const canaryLabels = canarySamples.slice(0, 8).map((s, i) => [s.id, String(s.score - 3000 * i)] as [string, string]);
       await insertFeedback(HOUSING, [...primaryLabels, ...canaryLabels]);
 
-      const check = d1.prepare(`INSERT INTO health_checks (model, version, "check", subject, status, value, threshold, window, details, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, '60m', '{}', ?)`);
+      const check = d1.prepare(
+        `INSERT INTO health_checks (model, version, "check", subject, status, value, threshold, window, details, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, '60m', '{}', ?)`,
+      );
       await d1.batch([
         check.bind(HOUSING, 2, 'canary', '2:error_rate', 'pass', 0.001, 0.01, now - 10 * MINUTE),
         check.bind(HOUSING, 2, 'canary', '2:divergence', 'warn', 0.15, 0.25, now - 10 * MINUTE),
@@ -211,7 +255,10 @@ describe('GET /v1/models/{model}/reports/canary', () => {
       expectClose(r.candidate!.error_rate!, 3 / 103);
 
       // Latency from the logged samples of each role.
-      for (const [side, samples] of [[r.primary!, primarySamples], [r.candidate!, canarySamples]] as const) {
+      for (const [side, samples] of [
+        [r.primary!, primarySamples],
+        [r.candidate!, canarySamples],
+      ] as const) {
         const latencies = samples.map((s) => s.latencyMs!);
         expect(side.latency_ms.samples).toBe(samples.length);
         expect(side.latency_ms.p50_ms).toBe(nearestRank(latencies, 0.5));
@@ -220,7 +267,8 @@ describe('GET /v1/models/{model}/reports/canary', () => {
       }
 
       // Quality on the labelled samples of each version.
-      const mae = (samples: readonly Sample[], labels: readonly [string, string][]) => mean(labels.map(([id, y]) => Math.abs(samples.find((s) => s.id === id)!.score - Number(y))));
+      const mae = (samples: readonly Sample[], labels: readonly [string, string][]) =>
+        mean(labels.map(([id, y]) => Math.abs(samples.find((s) => s.id === id)!.score - Number(y))));
       expect(r.primary!.quality.n).toBe(10);
       expectClose(r.primary!.quality.metrics.mae!, mae(primarySamples, primaryLabels));
       expect(r.candidate!.quality.n).toBe(8);
@@ -256,7 +304,9 @@ describe('GET /v1/models/{model}/reports/canary', () => {
   it('leaves PSI out while either side has no logged predictions', async () => {
     expect((await adminJson('POST', `/models/${HOUSING}/deployment`, { action: 'canary', version: '2', percent: 20 })).status).toBe(200);
     try {
-      await insertSamples([{ model: HOUSING, id: 'only-primary', version: 1, role: 'primary', score: 100_000, createdAt: Date.now() - 1000 }]);
+      await insertSamples([
+        { model: HOUSING, id: 'only-primary', version: 1, role: 'primary', score: 100_000, createdAt: Date.now() - 1000 },
+      ]);
       const r = await report<CanaryReportJson>(HOUSING, 'canary');
       expect(r.prediction_distribution!.psi).toBeNull();
       expect(r.traffic_share).toMatchObject({ primary: null, canary: null });
@@ -290,7 +340,8 @@ describe('GET /v1/models/{model}/reports/drift', () => {
   const manifest = manifestOf(HOUSING, '1');
   const numericFeature = manifest.features.find((f) => f.name === 'median_income')!;
   const categoricalFeature = manifest.features.find((f) => f.name === 'ocean_proximity')!;
-  if (!('bin_frequencies' in numericFeature.training) || !('category_frequencies' in categoricalFeature.training)) throw new Error('unexpected manifest');
+  if (!('bin_frequencies' in numericFeature.training) || !('category_frequencies' in categoricalFeature.training))
+    throw new Error('unexpected manifest');
   const trainingBins = numericFeature.training.bin_frequencies;
   const trainingCategories = categoricalFeature.training.category_frequencies;
 
@@ -378,9 +429,23 @@ interface QualityReportJson {
   version: string;
   metric: string;
   higher_is_better: boolean;
-  overall: { labelled: number; serving: Record<string, number | null>; offline: Record<string, number>; status: string; degradation: number | null };
+  overall: {
+    labelled: number;
+    serving: Record<string, number | null>;
+    offline: Record<string, number>;
+    status: string;
+    degradation: number | null;
+  };
   over_time: { bucket: string; points: { from: string; labelled: number; value: number | null }[] };
-  slices: { feature: string; slice: string; labelled: number; serving: number | null; offline: number | null; degradation: number | null; status: string }[];
+  slices: {
+    feature: string;
+    slice: string;
+    labelled: number;
+    serving: number | null;
+    offline: number | null;
+    degradation: number | null;
+    status: string;
+  }[];
   bias: ({ attribute: string; status: string; gap_increase: number | null } & Record<string, unknown>)[];
 }
 
@@ -396,7 +461,15 @@ describe('GET /v1/models/{model}/reports/quality', () => {
       const y = 150_000 + 1000 * i;
       const error = (ocean === 'INLAND' ? 30_000 : 70_000) + 500 * (i % 9);
       const age = [2, 23, 47][i % 3]! * MINUTE + i * 10;
-      samples.push({ model: HOUSING, id, version: 1, role: i % 10 === 0 ? 'pinned' : 'primary', score: y + (i % 2 ? error : -error), slices: { ocean_proximity: ocean, latitude }, createdAt: now - age });
+      samples.push({
+        model: HOUSING,
+        id,
+        version: 1,
+        role: i % 10 === 0 ? 'pinned' : 'primary',
+        score: y + (i % 2 ? error : -error),
+        slices: { ocean_proximity: ocean, latitude },
+        createdAt: now - age,
+      });
       labels.set(id, y);
     }
     return { samples, labels };
@@ -412,7 +485,10 @@ describe('GET /v1/models/{model}/reports/quality', () => {
       { model: HOUSING, id: 'q-unlabelled', version: 1, role: 'primary', score: 0, createdAt: now - MINUTE },
     ];
     await insertSamples([...samples, ...others]);
-    await insertFeedback(HOUSING, [...labels.entries()].map(([id, y]) => [id, String(y)]));
+    await insertFeedback(
+      HOUSING,
+      [...labels.entries()].map(([id, y]) => [id, String(y)]),
+    );
 
     const r = await report<QualityReportJson>(HOUSING, 'quality');
     const manifest = manifestOf(HOUSING, '1');
@@ -454,7 +530,9 @@ describe('GET /v1/models/{model}/reports/quality', () => {
       const b = Math.floor(s.createdAt / 600_000) * 600_000;
       buckets.set(b, [...(buckets.get(b) ?? []), s]);
     }
-    const expectedPoints = [...buckets.entries()].sort(([a], [b]) => a - b).map(([b, ss]) => ({ from: new Date(b).toISOString(), labelled: ss.length, value: mean(ss.map(absError)) }));
+    const expectedPoints = [...buckets.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([b, ss]) => ({ from: new Date(b).toISOString(), labelled: ss.length, value: mean(ss.map(absError)) }));
     expect(r.over_time.points.map((p) => [p.from, p.labelled])).toEqual(expectedPoints.map((p) => [p.from, p.labelled]));
     r.over_time.points.forEach((p, i) => expectClose(p.value!, expectedPoints[i]!.value));
     expect(sum(r.over_time.points.map((p) => p.labelled))).toBe(120);
@@ -464,7 +542,10 @@ describe('GET /v1/models/{model}/reports/quality', () => {
     const now = Date.now();
     const { samples, labels } = housingSamples(now);
     await insertSamples(samples);
-    await insertFeedback(HOUSING, [...labels.entries()].map(([id, y]) => [id, String(y)]));
+    await insertFeedback(
+      HOUSING,
+      [...labels.entries()].map(([id, y]) => [id, String(y)]),
+    );
     const day = await report<QualityReportJson>(HOUSING, 'quality', '24h');
     expect(day.over_time.bucket).toBe('1h');
     const hours = new Map<string, number>();
@@ -489,8 +570,18 @@ describe('GET /v1/models/{model}/reports/quality', () => {
       for (let i = 0; i < n; i++) {
         const id = `b-${sex}-${i}`;
         // The first `truePositive` are labelled and predicted positive, the next predicted positive only.
-        const predicted = i < truePositive || (i >= labelledPositive && i < labelledPositive + predictedPositive - truePositive) ? '>50K' : '<=50K';
-        samples.push({ model: INCOME, id, version: 1, role: 'primary', score: predicted === '>50K' ? 0.9 : 0.1, label: predicted, slices: { sex, race: 'White' }, createdAt: now - 1000 - i });
+        const predicted =
+          i < truePositive || (i >= labelledPositive && i < labelledPositive + predictedPositive - truePositive) ? '>50K' : '<=50K';
+        samples.push({
+          model: INCOME,
+          id,
+          version: 1,
+          role: 'primary',
+          score: predicted === '>50K' ? 0.9 : 0.1,
+          label: predicted,
+          slices: { sex, race: 'White' },
+          createdAt: now - 1000 - i,
+        });
         if (i < labelledPositive) labels.push([id, '>50K']);
       }
     };

@@ -14,7 +14,12 @@ interface ScoreCardJson {
   model: string;
   version: string;
   stage: string;
-  sections: { id: string; name: string; score: number; tests: { id: string; title: string; mark: string; points: number; evidence: string; blocks_promotion: boolean }[] }[];
+  sections: {
+    id: string;
+    name: string;
+    score: number;
+    tests: { id: string; title: string; mark: string; points: number; evidence: string; blocks_promotion: boolean }[];
+  }[];
   final_score: number;
   blocking: { id: string }[];
   promotion_blocked: boolean;
@@ -37,7 +42,12 @@ describe('GET /v1/models/{model}/reports/score', () => {
   it('lists the 28 tests of the four sections with marks and evidence, and the final score as the minimum section score', async () => {
     const card = await scoreCard('california-housing');
     expect(card).toMatchObject({ report: 'score', model: 'california-housing', version: '1', stage: 'production' });
-    expect(card.sections.map((s) => [s.id, s.tests.length])).toEqual([['data', 7], ['model', 7], ['infra', 7], ['monitor', 7]]);
+    expect(card.sections.map((s) => [s.id, s.tests.length])).toEqual([
+      ['data', 7],
+      ['model', 7],
+      ['infra', 7],
+      ['monitor', 7],
+    ]);
     const tests = card.sections.flatMap((s) => s.tests);
     expect(tests).toHaveLength(28);
     expect(new Set(tests.map((t) => t.id)).size).toBe(28);
@@ -61,7 +71,9 @@ describe('GET /v1/models/{model}/reports/score', () => {
   });
 
   it('marks tests from the latest health-check results of the model', async () => {
-    const check = d1.prepare(`INSERT INTO health_checks (model, version, "check", subject, status, value, threshold, window, details, created_at) VALUES ('california-housing', 1, ?, ?, ?, 0.01, 0.25, '60m', '{}', ?)`);
+    const check = d1.prepare(
+      `INSERT INTO health_checks (model, version, "check", subject, status, value, threshold, window, details, created_at) VALUES ('california-housing', 1, ?, ?, ?, 0.01, 0.25, '60m', '{}', ?)`,
+    );
     const now = Date.now();
     await d1.batch([
       check.bind('skew', 'median_income', 'fail', now - 120_000),
@@ -91,7 +103,9 @@ describe('report route parameters and auth', () => {
   it('rejects a malformed window with 400 on every report', async () => {
     for (const kind of KINDS) {
       for (const window of ['5x', '0h', '', '1.5h']) {
-        const res = await fetchWorker(`/v1/models/california-housing/reports/${kind}?window=${encodeURIComponent(window)}`, { headers: adminHeaders });
+        const res = await fetchWorker(`/v1/models/california-housing/reports/${kind}?window=${encodeURIComponent(window)}`, {
+          headers: adminHeaders,
+        });
         expect(res.status, `${kind} window=${window}`).toBe(400);
         expect(((await res.json()) as ApiError).error.details[0]!.field).toMatch(/window/);
       }
@@ -121,7 +135,9 @@ describe('report route parameters and auth', () => {
   it('answers 401 without the admin token or with a wrong one', async () => {
     for (const kind of KINDS) {
       expect((await fetchWorker(`/v1/models/california-housing/reports/${kind}`)).status).toBe(401);
-      expect((await fetchWorker(`/v1/models/california-housing/reports/${kind}`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+      expect(
+        (await fetchWorker(`/v1/models/california-housing/reports/${kind}`, { headers: { authorization: 'Bearer wrong' } })).status,
+      ).toBe(401);
     }
   });
 });

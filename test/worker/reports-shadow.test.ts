@@ -43,9 +43,24 @@ async function insertComparisons(rows: readonly Comparison[]): Promise<void> {
       const signed = r.shadowScore === null ? null : r.shadowScore - r.primaryScore;
       const agree = r.primaryLabel != null && r.shadowLabel != null ? Number(r.primaryLabel === r.shadowLabel) : null;
       return stmt.bind(
-        r.id, r.instance ?? 0, r.model, r.primaryVersion ?? 1, r.shadowVersion ?? 2, r.shadowScore === null ? null : '{}', r.primaryScore, r.shadowScore,
-        r.primaryLabel ?? null, r.shadowLabel ?? null, signed, signed === null ? null : Math.abs(signed), agree,
-        r.primaryLatencyMs, r.shadowLatencyMs, r.error ?? null, JSON.stringify(r.slices ?? {}), r.createdAt,
+        r.id,
+        r.instance ?? 0,
+        r.model,
+        r.primaryVersion ?? 1,
+        r.shadowVersion ?? 2,
+        r.shadowScore === null ? null : '{}',
+        r.primaryScore,
+        r.shadowScore,
+        r.primaryLabel ?? null,
+        r.shadowLabel ?? null,
+        signed,
+        signed === null ? null : Math.abs(signed),
+        agree,
+        r.primaryLatencyMs,
+        r.shadowLatencyMs,
+        r.error ?? null,
+        JSON.stringify(r.slices ?? {}),
+        r.createdAt,
       );
     }),
   );
@@ -103,7 +118,17 @@ interface ShadowJson {
   differences: Record<string, unknown> & { confusion?: { primary: string; shadow: string; count: number }[] };
   difference_histogram: { lower: number; upper: number; count: number }[];
   latency_ms: { primary: LatencyJson; shadow: LatencyJson };
-  by_slice: Record<string, { slice: string | null; comparisons: number; mean_abs_diff: number | null; mean_signed_diff: number | null; label_agreement: number | null; errors: number }[]>;
+  by_slice: Record<
+    string,
+    {
+      slice: string | null;
+      comparisons: number;
+      mean_abs_diff: number | null;
+      mean_signed_diff: number | null;
+      label_agreement: number | null;
+      errors: number;
+    }[]
+  >;
   quality: {
     labelled_requests: number;
     metric: string;
@@ -111,7 +136,15 @@ interface ShadowJson {
     shadow: Record<string, number | null>;
     offline: { primary: Record<string, number>; shadow: Record<string, number> | null };
     verdict: string;
-    test: { verdict: string; test: string; n: number; statistic: number | null; p_value: number | null; alpha: number; explanation: string };
+    test: {
+      verdict: string;
+      test: string;
+      n: number;
+      statistic: number | null;
+      p_value: number | null;
+      alpha: number;
+      explanation: string;
+    };
   };
 }
 
@@ -164,13 +197,48 @@ function housingFixture(now: number): { rows: Comparison[]; ignored: Comparison[
     });
   }
   for (let i = 0; i < 3; i++) {
-    rows.push({ model: HOUSING, id: `h-err-${i}`, primaryScore: 150_000, shadowScore: null, primaryLatencyMs: 9, shadowLatencyMs: null, error: 'shadow failed: boom', slices: { ocean_proximity: 'INLAND', latitude: LATITUDE[0]! }, createdAt: now - 500 });
+    rows.push({
+      model: HOUSING,
+      id: `h-err-${i}`,
+      primaryScore: 150_000,
+      shadowScore: null,
+      primaryLatencyMs: 9,
+      shadowLatencyMs: null,
+      error: 'shadow failed: boom',
+      slices: { ocean_proximity: 'INLAND', latitude: LATITUDE[0]! },
+      createdAt: now - 500,
+    });
   }
   const ignored: Comparison[] = [
     // Outside the 1h window, another shadow version, another model.
-    { model: HOUSING, id: 'h-old', primaryScore: 1, shadowScore: 1_000_001, primaryLatencyMs: 500, shadowLatencyMs: 500, createdAt: now - 2 * 3_600_000 },
-    { model: HOUSING, id: 'h-v3', shadowVersion: 3, primaryScore: 1, shadowScore: 1_000_001, primaryLatencyMs: 500, shadowLatencyMs: 500, createdAt: now - 1000 },
-    { model: 'other-model', id: 'h-other', primaryScore: 1, shadowScore: 1_000_001, primaryLatencyMs: 500, shadowLatencyMs: 500, createdAt: now - 1000 },
+    {
+      model: HOUSING,
+      id: 'h-old',
+      primaryScore: 1,
+      shadowScore: 1_000_001,
+      primaryLatencyMs: 500,
+      shadowLatencyMs: 500,
+      createdAt: now - 2 * 3_600_000,
+    },
+    {
+      model: HOUSING,
+      id: 'h-v3',
+      shadowVersion: 3,
+      primaryScore: 1,
+      shadowScore: 1_000_001,
+      primaryLatencyMs: 500,
+      shadowLatencyMs: 500,
+      createdAt: now - 1000,
+    },
+    {
+      model: 'other-model',
+      id: 'h-other',
+      primaryScore: 1,
+      shadowScore: 1_000_001,
+      primaryLatencyMs: 500,
+      shadowLatencyMs: 500,
+      createdAt: now - 1000,
+    },
   ];
   return { rows, ignored };
 }
@@ -260,18 +328,33 @@ describe('GET /v1/models/{model}/reports/shadow (regression)', () => {
     const { rows } = housingFixture(now);
     // Version 3 was the primary earlier in the window (then rolled back to 1); shadow 2 ran beside it.
     const former: Comparison[] = Array.from({ length: 40 }, (_, i) => ({
-      model: HOUSING, id: `f-${i}`, primaryVersion: 3, primaryScore: 300_000, shadowScore: 300_000 + 90_000 + i, primaryLatencyMs: 50, shadowLatencyMs: 50,
-      slices: { ocean_proximity: 'ISLAND', latitude: LATITUDE[0]! }, createdAt: now - 2000,
+      model: HOUSING,
+      id: `f-${i}`,
+      primaryVersion: 3,
+      primaryScore: 300_000,
+      shadowScore: 300_000 + 90_000 + i,
+      primaryLatencyMs: 50,
+      shadowLatencyMs: 50,
+      slices: { ocean_proximity: 'ISLAND', latitude: LATITUDE[0]! },
+      createdAt: now - 2000,
     }));
     await insertComparisons([...rows, ...former]);
-    await insertFeedback(HOUSING, former.map((f) => [f.id, '300000'] as [string, string]));
+    await insertFeedback(
+      HOUSING,
+      former.map((f) => [f.id, '300000'] as [string, string]),
+    );
 
     const shadow = await onlyShadow(HOUSING);
     const abs = rows.filter((r) => r.shadowScore !== null).map((r) => Math.abs(r.shadowScore! - r.primaryScore));
     expect(shadow).toMatchObject({ requests: 28, errors: 3 });
     expect((shadow.differences as Record<string, number>).max_abs_diff).toBe(Math.max(...abs));
     expectClose((shadow.differences as Record<string, number>).mean_abs_diff!, mean(abs));
-    expect(shadow.latency_ms.primary.p95_ms).toBe(nearestRank(rows.map((r) => r.primaryLatencyMs), 0.95));
+    expect(shadow.latency_ms.primary.p95_ms).toBe(
+      nearestRank(
+        rows.map((r) => r.primaryLatencyMs),
+        0.95,
+      ),
+    );
     expect(sum(shadow.difference_histogram.map((b) => b.count))).toBe(25);
     expect(shadow.by_slice.ocean_proximity!.map((s) => s.slice)).not.toContain('ISLAND');
     // The 40 labelled comparisons were against version 3: none is a pair of versions 1 and 2.
@@ -295,7 +378,10 @@ describe('GET /v1/models/{model}/reports/shadow (regression)', () => {
     expectClose(shadow.quality.shadow.mae!, mean(shadowErrors.map(Math.abs)));
     expectClose(shadow.quality.primary.rmse!, Math.sqrt(mean(primaryErrors.map((e) => e * e))));
     expectClose(shadow.quality.shadow.rmse!, Math.sqrt(mean(shadowErrors.map((e) => e * e))));
-    expect(shadow.quality.offline).toEqual({ primary: manifestOf(HOUSING, '1').training.metrics.overall, shadow: manifestOf(HOUSING, '2').training.metrics.overall });
+    expect(shadow.quality.offline).toEqual({
+      primary: manifestOf(HOUSING, '1').training.metrics.overall,
+      shadow: manifestOf(HOUSING, '2').training.metrics.overall,
+    });
     // 12 pairs are fewer than the test needs.
     expect(shadow.quality.verdict).toBe('insufficient_data');
   });
@@ -309,7 +395,15 @@ describe('GET /v1/models/{model}/reports/shadow (regression)', () => {
       const d: number[] = [];
       for (let i = 0; i < n; i++) {
         const y = 200_000 + 1000 * i;
-        rows.push({ model: HOUSING, id: `v-${i}`, primaryScore: y + primaryError(i), shadowScore: y + shadowError(i), primaryLatencyMs: 1, shadowLatencyMs: 1, createdAt: now - 1000 - i });
+        rows.push({
+          model: HOUSING,
+          id: `v-${i}`,
+          primaryScore: y + primaryError(i),
+          shadowScore: y + shadowError(i),
+          primaryLatencyMs: 1,
+          shadowLatencyMs: 1,
+          createdAt: now - 1000 - i,
+        });
         labels.push([`v-${i}`, String(y)]);
         d.push(Math.abs(shadowError(i)) - Math.abs(primaryError(i)));
       }
@@ -319,7 +413,11 @@ describe('GET /v1/models/{model}/reports/shadow (regression)', () => {
     }
 
     it('is shadow_better when the shadow errs clearly less', async () => {
-      const d = await seedPairs(40, (i) => (i % 2 ? 1 : -1) * (8000 + 250 * (i % 7)), (i) => (i % 3 ? 1 : -1) * (2000 + 300 * (i % 5)));
+      const d = await seedPairs(
+        40,
+        (i) => (i % 2 ? 1 : -1) * (8000 + 250 * (i % 7)),
+        (i) => (i % 3 ? 1 : -1) * (2000 + 300 * (i % 5)),
+      );
       const q = (await onlyShadow(HOUSING)).quality;
       expect(q.labelled_requests).toBe(40);
       expect(q.verdict).toBe('shadow_better');
@@ -333,7 +431,11 @@ describe('GET /v1/models/{model}/reports/shadow (regression)', () => {
     });
 
     it('is shadow_worse when the shadow errs clearly more', async () => {
-      const d = await seedPairs(40, (i) => (i % 3 ? 1 : -1) * (2000 + 300 * (i % 5)), (i) => (i % 2 ? 1 : -1) * (8000 + 250 * (i % 7)));
+      const d = await seedPairs(
+        40,
+        (i) => (i % 3 ? 1 : -1) * (2000 + 300 * (i % 5)),
+        (i) => (i % 2 ? 1 : -1) * (8000 + 250 * (i % 7)),
+      );
       const q = (await onlyShadow(HOUSING)).quality;
       expect(q.verdict).toBe('shadow_worse');
       expectClose(q.test.statistic!, zStatistic(d));
@@ -343,7 +445,11 @@ describe('GET /v1/models/{model}/reports/shadow (regression)', () => {
 
     it('is no_significant_difference when both versions err by the same amounts', async () => {
       // The shadow mirrors the primary around the label: different predictions, identical absolute errors.
-      await seedPairs(40, (i) => 1000 + 100 * i, (i) => -(1000 + 100 * i));
+      await seedPairs(
+        40,
+        (i) => 1000 + 100 * i,
+        (i) => -(1000 + 100 * i),
+      );
       const q = (await onlyShadow(HOUSING)).quality;
       expect(q.verdict).toBe('no_significant_difference');
       expect(q.test).toMatchObject({ statistic: null, p_value: 1, n: 40 });
@@ -351,7 +457,11 @@ describe('GET /v1/models/{model}/reports/shadow (regression)', () => {
     });
 
     it('is no_significant_difference when the differences cancel out (z = 0)', async () => {
-      const d = await seedPairs(40, () => 5000, (i) => (i % 2 ? 6000 : 4000));
+      const d = await seedPairs(
+        40,
+        () => 5000,
+        (i) => (i % 2 ? 6000 : 4000),
+      );
       expect(mean(d)).toBe(0);
       const q = (await onlyShadow(HOUSING)).quality;
       expect(q.verdict).toBe('no_significant_difference');
@@ -360,7 +470,11 @@ describe('GET /v1/models/{model}/reports/shadow (regression)', () => {
     });
 
     it('is insufficient_data with fewer than 30 labelled pairs', async () => {
-      await seedPairs(29, () => 9000, () => 10);
+      await seedPairs(
+        29,
+        () => 9000,
+        () => 10,
+      );
       const q = (await onlyShadow(HOUSING)).quality;
       expect(q.labelled_requests).toBe(29);
       expect(q).toMatchObject({ verdict: 'insufficient_data', test: { statistic: null, p_value: null, n: 29 } });
@@ -394,7 +508,19 @@ function incomeFixture(now: number): { rows: Comparison[]; labels: Map<string, s
     });
   }
   for (let i = 0; i < 2; i++) {
-    rows.push({ model: INCOME, id: `c-err-${i}`, primaryScore: 0.9, shadowScore: null, primaryLabel: POSITIVE, shadowLabel: null, primaryLatencyMs: 3, shadowLatencyMs: null, error: 'shadow failed', slices: { sex: 'Female', race: 'White' }, createdAt: now - 700 });
+    rows.push({
+      model: INCOME,
+      id: `c-err-${i}`,
+      primaryScore: 0.9,
+      shadowScore: null,
+      primaryLabel: POSITIVE,
+      shadowLabel: null,
+      primaryLatencyMs: 3,
+      shadowLatencyMs: null,
+      error: 'shadow failed',
+      slices: { sex: 'Female', race: 'White' },
+      createdAt: now - 700,
+    });
   }
   const labels = new Map<string, string>();
   for (let i = 0; i < 18; i++) labels.set(`c-${i}`, (i * 5) % 3 === 0 ? POSITIVE : NEGATIVE);
@@ -419,19 +545,36 @@ describe('GET /v1/models/{model}/reports/shadow (classification)', () => {
     expectClose(d.label_agreement as number, ok.filter((r) => r.primaryLabel === r.shadowLabel).length / ok.length);
     expectClose(d.mean_probability_difference as number, mean(ok.map((r) => Math.abs(r.shadowScore! - r.primaryScore))));
     expectClose(d.mean_signed_probability_difference as number, mean(ok.map((r) => r.shadowScore! - r.primaryScore)));
-    expect(d.p95_probability_difference).toBe(nearestRank(ok.map((r) => Math.abs(r.shadowScore! - r.primaryScore)), 0.95));
+    expect(d.p95_probability_difference).toBe(
+      nearestRank(
+        ok.map((r) => Math.abs(r.shadowScore! - r.primaryScore)),
+        0.95,
+      ),
+    );
 
     const confusion = new Map<string, number>();
     for (const r of ok) confusion.set(`${r.primaryLabel}|${r.shadowLabel}`, (confusion.get(`${r.primaryLabel}|${r.shadowLabel}`) ?? 0) + 1);
     const expected = [...confusion.entries()].map(([k, count]) => ({ primary: k.split('|')[0]!, shadow: k.split('|')[1]!, count }));
     const key = (c: { primary: string; shadow: string }) => `${c.primary}|${c.shadow}`;
-    expect([...shadow.differences.confusion!].sort((a, b) => key(a).localeCompare(key(b)))).toEqual(expected.sort((a, b) => key(a).localeCompare(key(b))));
+    expect([...shadow.differences.confusion!].sort((a, b) => key(a).localeCompare(key(b)))).toEqual(
+      expected.sort((a, b) => key(a).localeCompare(key(b))),
+    );
     expect(sum(shadow.differences.confusion!.map((c) => c.count))).toBe(24);
     // Every one of the four cells occurs in the fixture.
     expect(shadow.differences.confusion).toHaveLength(4);
 
-    expect(shadow.latency_ms.primary.p95_ms).toBe(nearestRank(rows.map((r) => r.primaryLatencyMs), 0.95));
-    expect(shadow.latency_ms.shadow.p50_ms).toBe(nearestRank(ok.map((r) => r.shadowLatencyMs!), 0.5));
+    expect(shadow.latency_ms.primary.p95_ms).toBe(
+      nearestRank(
+        rows.map((r) => r.primaryLatencyMs),
+        0.95,
+      ),
+    );
+    expect(shadow.latency_ms.shadow.p50_ms).toBe(
+      nearestRank(
+        ok.map((r) => r.shadowLatencyMs!),
+        0.5,
+      ),
+    );
     expect(sum(shadow.difference_histogram.map((b) => b.count))).toBe(24);
   });
 
@@ -463,8 +606,20 @@ describe('GET /v1/models/{model}/reports/shadow (classification)', () => {
     expect(labelled).toHaveLength(18);
     expect(shadow.quality.labelled_requests).toBe(18);
     expect(shadow.quality.metric).toBe('auc');
-    expectClose(shadow.quality.primary.auc!, pairwiseAuc(labelled.map((r) => r.primaryScore), positive));
-    expectClose(shadow.quality.shadow.auc!, pairwiseAuc(labelled.map((r) => r.shadowScore!), positive));
+    expectClose(
+      shadow.quality.primary.auc!,
+      pairwiseAuc(
+        labelled.map((r) => r.primaryScore),
+        positive,
+      ),
+    );
+    expectClose(
+      shadow.quality.shadow.auc!,
+      pairwiseAuc(
+        labelled.map((r) => r.shadowScore!),
+        positive,
+      ),
+    );
     expectClose(shadow.quality.primary.accuracy!, labelled.filter((r) => r.primaryLabel === labels.get(r.id)).length / 18);
     expectClose(shadow.quality.shadow.accuracy!, labelled.filter((r) => r.shadowLabel === labels.get(r.id)).length / 18);
     expect(shadow.quality.offline.shadow).toEqual(manifestOf(INCOME, '2').training.metrics.overall);
@@ -476,14 +631,28 @@ describe('GET /v1/models/{model}/reports/shadow (classification)', () => {
       const now = Date.now();
       const rows: Comparison[] = [];
       const labels: [string, string][] = [];
-      const kinds = [...Array<string>(bothRight).fill('both'), ...Array<string>(onlyPrimary).fill('primary'), ...Array<string>(onlyShadow).fill('shadow')];
+      const kinds = [
+        ...Array<string>(bothRight).fill('both'),
+        ...Array<string>(onlyPrimary).fill('primary'),
+        ...Array<string>(onlyShadow).fill('shadow'),
+      ];
       kinds.forEach((kind, i) => {
         const y = i % 2 ? POSITIVE : NEGATIVE;
         const wrong = y === POSITIVE ? NEGATIVE : POSITIVE;
         const primaryLabel = kind === 'shadow' ? wrong : y;
         const shadowLabel = kind === 'primary' ? wrong : y;
         const score = (label: string) => (label === POSITIVE ? 0.8 : 0.2);
-        rows.push({ model: INCOME, id: `m-${i}`, primaryScore: score(primaryLabel), shadowScore: score(shadowLabel), primaryLabel, shadowLabel, primaryLatencyMs: 1, shadowLatencyMs: 1, createdAt: now - 1000 - i });
+        rows.push({
+          model: INCOME,
+          id: `m-${i}`,
+          primaryScore: score(primaryLabel),
+          shadowScore: score(shadowLabel),
+          primaryLabel,
+          shadowLabel,
+          primaryLatencyMs: 1,
+          shadowLatencyMs: 1,
+          createdAt: now - 1000 - i,
+        });
         labels.push([`m-${i}`, y]);
       });
       await insertComparisons(rows);
@@ -537,7 +706,9 @@ describe('GET /v1/models/{model}/reports/shadow without shadows', () => {
       expect(report.shadows).toEqual([]);
       expect(report.note).toMatch(/vigil shadow adult-income|vigil shadow <model>/);
     } finally {
-      expect((await adminJson('POST', `/models/${INCOME}/deployment`, { action: 'shadow', version: '2', sample_rate: 1 })).status).toBe(200);
+      expect((await adminJson('POST', `/models/${INCOME}/deployment`, { action: 'shadow', version: '2', sample_rate: 1 })).status).toBe(
+        200,
+      );
     }
   });
 });

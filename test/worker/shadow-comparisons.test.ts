@@ -62,17 +62,28 @@ async function predict<P>(model: string, instances: unknown[]): Promise<PredictB
 }
 
 describe('shadow comparisons of the default deployment', () => {
-  it('records one comparison per instance of every shadowed request in D1, regression and classification alike', { timeout: 40_000 }, async () => {
+  it('records one comparison per instance of every shadowed request in D1, regression and classification alike', {
+    timeout: 40_000,
+  }, async () => {
     const housing1 = manifestOf('california-housing', '1');
     const housing2 = manifestOf('california-housing', '2');
     const income1 = manifestOf('adult-income', '1');
     const income2 = manifestOf('adult-income', '2');
 
     const housingRequests = [
-      await predict<RegressionPrediction>('california-housing', housing1.golden.slice(0, 3).map((g) => g.instance)),
-      await predict<RegressionPrediction>('california-housing', housing1.golden.slice(3, 5).map((g) => g.instance)),
+      await predict<RegressionPrediction>(
+        'california-housing',
+        housing1.golden.slice(0, 3).map((g) => g.instance),
+      ),
+      await predict<RegressionPrediction>(
+        'california-housing',
+        housing1.golden.slice(3, 5).map((g) => g.instance),
+      ),
     ];
-    const incomeRequest = await predict<ClassificationPrediction>('adult-income', income1.golden.slice(0, 20).map((g) => g.instance));
+    const incomeRequest = await predict<ClassificationPrediction>(
+      'adult-income',
+      income1.golden.slice(0, 20).map((g) => g.instance),
+    );
     for (const r of [...housingRequests, incomeRequest]) expect(r.version).toBe('1');
 
     const rows = await awaitComparisons([...housingRequests.map((r) => r.request_id), incomeRequest.request_id], 25);
@@ -86,7 +97,15 @@ describe('shadow comparisons of the default deployment', () => {
       mine.forEach((row, i) => {
         const golden = offset + i;
         const shadowExpected = (housing2.golden[golden]!.expected as { value: number }).value;
-        expect(row).toMatchObject({ model: 'california-housing', primary_version: 1, shadow_version: 2, error: null, primary_label: null, shadow_label: null, label_agree: null });
+        expect(row).toMatchObject({
+          model: 'california-housing',
+          primary_version: 1,
+          shadow_version: 2,
+          error: null,
+          primary_label: null,
+          shadow_label: null,
+          label_agree: null,
+        });
         expect(JSON.parse(row.primary_prediction)).toEqual(request.predictions[i]);
         expectClose(row.primary_score, request.predictions[i]!.value);
         expectClose(row.shadow_score!, shadowExpected);
@@ -107,7 +126,14 @@ describe('shadow comparisons of the default deployment', () => {
     incomeRows.forEach((row, i) => {
       const primary = incomeRequest.predictions[i]!;
       const shadow = income2.golden[i]!.expected as ClassificationPrediction;
-      expect(row).toMatchObject({ model: 'adult-income', primary_version: 1, shadow_version: 2, error: null, primary_label: primary.label, shadow_label: shadow.label });
+      expect(row).toMatchObject({
+        model: 'adult-income',
+        primary_version: 1,
+        shadow_version: 2,
+        error: null,
+        primary_label: primary.label,
+        shadow_label: shadow.label,
+      });
       expect(row.label_agree).toBe(primary.label === shadow.label ? 1 : 0);
       expectClose(row.primary_score, primary.probabilities[positive]!);
       expectClose(row.shadow_score!, shadow.probabilities[positive]!);
@@ -116,7 +142,7 @@ describe('shadow comparisons of the default deployment', () => {
     expect(incomeRows.some((r) => r.label_agree === 1)).toBe(true);
   });
 
-  it('records the shadow\'s error and answers with the primary alone when the shadow rejects the request', { timeout: 40_000 }, async () => {
+  it("records the shadow's error and answers with the primary alone when the shadow rejects the request", { timeout: 40_000 }, async () => {
     const model = 'california-housing';
     const instance = { ...manifestOf(model, '1').golden[0]!.instance, median_income: 12.5 };
     const before = await predict<RegressionPrediction>(model, [instance]);
@@ -135,7 +161,15 @@ describe('shadow comparisons of the default deployment', () => {
     expect(shadowed.predictions).toEqual(before.predictions);
 
     const [row] = await awaitComparisons([shadowed.request_id], 1);
-    expect(row).toMatchObject({ request_id: shadowed.request_id, primary_version: 1, shadow_version: 3, shadow_prediction: null, shadow_score: null, abs_diff: null, shadow_latency_ms: null });
+    expect(row).toMatchObject({
+      request_id: shadowed.request_id,
+      primary_version: 1,
+      shadow_version: 3,
+      shadow_prediction: null,
+      shadow_score: null,
+      abs_diff: null,
+      shadow_latency_ms: null,
+    });
     expect(JSON.parse(row!.primary_prediction)).toEqual(shadowed.predictions[0]);
     expect(row!.error).toMatch(/^shadow rejected the instances: instance 0: .*median_income/);
   });

@@ -53,8 +53,31 @@ function comparison(model: string, requestId: string, instance: number): ShadowC
   };
 }
 
-function profile(model: string, feature: string, bucket: number, count: number, bins: Record<string, number>, extra: Partial<ProfileRecord> = {}): ProfileRecord {
-  return { kind: 'profile', model, version: '1', bucket, bucket_ms: 60_000, feature, count, nulls: 0, invalid: 0, sum: count, sum_sq: count, min: 1, max: 1, bins, ...extra };
+function profile(
+  model: string,
+  feature: string,
+  bucket: number,
+  count: number,
+  bins: Record<string, number>,
+  extra: Partial<ProfileRecord> = {},
+): ProfileRecord {
+  return {
+    kind: 'profile',
+    model,
+    version: '1',
+    bucket,
+    bucket_ms: 60_000,
+    feature,
+    count,
+    nulls: 0,
+    invalid: 0,
+    sum: count,
+    sum_sq: count,
+    min: 1,
+    max: 1,
+    bins,
+    ...extra,
+  };
 }
 
 function batchOf(messages: { id: string; attempts?: number; body: TelemetryMessage }[]): MessageBatch<TelemetryMessage> {
@@ -83,7 +106,10 @@ async function runQueueHandler(batch: MessageBatch<TelemetryMessage>) {
 }
 
 async function count(sql: string, ...params: unknown[]): Promise<number> {
-  const row = await d1.prepare(sql).bind(...params).first<{ n: number | null }>();
+  const row = await d1
+    .prepare(sql)
+    .bind(...params)
+    .first<{ n: number | null }>();
   return row?.n ?? 0;
 }
 
@@ -147,7 +173,10 @@ describe('telemetry queue consumer', () => {
     // Σ (10 + i) for i < 40, and the bins: Σ (1 + 2 + 7 + i).
     expect(await count('SELECT sum(count) AS n FROM feature_profiles WHERE model = ?', model)).toBe(40 * 10 + 780);
     expect(await count('SELECT sum(count) AS n FROM profile_bins WHERE model = ?', model)).toBe(40 * 10 + 780);
-    const stored = await d1.prepare('SELECT features, slices, prediction, score FROM prediction_samples WHERE model = ? AND request_id = ?').bind(model, 'req-7').first<{ features: string; slices: string; prediction: string; score: number }>();
+    const stored = await d1
+      .prepare('SELECT features, slices, prediction, score FROM prediction_samples WHERE model = ? AND request_id = ?')
+      .bind(model, 'req-7')
+      .first<{ features: string; slices: string; prediction: string; score: number }>();
     expect(JSON.parse(stored!.features)).toEqual({ x: 7, city: 'Zürich' });
     expect(JSON.parse(stored!.slices)).toEqual({ latitude: '(-∞, 34]' });
     expect(JSON.parse(stored!.prediction)).toEqual({ value: 14 });
@@ -159,7 +188,12 @@ describe('telemetry queue consumer', () => {
     const bucket = 60_000 * 2000;
     const message: TelemetryMessage = {
       id: 'idem-1',
-      records: [sample(model, 'req-a', 0), sample(model, 'req-a', 1), profile(model, '__instances__', bucket, 2, {}), profile(model, 'x', bucket, 2, { '3': 2 }, { min: -1, max: 4 })],
+      records: [
+        sample(model, 'req-a', 0),
+        sample(model, 'req-a', 1),
+        profile(model, '__instances__', bucket, 2, {}),
+        profile(model, 'x', bucket, 2, { '3': 2 }, { min: -1, max: 4 }),
+      ],
     };
     const first = await runQueueHandler(batchOf([{ id: 'q-1', body: message }]));
     expect(first.explicitAcks).toEqual(['q-1']);
@@ -167,7 +201,12 @@ describe('telemetry queue consumer', () => {
     const again = await runQueueHandler(batchOf([{ id: 'q-1', attempts: 2, body: message }]));
     expect(again.explicitAcks).toEqual(['q-1']);
     expect(again.retryMessages).toEqual([]);
-    const twice = await runQueueHandler(batchOf([{ id: 'q-2', body: message }, { id: 'q-3', body: message }]));
+    const twice = await runQueueHandler(
+      batchOf([
+        { id: 'q-2', body: message },
+        { id: 'q-3', body: message },
+      ]),
+    );
     expect(twice.explicitAcks.sort()).toEqual(['q-2', 'q-3']);
 
     expect(await count('SELECT count(*) AS n FROM prediction_samples WHERE model = ?', model)).toBe(2);
@@ -175,12 +214,21 @@ describe('telemetry queue consumer', () => {
     expect(await count('SELECT sum(count) AS n FROM profile_bins WHERE model = ? AND feature = ?', model, 'x')).toBe(2);
 
     // A different message merges into the same bucket (that is new traffic), but a sample it repeats stays one row.
-    const next: TelemetryMessage = { id: 'idem-2', records: [sample(model, 'req-a', 1), profile(model, 'x', bucket, 3, { '3': 1, '4': 2 }, { min: -5, max: 2 })] };
+    const next: TelemetryMessage = {
+      id: 'idem-2',
+      records: [sample(model, 'req-a', 1), profile(model, 'x', bucket, 3, { '3': 1, '4': 2 }, { min: -5, max: 2 })],
+    };
     expect((await runQueueHandler(batchOf([{ id: 'q-4', body: next }]))).explicitAcks).toEqual(['q-4']);
     expect(await count('SELECT count(*) AS n FROM prediction_samples WHERE model = ?', model)).toBe(2);
-    const x = await d1.prepare('SELECT count, min, max FROM feature_profiles WHERE model = ? AND feature = ?').bind(model, 'x').first<{ count: number; min: number; max: number }>();
+    const x = await d1
+      .prepare('SELECT count, min, max FROM feature_profiles WHERE model = ? AND feature = ?')
+      .bind(model, 'x')
+      .first<{ count: number; min: number; max: number }>();
     expect(x).toEqual({ count: 5, min: -5, max: 4 });
-    const bins = await d1.prepare('SELECT bin, count FROM profile_bins WHERE model = ? AND feature = ? ORDER BY bin').bind(model, 'x').all<{ bin: string; count: number }>();
+    const bins = await d1
+      .prepare('SELECT bin, count FROM profile_bins WHERE model = ? AND feature = ? ORDER BY bin')
+      .bind(model, 'x')
+      .all<{ bin: string; count: number }>();
     expect(bins.results).toEqual([
       { bin: '3', count: 3 },
       { bin: '4', count: 2 },
@@ -259,11 +307,18 @@ describe('telemetry queue consumer', () => {
 describe('queueSender', () => {
   it('sends batches of at most 100 messages and 256 KB (counted in UTF-8 bytes), each message as its JSON text', async () => {
     const batches: { body: string; contentType: string }[][] = [];
-    const queue = { async sendBatch(messages: Iterable<{ body: string; contentType: string }>) { batches.push([...messages]); } } as unknown as Queue<string>;
+    const queue = {
+      async sendBatch(messages: Iterable<{ body: string; contentType: string }>) {
+        batches.push([...messages]);
+      },
+    } as unknown as Queue<string>;
     const send = queueSender(queue);
     // 250 small messages, then 30 messages of ~30,000 characters that are ~90 KB in UTF-8 each.
     const small = Array.from({ length: 250 }, (_, i) => ({ id: `s${i}`, records: [sample('toy', `r${i}`)] }));
-    const large = Array.from({ length: 30 }, (_, i) => ({ id: `l${i}`, records: [{ ...sample('toy', `L${i}`), features: { note: '東'.repeat(30_000) } }] }));
+    const large = Array.from({ length: 30 }, (_, i) => ({
+      id: `l${i}`,
+      records: [{ ...sample('toy', `L${i}`), features: { note: '東'.repeat(30_000) } }],
+    }));
     await send([...small, ...large]);
     const bytes = (m: { body: string }) => new TextEncoder().encode(m.body).length;
     for (const b of batches) {

@@ -11,7 +11,9 @@ import { manifestOf, postJson } from './helpers.ts';
 const workerEnv = env as unknown as Env;
 const d1 = (env as unknown as { DB: D1Database }).DB;
 const MODEL = 'california-housing';
-const instances = manifestOf(MODEL, '1').golden.slice(0, 4).map((g) => g.instance);
+const instances = manifestOf(MODEL, '1')
+  .golden.slice(0, 4)
+  .map((g) => g.instance);
 
 interface PredictBody {
   model: string;
@@ -38,7 +40,11 @@ async function settled(calls: readonly unknown[]): Promise<void> {
 
 function predictVia(app: ReturnType<typeof createApp>) {
   return async (body: unknown) => {
-    const res = await app.request(`/v1/models/${MODEL}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }, workerEnv);
+    const res = await app.request(
+      `/v1/models/${MODEL}/predict`,
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+      workerEnv,
+    );
     return { status: res.status, body: (await res.json()) as PredictBody };
   };
 }
@@ -102,7 +108,10 @@ describe('telemetry failures do not reach predictions', () => {
         return typeof value === 'function' ? value.bind(target) : value;
       },
     });
-    const batch = createMessageBatch<TelemetryMessage>('vigil-telemetry', captured.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 1, body })));
+    const batch = createMessageBatch<TelemetryMessage>(
+      'vigil-telemetry',
+      captured.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 1, body })),
+    );
     await consumeTelemetry(batch, { d1: down, maxAttempts: 6 });
     const result = await getQueueResult(batch, createExecutionContext());
     expect(result.explicitAcks).toEqual([]);
@@ -114,10 +123,16 @@ describe('telemetry failures do not reach predictions', () => {
     expect(during.body.predictions).toEqual(answer.body.predictions.slice(0, 1));
 
     // Once D1 is back, the redelivered messages land.
-    const retried = createMessageBatch<TelemetryMessage>('vigil-telemetry', captured.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 2, body })));
+    const retried = createMessageBatch<TelemetryMessage>(
+      'vigil-telemetry',
+      captured.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 2, body })),
+    );
     await consumeTelemetry(retried, { d1, maxAttempts: 6 });
     expect((await getQueueResult(retried, createExecutionContext())).explicitAcks).toHaveLength(captured.length);
-    const samples = await d1.prepare('SELECT count(*) AS n FROM prediction_samples WHERE request_id = ?').bind(answer.body.request_id).first<{ n: number }>();
+    const samples = await d1
+      .prepare('SELECT count(*) AS n FROM prediction_samples WHERE request_id = ?')
+      .bind(answer.body.request_id)
+      .first<{ n: number }>();
     expect(samples!.n).toBe(instances.length);
   });
 });

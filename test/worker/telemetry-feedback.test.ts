@@ -13,7 +13,9 @@ interface Outcome {
 
 async function logSample(model: string, requestId: string, instance = 0): Promise<void> {
   await d1
-    .prepare(`INSERT INTO prediction_samples (request_id, instance, model, version, role, features, prediction, score, label, latency_ms, slices, created_at) VALUES (?, ?, ?, 1, 'primary', '{}', '{}', 0.5, NULL, 1, '{}', ?)`)
+    .prepare(
+      `INSERT INTO prediction_samples (request_id, instance, model, version, role, features, prediction, score, label, latency_ms, slices, created_at) VALUES (?, ?, ?, 1, 'primary', '{}', '{}', 0.5, NULL, 1, '{}', ?)`,
+    )
     .bind(requestId, instance, model, Date.now())
     .run();
 }
@@ -24,7 +26,10 @@ async function feedback(model: string, body: unknown): Promise<{ status: number;
 }
 
 async function storedLabel(model: string, requestId: string, instance = 0): Promise<string | null> {
-  const row = await d1.prepare('SELECT label FROM feedback WHERE model = ? AND request_id = ? AND instance = ?').bind(model, requestId, instance).first<{ label: string }>();
+  const row = await d1
+    .prepare('SELECT label FROM feedback WHERE model = ? AND request_id = ? AND instance = ?')
+    .bind(model, requestId, instance)
+    .first<{ label: string }>();
   return row?.label ?? null;
 }
 

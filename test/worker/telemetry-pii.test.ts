@@ -31,7 +31,9 @@ async function hmacHex(salt: string, value: string): Promise<string> {
 }
 
 describe('PII in telemetry', () => {
-  it('stores native-country hashed with the deployment\'s salt in samples and by position in profiles, never raw', { timeout: 40_000 }, async () => {
+  it("stores native-country hashed with the deployment's salt in samples and by position in profiles, never raw", {
+    timeout: 40_000,
+  }, async () => {
     expect(country.pii).toBe('hash');
     const base = manifest.golden[0]!.instance;
     expect(base['native-country']).toBe('United-States');
@@ -41,7 +43,15 @@ describe('PII in telemetry', () => {
 
     // The default deployment shadows every request, so every request is logged as a sample.
     const samples = await rowsEventually(
-      async () => (await d1.prepare(`SELECT request_id, instance, features, slices FROM prediction_samples WHERE request_id IN (?, ?) ORDER BY request_id, instance`).bind(first, second).all<{ request_id: string; instance: number; features: string; slices: string }>()).results,
+      async () =>
+        (
+          await d1
+            .prepare(
+              `SELECT request_id, instance, features, slices FROM prediction_samples WHERE request_id IN (?, ?) ORDER BY request_id, instance`,
+            )
+            .bind(first, second)
+            .all<{ request_id: string; instance: number; features: string; slices: string }>()
+        ).results,
       (rows) => rows.length >= 3,
     );
     expect(samples).toHaveLength(3);
@@ -50,7 +60,10 @@ describe('PII in telemetry', () => {
       expect(s.features).not.toContain('Canada');
       expect(s.slices).not.toContain('United-States');
     }
-    const hashOf = (requestId: string, instance: number) => (JSON.parse(samples.find((s) => s.request_id === requestId && s.instance === instance)!.features) as Record<string, unknown>)['native-country'];
+    const hashOf = (requestId: string, instance: number) =>
+      (JSON.parse(samples.find((s) => s.request_id === requestId && s.instance === instance)!.features) as Record<string, unknown>)[
+        'native-country'
+      ];
     const us1 = hashOf(first, 0);
     expect(us1).toMatch(/^h:[0-9a-f]{32}$/);
     // The same value hashes the same within the deployment (so samples can be grouped), other values differently.
@@ -59,19 +72,32 @@ describe('PII in telemetry', () => {
     expect(hashOf(first, 1)).not.toBe(us1);
     // Keyed with the model's key from the PII_HASH_KEY secret: HMAC-SHA256(key, value), not a plain digest anyone
     // could look up, and nothing in D1 holds the key.
-    expect(us1).toBe(`h:${await hmacHex(await modelPiiKey((env as unknown as { PII_HASH_KEY: string }).PII_HASH_KEY, MODEL), 'United-States')}`);
+    expect(us1).toBe(
+      `h:${await hmacHex(await modelPiiKey((env as unknown as { PII_HASH_KEY: string }).PII_HASH_KEY, MODEL), 'United-States')}`,
+    );
     const stored = await d1.prepare('SELECT pii_salt FROM deployments WHERE model = ?').bind(MODEL).first<{ pii_salt: string }>();
     expect(stored!.pii_salt).toBe('');
     // Other features are kept as sent.
     expect(JSON.parse(samples[0]!.features)).toMatchObject({ age: base.age, occupation: base.occupation });
 
     const bins = await rowsEventually(
-      async () => (await d1.prepare(`SELECT version, bin, sum(count) AS count FROM profile_bins WHERE model = ? AND feature = 'native-country' GROUP BY version, bin ORDER BY version, bin`).bind(MODEL).all<{ version: number; bin: string; count: number }>()).results,
+      async () =>
+        (
+          await d1
+            .prepare(
+              `SELECT version, bin, sum(count) AS count FROM profile_bins WHERE model = ? AND feature = 'native-country' GROUP BY version, bin ORDER BY version, bin`,
+            )
+            .bind(MODEL)
+            .all<{ version: number; bin: string; count: number }>()
+        ).results,
       (rows) => rows.filter((r) => r.version === 1).reduce((n, r) => n + r.count, 0) >= 3,
     );
     for (const b of bins) expect(b.bin).toMatch(/^#\d+$/);
     const primaryBins = Object.fromEntries(bins.filter((b) => b.version === 1).map((b) => [b.bin, b.count]));
-    expect(primaryBins).toEqual({ [`#${country.categories!.indexOf('United-States')}`]: 2, [`#${country.categories!.indexOf('Canada')}`]: 1 });
+    expect(primaryBins).toEqual({
+      [`#${country.categories!.indexOf('United-States')}`]: 2,
+      [`#${country.categories!.indexOf('Canada')}`]: 1,
+    });
 
     // Nowhere in D1's telemetry tables does the raw value appear.
     for (const [table, columns] of [
@@ -80,7 +106,9 @@ describe('PII in telemetry', () => {
       ['profile_bins', 'bin'],
       ['feature_profiles', 'feature'],
     ] as const) {
-      const leaked = await d1.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${columns} LIKE '%United-States%' OR ${columns} LIKE '%Canada%'`).first<{ n: number }>();
+      const leaked = await d1
+        .prepare(`SELECT count(*) AS n FROM ${table} WHERE ${columns} LIKE '%United-States%' OR ${columns} LIKE '%Canada%'`)
+        .first<{ n: number }>();
       expect(leaked!.n, table).toBe(0);
     }
   });

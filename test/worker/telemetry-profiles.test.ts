@@ -13,7 +13,10 @@ async function totals(): Promise<{ served: number; invalid: number; samples: num
               FROM feature_profiles WHERE model = ? AND version = 1`)
     .bind(MODEL)
     .first<{ served: number; invalid: number; income: number }>();
-  const samples = await d1.prepare(`SELECT count(*) AS n FROM prediction_samples WHERE model = ? AND version = 1`).bind(MODEL).first<{ n: number }>();
+  const samples = await d1
+    .prepare(`SELECT count(*) AS n FROM prediction_samples WHERE model = ? AND version = 1`)
+    .bind(MODEL)
+    .first<{ n: number }>();
   const comparisons = await d1.prepare(`SELECT count(*) AS n FROM shadow_comparisons WHERE model = ?`).bind(MODEL).first<{ n: number }>();
   return { ...profile!, samples: samples!.n, comparisons: comparisons!.n };
 }
@@ -26,10 +29,14 @@ describe('profiles through the Worker', () => {
       expect(res.status).toBe(200);
     }
     // Concurrent requests from one isolate.
-    const concurrent = await Promise.all(Array.from({ length: 6 }, (_, i) => postJson(`/v1/models/${MODEL}/predict`, { instances: golden.slice(i, i + 2) })));
+    const concurrent = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => postJson(`/v1/models/${MODEL}/predict`, { instances: golden.slice(i, i + 2) })),
+    );
     for (const res of concurrent) expect(res.status).toBe(200);
     // One request with 2 invalid instances of 3 is rejected whole.
-    const bad = await postJson(`/v1/models/${MODEL}/predict`, { instances: [golden[0], { ...golden[1], median_income: -5 }, { ...golden[2], latitude: 'north' }] });
+    const bad = await postJson(`/v1/models/${MODEL}/predict`, {
+      instances: [golden[0], { ...golden[1], median_income: -5 }, { ...golden[2], latitude: 'north' }],
+    });
     expect(bad.status).toBe(400);
 
     const served = sizes.reduce((a, b) => a + b, 0) + 6 * 2;

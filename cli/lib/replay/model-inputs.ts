@@ -33,7 +33,8 @@ export function modelInputs(metadata: V2ModelMetadata): ModelInputsResult {
   // A matrix input holds several features; the replay fills each from its own CSV column.
   for (const input of metadata.parameters?.features ?? metadata.inputs ?? []) {
     const kind = inputKind(input.datatype);
-    if (!kind) return { ok: false, message: `input "${input.name}" has datatype ${input.datatype}, which the replay cannot fill from a CSV` };
+    if (!kind)
+      return { ok: false, message: `input "${input.name}" has datatype ${input.datatype}, which the replay cannot fill from a CSV` };
     inputs.push({ name: input.name, kind });
   }
   if (inputs.length === 0) return { ok: false, message: `model "${metadata.name}" lists no inputs` };
@@ -42,6 +43,10 @@ export function modelInputs(metadata: V2ModelMetadata): ModelInputsResult {
   let task: ReplayTask;
   if (outputs.some((o) => o.name === 'value')) task = 'regression';
   else if (probabilities) task = probabilities.shape?.[1] === 2 ? 'binary_classification' : 'multiclass_classification';
-  else return { ok: false, message: `model "${metadata.name}" has outputs ${outputs.map((o) => o.name).join(', ')}; expected "value" or "label" and "probabilities"` };
+  else
+    return {
+      ok: false,
+      message: `model "${metadata.name}" has outputs ${outputs.map((o) => o.name).join(', ')}; expected "value" or "label" and "probabilities"`,
+    };
   return { ok: true, inputs, task };
 }

@@ -40,7 +40,11 @@ export interface MetricComparison {
 const HIGHER_IS_BETTER: Record<string, boolean> = { auc: true, accuracy: true, r2: true, mae: false, rmse: false, log_loss: false };
 
 /** Live metrics per version served, the version with most labelled predictions first. */
-export function qualityByVersion(task: ReplayTask, positiveLabel: string | undefined, items: readonly LabelledPrediction[]): VersionQuality[] {
+export function qualityByVersion(
+  task: ReplayTask,
+  positiveLabel: string | undefined,
+  items: readonly LabelledPrediction[],
+): VersionQuality[] {
   const groups = new Map<string, LabelledPrediction[]>();
   for (const item of items) {
     const group = groups.get(item.version);
@@ -55,7 +59,11 @@ export function qualityByVersion(task: ReplayTask, positiveLabel: string | undef
   return out.sort((a, b) => b.rows - a.rows);
 }
 
-export function liveQuality(task: ReplayTask, positiveLabel: string | undefined, items: readonly LabelledPrediction[]): Omit<VersionQuality, 'version'> | null {
+export function liveQuality(
+  task: ReplayTask,
+  positiveLabel: string | undefined,
+  items: readonly LabelledPrediction[],
+): Omit<VersionQuality, 'version'> | null {
   if (task === 'regression') {
     const actual: number[] = [];
     const predicted: number[] = [];
@@ -65,7 +73,9 @@ export function liveQuality(task: ReplayTask, positiveLabel: string | undefined,
         predicted.push(prediction.value);
       }
     }
-    return actual.length ? { rows: actual.length, skipped: items.length - actual.length, metrics: regressionMetrics(actual, predicted) } : null;
+    return actual.length
+      ? { rows: actual.length, skipped: items.length - actual.length, metrics: regressionMetrics(actual, predicted) }
+      : null;
   }
   if (task === 'binary_classification') {
     const positive: number[] = [];
@@ -78,7 +88,9 @@ export function liveQuality(task: ReplayTask, positiveLabel: string | undefined,
       positive.push(String(label) === positiveLabel ? 1 : 0);
       score.push(p);
     }
-    return positive.length ? { rows: positive.length, skipped: items.length - positive.length, metrics: binaryClassificationMetrics(positive, score) } : null;
+    return positive.length
+      ? { rows: positive.length, skipped: items.length - positive.length, metrics: binaryClassificationMetrics(positive, score) }
+      : null;
   }
   let rows = 0;
   let correct = 0;
@@ -104,8 +116,16 @@ export function compareWithOffline(live: MetricValues, offline: OfflineMetrics):
     if (offlineValue === undefined) continue;
     const primary = metric === offline.primary;
     const higherIsBetter = primary ? offline.higher_is_better : HIGHER_IS_BETTER[metric];
-    const relativeDifference = offlineValue === 0 ? (liveValue === 0 ? 0 : Math.sign(liveValue) * Infinity) : (liveValue - offlineValue) / Math.abs(offlineValue);
-    const direction = higherIsBetter === undefined ? undefined : liveValue === offlineValue ? 'same' : liveValue > offlineValue === higherIsBetter ? 'better' : 'worse';
+    const relativeDifference =
+      offlineValue === 0 ? (liveValue === 0 ? 0 : Math.sign(liveValue) * Infinity) : (liveValue - offlineValue) / Math.abs(offlineValue);
+    const direction =
+      higherIsBetter === undefined
+        ? undefined
+        : liveValue === offlineValue
+          ? 'same'
+          : liveValue > offlineValue === higherIsBetter
+            ? 'better'
+            : 'worse';
     out.push({ metric, live: liveValue, offline: offlineValue, relativeDifference, primary, direction });
   }
   return out.sort((a, b) => Number(b.primary) - Number(a.primary));

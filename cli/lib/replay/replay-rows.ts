@@ -56,8 +56,10 @@ export function planReplay(input: ReplayPlanInput): PlanResult {
   const labelKind = input.task === 'regression' ? 'number' : 'string';
 
   if (labelColumn !== undefined) {
-    if (!header.has(labelColumn)) return fail(`--label-column "${labelColumn}" is not a column of the CSV; columns: ${input.header.join(', ')}`);
-    if (inputNames.has(labelColumn)) return fail(`--label-column "${labelColumn}" is a model input; the label must be a column the model does not see`);
+    if (!header.has(labelColumn))
+      return fail(`--label-column "${labelColumn}" is not a column of the CSV; columns: ${input.header.join(', ')}`);
+    if (inputNames.has(labelColumn))
+      return fail(`--label-column "${labelColumn}" is a model input; the label must be a column the model does not see`);
   }
   if (routingKeyColumn !== undefined && !header.has(routingKeyColumn)) {
     return fail(`--routing-key-column "${routingKeyColumn}" is not a column of the CSV; columns: ${input.header.join(', ')}`);
@@ -66,7 +68,10 @@ export function planReplay(input: ReplayPlanInput): PlanResult {
   const transforms = new Map<string, ColumnTransform>();
   for (const t of input.transforms) {
     const flag = t.kind === 'shift' ? '--shift' : '--set';
-    if (transforms.has(t.column)) return fail(`column "${t.column}" is transformed twice (${transforms.get(t.column)!.text} and ${t.text}); give one transform per column`);
+    if (transforms.has(t.column))
+      return fail(
+        `column "${t.column}" is transformed twice (${transforms.get(t.column)!.text} and ${t.text}); give one transform per column`,
+      );
     const modelInput = inputNames.get(t.column);
     const isLabel = t.column === labelColumn;
     if (!modelInput && !isLabel) {
@@ -75,8 +80,10 @@ export function planReplay(input: ReplayPlanInput): PlanResult {
     }
     if (t.kind === 'shift') {
       const kind = modelInput?.kind ?? labelKind;
-      if (kind !== 'number' && kind !== 'integer') return fail(`--shift ${t.text}: "${t.column}" is not numeric (${kind}); use --set to replace its values`);
-      if (!header.has(t.column)) return fail(`--shift ${t.text}: "${t.column}" is not a column of the CSV, so there is nothing to shift; use --set to add it`);
+      if (kind !== 'number' && kind !== 'integer')
+        return fail(`--shift ${t.text}: "${t.column}" is not numeric (${kind}); use --set to replace its values`);
+      if (!header.has(t.column))
+        return fail(`--shift ${t.text}: "${t.column}" is not a column of the CSV, so there is nothing to shift; use --set to add it`);
     }
     transforms.set(t.column, t);
   }

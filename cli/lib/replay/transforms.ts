@@ -20,7 +20,10 @@ export function parseShift(text: string): TransformResult {
   const column = eq < 0 ? '' : text.slice(0, eq).trim();
   const match = /^\s*([*+-])\s*(\d+(?:\.\d*)?(?:e[+-]?\d+)?|\.\d+(?:e[+-]?\d+)?)\s*$/i.exec(eq < 0 ? '' : text.slice(eq + 1));
   if (column === '' || !match) {
-    return { ok: false, message: `--shift "${text}" is not a shift; write column=*1.5 (multiply), column=+10 (add) or column=-3 (subtract)` };
+    return {
+      ok: false,
+      message: `--shift "${text}" is not a shift; write column=*1.5 (multiply), column=+10 (add) or column=-3 (subtract)`,
+    };
   }
   const operand = Number(match[2]);
   const op = match[1] === '*' ? '*' : '+';

@@ -22,7 +22,15 @@ export interface Ensemble {
   trees: Tree[];
 }
 
-export function boost(x: Float32Array, rows: number, width: number, y: Float64Array, loss: BoostingLoss, hp: GbdtHyperparameters, seed: number): Ensemble {
+export function boost(
+  x: Float32Array,
+  rows: number,
+  width: number,
+  y: Float64Array,
+  loss: BoostingLoss,
+  hp: GbdtHyperparameters,
+  seed: number,
+): Ensemble {
   const binned = binColumns(x, rows, width, hp.max_bins);
   let mean = 0;
   for (let r = 0; r < rows; r++) mean += y[r]!;

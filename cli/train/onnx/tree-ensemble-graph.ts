@@ -22,7 +22,8 @@ export const LABEL_OUTPUT = 'label';
 
 export function treeEnsembleGraph(names: GraphNames, ensemble: Ensemble): Uint8Array {
   // An empty ensemble still needs one tree for the operator; a single leaf of weight 0 adds nothing.
-  const trees: Tree[] = ensemble.trees.length > 0 ? ensemble.trees : [{ feature: [-1], threshold: [0], splitBin: [0], left: [0], right: [0], value: [0] }];
+  const trees: Tree[] =
+    ensemble.trees.length > 0 ? ensemble.trees : [{ feature: [-1], threshold: [0], splitBin: [0], left: [0], right: [0], value: [0] }];
   const structure = nodeAttributes(trees);
   const input = tensorInfo(names.inputName, FLOAT, ['N', ensemble.width]);
 

@@ -43,7 +43,8 @@ function declared(info: ValueInfoProto, what: 'input' | 'output'): DeclaredValue
   const name = info.name;
   const tensor = info.type?.tensorType;
   const dtype = tensor ? DTYPE_OF_ELEMENT_TYPE[tensor.elemType] : undefined;
-  if (!tensor || !dtype) return { reason: `${what} "${name}" is ${describeType(info.type)}, which the compiled evaluator does not support` };
+  if (!tensor || !dtype)
+    return { reason: `${what} "${name}" is ${describeType(info.type)}, which the compiled evaluator does not support` };
   const shape = tensor.shape?.dim;
   const dims = shape?.map((d) => (d.dimParam ? d.dimParam : d.dimValue !== undefined ? protoNumber(d.dimValue) : -1));
   return { name, value: { dtype, ...(dims ? { dims: dims.map((d) => (d === -1 ? null : d)) } : {}) }, ...(dims ? { dims } : {}) };
@@ -77,7 +78,12 @@ export function compileOnnx(bytes: Uint8Array): CompileOnnxResult {
     const d = declared(info, 'input');
     if ('reason' in d) return { ok: false, reason: d.reason };
     types.set(d.name, d.value);
-    inputs.push({ name: d.name, slot: slotOf(d.name), dtype: d.value.dtype, ...(d.value.dims ? { dims: d.value.dims.map((x) => (typeof x === 'number' ? x : null)) } : {}) });
+    inputs.push({
+      name: d.name,
+      slot: slotOf(d.name),
+      dtype: d.value.dtype,
+      ...(d.value.dims ? { dims: d.value.dims.map((x) => (typeof x === 'number' ? x : null)) } : {}),
+    });
     inputSignatures.push({ name: d.name, type: d.value.dtype, dims: d.dims ?? [] });
   }
   const outputs: DeclaredValue[] = [];
@@ -103,7 +109,10 @@ export function compileOnnx(bytes: Uint8Array): CompileOnnxResult {
     if (at < 0) {
       const stuck = pending[0]!;
       const missing = stuck.input.find((i) => i !== '' && !types.has(i));
-      return { ok: false, reason: `node "${stuck.name || stuck.output[0] || '?'}" (${stuck.opType}) reads "${missing}", which no input, initializer or node provides` };
+      return {
+        ok: false,
+        reason: `node "${stuck.name || stuck.output[0] || '?'}" (${stuck.opType}) reads "${missing}", which no input, initializer or node provides`,
+      };
     }
     const proto = pending.splice(at, 1)[0]!;
     const domain = proto.domain === 'ai.onnx' ? '' : proto.domain;
@@ -111,7 +120,8 @@ export function compileOnnx(bytes: Uint8Array): CompileOnnxResult {
     const node = new OnnxNode(proto, opset ?? 0);
     const compiler = kernelFor(domain, node.opType);
     if (!compiler) return { ok: false, reason: `${node.label} is not supported${domain ? ` (domain ${domain})` : ''}` };
-    if (opset === undefined) return { ok: false, reason: `${node.label} belongs to domain "${domain || 'ai.onnx'}", which the model imports no opset for` };
+    if (opset === undefined)
+      return { ok: false, reason: `${node.label} belongs to domain "${domain || 'ai.onnx'}", which the model imports no opset for` };
     if (node.hasGraphAttribute()) return { ok: false, reason: `${node.label} has a subgraph, which is not supported` };
     const kernel = compiler(
       node,
@@ -122,14 +132,19 @@ export function compileOnnx(bytes: Uint8Array): CompileOnnxResult {
       const t = kernel.outputs[i];
       if (name !== '' && t) types.set(name, t);
     });
-    steps.push({ run: kernel.run, inputs: node.inputs.map((i) => (i === '' ? -1 : slotOf(i))), outputs: node.outputs.map((o) => (o === '' ? -1 : slotOf(o))) });
+    steps.push({
+      run: kernel.run,
+      inputs: node.inputs.map((i) => (i === '' ? -1 : slotOf(i))),
+      outputs: node.outputs.map((o) => (o === '' ? -1 : slotOf(o))),
+    });
   }
 
   const outputSlots = new Map<string, number>();
   for (const o of outputs) {
     const t = types.get(o.name);
     if (!t) return { ok: false, reason: `output "${o.name}" is not produced by any node` };
-    if (t.dtype !== o.value.dtype) return { ok: false, reason: `output "${o.name}" is declared ${o.value.dtype} but computes as ${t.dtype}` };
+    if (t.dtype !== o.value.dtype)
+      return { ok: false, reason: `output "${o.name}" is declared ${o.value.dtype} but computes as ${t.dtype}` };
     outputSlots.set(o.name, slotOf(o.name));
   }
 
@@ -139,7 +154,10 @@ export function compileOnnx(bytes: Uint8Array): CompileOnnxResult {
     inputs,
     steps,
     outputs: outputSlots,
-    signatures: { inputs: inputSignatures, outputs: outputs.map((o) => ({ name: o.name, type: o.value.dtype, dims: signatureDims(o.dims, types.get(o.name)?.dims) })) },
+    signatures: {
+      inputs: inputSignatures,
+      outputs: outputs.map((o) => ({ name: o.name, type: o.value.dtype, dims: signatureDims(o.dims, types.get(o.name)?.dims) })),
+    },
   };
   return { ok: true, session: new CompiledSession(plan) };
 }

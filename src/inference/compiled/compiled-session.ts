@@ -141,7 +141,8 @@ function checkFeed(input: PlanInput, t: Tensor): void {
   if (t.data.length !== size) throw new Error(`input "${input.name}" has ${t.data.length} values for dims [${t.dims.join(', ')}]`);
   const declared = input.dims;
   if (!declared) return;
-  if (t.dims.length !== declared.length) throw new Error(`input "${input.name}" must have rank ${declared.length}, got [${t.dims.join(', ')}]`);
+  if (t.dims.length !== declared.length)
+    throw new Error(`input "${input.name}" must have rank ${declared.length}, got [${t.dims.join(', ')}]`);
   for (let i = 0; i < declared.length; i++) {
     const d = declared[i];
     if (d !== null && t.dims[i] !== d) throw new Error(`input "${input.name}" must have dimension ${i} = ${d}, got [${t.dims.join(', ')}]`);

@@ -17,7 +17,6 @@ export function isPostTransform(value: string): value is PostTransform {
   return (POST_TRANSFORMS as readonly string[]).includes(value);
 }
 
-
 /** ComputeLogistic: 1 / (1 + e^-|x|), mirrored for negative x. */
 export function computeLogistic(x: number): number {
   const v = f(1 / f(1 + expf(-Math.abs(x))));
@@ -106,7 +105,13 @@ export function writeScores(scores: Float32Array, offset: number, count: number,
  * `perRow` scores. With one score per row and `addSecondClass`, the output holds two columns per row and
  * `scores` must have room for them (the first `rows` entries are the raw scores).
  */
-export function batchedUpdateScores(scores: Float32Array, rows: number, perRow: number, transform: PostTransform, addSecondClass: boolean): void {
+export function batchedUpdateScores(
+  scores: Float32Array,
+  rows: number,
+  perRow: number,
+  transform: PostTransform,
+  addSecondClass: boolean,
+): void {
   const total = rows * perRow;
   if (perRow > 1) {
     switch (transform) {

@@ -120,7 +120,14 @@ function sumExp(x: number, negativeMaximum: number): number {
  * MlasComputeSoftmax for one row of `count` values read from `input` at `inputOffset` with `stride` between
  * them, written to `output` the same way. Lanes, reduction order and the multiply by 1/sum are MLAS's.
  */
-export function mlasSoftmaxRow(input: ArrayLike<number>, inputOffset: number, stride: number, count: number, output: Float32Array, outputOffset: number): void {
+export function mlasSoftmaxRow(
+  input: ArrayLike<number>,
+  inputOffset: number,
+  stride: number,
+  count: number,
+  output: Float32Array,
+  outputOffset: number,
+): void {
   const at = (i: number) => input[inputOffset + i * stride]!;
   let maximum = FLOAT32_LOWEST;
   let i = 0;

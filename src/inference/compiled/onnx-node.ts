@@ -7,7 +7,18 @@ import { decodeTensor, protoBigInt, protoNumber, type DecodedTensor } from './on
 const utf8 = new TextDecoder();
 
 /** AttributeProto.AttributeType values. */
-const ATTRIBUTE_TYPE = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 6, INTS: 7, STRINGS: 8, TENSORS: 9, GRAPHS: 10 } as const;
+const ATTRIBUTE_TYPE = {
+  FLOAT: 1,
+  INT: 2,
+  STRING: 3,
+  TENSOR: 4,
+  GRAPH: 5,
+  FLOATS: 6,
+  INTS: 7,
+  STRINGS: 8,
+  TENSORS: 9,
+  GRAPHS: 10,
+} as const;
 
 export class OnnxNode {
   readonly opType: string;
@@ -45,7 +56,8 @@ export class OnnxNode {
 
   /** Whether the attribute holds a subgraph (control flow), which the evaluator never runs. */
   hasGraphAttribute(): boolean {
-    for (const a of this.#attributes.values()) if (a.type === ATTRIBUTE_TYPE.GRAPH || a.type === ATTRIBUTE_TYPE.GRAPHS || a.g || a.graphs.length > 0) return true;
+    for (const a of this.#attributes.values())
+      if (a.type === ATTRIBUTE_TYPE.GRAPH || a.type === ATTRIBUTE_TYPE.GRAPHS || a.g || a.graphs.length > 0) return true;
     return false;
   }
 

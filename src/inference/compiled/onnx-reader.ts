@@ -322,7 +322,9 @@ class WireReader {
     if (this.hi !== 0 || length > end - this.pos) {
       const left = end - this.pos;
       this.pos = at;
-      this.fail(`length ${this.hi !== 0 ? 'of 2^32 or more' : length} runs past the end of its message (${left} byte${left === 1 ? '' : 's'} left)`);
+      this.fail(
+        `length ${this.hi !== 0 ? 'of 2^32 or more' : length} runs past the end of its message (${left} byte${left === 1 ? '' : 's'} left)`,
+      );
     }
     return length;
   }
@@ -454,14 +456,24 @@ function readVarints(r: WireReader, tag: number, end: number, field: string, int
 }
 
 /** Reads a repeated float (width 4) or double (width 8) field: a packed record or a run of unpacked ones. */
-function readFixed<A extends Float32Array | Float64Array>(r: WireReader, tag: number, end: number, field: string, sofar: A | undefined, width: 4 | 8, make: (n: number) => A): A {
+function readFixed<A extends Float32Array | Float64Array>(
+  r: WireReader,
+  tag: number,
+  end: number,
+  field: string,
+  sofar: A | undefined,
+  width: 4 | 8,
+  make: (n: number) => A,
+): A {
   let chunk: A;
   if ((tag & 7) === LEN) {
     const length = r.length(end);
     if (length % width !== 0) r.fail(`${field} has ${length} bytes, not a multiple of ${width}`);
     chunk = make(length / width);
     if (LITTLE_ENDIAN) new Uint8Array(chunk.buffer).set(r.bytes.subarray(r.pos, r.pos + length));
-    else for (let i = 0; i < chunk.length; i++) chunk[i] = width === 4 ? r.view.getFloat32(r.pos + i * 4, true) : r.view.getFloat64(r.pos + i * 8, true);
+    else
+      for (let i = 0; i < chunk.length; i++)
+        chunk[i] = width === 4 ? r.view.getFloat32(r.pos + i * 4, true) : r.view.getFloat64(r.pos + i * 8, true);
     r.pos += length;
   } else {
     r.expect(tag, width === 4 ? I32 : I64, field);
@@ -718,7 +730,20 @@ function readAttribute(r: WireReader, end: number): AttributeProto {
         r.skip(tag, end);
     }
   }
-  return { name, type, f, i, s, t, g, floats: floats ?? NO_FLOATS, ints: int64List(ints, intsBig), strings: repeatedBytes(r, strings), tensors, graphs };
+  return {
+    name,
+    type,
+    f,
+    i,
+    s,
+    t,
+    g,
+    floats: floats ?? NO_FLOATS,
+    ints: int64List(ints, intsBig),
+    strings: repeatedBytes(r, strings),
+    tensors,
+    graphs,
+  };
 }
 
 function readTensor(r: WireReader, end: number): TensorProto {
@@ -788,7 +813,21 @@ function readTensor(r: WireReader, end: number): TensorProto {
         r.skip(tag, end);
     }
   }
-  return { name, dims: int64List(dims, dimsBig), dataType, segment, floatData: floatData ?? NO_FLOATS, int32Data, stringData: repeatedBytes(r, stringData), int64Data: int64List(int64Data, int64Big), doubleData: doubleData ?? NO_DOUBLES, uint64Data: int64List(uint64Data, uint64Big), rawData, dataLocation, externalData };
+  return {
+    name,
+    dims: int64List(dims, dimsBig),
+    dataType,
+    segment,
+    floatData: floatData ?? NO_FLOATS,
+    int32Data,
+    stringData: repeatedBytes(r, stringData),
+    int64Data: int64List(int64Data, int64Big),
+    doubleData: doubleData ?? NO_DOUBLES,
+    uint64Data: int64List(uint64Data, uint64Big),
+    rawData,
+    dataLocation,
+    externalData,
+  };
 }
 
 function readSegment(r: WireReader, end: number): { begin: Int64; end: Int64 } {

@@ -21,7 +21,14 @@ export function protoNumber(value: ProtoInt64): number {
 }
 
 /** ONNX element type numbers of the dtypes the evaluator computes with. */
-export const DTYPE_OF_ELEMENT_TYPE: Readonly<Record<number, TensorDtype>> = { 1: 'float32', 6: 'int32', 7: 'int64', 8: 'string', 9: 'bool', 11: 'float64' };
+export const DTYPE_OF_ELEMENT_TYPE: Readonly<Record<number, TensorDtype>> = {
+  1: 'float32',
+  6: 'int32',
+  7: 'int64',
+  8: 'string',
+  9: 'bool',
+  11: 'float64',
+};
 
 export function elementTypeName(elementType: number | null | undefined): string {
   return ONNX_ELEMENT_TYPES[elementType ?? 0] ?? `element type ${elementType ?? 'unknown'}`;
@@ -44,14 +51,18 @@ function copyRaw(raw: Uint8Array, data: Float32Array | Float64Array | Int32Array
 
 export function decodeTensor(proto: TensorProto): DecodedTensor {
   const name = proto.name;
-  if (proto.dataLocation === 1 || proto.externalData.length > 0) return { ok: false, reason: `tensor "${name}" keeps its data in an external file` };
+  if (proto.dataLocation === 1 || proto.externalData.length > 0)
+    return { ok: false, reason: `tensor "${name}" keeps its data in an external file` };
   if (proto.segment) return { ok: false, reason: `tensor "${name}" is segmented` };
   const dtype = DTYPE_OF_ELEMENT_TYPE[proto.dataType];
   if (!dtype) return { ok: false, reason: `tensor "${name}" has element type ${elementTypeName(proto.dataType)}` };
   const dims = proto.dims.map(protoNumber);
   const size = dims.reduce((n, d) => n * d, 1);
   const raw = proto.rawData.length > 0 ? proto.rawData : undefined;
-  const mismatch = (count: number): DecodedTensor => ({ ok: false, reason: `tensor "${name}" holds ${count} values for dims [${dims.join(', ')}]` });
+  const mismatch = (count: number): DecodedTensor => ({
+    ok: false,
+    reason: `tensor "${name}" holds ${count} values for dims [${dims.join(', ')}]`,
+  });
   switch (dtype) {
     case 'float32': {
       const data = new Float32Array(size);

@@ -21,7 +21,15 @@ export interface SgemmShape {
  * Computes C = alpha·A·B + beta·C for row-major A [m, k] (or [k, m] when transA) and B given as `bColumns`:
  * for each output column j, its k coefficients contiguous at j·k. `c` holds the broadcast bias when `hasBias`.
  */
-export function sgemm(shape: SgemmShape, alpha: number, a: Float32Array, bColumns: Float32Array, beta: number, c: Float32Array, hasBias: boolean): void {
+export function sgemm(
+  shape: SgemmShape,
+  alpha: number,
+  a: Float32Array,
+  bColumns: Float32Array,
+  beta: number,
+  c: Float32Array,
+  hasBias: boolean,
+): void {
   const { m, n, k, transA } = shape;
   const strideK = sgemmStrideK(n, k, transA);
   const zeroMode = !hasBias || beta === 0;

@@ -53,7 +53,10 @@ export function mergeDims(dims: readonly Dim[]): Dim {
  * (a declared value stays; an inferred value replaces a symbol or an unknown; an inferred symbol fills an
  * unknown), −1 for what stays unknown, [] when neither side knows the rank.
  */
-export function signatureDims(declared: readonly (number | string)[] | undefined, inferred: readonly Dim[] | undefined): (number | string)[] {
+export function signatureDims(
+  declared: readonly (number | string)[] | undefined,
+  inferred: readonly Dim[] | undefined,
+): (number | string)[] {
   if (!declared) return inferred ? inferred.map((d) => d ?? -1) : [];
   if (!inferred || inferred.length !== declared.length) return [...declared];
   return declared.map((d, i) => {

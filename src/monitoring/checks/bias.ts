@@ -31,7 +31,23 @@ function gap(values: readonly number[]): number | null {
 export function checkBias(manifest: Manifest, stats: readonly BiasStats[], window: CheckWindow): HealthCheckResult[] {
   const { warn, fail } = manifest.monitoring.bias_gap_increase;
   if (manifest.task !== 'binary_classification' || manifest.monitoring.protected_attributes.length === 0) {
-    return [result({ check: 'bias', subject: '', version: manifest.version, status: 'insufficient_data', value: null, threshold: fail, window: window.label, details: { reason: manifest.task !== 'binary_classification' ? 'bias metrics are defined for binary classifiers' : 'the manifest declares no protected attributes' } })];
+    return [
+      result({
+        check: 'bias',
+        subject: '',
+        version: manifest.version,
+        status: 'insufficient_data',
+        value: null,
+        threshold: fail,
+        window: window.label,
+        details: {
+          reason:
+            manifest.task !== 'binary_classification'
+              ? 'bias metrics are defined for binary classifiers'
+              : 'the manifest declares no protected attributes',
+        },
+      }),
+    ];
   }
   const trainingSlices = manifest.training.metrics.slices;
   return stats.map((s) => {
@@ -41,15 +57,29 @@ export function checkBias(manifest: Manifest, stats: readonly BiasStats[], windo
     const withTpr = s.groups.filter((g) => g.labelledPositives >= MIN_GROUP_SIZE && g.truePositiveRate !== null);
     const servingTprGap = gap(withTpr.map((g) => g.truePositiveRate!));
     const training = (metric: string, groups: readonly string[]) =>
-      gap(trainingSlices.filter((m) => m.feature === s.attribute && groups.includes(m.slice) && m.metrics[metric] !== undefined).map((m) => m.metrics[metric]!));
-    const trainingRateGap = training('predicted_positive_rate', sized.map((g) => g.group));
-    const trainingTprGap = training('true_positive_rate', withTpr.map((g) => g.group));
+      gap(
+        trainingSlices
+          .filter((m) => m.feature === s.attribute && groups.includes(m.slice) && m.metrics[metric] !== undefined)
+          .map((m) => m.metrics[metric]!),
+      );
+    const trainingRateGap = training(
+      'predicted_positive_rate',
+      sized.map((g) => g.group),
+    );
+    const trainingTprGap = training(
+      'true_positive_rate',
+      withTpr.map((g) => g.group),
+    );
     const increases = [
       servingRateGap !== null && trainingRateGap !== null ? servingRateGap - trainingRateGap : null,
       servingTprGap !== null && trainingTprGap !== null ? servingTprGap - trainingTprGap : null,
     ].filter((v): v is number => v !== null);
     const details = {
-      groups: s.groups.map((g) => ({ ...g, predictedPositiveRate: round(g.predictedPositiveRate), truePositiveRate: g.truePositiveRate === null ? null : round(g.truePositiveRate) })),
+      groups: s.groups.map((g) => ({
+        ...g,
+        predictedPositiveRate: round(g.predictedPositiveRate),
+        truePositiveRate: g.truePositiveRate === null ? null : round(g.truePositiveRate),
+      })),
       positive_rate_gap: servingRateGap === null ? null : round(servingRateGap),
       training_positive_rate_gap: trainingRateGap === null ? null : round(trainingRateGap),
       true_positive_rate_gap: servingTprGap === null ? null : round(servingTprGap),

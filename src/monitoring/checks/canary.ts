@@ -25,25 +25,60 @@ export function checkCanary(primary: Manifest, stats: CanaryStats, window: Check
   const results: HealthCheckResult[] = [];
   const attempts = stats.served + stats.errors;
   if (attempts < monitoring.min_samples) {
-    results.push(result({ ...base, subject: `${stats.canaryVersion}:error_rate`, status: 'insufficient_data', value: null, threshold: t.error_rate.fail, details: { instances: attempts, min_samples: monitoring.min_samples } }));
+    results.push(
+      result({
+        ...base,
+        subject: `${stats.canaryVersion}:error_rate`,
+        status: 'insufficient_data',
+        value: null,
+        threshold: t.error_rate.fail,
+        details: { instances: attempts, min_samples: monitoring.min_samples },
+      }),
+    );
   } else {
     const rate = stats.errors / attempts;
-    results.push(result({ ...base, subject: `${stats.canaryVersion}:error_rate`, status: grade(rate, t.error_rate.warn, t.error_rate.fail), value: round(rate), threshold: t.error_rate.fail, details: { instances: attempts, errors: stats.errors, warn: t.error_rate.warn } }));
+    results.push(
+      result({
+        ...base,
+        subject: `${stats.canaryVersion}:error_rate`,
+        status: grade(rate, t.error_rate.warn, t.error_rate.fail),
+        value: round(rate),
+        threshold: t.error_rate.fail,
+        details: { instances: attempts, errors: stats.errors, warn: t.error_rate.warn },
+      }),
+    );
   }
   const primaryCount = stats.primaryBins.reduce((a, b) => a + b, 0);
   const canaryCount = stats.canaryBins.reduce((a, b) => a + b, 0);
   if (primaryCount < monitoring.min_samples || canaryCount < monitoring.min_samples) {
-    results.push(result({ ...base, subject: `${stats.canaryVersion}:divergence`, status: 'insufficient_data', value: null, threshold: t.prediction_psi.fail, details: { primary_predictions: primaryCount, canary_predictions: canaryCount, min_samples: monitoring.min_samples } }));
+    results.push(
+      result({
+        ...base,
+        subject: `${stats.canaryVersion}:divergence`,
+        status: 'insufficient_data',
+        value: null,
+        threshold: t.prediction_psi.fail,
+        details: { primary_predictions: primaryCount, canary_predictions: canaryCount, min_samples: monitoring.min_samples },
+      }),
+    );
   } else {
     const value = psi(stats.primaryBins, stats.canaryBins);
-    results.push(result({
-      ...base,
-      subject: `${stats.canaryVersion}:divergence`,
-      status: grade(value, t.prediction_psi.warn, t.prediction_psi.fail),
-      value: round(value),
-      threshold: t.prediction_psi.fail,
-      details: { measure: 'PSI of canary vs primary predictions', primary_version: primary.version, primary_bins: stats.primaryBins, canary_bins: stats.canaryBins, warn: t.prediction_psi.warn },
-    }));
+    results.push(
+      result({
+        ...base,
+        subject: `${stats.canaryVersion}:divergence`,
+        status: grade(value, t.prediction_psi.warn, t.prediction_psi.fail),
+        value: round(value),
+        threshold: t.prediction_psi.fail,
+        details: {
+          measure: 'PSI of canary vs primary predictions',
+          primary_version: primary.version,
+          primary_bins: stats.primaryBins,
+          canary_bins: stats.canaryBins,
+          warn: t.prediction_psi.warn,
+        },
+      }),
+    );
   }
   return results;
 }

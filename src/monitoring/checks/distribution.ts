@@ -22,10 +22,16 @@ function subjects(manifest: Manifest): Subject[] {
   const out: Subject[] = manifest.features.map((f: Feature): Subject => {
     if ('bin_edges' in f.training) return { name: f.name, edges: f.training.bin_edges, trainingNumeric: f.training.bin_frequencies };
     const position = f.pii ? new Map((f.categories ?? []).map((c, i) => [c, `#${i}`])) : null;
-    const frequencies = Object.fromEntries(Object.entries(f.training.category_frequencies).map(([c, v]) => [position ? (position.get(c) ?? '#?') : c, v]));
+    const frequencies = Object.fromEntries(
+      Object.entries(f.training.category_frequencies).map(([c, v]) => [position ? (position.get(c) ?? '#?') : c, v]),
+    );
     return { name: f.name, edges: null, trainingCategories: frequencies };
   });
-  out.push({ name: PREDICTION_FEATURE, edges: manifest.output.training.bin_edges, trainingNumeric: manifest.output.training.bin_frequencies });
+  out.push({
+    name: PREDICTION_FEATURE,
+    edges: manifest.output.training.bin_edges,
+    trainingNumeric: manifest.output.training.bin_frequencies,
+  });
   return out;
 }
 
@@ -33,7 +39,11 @@ function nonNull(stats: FeatureWindowStats | undefined): number {
   return stats ? stats.count - stats.nulls : 0;
 }
 
-function divergence(subject: Subject, expected: { numeric?: readonly number[]; categories?: Readonly<Record<string, number>> }, actual: FeatureWindowStats) {
+function divergence(
+  subject: Subject,
+  expected: { numeric?: readonly number[]; categories?: Readonly<Record<string, number>> },
+  actual: FeatureWindowStats,
+) {
   if (subject.edges) {
     const bins = subject.edges.length + 1;
     const e = expected.numeric ?? [];
@@ -41,7 +51,13 @@ function divergence(subject: Subject, expected: { numeric?: readonly number[]; c
     return { measure: 'psi' as const, value: psi(e, a), expected: e, actual: a };
   }
   const aligned = alignCategories(expected.categories ?? {}, actual.bins);
-  return { measure: 'jensen_shannon' as const, value: jensenShannon(aligned.expected, aligned.actual), categories: aligned.keys, expected: aligned.expected, actual: aligned.actual };
+  return {
+    measure: 'jensen_shannon' as const,
+    value: jensenShannon(aligned.expected, aligned.actual),
+    categories: aligned.keys,
+    expected: aligned.expected,
+    actual: aligned.actual,
+  };
 }
 
 function label(name: string): string {
@@ -53,27 +69,64 @@ export function checkSkew(manifest: Manifest, current: ProfileSnapshot, window: 
   return subjects(manifest).map((subject) => {
     const stats = current.get(subject.name);
     const thresholds = subject.edges ? monitoring.skew : monitoring.categorical_divergence;
-    const base = { check: 'skew' as const, subject: label(subject.name), version: manifest.version, threshold: thresholds.fail, window: window.label };
+    const base = {
+      check: 'skew' as const,
+      subject: label(subject.name),
+      version: manifest.version,
+      threshold: thresholds.fail,
+      window: window.label,
+    };
     if (!stats || nonNull(stats) < monitoring.min_samples) {
-      return result({ ...base, status: 'insufficient_data', value: null, details: { observations: nonNull(stats), min_samples: monitoring.min_samples } });
+      return result({
+        ...base,
+        status: 'insufficient_data',
+        value: null,
+        details: { observations: nonNull(stats), min_samples: monitoring.min_samples },
+      });
     }
     const d = divergence(subject, { numeric: subject.trainingNumeric, categories: subject.trainingCategories }, stats);
-    return result({ ...base, status: grade(d.value, thresholds.warn, thresholds.fail), value: round(d.value), details: { ...d, value: undefined, warn: thresholds.warn, observations: nonNull(stats) } });
+    return result({
+      ...base,
+      status: grade(d.value, thresholds.warn, thresholds.fail),
+      value: round(d.value),
+      details: { ...d, value: undefined, warn: thresholds.warn, observations: nonNull(stats) },
+    });
   });
 }
 
-export function checkDrift(manifest: Manifest, current: ProfileSnapshot, previous: ProfileSnapshot, window: CheckWindow): HealthCheckResult[] {
+export function checkDrift(
+  manifest: Manifest,
+  current: ProfileSnapshot,
+  previous: ProfileSnapshot,
+  window: CheckWindow,
+): HealthCheckResult[] {
   const { monitoring } = manifest;
   return subjects(manifest).map((subject) => {
     const now = current.get(subject.name);
     const before = previous.get(subject.name);
     const thresholds = subject.edges ? monitoring.drift : monitoring.categorical_divergence;
-    const base = { check: 'drift' as const, subject: label(subject.name), version: manifest.version, threshold: thresholds.fail, window: window.label };
+    const base = {
+      check: 'drift' as const,
+      subject: label(subject.name),
+      version: manifest.version,
+      threshold: thresholds.fail,
+      window: window.label,
+    };
     if (!now || !before || nonNull(now) < monitoring.min_samples || nonNull(before) < monitoring.min_samples) {
-      return result({ ...base, status: 'insufficient_data', value: null, details: { observations: nonNull(now), previous_observations: nonNull(before), min_samples: monitoring.min_samples } });
+      return result({
+        ...base,
+        status: 'insufficient_data',
+        value: null,
+        details: { observations: nonNull(now), previous_observations: nonNull(before), min_samples: monitoring.min_samples },
+      });
     }
     const expected = subject.edges ? { numeric: binCounts(before.bins, subject.edges.length + 1) } : { categories: before.bins };
     const d = divergence(subject, expected, now);
-    return result({ ...base, status: grade(d.value, thresholds.warn, thresholds.fail), value: round(d.value), details: { ...d, value: undefined, warn: thresholds.warn, observations: nonNull(now), previous_observations: nonNull(before) } });
+    return result({
+      ...base,
+      status: grade(d.value, thresholds.warn, thresholds.fail),
+      value: round(d.value),
+      details: { ...d, value: undefined, warn: thresholds.warn, observations: nonNull(now), previous_observations: nonNull(before) },
+    });
   });
 }

@@ -13,7 +13,14 @@ export function checkInvariants(manifest: Manifest, current: ProfileSnapshot, wi
     const stats = current.get(feature.name);
     const base = { check: 'invariants' as const, subject: feature.name, version: manifest.version, threshold: fail, window: window.label };
     if (!stats || stats.count < manifest.monitoring.min_samples) {
-      results.push(result({ ...base, status: 'insufficient_data', value: null, details: { observations: stats?.count ?? 0, min_samples: manifest.monitoring.min_samples } }));
+      results.push(
+        result({
+          ...base,
+          status: 'insufficient_data',
+          value: null,
+          details: { observations: stats?.count ?? 0, min_samples: manifest.monitoring.min_samples },
+        }),
+      );
       continue;
     }
     const nullRate = stats.nulls / stats.count;

@@ -31,12 +31,27 @@ export function degradation(serving: number, offline: number, higherIsBetter: bo
 /** Slices need fewer labels than the whole window before they are judged. */
 const SLICE_MIN_SAMPLES = 30;
 
-function judge(manifest: Manifest, subject: string, stats: LabelledMetrics, offline: number | undefined, minSamples: number, window: CheckWindow): HealthCheckResult {
+function judge(
+  manifest: Manifest,
+  subject: string,
+  stats: LabelledMetrics,
+  offline: number | undefined,
+  minSamples: number,
+  window: CheckWindow,
+): HealthCheckResult {
   const { primary, higher_is_better: higherIsBetter } = manifest.training.metrics;
   const { warn, fail } = manifest.monitoring.quality_degradation;
   const value = stats.metrics[primary] ?? null;
   const base = { check: 'quality' as const, subject, version: manifest.version, threshold: fail, window: window.label };
-  const details = { metric: primary, serving: value, offline: offline ?? null, labelled: stats.n, positives: stats.positives, metrics: stats.metrics, warn };
+  const details = {
+    metric: primary,
+    serving: value,
+    offline: offline ?? null,
+    labelled: stats.n,
+    positives: stats.positives,
+    metrics: stats.metrics,
+    warn,
+  };
   const se = metricStandardError(primary, stats.metrics, stats.n, stats.positives);
   if (stats.n < minSamples || value === null || offline === undefined || se === null) {
     return result({ ...base, status: 'insufficient_data', value: null, details: { ...details, min_samples: minSamples } });
@@ -46,7 +61,12 @@ function judge(manifest: Manifest, subject: string, stats: LabelledMetrics, offl
   const margin = (Z_95 * se) / (Math.abs(offline) || 1);
   const interval = { confidence: 0.95, lower: round(d - margin), upper: round(d + margin) };
   const status = d - margin > fail ? 'fail' : d - margin > warn ? 'warn' : d + margin <= warn ? 'pass' : 'insufficient_data';
-  const note = status === 'insufficient_data' ? { inconclusive: `the 95 % interval of the degradation (${interval.lower} to ${interval.upper}) spans the warn threshold ${warn}: more labels are needed to tell` } : {};
+  const note =
+    status === 'insufficient_data'
+      ? {
+          inconclusive: `the 95 % interval of the degradation (${interval.lower} to ${interval.upper}) spans the warn threshold ${warn}: more labels are needed to tell`,
+        }
+      : {};
   return result({ ...base, status, value: round(d), details: { ...details, interval, ...note } });
 }
 

@@ -30,7 +30,10 @@ export function checkShadow(primary: Manifest, stats: ShadowStats, window: Check
   const { monitoring } = primary;
   const t = monitoring.shadow;
   const base = { check: 'shadow' as const, subject: stats.shadowVersion, version: stats.shadowVersion, window: window.label };
-  const latencyRatio = stats.meanPrimaryLatencyMs && stats.meanShadowLatencyMs !== null ? round(stats.meanShadowLatencyMs / stats.meanPrimaryLatencyMs, 3) : null;
+  const latencyRatio =
+    stats.meanPrimaryLatencyMs && stats.meanShadowLatencyMs !== null
+      ? round(stats.meanShadowLatencyMs / stats.meanPrimaryLatencyMs, 3)
+      : null;
   const details: Record<string, unknown> = {
     primary_version: primary.version,
     comparisons: stats.comparisons,
@@ -43,7 +46,13 @@ export function checkShadow(primary: Manifest, stats: ShadowStats, window: Check
     latency_ratio: latencyRatio,
   };
   if (stats.comparisons < monitoring.min_samples) {
-    return result({ ...base, status: 'insufficient_data', value: null, threshold: null, details: { ...details, min_samples: monitoring.min_samples } });
+    return result({
+      ...base,
+      status: 'insufficient_data',
+      value: null,
+      threshold: null,
+      details: { ...details, min_samples: monitoring.min_samples },
+    });
   }
   const errorRate = stats.errors / stats.comparisons;
   let status: HealthCheckResult['status'] = grade(errorRate, t.error_rate.warn, t.error_rate.fail);
@@ -52,9 +61,26 @@ export function checkShadow(primary: Manifest, stats: ShadowStats, window: Check
     const spread = primary.output.training.std || 1;
     const ratio = (stats.meanAbsDiff ?? 0) / spread;
     status = worst(status, grade(ratio, t.mean_abs_diff_ratio.warn, t.mean_abs_diff_ratio.fail));
-    return result({ ...base, status, value: round(ratio), threshold: t.mean_abs_diff_ratio.fail, details: { ...details, measure: 'mean_abs_diff / training prediction std', training_prediction_std: spread, warn: t.mean_abs_diff_ratio.warn } });
+    return result({
+      ...base,
+      status,
+      value: round(ratio),
+      threshold: t.mean_abs_diff_ratio.fail,
+      details: {
+        ...details,
+        measure: 'mean_abs_diff / training prediction std',
+        training_prediction_std: spread,
+        warn: t.mean_abs_diff_ratio.warn,
+      },
+    });
   }
   const disagreement = 1 - (stats.labelAgreement ?? 1);
   status = worst(status, grade(disagreement, t.label_disagreement.warn, t.label_disagreement.fail));
-  return result({ ...base, status, value: round(disagreement), threshold: t.label_disagreement.fail, details: { ...details, measure: '1 - label agreement', warn: t.label_disagreement.warn } });
+  return result({
+    ...base,
+    status,
+    value: round(disagreement),
+    threshold: t.label_disagreement.fail,
+    details: { ...details, measure: '1 - label agreement', warn: t.label_disagreement.warn },
+  });
 }

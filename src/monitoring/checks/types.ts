@@ -2,9 +2,30 @@
  * What a health check produces and the window data checks read. Checks are pure functions of these values.
  */
 
-export type CheckName = 'staleness' | 'invalid_data' | 'invariants' | 'skew' | 'drift' | 'shadow' | 'canary' | 'quality' | 'bias' | 'parity';
+export type CheckName =
+  | 'staleness'
+  | 'invalid_data'
+  | 'invariants'
+  | 'skew'
+  | 'drift'
+  | 'shadow'
+  | 'canary'
+  | 'quality'
+  | 'bias'
+  | 'parity';
 
-export const CHECK_NAMES: readonly CheckName[] = ['staleness', 'invalid_data', 'invariants', 'skew', 'drift', 'shadow', 'canary', 'quality', 'bias', 'parity'];
+export const CHECK_NAMES: readonly CheckName[] = [
+  'staleness',
+  'invalid_data',
+  'invariants',
+  'skew',
+  'drift',
+  'shadow',
+  'canary',
+  'quality',
+  'bias',
+  'parity',
+];
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'insufficient_data';
 

@@ -6,7 +6,19 @@
  * barChart({ id: 'errors', title: 'Errors by version', description: '…', xLabel: 'version', yLabel: 'errors',
  *   bars: [{ label: 'v1', value: 3 }, { label: 'v2', value: 0 }] })
  */
-import { ChartFrame, EmptyChart, MAX_TICK_LABEL, SERIES_COLORS, TICK_FONT_SIZE, labelStride, plotArea, round, yTickLabels, type ChartText, type XTick } from './chart-frame.tsx';
+import {
+  ChartFrame,
+  EmptyChart,
+  MAX_TICK_LABEL,
+  SERIES_COLORS,
+  TICK_FONT_SIZE,
+  labelStride,
+  plotArea,
+  round,
+  yTickLabels,
+  type ChartText,
+  type XTick,
+} from './chart-frame.tsx';
 import { formatNumber, linearScale, niceTicks, textWidth, truncate } from './scale.ts';
 
 export interface Bar {
@@ -48,12 +60,29 @@ export function barChart(options: BarChartOptions) {
   const width = Math.max(1, band * 0.8);
   const color = options.color ?? SERIES_COLORS[0];
   return (
-    <ChartFrame text={options} area={area} yTicks={ticks} xTicks={categoryTicks(bars.map((b) => b.label), area.left, area.right, area.rotate)}>
+    <ChartFrame
+      text={options}
+      area={area}
+      yTicks={ticks}
+      xTicks={categoryTicks(
+        bars.map((b) => b.label),
+        area.left,
+        area.right,
+        area.rotate,
+      )}
+    >
       {bars.map((b, i) => {
         const top = y(Math.max(0, b.value));
         const bottom = y(Math.min(0, b.value));
         return (
-          <rect class="bar" x={round(area.left + band * i + (band - width) / 2)} y={round(top)} width={round(width)} height={round(Math.max(0, bottom - top))} fill={color}>
+          <rect
+            class="bar"
+            x={round(area.left + band * i + (band - width) / 2)}
+            y={round(top)}
+            width={round(width)}
+            height={round(Math.max(0, bottom - top))}
+            fill={color}
+          >
             <title>{`${b.label}: ${format(b.value)}`}</title>
           </rect>
         );
@@ -78,7 +107,8 @@ export interface HistogramOptions extends ChartText {
 
 export function histogramChart(options: HistogramOptions) {
   const { bins } = options;
-  if (bins.length === 0 || bins.every((b) => b.count === 0)) return <EmptyChart text={options} message={options.emptyMessage ?? 'no data in this window'} />;
+  if (bins.length === 0 || bins.every((b) => b.count === 0))
+    return <EmptyChart text={options} message={options.emptyMessage ?? 'no data in this window'} />;
   const formatEdge = options.formatEdge ?? formatNumber;
   const lo = bins[0]!.lower;
   const hi = bins[bins.length - 1]!.upper;
@@ -95,7 +125,14 @@ export function histogramChart(options: HistogramOptions) {
         const left = x(b.lower);
         const right = x(b.upper);
         return (
-          <rect class="bar" x={round(left + 0.5)} y={round(y(b.count))} width={round(Math.max(0.5, right - left - 1))} height={round(Math.max(0, area.bottom - y(b.count)))} fill={color}>
+          <rect
+            class="bar"
+            x={round(left + 0.5)}
+            y={round(y(b.count))}
+            width={round(Math.max(0.5, right - left - 1))}
+            height={round(Math.max(0, area.bottom - y(b.count)))}
+            fill={color}
+          >
             <title>{`${formatEdge(b.lower)} – ${formatEdge(b.upper)}: ${formatNumber(b.count)}`}</title>
           </rect>
         );

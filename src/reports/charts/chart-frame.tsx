@@ -120,7 +120,15 @@ export function ChartFrame(props: {
   const descId = `${text.id}-desc`;
   const middle = round((area.top + area.bottom) / 2);
   return (
-    <svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox={`0 0 ${CHART_WIDTH} ${CHART_HEIGHT}`} role="img" aria-labelledby={`${titleId} ${descId}`} font-family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif" font-size={FONT_SIZE}>
+    <svg
+      xmlns="http://www.w3.org/2000/svg"
+      class="chart"
+      viewBox={`0 0 ${CHART_WIDTH} ${CHART_HEIGHT}`}
+      role="img"
+      aria-labelledby={`${titleId} ${descId}`}
+      font-family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
+      font-size={FONT_SIZE}
+    >
       <title id={titleId}>{text.title}</title>
       <desc id={descId}>{text.description}</desc>
       <g class="y-axis" aria-hidden="true">
@@ -141,7 +149,14 @@ export function ChartFrame(props: {
         <line x1={area.left} x2={area.right} y1={area.bottom} y2={area.bottom} stroke="#9aa0a8" stroke-width="1" />
         {props.xTicks.map((t) =>
           area.rotate ? (
-            <text x={round(t.x)} y={area.bottom + 14} text-anchor="end" transform={`rotate(-40 ${round(t.x)} ${area.bottom + 14})`} fill="#4a5058" font-size={TICK_FONT_SIZE}>
+            <text
+              x={round(t.x)}
+              y={area.bottom + 14}
+              text-anchor="end"
+              transform={`rotate(-40 ${round(t.x)} ${area.bottom + 14})`}
+              fill="#4a5058"
+              font-size={TICK_FONT_SIZE}
+            >
               {truncate(t.label, MAX_TICK_LABEL)}
             </text>
           ) : (
@@ -192,7 +207,15 @@ export function EmptyChart(props: { text: ChartText; message: string }) {
   const titleId = `${props.text.id}-title`;
   const descId = `${props.text.id}-desc`;
   return (
-    <svg xmlns="http://www.w3.org/2000/svg" class="chart chart-empty" viewBox={`0 0 ${CHART_WIDTH} 64`} role="img" aria-labelledby={`${titleId} ${descId}`} font-family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif" font-size={FONT_SIZE}>
+    <svg
+      xmlns="http://www.w3.org/2000/svg"
+      class="chart chart-empty"
+      viewBox={`0 0 ${CHART_WIDTH} 64`}
+      role="img"
+      aria-labelledby={`${titleId} ${descId}`}
+      font-family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
+      font-size={FONT_SIZE}
+    >
       <title id={titleId}>{props.text.title}</title>
       <desc id={descId}>{props.message}</desc>
       <rect x={1} y={1} width={CHART_WIDTH - 2} height={62} rx={6} fill="#f6f8fa" stroke="#d0d7de" />

@@ -56,10 +56,13 @@ export function rowLabel(bar: DivergingBar): { label: string; detail: string | u
 
 /** The layout of the rows: the label column, the plot between, the value column; the height grows with the rows. */
 export function divergingLayout(bars: readonly DivergingBar[], values: readonly string[]) {
-  const labelWidth = Math.max(0, ...bars.map((b) => {
-    const { label, detail } = rowLabel(b);
-    return textWidth(detail === undefined ? label : `${label} = ${detail}`, TICK_FONT_SIZE);
-  }));
+  const labelWidth = Math.max(
+    0,
+    ...bars.map((b) => {
+      const { label, detail } = rowLabel(b);
+      return textWidth(detail === undefined ? label : `${label} = ${detail}`, TICK_FONT_SIZE);
+    }),
+  );
   const valueWidth = Math.max(0, ...values.map((v) => textWidth(v, TICK_FONT_SIZE)));
   const labelRight = Math.round(8 + Math.min(labelWidth, CHART_WIDTH * 0.45));
   const valueRight = CHART_WIDTH - 6;
@@ -126,14 +129,35 @@ export function divergingBarChart(options: DivergingBarChartOptions) {
           const full = `${b.label}${b.detail === undefined ? '' : ` = ${b.detail}`}`;
           return (
             <g class="row">
-              <text x={layout.labelRight} y={round(middle + 4.5)} text-anchor="end" fill="#24292f" font-size={TICK_FONT_SIZE} aria-hidden="true">
+              <text
+                x={layout.labelRight}
+                y={round(middle + 4.5)}
+                text-anchor="end"
+                fill="#24292f"
+                font-size={TICK_FONT_SIZE}
+                aria-hidden="true"
+              >
                 {label}
                 {detail === undefined ? null : <tspan fill="#6e7781">{` = ${detail}`}</tspan>}
               </text>
-              <rect class={`bar ${b.aggregate ? 'aggregate' : b.value >= 0 ? 'positive' : 'negative'}`} x={round(Math.min(zero, end))} y={round(middle - BAR / 2)} width={round(Math.abs(end - zero))} height={BAR} fill={color}>
+              <rect
+                class={`bar ${b.aggregate ? 'aggregate' : b.value >= 0 ? 'positive' : 'negative'}`}
+                x={round(Math.min(zero, end))}
+                y={round(middle - BAR / 2)}
+                width={round(Math.abs(end - zero))}
+                height={BAR}
+                fill={color}
+              >
                 <title>{`${full}: ${format(b.value)}`}</title>
               </rect>
-              <text x={layout.valueRight} y={round(middle + 4.5)} text-anchor="end" fill="#24292f" font-size={TICK_FONT_SIZE} aria-hidden="true">
+              <text
+                x={layout.valueRight}
+                y={round(middle + 4.5)}
+                text-anchor="end"
+                fill="#24292f"
+                font-size={TICK_FONT_SIZE}
+                aria-hidden="true"
+              >
                 {values[i]}
               </text>
             </g>

@@ -39,7 +39,13 @@ export function groupedBarChart(options: GroupedBarChartOptions) {
   const groupWidth = band * 0.82;
   const barWidth = groupWidth / series.length;
   return (
-    <ChartFrame text={options} area={area} yTicks={ticks} xTicks={categoryTicks(categories, area.left, area.right, area.rotate)} legend={legend}>
+    <ChartFrame
+      text={options}
+      area={area}
+      yTicks={ticks}
+      xTicks={categoryTicks(categories, area.left, area.right, area.rotate)}
+      legend={legend}
+    >
       {categories.map((category, i) => (
         <g class="group">
           {series.map((s, j) => {
@@ -48,7 +54,14 @@ export function groupedBarChart(options: GroupedBarChartOptions) {
             const top = y(Math.max(0, v));
             const bottom = y(Math.min(0, v));
             return (
-              <rect class={`bar series-${j}`} x={round(area.left + band * i + (band - groupWidth) / 2 + barWidth * j)} y={round(top)} width={round(Math.max(0.5, barWidth - 1))} height={round(Math.max(0, bottom - top))} fill={colors[j]}>
+              <rect
+                class={`bar series-${j}`}
+                x={round(area.left + band * i + (band - groupWidth) / 2 + barWidth * j)}
+                y={round(top)}
+                width={round(Math.max(0.5, barWidth - 1))}
+                height={round(Math.max(0, bottom - top))}
+                fill={colors[j]}
+              >
                 <title>{`${category} — ${s.name}: ${format(v)}`}</title>
               </rect>
             );

@@ -6,7 +6,20 @@
  * lineChart({ id: 'auc', title: 'AUC over time', description: '…', xLabel: 'hour', yLabel: 'AUC',
  *   labels: ['10:00', '11:00'], series: [{ name: 'serving', values: [0.91, 0.9] }], references: [{ name: 'offline', value: 0.9 }] })
  */
-import { ChartFrame, EmptyChart, MAX_TICK_LABEL, SERIES_COLORS, TICK_FONT_SIZE, labelStride, plotArea, round, yTickLabels, type ChartText, type LegendItem, type XTick } from './chart-frame.tsx';
+import {
+  ChartFrame,
+  EmptyChart,
+  MAX_TICK_LABEL,
+  SERIES_COLORS,
+  TICK_FONT_SIZE,
+  labelStride,
+  plotArea,
+  round,
+  yTickLabels,
+  type ChartText,
+  type LegendItem,
+  type XTick,
+} from './chart-frame.tsx';
 import type { Series } from './grouped-bar-chart.tsx';
 import { formatNumber, linearScale, niceTicks, textWidth, truncate } from './scale.ts';
 
@@ -44,7 +57,8 @@ export function lineChart(options: LineChartOptions) {
   const { labels, series } = options;
   const references = options.references ?? [];
   const values = series.flatMap((s) => s.values.filter((v): v is number => v !== null && Number.isFinite(v)));
-  if (labels.length === 0 || values.length === 0) return <EmptyChart text={options} message={options.emptyMessage ?? 'no data in this window'} />;
+  if (labels.length === 0 || values.length === 0)
+    return <EmptyChart text={options} message={options.emptyMessage ?? 'no data in this window'} />;
   const format = options.format ?? formatNumber;
   const all = [...values, ...references.map((r) => r.value), ...(options.zeroBased ? [0] : [])];
   const lo = Math.min(...all);
@@ -53,7 +67,10 @@ export function lineChart(options: LineChartOptions) {
   const ticks = niceTicks(options.zeroBased ? Math.min(0, lo) : lo - pad, hi + pad, 5);
   const colors = series.map((s, i) => s.color ?? SERIES_COLORS[i % SERIES_COLORS.length]!);
   const refColors = references.map((r, i) => r.color ?? SERIES_COLORS[(series.length + i + 1) % SERIES_COLORS.length]!);
-  const legend: LegendItem[] = [...series.map((s, i) => ({ name: s.name, color: colors[i]! })), ...references.map((r, i) => ({ name: r.name, color: refColors[i]!, dashed: true }))];
+  const legend: LegendItem[] = [
+    ...series.map((s, i) => ({ name: s.name, color: colors[i]! })),
+    ...references.map((r, i) => ({ name: r.name, color: refColors[i]!, dashed: true })),
+  ];
   // Time labels stay level; when they do not all fit, every k-th is shown.
   const area = plotArea({ xLabels: [], slots: labels.length, yLabels: yTickLabels(ticks, options.tickFormat), legend, rotate: 'never' });
   const y = linearScale(ticks[0]!, ticks[ticks.length - 1]!, area.bottom, area.top);
@@ -65,14 +82,32 @@ export function lineChart(options: LineChartOptions) {
   return (
     <ChartFrame text={options} area={area} yTicks={ticks} xTicks={xTicks} legend={legend}>
       {references.map((r, i) => (
-        <line class="reference" x1={area.left} x2={area.right} y1={round(y(r.value))} y2={round(y(r.value))} stroke={refColors[i]} stroke-width="2" stroke-dasharray="6 4">
+        <line
+          class="reference"
+          x1={area.left}
+          x2={area.right}
+          y1={round(y(r.value))}
+          y2={round(y(r.value))}
+          stroke={refColors[i]}
+          stroke-width="2"
+          stroke-dasharray="6 4"
+        >
           <title>{`${r.name}: ${format(r.value)}`}</title>
         </line>
       ))}
       {series.map((s, j) => (
         <g class={`series series-${j}`}>
           {lineRuns(s.values).map((run) =>
-            run.length > 1 ? <path class="line" d={run.map((p, k) => `${k === 0 ? 'M' : 'L'}${round(xAt(p.index))},${round(y(p.value))}`).join(' ')} fill="none" stroke={colors[j]} stroke-width="2.5" stroke-linejoin="round" /> : null,
+            run.length > 1 ? (
+              <path
+                class="line"
+                d={run.map((p, k) => `${k === 0 ? 'M' : 'L'}${round(xAt(p.index))},${round(y(p.value))}`).join(' ')}
+                fill="none"
+                stroke={colors[j]}
+                stroke-width="2.5"
+                stroke-linejoin="round"
+              />
+            ) : null,
           )}
           {s.values.map((v, i) =>
             v === null || !Number.isFinite(v) ? null : (

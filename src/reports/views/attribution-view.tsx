@@ -92,7 +92,9 @@ export function attributionCaption(a: OkAttribution, k: number, scope: Attributi
   let first: string;
   if (scope.kind === 'drift') {
     const since = previousWindowWords(scope.window);
-    first = still ? `${capitalised(noun)} did not change on average since ${since}` : `${capitalised(noun)} ${change > 0 ? 'rose' : 'fell'} by ${amount} on average since ${since}`;
+    first = still
+      ? `${capitalised(noun)} did not change on average since ${since}`
+      : `${capitalised(noun)} ${change > 0 ? 'rose' : 'fell'} by ${amount} on average since ${since}`;
   } else {
     const be = plural ? 'are' : 'is';
     const theirs = `version ${scope.primary}'s`;
@@ -104,7 +106,8 @@ export function attributionCaption(a: OkAttribution, k: number, scope: Attributi
   let second: string;
   if (!top || negligible(top.value, a, k)) second = "no feature's mean contribution changed";
   else if (still) second = `the largest feature shift is ${top.label} (${signedNumber(top.value)})`;
-  else if (Math.sign(top.value) === Math.sign(change)) second = `${top.label} explains ${signedNumber(top.value)} of ${scope.kind === 'drift' ? 'it' : 'the difference'}`;
+  else if (Math.sign(top.value) === Math.sign(change))
+    second = `${top.label} explains ${signedNumber(top.value)} of ${scope.kind === 'drift' ? 'it' : 'the difference'}`;
   else second = `the largest feature shift, ${top.label} (${signedNumber(top.value)}), goes the other way`;
   return `${first}; ${second}.`;
 }
@@ -134,10 +137,15 @@ export function attributionNote(a: OkAttribution, k: number, scope: AttributionS
       : `${formatNumber(a.rows.current)} logged requests both versions answered`,
     `feature shifts ${signedNumber(sum)} + base value shift ${signedNumber(tidy(a.base_shift[k] ?? 0))} = mean change ${signedNumber(tidy(a.prediction_shift[k] ?? 0))}`,
   ];
-  if (a.skipped_rows > 0) parts.push(`${formatNumber(a.skipped_rows)} logged instance${a.skipped_rows === 1 ? '' : 's'} no longer validate${a.skipped_rows === 1 ? 's' : ''} and ${a.skipped_rows === 1 ? 'was' : 'were'} skipped`);
+  if (a.skipped_rows > 0)
+    parts.push(
+      `${formatNumber(a.skipped_rows)} logged instance${a.skipped_rows === 1 ? '' : 's'} no longer validate${a.skipped_rows === 1 ? 's' : ''} and ${a.skipped_rows === 1 ? 'was' : 'were'} skipped`,
+    );
   if (a.hashed_features.length > 0) {
     const one = a.hashed_features.length === 1;
-    parts.push(`${a.hashed_features.join(', ')} ${one ? 'is' : 'are'} stored hashed (PII), so ${one ? 'it is' : 'they are'} explained as if absent and ${one ? 'its' : 'their'} shift says nothing about ${one ? 'its' : 'their'} real values`);
+    parts.push(
+      `${a.hashed_features.join(', ')} ${one ? 'is' : 'are'} stored hashed (PII), so ${one ? 'it is' : 'they are'} explained as if absent and ${one ? 'its' : 'their'} shift says nothing about ${one ? 'its' : 'their'} real values`,
+    );
   }
   return `${parts.join('; ')}.`;
 }
@@ -169,7 +177,10 @@ export function AttributionFigure(props: { attribution: Attribution; id: string;
   const { noun } = outputNoun(a.outputs, a.space, k);
   const bars = foldBars(shiftsOf(a, k));
   const caption = attributionCaption(a, k, scope);
-  const compared = scope.kind === 'drift' ? 'this window against the previous one' : `version ${scope.shadow} against version ${scope.primary} on the same requests`;
+  const compared =
+    scope.kind === 'drift'
+      ? 'this window against the previous one'
+      : `version ${scope.shadow} against version ${scope.primary} on the same requests`;
   const listed = bars.map((b) => `${b.label} ${signedNumber(b.value)}`).join('; ');
   return (
     <div class="attribution" data-attribution="ok" data-output={a.outputs[k]}>
@@ -177,9 +188,15 @@ export function AttributionFigure(props: { attribution: Attribution; id: string;
         <figcaption class="lead">{caption}</figcaption>
         {divergingBarChart({
           id: props.id,
-          title: scope.kind === 'drift' ? `What moved the predictions of version ${scope.version}` : `What makes version ${scope.shadow} predict differently from version ${scope.primary}`,
+          title:
+            scope.kind === 'drift'
+              ? `What moved the predictions of version ${scope.version}`
+              : `What makes version ${scope.shadow} predict differently from version ${scope.primary}`,
           description: `Change of each feature's mean contribution to the ${noun}, ${compared}, largest first: ${listed}.`,
-          xLabel: scope.kind === 'drift' ? 'Δ mean contribution (this window − previous)' : `Δ mean contribution (v${scope.shadow} − v${scope.primary})`,
+          xLabel:
+            scope.kind === 'drift'
+              ? 'Δ mean contribution (this window − previous)'
+              : `Δ mean contribution (v${scope.shadow} − v${scope.primary})`,
           yLabel: 'feature',
           bars,
         })}

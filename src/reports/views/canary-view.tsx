@@ -21,8 +21,8 @@ export function CanarySection(props: { report: CanaryReport; model: string; metr
         <CanaryBody report={report} metric={metric} />
       ) : (
         <Empty>
-          No canary is running. Send a share of traffic to a candidate with <code>vigil canary {model} &lt;version&gt; --percent 10</code>; a failing canary is rolled back
-          automatically.
+          No canary is running. Send a share of traffic to a candidate with <code>vigil canary {model} &lt;version&gt; --percent 10</code>.
+          A failing canary is rolled back automatically.
         </Empty>
       )}
       <History report={report} />
@@ -38,12 +38,25 @@ function CanaryBody(props: { report: Extract<CanaryReport, { traffic_share: unkn
   return (
     <>
       <p>
-        Version {r.canary.version} receives {formatPercent(r.canary.percent / 100, 0)} of routing keys; version {r.primary_version} serves the rest.
+        Version {r.canary.version} receives {formatPercent(r.canary.percent / 100, 0)} of routing keys; version {r.primary_version} serves
+        the rest.
       </p>
       <div class="stats">
-        <Stat label="canary share served" value={formatPercent(r.traffic_share.canary, 1)} sub={`configured ${formatPercent(r.traffic_share.configured_canary_percent / 100, 0)}`} />
-        <Stat label={`v${r.candidate.version} instances`} value={formatNumber(r.candidate.instances)} sub={`errors ${formatPercent(r.candidate.error_rate, 2)}`} />
-        <Stat label={`v${r.primary.version} instances`} value={formatNumber(r.primary.instances)} sub={`errors ${formatPercent(r.primary.error_rate, 2)}`} />
+        <Stat
+          label="canary share served"
+          value={formatPercent(r.traffic_share.canary, 1)}
+          sub={`configured ${formatPercent(r.traffic_share.configured_canary_percent / 100, 0)}`}
+        />
+        <Stat
+          label={`v${r.candidate.version} instances`}
+          value={formatNumber(r.candidate.instances)}
+          sub={`errors ${formatPercent(r.candidate.error_rate, 2)}`}
+        />
+        <Stat
+          label={`v${r.primary.version} instances`}
+          value={formatNumber(r.primary.instances)}
+          sub={`errors ${formatPercent(r.primary.error_rate, 2)}`}
+        />
         <Stat label="prediction PSI" value={formatNumber(dist.psi)} sub="canary vs primary" />
       </div>
       <Table caption={`Quality on labelled feedback (online) and offline; primary metric ${metricName(metric)}`}>
@@ -94,7 +107,7 @@ function CanaryBody(props: { report: Extract<CanaryReport, { traffic_share: unkn
             { name: `v${r.canary.version} canary`, values: shares(dist.canary) },
           ],
           format: (v) => formatPercent(v, 1),
-    tickFormat: (v) => formatPercent(v, 0),
+          tickFormat: (v) => formatPercent(v, 0),
           emptyMessage: 'no canary predictions in this window yet',
         })}
       </Figure>

@@ -21,9 +21,22 @@ export function DeploymentSummary(props: { model: string; deployment: Deployment
         <strong>version {d.primary}</strong>
       </dd>
       <dt>Canary</dt>
-      <dd>{d.canary ? `version ${d.canary.version} · ${formatPercent(d.canary.percent / 100, d.canary.percent % 1 === 0 ? 0 : 1)} of traffic` : 'none'}</dd>
+      <dd>
+        {d.canary
+          ? `version ${d.canary.version} · ${formatPercent(d.canary.percent / 100, d.canary.percent % 1 === 0 ? 0 : 1)} of traffic`
+          : 'none'}
+      </dd>
       <dt>Shadows</dt>
-      <dd>{d.shadows.length ? d.shadows.map((s) => `version ${s.version} · ${formatPercent(s.sample_rate, s.sample_rate * 100 % 1 === 0 ? 0 : 1)} of requests mirrored`).join('; ') : 'none'}</dd>
+      <dd>
+        {d.shadows.length
+          ? d.shadows
+              .map(
+                (s) =>
+                  `version ${s.version} · ${formatPercent(s.sample_rate, (s.sample_rate * 100) % 1 === 0 ? 0 : 1)} of requests mirrored`,
+              )
+              .join('; ')
+          : 'none'}
+      </dd>
       {props.detailed ? (
         <>
           <dt>Logged sample</dt>

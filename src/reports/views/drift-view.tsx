@@ -26,7 +26,8 @@ function numbers(value: unknown): number[] | null {
 
 export function featureHistogram(f: DriftFeature): FeatureHistogram {
   const h = f.histogram as Record<string, unknown>;
-  const categories = Array.isArray(h.categories) && h.categories.every((c) => typeof c === 'string') ? (h.categories as string[]) : undefined;
+  const categories =
+    Array.isArray(h.categories) && h.categories.every((c) => typeof c === 'string') ? (h.categories as string[]) : undefined;
   return { categories, training: numbers(h.training), current: numbers(h.current), previous: numbers(h.previous) };
 }
 
@@ -43,7 +44,9 @@ function shares(counts: readonly number[] | null): (number | null)[] | null {
 /** Bin labels of a feature's histogram: its categories, or ranges between its training bin edges. */
 export function histogramLabels(f: DriftFeature, h: FeatureHistogram, probability: boolean): string[] {
   const n = Math.max(h.training?.length ?? 0, h.current?.length ?? 0, h.previous?.length ?? 0);
-  const base = h.categories ?? binLabels(f.bin_edges ?? [], probability ? (v) => (Math.abs(v) < 0.01 && v !== 0 ? v.toPrecision(1) : v.toFixed(2)) : formatNumber);
+  const base =
+    h.categories ??
+    binLabels(f.bin_edges ?? [], probability ? (v) => (Math.abs(v) < 0.01 && v !== 0 ? v.toPrecision(1) : v.toFixed(2)) : formatNumber);
   return Array.from({ length: n }, (_, i) => base[i] ?? `bin ${i + 1}`);
 }
 
@@ -60,7 +63,14 @@ export function featureChart(f: DriftFeature, window: string, probability: boole
     id: `drift-${f.feature.replace(/[^A-Za-z0-9_-]/g, '-')}`,
     title: `${f.feature === PREDICTION_SUBJECT ? 'Predictions' : f.feature}: serving vs training`,
     description: `Share of ${subject} per ${f.kind === 'categorical' ? 'category' : 'training bin'}: training distribution beside this window's serving traffic${previous ? ' and the previous window' : ''}. Skew ${f.skew.measure ?? ''} ${formatNumber(f.skew.value)} (${f.skew.status}).`,
-    xLabel: f.kind === 'categorical' ? 'category' : f.feature === PREDICTION_SUBJECT ? (probability ? 'positive-class probability' : 'predicted value') : `${f.feature} (training bins)`,
+    xLabel:
+      f.kind === 'categorical'
+        ? 'category'
+        : f.feature === PREDICTION_SUBJECT
+          ? probability
+            ? 'positive-class probability'
+            : 'predicted value'
+          : `${f.feature} (training bins)`,
     yLabel: 'share',
     categories: histogramLabels(f, h, probability),
     series: current ? series : [],
@@ -81,21 +91,29 @@ export function DriftSection(props: { report: DriftReport; model: string; task: 
     <section class="card" id="drift" aria-labelledby="drift-title">
       <h2 id="drift-title">Predictions and features vs training</h2>
       <p class="note">
-        Skew compares this window's serving traffic with the training data (PSI for numbers, Jensen–Shannon for categories); drift compares it with the window before. Version{' '}
-        {report.version}, {windowWords(window)}.
+        Skew compares this window's serving traffic with the training data (PSI for numbers, Jensen–Shannon for categories); drift compares
+        it with the window before. Version {report.version}, {windowWords(window)}.
       </p>
       {!observed ? (
         <Empty>
-          No predictions in this window. Send traffic to <code>/v1/models/{model}/predict</code> (or rehearse with <code>vigil replay &lt;csv&gt; --model {model}</code>).
+          No predictions in this window. Send traffic to <code>/v1/models/{model}/predict</code> (or rehearse with{' '}
+          <code>vigil replay &lt;csv&gt; --model {model}</code>).
         </Empty>
       ) : null}
       {prediction ? (
-        <Figure caption={`Predictions of version ${report.version}: training share per bin vs this window. Skew ${formatNumber(prediction.skew.value)} (warn ${formatNumber(prediction.skew.warn as number | undefined)}, fail ${formatNumber(prediction.skew.fail)}).`}>
+        <Figure
+          caption={`Predictions of version ${report.version}: training share per bin vs this window. Skew ${formatNumber(prediction.skew.value)} (warn ${formatNumber(prediction.skew.warn as number | undefined)}, fail ${formatNumber(prediction.skew.fail)}).`}
+        >
           {featureChart(prediction, window, probability)}
         </Figure>
       ) : null}
       <h3>What moved the predictions</h3>
-      <AttributionFigure attribution={report.attribution} id="drift-attribution" scope={{ kind: 'drift', window, version: report.version }} positiveLabel={props.positiveLabel} />
+      <AttributionFigure
+        attribution={report.attribution}
+        id="drift-attribution"
+        scope={{ kind: 'drift', window, version: report.version }}
+        positiveLabel={props.positiveLabel}
+      />
       <Table caption="Skew against training and drift against the previous window, per feature (worst first)">
         <thead>
           <tr>
@@ -136,9 +154,16 @@ export function DriftSection(props: { report: DriftReport; model: string; task: 
       </Table>
       <h3>Feature histograms</h3>
       {features.map((f) => (
-        <details open={f.skew.status === 'warn' || f.skew.status === 'fail' || f.drift.status === 'warn' || f.drift.status === 'fail' ? true : undefined}>
+        <details
+          open={
+            f.skew.status === 'warn' || f.skew.status === 'fail' || f.drift.status === 'warn' || f.drift.status === 'fail'
+              ? true
+              : undefined
+          }
+        >
           <summary>
-            <strong>{f.feature}</strong> <StatusBadge status={f.skew.status} prefix="skew" /> <StatusBadge status={f.drift.status} prefix="drift" />
+            <strong>{f.feature}</strong> <StatusBadge status={f.skew.status} prefix="skew" />{' '}
+            <StatusBadge status={f.drift.status} prefix="drift" />
           </summary>
           <div class="body">{featureChart(f, window, false)}</div>
         </details>

@@ -41,11 +41,20 @@ export function ExplainForm(props: ExplainFormProps) {
   return (
     <form method="post" action={`/models/${encodeURIComponent(props.model)}/explain`} class="explain-form">
       <label for="explain-instance">Instance (JSON object of feature values)</label>
-      <textarea id="explain-instance" name="instance" rows={Math.min(18, Math.max(6, lines + 1))} spellcheck={false} autocomplete="off" required aria-describedby="explain-help">
+      <textarea
+        id="explain-instance"
+        name="instance"
+        rows={Math.min(18, Math.max(6, lines + 1))}
+        spellcheck={false}
+        autocomplete="off"
+        required
+        aria-describedby="explain-help"
+      >
         {props.instanceText}
       </textarea>
       <p class="note" id="explain-help">
-        One instance, as in the <code>instances</code> of <code>POST /v1/models/{props.model}/predict</code>. Explaining logs nothing and mirrors nothing to shadows.
+        One instance, as in the <code>instances</code> of <code>POST /v1/models/{props.model}/predict</code>. Explaining logs nothing and
+        mirrors nothing to shadows.
       </p>
       <label for="explain-version">Version</label>
       <select id="explain-version" name="version">
@@ -69,10 +78,14 @@ export function ExplainSection(props: ExplainFormProps) {
     <section class="card" id="explain" aria-labelledby="explain-title">
       <h2 id="explain-title">Explain a prediction</h2>
       <p class="note">
-        Which features push one prediction up or down: each feature's contribution, from the base value (the expected output) to this instance's output. The example is the package's first
-        golden instance; paste any other.
+        Which features push one prediction up or down: each feature's contribution, from the base value (the expected output) to this
+        instance's output. The example is the package's first golden instance; paste any other.
       </p>
-      {props.versions.length ? <ExplainForm {...props} /> : <p class="empty">No version of this model passed QA, so none can be explained.</p>}
+      {props.versions.length ? (
+        <ExplainForm {...props} />
+      ) : (
+        <p class="empty">No version of this model passed QA, so none can be explained.</p>
+      )}
     </section>
   );
 }
@@ -92,10 +105,12 @@ export function explainedOutput(outputs: readonly string[], positiveLabel?: stri
 /** A number with up to `digits` significant digits and thousands separators: 206855.3 → "206,855", −0.25 → "−0.25". */
 export function preciseNumber(value: number, digits = 6): string {
   if (!Number.isFinite(value)) return formatNumber(value);
-  if (value !== 0 && Math.abs(value) < 1e-4) return value.toExponential(digits - 1).replace(/\.?0+e/, 'e').replace(/^-/, '−');
-  return Number(value.toPrecision(digits))
-    .toLocaleString('en-US', { maximumFractionDigits: 12 })
-    .replace(/^-/, '−');
+  if (value !== 0 && Math.abs(value) < 1e-4)
+    return value
+      .toExponential(digits - 1)
+      .replace(/\.?0+e/, 'e')
+      .replace(/^-/, '−');
+  return Number(value.toPrecision(digits)).toLocaleString('en-US', { maximumFractionDigits: 12 }).replace(/^-/, '−');
 }
 
 /** An instance's value of a feature, by name (an object) or position (an array in manifest order). */
@@ -127,7 +142,12 @@ export function contributionRows(explanation: Explanation, k: number, instance: 
   return Object.entries(explanation.contributions)
     .map(([feature, values], index) => {
       const standardError = explanation.error?.[feature]?.[k];
-      return { feature, value: instanceValue(instance, feature, index), contribution: values[k] ?? 0, ...(standardError === undefined ? {} : { standardError }) };
+      return {
+        feature,
+        value: instanceValue(instance, feature, index),
+        contribution: values[k] ?? 0,
+        ...(standardError === undefined ? {} : { standardError }),
+      };
     })
     .sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution));
 }
@@ -162,7 +182,9 @@ export function methodSentence(info: ExplainerInfo, explanation?: Explanation): 
       return `Exact TreeSHAP (path-dependent) over the tree ensemble${info.cover ? `, with node cover from ${info.cover === 'graph' ? "the graph's own hit counts" : 'background rows'}` : ''}.`;
     case 'sampling_shapley': {
       const b = explanation?.budget;
-      const budget = b ? ` (${formatNumber(b.permutations)} permutations, ${formatNumber(b.evaluations)} model runs${b.stopped_by === 'time' ? ', stopped by the time budget' : ''})` : '';
+      const budget = b
+        ? ` (${formatNumber(b.permutations)} permutations, ${formatNumber(b.evaluations)} model runs${b.stopped_by === 'time' ? ', stopped by the time budget' : ''})`
+        : '';
       const fallback = info.fallback_reason ? ` No exact method applies: ${info.fallback_reason}.` : '';
       return `Sampling Shapley estimate${budget}: the average change of the output as each feature joins random orderings of the features; each contribution has a standard error.${fallback}`;
     }
@@ -174,9 +196,13 @@ export function spaceSentence(info: ExplainerInfo, regression: boolean): string 
   const served = regression ? "the predicted value's own units" : 'the served probability';
   switch (info.space) {
     case 'margin':
-      return identity(info.transform) ? `Margin: the linear model's scores, which are ${served} (no link follows).` : "Margin: the linear model's scores before the link function.";
+      return identity(info.transform)
+        ? `Margin: the linear model's scores, which are ${served} (no link follows).`
+        : "Margin: the linear model's scores before the link function.";
     case 'raw':
-      return identity(info.transform) ? `Raw: the tree ensemble's summed leaf values, which are ${served} (no transform follows).` : "Raw: the tree ensemble's summed leaf values before its post-transform.";
+      return identity(info.transform)
+        ? `Raw: the tree ensemble's summed leaf values, which are ${served} (no transform follows).`
+        : "Raw: the tree ensemble's summed leaf values before its post-transform.";
     case 'probability':
       return 'Probability: the served probability itself.';
     case 'value':
@@ -218,7 +244,15 @@ export type ExplainOutcome =
 export function ExplainPage(props: { form: ExplainFormProps; outcome: ExplainOutcome; signedIn: boolean }) {
   const { form, outcome } = props;
   return (
-    <Layout title={`Explain · ${form.model}`} crumbs={[{ label: 'Models', href: '/' }, { label: form.model, href: `/models/${encodeURIComponent(form.model)}` }, { label: 'Explain' }]} signedIn={props.signedIn}>
+    <Layout
+      title={`Explain · ${form.model}`}
+      crumbs={[
+        { label: 'Models', href: '/' },
+        { label: form.model, href: `/models/${encodeURIComponent(form.model)}` },
+        { label: 'Explain' },
+      ]}
+      signedIn={props.signedIn}
+    >
       <section class="card" id="explanation" aria-labelledby="explanation-title">
         {outcome.ok ? <ExplanationView result={outcome.result} instance={outcome.instance} /> : <ExplainProblems outcome={outcome} />}
       </section>
@@ -257,10 +291,18 @@ function ExplanationView(props: { result: ExplainResult; instance: unknown }) {
   const explanation = result.explanations[0]!;
   const prediction = result.predictions[0];
   const regression = manifest.task === 'regression';
-  const k = explainedOutput(info.outputs, manifest.output.positive_label, prediction && 'label' in prediction ? prediction.label : undefined);
+  const k = explainedOutput(
+    info.outputs,
+    manifest.output.positive_label,
+    prediction && 'label' in prediction ? prediction.label : undefined,
+  );
   const output = info.outputs[k] ?? '';
   const rows = contributionRows(explanation, k, props.instance);
-  const check = sumCheck(explanation.base_value[k] ?? 0, rows.map((r) => r.contribution), explanation.prediction[k] ?? 0);
+  const check = sumCheck(
+    explanation.base_value[k] ?? 0,
+    rows.map((r) => r.contribution),
+    explanation.prediction[k] ?? 0,
+  );
   const sampled = rows.some((r) => r.standardError !== undefined);
   const of = regression ? '' : ` of “${output}”`;
   const bars = foldBars(
@@ -273,16 +315,29 @@ function ExplanationView(props: { result: ExplainResult; instance: unknown }) {
         Version {result.version} predicts {predictionWords(prediction, output)}
       </h1>
       <p class="lede">
-        {result.model} · {methodWords(info.method)} {identity(info.transform) ? "in the served output's units" : `in the ${info.space} space`}
+        {result.model} · {methodWords(info.method)}{' '}
+        {identity(info.transform) ? "in the served output's units" : `in the ${info.space} space`}
         {of} · request <code>{result.requestId}</code>
       </p>
       <div class="stats">
         {prediction && 'label' in prediction ? (
-          <Stat label="served prediction" value={`“${prediction.label}”`} sub={prediction.probabilities[output] === undefined ? undefined : `P(“${output}”) ${preciseNumber(prediction.probabilities[output], 3)}`} />
+          <Stat
+            label="served prediction"
+            value={`“${prediction.label}”`}
+            sub={
+              prediction.probabilities[output] === undefined
+                ? undefined
+                : `P(“${output}”) ${preciseNumber(prediction.probabilities[output], 3)}`
+            }
+          />
         ) : (
           <Stat label="served prediction" value={predictionWords(prediction, output)} />
         )}
-        <Stat label={`explained (${info.space})`} value={preciseNumber(check.explained)} sub={regression ? undefined : `output “${output}”`} />
+        <Stat
+          label={`explained (${info.space})`}
+          value={preciseNumber(check.explained)}
+          sub={regression ? undefined : `output “${output}”`}
+        />
         <Stat label="base value" value={preciseNumber(check.base)} sub="the expected output" />
         <Stat label="Σ contributions" value={signedPrecise(check.sum)} sub={`${rows.length} features`} />
       </div>
@@ -297,16 +352,14 @@ function ExplanationView(props: { result: ExplainResult; instance: unknown }) {
         <dd>{referenceSentence(info)}</dd>
       </dl>
       <p class="sum-check" data-sum-check={check.ok ? 'ok' : 'off'}>
-        <strong>Sum check:</strong> base value {preciseNumber(check.base)} + Σ contributions {signedPrecise(check.sum)} = {preciseNumber(check.base + check.sum)}; explained {preciseNumber(check.explained)}{' '}
-        {check.ok ? (
-          <Badge tone="pass">adds up</Badge>
-        ) : (
-          <Badge tone="fail">{`off by ${preciseNumber(check.difference, 3)}`}</Badge>
-        )}
+        <strong>Sum check:</strong> base value {preciseNumber(check.base)} + Σ contributions {signedPrecise(check.sum)} ={' '}
+        {preciseNumber(check.base + check.sum)}; explained {preciseNumber(check.explained)}{' '}
+        {check.ok ? <Badge tone="pass">adds up</Badge> : <Badge tone="fail">{`off by ${preciseNumber(check.difference, 3)}`}</Badge>}
       </p>
       <figure>
         <figcaption class="lead">
-          Each feature's contribution{of}, from the base value {preciseNumber(check.base)} to {preciseNumber(check.explained)}; the instance's value beside each name.
+          Each feature's contribution{of}, from the base value {preciseNumber(check.base)} to {preciseNumber(check.explained)}; the
+          instance's value beside each name.
         </figcaption>
         {divergingBarChart({
           id: 'explain-contributions',

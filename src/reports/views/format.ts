@@ -24,7 +24,8 @@ export function bucketLabel(iso: string, bucket: string): string {
 /** A model metric: probabilities and scores with three decimals, errors in the target's units. */
 export function formatMetric(metric: string, value: number | null | undefined): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '–';
-  if (['auc', 'accuracy', 'r2', 'positive_rate', 'predicted_positive_rate', 'log_loss', 'precision', 'recall', 'f1'].includes(metric)) return value.toFixed(3);
+  if (['auc', 'accuracy', 'r2', 'positive_rate', 'predicted_positive_rate', 'log_loss', 'precision', 'recall', 'f1'].includes(metric))
+    return value.toFixed(3);
   return formatNumber(value);
 }
 
@@ -47,7 +48,12 @@ export type Tone = 'pass' | 'warn' | 'fail' | 'na' | 'info';
 
 export const STATUS_TONE: Record<CheckStatus, Tone> = { pass: 'pass', warn: 'warn', fail: 'fail', insufficient_data: 'na' };
 
-export const STATUS_TEXT: Record<CheckStatus, string> = { pass: 'pass', warn: 'warn', fail: 'fail', insufficient_data: 'insufficient data' };
+export const STATUS_TEXT: Record<CheckStatus, string> = {
+  pass: 'pass',
+  warn: 'warn',
+  fail: 'fail',
+  insufficient_data: 'insufficient data',
+};
 
 /** Symbols beside the words, so status never depends on colour alone (and survives greyscale printing). */
 export const TONE_ICON: Record<Tone, string> = { pass: '✓', warn: '!', fail: '✕', na: '?', info: 'i' };
@@ -68,7 +74,11 @@ export function bySeverity<T extends { status: CheckStatus }>(a: T, b: T): numbe
 /** Labels of the bins defined by interior `edges` (bin i holds edges[i-1] < v <= edges[i]). */
 export function binLabels(edges: readonly number[], format: (v: number) => string = formatNumber): string[] {
   if (edges.length === 0) return ['all'];
-  return [`≤ ${format(edges[0]!)}`, ...edges.slice(1).map((e, i) => `${format(edges[i]!)}–${format(e)}`), `> ${format(edges[edges.length - 1]!)}`];
+  return [
+    `≤ ${format(edges[0]!)}`,
+    ...edges.slice(1).map((e, i) => `${format(edges[i]!)}–${format(e)}`),
+    `> ${format(edges[edges.length - 1]!)}`,
+  ];
 }
 
 /** "1h" / "24h" / "7d" as words. */

@@ -28,7 +28,9 @@ export function summarizeChecks(checks: readonly StoredCheck[]): CheckSummary[] 
   return CHECK_NAMES.flatMap((check) => {
     const results = run.filter((r) => r.check === check);
     if (results.length === 0) return [];
-    const flagged = [...results.filter((r) => r.status === 'fail'), ...results.filter((r) => r.status === 'warn')].map((r) => r.subject || 'model');
+    const flagged = [...results.filter((r) => r.status === 'fail'), ...results.filter((r) => r.status === 'warn')].map(
+      (r) => r.subject || 'model',
+    );
     return [{ check, status: worstStatus(results.map((r) => r.status)), subjects: results.length, flagged }];
   });
 }

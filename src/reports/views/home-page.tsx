@@ -16,8 +16,8 @@ export function HomePage(props: { models: readonly ModelOverview[]; signedIn: bo
         <div>
           <h1>Models</h1>
           <p class="lede">
-            {models.length} model{models.length === 1 ? '' : 's'} served by this Vigil. Health is the latest check run (every 5 minutes, or now with{' '}
-            <code>POST /admin/checks/run</code>).
+            {models.length} model{models.length === 1 ? '' : 's'} served by this Vigil. Health is the latest check run (every 5 minutes, or
+            now with <code>POST /admin/checks/run</code>).
           </p>
         </div>
       </div>
@@ -58,12 +58,18 @@ function ModelCard(props: { overview: ModelOverview }) {
       <DeploymentSummary model={model} deployment={deployment} />
       <h3>Health</h3>
       {summary.length === 0 ? (
-        <Empty>No health checks have run yet. They run every 5 minutes; run them now with <code>POST /admin/checks/run</code>.</Empty>
+        <Empty>
+          No health checks have run yet. They run every 5 minutes; run them now with <code>POST /admin/checks/run</code>.
+        </Empty>
       ) : (
         <>
           <ul class="checks" aria-label={`Health checks of ${model}`}>
             {summary.map((s) => (
-              <li data-check={s.check} data-status={s.status} title={s.flagged.length ? `not passing: ${s.flagged.join(', ')}` : `${s.subjects} subject${s.subjects === 1 ? '' : 's'}`}>
+              <li
+                data-check={s.check}
+                data-status={s.status}
+                title={s.flagged.length ? `not passing: ${s.flagged.join(', ')}` : `${s.subjects} subject${s.subjects === 1 ? '' : 's'}`}
+              >
                 {CHECK_TITLES[s.check]} <StatusBadge status={s.status} />
               </li>
             ))}

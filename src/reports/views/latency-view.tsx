@@ -19,12 +19,28 @@ export function latencyRows(shadow: ShadowReport, canary: CanaryReport): Latency
   const rows: LatencyRow[] = [];
   for (const s of shadow.shadows) {
     if (s.requests === 0) continue;
-    if (!rows.some((r) => r.label === `v${shadow.primary_version} primary`)) rows.push({ label: `v${shadow.primary_version} primary`, source: `shadowed requests (v${s.version})`, latency: s.latency_ms.primary, samples: s.requests });
+    if (!rows.some((r) => r.label === `v${shadow.primary_version} primary`))
+      rows.push({
+        label: `v${shadow.primary_version} primary`,
+        source: `shadowed requests (v${s.version})`,
+        latency: s.latency_ms.primary,
+        samples: s.requests,
+      });
     rows.push({ label: `v${s.version} shadow`, source: 'shadowed requests', latency: s.latency_ms.shadow, samples: s.requests });
   }
   if ('traffic_share' in canary && canary.canary) {
-    rows.push({ label: `v${canary.primary.version} primary`, source: 'logged samples', latency: canary.primary.latency_ms, samples: canary.primary.latency_ms.samples });
-    rows.push({ label: `v${canary.candidate.version} canary`, source: 'logged samples', latency: canary.candidate.latency_ms, samples: canary.candidate.latency_ms.samples });
+    rows.push({
+      label: `v${canary.primary.version} primary`,
+      source: 'logged samples',
+      latency: canary.primary.latency_ms,
+      samples: canary.primary.latency_ms.samples,
+    });
+    rows.push({
+      label: `v${canary.candidate.version} canary`,
+      source: 'logged samples',
+      latency: canary.candidate.latency_ms,
+      samples: canary.candidate.latency_ms.samples,
+    });
   }
   return rows.filter((r) => r.latency.p50_ms !== null || r.latency.mean_ms !== null);
 }
@@ -41,7 +57,9 @@ export function LatencySection(props: { shadow: ShadowReport; canary: CanaryRepo
         <Empty>No timed requests in this window: latency is measured on shadowed requests and on the canary's logged samples.</Empty>
       ) : (
         <>
-          <Figure caption={`Model time per request in milliseconds. Latency budget ${props.budgetMs} ms (manifest). In-Worker clocks advance only across I/O, so small values are coarse; use Workers' CPU-time metrics for production latency.`}>
+          <Figure
+            caption={`Model time per request in milliseconds. Latency budget ${props.budgetMs} ms (manifest). In-Worker clocks advance only across I/O, so small values are coarse; use Workers' CPU-time metrics for production latency.`}
+          >
             {groupedBarChart({
               id: 'latency',
               title: 'Latency by version',

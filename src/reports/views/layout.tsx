@@ -47,7 +47,11 @@ export function Layout(props: LayoutProps) {
                 {crumbs.map((c, i) => (
                   <>
                     <span aria-hidden="true">/</span>
-                    {c.href && i < crumbs.length - 1 ? <a href={c.href}>{c.label}</a> : <span aria-current={i === crumbs.length - 1 ? 'page' : undefined}>{c.label}</span>}
+                    {c.href && i < crumbs.length - 1 ? (
+                      <a href={c.href}>{c.label}</a>
+                    ) : (
+                      <span aria-current={i === crumbs.length - 1 ? 'page' : undefined}>{c.label}</span>
+                    )}
                   </>
                 ))}
               </nav>

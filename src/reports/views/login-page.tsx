@@ -17,7 +17,9 @@ export function LoginPage(props: LoginPageProps) {
     <Layout title="Sign in" crumbs={[{ label: 'Sign in' }]}>
       <section class="card login" aria-labelledby="login-title">
         <h1 id="login-title">Sign in to Vigil</h1>
-        <p class="lede">The dashboard uses the service's admin token (the <code>ADMIN_TOKEN</code> secret).</p>
+        <p class="lede">
+          The dashboard uses the service's admin token (the <code>ADMIN_TOKEN</code> secret).
+        </p>
         {props.error ? (
           <p class="alert" role="alert" id="login-error">
             {props.error}
@@ -25,7 +27,15 @@ export function LoginPage(props: LoginPageProps) {
         ) : null}
         <form method="post" action="/login">
           <label for="token">Admin token</label>
-          <input id="token" name="token" type="password" autocomplete="current-password" required autofocus aria-describedby={props.error ? 'login-error' : undefined} />
+          <input
+            id="token"
+            name="token"
+            type="password"
+            autocomplete="current-password"
+            required
+            autofocus
+            aria-describedby={props.error ? 'login-error' : undefined}
+          />
           {props.next ? <input type="hidden" name="next" value={props.next} /> : null}
           <button class="button" type="submit">
             Sign in
@@ -47,7 +57,8 @@ export function DisabledPage(props: { tooShort?: boolean } = {}) {
         <h1 id="disabled-title">The dashboard is closed</h1>
         {props.tooShort ? (
           <p>
-            The <code>ADMIN_TOKEN</code> is shorter than 16 characters, which could be guessed, so the dashboard, reports and admin API stay closed.
+            The <code>ADMIN_TOKEN</code> is shorter than 16 characters, which could be guessed, so the dashboard, reports and admin API stay
+            closed.
           </p>
         ) : (
           <p>

@@ -65,7 +65,8 @@ export function ModelPage(props: { data: ModelPageData; signedIn: boolean }) {
           </p>
           {reports ? (
             <p class="note">
-              Reports cover the {windowWords(data.window)} ({formatTime(reports.shadow.window.from)} – {formatTime(reports.shadow.window.to)}).
+              Reports cover the {windowWords(data.window)} ({formatTime(reports.shadow.window.from)} –{' '}
+              {formatTime(reports.shadow.window.to)}).
             </p>
           ) : null}
         </div>

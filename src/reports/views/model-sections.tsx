@@ -49,15 +49,26 @@ export function DeploymentSection(props: { data: ModelPageData }) {
                 <th scope="row">v{v.version}</th>
                 <td>{role ? <strong>{role}</strong> : <span class="muted">idle</span>}</td>
                 <td>
-                  {v.status === 'qa_passed' ? <Badge tone="pass">QA passed</Badge> : <Badge tone="fail" title={v.qaFailure}>QA failed</Badge>}
+                  {v.status === 'qa_passed' ? (
+                    <Badge tone="pass">QA passed</Badge>
+                  ) : (
+                    <Badge tone="fail" title={v.qaFailure}>
+                      QA failed
+                    </Badge>
+                  )}
                   {v.status === 'qa_failed' && v.qaFailure ? <div class="note">{v.qaFailure}</div> : null}
                 </td>
-                <td data-engine={v.status === 'qa_passed' ? v.engine : undefined} title={v.status === 'qa_passed' ? v.engineReason : undefined}>
+                <td
+                  data-engine={v.status === 'qa_passed' ? v.engine : undefined}
+                  title={v.status === 'qa_passed' ? v.engineReason : undefined}
+                >
                   {v.status !== 'qa_passed' ? '–' : v.engine === 'compiled' ? 'compiled' : 'ONNX Runtime'}
                   {v.status === 'qa_passed' && v.engineOverride ? <span class="muted"> (forced)</span> : null}
                 </td>
                 <td>{facts?.algorithm ?? '–'}</td>
-                <td class="num">{facts && facts.value !== undefined ? `${metricName(facts.metric)} ${formatMetric(facts.metric, facts.value)}` : '–'}</td>
+                <td class="num">
+                  {facts && facts.value !== undefined ? `${metricName(facts.metric)} ${formatMetric(facts.metric, facts.value)}` : '–'}
+                </td>
                 <td>{facts?.trainedAt ? formatTime(facts.trainedAt) : '–'}</td>
                 <td>{v.source}</td>
               </tr>
@@ -124,7 +135,11 @@ export function HealthSection(props: { checks: readonly StoredCheck[] }) {
       ) : (
         <>
           <p class="note">
-            Latest run {formatTime(run[0]!.checked_at)}: {(['fail', 'warn', 'pass', 'insufficient_data'] as const).map((s) => `${run.filter((r) => r.status === s).length} ${s.replace('_', ' ')}`).join(', ')}.
+            Latest run {formatTime(run[0]!.checked_at)}:{' '}
+            {(['fail', 'warn', 'pass', 'insufficient_data'] as const)
+              .map((s) => `${run.filter((r) => r.status === s).length} ${s.replace('_', ' ')}`)
+              .join(', ')}
+            .
           </p>
           <Table caption="Each check, by its worst subject" class="health-summary">
             <thead>

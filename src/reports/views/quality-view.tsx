@@ -60,8 +60,8 @@ export function QualitySection(props: { report: QualityReport; model: string }) 
       </h2>
       {report.overall.labelled === 0 ? (
         <Empty>
-          No labelled feedback yet in this window — post it to <code>/v1/models/{model}/feedback</code> as <code>{'{"request_id": "…", "label": …}'}</code> using each
-          prediction's request id.
+          No labelled feedback yet in this window — post it to <code>/v1/models/{model}/feedback</code> as{' '}
+          <code>{'{"request_id": "…", "label": …}'}</code> using each prediction's request id.
         </Empty>
       ) : (
         <>
@@ -75,7 +75,9 @@ export function QualitySection(props: { report: QualityReport; model: string }) 
               sub={report.higher_is_better ? 'relative drop (positive = worse)' : 'relative rise (positive = worse)'}
             />
           </div>
-          <Figure caption={`${name} of version ${report.version} per ${report.over_time.bucket} on labelled feedback; the dashed line is the offline ${name}. Gaps are periods without labels.`}>
+          <Figure
+            caption={`${name} of version ${report.version} per ${report.over_time.bucket} on labelled feedback; the dashed line is the offline ${name}. Gaps are periods without labels.`}
+          >
             {lineChart({
               id: 'quality-over-time',
               title: `${name} over time`,
@@ -183,10 +185,13 @@ export function QualitySection(props: { report: QualityReport; model: string }) 
                 {b.attribute} <StatusBadge status={b.status} />
               </h4>
               <p class="note">
-                Gap in predicted positive rate between groups {formatPercent(num(details.positive_rate_gap), 1)} (training {formatPercent(num(details.training_positive_rate_gap), 1)}); gap in
-                true positive rate {formatPercent(num(details.true_positive_rate_gap), 1)}
-                {num(details.training_true_positive_rate_gap) === null ? '' : ` (training ${formatPercent(num(details.training_true_positive_rate_gap), 1)})`}. Increase over training:{' '}
-                {formatNumber(b.gap_increase)}.
+                Gap in predicted positive rate between groups {formatPercent(num(details.positive_rate_gap), 1)} (training{' '}
+                {formatPercent(num(details.training_positive_rate_gap), 1)}); gap in true positive rate{' '}
+                {formatPercent(num(details.true_positive_rate_gap), 1)}
+                {num(details.training_true_positive_rate_gap) === null
+                  ? ''
+                  : ` (training ${formatPercent(num(details.training_true_positive_rate_gap), 1)})`}
+                . Increase over training: {formatNumber(b.gap_increase)}.
               </p>
               <Table caption={`Groups of ${b.attribute}`}>
                 <thead>

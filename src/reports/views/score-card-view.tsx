@@ -8,7 +8,12 @@ import type { Tone } from './format.ts';
 import type { ScoreReport } from './types.ts';
 
 const MARK_TONE: Record<Mark, Tone> = { automated_pass: 'pass', automated_fail: 'fail', declared: 'info', missing: 'na' };
-export const MARK_TEXT: Record<Mark, string> = { automated_pass: 'automated · passing', automated_fail: 'automated · failing', declared: 'declared (manual)', missing: 'missing' };
+export const MARK_TEXT: Record<Mark, string> = {
+  automated_pass: 'automated · passing',
+  automated_fail: 'automated · failing',
+  declared: 'declared (manual)',
+  missing: 'missing',
+};
 
 /** The paper's reading of a final score. */
 export function scoreMeaning(score: number): string {

@@ -10,7 +10,12 @@ import { Badge, Empty, Figure, Stat, Table } from './components.tsx';
 import { formatMetric, formatNumber, formatPercent, metricName, type Tone } from './format.ts';
 import type { ShadowEntry, ShadowReport } from './types.ts';
 
-const VERDICT_TONE: Record<Verdict, Tone> = { shadow_better: 'pass', shadow_worse: 'fail', no_significant_difference: 'info', insufficient_data: 'na' };
+const VERDICT_TONE: Record<Verdict, Tone> = {
+  shadow_better: 'pass',
+  shadow_worse: 'fail',
+  no_significant_difference: 'info',
+  insufficient_data: 'na',
+};
 
 export const VERDICT_TEXT: Record<Verdict, string> = {
   shadow_better: 'shadow better',
@@ -52,7 +57,8 @@ export function ShadowSection(props: { report: ShadowReport; model: string; posi
       <h2 id="shadow-title">Shadow comparison</h2>
       {report.shadows.length === 0 ? (
         <Empty>
-          This deployment has no shadow versions. Mirror requests to a candidate with <code>vigil shadow {model} &lt;version&gt; --sample-rate 0.1</code>.
+          This deployment has no shadow versions. Mirror requests to a candidate with{' '}
+          <code>vigil shadow {model} &lt;version&gt; --sample-rate 0.1</code>.
         </Empty>
       ) : (
         report.shadows.map((s) => <ShadowVersion entry={s} report={report} model={model} positiveLabel={props.positiveLabel} />)
@@ -81,15 +87,17 @@ function ShadowVersion(props: { entry: ShadowEntry; report: ShadowReport; model:
           {sentence(q.test.explanation)} {advice(verdict)}
         </p>
         <p class="note">
-          Paired test: {q.test.test}; {formatNumber(q.test.n)} labelled requests served by both versions; significance level α = {q.test.alpha}
+          Paired test: {q.test.test}; {formatNumber(q.test.n)} labelled requests served by both versions; significance level α ={' '}
+          {q.test.alpha}
           {q.test.p_value !== null ? `; p ${q.test.p_value < 0.001 ? '< 0.001' : `= ${q.test.p_value.toFixed(3)}`}` : ''}
-          {q.test.statistic !== null ? `; statistic ${formatNumber(q.test.statistic)}` : ''}. The verdict compares the versions on the same requests, so traffic mix cannot explain the difference.
+          {q.test.statistic !== null ? `; statistic ${formatNumber(q.test.statistic)}` : ''}. The verdict compares the versions on the same
+          requests, so traffic mix cannot explain the difference.
         </p>
       </div>
       {q.labelled_requests === 0 ? (
         <Empty>
-          No labelled feedback yet for the shadowed requests — post the true labels to <code>/v1/models/{model}/feedback</code> with each prediction's{' '}
-          <code>request_id</code>.
+          No labelled feedback yet for the shadowed requests — post the true labels to <code>/v1/models/{model}/feedback</code> with each
+          prediction's <code>request_id</code>.
         </Empty>
       ) : (
         <QualityComparison entry={s} primaryVersion={report.primary_version} />
@@ -97,17 +105,26 @@ function ShadowVersion(props: { entry: ShadowEntry; report: ShadowReport; model:
       <h4>Prediction differences</h4>
       {s.requests === 0 ? (
         <Empty>
-          No shadowed requests in this window. Send predictions to <code>/v1/models/{model}/predict</code>; {formatPercent(s.sample_rate, 0)} of them are mirrored to version {s.version}.
+          No shadowed requests in this window. Send predictions to <code>/v1/models/{model}/predict</code>;{' '}
+          {formatPercent(s.sample_rate, 0)} of them are mirrored to version {s.version}.
         </Empty>
       ) : (
         <>
           <div class="stats">
             <Stat label="compared requests" value={formatNumber(s.requests)} />
-            <Stat label="shadow errors" value={formatNumber(s.errors)} sub={s.error_rate === null ? undefined : formatPercent(s.error_rate, 2)} />
+            <Stat
+              label="shadow errors"
+              value={formatNumber(s.errors)}
+              sub={s.error_rate === null ? undefined : formatPercent(s.error_rate, 2)}
+            />
             {'label_agreement' in d ? (
               <>
                 <Stat label="label agreement" value={formatPercent(d.label_agreement, 1)} />
-                <Stat label="mean |Δ probability|" value={formatNumber(d.mean_probability_difference)} sub={`p95 ${formatNumber(d.p95_probability_difference)}`} />
+                <Stat
+                  label="mean |Δ probability|"
+                  value={formatNumber(d.mean_probability_difference)}
+                  sub={`p95 ${formatNumber(d.p95_probability_difference)}`}
+                />
                 <Stat label="mean Δ (shadow − primary)" value={formatNumber(d.mean_signed_probability_difference)} />
               </>
             ) : (
@@ -118,7 +135,9 @@ function ShadowVersion(props: { entry: ShadowEntry; report: ShadowReport; model:
               </>
             )}
           </div>
-          <Figure caption={`Absolute difference of the ${d.measure} between version ${s.version} and version ${report.primary_version}, per request, in ${s.difference_histogram.length} equal-width bins.`}>
+          <Figure
+            caption={`Absolute difference of the ${d.measure} between version ${s.version} and version ${report.primary_version}, per request, in ${s.difference_histogram.length} equal-width bins.`}
+          >
             {histogramChart({
               id: `${slug}-diff`,
               title: `Shadow difference distribution, version ${s.version} vs ${report.primary_version}`,
@@ -130,8 +149,15 @@ function ShadowVersion(props: { entry: ShadowEntry; report: ShadowReport; model:
             })}
           </Figure>
           <h4>What makes version {s.version} predict differently</h4>
-          <AttributionFigure attribution={s.attribution} id={`${slug}-attribution`} scope={{ kind: 'shadow', shadow: s.version, primary: report.primary_version }} positiveLabel={props.positiveLabel} />
-          {'confusion' in d && classification ? <Confusion rows={d.confusion ?? []} primary={report.primary_version} shadow={s.version} /> : null}
+          <AttributionFigure
+            attribution={s.attribution}
+            id={`${slug}-attribution`}
+            scope={{ kind: 'shadow', shadow: s.version, primary: report.primary_version }}
+            positiveLabel={props.positiveLabel}
+          />
+          {'confusion' in d && classification ? (
+            <Confusion rows={d.confusion ?? []} primary={report.primary_version} shadow={s.version} />
+          ) : null}
           <BySlice entry={s} classification={classification} />
         </>
       )}
@@ -143,7 +169,9 @@ function QualityComparison(props: { entry: ShadowEntry; primaryVersion: string }
   const { quality: q, version } = props.entry;
   const metrics = [...new Set([q.metric, ...Object.keys(q.primary), ...Object.keys(q.shadow)])];
   return (
-    <Table caption={`Quality on the same ${formatNumber(q.labelled_requests)} labelled requests (online) and on the training holdout (offline); primary metric ${metricName(q.metric)}`}>
+    <Table
+      caption={`Quality on the same ${formatNumber(q.labelled_requests)} labelled requests (online) and on the training holdout (offline); primary metric ${metricName(q.metric)}`}
+    >
       <thead>
         <tr>
           <th scope="col">metric</th>
@@ -209,7 +237,17 @@ function Confusion(props: { rows: readonly { primary: string; shadow: string; co
 }
 
 function BySlice(props: { entry: ShadowEntry; classification: boolean }) {
-  const slices = Object.entries(props.entry.by_slice) as [string, { slice: string | null; comparisons: number; mean_abs_diff: number | null; mean_signed_diff: number | null; label_agreement: number | null; errors: number }[]][];
+  const slices = Object.entries(props.entry.by_slice) as [
+    string,
+    {
+      slice: string | null;
+      comparisons: number;
+      mean_abs_diff: number | null;
+      mean_signed_diff: number | null;
+      label_agreement: number | null;
+      errors: number;
+    }[],
+  ][];
   if (slices.length === 0) return null;
   return (
     <details>

@@ -45,7 +45,20 @@ describe('parseArgs', () => {
     } catch (error) {
       usage = (error as Error).message;
     }
-    for (const group of ['vigil', 'limit', 'peer', 'floor', 'california-housing', 'adult-income', 'titanic', 'cold', 'profile', 'micro', 'assets']) expect(usage).toContain(group);
+    for (const group of [
+      'vigil',
+      'limit',
+      'peer',
+      'floor',
+      'california-housing',
+      'adult-income',
+      'titanic',
+      'cold',
+      'profile',
+      'micro',
+      'assets',
+    ])
+      expect(usage).toContain(group);
   });
 });
 

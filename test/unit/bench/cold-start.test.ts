@@ -18,25 +18,51 @@ describe('coldStartPhase', () => {
   });
 
   it('tells compiling the model from running it by what is on the stack', () => {
-    expect(coldStartPhase(stack('src/inference/compiled/ops/tree-ensemble.ts', 'src/inference/compiled/compile-onnx.ts', 'src/inference/session-cache.ts'))).toBe('compile (compiled evaluator)');
-    expect(coldStartPhase(stack('src/inference/compiled/onnx-reader.ts', 'src/inference/compiled/compile-onnx.ts'))).toBe('compile (compiled evaluator)');
-    expect(coldStartPhase(stack('src/inference/compiled/ops/tree-ensemble.ts', 'src/inference/compiled/compiled-session.ts', 'src/serving/prediction-service.ts'))).toBe('first run (validate, encode, model, decode)');
+    expect(
+      coldStartPhase(
+        stack('src/inference/compiled/ops/tree-ensemble.ts', 'src/inference/compiled/compile-onnx.ts', 'src/inference/session-cache.ts'),
+      ),
+    ).toBe('compile (compiled evaluator)');
+    expect(coldStartPhase(stack('src/inference/compiled/onnx-reader.ts', 'src/inference/compiled/compile-onnx.ts'))).toBe(
+      'compile (compiled evaluator)',
+    );
+    expect(
+      coldStartPhase(
+        stack(
+          'src/inference/compiled/ops/tree-ensemble.ts',
+          'src/inference/compiled/compiled-session.ts',
+          'src/serving/prediction-service.ts',
+        ),
+      ),
+    ).toBe('first run (validate, encode, model, decode)');
   });
 
   it('goes by the nearest Vigil file: a library called from Vigil code is that code’s time', () => {
-    expect(coldStartPhase(stack('node_modules/zod/v4/core/parse.js', 'src/model/manifest.ts', 'src/registry/model-store.ts'))).toBe('manifest parse (zod)');
-    expect(coldStartPhase(stack('node_modules/drizzle-orm/d1/session.js', 'src/registry/version-repository.ts', 'src/registry/model-registry.ts'))).toBe('D1 client (queries, rows)');
-    expect(coldStartPhase(stack('src/traffic/deployment-service.ts', 'src/serving/prediction-service.ts'))).toBe('registry + deployment lookup');
+    expect(coldStartPhase(stack('node_modules/zod/v4/core/parse.js', 'src/model/manifest.ts', 'src/registry/model-store.ts'))).toBe(
+      'manifest parse (zod)',
+    );
+    expect(
+      coldStartPhase(
+        stack('node_modules/drizzle-orm/d1/session.js', 'src/registry/version-repository.ts', 'src/registry/model-registry.ts'),
+      ),
+    ).toBe('D1 client (queries, rows)');
+    expect(coldStartPhase(stack('src/traffic/deployment-service.ts', 'src/serving/prediction-service.ts'))).toBe(
+      'registry + deployment lookup',
+    );
     expect(coldStartPhase(stack('node_modules/hono/dist/hono-base.js', 'src/app.ts'))).toBe('services + request handling (Hono, routes)');
     expect(coldStartPhase(stack('src/services.ts', 'src/worker.ts'))).toBe('services + request handling (Hono, routes)');
     expect(coldStartPhase(stack('src/inference/ort-runtime.ts'))).toBe('ONNX Runtime init + session');
-    expect(coldStartPhase(stack('src/model/encoding.ts', 'src/serving/prediction-service.ts'))).toBe('first run (validate, encode, model, decode)');
+    expect(coldStartPhase(stack('src/model/encoding.ts', 'src/serving/prediction-service.ts'))).toBe(
+      'first run (validate, encode, model, decode)',
+    );
     expect(coldStartPhase(stack('src/telemetry/profiles.ts'))).toBe('telemetry (after response)');
   });
 
   it('names code with no Vigil frame by what it is', () => {
     expect(coldStartPhase(stack('node_modules/hono/dist/router.js'))).toBe('libraries (no Vigil frame)');
-    expect(coldStartPhase([{ functionName: 'fetch', url: 'node:internal', source: 'builtin:node:internal' }])).toBe('workerd built-ins (JS)');
+    expect(coldStartPhase([{ functionName: 'fetch', url: 'node:internal', source: 'builtin:node:internal' }])).toBe(
+      'workerd built-ins (JS)',
+    );
   });
 });
 
@@ -63,7 +89,13 @@ describe('coldStartProfile', () => {
     expect(p.windowMs).toBe(5);
     expect(p.phases).toEqual([
       { phase: 'services + request handling (Hono, routes)', ms: 1, firstAtMs: 0, lastAtMs: 0, top: [['fetch (src/app.ts)', 1]] },
-      { phase: 'compile (compiled evaluator)', ms: 2, firstAtMs: 1, lastAtMs: 2, top: [['compileOnnx (src/inference/compiled/compile-onnx.ts)', 2]] },
+      {
+        phase: 'compile (compiled evaluator)',
+        ms: 2,
+        firstAtMs: 1,
+        lastAtMs: 2,
+        top: [['compileOnnx (src/inference/compiled/compile-onnx.ts)', 2]],
+      },
       { phase: 'waiting on I/O (D1, R2, queue)', ms: 1, firstAtMs: 3, lastAtMs: 3, top: [['(idle)', 1]] },
       { phase: 'runtime (native, not JS)', ms: 1, firstAtMs: 4, lastAtMs: 4, top: [['(program)', 1]] },
     ]);

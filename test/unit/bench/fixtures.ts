@@ -33,17 +33,42 @@ function serverOf(id: string): ServerKind {
   return id.split('-')[0] as ServerKind;
 }
 
-export function scenario(id: string, rps: number, options: { model?: string; instances?: number; p99?: number; errors?: number; connections?: number; cpuShare?: number } = {}): ScenarioResult {
+export function scenario(
+  id: string,
+  rps: number,
+  options: { model?: string; instances?: number; p99?: number; errors?: number; connections?: number; cpuShare?: number } = {},
+): ScenarioResult {
   const { model = 'california-housing', instances = 1, ...rest } = options;
-  return { id, label: id, server: serverOf(id), model, instancesPerRequest: instances, setup: '', load: load(rps, rest), predictionsPerSecond: rps * instances };
+  return {
+    id,
+    label: id,
+    server: serverOf(id),
+    model,
+    instancesPerRequest: instances,
+    setup: '',
+    load: load(rps, rest),
+    predictionsPerSecond: rps * instances,
+  };
 }
 
-export function point(rssMb: number, vigilUsedMb: number, vigilTotalMb: number, othersMb: Record<string, number>, backingMb = 1): MemoryPoint {
+export function point(
+  rssMb: number,
+  vigilUsedMb: number,
+  vigilTotalMb: number,
+  othersMb: Record<string, number>,
+  backingMb = 1,
+): MemoryPoint {
   const mb = 1024 * 1024;
   return {
     rssBytes: rssMb * mb,
     parts: { anonBytes: (rssMb - 50) * mb, fileBytes: 50 * mb, shmemBytes: 0 },
-    vigilHeap: { usedBytes: vigilUsedMb * mb, totalBytes: vigilTotalMb * mb, usedBeforeBytes: (vigilUsedMb + 5) * mb, collectMs: 100, backingStorageBytes: backingMb * mb },
+    vigilHeap: {
+      usedBytes: vigilUsedMb * mb,
+      totalBytes: vigilTotalMb * mb,
+      usedBeforeBytes: (vigilUsedMb + 5) * mb,
+      collectMs: 100,
+      backingStorageBytes: backingMb * mb,
+    },
     otherHeapsTotalBytes: Object.fromEntries(Object.entries(othersMb).map(([k, v]) => [k, v * mb])),
   };
 }

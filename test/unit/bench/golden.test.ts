@@ -31,9 +31,16 @@ describe('goldenMismatches', () => {
   });
 
   it('names a wrong value, a wrong label, a wrong or missing probability and a missing answer', () => {
-    expect(goldenMismatches([{ value: 460460 }, { value: 1.5 }], regression, tolerance)[0]).toMatch(/golden 0: predicted 460460, the manifest expects 460440.1875/);
-    expect(goldenMismatches([{ label: '0', probabilities: { '0': 0.09, '1': 0.91 } }], classifier, tolerance)).toEqual(['golden 0: label 0, the manifest expects 1']);
-    expect(goldenMismatches([{ label: '1', probabilities: { '0': 0.2 } }], classifier, tolerance)).toEqual(['golden 0: P(0) 0.2, the manifest expects 0.09', 'golden 0: P(1) undefined, the manifest expects 0.91']);
+    expect(goldenMismatches([{ value: 460460 }, { value: 1.5 }], regression, tolerance)[0]).toMatch(
+      /golden 0: predicted 460460, the manifest expects 460440.1875/,
+    );
+    expect(goldenMismatches([{ label: '0', probabilities: { '0': 0.09, '1': 0.91 } }], classifier, tolerance)).toEqual([
+      'golden 0: label 0, the manifest expects 1',
+    ]);
+    expect(goldenMismatches([{ label: '1', probabilities: { '0': 0.2 } }], classifier, tolerance)).toEqual([
+      'golden 0: P(0) 0.2, the manifest expects 0.09',
+      'golden 0: P(1) undefined, the manifest expects 0.91',
+    ]);
     expect(goldenMismatches([{ value: 460440.1875 }], regression, tolerance)).toEqual(['1 predictions for 2 golden examples']);
   });
 });

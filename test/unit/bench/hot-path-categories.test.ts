@@ -17,7 +17,9 @@ describe('categorize', () => {
   it('maps Vigil’s sources to hot-path stages', () => {
     expect(categorize('validate', 'index.js', `${ROOT}src/model/instance-validator.ts`)).toBe('validation');
     expect(categorize('encode', 'index.js', `${ROOT}src/model/encoding.ts`)).toBe('encoding');
-    expect(categorize('runOne', 'index.js', `${ROOT}src/inference/compiled/ops/tree-ensemble-regressor.ts`)).toBe('model (compiled evaluator)');
+    expect(categorize('runOne', 'index.js', `${ROOT}src/inference/compiled/ops/tree-ensemble-regressor.ts`)).toBe(
+      'model (compiled evaluator)',
+    );
     expect(categorize('run', 'index.js', `${ROOT}src/inference/ort-session.ts`)).toBe('ORT (JS wrapper)');
     expect(categorize('readJsonBody', 'index.js', `${ROOT}src/api/json-body.ts`)).toBe('body read + JSON.parse');
     expect(categorize('parseBody', 'index.js', `${ROOT}src/api/schema-errors.ts`)).toBe('request schema (zod)');
@@ -33,7 +35,9 @@ describe('categorize', () => {
     expect(categorize('run', 'index.js', `${ROOT}node_modules/common/lib/inference-session-impl.ts`)).toBe('ORT (JS wrapper)');
     expect(categorize('run', 'index.js', `${ROOT}node_modules/onnxruntime-web/lib/wasm/wasm-core-impl.ts`)).toBe('ORT (JS wrapper)');
     expect(categorize('parse', 'index.js', `${ROOT}node_modules/zod/v4/core/schemas.js`)).toBe('request schema (zod)');
-    expect(categorize('dispatch', 'index.js', `${ROOT}node_modules/hono/dist/compose.js`)).toBe('HTTP framework (Hono, middleware, routes)');
+    expect(categorize('dispatch', 'index.js', `${ROOT}node_modules/hono/dist/compose.js`)).toBe(
+      'HTTP framework (Hono, middleware, routes)',
+    );
     expect(categorize('f', 'index.js', `${ROOT}node_modules/nanoid/index.js`)).toBe('other libraries');
     expect(categorize('d1', 'cloudflare-internal:d1-api', 'builtin:cloudflare-internal:d1-api')).toBe('workerd built-ins (JS)');
   });
@@ -54,7 +58,10 @@ describe('selfTimes and breakdown', () => {
     samples: [2, 3, 3, 4, 5],
     timeDeltas: [0, 1000, 2000, 3000, 4000],
   };
-  const locator = new SourceLocator({ sources: [`${ROOT}src/api/predict-v1.ts`, `${ROOT}src/model/instance-validator.ts`], mappings: 'AAAA,oBCAA' });
+  const locator = new SourceLocator({
+    sources: [`${ROOT}src/api/predict-v1.ts`, `${ROOT}src/model/instance-validator.ts`],
+    mappings: 'AAAA,oBCAA',
+  });
 
   it('gives each sample the time until the next one', () => {
     const self = selfTimes(profile);

@@ -4,7 +4,10 @@ import { splitMigration } from '../../../bench/lib/migrations.ts';
 
 describe('splitMigration', () => {
   it('splits drizzle-kit files at statement breakpoints and drops empty parts', () => {
-    expect(splitMigration('CREATE TABLE a (x);\n--> statement-breakpoint\nCREATE INDEX i ON a (x);--> statement-breakpoint\n')).toEqual(['CREATE TABLE a (x);', 'CREATE INDEX i ON a (x);']);
+    expect(splitMigration('CREATE TABLE a (x);\n--> statement-breakpoint\nCREATE INDEX i ON a (x);--> statement-breakpoint\n')).toEqual([
+      'CREATE TABLE a (x);',
+      'CREATE INDEX i ON a (x);',
+    ]);
   });
 
   it('yields one statement per CREATE in the project’s migrations', () => {

@@ -10,7 +10,9 @@ interface GoldenManifest {
 describe('minimalEncoder (the limit Worker’s encoding)', () => {
   for (const version of ['1', '2']) {
     it(`builds the golden tensors of california-housing v${version}, so the limit runs the model on the same input as Vigil`, () => {
-      const manifest = JSON.parse(readFileSync(new URL(`../../../models/california-housing/${version}/manifest.json`, import.meta.url), 'utf8')) as GoldenManifest;
+      const manifest = JSON.parse(
+        readFileSync(new URL(`../../../models/california-housing/${version}/manifest.json`, import.meta.url), 'utf8'),
+      ) as GoldenManifest;
       const encoder = minimalEncoder(manifest.encoding.columns);
       const out = encoder.encode(manifest.golden.map((g) => g.instance));
       manifest.golden.forEach((g, i) => {
@@ -27,7 +29,12 @@ describe('minimalEncoder (the limit Worker’s encoding)', () => {
       { transform: 'one_hot', feature: 'c', categories: ['x', 'y'] },
     ]);
     expect(encoder.width).toBe(5);
-    expect([...encoder.encode([{ a: null, b: true, c: 'y' }, { a: 2, c: 'z' }])]).toEqual([7, 1, 1, 0, 1, 2, 0, 0, 0, 0]);
+    expect([
+      ...encoder.encode([
+        { a: null, b: true, c: 'y' },
+        { a: 2, c: 'z' },
+      ]),
+    ]).toEqual([7, 1, 1, 0, 1, 2, 0, 0, 0, 0]);
   });
 });
 
@@ -36,7 +43,8 @@ describe('minimalFeedsEncoder (the limit Worker’s feeds, every model family)',
     encoding: EncodingSpec;
     golden: { instance: Record<string, unknown>; encoded: number[] | Record<string, (number | string | null)[]> }[];
   }
-  const read = (path: string) => JSON.parse(readFileSync(new URL(`../../../models/${path}/manifest.json`, import.meta.url), 'utf8')) as FeedsManifest;
+  const read = (path: string) =>
+    JSON.parse(readFileSync(new URL(`../../../models/${path}/manifest.json`, import.meta.url), 'utf8')) as FeedsManifest;
 
   it('builds the one float matrix of a Vigil-trained model (adult-income v2), as its golden rows have it', () => {
     const manifest = read('adult-income/2');
@@ -46,7 +54,9 @@ describe('minimalFeedsEncoder (the limit Worker’s feeds, every model family)',
     expect(input.dtype).toBe('float32');
     expect(input.dims).toEqual([manifest.golden.length, width]);
     manifest.golden.forEach((g, i) => {
-      expect([...(input.data as Float32Array).subarray(i * width, (i + 1) * width)]).toEqual((g.encoded as number[]).map((v) => Math.fround(v)));
+      expect([...(input.data as Float32Array).subarray(i * width, (i + 1) * width)]).toEqual(
+        (g.encoded as number[]).map((v) => Math.fround(v)),
+      );
     });
   });
 
@@ -75,7 +85,10 @@ describe('minimalFeedsEncoder (the limit Worker’s feeds, every model family)',
         { name: 'k', dtype: 'int64', rank: 2, columns: [{ transform: 'value', feature: 'k', impute: 7 }] },
       ],
     });
-    const feeds = encoder.encode([{ s: null, x: null, k: null }, { s: 'a', x: 2, k: 3 }]);
+    const feeds = encoder.encode([
+      { s: null, x: null, k: null },
+      { s: 'a', x: 2, k: 3 },
+    ]);
     expect(feeds.s).toEqual({ dtype: 'string', data: ['missing', 'a'], dims: [2, 1] });
     expect(feeds.x!.dims).toEqual([2]);
     expect([...(feeds.x!.data as Float32Array)]).toEqual([Number.NaN, 2]);

@@ -13,18 +13,54 @@ function result(scenarios: ScenarioResult[]): BenchResult {
     mode: 'quick',
     startedAt: '2026-12-02T10:00:00.000Z',
     finishedAt: '2026-12-02T10:04:00.000Z',
-    machine: { cpuModel: 'Test CPU', cores: 2, memoryBytes: 24 * 1024 ** 3, kernel: '6.0', node: 'v24', loadAverageAtStart: [0.1, 0.1, 0.1], loadAverageAtEnd: [0.2, 0.1, 0.1] },
+    machine: {
+      cpuModel: 'Test CPU',
+      cores: 2,
+      memoryBytes: 24 * 1024 ** 3,
+      kernel: '6.0',
+      node: 'v24',
+      loadAverageAtStart: [0.1, 0.1, 0.1],
+      loadAverageAtEnd: [0.2, 0.1, 0.1],
+    },
     git: { commit: 'abcdef1234567', changedFiles: 0 },
     versions: {},
     topology: 'Two Workers.',
     models: [
-      { id: 'california-housing', kind: 'regression GBDT', primary: '2', shadow: '1', inputs: 'golden', engines: [{ version: '1', engine: 'compiled' }, { version: '2', engine: 'compiled' }] },
-      { id: 'titanic', kind: 'sklearn pipeline', primary: '1', shadow: null, inputs: 'golden', engines: [{ version: '1', engine: 'onnxruntime' }] },
+      {
+        id: 'california-housing',
+        kind: 'regression GBDT',
+        primary: '2',
+        shadow: '1',
+        inputs: 'golden',
+        engines: [
+          { version: '1', engine: 'compiled' },
+          { version: '2', engine: 'compiled' },
+        ],
+      },
+      {
+        id: 'titanic',
+        kind: 'sklearn pipeline',
+        primary: '1',
+        shadow: null,
+        inputs: 'golden',
+        engines: [{ version: '1', engine: 'onnxruntime' }],
+      },
     ],
     options: { connections: 16, durationSeconds: 5, warmupSeconds: 1, soakSeconds: 0 },
     bundles: {},
     scenarios,
-    coldStarts: [{ id: 'vigil-cold', label: 'Vigil, deployed', engine: 'compiled', runs: [{ runtimeReadyMs: 900, firstPredictionMs: 40, totalMs: 940 }, { runtimeReadyMs: 1000, firstPredictionMs: 45, totalMs: 1045 }], failures: [] }],
+    coldStarts: [
+      {
+        id: 'vigil-cold',
+        label: 'Vigil, deployed',
+        engine: 'compiled',
+        runs: [
+          { runtimeReadyMs: 900, firstPredictionMs: 40, totalMs: 940 },
+          { runtimeReadyMs: 1000, firstPredictionMs: 45, totalMs: 1045 },
+        ],
+        failures: [],
+      },
+    ],
     coldStartBreakdown: {
       profiledFirstPredictionMs: 80,
       runtimeReadyMs: { vigil: 950, telemetry: 500, floor: 300 },
@@ -32,14 +68,41 @@ function result(scenarios: ScenarioResult[]): BenchResult {
       profile: {
         windowMs: 60,
         phases: [
-          { phase: 'compile (compiled evaluator)', ms: 30, firstAtMs: 12, lastAtMs: 42, top: [['compileOnnx (src/inference/compiled/compile-onnx.ts)', 20]] },
+          {
+            phase: 'compile (compiled evaluator)',
+            ms: 30,
+            firstAtMs: 12,
+            lastAtMs: 42,
+            top: [['compileOnnx (src/inference/compiled/compile-onnx.ts)', 20]],
+          },
           { phase: 'services + request handling (Hono, routes)', ms: 6, firstAtMs: 0, lastAtMs: 5, top: [] },
         ],
       },
     },
-    memory: { afterStartBytes: 150 * 1024 ** 2, afterWarmup: before, afterLoad: after, peakBytes: 500 * 1024 ** 2, afterIdle: point(440, 9, 20, { d1: 6 }), warmupSeconds: 3, rssTimeline: [300 * 1024 ** 2, 410 * 1024 ** 2, 430 * 1024 ** 2], timelineSeconds: 10, loadSecondsAfterWarmup: 18, isTwoMinuteFigure: false, growth: memoryGrowth(before, after), ortVersions: [], storage: 'tmpfs (/dev/shm/x)' },
+    memory: {
+      afterStartBytes: 150 * 1024 ** 2,
+      afterWarmup: before,
+      afterLoad: after,
+      peakBytes: 500 * 1024 ** 2,
+      afterIdle: point(440, 9, 20, { d1: 6 }),
+      warmupSeconds: 3,
+      rssTimeline: [300 * 1024 ** 2, 410 * 1024 ** 2, 430 * 1024 ** 2],
+      timelineSeconds: 10,
+      loadSecondsAfterWarmup: 18,
+      isTwoMinuteFigure: false,
+      growth: memoryGrowth(before, after),
+      ortVersions: [],
+      storage: 'tmpfs (/dev/shm/x)',
+    },
     hotPath: { profile: null, micro: null },
-    telemetry: { rows: { prediction_samples: 12 }, profiledInstances: { 'california-housing': 990 }, servedInstances: { 'california-housing': 1000 }, completeness: { 'california-housing': 0.99 }, d1Bytes: 2 * 1024 ** 2, drained: true },
+    telemetry: {
+      rows: { prediction_samples: 12 },
+      profiledInstances: { 'california-housing': 990 },
+      servedInstances: { 'california-housing': 1000 },
+      completeness: { 'california-housing': 0.99 },
+      d1Bytes: 2 * 1024 ** 2,
+      drained: true,
+    },
     workerLog: { lines: 0, warnings: [] },
     targets: [],
     notes: ['a note'],
@@ -67,7 +130,9 @@ describe('formatReport', () => {
   });
 
   it('prints every scenario with its model, CPU per request and the telemetry Worker’s CPU', () => {
-    expect(text).toMatch(/\| california-housing \| vigil-full \| 1 \| 8,000 \| 8,000 \| 1\.00 \| 2\.00 \| 20\.0 \| 0 \| 0\.90 \| 113 \| 0\.05 \|/);
+    expect(text).toMatch(
+      /\| california-housing \| vigil-full \| 1 \| 8,000 \| 8,000 \| 1\.00 \| 2\.00 \| 20\.0 \| 0 \| 0\.90 \| 113 \| 0\.05 \|/,
+    );
     expect(text).toMatch(/\| titanic \| floor-single \| 1 \| 16,000 \| 16,000 \|.*\| – \|/);
   });
 
@@ -80,16 +145,22 @@ describe('formatReport', () => {
 
   it('prints the cold starts with their engine and the breakdown in order of first appearance', () => {
     expect(text).toContain('| Vigil, deployed | compiled | 2 | 950 | 42.5 | 40.0–45.0 | 993 | 0 |');
-    expect(text).toContain('took 950 ms (median), against 500 ms for the telemetry Worker (a small bundle with the same D1 and queue simulators) and 300 ms for the floor Worker (no bindings)');
+    expect(text).toContain(
+      'took 950 ms (median), against 500 ms for the telemetry Worker (a small bundle with the same D1 and queue simulators) and 300 ms for the floor Worker (no bindings)',
+    );
     expect(text).toContain('The compile alone takes 25.0 ms in Node');
     expect(text.indexOf('| services + request handling')).toBeLessThan(text.indexOf('| compile (compiled evaluator)'));
-    expect(text).toContain('| compile (compiled evaluator) | 30.00 | 50.0 % | 12.0 | 42.0 | compileOnnx (src/inference/compiled/compile-onnx.ts) 20.0 |');
+    expect(text).toContain(
+      '| compile (compiled evaluator) | 30.00 | 50.0 % | 12.0 | 42.0 | compileOnnx (src/inference/compiled/compile-onnx.ts) 20.0 |',
+    );
   });
 
   it('prints memory with the growth split into heaps and the rest, and the telemetry census', () => {
     expect(text).toContain('| workerd RSS, serving process (18 s of load after warm-up) | 150 | 400 | 500 | 430 | 440 | 7.5 % | +30.0 |');
     expect(text).toContain('| Vigil isolate: V8 heap used, after a full collection | – | 10.0 | – | 11.0 | 9.0 | 10.0 % | +1.0 |');
-    expect(text).toContain('| rest: workerd native memory (allocator, sockets, buffers) and compiled code | – | 374.0 | – | 401.0 | 413.0 | 7.2 % | +27.0 |');
+    expect(text).toContain(
+      '| rest: workerd native memory (allocator, sockets, buffers) and compiled code | – | 374.0 | – | 401.0 | 413.0 | 7.2 % | +27.0 |',
+    );
     expect(text).toContain("none (every served version ran compiled, so ONNX Runtime's WASM was never instantiated)");
     expect(text).toContain('| memory, MB | after start | after 3 s warm-up |');
     expect(text).toContain('Serving process RSS every 10 s from the start of the warm-up, MB: 300, 410, 430.');
@@ -120,6 +191,8 @@ describe('replaceResultsSection', () => {
   });
 
   it('appends a marked section when there is none', () => {
-    expect(replaceResultsSection('# Benchmarks\n', 'table')).toBe('# Benchmarks\n\n<!-- bench:results:start -->\ntable\n<!-- bench:results:end -->\n');
+    expect(replaceResultsSection('# Benchmarks\n', 'table')).toBe(
+      '# Benchmarks\n\n<!-- bench:results:start -->\ntable\n<!-- bench:results:end -->\n',
+    );
   });
 });

@@ -6,13 +6,33 @@ import { checkTargets, type TargetInputs } from '../../../bench/lib/targets.ts';
 import { point, scenario } from './fixtures.ts';
 
 function cold(id: string, firsts: number[], engine?: string, failures: string[] = []): ColdStartResult {
-  return { id, label: id, ...(engine ? { engine } : {}), runs: firsts.map((f) => ({ runtimeReadyMs: 800, firstPredictionMs: f, totalMs: 800 + f })), failures };
+  return {
+    id,
+    label: id,
+    ...(engine ? { engine } : {}),
+    runs: firsts.map((f) => ({ runtimeReadyMs: 800, firstPredictionMs: f, totalMs: 800 + f })),
+    failures,
+  };
 }
 
 function memory(rssBefore: number, rssAfter: number, twoMinutes = true): MemoryResult {
   const before = point(rssBefore, 10, 20, { d1: 5 });
   const after = point(rssAfter, 10, 20, { d1: 5 });
-  return { afterStartBytes: 1, afterWarmup: before, afterLoad: after, peakBytes: null, afterIdle: null, warmupSeconds: 60, rssTimeline: [], timelineSeconds: 10, loadSecondsAfterWarmup: twoMinutes ? 120 : 18, isTwoMinuteFigure: twoMinutes, growth: memoryGrowth(before, after), ortVersions: [], storage: 'tmpfs' };
+  return {
+    afterStartBytes: 1,
+    afterWarmup: before,
+    afterLoad: after,
+    peakBytes: null,
+    afterIdle: null,
+    warmupSeconds: 60,
+    rssTimeline: [],
+    timelineSeconds: 10,
+    loadSecondsAfterWarmup: twoMinutes ? 120 : 18,
+    isTwoMinuteFigure: twoMinutes,
+    growth: memoryGrowth(before, after),
+    ortVersions: [],
+    storage: 'tmpfs',
+  };
 }
 
 const passing: ScenarioResult[] = [
@@ -24,7 +44,13 @@ const passing: ScenarioResult[] = [
 ];
 
 function inputs(overrides: Partial<TargetInputs> = {}): TargetInputs {
-  return { scenarios: passing, coldStarts: [cold('vigil-cold', [30, 40, 45], 'compiled'), cold('vigil-cold-ort', [200, 250, 220], 'onnxruntime')], memory: memory(400, 420), model: 'california-housing', ...overrides };
+  return {
+    scenarios: passing,
+    coldStarts: [cold('vigil-cold', [30, 40, 45], 'compiled'), cold('vigil-cold-ort', [200, 250, 220], 'onnxruntime')],
+    memory: memory(400, 420),
+    model: 'california-housing',
+    ...overrides,
+  };
 }
 
 function met(checks: ReturnType<typeof checkTargets>, prefix: string): boolean | null {
@@ -81,14 +107,18 @@ describe('checkTargets (issue 12)', () => {
   });
 
   it('judges each cold start by its median, against its own limit', () => {
-    const checks = checkTargets(inputs({ coldStarts: [cold('vigil-cold', [40, 60, 70], 'compiled'), cold('vigil-cold-ort', [290, 310, 320], 'onnxruntime')] }));
+    const checks = checkTargets(
+      inputs({ coldStarts: [cold('vigil-cold', [40, 60, 70], 'compiled'), cold('vigil-cold-ort', [290, 310, 320], 'onnxruntime')] }),
+    );
     expect(met(checks, 'cold start, first prediction (compiled')).toBe(false);
     expect(checks.find((c) => c.figure.includes('compiled model'))!.measured).toBe('median 60.0 ms (40.0–70.0, 3 runs)');
     expect(met(checks, 'cold start, first prediction (version forced')).toBe(false);
   });
 
   it('does not judge a cold start that ran on another engine than its figure names, and fails one whose runs all failed', () => {
-    const checks = checkTargets(inputs({ coldStarts: [cold('vigil-cold', [30], 'onnxruntime'), cold('vigil-cold-ort', [], 'onnxruntime', ['boom'])] }));
+    const checks = checkTargets(
+      inputs({ coldStarts: [cold('vigil-cold', [30], 'onnxruntime'), cold('vigil-cold-ort', [], 'onnxruntime', ['boom'])] }),
+    );
     expect(met(checks, 'cold start, first prediction (compiled')).toBeNull();
     expect(checks.find((c) => c.figure.includes('compiled model'))!.measured).toContain('but the version ran on onnxruntime');
     expect(met(checks, 'cold start, first prediction (version forced')).toBe(false);

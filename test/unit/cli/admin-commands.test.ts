@@ -24,7 +24,9 @@ async function adminServer(): Promise<TestServer> {
     }
     if (path === '/admin/models/california-housing/events') return sendJson(res, 200, { model: 'california-housing', events });
     if (path === '/admin/models') return sendJson(res, 200, { models: [{ name: 'california-housing', versions, deployment }] });
-    return vigilError(res, 404, 'model_not_found', 'model "nope" does not exist; models: california-housing', [{ field: 'model', code: 'model_not_found', message: 'no model named "nope"' }]);
+    return vigilError(res, 404, 'model_not_found', 'model "nope" does not exist; models: california-housing', [
+      { field: 'model', code: 'model_not_found', message: 'no model named "nope"' },
+    ]);
   });
 }
 
@@ -62,7 +64,7 @@ describe('vigil status', () => {
     expect(io.out()).toMatch(/california-housing\s+1\s+3 @ 10 %\s+2 @ 100 %\s+4\s+4/);
   });
 
-  it('prints the server\'s message and exits 1 for an unknown model', async () => {
+  it("prints the server's message and exits 1 for an unknown model", async () => {
     server = await adminServer();
     const io = captureIo();
     expect(await runStatus(['nope', ...at(server)], io)).toBe(1);
@@ -105,7 +107,10 @@ describe('vigil events', () => {
 });
 
 describe('deployment commands', () => {
-  async function run(command: (args: string[], io: ReturnType<typeof captureIo>) => Promise<number>, args: string[]): Promise<{ code: number; request: RecordedRequest | undefined; out: string; err: string }> {
+  async function run(
+    command: (args: string[], io: ReturnType<typeof captureIo>) => Promise<number>,
+    args: string[],
+  ): Promise<{ code: number; request: RecordedRequest | undefined; out: string; err: string }> {
     server ??= await adminServer();
     const before = server.requests.length;
     const io = captureIo();
@@ -116,7 +121,11 @@ describe('deployment commands', () => {
   it('promote posts the version and reason with the token and actor, and prints the deployment', async () => {
     const { code, request, out } = await run(runPromote, ['california-housing', '3', '--reason', 'better MAE']);
     expect(code).toBe(0);
-    expect(request).toMatchObject({ method: 'POST', url: '/admin/models/california-housing/deployment', json: { action: 'promote', version: '3', reason: 'better MAE' } });
+    expect(request).toMatchObject({
+      method: 'POST',
+      url: '/admin/models/california-housing/deployment',
+      json: { action: 'promote', version: '3', reason: 'better MAE' },
+    });
     expect(request!.headers.authorization).toBe('Bearer secret-token');
     expect(request!.headers['x-vigil-actor']).toBe('tester@test-host');
     expect(request!.headers['content-type']).toBe('application/json');
@@ -130,11 +139,26 @@ describe('deployment commands', () => {
     expect(request!.headers['x-vigil-actor']).toBe('release-bot');
   });
 
-  it('sends each action\'s body', async () => {
-    expect((await run(runCanary, ['california-housing', '3', '--percent', '10'])).request!.json).toEqual({ action: 'canary', version: '3', percent: 10 });
-    expect((await run(runCanary, ['california-housing', '--clear', '--reason', 'errors'])).request!.json).toEqual({ action: 'clear_canary', reason: 'errors' });
-    expect((await run(runShadow, ['california-housing', '2', '--sample-rate', '0.25'])).request!.json).toEqual({ action: 'shadow', version: '2', sample_rate: 0.25 });
-    expect((await run(runShadow, ['california-housing', '2', '--sample-rate', '50%'])).request!.json).toEqual({ action: 'shadow', version: '2', sample_rate: 0.5 });
+  it("sends each action's body", async () => {
+    expect((await run(runCanary, ['california-housing', '3', '--percent', '10'])).request!.json).toEqual({
+      action: 'canary',
+      version: '3',
+      percent: 10,
+    });
+    expect((await run(runCanary, ['california-housing', '--clear', '--reason', 'errors'])).request!.json).toEqual({
+      action: 'clear_canary',
+      reason: 'errors',
+    });
+    expect((await run(runShadow, ['california-housing', '2', '--sample-rate', '0.25'])).request!.json).toEqual({
+      action: 'shadow',
+      version: '2',
+      sample_rate: 0.25,
+    });
+    expect((await run(runShadow, ['california-housing', '2', '--sample-rate', '50%'])).request!.json).toEqual({
+      action: 'shadow',
+      version: '2',
+      sample_rate: 0.5,
+    });
     expect((await run(runShadow, ['california-housing', '2', '--clear'])).request!.json).toEqual({ action: 'clear_shadow', version: '2' });
     expect((await run(runSampling, ['california-housing', '--rate', '1'])).request!.json).toEqual({ action: 'sampling', sample_rate: 1 });
     expect((await run(runSampling, ['california-housing', '--rate', '0'])).request!.json).toEqual({ action: 'sampling', sample_rate: 0 });
@@ -162,13 +186,20 @@ describe('deployment commands', () => {
     }
   });
 
-  it('prints the server\'s refusal and exits 1', async () => {
+  it("prints the server's refusal and exits 1", async () => {
     server = await startServer((_req, res) =>
-      vigilError(res, 409, 'version_not_servable', 'version 4 of "california-housing" failed QA and cannot become primary: golden_outputs: 3 of 24 golden examples are off'),
+      vigilError(
+        res,
+        409,
+        'version_not_servable',
+        'version 4 of "california-housing" failed QA and cannot become primary: golden_outputs: 3 of 24 golden examples are off',
+      ),
     );
     const { code, err } = await run(runPromote, ['california-housing', '4']);
     expect(code).toBe(1);
-    expect(err).toBe('vigil: version 4 of "california-housing" failed QA and cannot become primary: golden_outputs: 3 of 24 golden examples are off\n');
+    expect(err).toBe(
+      'vigil: version 4 of "california-housing" failed QA and cannot become primary: golden_outputs: 3 of 24 golden examples are off\n',
+    );
   });
 
   it('prints help and exits 0', async () => {
@@ -187,28 +218,54 @@ describe('vigil engine', () => {
         return sendJson(res, 200, {
           ...versions[1]!,
           engine: forced ? body.engine : 'compiled',
-          engine_reason: forced ? `forced by ${String(req.headers['x-vigil-actor'])}${body.reason ? `: ${body.reason}` : ''}` : 'matches ONNX Runtime on 24 golden examples and 1000 inputs',
-          ...(forced ? { engine_override: { engine: body.engine, actor: String(req.headers['x-vigil-actor']), reason: body.reason ?? null, at: '2026-12-02T10:00:00.000Z' } } : { engine_override: undefined }),
+          engine_reason: forced
+            ? `forced by ${String(req.headers['x-vigil-actor'])}${body.reason ? `: ${body.reason}` : ''}`
+            : 'matches ONNX Runtime on 24 golden examples and 1000 inputs',
+          ...(forced
+            ? {
+                engine_override: {
+                  engine: body.engine,
+                  actor: String(req.headers['x-vigil-actor']),
+                  reason: body.reason ?? null,
+                  at: '2026-12-02T10:00:00.000Z',
+                },
+              }
+            : { engine_override: undefined }),
         });
       }
-      return vigilError(res, 409, 'engine_not_proven', 'version 3 of "california-housing" cannot run on the compiled evaluator: node "s" (Softplus) is not supported');
+      return vigilError(
+        res,
+        409,
+        'engine_not_proven',
+        'version 3 of "california-housing" cannot run on the compiled evaluator: node "s" (Softplus) is not supported',
+      );
     });
   }
 
   it('puts the engine and reason, and prints what the version runs on and why', async () => {
     server = await engineServer();
     const io = captureIo();
-    expect(await runEngine(['california-housing', '2', 'onnxruntime', '--reason', 'investigating a difference', ...at(server)], io)).toBe(0);
-    expect(server.requests[0]).toMatchObject({ method: 'PUT', url: '/admin/models/california-housing/versions/2/engine', json: { engine: 'onnxruntime', reason: 'investigating a difference' } });
+    expect(await runEngine(['california-housing', '2', 'onnxruntime', '--reason', 'investigating a difference', ...at(server)], io)).toBe(
+      0,
+    );
+    expect(server.requests[0]).toMatchObject({
+      method: 'PUT',
+      url: '/admin/models/california-housing/versions/2/engine',
+      json: { engine: 'onnxruntime', reason: 'investigating a difference' },
+    });
     expect(server.requests[0]!.headers.authorization).toBe('Bearer secret-token');
-    expect(io.out()).toBe('version 2 of california-housing runs on onnxruntime (forced): forced by tester@test-host: investigating a difference\n');
+    expect(io.out()).toBe(
+      'version 2 of california-housing runs on onnxruntime (forced): forced by tester@test-host: investigating a difference\n',
+    );
     const auto = captureIo();
     expect(await runEngine(['california-housing', '2', 'auto', ...at(server)], auto)).toBe(0);
     expect(server.requests[1]!.json).toEqual({ engine: 'auto' });
-    expect(auto.out()).toBe('version 2 of california-housing runs on compiled: matches ONNX Runtime on 24 golden examples and 1000 inputs\n');
+    expect(auto.out()).toBe(
+      'version 2 of california-housing runs on compiled: matches ONNX Runtime on 24 golden examples and 1000 inputs\n',
+    );
   });
 
-  it('refuses an unknown engine before sending anything, and prints the server\'s refusal', async () => {
+  it("refuses an unknown engine before sending anything, and prints the server's refusal", async () => {
     server = await engineServer();
     const io = captureIo();
     expect(await runEngine(['california-housing', '2', 'fast', ...at(server)], io)).toBe(2);
@@ -216,6 +273,8 @@ describe('vigil engine', () => {
     expect(server.requests).toHaveLength(0);
     const refused = captureIo();
     expect(await runEngine(['california-housing', '3', 'compiled', ...at(server)], refused)).toBe(1);
-    expect(refused.err()).toBe('vigil: version 3 of "california-housing" cannot run on the compiled evaluator: node "s" (Softplus) is not supported\n');
+    expect(refused.err()).toBe(
+      'vigil: version 3 of "california-housing" cannot run on the compiled evaluator: node "s" (Softplus) is not supported\n',
+    );
   });
 });

@@ -15,7 +15,12 @@ const io = (env: Record<string, string> = {}) => ({ env, devVarsPath, defaultAct
 
 describe('resolveConnection', () => {
   it('defaults to http://localhost:8787 and the .dev.vars token', () => {
-    expect(resolveConnection({}, io())).toEqual({ url: 'http://localhost:8787', token: 'from-dev-vars', tokenSource: '.dev.vars', actor: 'ana@laptop' });
+    expect(resolveConnection({}, io())).toEqual({
+      url: 'http://localhost:8787',
+      token: 'from-dev-vars',
+      tokenSource: '.dev.vars',
+      actor: 'ana@laptop',
+    });
   });
 
   it('prefers --token over VIGIL_ADMIN_TOKEN over .dev.vars', () => {
@@ -27,7 +32,10 @@ describe('resolveConnection', () => {
   it('reads .dev.vars for localhost and 127.0.0.1 only, never for a remote URL', () => {
     expect(resolveConnection({ url: 'http://127.0.0.1:9000' }, io()).token).toBe('from-dev-vars');
     expect(resolveConnection({}, io({ VIGIL_URL: 'http://localhost:1234/' })).token).toBe('from-dev-vars');
-    expect(resolveConnection({ url: 'https://vigil.example.workers.dev' }, io())).toMatchObject({ token: undefined, tokenSource: undefined });
+    expect(resolveConnection({ url: 'https://vigil.example.workers.dev' }, io())).toMatchObject({
+      token: undefined,
+      tokenSource: undefined,
+    });
     expect(resolveConnection({}, io({ VIGIL_URL: 'https://vigil.example.com' })).token).toBeUndefined();
   });
 

@@ -13,7 +13,15 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 /** What wrangler writes for a Worker in its dev registry (one JSON file named after the Worker). */
 function register(worker: string, queueConsumers: string[]): void {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, worker), JSON.stringify({ debugPortAddress: '127.0.0.1:1', defaultEntrypointService: `core:user:${worker}`, userWorkerService: `core:user:${worker}`, queueConsumers }));
+  writeFileSync(
+    join(dir, worker),
+    JSON.stringify({
+      debugPortAddress: '127.0.0.1:1',
+      defaultEntrypointService: `core:user:${worker}`,
+      userWorkerService: `core:user:${worker}`,
+      queueConsumers,
+    }),
+  );
 }
 
 describe('hasQueueConsumer', () => {
@@ -32,7 +40,9 @@ describe('hasQueueConsumer', () => {
 describe('waitForQueueConsumer', () => {
   it('resolves once the consumer registers, not before', async () => {
     let resolved = false;
-    const waiting = waitForQueueConsumer({ registryPath: dir, queue: 'vigil-telemetry', timeoutMs: 5000, pollMs: 10 }).then(() => (resolved = true));
+    const waiting = waitForQueueConsumer({ registryPath: dir, queue: 'vigil-telemetry', timeoutMs: 5000, pollMs: 10 }).then(
+      () => (resolved = true),
+    );
     await new Promise((r) => setTimeout(r, 60));
     expect(resolved).toBe(false);
     register('vigil-telemetry', ['vigil-telemetry']);
@@ -41,9 +51,17 @@ describe('waitForQueueConsumer', () => {
   });
 
   it('gives up when the consumer process is gone, saying why, and after its timeout', async () => {
-    await expect(waitForQueueConsumer({ registryPath: dir, queue: 'vigil-telemetry', timeoutMs: 5000, pollMs: 10, abandoned: () => 'the telemetry Worker exited (1)' })).rejects.toThrow(
-      'no consumer of queue "vigil-telemetry" registered: the telemetry Worker exited (1)',
+    await expect(
+      waitForQueueConsumer({
+        registryPath: dir,
+        queue: 'vigil-telemetry',
+        timeoutMs: 5000,
+        pollMs: 10,
+        abandoned: () => 'the telemetry Worker exited (1)',
+      }),
+    ).rejects.toThrow('no consumer of queue "vigil-telemetry" registered: the telemetry Worker exited (1)');
+    await expect(waitForQueueConsumer({ registryPath: dir, queue: 'vigil-telemetry', timeoutMs: 30, pollMs: 10 })).rejects.toThrow(
+      /after 30 ms/,
     );
-    await expect(waitForQueueConsumer({ registryPath: dir, queue: 'vigil-telemetry', timeoutMs: 30, pollMs: 10 })).rejects.toThrow(/after 30 ms/);
   });
 });

@@ -21,14 +21,32 @@ describe('renderTable', () => {
   });
 
   it('aligns key: value blocks', () => {
-    expect(renderKeyValues([['a', '1'], ['longer', '2']], '  ')).toBe('  a:      1\n  longer: 2');
+    expect(
+      renderKeyValues(
+        [
+          ['a', '1'],
+          ['longer', '2'],
+        ],
+        '  ',
+      ),
+    ).toBe('  a:      1\n  longer: 2');
   });
 });
 
 describe('formatting', () => {
   it('formats numbers, relative changes and times', () => {
-    expect([formatNumber(3), formatNumber(0.123456), formatNumber(30582.5035), formatNumber(1e-7)]).toEqual(['3', '0.1235', '30582.5', '1.00e-7']);
-    expect([formatRelative(0.052), formatRelative(-1.25), formatRelative(-0.0001), formatRelative(Infinity)]).toEqual(['+5.2 %', '-125 %', '0.0 %', '+∞']);
+    expect([formatNumber(3), formatNumber(0.123456), formatNumber(30582.5035), formatNumber(1e-7)]).toEqual([
+      '3',
+      '0.1235',
+      '30582.5',
+      '1.00e-7',
+    ]);
+    expect([formatRelative(0.052), formatRelative(-1.25), formatRelative(-0.0001), formatRelative(Infinity)]).toEqual([
+      '+5.2 %',
+      '-125 %',
+      '0.0 %',
+      '+∞',
+    ]);
     expect(formatTime('2026-11-27T10:38:12.345Z')).toBe('2026-11-27 10:38:12Z');
   });
 
@@ -44,7 +62,9 @@ describe('formatting', () => {
   });
 
   it('summarizes what a deployment change did', () => {
-    expect(describeChange(deployment, { ...deployment, primary: '3', canary: null, sample_rate: 0.05 })).toBe('primary 1 → 3; canary 3 @ 10 % → none; sample rate 1 % → 5 %');
+    expect(describeChange(deployment, { ...deployment, primary: '3', canary: null, sample_rate: 0.05 })).toBe(
+      'primary 1 → 3; canary 3 @ 10 % → none; sample rate 1 % → 5 %',
+    );
     expect(describeChange(deployment, { ...deployment, shadows: [] })).toBe('shadows 2 @ 100 % → none');
     expect(describeChange(deployment, deployment)).toBe('no change');
   });
@@ -73,17 +93,27 @@ describe('progress', () => {
 
 describe('errors from responses', () => {
   it('reads Vigil errors, OIP V2 errors and anything else', () => {
-    const vigil = apiError(400, { error: { code: 'invalid_request', message: 'bad', details: [{ field: 'percent', code: 'too_big', message: 'at most 100' }] } });
+    const vigil = apiError(400, {
+      error: { code: 'invalid_request', message: 'bad', details: [{ field: 'percent', code: 'too_big', message: 'at most 100' }] },
+    });
     expect([vigil.message, vigil.code, vigil.details]).toEqual(['bad', 'invalid_request', ['  - percent: at most 100']]);
-    const v2 = apiError(404, { error: 'model "x" does not exist', code: 'model_not_found', details: [{ field: 'model', message: 'no model named "x"' }] });
+    const v2 = apiError(404, {
+      error: 'model "x" does not exist',
+      code: 'model_not_found',
+      details: [{ field: 'model', message: 'no model named "x"' }],
+    });
     expect([v2.message, v2.code, v2.details]).toEqual(['model "x" does not exist', 'model_not_found', ['  - model: no model named "x"']]);
     expect(apiError(502, '<html>\n<body>Bad gateway</body></html>').message).toBe('HTTP 502: <html> <body>Bad gateway</body></html>');
     expect(apiError(500, null).message).toBe('HTTP 500');
   });
 
-  it('finds the socket error code inside fetch\'s wrapper', () => {
-    expect(networkCause(new TypeError('fetch failed', { cause: Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }) }))).toBe('ECONNREFUSED');
-    expect(networkCause(new TypeError('fetch failed', { cause: { errors: [{ code: 'ECONNREFUSED' }, { code: 'ECONNREFUSED' }] } }))).toBe('ECONNREFUSED');
+  it("finds the socket error code inside fetch's wrapper", () => {
+    expect(networkCause(new TypeError('fetch failed', { cause: Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }) }))).toBe(
+      'ECONNREFUSED',
+    );
+    expect(networkCause(new TypeError('fetch failed', { cause: { errors: [{ code: 'ECONNREFUSED' }, { code: 'ECONNREFUSED' }] } }))).toBe(
+      'ECONNREFUSED',
+    );
   });
 });
 

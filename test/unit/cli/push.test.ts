@@ -21,7 +21,11 @@ afterEach(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function formOf(request: { headers: Record<string, unknown>; body: Buffer }): Promise<FormData> {
-  return new Request('http://x/', { method: 'PUT', headers: { 'content-type': String(request.headers['content-type']) }, body: new Uint8Array(request.body) }).formData();
+  return new Request('http://x/', {
+    method: 'PUT',
+    headers: { 'content-type': String(request.headers['content-type']) },
+    body: new Uint8Array(request.body),
+  }).formData();
 }
 
 describe('vigil push', () => {
@@ -50,7 +54,7 @@ describe('vigil push', () => {
     expect(out).toContain('vigil canary california-housing 3 --percent 10');
   });
 
-  it('pushes under --model and --version instead of the manifest\'s', async () => {
+  it("pushes under --model and --version instead of the manifest's", async () => {
     server = await startServer((_req, res) => sendJson(res, 200, versionRecord()));
     const io = captureIo();
     expect(await runPush([dir, '--model', 'house-prices', '--version', '7', ...at(server)], io)).toBe(0);
@@ -67,12 +71,24 @@ describe('vigil push', () => {
         golden_examples: 24,
         checks: [
           { name: 'load', passed: true, message: 'the model loads' },
-          { name: 'golden_outputs', passed: false, message: '3 of 24 golden examples are off', failures: ['example 4: expected 2.5, got 9.1'] },
+          {
+            name: 'golden_outputs',
+            passed: false,
+            message: '3 of 24 golden examples are off',
+            failures: ['example 4: expected 2.5, got 9.1'],
+          },
         ],
       },
     });
     server = await startServer((_req, res) =>
-      sendJson(res, 422, { error: { code: 'qa_failed', message: 'version 3 of "california-housing" failed QA and cannot serve: golden_outputs: 3 of 24 golden examples are off', details: [] }, version: failed }),
+      sendJson(res, 422, {
+        error: {
+          code: 'qa_failed',
+          message: 'version 3 of "california-housing" failed QA and cannot serve: golden_outputs: 3 of 24 golden examples are off',
+          details: [],
+        },
+        version: failed,
+      }),
     );
     const io = captureIo();
     expect(await runPush([dir, ...at(server)], io)).toBe(1);
@@ -82,15 +98,21 @@ describe('vigil push', () => {
     expect(io.err()).toContain('vigil: version 3 of "california-housing" failed QA and cannot serve');
   });
 
-  it('prints the server\'s message and details and exits 1 when the push is refused', async () => {
+  it("prints the server's message and details and exits 1 when the push is refused", async () => {
     server = await startServer((_req, res) =>
-      vigilError(res, 409, 'version_order', 'version 3 is older than the latest version 5 of "california-housing"; push version 6 or higher', [
-        { field: 'version', code: 'version_order', message: 'must be greater than 5' },
-      ]),
+      vigilError(
+        res,
+        409,
+        'version_order',
+        'version 3 is older than the latest version 5 of "california-housing"; push version 6 or higher',
+        [{ field: 'version', code: 'version_order', message: 'must be greater than 5' }],
+      ),
     );
     const io = captureIo();
     expect(await runPush([dir, ...at(server)], io)).toBe(1);
-    expect(io.err()).toBe('vigil: version 3 is older than the latest version 5 of "california-housing"; push version 6 or higher\n  - version: must be greater than 5\n');
+    expect(io.err()).toBe(
+      'vigil: version 3 is older than the latest version 5 of "california-housing"; push version 6 or higher\n  - version: must be greater than 5\n',
+    );
   });
 
   it('exits 2 when the directory holds no package, before contacting the server', async () => {

@@ -39,11 +39,31 @@ describe('modelInputs', () => {
           { name: 'c', datatype: 'BYTES' },
           { name: 'd', datatype: 'BOOL' },
         ],
-        outputs: [{ name: 'label', datatype: 'BYTES' }, { name: 'probabilities', datatype: 'FP32', shape: [-1, 2] }],
+        outputs: [
+          { name: 'label', datatype: 'BYTES' },
+          { name: 'probabilities', datatype: 'FP32', shape: [-1, 2] },
+        ],
       }),
-    ).toEqual({ ok: true, task: 'binary_classification', inputs: [{ name: 'a', kind: 'number' }, { name: 'b', kind: 'integer' }, { name: 'c', kind: 'string' }, { name: 'd', kind: 'boolean' }] });
-    expect(modelInputs({ name: 'm', inputs: [{ name: 'a', datatype: 'FP32' }], outputs: [{ name: 'value', datatype: 'FP32' }] })).toMatchObject({ ok: true, task: 'regression' });
-    expect(modelInputs({ name: 'm', inputs: [{ name: 'a', datatype: 'FP32' }], outputs: [{ name: 'probabilities', datatype: 'FP32', shape: [-1, 3] }] })).toMatchObject({ task: 'multiclass_classification' });
+    ).toEqual({
+      ok: true,
+      task: 'binary_classification',
+      inputs: [
+        { name: 'a', kind: 'number' },
+        { name: 'b', kind: 'integer' },
+        { name: 'c', kind: 'string' },
+        { name: 'd', kind: 'boolean' },
+      ],
+    });
+    expect(
+      modelInputs({ name: 'm', inputs: [{ name: 'a', datatype: 'FP32' }], outputs: [{ name: 'value', datatype: 'FP32' }] }),
+    ).toMatchObject({ ok: true, task: 'regression' });
+    expect(
+      modelInputs({
+        name: 'm',
+        inputs: [{ name: 'a', datatype: 'FP32' }],
+        outputs: [{ name: 'probabilities', datatype: 'FP32', shape: [-1, 3] }],
+      }),
+    ).toMatchObject({ task: 'multiclass_classification' });
   });
 });
 
@@ -67,28 +87,52 @@ describe('planReplay and buildRow', () => {
     const p = plan();
     expect(p.ignoredColumns).toEqual(['comment']);
     const row = buildRow({ income: '8.3', age: '41', region: 'NEAR BAY', coastal: 'true', price: '452600', comment: 'x' }, 0, 'abc', p);
-    expect(row).toEqual({ row: 1, requestId: 'replay-abc-1', instance: { income: 8.3, age: 41, region: 'NEAR BAY', coastal: true }, label: 452600, routingKey: undefined });
+    expect(row).toEqual({
+      row: 1,
+      requestId: 'replay-abc-1',
+      instance: { income: 8.3, age: 41, region: 'NEAR BAY', coastal: true },
+      label: 452600,
+      routingKey: undefined,
+    });
   });
 
   it('reads classification labels as strings and a missing label as null', () => {
     const p = plan({ task: 'binary_classification' });
-    expect(buildRow({ income: '1', age: '2', region: 'r', coastal: null, price: '>50K', comment: null }, 4, 'r1', p)).toMatchObject({ row: 5, label: '>50K', instance: { coastal: null } });
+    expect(buildRow({ income: '1', age: '2', region: 'r', coastal: null, price: '>50K', comment: null }, 4, 'r1', p)).toMatchObject({
+      row: 5,
+      label: '>50K',
+      instance: { coastal: null },
+    });
     expect(buildRow({ income: '1', age: '2', region: 'r', coastal: null, price: null, comment: null }, 0, 'r1', p).label).toBeNull();
   });
 
   it('applies shifts (integers rounded) and sets, leaving nulls alone', () => {
-    const p = plan({ transforms: [transform('income=*1.5'), transform('age=-3.4'), transform('region=ISLAND', parseSet), transform('coastal=', parseSet), transform('price=+100')] });
-    expect(buildRow({ income: '2', age: '40', region: 'INLAND', coastal: 'false', price: '1000', comment: null }, 0, 'r', p)).toMatchObject({
-      instance: { income: 3, age: 37, region: 'ISLAND', coastal: null },
-      label: 1100,
+    const p = plan({
+      transforms: [
+        transform('income=*1.5'),
+        transform('age=-3.4'),
+        transform('region=ISLAND', parseSet),
+        transform('coastal=', parseSet),
+        transform('price=+100'),
+      ],
     });
-    expect(buildRow({ income: null, age: '40', region: 'INLAND', coastal: 'false', price: '1', comment: null }, 0, 'r', p).instance.income).toBeNull();
+    expect(buildRow({ income: '2', age: '40', region: 'INLAND', coastal: 'false', price: '1000', comment: null }, 0, 'r', p)).toMatchObject(
+      {
+        instance: { income: 3, age: 37, region: 'ISLAND', coastal: null },
+        label: 1100,
+      },
+    );
+    expect(
+      buildRow({ income: null, age: '40', region: 'INLAND', coastal: 'false', price: '1', comment: null }, 0, 'r', p).instance.income,
+    ).toBeNull();
   });
 
   it('sends a routing key column', () => {
     const p = plan({ header: [...header, 'user'], routingKeyColumn: 'user' });
     expect(p.ignoredColumns).toEqual(['comment']);
-    expect(buildRow({ income: '1', age: '1', region: 'r', coastal: '1', price: '1', comment: null, user: 'u-17' }, 0, 'r', p).routingKey).toBe('u-17');
+    expect(
+      buildRow({ income: '1', age: '1', region: 'r', coastal: '1', price: '1', comment: null, user: 'u-17' }, 0, 'r', p).routingKey,
+    ).toBe('u-17');
   });
 
   it('lists model inputs the CSV lacks, unless --set provides them', () => {
@@ -158,9 +202,13 @@ describe('runPaced', () => {
 
   it('stops starting tasks once stopped', async () => {
     let count = 0;
-    const started = await runPaced(10, { ratePerSecond: 0, concurrency: 1, now: () => 0, sleep: async () => {}, stopped: () => count >= 3 }, async () => {
-      count++;
-    });
+    const started = await runPaced(
+      10,
+      { ratePerSecond: 0, concurrency: 1, now: () => 0, sleep: async () => {}, stopped: () => count >= 3 },
+      async () => {
+        count++;
+      },
+    );
     expect(started).toBe(3);
   });
 });
@@ -168,13 +216,22 @@ describe('runPaced', () => {
 describe('summarizeOutcomes', () => {
   it('counts statuses, distinct errors, versions and latency percentiles', () => {
     const outcomes = [
-      ...Array.from({ length: 98 }, (_, i) => ({ row: i + 1, requestId: `r${i}`, status: 200, latencyMs: i + 1, version: i < 90 ? '1' : '2' })),
+      ...Array.from({ length: 98 }, (_, i) => ({
+        row: i + 1,
+        requestId: `r${i}`,
+        status: 200,
+        latencyMs: i + 1,
+        version: i < 90 ? '1' : '2',
+      })),
       { row: 99, requestId: 'r98', status: 400, latencyMs: 500, error: 'bad income' },
       { row: 100, requestId: 'r99', status: 0, latencyMs: 1000, error: 'cannot reach' },
     ];
     const summary = summarizeOutcomes(outcomes);
     expect(summary).toMatchObject({ sent: 100, ok: 98, errors: 2, byStatus: { 200: 98, 400: 1, network: 1 }, versions: { 1: 90, 2: 8 } });
-    expect(summary.errorMessages).toEqual([{ message: 'bad income', count: 1 }, { message: 'cannot reach', count: 1 }]);
+    expect(summary.errorMessages).toEqual([
+      { message: 'bad income', count: 1 },
+      { message: 'cannot reach', count: 1 },
+    ]);
     // 99 answered requests (the network failure has no latency): ranks 50, 95 and 99 of [1..98, 500].
     expect(summary.latencyMs).toMatchObject({ p50: 50, p95: 95, p99: 500, max: 500 });
     expect(percentile([5], 0.99)).toBe(5);
@@ -196,7 +253,10 @@ describe('quality', () => {
   });
 
   it('computes AUC and accuracy for the positive label, leaving out unknown labels', () => {
-    const p = (positive: number) => ({ label: positive > 0.5 ? '>50K' : '<=50K', probabilities: { '<=50K': 1 - positive, '>50K': positive } });
+    const p = (positive: number) => ({
+      label: positive > 0.5 ? '>50K' : '<=50K',
+      probabilities: { '<=50K': 1 - positive, '>50K': positive },
+    });
     const [q] = qualityByVersion('binary_classification', '>50K', [
       { version: '1', label: '>50K', prediction: p(0.9) },
       { version: '1', label: '<=50K', prediction: p(0.8) },
@@ -208,7 +268,10 @@ describe('quality', () => {
   });
 
   it('compares with the offline metrics, primary first, with the relative difference and direction', () => {
-    const rows = compareWithOffline({ mae: 12, rmse: 10, r2: 0.9 }, { primary: 'mae', higher_is_better: false, overall: { rmse: 10, mae: 10, r2: 0.8 } });
+    const rows = compareWithOffline(
+      { mae: 12, rmse: 10, r2: 0.9 },
+      { primary: 'mae', higher_is_better: false, overall: { rmse: 10, mae: 10, r2: 0.8 } },
+    );
     expect(rows[0]).toEqual({ metric: 'mae', live: 12, offline: 10, relativeDifference: 0.2, primary: true, direction: 'worse' });
     expect(rows[1]).toMatchObject({ metric: 'rmse', relativeDifference: 0, direction: 'same' });
     expect(rows[2]).toMatchObject({ metric: 'r2', direction: 'better' });
@@ -226,6 +289,14 @@ describe('feedback batches', () => {
       if (calls === 2) throw new ApiError(400, 'label must be a number', 'invalid_request', [], null);
       return { accepted: batch.length, matched: batch.length - 1, unknown: [{ request_id: batch[0]!.request_id, instance: 0 }] };
     });
-    expect(totals).toEqual({ sent: 2500, accepted: 1500, matched: 1498, unknown: 2, duplicates: 0, unknownSample: ['r0', 'r2000'], failedBatches: [{ items: 1000, error: 'label must be a number' }] });
+    expect(totals).toEqual({
+      sent: 2500,
+      accepted: 1500,
+      matched: 1498,
+      unknown: 2,
+      duplicates: 0,
+      unknownSample: ['r0', 'r2000'],
+      failedBatches: [{ items: 1000, error: 'label must be a number' }],
+    });
   });
 });

@@ -50,7 +50,9 @@ interface FakeVigil {
  * A Vigil stand-in: predictions are 10 × median_income (a non-number income is a 400), users whose key ends
  * in an even digit go to version 2; feedback reports request ids ending in -3 as unknown.
  */
-async function fakeVigil(options: { delayMs?: number; sampleRate?: number; shadows?: { version: string; sample_rate: number }[] } = {}): Promise<FakeVigil> {
+async function fakeVigil(
+  options: { delayMs?: number; sampleRate?: number; shadows?: { version: string; sample_rate: number }[] } = {},
+): Promise<FakeVigil> {
   let inFlight = 0;
   let maxInFlight = 0;
   const server = await startServer(async (req, res) => {
@@ -65,19 +67,49 @@ async function fakeVigil(options: { delayMs?: number; sampleRate?: number; shado
       const body = req.json as { instances: Record<string, unknown>[]; routing_key?: string };
       const income = body.instances[0]!.median_income;
       if (typeof income !== 'number' && income !== null) {
-        return vigilError(res, 400, 'invalid_instance', 'instance 0: median_income must be a number', [{ instance: 0, field: 'median_income', code: 'wrong_type', message: 'must be a number' }]);
+        return vigilError(res, 400, 'invalid_instance', 'instance 0: median_income must be a number', [
+          { instance: 0, field: 'median_income', code: 'wrong_type', message: 'must be a number' },
+        ]);
       }
       const version = /[24680]$/.test(body.routing_key ?? '') ? '2' : '1';
-      return sendJson(res, 200, { model: 'housing', version, request_id: req.headers['x-request-id'], predictions: [{ value: (income ?? 0) * 10 }] }, { 'x-model-version': version });
+      return sendJson(
+        res,
+        200,
+        { model: 'housing', version, request_id: req.headers['x-request-id'], predictions: [{ value: (income ?? 0) * 10 }] },
+        { 'x-model-version': version },
+      );
     }
     if (path === '/v1/models/housing/feedback') {
       const items = (req.json as { items: { request_id: string }[] }).items;
       const unknown = items.filter((i) => i.request_id.endsWith('-3')).map((i) => ({ request_id: i.request_id, instance: 0 }));
       return sendJson(res, 200, { accepted: items.length, matched: items.length - unknown.length, unknown });
     }
-    if (path === '/admin/models/housing/deployment') return sendJson(res, 200, { model: 'housing', primary: '1', canary: null, shadows: options.shadows ?? [], sample_rate: options.sampleRate ?? 1, revision: 1, updated_at: '2026-11-27T00:00:00Z', updated_by: 'x' });
-    if (path === '/admin/models/housing/versions/1') return sendJson(res, 200, versionRecord({ version: '1', offline_metrics: { primary: 'mae', higher_is_better: false, overall: { mae: 8, rmse: 10, r2: 0.8 } } }));
-    if (path === '/admin/models/housing/versions/2') return sendJson(res, 200, versionRecord({ version: '2', offline_metrics: { primary: 'mae', higher_is_better: false, overall: { mae: 4, rmse: 5 } } }));
+    if (path === '/admin/models/housing/deployment')
+      return sendJson(res, 200, {
+        model: 'housing',
+        primary: '1',
+        canary: null,
+        shadows: options.shadows ?? [],
+        sample_rate: options.sampleRate ?? 1,
+        revision: 1,
+        updated_at: '2026-11-27T00:00:00Z',
+        updated_by: 'x',
+      });
+    if (path === '/admin/models/housing/versions/1')
+      return sendJson(
+        res,
+        200,
+        versionRecord({
+          version: '1',
+          offline_metrics: { primary: 'mae', higher_is_better: false, overall: { mae: 8, rmse: 10, r2: 0.8 } },
+        }),
+      );
+    if (path === '/admin/models/housing/versions/2')
+      return sendJson(
+        res,
+        200,
+        versionRecord({ version: '2', offline_metrics: { primary: 'mae', higher_is_better: false, overall: { mae: 4, rmse: 5 } } }),
+      );
     return vigilError(res, 404, 'not_found', `no route for ${req.method} ${path}`);
   });
   return {
@@ -113,10 +145,18 @@ describe('vigil replay', () => {
     const runId = /^replay-([0-9a-f]{8})-\d$/.exec(ids[0]!)![1];
     expect(ids.sort()).toEqual([1, 2, 3, 4].map((row) => `replay-${runId}-${row}`));
     const rows = byRow(requests);
-    expect(rows.get(1)!.json).toEqual({ instances: [{ median_income: 1.5, housing_median_age: 20, ocean_proximity: 'NEAR BAY', is_coastal: true }] });
-    expect(rows.get(2)!.json).toEqual({ instances: [{ median_income: 2, housing_median_age: null, ocean_proximity: 'INLAND', is_coastal: false }] });
-    expect(rows.get(3)!.json).toEqual({ instances: [{ median_income: null, housing_median_age: 35, ocean_proximity: '', is_coastal: true }] });
-    expect(rows.get(4)!.json).toEqual({ instances: [{ median_income: 'abc', housing_median_age: 10, ocean_proximity: 'NEAR OCEAN', is_coastal: false }] });
+    expect(rows.get(1)!.json).toEqual({
+      instances: [{ median_income: 1.5, housing_median_age: 20, ocean_proximity: 'NEAR BAY', is_coastal: true }],
+    });
+    expect(rows.get(2)!.json).toEqual({
+      instances: [{ median_income: 2, housing_median_age: null, ocean_proximity: 'INLAND', is_coastal: false }],
+    });
+    expect(rows.get(3)!.json).toEqual({
+      instances: [{ median_income: null, housing_median_age: 35, ocean_proximity: '', is_coastal: true }],
+    });
+    expect(rows.get(4)!.json).toEqual({
+      instances: [{ median_income: 'abc', housing_median_age: 10, ocean_proximity: 'NEAR OCEAN', is_coastal: false }],
+    });
     expect(rows.get(1)!.headers['content-type']).toBe('application/json');
     // Predictions go without the admin token.
     expect(rows.get(1)!.headers.authorization).toBeUndefined();
@@ -137,7 +177,12 @@ describe('vigil replay', () => {
     const io = captureIo();
     await runReplay([housing, '--model', 'housing', '--label-column', 'median_house_value', '--json', ...fast, ...at(vigil.server)], io);
     const summary = JSON.parse(io.out());
-    expect(summary).toMatchObject({ model: 'housing', rows: 4, requests: { sent: 4, ok: 3, errors: 1, by_status: { 200: 3, 400: 1 } }, versions: { 1: 3 } });
+    expect(summary).toMatchObject({
+      model: 'housing',
+      rows: 4,
+      requests: { sent: 4, ok: 3, errors: 1, by_status: { 200: 3, 400: 1 } },
+      versions: { 1: 3 },
+    });
     const [v1] = summary.quality.versions;
     // Predictions 15, 20, 0 against labels 20, 18, 25.
     expect(v1.rows).toBe(3);
@@ -169,7 +214,20 @@ describe('vigil replay', () => {
     vigil = await fakeVigil();
     const io = captureIo();
     const code = await runReplay(
-      [housing, '--model', 'housing', '--label-column', 'median_house_value', '--feedback', '--feedback-delay', '0', '--limit', '3', ...fast, ...at(vigil.server)],
+      [
+        housing,
+        '--model',
+        'housing',
+        '--label-column',
+        'median_house_value',
+        '--feedback',
+        '--feedback-delay',
+        '0',
+        '--limit',
+        '3',
+        ...fast,
+        ...at(vigil.server),
+      ],
       io,
     );
     expect(code).toBe(0);
@@ -191,7 +249,20 @@ describe('vigil replay', () => {
 
   it('posts feedback with its own credential: --feedback-key, else the API key, else the admin token', async () => {
     vigil = await fakeVigil();
-    const args = [housing, '--model', 'housing', '--label-column', 'median_house_value', '--feedback', '--feedback-delay', '0', '--limit', '1', ...fast, ...at(vigil.server)];
+    const args = [
+      housing,
+      '--model',
+      'housing',
+      '--label-column',
+      'median_house_value',
+      '--feedback',
+      '--feedback-delay',
+      '0',
+      '--limit',
+      '1',
+      ...fast,
+      ...at(vigil.server),
+    ];
     await runReplay(args, captureIo());
     expect(vigil.feedback()[0]!.headers.authorization).toBe('Bearer secret-token');
     await runReplay([...args, '--api-key', 'api-key-0123456789abcdef'], captureIo());
@@ -203,15 +274,52 @@ describe('vigil replay', () => {
   it('reports feedback totals in --json output', async () => {
     vigil = await fakeVigil();
     const io = captureIo();
-    await runReplay([housing, '--model', 'housing', '--label-column', 'median_house_value', '--feedback', '--feedback-delay', '0', '--json', ...fast, ...at(vigil.server)], io);
+    await runReplay(
+      [
+        housing,
+        '--model',
+        'housing',
+        '--label-column',
+        'median_house_value',
+        '--feedback',
+        '--feedback-delay',
+        '0',
+        '--json',
+        ...fast,
+        ...at(vigil.server),
+      ],
+      io,
+    );
     const summary = JSON.parse(io.out());
-    expect(summary.feedback).toEqual({ sent: 3, accepted: 3, matched: 2, unknown: 1, duplicates: 0, unknown_sample: [`replay-${summary.run_id}-3`], failed_batches: [] });
+    expect(summary.feedback).toEqual({
+      sent: 3,
+      accepted: 3,
+      matched: 2,
+      unknown: 1,
+      duplicates: 0,
+      unknown_sample: [`replay-${summary.run_id}-3`],
+      failed_batches: [],
+    });
   });
 
   it('warns before a feedback run when the deployment logs only a sample of requests', async () => {
     vigil = await fakeVigil({ sampleRate: 0.01 });
     const io = captureIo();
-    await runReplay([housing, '--model', 'housing', '--label-column', 'median_house_value', '--feedback', '--feedback-delay', '0', ...fast, ...at(vigil.server)], io);
+    await runReplay(
+      [
+        housing,
+        '--model',
+        'housing',
+        '--label-column',
+        'median_house_value',
+        '--feedback',
+        '--feedback-delay',
+        '0',
+        ...fast,
+        ...at(vigil.server),
+      ],
+      io,
+    );
     expect(io.err()).toContain('housing logs 1 % of primary requests');
     expect(io.err()).toContain('vigil sampling housing --rate 1');
   });
@@ -219,7 +327,21 @@ describe('vigil replay', () => {
   it('does not warn when a shadow at rate 1 makes every request logged', async () => {
     vigil = await fakeVigil({ sampleRate: 0.01, shadows: [{ version: '2', sample_rate: 1 }] });
     const io = captureIo();
-    await runReplay([housing, '--model', 'housing', '--label-column', 'median_house_value', '--feedback', '--feedback-delay', '0', ...fast, ...at(vigil.server)], io);
+    await runReplay(
+      [
+        housing,
+        '--model',
+        'housing',
+        '--label-column',
+        'median_house_value',
+        '--feedback',
+        '--feedback-delay',
+        '0',
+        ...fast,
+        ...at(vigil.server),
+      ],
+      io,
+    );
     expect(io.err()).not.toContain('of primary requests');
   });
 
@@ -247,8 +369,14 @@ describe('vigil replay', () => {
       io,
     );
     const rows = byRow(vigil.predictions());
-    expect(rows.get(1)!.json).toEqual({ instances: [{ median_income: 3, housing_median_age: 21, ocean_proximity: 'ISLAND', is_coastal: true }], routing_key: 'u1' });
-    expect(rows.get(2)!.json).toEqual({ instances: [{ median_income: 4, housing_median_age: null, ocean_proximity: 'ISLAND', is_coastal: false }], routing_key: 'u2' });
+    expect(rows.get(1)!.json).toEqual({
+      instances: [{ median_income: 3, housing_median_age: 21, ocean_proximity: 'ISLAND', is_coastal: true }],
+      routing_key: 'u1',
+    });
+    expect(rows.get(2)!.json).toEqual({
+      instances: [{ median_income: 4, housing_median_age: null, ocean_proximity: 'ISLAND', is_coastal: false }],
+      routing_key: 'u2',
+    });
     expect(io.out()).toContain('transforms: shift median_income=*2, shift housing_median_age=+0.6, set ocean_proximity=ISLAND');
     expect(io.out()).toMatch(/1\s+1\s+50 %\n\s+2\s+1\s+50 %/);
   });
@@ -270,7 +398,10 @@ describe('vigil replay', () => {
 
   it('keeps at most --concurrency requests in flight', async () => {
     vigil = await fakeVigil({ delayMs: 15 });
-    const many = csvFile('many.csv', ['median_income,median_house_value', ...Array.from({ length: 24 }, (_, i) => `${i},${i * 10}`)].join('\n'));
+    const many = csvFile(
+      'many.csv',
+      ['median_income,median_house_value', ...Array.from({ length: 24 }, (_, i) => `${i},${i * 10}`)].join('\n'),
+    );
     const io = captureIo();
     expect(await runReplay([many, '--model', 'housing', '--concurrency', '3', ...fast, ...at(vigil.server)], io)).toBe(0);
     expect(vigil.predictions()).toHaveLength(24);
@@ -290,7 +421,7 @@ describe('vigil replay', () => {
     expect(vigil.predictions()).toHaveLength(11);
   });
 
-  it('prints the server\'s message when the model does not exist', async () => {
+  it("prints the server's message when the model does not exist", async () => {
     vigil = await fakeVigil();
     const io = captureIo();
     expect(await runReplay([housing, '--model', 'missing', ...at(vigil.server)], io)).toBe(1);
@@ -313,18 +444,43 @@ describe('vigil replay', () => {
 });
 
 describe('vigil replay on a binary classifier', () => {
-  it('computes AUC and accuracy for the manifest\'s positive label', async () => {
+  it("computes AUC and accuracy for the manifest's positive label", async () => {
     const server = await startServer((req, res) => {
       const path = req.url.split('?')[0];
       if (path === '/v2/models/adult') {
-        return sendJson(res, 200, { name: 'adult', inputs: [{ name: 'p', datatype: 'FP32' }], outputs: [{ name: 'label', datatype: 'BYTES' }, { name: 'probabilities', datatype: 'FP32', shape: [-1, 2] }] });
+        return sendJson(res, 200, {
+          name: 'adult',
+          inputs: [{ name: 'p', datatype: 'FP32' }],
+          outputs: [
+            { name: 'label', datatype: 'BYTES' },
+            { name: 'probabilities', datatype: 'FP32', shape: [-1, 2] },
+          ],
+        });
       }
       if (path === '/v1/models/adult/predict') {
         const p = (req.json as { instances: { p: number }[] }).instances[0]!.p;
-        return sendJson(res, 200, { model: 'adult', version: '1', request_id: 'x', predictions: [{ label: p > 0.5 ? '>50K' : '<=50K', probabilities: { '<=50K': 1 - p, '>50K': p } }] }, { 'x-model-version': '1' });
+        return sendJson(
+          res,
+          200,
+          {
+            model: 'adult',
+            version: '1',
+            request_id: 'x',
+            predictions: [{ label: p > 0.5 ? '>50K' : '<=50K', probabilities: { '<=50K': 1 - p, '>50K': p } }],
+          },
+          { 'x-model-version': '1' },
+        );
       }
       if (path === '/admin/models/adult/versions/1') {
-        return sendJson(res, 200, versionRecord({ version: '1', manifest: { output: { labels: ['<=50K', '>50K'], positive_label: '>50K' } }, offline_metrics: { primary: 'auc', higher_is_better: true, overall: { auc: 0.9, accuracy: 0.85 } } }));
+        return sendJson(
+          res,
+          200,
+          versionRecord({
+            version: '1',
+            manifest: { output: { labels: ['<=50K', '>50K'], positive_label: '>50K' } },
+            offline_metrics: { primary: 'auc', higher_is_better: true, overall: { auc: 0.9, accuracy: 0.85 } },
+          }),
+        );
       }
       return vigilError(res, 404, 'not_found', 'no route');
     });
@@ -333,7 +489,11 @@ describe('vigil replay on a binary classifier', () => {
       const io = captureIo();
       expect(await runReplay([csv, '--model', 'adult', '--label-column', 'label', '--json', ...fast, ...at(server)], io)).toBe(0);
       const summary = JSON.parse(io.out());
-      expect(summary.quality).toMatchObject({ task: 'binary_classification', positive_label: '>50K', versions: [{ version: '1', rows: 4, metrics: { auc: 0.75, accuracy: 0.5 } }] });
+      expect(summary.quality).toMatchObject({
+        task: 'binary_classification',
+        positive_label: '>50K',
+        versions: [{ version: '1', rows: 4, metrics: { auc: 0.75, accuracy: 0.5 } }],
+      });
       expect(summary.quality.versions[0].offline_comparison[0]).toMatchObject({ metric: 'auc', offline: 0.9, direction: 'worse' });
     } finally {
       await server.close();

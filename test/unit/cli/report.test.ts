@@ -39,14 +39,26 @@ describe('renderReport', () => {
     expect(text).toMatch(/shadows › version 2 › regression\n\s+mean_abs_diff:\s+1234\.6\n\s+median_abs_diff:\s+900/);
     // An object of like objects becomes one table.
     expect(text).toMatch(/latency_ms\s+p50\s+p95\n\s+primary\s+3\.1\s+7\.9\n\s+shadow\s+3\.4\s+8\.8/);
-    expect(text).toMatch(/feature\s+slice\s+requests\s+mean_abs_diff\n\s+ocean_proximity\s+INLAND\s+130\s+800\n\s+ocean_proximity\s+NEAR BAY\s+40\s+1500/);
+    expect(text).toMatch(
+      /feature\s+slice\s+requests\s+mean_abs_diff\n\s+ocean_proximity\s+INLAND\s+130\s+800\n\s+ocean_proximity\s+NEAR BAY\s+40\s+1500/,
+    );
     expect(text).toMatch(/verdict:\s+shadow_better/);
   });
 
   it('renders a list of flat records as one table, nested objects as dotted columns, null as —', () => {
-    const text = renderReport({ checks: [{ name: 'skew', status: 'pass', value: 0.04, threshold: { warn: 0.1, fail: 0.25 } }, { name: 'drift', status: 'insufficient_data', value: null, threshold: { warn: 0.1, fail: 0.25 } }] });
+    const text = renderReport({
+      checks: [
+        { name: 'skew', status: 'pass', value: 0.04, threshold: { warn: 0.1, fail: 0.25 } },
+        { name: 'drift', status: 'insufficient_data', value: null, threshold: { warn: 0.1, fail: 0.25 } },
+      ],
+    });
     expect(text).toBe(
-      ['checks', '  name   status             value  threshold.warn  threshold.fail', '  skew   pass                0.04             0.1            0.25', '  drift  insufficient_data      —             0.1            0.25'].join('\n'),
+      [
+        'checks',
+        '  name   status             value  threshold.warn  threshold.fail',
+        '  skew   pass                0.04             0.1            0.25',
+        '  drift  insufficient_data      —             0.1            0.25',
+      ].join('\n'),
     );
   });
 
@@ -78,11 +90,15 @@ describe('vigil report', () => {
     const io = captureIo();
     expect(await runReport(['california-housing', 'latency', '--url', 'http://127.0.0.1:9', '--token', 't'], io)).toBe(2);
     expect(io.err()).toContain('unknown report "latency"; reports: shadow, canary, drift, quality, score');
-    expect(await runReport(['california-housing', 'drift', '--window', 'an hour', '--url', 'http://127.0.0.1:9', '--token', 't'], captureIo())).toBe(2);
+    expect(
+      await runReport(['california-housing', 'drift', '--window', 'an hour', '--url', 'http://127.0.0.1:9', '--token', 't'], captureIo()),
+    ).toBe(2);
   });
 
-  it('prints the server\'s error message', async () => {
-    server = await startServer((_req, res) => vigilError(res, 404, 'not_found', 'no route for GET /v1/models/california-housing/reports/shadow'));
+  it("prints the server's error message", async () => {
+    server = await startServer((_req, res) =>
+      vigilError(res, 404, 'not_found', 'no route for GET /v1/models/california-housing/reports/shadow'),
+    );
     const io = captureIo();
     expect(await runReport(['california-housing', 'shadow', ...at(server)], io)).toBe(1);
     expect(io.err()).toBe('vigil: no route for GET /v1/models/california-housing/reports/shadow\n');

@@ -24,33 +24,60 @@ describe('compileOnnx', () => {
   it('refuses a ZipMap output, naming the output', () => {
     const bytes = graph({
       inputs: [tensorInfo('x', FLOAT, ['N', 2])],
-      outputs: [{ name: 'probs', type: { sequenceType: { elemType: { mapType: { keyType: INT64, valueType: { tensorType: { elemType: FLOAT } } } } } } }],
+      outputs: [
+        {
+          name: 'probs',
+          type: { sequenceType: { elemType: { mapType: { keyType: INT64, valueType: { tensorType: { elemType: FLOAT } } } } } },
+        },
+      ],
       nodes: [node('ZipMap', ['x'], ['probs'], { ...ML, attributes: [attr.ints('classlabels_int64s', [0, 1])] })],
     });
-    expect(compileOnnx(bytes)).toMatchObject({ ok: false, reason: expect.stringMatching(/^output "probs" is a sequence of maps \(a ZipMap output\)/) });
+    expect(compileOnnx(bytes)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^output "probs" is a sequence of maps \(a ZipMap output\)/),
+    });
   });
 
   it('refuses operators of other domains and unsupported attribute combinations, with the reason', () => {
-    const custom = graph({ inputs: [tensorInfo('x', FLOAT, ['N', 2])], outputs: [tensorInfo('y', FLOAT, ['N', 2])], nodes: [node('FusedGemm', ['x'], ['y'], { domain: 'com.microsoft' })] });
+    const custom = graph({
+      inputs: [tensorInfo('x', FLOAT, ['N', 2])],
+      outputs: [tensorInfo('y', FLOAT, ['N', 2])],
+      nodes: [node('FusedGemm', ['x'], ['y'], { domain: 'com.microsoft' })],
+    });
     expect(compileOnnx(custom)).toEqual({ ok: false, reason: 'node "y" (FusedGemm) is not supported (domain com.microsoft)' });
     const runtimeShape = graph({
       inputs: [tensorInfo('x', FLOAT, ['N', 2]), tensorInfo('s', INT64, [2])],
       outputs: [tensorInfo('y', FLOAT, ['N', 2])],
       nodes: [node('Reshape', ['x', 's'], ['y'])],
     });
-    expect(compileOnnx(runtimeShape)).toMatchObject({ ok: false, reason: expect.stringMatching(/^node "y" \(Reshape\) takes its shape from a value computed at run time/) });
+    expect(compileOnnx(runtimeShape)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^node "y" \(Reshape\) takes its shape from a value computed at run time/),
+    });
     const doubleTrees = graph({
       inputs: [tensorInfo('x', FLOAT, ['N', 2])],
       outputs: [tensorInfo('y', FLOAT, ['N', 1])],
-      nodes: [node('TreeEnsembleRegressor', ['x'], ['y'], { ...ML, attributes: [attr.int('n_targets', 1), { name: 'nodes_values_as_tensor', type: 4, t: floatTensor('v', [1], [0]) }] })],
+      nodes: [
+        node('TreeEnsembleRegressor', ['x'], ['y'], {
+          ...ML,
+          attributes: [attr.int('n_targets', 1), { name: 'nodes_values_as_tensor', type: 4, t: floatTensor('v', [1], [0]) }],
+        }),
+      ],
     });
     expect(compileOnnx(doubleTrees)).toMatchObject({ ok: false, reason: expect.stringMatching(/nodes_values_as_tensor/) });
   });
 
   it('refuses bytes that are not a model and graphs that read values nothing provides', () => {
     expect(compileOnnx(Uint8Array.of(1, 2, 3, 255))).toMatchObject({ ok: false });
-    const dangling = graph({ inputs: [tensorInfo('x', FLOAT, ['N', 2])], outputs: [tensorInfo('y', FLOAT, ['N', 2])], nodes: [node('Add', ['x', 'ghost'], ['y'])] });
-    expect(compileOnnx(dangling)).toEqual({ ok: false, reason: 'node "y" (Add) reads "ghost", which no input, initializer or node provides' });
+    const dangling = graph({
+      inputs: [tensorInfo('x', FLOAT, ['N', 2])],
+      outputs: [tensorInfo('y', FLOAT, ['N', 2])],
+      nodes: [node('Add', ['x', 'ghost'], ['y'])],
+    });
+    expect(compileOnnx(dangling)).toEqual({
+      ok: false,
+      reason: 'node "y" (Add) reads "ghost", which no input, initializer or node provides',
+    });
   });
 
   it('compiles nodes listed out of order', async () => {
@@ -82,7 +109,9 @@ describe('CompiledSession', () => {
     const session = compiled(linear());
     const ok = { dtype: 'float32' as const, data: Float32Array.of(1, 2), dims: [1, 2] };
     await expect(session.run({}, ['y'])).rejects.toThrow(/input "x" is missing/);
-    await expect(session.run({ x: { dtype: 'float64', data: Float64Array.of(1, 2), dims: [1, 2] } }, ['y'])).rejects.toThrow(/must be float32, got float64/);
+    await expect(session.run({ x: { dtype: 'float64', data: Float64Array.of(1, 2), dims: [1, 2] } }, ['y'])).rejects.toThrow(
+      /must be float32, got float64/,
+    );
     await expect(session.run({ x: { ...ok, data: Float32Array.of(1, 2, 3), dims: [1, 3] } }, ['y'])).rejects.toThrow(/dimension 1 = 2/);
     await expect(session.run({ x: ok }, ['nope'])).rejects.toThrow(/"nope" is not an output/);
     await expect(session.run({ x: ok, extra: ok }, ['y'])).rejects.toThrow(/"extra" is not an input/);
@@ -103,7 +132,11 @@ describe('CompiledSession', () => {
   });
 
   it('returns its own copy of a fed tensor passed through to an output', async () => {
-    const bytes = graph({ inputs: [tensorInfo('x', FLOAT, ['N', 2])], outputs: [tensorInfo('y', FLOAT, ['N', 2])], nodes: [node('Identity', ['x'], ['y'])] });
+    const bytes = graph({
+      inputs: [tensorInfo('x', FLOAT, ['N', 2])],
+      outputs: [tensorInfo('y', FLOAT, ['N', 2])],
+      nodes: [node('Identity', ['x'], ['y'])],
+    });
     const data = Float32Array.of(1, 2);
     const out = await compiled(bytes).run({ x: { dtype: 'float32', data, dims: [1, 2] } }, ['y']);
     expect(out.y!.data).toEqual(data);
@@ -115,10 +148,14 @@ describe('CompiledSession', () => {
       graph({
         inputs: [tensorInfo('x', FLOAT, ['N', 'F'])],
         outputs: [tensorInfo('y', FLOAT, ['N', 1])],
-        nodes: [node('LinearRegressor', ['x'], ['y'], { ...ML, attributes: [attr.floats('coefficients', [1, 2]), attr.int('targets', 1)] })],
+        nodes: [
+          node('LinearRegressor', ['x'], ['y'], { ...ML, attributes: [attr.floats('coefficients', [1, 2]), attr.int('targets', 1)] }),
+        ],
       }),
     );
-    await expect(session.run({ x: { dtype: 'float32', data: Float32Array.of(1, 2, 3), dims: [1, 3] } }, ['y'])).rejects.toThrow(/2 coefficients per target for rows of 3 features/);
+    await expect(session.run({ x: { dtype: 'float32', data: Float32Array.of(1, 2, 3), dims: [1, 3] } }, ['y'])).rejects.toThrow(
+      /2 coefficients per target for rows of 3 features/,
+    );
   });
 });
 
@@ -127,7 +164,13 @@ describe('CompiledRuntime', () => {
     const runtime = new CompiledRuntime();
     const session = await runtime.createSession(linear());
     expect(session.outputs.map((o) => o.name)).toEqual(['y', 'z']);
-    const loop = graph({ inputs: [tensorInfo('x', FLOAT, ['N', 2])], outputs: [tensorInfo('y', FLOAT, ['N', 2])], nodes: [node('Loop', ['x'], ['y'])] });
-    await expect(runtime.createSession(loop)).rejects.toThrow('the compiled evaluator cannot run this model: node "y" (Loop) is not supported');
+    const loop = graph({
+      inputs: [tensorInfo('x', FLOAT, ['N', 2])],
+      outputs: [tensorInfo('y', FLOAT, ['N', 2])],
+      nodes: [node('Loop', ['x'], ['y'])],
+    });
+    await expect(runtime.createSession(loop)).rejects.toThrow(
+      'the compiled evaluator cannot run this model: node "y" (Loop) is not supported',
+    );
   });
 });

@@ -19,9 +19,17 @@ function matrix(random: () => number, rows: number, width: number, dtype: Dtype,
     case 'float64':
       return { dtype, data: Float64Array.from(values, (v) => v * (1 + 1e-9)), dims };
     case 'int64':
-      return { dtype, data: BigInt64Array.from(values, (v) => BigInt(Number.isFinite(v) ? Math.round(Math.max(-1e12, Math.min(1e12, v))) : 3)), dims };
+      return {
+        dtype,
+        data: BigInt64Array.from(values, (v) => BigInt(Number.isFinite(v) ? Math.round(Math.max(-1e12, Math.min(1e12, v))) : 3)),
+        dims,
+      };
     case 'int32':
-      return { dtype, data: Int32Array.from(values, (v) => (Number.isFinite(v) ? Math.round(Math.max(-1e6, Math.min(1e6, v))) : -2)), dims };
+      return {
+        dtype,
+        data: Int32Array.from(values, (v) => (Number.isFinite(v) ? Math.round(Math.max(-1e6, Math.min(1e6, v))) : -2)),
+        dims,
+      };
   }
 }
 
@@ -50,27 +58,74 @@ describe('LinearClassifier', () => {
       [5, 5],
       [8, 8],
     ] as const) {
-      cases.push([`${classes} coefficient row(s), ${labels} labels, ${transform}`, { rows: 1000, classes, labels, strings: false, transform, features: 7, dtype: 'float32' }]);
+      cases.push([
+        `${classes} coefficient row(s), ${labels} labels, ${transform}`,
+        { rows: 1000, classes, labels, strings: false, transform, features: 7, dtype: 'float32' },
+      ]);
     }
   }
-  cases.push(['string labels, 3 classes', { rows: 1000, classes: 3, labels: 3, strings: true, transform: 'SOFTMAX', features: 7, dtype: 'float32' }]);
-  cases.push(['string labels, one row and two labels', { rows: 1000, classes: 1, labels: 2, strings: true, transform: 'LOGISTIC', features: 7, dtype: 'float32' }]);
-  cases.push(['one row and no labels', { rows: 1000, classes: 1, labels: 0, strings: false, transform: 'NONE', features: 7, dtype: 'float32' }]);
-  cases.push(['one row and no labels, PROBIT', { rows: 1000, classes: 1, labels: 0, strings: false, transform: 'PROBIT', features: 7, dtype: 'float32' }]);
-  cases.push(['multi_class = 1', { rows: 1000, classes: 3, labels: 3, strings: false, transform: 'LOGISTIC', features: 7, dtype: 'float32', multiClass: 1 }]);
-  for (const dtype of ['float64', 'int64', 'int32'] as const) cases.push([`${dtype} input`, { rows: 1000, classes: 3, labels: 3, strings: false, transform: 'SOFTMAX', features: 7, dtype }]);
-  cases.push(['103 features (one SGEMM slice)', { rows: 1000, classes: 2, labels: 2, strings: false, transform: 'LOGISTIC', features: 103, dtype: 'float32' }]);
-  cases.push(['1,500 features (two SGEMM slices)', { rows: 1000, classes: 2, labels: 2, strings: false, transform: 'LOGISTIC', features: 1500, dtype: 'float32' }]);
-  cases.push(['300 features, 40 classes (slices of 512)', { rows: 300, classes: 40, labels: 40, strings: false, transform: 'NONE', features: 600, dtype: 'float32' }]);
+  cases.push([
+    'string labels, 3 classes',
+    { rows: 1000, classes: 3, labels: 3, strings: true, transform: 'SOFTMAX', features: 7, dtype: 'float32' },
+  ]);
+  cases.push([
+    'string labels, one row and two labels',
+    { rows: 1000, classes: 1, labels: 2, strings: true, transform: 'LOGISTIC', features: 7, dtype: 'float32' },
+  ]);
+  cases.push([
+    'one row and no labels',
+    { rows: 1000, classes: 1, labels: 0, strings: false, transform: 'NONE', features: 7, dtype: 'float32' },
+  ]);
+  cases.push([
+    'one row and no labels, PROBIT',
+    { rows: 1000, classes: 1, labels: 0, strings: false, transform: 'PROBIT', features: 7, dtype: 'float32' },
+  ]);
+  cases.push([
+    'multi_class = 1',
+    { rows: 1000, classes: 3, labels: 3, strings: false, transform: 'LOGISTIC', features: 7, dtype: 'float32', multiClass: 1 },
+  ]);
+  for (const dtype of ['float64', 'int64', 'int32'] as const)
+    cases.push([`${dtype} input`, { rows: 1000, classes: 3, labels: 3, strings: false, transform: 'SOFTMAX', features: 7, dtype }]);
+  cases.push([
+    '103 features (one SGEMM slice)',
+    { rows: 1000, classes: 2, labels: 2, strings: false, transform: 'LOGISTIC', features: 103, dtype: 'float32' },
+  ]);
+  cases.push([
+    '1,500 features (two SGEMM slices)',
+    { rows: 1000, classes: 2, labels: 2, strings: false, transform: 'LOGISTIC', features: 1500, dtype: 'float32' },
+  ]);
+  cases.push([
+    '300 features, 40 classes (slices of 512)',
+    { rows: 300, classes: 40, labels: 40, strings: false, transform: 'NONE', features: 600, dtype: 'float32' },
+  ]);
   // ORT switches to MLAS's softmax from 16,384 scores (3–4 classes) and 32,768 (2 classes).
-  cases.push(['SOFTMAX over 6,000 rows of 3 classes (MLAS softmax)', { rows: 6000, classes: 3, labels: 3, strings: false, transform: 'SOFTMAX', features: 5, dtype: 'float32' }]);
-  cases.push(['SOFTMAX over 17,000 rows of 2 classes (MLAS softmax)', { rows: 17000, classes: 2, labels: 2, strings: false, transform: 'SOFTMAX', features: 5, dtype: 'float32' }]);
+  cases.push([
+    'SOFTMAX over 6,000 rows of 3 classes (MLAS softmax)',
+    { rows: 6000, classes: 3, labels: 3, strings: false, transform: 'SOFTMAX', features: 5, dtype: 'float32' },
+  ]);
+  cases.push([
+    'SOFTMAX over 17,000 rows of 2 classes (MLAS softmax)',
+    { rows: 17000, classes: 2, labels: 2, strings: false, transform: 'SOFTMAX', features: 5, dtype: 'float32' },
+  ]);
 
   it.each(cases)('matches ONNX Runtime: %s', async (label, c) => {
     const random = prng([...label].reduce((h, ch) => (h * 33 + ch.charCodeAt(0)) >>> 0, 11));
-    const labelAttr = c.labels === 0 ? [] : c.strings
-      ? [attr.strings('classlabels_strings', Array.from({ length: c.labels }, (_, i) => `c${i}`))]
-      : [attr.ints('classlabels_ints', Array.from({ length: c.labels }, (_, i) => 3 * i + 1))];
+    const labelAttr =
+      c.labels === 0
+        ? []
+        : c.strings
+          ? [
+              attr.strings(
+                'classlabels_strings',
+                Array.from({ length: c.labels }, (_, i) => `c${i}`),
+              ),
+            ]
+          : [
+              attr.ints(
+                'classlabels_ints',
+                Array.from({ length: c.labels }, (_, i) => 3 * i + 1),
+              ),
+            ];
     const outputClasses = c.classes === 1 && c.labels === 2 ? 2 : c.classes;
     const bytes = graph({
       inputs: [tensorInfo('x', ELEMENT[c.dtype], ['N', c.features])],
@@ -106,7 +161,8 @@ describe('LinearClassifier', () => {
 describe('LinearRegressor', () => {
   const cases: [string, { targets: number; intercepts: 'match' | 'none' | 'wrong count'; transform: string; features: number }][] = [];
   for (const transform of TRANSFORMS) {
-    for (const targets of [1, 3]) cases.push([`${targets} target(s), ${transform}`, { targets, intercepts: 'match', transform, features: 9 }]);
+    for (const targets of [1, 3])
+      cases.push([`${targets} target(s), ${transform}`, { targets, intercepts: 'match', transform, features: 9 }]);
   }
   cases.push(['no intercepts', { targets: 2, intercepts: 'none', transform: 'NONE', features: 9 }]);
   cases.push(['intercepts of the wrong count (ignored by ORT)', { targets: 2, intercepts: 'wrong count', transform: 'NONE', features: 9 }]);

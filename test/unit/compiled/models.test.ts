@@ -17,7 +17,11 @@ const BYOM = new URL('../../fixtures/byom/', import.meta.url);
 
 const committed = readdirSync(MODELS, { withFileTypes: true })
   .filter((d) => d.isDirectory())
-  .flatMap((m) => readdirSync(new URL(`${m.name}/`, MODELS), { withFileTypes: true }).filter((v) => v.isDirectory()).map((v) => `${m.name}/${v.name}`))
+  .flatMap((m) =>
+    readdirSync(new URL(`${m.name}/`, MODELS), { withFileTypes: true })
+      .filter((v) => v.isDirectory())
+      .map((v) => `${m.name}/${v.name}`),
+  )
   .sort();
 
 function load(id: string): { manifest: Manifest; bytes: Uint8Array } {
@@ -83,7 +87,8 @@ describe('the committed models', () => {
       manifest.golden.map((g) => g.instance),
     );
     expectSameOutputs(`${id} goldens`, await runRows(reference, model, rows, names), await runRows(session, model, rows, names));
-    for (const row of rows) expectSameOutputs(`${id} goldens`, await runRows(reference, model, [row], names), await runRows(session, model, [row], names));
+    for (const row of rows)
+      expectSameOutputs(`${id} goldens`, await runRows(reference, model, [row], names), await runRows(session, model, [row], names));
   });
 
   it.each(committed)('%s matches ONNX Runtime on 1,000 random rows within the training ranges', async (id) => {
@@ -94,7 +99,8 @@ describe('the committed models', () => {
     const names = reference.outputs.map((o) => o.name);
     const rows = validRows(manifest, randomInstances(manifest, 1000, id.length * 1009));
     expectSameOutputs(`${id} random rows`, await runRows(reference, model, rows, names), await runRows(session, model, rows, names));
-    for (const row of rows.slice(0, 100)) expectSameOutputs(`${id} random rows`, await runRows(reference, model, [row], names), await runRows(session, model, [row], names));
+    for (const row of rows.slice(0, 100))
+      expectSameOutputs(`${id} random rows`, await runRows(reference, model, [row], names), await runRows(session, model, [row], names));
   });
 });
 
@@ -116,7 +122,10 @@ describe('imported sklearn-onnx exports (test/fixtures/byom)', () => {
 
   it.each(['logreg_iris.onnx', 'pipeline_titanic.onnx'])('%s is refused while it still ends in a ZipMap', (file) => {
     const result = compileOnnx(readFileSync(new URL(file, BYOM)));
-    expect(result).toMatchObject({ ok: false, reason: expect.stringMatching(/output "output_probability" is a sequence of maps \(a ZipMap output\)/) });
+    expect(result).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/output "output_probability" is a sequence of maps \(a ZipMap output\)/),
+    });
   });
 
   it('logreg_iris.onnx without its ZipMap matches ONNX Runtime on the iris rows and on 1,000 random rows', async () => {

@@ -17,7 +17,11 @@ const BYOM = new URL('../../fixtures/byom/', import.meta.url);
 
 const bundled = readdirSync(MODELS, { withFileTypes: true })
   .filter((d) => d.isDirectory())
-  .flatMap((d) => readdirSync(new URL(`${d.name}/`, MODELS), { withFileTypes: true }).filter((v) => v.isDirectory()).map((v) => `${d.name}/${v.name}`))
+  .flatMap((d) =>
+    readdirSync(new URL(`${d.name}/`, MODELS), { withFileTypes: true })
+      .filter((v) => v.isDirectory())
+      .map((v) => `${d.name}/${v.name}`),
+  )
   .filter((id) => readdirSync(new URL(`${id}/`, MODELS)).includes('model.onnx'));
 const byom = readdirSync(BYOM).filter((f) => f.endsWith('.onnx'));
 
@@ -51,7 +55,12 @@ const wire = {
 
 /** A model whose graph holds one node with the given attribute bytes (AttributeProto bodies). */
 function modelWithAttributes(...attributes: number[][]): Uint8Array {
-  const nodeBytes = [...wire.string(1, 'x'), ...wire.string(2, 'y'), ...wire.string(4, 'Custom'), ...attributes.flatMap((a) => wire.bytes(5, a))];
+  const nodeBytes = [
+    ...wire.string(1, 'x'),
+    ...wire.string(2, 'y'),
+    ...wire.string(4, 'Custom'),
+    ...attributes.flatMap((a) => wire.bytes(5, a)),
+  ];
   const graphBytes = [...wire.bytes(1, nodeBytes), ...wire.string(2, 'g')];
   return Uint8Array.from([...wire.int(1, 8), ...wire.bytes(7, graphBytes), ...wire.bytes(8, [...wire.string(1, ''), ...wire.int(2, 17)])]);
 }
@@ -73,10 +82,16 @@ describe('readOnnxModel', () => {
 
   it('reads every attribute and tensor field onnx-proto writes (packed repeated fields)', () => {
     const bytes = graph({
-      inputs: [tensorInfo('x', FLOAT, ['N', 3]), { name: 'unknown dims', type: { tensorType: { elemType: FLOAT, shape: { dim: [{}, { dimValue: 2 ** 40 }, { dimParam: '' }] } } } }],
+      inputs: [
+        tensorInfo('x', FLOAT, ['N', 3]),
+        { name: 'unknown dims', type: { tensorType: { elemType: FLOAT, shape: { dim: [{}, { dimValue: 2 ** 40 }, { dimParam: '' }] } } } },
+      ],
       outputs: [
         tensorInfo('y', FLOAT, ['N', 1]),
-        { name: 'maps', type: { sequenceType: { elemType: { mapType: { keyType: INT64, valueType: { tensorType: { elemType: FLOAT } } } } } } },
+        {
+          name: 'maps',
+          type: { sequenceType: { elemType: { mapType: { keyType: INT64, valueType: { tensorType: { elemType: FLOAT } } } } } },
+        },
         { name: 'no shape', type: { tensorType: { elemType: STRING } } },
         { name: 'no type' },
       ],
@@ -147,17 +162,31 @@ describe('readOnnxModel', () => {
     expect(Array.from(a.floats)).toEqual(floats.map(Math.fround));
     expect(a.strings.strings()).toEqual(['LEAF', 'BRANCH_LEQ', 'tail']);
     const t = read(bytes).graph!.node[0]!.attribute[1]!.t!;
-    expect(decodeTensor(t)).toEqual({ ok: true, tensor: { dtype: 'float64', data: Float64Array.from([1, 2, 3, 4, 5, 6], (v) => v / 3), dims: [2, 3] } });
+    expect(decodeTensor(t)).toEqual({
+      ok: true,
+      tensor: { dtype: 'float64', data: Float64Array.from([1, 2, 3, 4, 5, 6], (v) => v / 3), dims: [2, 3] },
+    });
   });
 
   it('keeps int64 values beyond 2^53 exact: the whole list becomes bigints, single values a bigint', () => {
     const big = [2n ** 53n, 2n ** 63n - 1n, -(2n ** 63n), -(2n ** 53n) - 1n];
     const bytes = modelWithAttributes(
       [...wire.string(1, 'ints'), ...wire.int(20, 7), ...[1n, -1n, ...big].flatMap((v) => wire.int(8, v))],
-      [...wire.string(1, 'packed'), ...wire.int(20, 7), ...wire.bytes(8, [1n, ...big].flatMap((v) => wire.varint(v)))],
+      [
+        ...wire.string(1, 'packed'),
+        ...wire.int(20, 7),
+        ...wire.bytes(
+          8,
+          [1n, ...big].flatMap((v) => wire.varint(v)),
+        ),
+      ],
       [...wire.string(1, 'i'), ...wire.int(20, 2), ...wire.int(3, 2n ** 63n - 1n)],
       [...wire.string(1, 'safe'), ...wire.int(20, 2), ...wire.int(3, -(2n ** 53n) + 1n)],
-      [...wire.string(1, 'u'), ...wire.int(20, 4), ...wire.bytes(5, [...wire.int(2, 13), ...wire.int(1, 2n ** 62n), ...wire.int(11, 2n ** 64n - 1n), ...wire.int(11, 5)])],
+      [
+        ...wire.string(1, 'u'),
+        ...wire.int(20, 4),
+        ...wire.bytes(5, [...wire.int(2, 13), ...wire.int(1, 2n ** 62n), ...wire.int(11, 2n ** 64n - 1n), ...wire.int(11, 5)]),
+      ],
     );
     expectReaderMatchesOnnxProto(bytes);
     const [ints, packed, i, safe, u] = read(bytes).graph!.node[0]!.attribute;
@@ -180,7 +209,9 @@ describe('readOnnxModel', () => {
       inputs: [tensorInfo('x', FLOAT, [2 ** 33, 3])],
       outputs: [tensorInfo('y', FLOAT, ['N', 1])],
       initializers: [{ name: 'shape', dims: [2 ** 35], dataType: INT64, int64Data: [] }],
-      nodes: [node('Custom', ['x'], ['y'], { attributes: [attr.ints('axes', [-1, -2, -(2 ** 31) - 1, -(2 ** 52)]), attr.int('axis', -3)] })],
+      nodes: [
+        node('Custom', ['x'], ['y'], { attributes: [attr.ints('axes', [-1, -2, -(2 ** 31) - 1, -(2 ** 52)]), attr.int('axis', -3)] }),
+      ],
     });
     const model = read(bytes);
     expect(model.graph!.node[0]!.attribute[0]!.ints).toEqual([-1, -2, -(2 ** 31) - 1, -(2 ** 52)]);
@@ -190,9 +221,17 @@ describe('readOnnxModel', () => {
   });
 
   it('decodes repeated strings as TextDecoder does each one: UTF-8, invalid bytes, a leading BOM', () => {
-    const values = [...Array.from({ length: 12 }, (_, i) => new TextEncoder().encode(`v${i}`)), new TextEncoder().encode('\uFEFFbom'), Uint8Array.of(0xc3, 0x28), new TextEncoder().encode('naïve')];
+    const values = [
+      ...Array.from({ length: 12 }, (_, i) => new TextEncoder().encode(`v${i}`)),
+      new TextEncoder().encode('\uFEFFbom'),
+      Uint8Array.of(0xc3, 0x28),
+      new TextEncoder().encode('naïve'),
+    ];
     const ascii = Array.from({ length: 20 }, (_, i) => new TextEncoder().encode(i % 2 ? 'BRANCH_LEQ' : 'LEAF'));
-    const bytes = modelWithAttributes([...wire.string(1, 'mixed'), ...values.flatMap((v) => wire.bytes(9, v))], [...wire.string(1, 'ascii'), ...ascii.flatMap((v) => wire.bytes(9, v))]);
+    const bytes = modelWithAttributes(
+      [...wire.string(1, 'mixed'), ...values.flatMap((v) => wire.bytes(9, v))],
+      [...wire.string(1, 'ascii'), ...ascii.flatMap((v) => wire.bytes(9, v))],
+    );
     const [mixed, plain] = read(bytes).graph!.node[0]!.attribute;
     const decoder = new TextDecoder();
     expect(mixed!.strings.strings()).toEqual(values.map((v) => decoder.decode(v)));
@@ -216,7 +255,16 @@ describe('readOnnxModel', () => {
   });
 
   it('skips unknown fields of every wire type, groups included', () => {
-    const unknown = [...wire.int(99, 5), ...wire.double(98, 1), ...wire.float(97, 1), ...wire.string(96, 'x'), ...wire.tag(95, 3), ...wire.int(1, 1), ...wire.string(2, 'in group'), ...wire.tag(95, 4)];
+    const unknown = [
+      ...wire.int(99, 5),
+      ...wire.double(98, 1),
+      ...wire.float(97, 1),
+      ...wire.string(96, 'x'),
+      ...wire.tag(95, 3),
+      ...wire.int(1, 1),
+      ...wire.string(2, 'in group'),
+      ...wire.tag(95, 4),
+    ];
     const bytes = modelWithAttributes([...unknown, ...wire.string(1, 'a'), ...unknown, ...wire.int(3, 4), ...wire.int(20, 2)]);
     const withUnknownModelFields = Uint8Array.from([...unknown, ...bytes, ...unknown]);
     expectReaderMatchesOnnxProto(withUnknownModelFields);
@@ -228,8 +276,16 @@ describe('readOnnxModel', () => {
       ['a truncated varint', [0x08, 0x80], /^truncated varint at byte 2$/],
       ['a varint longer than 10 bytes', [0x08, ...Array<number>(10).fill(0xff), 0x01], /^varint longer than 10 bytes at byte 11$/],
       ['a length beyond the end', [0x3a, 0x05, 0x01], /^length 5 runs past the end of its message \(1 byte left\) at byte 1$/],
-      ['a nested length beyond its message', [0x3a, 0x03, 0x0a, 0x09, 0x00], /^length 9 runs past the end of its message \(1 byte left\) at byte 3$/],
-      ['a string length beyond its message', modelWithAttributes([0x4a, 0x09, 0x61]), /^length 9 runs past the end of its message \(1 byte left\)/],
+      [
+        'a nested length beyond its message',
+        [0x3a, 0x03, 0x0a, 0x09, 0x00],
+        /^length 9 runs past the end of its message \(1 byte left\) at byte 3$/,
+      ],
+      [
+        'a string length beyond its message',
+        modelWithAttributes([0x4a, 0x09, 0x61]),
+        /^length 9 runs past the end of its message \(1 byte left\)/,
+      ],
       ['the graph as a varint', [0x38, 0x01], /^ModelProto\.graph has wire type 0, expected 2 at byte 1$/],
       ['ir_version as bytes', [0x0a, 0x00], /^ModelProto\.ir_version has wire type 2, expected 0/],
       ['floats as varints', modelWithAttributes([0x38, 0x01]), /^AttributeProto\.floats has wire type 0, expected 5/],
@@ -252,14 +308,24 @@ describe('readOnnxModel', () => {
       // The last top-level field (opset_import) loses its end: its length now runs past the bytes.
       const cut = bytes.subarray(0, bytes.length - 1);
       expect(readOnnxModel(cut), id).toMatchObject({ ok: false });
-      expect(compileOnnx(cut), id).toMatchObject({ ok: false, reason: expect.stringMatching(/^the bytes are not an ONNX model \(.+ at byte \d+\)$/) });
+      expect(compileOnnx(cut), id).toMatchObject({
+        ok: false,
+        reason: expect.stringMatching(/^the bytes are not an ONNX model \(.+ at byte \d+\)$/),
+      });
     }
   });
 });
 
 describe('fieldSpans', () => {
   it('lists each top-level field with its tag and value positions', () => {
-    const bytes = Uint8Array.from([...wire.int(1, 300), ...wire.string(2, 'ab'), ...wire.float(3, 1), ...wire.tag(4, 3), ...wire.int(1, 1), ...wire.tag(4, 4)]);
+    const bytes = Uint8Array.from([
+      ...wire.int(1, 300),
+      ...wire.string(2, 'ab'),
+      ...wire.float(3, 1),
+      ...wire.tag(4, 3),
+      ...wire.int(1, 1),
+      ...wire.tag(4, 4),
+    ]);
     expect(fieldSpans(bytes)).toEqual([
       { field: 1, wireType: 0, start: 0, valueStart: 1, end: 3 },
       { field: 2, wireType: 2, start: 3, valueStart: 5, end: 7 },

@@ -101,7 +101,12 @@ function record(label: string, abs: number, rel: number): void {
 }
 
 /** Asserts two runs agree (see the module comment) and records the largest float difference under `label`. */
-export function expectSameOutputs(label: string, expected: Record<string, OutputTensor>, actual: Record<string, OutputTensor>, tolerance = TOLERANCE): void {
+export function expectSameOutputs(
+  label: string,
+  expected: Record<string, OutputTensor>,
+  actual: Record<string, OutputTensor>,
+  tolerance = TOLERANCE,
+): void {
   expect(Object.keys(actual).sort()).toEqual(Object.keys(expected).sort());
   for (const [name, e] of Object.entries(expected)) {
     const a = actual[name]!;
@@ -153,7 +158,12 @@ export function sliceRows(t: Tensor, start: number, count: number): Tensor {
  * Runs a graph on both engines: once on the whole batch, then row by row for the first `singleRows` rows
  * (single-row runs are the serving hot path, and some ORT kernels pick their code path by batch size).
  */
-export async function expectParity(label: string, bytes: Uint8Array, feeds: Record<string, Tensor>, options: { singleRows?: number; tolerance?: typeof TOLERANCE } = {}): Promise<void> {
+export async function expectParity(
+  label: string,
+  bytes: Uint8Array,
+  feeds: Record<string, Tensor>,
+  options: { singleRows?: number; tolerance?: typeof TOLERANCE } = {},
+): Promise<void> {
   const reference = await ort.createSession(bytes);
   const session = compiled(bytes);
   try {
@@ -188,6 +198,8 @@ export async function expectParityOnDraws(label: string, bytes: Uint8Array, draw
 /** Prints the largest differences seen (set PARITY_REPORT=1); the README's parity table comes from it. */
 export function printParityReport(): void {
   if (!process.env.PARITY_REPORT) return;
-  const lines = [...parityReport.entries()].map(([label, d]) => `${d.maxAbs === 0 ? 'exact' : `abs ${d.maxAbs.toExponential(2)} rel ${d.maxRel.toExponential(2)}`}\t${label}`);
+  const lines = [...parityReport.entries()].map(
+    ([label, d]) => `${d.maxAbs === 0 ? 'exact' : `abs ${d.maxAbs.toExponential(2)} rel ${d.maxRel.toExponential(2)}`}\t${label}`,
+  );
   console.log(lines.sort().join('\n'));
 }

@@ -19,13 +19,25 @@ function numeric(random: () => number, dtype: Numeric, rows: number, width: numb
     case 'float64':
       return { dtype, data: Float64Array.from(values, (v) => v * (1 + 1e-12)), dims };
     case 'int64':
-      return { dtype, data: BigInt64Array.from(values, (v) => BigInt(Number.isFinite(v) ? Math.round(Math.max(-4e9, Math.min(4e9, v))) : -9)), dims };
+      return {
+        dtype,
+        data: BigInt64Array.from(values, (v) => BigInt(Number.isFinite(v) ? Math.round(Math.max(-4e9, Math.min(4e9, v))) : -9)),
+        dims,
+      };
     case 'int32':
       return { dtype, data: Int32Array.from(values, (v) => (Number.isFinite(v) ? Math.round(Math.max(-6e4, Math.min(6e4, v))) : 0)), dims };
   }
 }
 
-function unaryGraph(op: string, attributes: ReturnType<typeof attr.int>[], input: Numeric | 'string', output: Numeric | 'string', width: number, outWidth = width, mlOpset = 3): Uint8Array {
+function unaryGraph(
+  op: string,
+  attributes: ReturnType<typeof attr.int>[],
+  input: Numeric | 'string',
+  output: Numeric | 'string',
+  width: number,
+  outWidth = width,
+  mlOpset = 3,
+): Uint8Array {
   return graph({
     mlOpset,
     inputs: [tensorInfo('x', ELEMENT[input], ['N', width])],
@@ -45,13 +57,30 @@ describe('Scaler', () => {
     const random = prng(dtype.length * 31 + mode.length);
     const width = 5;
     const n = mode === 'one for all' ? 1 : width;
-    const bytes = unaryGraph('Scaler', [attr.floats('offset', Array.from({ length: n }, () => Math.fround(random() * 10 - 5))), attr.floats('scale', Array.from({ length: n }, () => Math.fround(random() * 4 - 2)))], dtype, 'float32', width);
+    const bytes = unaryGraph(
+      'Scaler',
+      [
+        attr.floats(
+          'offset',
+          Array.from({ length: n }, () => Math.fround(random() * 10 - 5)),
+        ),
+        attr.floats(
+          'scale',
+          Array.from({ length: n }, () => Math.fround(random() * 4 - 2)),
+        ),
+      ],
+      dtype,
+      'float32',
+      width,
+    );
     await expectParity(`Scaler ${dtype} ${mode}`, bytes, { x: numeric(random, dtype, ROWS, width) });
   });
 });
 
 describe('Normalizer', () => {
-  const cases = (['MAX', 'L1', 'L2'] as const).flatMap((norm) => (['float32', 'float64', 'int64', 'int32'] as const).map((dtype) => [norm, dtype] as const));
+  const cases = (['MAX', 'L1', 'L2'] as const).flatMap((norm) =>
+    (['float32', 'float64', 'int64', 'int32'] as const).map((dtype) => [norm, dtype] as const),
+  );
   it.each(cases)('matches ONNX Runtime with norm %s on %s input', async (norm, dtype) => {
     const random = prng(norm.length * 97 + dtype.length);
     const bytes = unaryGraph('Normalizer', [attr.string('norm', norm)], dtype, 'float32', 4);
@@ -73,13 +102,31 @@ describe('Imputer', () => {
     ['-1 replaced by one value (a list that is neither 1 nor per column)', -1, 3],
   ] as const)('matches ONNX Runtime on float32 input: %s', async (label, replaced, count) => {
     const random = prng(label.length);
-    const bytes = unaryGraph('Imputer', [attr.floats('imputed_value_floats', Array.from({ length: count }, (_, i) => i * 1.5 - 2)), attr.float('replaced_value_float', replaced)], 'float32', 'float32', 4);
+    const bytes = unaryGraph(
+      'Imputer',
+      [
+        attr.floats(
+          'imputed_value_floats',
+          Array.from({ length: count }, (_, i) => i * 1.5 - 2),
+        ),
+        attr.float('replaced_value_float', replaced),
+      ],
+      'float32',
+      'float32',
+      4,
+    );
     await expectParity(`Imputer ${label}`, bytes, { x: numeric(random, 'float32', ROWS, 4, [0, -1]) });
   });
 
   it('matches ONNX Runtime on int64 input', async () => {
     const random = prng(64);
-    const bytes = unaryGraph('Imputer', [attr.ints('imputed_value_int64s', [7, 8, 9]), attr.int('replaced_value_int64', -9)], 'int64', 'int64', 3);
+    const bytes = unaryGraph(
+      'Imputer',
+      [attr.ints('imputed_value_int64s', [7, 8, 9]), attr.int('replaced_value_int64', -9)],
+      'int64',
+      'int64',
+      3,
+    );
     await expectParity('Imputer int64', bytes, { x: numeric(random, 'int64', ROWS, 3) });
   });
 
@@ -105,7 +152,8 @@ describe('OneHotEncoder', () => {
     const k = 4 + (dtype === 'string' ? 0 : 1);
     let x: Tensor;
     if (dtype === 'string') x = { dtype, data: Array.from({ length: size }, () => pick(random, [...cities, 'PARIS', '', 'rome'])), dims };
-    else if (dtype === 'int64') x = { dtype, data: BigInt64Array.from({ length: size }, () => BigInt(pick(random, [3, -2, 0, 7, 5, -1]))), dims };
+    else if (dtype === 'int64')
+      x = { dtype, data: BigInt64Array.from({ length: size }, () => BigInt(pick(random, [3, -2, 0, 7, 5, -1]))), dims };
     else {
       const values = Array.from({ length: size }, () => pick(random, [3, -2, 0, 7, 3.9, -2.7, 0.5, -0.5, Number.NaN, 1e30, -0]));
       x = dtype === 'float32' ? { dtype, data: Float32Array.from(values), dims } : { dtype, data: Float64Array.from(values), dims };
@@ -147,9 +195,21 @@ describe('LabelEncoder', () => {
     float32: attr.floats('keys_floats', [0.5, -0, Number.NaN, 0.5]),
   };
   const inputs: Record<Kind, (random: () => number) => Tensor> = {
-    string: (random) => ({ dtype: 'string', data: Array.from({ length: ROWS }, () => pick(random, ['a', 'b', 'c', 'd', ''])), dims: [ROWS] }),
-    int64: (random) => ({ dtype: 'int64', data: BigInt64Array.from({ length: ROWS }, () => BigInt(pick(random, [1, 2, -3, 4, 0]))), dims: [ROWS] }),
-    float32: (random) => ({ dtype: 'float32', data: Float32Array.from({ length: ROWS }, () => pick(random, [0.5, 0, -0, Number.NaN, 1.5, 0.50000006])), dims: [ROWS] }),
+    string: (random) => ({
+      dtype: 'string',
+      data: Array.from({ length: ROWS }, () => pick(random, ['a', 'b', 'c', 'd', ''])),
+      dims: [ROWS],
+    }),
+    int64: (random) => ({
+      dtype: 'int64',
+      data: BigInt64Array.from({ length: ROWS }, () => BigInt(pick(random, [1, 2, -3, 4, 0]))),
+      dims: [ROWS],
+    }),
+    float32: (random) => ({
+      dtype: 'float32',
+      data: Float32Array.from({ length: ROWS }, () => pick(random, [0.5, 0, -0, Number.NaN, 1.5, 0.50000006])),
+      dims: [ROWS],
+    }),
   };
   const kinds: Kind[] = ['string', 'int64', 'float32'];
   const pairs = kinds.flatMap((k) => kinds.map((v) => [k, v] as const));
@@ -157,14 +217,18 @@ describe('LabelEncoder', () => {
   it.each(pairs)('opset 2 maps %s keys to %s values, defaults included, as ONNX Runtime does', async (keyKind, valueKind) => {
     const random = prng(keyKind.length * 7 + valueKind.length);
     for (const withDefaults of [false, true]) {
-      const defaults = withDefaults ? [attr.string('default_string', 'none'), attr.int('default_int64', 99), attr.float('default_float', 3.5)] : [];
+      const defaults = withDefaults
+        ? [attr.string('default_string', 'none'), attr.int('default_int64', 99), attr.float('default_float', 3.5)]
+        : [];
       const bytes = graph({
         mlOpset: 2,
         inputs: [tensorInfo('x', ELEMENT[keyKind], ['N'])],
         outputs: [tensorInfo('y', ELEMENT[valueKind], ['N'])],
         nodes: [node('LabelEncoder', ['x'], ['y'], { ...ML, attributes: [keyAttrs[keyKind], values[valueKind], ...defaults] })],
       });
-      await expectParity(`LabelEncoder opset 2 ${keyKind}→${valueKind}${withDefaults ? ' with defaults' : ''}`, bytes, { x: inputs[keyKind](random) });
+      await expectParity(`LabelEncoder opset 2 ${keyKind}→${valueKind}${withDefaults ? ' with defaults' : ''}`, bytes, {
+        x: inputs[keyKind](random),
+      });
     }
   });
 
@@ -177,7 +241,16 @@ describe('LabelEncoder', () => {
       mlOpset: 1,
       inputs: [tensorInfo('x', ELEMENT[from], ['N', 1])],
       outputs: [tensorInfo('y', ELEMENT[to], ['N', 1])],
-      nodes: [node('LabelEncoder', ['x'], ['y'], { ...ML, attributes: [attr.strings('classes_strings', ['a', 'b', 'c']), attr.string('default_string', 'unknown'), attr.int('default_int64', -7)] })],
+      nodes: [
+        node('LabelEncoder', ['x'], ['y'], {
+          ...ML,
+          attributes: [
+            attr.strings('classes_strings', ['a', 'b', 'c']),
+            attr.string('default_string', 'unknown'),
+            attr.int('default_int64', -7),
+          ],
+        }),
+      ],
     });
     const x: Tensor =
       from === 'string'
@@ -230,7 +303,9 @@ describe('ArrayFeatureExtractor', () => {
       initializers: [int64Tensor('picks', [2], [5, 1])],
       nodes: [node('ArrayFeatureExtractor', ['x', 'picks'], ['y'], ML)],
     });
-    const draws = Array.from({ length: ROWS }, () => ({ x: { dtype: 'float32' as const, data: Float32Array.from({ length: 6 }, () => awkwardFloat(random, 9)), dims: [6] } }));
+    const draws = Array.from({ length: ROWS }, () => ({
+      x: { dtype: 'float32' as const, data: Float32Array.from({ length: 6 }, () => awkwardFloat(random, 9)), dims: [6] },
+    }));
     await expectParityOnDraws('ArrayFeatureExtractor 1-D', bytes, draws);
   });
 });

@@ -33,7 +33,8 @@ function int64(value: Int64Like): bigint {
 const int64s = (values: ArrayLike<Int64Like> | null | undefined) => Array.from(values ?? [], int64);
 const numbers = (values: ArrayLike<number> | null | undefined) => Array.from(values ?? []);
 const hex = (bytes: Uint8Array | null | undefined) => Buffer.from(bytes ?? new Uint8Array()).toString('hex');
-const hexes = (list: RepeatedBytes | readonly Uint8Array[] | null | undefined) => (list instanceof RepeatedBytes ? list.toArray() : (list ?? [])).map(hex);
+const hexes = (list: RepeatedBytes | readonly Uint8Array[] | null | undefined) =>
+  (list instanceof RepeatedBytes ? list.toArray() : (list ?? [])).map(hex);
 
 type AnyModel = ModelProto | Onnx.IModelProto;
 type AnyGraph = GraphProto | Onnx.IGraphProto;
@@ -66,7 +67,14 @@ function graph(g: AnyGraph): unknown {
 }
 
 function node(n: AnyNode): unknown {
-  return { input: [...(n.input ?? [])], output: [...(n.output ?? [])], name: n.name ?? '', opType: n.opType ?? '', domain: n.domain ?? '', attribute: (n.attribute ?? []).map(attribute) };
+  return {
+    input: [...(n.input ?? [])],
+    output: [...(n.output ?? [])],
+    name: n.name ?? '',
+    opType: n.opType ?? '',
+    domain: n.domain ?? '',
+    attribute: (n.attribute ?? []).map(attribute),
+  };
 }
 
 function attribute(a: AnyAttribute): unknown {
@@ -118,7 +126,14 @@ function type(t: AnyType): unknown {
             ? {
                 dim: (tensorType.shape.dim ?? []).map((d) => ({
                   // onnx-proto sets dimValue as an own property only when the bytes have it.
-                  dimValue: d instanceof onnx.TensorShapeProto.Dimension ? (Object.hasOwn(d, 'dimValue') ? int64(d.dimValue as Int64Like) : undefined) : d.dimValue === undefined ? undefined : int64(d.dimValue as Int64Like),
+                  dimValue:
+                    d instanceof onnx.TensorShapeProto.Dimension
+                      ? Object.hasOwn(d, 'dimValue')
+                        ? int64(d.dimValue as Int64Like)
+                        : undefined
+                      : d.dimValue === undefined
+                        ? undefined
+                        : int64(d.dimValue as Int64Like),
                   dimParam: d.dimParam ?? undefined,
                 })),
               }
@@ -126,7 +141,9 @@ function type(t: AnyType): unknown {
         }
       : undefined,
     sequenceType: t.sequenceType ? { elemType: t.sequenceType.elemType ? type(t.sequenceType.elemType) : undefined } : undefined,
-    mapType: t.mapType ? { keyType: t.mapType.keyType ?? 0, valueType: t.mapType.valueType ? type(t.mapType.valueType) : undefined } : undefined,
+    mapType: t.mapType
+      ? { keyType: t.mapType.keyType ?? 0, valueType: t.mapType.valueType ? type(t.mapType.valueType) : undefined }
+      : undefined,
   };
 }
 

@@ -85,7 +85,8 @@ export function randomTrees(random: () => number, o: TreeOptions): TreeAttribute
     };
     const start = treeIds.length - next;
     build(0);
-    if (o.shuffled) shuffleTree(random, start, next, t, { nodeIds, featureIds, modes, values, trueIds, falseIds, missing }, { wNodes, wTrees });
+    if (o.shuffled)
+      shuffleTree(random, start, next, t, { nodeIds, featureIds, modes, values, trueIds, falseIds, missing }, { wNodes, wTrees });
   }
   const nodes = [
     attr.ints('nodes_treeids', treeIds),
@@ -123,13 +124,30 @@ function shuffleTree(
   start: number,
   size: number,
   tree: number,
-  n: { nodeIds: number[]; featureIds: number[]; modes: string[]; values: number[]; trueIds: number[]; falseIds: number[]; missing: number[] },
+  n: {
+    nodeIds: number[];
+    featureIds: number[];
+    modes: string[];
+    values: number[];
+    trueIds: number[];
+    falseIds: number[];
+    missing: number[];
+  },
   w: { wNodes: number[]; wTrees: number[] },
 ): void {
   const newId = permutation(random, size);
   // The root stays first: ONNX Runtime starts each tree at its first node.
   const order = [0, ...permutation(random, size - 1).map((i) => i + 1)];
-  const old = { ...n, nodeIds: [...n.nodeIds], featureIds: [...n.featureIds], modes: [...n.modes], values: [...n.values], trueIds: [...n.trueIds], falseIds: [...n.falseIds], missing: [...n.missing] };
+  const old = {
+    ...n,
+    nodeIds: [...n.nodeIds],
+    featureIds: [...n.featureIds],
+    modes: [...n.modes],
+    values: [...n.values],
+    trueIds: [...n.trueIds],
+    falseIds: [...n.falseIds],
+    missing: [...n.missing],
+  };
   order.forEach((from, to) => {
     const a = start + from;
     const b = start + to;

@@ -17,7 +17,10 @@ import { compileModel } from '../../../src/inference/model-runner.ts';
 import type { Tensor } from '../../../src/model/tensor.ts';
 
 const runs = Number(process.argv[2] ?? 100_000);
-const ids = process.argv.length > 3 ? process.argv.slice(3) : ['california-housing/1', 'california-housing/2', 'adult-income/1', 'adult-income/2', 'titanic/1'];
+const ids =
+  process.argv.length > 3
+    ? process.argv.slice(3)
+    : ['california-housing/1', 'california-housing/2', 'adult-income/1', 'adult-income/2', 'titanic/1'];
 const ROWS = 256;
 
 function seeded(seed: number): () => number {
@@ -43,7 +46,11 @@ function instances(manifest: Manifest): unknown[] {
   );
 }
 
-async function microsecondsPerRun(session: ModelSession, feeds: readonly Record<string, Tensor>[], names: readonly string[]): Promise<number> {
+async function microsecondsPerRun(
+  session: ModelSession,
+  feeds: readonly Record<string, Tensor>[],
+  names: readonly string[],
+): Promise<number> {
   for (let i = 0; i < 5000; i++) await session.run(feeds[i % ROWS]!, names);
   const start = performance.now();
   for (let i = 0; i < runs; i++) await session.run(feeds[i % ROWS]!, names);
@@ -67,6 +74,8 @@ for (const id of ids) {
   const engine = process.env.ENGINE;
   const ortUs = engine === 'compiled' ? Number.NaN : await microsecondsPerRun(ort, feeds, names);
   const compiledUs = engine === 'ort' ? Number.NaN : await microsecondsPerRun(compiled.session, feeds, names);
-  console.log(`${id.padEnd(22)} onnxruntime-web ${ortUs.toFixed(2).padStart(6)} µs/run   compiled ${compiledUs.toFixed(2).padStart(6)} µs/run   ×${(ortUs / compiledUs).toFixed(1)}`);
+  console.log(
+    `${id.padEnd(22)} onnxruntime-web ${ortUs.toFixed(2).padStart(6)} µs/run   compiled ${compiledUs.toFixed(2).padStart(6)} µs/run   ×${(ortUs / compiledUs).toFixed(1)}`,
+  );
   await ort.release();
 }

@@ -21,9 +21,17 @@ function input(random: () => number, dtype: 'float32' | 'float64' | 'int64' | 'i
       // Doubles just off the float32 thresholds too: trees compare them in double.
       return { dtype, data: Float64Array.from(values, (v) => (random() < 0.1 ? v + 1e-9 : v)), dims };
     case 'int64':
-      return { dtype, data: BigInt64Array.from(values, (v) => BigInt(Number.isFinite(v) ? Math.max(-1e15, Math.min(1e15, Math.round(v))) : 7)), dims };
+      return {
+        dtype,
+        data: BigInt64Array.from(values, (v) => BigInt(Number.isFinite(v) ? Math.max(-1e15, Math.min(1e15, Math.round(v))) : 7)),
+        dims,
+      };
     case 'int32':
-      return { dtype, data: Int32Array.from(values, (v) => (Number.isFinite(v) ? Math.max(-2e9, Math.min(2e9, Math.round(v))) : -3)), dims };
+      return {
+        dtype,
+        data: Int32Array.from(values, (v) => (Number.isFinite(v) ? Math.max(-2e9, Math.min(2e9, Math.round(v))) : -3)),
+        dims,
+      };
   }
 }
 
@@ -49,23 +57,48 @@ function trees(random: () => number, overrides: Partial<TreeOptions>): ReturnTyp
 }
 
 describe('TreeEnsembleRegressor', () => {
-  const cases: [string, { targets: number; aggregate: string; transform: string; base: 'none' | 'one' | 'all'; dtype: 'float32' | 'float64'; modes?: readonly string[] }][] = [];
+  const cases: [
+    string,
+    {
+      targets: number;
+      aggregate: string;
+      transform: string;
+      base: 'none' | 'one' | 'all';
+      dtype: 'float32' | 'float64';
+      modes?: readonly string[];
+    },
+  ][] = [];
   for (const aggregate of ['SUM', 'AVERAGE', 'MIN', 'MAX']) {
     for (const targets of [1, 3]) {
-      for (const base of ['none', 'one', 'all'] as const) cases.push([`${aggregate}, ${targets} target(s), base values ${base}`, { targets, aggregate, transform: 'NONE', base, dtype: 'float32' }]);
+      for (const base of ['none', 'one', 'all'] as const)
+        cases.push([
+          `${aggregate}, ${targets} target(s), base values ${base}`,
+          { targets, aggregate, transform: 'NONE', base, dtype: 'float32' },
+        ]);
     }
   }
   for (const transform of TRANSFORMS) {
     cases.push([`post_transform ${transform}, 1 target`, { targets: 1, aggregate: 'SUM', transform, base: 'one', dtype: 'float32' }]);
     cases.push([`post_transform ${transform}, 4 targets`, { targets: 4, aggregate: 'SUM', transform, base: 'all', dtype: 'float32' }]);
   }
-  for (const mode of ALL_MODES) cases.push([`only ${mode} nodes`, { targets: 1, aggregate: 'SUM', transform: 'NONE', base: 'none', dtype: 'float32', modes: [mode] }]);
-  cases.push(['float64 input (thresholds, sums in double)', { targets: 2, aggregate: 'SUM', transform: 'NONE', base: 'all', dtype: 'float64' }]);
-  cases.push(['float64 input, AVERAGE with PROBIT', { targets: 1, aggregate: 'AVERAGE', transform: 'PROBIT', base: 'one', dtype: 'float64' }]);
+  for (const mode of ALL_MODES)
+    cases.push([`only ${mode} nodes`, { targets: 1, aggregate: 'SUM', transform: 'NONE', base: 'none', dtype: 'float32', modes: [mode] }]);
+  cases.push([
+    'float64 input (thresholds, sums in double)',
+    { targets: 2, aggregate: 'SUM', transform: 'NONE', base: 'all', dtype: 'float64' },
+  ]);
+  cases.push([
+    'float64 input, AVERAGE with PROBIT',
+    { targets: 1, aggregate: 'AVERAGE', transform: 'PROBIT', base: 'one', dtype: 'float64' },
+  ]);
 
   it.each(cases)('matches ONNX Runtime on 1,000 awkward rows: %s', async (label, c) => {
     const random = prng(label.length * 7919 + c.targets);
-    const t = trees(random, { weightTargets: Array.from({ length: c.targets }, (_, i) => i), weightsPerLeaf: c.targets, ...(c.modes ? { modes: c.modes } : {}) });
+    const t = trees(random, {
+      weightTargets: Array.from({ length: c.targets }, (_, i) => i),
+      weightsPerLeaf: c.targets,
+      ...(c.modes ? { modes: c.modes } : {}),
+    });
     const base = c.base === 'none' ? [] : c.base === 'one' ? [0.25] : Array.from({ length: c.targets }, (_, i) => i - 0.5);
     const bytes = graph({
       inputs: [tensorInfo('x', ELEMENT[c.dtype], ['N', FEATURES])],
@@ -99,7 +132,9 @@ describe('TreeEnsembleRegressor', () => {
     const bytes = graph({
       inputs: [tensorInfo('x', FLOAT, ['N', FEATURES])],
       outputs: [tensorInfo('y', FLOAT, ['N', 1])],
-      nodes: [node('TreeEnsembleRegressor', ['x'], ['y'], { ...ML, attributes: [...t.nodes, ...t.weights('target'), attr.int('n_targets', 1)] })],
+      nodes: [
+        node('TreeEnsembleRegressor', ['x'], ['y'], { ...ML, attributes: [...t.nodes, ...t.weights('target'), attr.int('n_targets', 1)] }),
+      ],
     });
     await expectParity('TreeEnsembleRegressor 150 trees', bytes, { x: input(random, 'float32', t.thresholds) });
   });
@@ -110,7 +145,9 @@ describe('TreeEnsembleRegressor', () => {
     const bytes = graph({
       inputs: [tensorInfo('x', FLOAT, ['N', FEATURES])],
       outputs: [tensorInfo('y', FLOAT, ['N', 2])],
-      nodes: [node('TreeEnsembleRegressor', ['x'], ['y'], { ...ML, attributes: [...t.nodes, ...t.weights('target'), attr.int('n_targets', 2)] })],
+      nodes: [
+        node('TreeEnsembleRegressor', ['x'], ['y'], { ...ML, attributes: [...t.nodes, ...t.weights('target'), attr.int('n_targets', 2)] }),
+      ],
     });
     await expectParity('TreeEnsembleRegressor shuffled nodes', bytes, { x: input(random, 'float32', t.thresholds) });
   });
@@ -126,15 +163,30 @@ describe('TreeEnsembleRegressor', () => {
             attributes: [
               attr.ints('nodes_treeids', treeIds),
               attr.ints('nodes_nodeids', nodeIds),
-              attr.ints('nodes_featureids', nodeIds.map(() => 0)),
+              attr.ints(
+                'nodes_featureids',
+                nodeIds.map(() => 0),
+              ),
               attr.strings('nodes_modes', modes),
-              attr.floats('nodes_values', nodeIds.map(() => 0.5)),
+              attr.floats(
+                'nodes_values',
+                nodeIds.map(() => 0.5),
+              ),
               attr.ints('nodes_truenodeids', trueIds),
               attr.ints('nodes_falsenodeids', falseIds),
-              attr.ints('target_ids', leaves.map(() => 0)),
+              attr.ints(
+                'target_ids',
+                leaves.map(() => 0),
+              ),
               attr.ints('target_nodeids', leaves),
-              attr.ints('target_treeids', leaves.map(() => 0)),
-              attr.floats('target_weights', leaves.map(() => 1)),
+              attr.ints(
+                'target_treeids',
+                leaves.map(() => 0),
+              ),
+              attr.floats(
+                'target_weights',
+                leaves.map(() => 1),
+              ),
               attr.int('n_targets', 1),
             ],
           }),
@@ -142,14 +194,23 @@ describe('TreeEnsembleRegressor', () => {
       });
     const B = 'BRANCH_LEQ';
     // Numbered by position: node 1 sends its true branch back to the root.
-    expect(compileOnnx(tree([0, 0, 0], [0, 1, 2], [B, B, 'LEAF'], [1, 0, 0], [2, 2, 0], [2]))).toEqual({ ok: false, reason: 'node "y" (TreeEnsembleRegressor) has a tree with a cycle' });
+    expect(compileOnnx(tree([0, 0, 0], [0, 1, 2], [B, B, 'LEAF'], [1, 0, 0], [2, 2, 0], [2]))).toEqual({
+      ok: false,
+      reason: 'node "y" (TreeEnsembleRegressor) has a tree with a cycle',
+    });
     // Ids not by position: 0 → 3 → 2 → 3.
-    expect(compileOnnx(tree([0, 0, 0, 0], [0, 3, 2, 1], [B, B, B, 'LEAF'], [3, 2, 3, 0], [1, 1, 1, 0], [1]))).toEqual({ ok: false, reason: 'node "y" (TreeEnsembleRegressor) has a tree with a cycle' });
+    expect(compileOnnx(tree([0, 0, 0, 0], [0, 3, 2, 1], [B, B, B, 'LEAF'], [3, 2, 3, 0], [1, 1, 1, 0], [1]))).toEqual({
+      ok: false,
+      reason: 'node "y" (TreeEnsembleRegressor) has a tree with a cycle',
+    });
     // The same shapes without the cycle compile.
     expect(compileOnnx(tree([0, 0, 0], [0, 1, 2], [B, B, 'LEAF'], [1, 2, 0], [2, 2, 0], [2]))).toMatchObject({ ok: true });
     // A mode that is no node mode is refused, even one named like a property every object has.
     for (const mode of ['BRANCH_LE', 'toString', 'constructor', '__proto__']) {
-      expect(compileOnnx(tree([0, 0, 0], [0, 1, 2], [mode, B, 'LEAF'], [1, 2, 0], [2, 2, 0], [2]))).toEqual({ ok: false, reason: `node "y" (TreeEnsembleRegressor) has node mode "${mode}"` });
+      expect(compileOnnx(tree([0, 0, 0], [0, 1, 2], [mode, B, 'LEAF'], [1, 2, 0], [2, 2, 0], [2]))).toEqual({
+        ok: false,
+        reason: `node "y" (TreeEnsembleRegressor) has node mode "${mode}"`,
+      });
     }
     expect(compileOnnx(tree([0, 0, 0, 0], [0, 3, 2, 1], [B, B, B, 'LEAF'], [3, 2, 1, 0], [1, 1, 1, 0], [1]))).toMatchObject({ ok: true });
   });
@@ -171,45 +232,83 @@ describe('TreeEnsembleClassifier', () => {
     for (const positive of [true, false]) {
       for (const base of [[], [0.3], [0.2, -0.1]]) {
         for (const transform of TRANSFORMS) {
-          cases.push([`binary, weights on ${weighted}, ${positive ? 'all positive' : 'mixed'}, ${base.length} base values, ${transform}`, { classes: 2, weighted, positive, base, transform, labels: 'int64', dtype: 'float32' }]);
+          cases.push([
+            `binary, weights on ${weighted}, ${positive ? 'all positive' : 'mixed'}, ${base.length} base values, ${transform}`,
+            { classes: 2, weighted, positive, base, transform, labels: 'int64', dtype: 'float32' },
+          ]);
         }
       }
     }
   }
   for (const transform of TRANSFORMS) {
     for (const base of [[], [0.1, -0.2, 0.3, 0]]) {
-      cases.push([`4 classes, ${base.length} base values, ${transform}`, { classes: 4, weighted: 'all classes', positive: false, base, transform, labels: 'int64', dtype: 'float32' }]);
+      cases.push([
+        `4 classes, ${base.length} base values, ${transform}`,
+        { classes: 4, weighted: 'all classes', positive: false, base, transform, labels: 'int64', dtype: 'float32' },
+      ]);
     }
   }
-  cases.push(['3 classes, string labels', { classes: 3, weighted: 'all classes', positive: true, base: [], transform: 'SOFTMAX', labels: 'string', dtype: 'float32' }]);
-  cases.push(['binary, string labels, class 1 only', { classes: 2, weighted: 'class 1 only', positive: false, base: [], transform: 'LOGISTIC', labels: 'string', dtype: 'float32' }]);
-  cases.push(['binary, labels 10 and 20, both classes', { classes: 2, weighted: 'both classes', positive: true, base: [], transform: 'NONE', labels: 'odd int64', dtype: 'float32' }]);
-  cases.push(['binary, labels 10 and 20, class 1 only', { classes: 2, weighted: 'class 1 only', positive: true, base: [], transform: 'NONE', labels: 'odd int64', dtype: 'float32' }]);
+  cases.push([
+    '3 classes, string labels',
+    { classes: 3, weighted: 'all classes', positive: true, base: [], transform: 'SOFTMAX', labels: 'string', dtype: 'float32' },
+  ]);
+  cases.push([
+    'binary, string labels, class 1 only',
+    { classes: 2, weighted: 'class 1 only', positive: false, base: [], transform: 'LOGISTIC', labels: 'string', dtype: 'float32' },
+  ]);
+  cases.push([
+    'binary, labels 10 and 20, both classes',
+    { classes: 2, weighted: 'both classes', positive: true, base: [], transform: 'NONE', labels: 'odd int64', dtype: 'float32' },
+  ]);
+  cases.push([
+    'binary, labels 10 and 20, class 1 only',
+    { classes: 2, weighted: 'class 1 only', positive: true, base: [], transform: 'NONE', labels: 'odd int64', dtype: 'float32' },
+  ]);
   for (const dtype of ['float64', 'int64', 'int32'] as const) {
-    cases.push([`${dtype} input, 3 classes`, { classes: 3, weighted: 'all classes', positive: false, base: [], transform: 'SOFTMAX', labels: 'int64', dtype }]);
-    cases.push([`${dtype} input, binary class 1 only`, { classes: 2, weighted: 'class 1 only', positive: false, base: [], transform: 'LOGISTIC', labels: 'int64', dtype }]);
+    cases.push([
+      `${dtype} input, 3 classes`,
+      { classes: 3, weighted: 'all classes', positive: false, base: [], transform: 'SOFTMAX', labels: 'int64', dtype },
+    ]);
+    cases.push([
+      `${dtype} input, binary class 1 only`,
+      { classes: 2, weighted: 'class 1 only', positive: false, base: [], transform: 'LOGISTIC', labels: 'int64', dtype },
+    ]);
   }
 
   it.each(cases)('matches ONNX Runtime on 1,000 awkward rows: %s', async (label, c) => {
     const random = prng([...label].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) >>> 0, 7));
-    const weightTargets = c.weighted === 'class 1 only' ? [1] : c.weighted === 'class 0 only' ? [0] : Array.from({ length: c.classes }, (_, i) => i);
+    const weightTargets =
+      c.weighted === 'class 1 only' ? [1] : c.weighted === 'class 0 only' ? [0] : Array.from({ length: c.classes }, (_, i) => i);
     const t = trees(random, { weightTargets, weightsPerLeaf: c.classes, positiveWeights: c.positive });
     const labelAttr =
       c.labels === 'string'
-        ? attr.strings('classlabels_strings', Array.from({ length: c.classes }, (_, i) => `class-${i}`))
-        : attr.ints('classlabels_int64s', Array.from({ length: c.classes }, (_, i) => (c.labels === 'odd int64' ? 10 * (i + 1) : i)));
+        ? attr.strings(
+            'classlabels_strings',
+            Array.from({ length: c.classes }, (_, i) => `class-${i}`),
+          )
+        : attr.ints(
+            'classlabels_int64s',
+            Array.from({ length: c.classes }, (_, i) => (c.labels === 'odd int64' ? 10 * (i + 1) : i)),
+          );
     const bytes = graph({
       inputs: [tensorInfo('x', ELEMENT[c.dtype], ['N', FEATURES])],
       outputs: [tensorInfo('label', c.labels === 'string' ? STRING : INT64, ['N']), tensorInfo('scores', FLOAT, ['N', c.classes])],
       nodes: [
         node('TreeEnsembleClassifier', ['x'], ['label', 'scores'], {
           ...ML,
-          attributes: [...t.nodes, ...t.weights('class'), labelAttr, attr.string('post_transform', c.transform), ...(c.base.length ? [attr.floats('base_values', c.base)] : [])],
+          attributes: [
+            ...t.nodes,
+            ...t.weights('class'),
+            labelAttr,
+            attr.string('post_transform', c.transform),
+            ...(c.base.length ? [attr.floats('base_values', c.base)] : []),
+          ],
         }),
       ],
     });
     // Where ORT writes only the first score column the second is leftover memory: refused, not matched.
-    const firstColumnOnly = c.classes === 2 && c.base.length !== 2 && (c.transform === 'PROBIT' || (c.weighted === 'both classes' && c.base.length === 1));
+    const firstColumnOnly =
+      c.classes === 2 && c.base.length !== 2 && (c.transform === 'PROBIT' || (c.weighted === 'both classes' && c.base.length === 1));
     const result = compileOnnx(bytes);
     if (firstColumnOnly && c.weighted === 'class 0 only') expect(result.ok).toBe(false);
     if (!result.ok) {
@@ -229,7 +328,12 @@ describe('TreeEnsembleClassifier', () => {
       nodes: [
         node('TreeEnsembleClassifier', ['x'], ['label', 'scores'], {
           ...ML,
-          attributes: [...t.nodes, ...t.weights('class'), attr.ints('classlabels_int64s', [0, 1, 2]), attr.string('post_transform', 'SOFTMAX')],
+          attributes: [
+            ...t.nodes,
+            ...t.weights('class'),
+            attr.ints('classlabels_int64s', [0, 1, 2]),
+            attr.string('post_transform', 'SOFTMAX'),
+          ],
         }),
       ],
     });

@@ -23,7 +23,11 @@ interface Rect {
 }
 
 function rects(svg: string): Rect[] {
-  return [...svg.matchAll(/<rect class="([^"]*bar[^"]*)" x="([^"]+)" y="([^"]+)" width="([^"]+)" height="([^"]+)"[^>]*><title>([^<]*)<\/title><\/rect>/g)].map((m) => ({
+  return [
+    ...svg.matchAll(
+      /<rect class="([^"]*bar[^"]*)" x="([^"]+)" y="([^"]+)" width="([^"]+)" height="([^"]+)"[^>]*><title>([^<]*)<\/title><\/rect>/g,
+    ),
+  ].map((m) => ({
     cls: m[1]!,
     x: Number(m[2]),
     y: Number(m[3]),
@@ -38,7 +42,11 @@ function decode(html: string): string {
 }
 
 function circles(svg: string): { cx: number; cy: number; title: string }[] {
-  return [...svg.matchAll(/<circle class="point" cx="([^"]+)" cy="([^"]+)"[^>]*><title>([^<]*)<\/title><\/circle>/g)].map((m) => ({ cx: Number(m[1]), cy: Number(m[2]), title: decode(m[3]!) }));
+  return [...svg.matchAll(/<circle class="point" cx="([^"]+)" cy="([^"]+)"[^>]*><title>([^<]*)<\/title><\/circle>/g)].map((m) => ({
+    cx: Number(m[1]),
+    cy: Number(m[2]),
+    title: decode(m[3]!),
+  }));
 }
 
 function expectAccessible(svg: string, id: string): void {
@@ -51,7 +59,17 @@ function expectAccessible(svg: string, id: string): void {
 
 describe('barChart', () => {
   it('draws one bar per value, with heights proportional to the values from a zero baseline', () => {
-    const svg = render(barChart({ ...text, bars: [{ label: 'a', value: 1 }, { label: 'b', value: 3 }, { label: 'c', value: 0 }, { label: 'd', value: 2 }] }));
+    const svg = render(
+      barChart({
+        ...text,
+        bars: [
+          { label: 'a', value: 1 },
+          { label: 'b', value: 3 },
+          { label: 'c', value: 0 },
+          { label: 'd', value: 2 },
+        ],
+      }),
+    );
     const bars = rects(svg);
     expect(bars).toHaveLength(4);
     expect(bars[1]!.height / bars[0]!.height).toBeCloseTo(3, 1);
@@ -65,7 +83,15 @@ describe('barChart', () => {
   });
 
   it('is labelled: title, description, both axis labels, category ticks and a value per bar', () => {
-    const svg = render(barChart({ ...text, bars: [{ label: 'first', value: 10 }, { label: 'second', value: 20 }] }));
+    const svg = render(
+      barChart({
+        ...text,
+        bars: [
+          { label: 'first', value: 10 },
+          { label: 'second', value: 20 },
+        ],
+      }),
+    );
     expectAccessible(svg, 'c');
     expect(svg).toContain('>the x axis</text>');
     expect(svg).toContain('>the y axis</text>');
@@ -79,7 +105,9 @@ describe('barChart', () => {
 
   it('escapes labels, titles and descriptions', () => {
     const evil = '<script>alert("x")</script>';
-    const svg = render(barChart({ id: 'e"x', title: evil, description: `${evil} & more`, xLabel: evil, yLabel: 'y', bars: [{ label: evil, value: 1 }] }));
+    const svg = render(
+      barChart({ id: 'e"x', title: evil, description: `${evil} & more`, xLabel: evil, yLabel: 'y', bars: [{ label: evil, value: 1 }] }),
+    );
     expect(svg).not.toContain('<script>');
     expect(svg).toContain('&lt;script&gt;');
     expect(svg).toContain('&amp; more');
@@ -158,13 +186,26 @@ describe('groupedBarChart', () => {
   });
 
   it('keeps each group within its slot, series side by side', () => {
-    const bars = rects(render(groupedBarChart({ ...text, categories: ['a', 'b'], series: [{ name: 's0', values: [1, 1] }, { name: 's1', values: [1, 1] }] })));
+    const bars = rects(
+      render(
+        groupedBarChart({
+          ...text,
+          categories: ['a', 'b'],
+          series: [
+            { name: 's0', values: [1, 1] },
+            { name: 's1', values: [1, 1] },
+          ],
+        }),
+      ),
+    );
     expect(bars[0]!.x).toBeLessThan(bars[1]!.x);
     expect(bars[1]!.x + bars[1]!.width).toBeLessThan(bars[2]!.x);
   });
 
   it('uses the tick format for the y axis', () => {
-    const svg = render(groupedBarChart({ ...text, categories: ['a'], series: [{ name: 's', values: [0.5] }], tickFormat: (v) => `${Math.round(v * 100)}%` }));
+    const svg = render(
+      groupedBarChart({ ...text, categories: ['a'], series: [{ name: 's', values: [0.5] }], tickFormat: (v) => `${Math.round(v * 100)}%` }),
+    );
     expect(svg).toContain('>50%</text>');
     expect(svg).toContain('>0%</text>');
   });
@@ -176,7 +217,9 @@ describe('groupedBarChart', () => {
 
 describe('lineChart', () => {
   it('draws a point per value and breaks the line where values are missing', () => {
-    const svg = render(lineChart({ ...text, labels: ['1', '2', '3', '4', '5'], series: [{ name: 'auc', values: [0.9, 0.91, null, 0.88, 0.89] }] }));
+    const svg = render(
+      lineChart({ ...text, labels: ['1', '2', '3', '4', '5'], series: [{ name: 'auc', values: [0.9, 0.91, null, 0.88, 0.89] }] }),
+    );
     const points = circles(svg);
     expect(points).toHaveLength(4);
     expect(svg.match(/<path class="line"/g)).toHaveLength(2);
@@ -188,7 +231,14 @@ describe('lineChart', () => {
   });
 
   it('draws reference lines with their legend entry', () => {
-    const svg = render(lineChart({ ...text, labels: ['a', 'b'], series: [{ name: 'online', values: [0.9, 0.92] }], references: [{ name: 'offline', value: 0.8 }] }));
+    const svg = render(
+      lineChart({
+        ...text,
+        labels: ['a', 'b'],
+        series: [{ name: 'online', values: [0.9, 0.92] }],
+        references: [{ name: 'offline', value: 0.8 }],
+      }),
+    );
     expect(svg).toMatch(/<line class="reference"[^>]*stroke-dasharray/);
     expect(svg).toContain('>offline</text>');
     expect(svg).toContain('<title>offline: 0.8</title>');
@@ -216,9 +266,15 @@ describe('lineChart', () => {
 describe('lineRuns', () => {
   it('splits a series into runs of consecutive values', () => {
     expect(lineRuns([1, 2, null, 3, null, null, 4, 5])).toEqual([
-      [{ index: 0, value: 1 }, { index: 1, value: 2 }],
+      [
+        { index: 0, value: 1 },
+        { index: 1, value: 2 },
+      ],
       [{ index: 3, value: 3 }],
-      [{ index: 6, value: 4 }, { index: 7, value: 5 }],
+      [
+        { index: 6, value: 4 },
+        { index: 7, value: 5 },
+      ],
     ]);
     expect(lineRuns([null, Number.NaN])).toEqual([]);
   });
@@ -229,10 +285,14 @@ describe('layout', () => {
     const items = Array.from({ length: 6 }, (_, i) => ({ name: `a series named ${i}`, color: '#000' }));
     const layout = legendLayout(items);
     expect(Math.max(...layout.map((l) => l.row))).toBeGreaterThan(0);
-    expect(plotArea({ xLabels: [], slots: 1, yLabels: ['0'], legend: items }).top).toBeGreaterThan(plotArea({ xLabels: [], slots: 1, yLabels: ['0'], legend: items.slice(0, 1) }).top);
+    expect(plotArea({ xLabels: [], slots: 1, yLabels: ['0'], legend: items }).top).toBeGreaterThan(
+      plotArea({ xLabels: [], slots: 1, yLabels: ['0'], legend: items.slice(0, 1) }).top,
+    );
   });
 
   it('leaves room on the left for wide y labels', () => {
-    expect(plotArea({ xLabels: [], slots: 1, yLabels: ['1,000,000'] }).left).toBeGreaterThan(plotArea({ xLabels: [], slots: 1, yLabels: ['1'] }).left);
+    expect(plotArea({ xLabels: [], slots: 1, yLabels: ['1,000,000'] }).left).toBeGreaterThan(
+      plotArea({ xLabels: [], slots: 1, yLabels: ['1'] }).left,
+    );
   });
 });

@@ -24,7 +24,11 @@ interface Bar {
 }
 
 function bars(svg: string): Bar[] {
-  return [...svg.matchAll(/<rect class="bar (positive|negative|aggregate)" x="([^"]+)" y="([^"]+)" width="([^"]+)"[^>]*><title>([^<]*)<\/title><\/rect>/g)].map((m) => ({
+  return [
+    ...svg.matchAll(
+      /<rect class="bar (positive|negative|aggregate)" x="([^"]+)" y="([^"]+)" width="([^"]+)"[^>]*><title>([^<]*)<\/title><\/rect>/g,
+    ),
+  ].map((m) => ({
     side: m[1]!,
     x: Number(m[2]),
     y: Number(m[3]),
@@ -39,7 +43,16 @@ function zeroLine(svg: string): number {
 
 describe('divergingBarChart', () => {
   it('draws positive values right of the zero line and negative ones left, lengths proportional to the values', () => {
-    const svg = render(divergingBarChart({ ...text, bars: [{ label: 'a', value: 300 }, { label: 'b', value: -150 }, { label: 'c', value: 0 }] }));
+    const svg = render(
+      divergingBarChart({
+        ...text,
+        bars: [
+          { label: 'a', value: 300 },
+          { label: 'b', value: -150 },
+          { label: 'c', value: 0 },
+        ],
+      }),
+    );
     const [a, b, c] = bars(svg);
     const zero = zeroLine(svg);
     expect(a!.side).toBe('positive');
@@ -54,7 +67,15 @@ describe('divergingBarChart', () => {
   });
 
   it('writes the signed value of every row and keeps the full label and detail in each bar title', () => {
-    const svg = render(divergingBarChart({ ...text, bars: [{ label: 'a_very_long_feature_name_indeed', detail: 'NEAR BAY AREA', value: 171983.4 }, { label: 'b', value: -0.0264 }] }));
+    const svg = render(
+      divergingBarChart({
+        ...text,
+        bars: [
+          { label: 'a_very_long_feature_name_indeed', detail: 'NEAR BAY AREA', value: 171983.4 },
+          { label: 'b', value: -0.0264 },
+        ],
+      }),
+    );
     expect(bars(svg).map((b) => b.title)).toEqual(['a_very_long_feature_name_indeed = NEAR BAY AREA: +171,983', 'b: −0.0264']);
     expect(svg).toContain('>+171,983</text>');
     expect(svg).toContain('>−0.0264</text>');
@@ -74,7 +95,15 @@ describe('divergingBarChart', () => {
   });
 
   it('draws an aggregate bar in grey, whatever its sign', () => {
-    const svg = render(divergingBarChart({ ...text, bars: [{ label: 'a', value: 2 }, { label: '3 other features', value: -1, aggregate: true }] }));
+    const svg = render(
+      divergingBarChart({
+        ...text,
+        bars: [
+          { label: 'a', value: 2 },
+          { label: '3 other features', value: -1, aggregate: true },
+        ],
+      }),
+    );
     expect(bars(svg).map((b) => b.side)).toEqual(['positive', 'aggregate']);
   });
 

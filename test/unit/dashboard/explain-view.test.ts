@@ -19,7 +19,14 @@ import {
 } from '../../../src/reports/views/explain-view.tsx';
 import type { ExplainResult } from '../../../src/serving/prediction-service.ts';
 
-const linearInfo: ExplainerInfo = { method: 'linear', space: 'margin', outputs: ['value'], transform: 'none', reference: 'training statistics', background_rows: 0 };
+const linearInfo: ExplainerInfo = {
+  method: 'linear',
+  space: 'margin',
+  outputs: ['value'],
+  transform: 'none',
+  reference: 'training statistics',
+  background_rows: 0,
+};
 
 const explanation: Explanation = {
   method: 'linear',
@@ -30,7 +37,13 @@ const explanation: Explanation = {
   contributions: { longitude: [70322.6], median_income: [171983.1], ocean_proximity: [-39246.6] },
 };
 
-const form: ExplainFormProps = { model: 'california-housing', versions: ['2', '1'], primary: '1', selected: '1', instanceText: '{"median_income": 8.3252}' };
+const form: ExplainFormProps = {
+  model: 'california-housing',
+  versions: ['2', '1'],
+  primary: '1',
+  selected: '1',
+  instanceText: '{"median_income": 8.3252}',
+};
 
 function result(overrides: Partial<ExplainResult> = {}): ExplainResult {
   return {
@@ -79,7 +92,12 @@ describe('contribution rows', () => {
   it('reads an instance given as an array in manifest order, and carries standard errors of sampling', () => {
     const sampled: Explanation = { ...explanation, error: { longitude: [12], median_income: [34], ocean_proximity: [5] } };
     const rows = contributionRows(sampled, 0, [-122.23, 8.3252, 'NEAR BAY']);
-    expect(rows.find((r) => r.feature === 'ocean_proximity')).toEqual({ feature: 'ocean_proximity', value: 'NEAR BAY', contribution: -39246.6, standardError: 5 });
+    expect(rows.find((r) => r.feature === 'ocean_proximity')).toEqual({
+      feature: 'ocean_proximity',
+      value: 'NEAR BAY',
+      contribution: -39246.6,
+      standardError: 5,
+    });
     expect(instanceValue(42, 'x', 0)).toBeUndefined();
   });
 
@@ -112,11 +130,16 @@ describe('numbers and words', () => {
   it('says how each method, space and transform works', () => {
     expect(methodSentence(linearInfo)).toMatch(/^Exact linear contributions/);
     expect(methodSentence({ ...linearInfo, method: 'tree_shap', cover: 'graph' })).toContain("node cover from the graph's own hit counts");
-    const sampling = methodSentence({ ...linearInfo, method: 'sampling_shapley', fallback_reason: 'Softplus is not linear' }, { ...explanation, budget: { permutations: 64, evaluations: 5000, background_rows: 100, stopped_by: 'time' } });
+    const sampling = methodSentence(
+      { ...linearInfo, method: 'sampling_shapley', fallback_reason: 'Softplus is not linear' },
+      { ...explanation, budget: { permutations: 64, evaluations: 5000, background_rows: 100, stopped_by: 'time' } },
+    );
     expect(sampling).toContain('64 permutations, 5,000 model runs, stopped by the time budget');
     expect(sampling).toContain('No exact method applies: Softplus is not linear.');
     expect(spaceSentence(linearInfo, true)).toContain("the predicted value's own units (no link follows)");
-    expect(spaceSentence({ ...linearInfo, transform: 'Sigmoid → Sub → Concat' }, false)).toBe("Margin: the linear model's scores before the link function.");
+    expect(spaceSentence({ ...linearInfo, transform: 'Sigmoid → Sub → Concat' }, false)).toBe(
+      "Margin: the linear model's scores before the link function.",
+    );
     expect(transformSentence({ ...linearInfo, transform: 'NONE' })).toBe('None: the explained output is the served output.');
     expect(transformSentence({ ...linearInfo, transform: 'LOGISTIC' })).toBe('LOGISTIC turns the explained output into the served output.');
   });
@@ -133,7 +156,9 @@ describe('the explain form', () => {
   it('needs an instance and takes a version number', () => {
     expect(ExplainFormSchema.safeParse({ instance: '{}', version: '2' }).success).toBe(true);
     const empty = ExplainFormSchema.safeParse({ instance: '  ' });
-    expect(empty.success ? [] : empty.error.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['instance', 'paste an instance: a JSON object of feature values']]);
+    expect(empty.success ? [] : empty.error.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+      ['instance', 'paste an instance: a JSON object of feature values'],
+    ]);
     const version = ExplainFormSchema.safeParse({ instance: '{}', version: 'latest' });
     expect(version.success ? [] : version.error.issues.map((i) => i.path.join('.'))).toEqual(['version']);
   });
@@ -141,13 +166,21 @@ describe('the explain form', () => {
 
 describe('ExplainPage', () => {
   it('shows the prediction, the words, the sum check, a bar per feature with its value, and the form again', () => {
-    const html = renderPage(ExplainPage({ form, outcome: { ok: true, result: result(), instance: { median_income: 8.3252, longitude: -122.23, ocean_proximity: 'NEAR BAY' } }, signedIn: true }));
+    const html = renderPage(
+      ExplainPage({
+        form,
+        outcome: { ok: true, result: result(), instance: { median_income: 8.3252, longitude: -122.23, ocean_proximity: 'NEAR BAY' } },
+        signedIn: true,
+      }),
+    );
     expect(html).toContain('Version 1 predicts 410,355');
     expect(html).toContain('data-sum-check="ok"');
     expect(html).toContain('base value 207,295 + Σ contributions +203,059 = 410,354; explained 410,354');
     expect(html).toContain('<title>median_income = 8.33: +171,983</title>');
     expect(html).toContain('<title>ocean_proximity = NEAR BAY: −39,247</title>');
-    expect(html).toContain('<tr data-feature="median_income"><th scope="row">median_income</th><td>8.3252</td><td class="num">+171,983</td></tr>');
+    expect(html).toContain(
+      '<tr data-feature="median_income"><th scope="row">median_income</th><td>8.3252</td><td class="num">+171,983</td></tr>',
+    );
     expect(html).toContain('None: the explained output is the served output.');
     expect(html).toMatch(/<option value="1" selected="">v1 \(primary\)<\/option>/);
     expect(html).toContain('{&quot;median_income&quot;: 8.3252}</textarea>');
@@ -159,7 +192,15 @@ describe('ExplainPage', () => {
       manifest: { task: 'binary_classification', output: { positive_label: '>50K' } } as unknown as Manifest,
       info: { ...linearInfo, outputs: ['<=50K', '>50K'], transform: 'Sigmoid → Sub → Concat' },
       predictions: [{ label: '<=50K', probabilities: { '<=50K': 0.9734, '>50K': 0.0266 } }],
-      explanations: [{ ...explanation, outputs: ['<=50K', '>50K'], prediction: [3.6, -3.6], base_value: [2.1, -2.1], contributions: { age: [1.5, -1.5] } }],
+      explanations: [
+        {
+          ...explanation,
+          outputs: ['<=50K', '>50K'],
+          prediction: [3.6, -3.6],
+          base_value: [2.1, -2.1],
+          contributions: { age: [1.5, -1.5] },
+        },
+      ],
     });
     const html = renderPage(ExplainPage({ form, outcome: { ok: true, result: classifier, instance: { age: 38 } }, signedIn: true }));
     expect(html).toContain('Version 1 predicts “&lt;=50K” (probability of “&gt;50K” 0.0266)');
@@ -168,10 +209,17 @@ describe('ExplainPage', () => {
   });
 
   it('lists the problems by field, escaped, when the instance was refused', () => {
-    const outcome = { ok: false, heading: 'This instance is not valid for the model', message: 'Fix these fields and explain again:', problems: [{ field: 'median_income', message: 'must be a number, got "<b>lots</b>"' }] } as const;
+    const outcome = {
+      ok: false,
+      heading: 'This instance is not valid for the model',
+      message: 'Fix these fields and explain again:',
+      problems: [{ field: 'median_income', message: 'must be a number, got "<b>lots</b>"' }],
+    } as const;
     const html = renderPage(ExplainPage({ form, outcome, signedIn: false }));
     expect(html).toContain('role="alert"');
-    expect(html).toContain('<li data-field="median_income"><code>median_income</code>: must be a number, got &quot;&lt;b&gt;lots&lt;/b&gt;&quot;</li>');
+    expect(html).toContain(
+      '<li data-field="median_income"><code>median_income</code>: must be a number, got &quot;&lt;b&gt;lots&lt;/b&gt;&quot;</li>',
+    );
     expect(html).not.toContain('data-sum-check');
   });
 });

@@ -56,7 +56,7 @@ describe('formatting', () => {
     expect(formatMetric('auc', null)).toBe('–');
   });
 
-  it("reads the final score as the paper does", () => {
+  it('reads the final score as the paper does', () => {
     expect(scoreMeaning(0)).toMatch(/research project/);
     expect(scoreMeaning(4)).toMatch(/mission-critical/);
     expect(scoreMeaning(6)).toMatch(/exceptional/);
@@ -84,7 +84,12 @@ describe('qualitySeries', () => {
 
 describe('pages', () => {
   it('escapes model names and never needs a script', () => {
-    const html = renderPage(HomePage({ models: [{ model: '<img src=x onerror=alert(1)>', manifest: null, deployment: null, versions: [], checks: [] }], signedIn: true }));
+    const html = renderPage(
+      HomePage({
+        models: [{ model: '<img src=x onerror=alert(1)>', manifest: null, deployment: null, versions: [], checks: [] }],
+        signedIn: true,
+      }),
+    );
     expect(html.startsWith('<!doctype html>')).toBe(true);
     expect(html).not.toContain('<img src=x');
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');

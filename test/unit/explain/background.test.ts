@@ -64,6 +64,9 @@ describe('background rows from the training statistics', () => {
         { transform: 'one_hot', feature: 'c', categories: ['q', 'p'] },
       ]),
     ).toEqual({ ok: true, means: Float64Array.of(0.8 * 5 + 0.2 * 10, 0.2, 0.375, 0.125) });
-    expect(encodedColumnMeans(features, [{ transform: 'value', feature: 'x' }])).toEqual({ ok: false, reason: '"x" reaches the graph as NaN when null (the graph imputes it)' });
+    expect(encodedColumnMeans(features, [{ transform: 'value', feature: 'x' }])).toEqual({
+      ok: false,
+      reason: '"x" reaches the graph as NaN when null (the graph imputes it)',
+    });
   });
 });

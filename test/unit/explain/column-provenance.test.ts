@@ -17,10 +17,19 @@ function titanic(): { manifest: Manifest; graph: OnnxGraph } {
 const featureNames = (m: Manifest, features: Int32Array) => Array.from(features, (i) => m.features[i]?.name ?? String(i));
 
 /** A manifest whose inputs are `inputs` (value columns of number features named after them). */
-function perColumnManifest(inputs: { name: string; dtype: 'float32' | 'string'; features: string[] }[]): Pick<Manifest, 'features' | 'encoding'> {
+function perColumnManifest(
+  inputs: { name: string; dtype: 'float32' | 'string'; features: string[] }[],
+): Pick<Manifest, 'features' | 'encoding'> {
   return {
     features: inputs.flatMap((i) => i.features.map((name) => ({ name }))) as Manifest['features'],
-    encoding: { inputs: inputs.map((i) => ({ name: i.name, dtype: i.dtype, rank: 2 as const, columns: i.features.map((feature) => ({ transform: 'value' as const, feature })) })) },
+    encoding: {
+      inputs: inputs.map((i) => ({
+        name: i.name,
+        dtype: i.dtype,
+        rank: 2 as const,
+        columns: i.features.map((feature) => ({ transform: 'value' as const, feature })),
+      })),
+    },
   };
 }
 
@@ -28,11 +37,29 @@ describe('tracing estimator columns back to features', () => {
   it('follows the titanic pipeline: Cast, Concat, Imputer, Scaler, OneHotEncoder, Reshape back to the five inputs', () => {
     const { manifest, graph } = titanic();
     const found = findEstimator(graph, 'probabilities');
-    expect(found.ok && found.estimator).toMatchObject({ kind: 'linear', input: 'transformed_column', width: 11, outputs: 2, transform: 'LOGISTIC → Normalizer' });
+    expect(found.ok && found.estimator).toMatchObject({
+      kind: 'linear',
+      input: 'transformed_column',
+      width: 11,
+      outputs: 2,
+      transform: 'LOGISTIC → Normalizer',
+    });
     const traced = traceColumns(graph, manifest, 'transformed_column');
     if (!traced.ok) throw new Error(traced.reason);
     expect(traced.columns.dims).toEqual([11]);
-    expect(featureNames(manifest, traced.columns.features)).toEqual(['age', 'fare', 'embarked', 'embarked', 'embarked', 'embarked', 'sex', 'sex', 'pclass', 'pclass', 'pclass']);
+    expect(featureNames(manifest, traced.columns.features)).toEqual([
+      'age',
+      'fare',
+      'embarked',
+      'embarked',
+      'embarked',
+      'embarked',
+      'sex',
+      'sex',
+      'pclass',
+      'pclass',
+      'pclass',
+    ]);
   });
 
   it('marks columns several features feed as mixed, and refuses what it cannot follow', () => {
@@ -65,7 +92,10 @@ describe('tracing estimator columns back to features', () => {
     const picked = traceColumns(g, manifest, 'picked');
     expect(picked.ok && Array.from(picked.columns.features)).toEqual([MIXED, MIXED]);
     expect(traceColumns(g, manifest, 'rows_merged')).toEqual({ ok: false, reason: expect.stringContaining('mixing rows') });
-    expect(traceColumns(g, manifest, 'soft')).toEqual({ ok: false, reason: 'node "soft" (Softplus) is not an operator the attribution can be traced through' });
+    expect(traceColumns(g, manifest, 'soft')).toEqual({
+      ok: false,
+      reason: 'node "soft" (Softplus) is not an operator the attribution can be traced through',
+    });
     expect(traceColumns(g, manifest, 'sum')).toEqual({ ok: false, reason: 'node "sum" (Add) combines two tensors of different shapes' });
   });
 
@@ -87,6 +117,9 @@ describe('tracing estimator columns back to features', () => {
     );
     if (!read.ok) throw new Error(read.reason);
     const traced = traceColumns(read.graph, manifest, 'flat');
-    expect(traced.ok && { dims: traced.columns.dims, features: Array.from(traced.columns.features) }).toEqual({ dims: [3], features: [0, 0, 0] });
+    expect(traced.ok && { dims: traced.columns.dims, features: Array.from(traced.columns.features) }).toEqual({
+      dims: [3],
+      features: [0, 0, 0],
+    });
   });
 });

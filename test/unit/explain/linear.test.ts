@@ -47,7 +47,8 @@ describe('linear contributions', () => {
       const s = stats.get(c.feature)!;
       if (c.transform === 'numeric' && 'mean' in s) expected.push((1 - s.null_rate) * s.mean + s.null_rate * c.impute);
       else if (c.transform === 'is_null') expected.push(s.null_rate);
-      else if (c.transform === 'one_hot' && 'category_frequencies' in s) for (const cat of c.categories) expected.push((1 - s.null_rate) * s.category_frequencies[cat]!);
+      else if (c.transform === 'one_hot' && 'category_frequencies' in s)
+        for (const cat of c.categories) expected.push((1 - s.null_rate) * s.category_frequencies[cat]!);
       else throw new Error(`unexpected column ${c.transform}`);
       for (let i = 0; i < (c.transform === 'one_hot' ? c.categories.length : 1); i++) owner.push(c.feature);
     }
@@ -55,8 +56,17 @@ describe('linear contributions', () => {
 
     const compiled = compileExplainer(manifest, bytes);
     if (!compiled.ok) throw new Error(compiled.reason);
-    expect(compiled.explainer.info).toMatchObject({ method: 'linear', space: 'margin', outputs: ['value'], reference: 'training statistics', background_rows: 0 });
-    const rows = validRows(manifest, manifest.golden.map((g) => g.instance));
+    expect(compiled.explainer.info).toMatchObject({
+      method: 'linear',
+      space: 'margin',
+      outputs: ['value'],
+      reference: 'training statistics',
+      background_rows: 0,
+    });
+    const rows = validRows(
+      manifest,
+      manifest.golden.map((g) => g.instance),
+    );
     const explanations = compiled.explainer.explain(rows);
     manifest.golden.forEach((g, r) => {
       const x = g.encoded as number[];
@@ -86,7 +96,13 @@ describe('linear contributions', () => {
     ]);
     const compiled = compileExplainer(manifest, graph.bytes, { background });
     if (!compiled.ok) throw new Error(compiled.reason);
-    expect(compiled.explainer.info).toMatchObject({ method: 'linear', space: 'margin', reference: 'background rows', background_rows: 4, transform: 'NONE' });
+    expect(compiled.explainer.info).toMatchObject({
+      method: 'linear',
+      space: 'margin',
+      reference: 'background rows',
+      background_rows: 4,
+      transform: 'NONE',
+    });
     const [e] = compiled.explainer.explain(validRows(manifest, [{ rooms: 4, city: 'nice', garden: true, area: 72.5, floor: 7 }]));
     // w = [12.5 rooms, 30 paris, −5 lyon, 8 nice, 4.25 garden, 0.75 area, −1.5 floor]; background means below.
     const byHand: Record<string, number> = {
@@ -104,7 +120,12 @@ describe('linear contributions', () => {
   it('carries an Imputer inside the graph: a missing value contributes w·(imputed value − E[imputed column])', async () => {
     const graph = imputingRegressor();
     const manifest = parsed(await pack(graph.bytes, graph.csv, { target: 'target' }));
-    const background = validRows(manifest, [{ x: 1, y: 2 }, { x: null, y: 4 }, { x: 3, y: null }, { x: -2, y: 8 }]);
+    const background = validRows(manifest, [
+      { x: 1, y: 2 },
+      { x: null, y: 4 },
+      { x: 3, y: null },
+      { x: -2, y: 8 },
+    ]);
     const compiled = compileExplainer(manifest, graph.bytes, { background });
     if (!compiled.ok) throw new Error(compiled.reason);
     expect(compiled.explainer.info.method).toBe('linear');
@@ -116,17 +137,30 @@ describe('linear contributions', () => {
   });
 
   it('folds the constant arithmetic after a MatMul into the map (a scale, an offset, 1 − margin)', () => {
-    const m = matrixManifest([numberFeature('a', { mean: 1, nullRate: 0 }), categoryFeature('color', { red: 0.25, green: 0.75 })], [
-      { transform: 'numeric', feature: 'a', impute: 0 },
-      { transform: 'one_hot', feature: 'color', categories: ['red', 'green'] },
-    ]);
+    const m = matrixManifest(
+      [numberFeature('a', { mean: 1, nullRate: 0 }), categoryFeature('color', { red: 0.25, green: 0.75 })],
+      [
+        { transform: 'numeric', feature: 'a', impute: 0 },
+        { transform: 'one_hot', feature: 'color', categories: ['red', 'green'] },
+      ],
+    );
     const bytes = encodeModel({
       graphName: 'folded',
       producerVersion: 'test',
       inputs: [tensorInfo('input', FLOAT, ['N', 3])],
       outputs: [tensorInfo('output', FLOAT, ['N', 1])],
-      initializers: [floatTensor('W', [3, 1], [2, 1, -1]), floatTensor('two', [1], [2]), floatTensor('three', [1], [3]), floatTensor('one', [1], [1])],
-      nodes: [node('MatMul', ['input', 'W'], ['p']), node('Mul', ['p', 'two'], ['q']), node('Add', ['q', 'three'], ['r']), node('Sub', ['one', 'r'], ['output'])],
+      initializers: [
+        floatTensor('W', [3, 1], [2, 1, -1]),
+        floatTensor('two', [1], [2]),
+        floatTensor('three', [1], [3]),
+        floatTensor('one', [1], [1]),
+      ],
+      nodes: [
+        node('MatMul', ['input', 'W'], ['p']),
+        node('Mul', ['p', 'two'], ['q']),
+        node('Add', ['q', 'three'], ['r']),
+        node('Sub', ['one', 'r'], ['output']),
+      ],
     });
     const compiled = compileExplainer(m, bytes);
     if (!compiled.ok) throw new Error(compiled.reason);
@@ -141,11 +175,24 @@ describe('linear contributions', () => {
 
   it('falls back to sampling for a network (Gemm → Sigmoid → Gemm → Softmax), saying why, and runs its fixed batch of one', async () => {
     const graph = fixedBatchNetwork();
-    const manifest = parsed(await pack(graph.bytes, graph.csv, { matrixFeatures: { '': ['f0', 'f1'] }, spec: { task: 'multiclass_classification', labels: ['low', 'mid', 'high'] } }));
+    const manifest = parsed(
+      await pack(graph.bytes, graph.csv, {
+        matrixFeatures: { '': ['f0', 'f1'] },
+        spec: { task: 'multiclass_classification', labels: ['low', 'mid', 'high'] },
+      }),
+    );
     const compiled = compileExplainer(manifest, graph.bytes);
     if (!compiled.ok) throw new Error(compiled.reason);
-    expect(compiled.explainer.info).toMatchObject({ method: 'sampling_shapley', space: 'probability', outputs: ['low', 'mid', 'high'], fallback_reason: expect.stringContaining('no single feature feeds') });
-    const rows = validRows(manifest, [{ f0: 0.5, f1: 1 }, { f0: -2, f1: -2 }]);
+    expect(compiled.explainer.info).toMatchObject({
+      method: 'sampling_shapley',
+      space: 'probability',
+      outputs: ['low', 'mid', 'high'],
+      fallback_reason: expect.stringContaining('no single feature feeds'),
+    });
+    const rows = validRows(manifest, [
+      { f0: 0.5, f1: 1 },
+      { f0: -2, f1: -2 },
+    ]);
     const explanations = compiled.explainer.explain(rows, { budget: { permutations: 16 }, seed: 3 });
     explanations.forEach((e, i) => {
       const served = (graph.expected[i === 0 ? 0 : 4] as { probabilities: number[] }).probabilities;
@@ -159,14 +206,22 @@ describe('linear contributions', () => {
     const graph = softplusRegressor();
     const manifest = parsed(await pack(graph.bytes, graph.csv, { matrixFeatures: { '': ['a', 'b'] } }));
     const compiled = compileExplainer(manifest, graph.bytes);
-    expect(compiled).toEqual({ ok: false, reason: expect.stringMatching(/Softplus.*not an operator the attribution can be traced through.*cannot be evaluated for sampling.*Softplus/) });
+    expect(compiled).toEqual({
+      ok: false,
+      reason: expect.stringMatching(
+        /Softplus.*not an operator the attribution can be traced through.*cannot be evaluated for sampling.*Softplus/,
+      ),
+    });
   });
 
   it('refuses linear when asked for a tree ensemble, and a given background without rows', () => {
-    const m = matrixManifest([numberFeature('a'), numberFeature('b')], [
-      { transform: 'numeric', feature: 'a', impute: 0 },
-      { transform: 'numeric', feature: 'b', impute: 0 },
-    ]);
+    const m = matrixManifest(
+      [numberFeature('a'), numberFeature('b')],
+      [
+        { transform: 'numeric', feature: 'a', impute: 0 },
+        { transform: 'numeric', feature: 'b', impute: 0 },
+      ],
+    );
     const bytes = encodeModel({
       graphName: 'linear',
       producerVersion: 'test',
@@ -175,11 +230,16 @@ describe('linear contributions', () => {
       initializers: [floatTensor('W', [2, 1], [1, 2])],
       nodes: [node('MatMul', ['input', 'W'], ['output'])],
     });
-    expect(compileExplainer(m, bytes, { method: 'tree_shap' })).toEqual({ ok: false, reason: 'tree_shap does not apply: the output comes from a linear map' });
+    expect(compileExplainer(m, bytes, { method: 'tree_shap' })).toEqual({
+      ok: false,
+      reason: 'tree_shap does not apply: the output comes from a linear map',
+    });
     expect(compileExplainer(m, bytes, { background: [] })).toEqual({ ok: false, reason: 'the background has no rows' });
     const random = prng(1);
     const rows = randomRows(m, 5, random);
     const compiled = compileExplainer(m, bytes, { method: 'linear' });
-    expect(compiled.ok && compiled.explainer.explain(rows).every((e) => Math.abs(sumOf(e) - (e.prediction[0]! - e.base_value[0]!)) < 1e-12)).toBe(true);
+    expect(
+      compiled.ok && compiled.explainer.explain(rows).every((e) => Math.abs(sumOf(e) - (e.prediction[0]! - e.base_value[0]!)) < 1e-12),
+    ).toBe(true);
   });
 });

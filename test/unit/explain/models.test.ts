@@ -14,7 +14,11 @@ const BYOM = new URL('../../fixtures/byom/', import.meta.url);
 
 const committed = readdirSync(MODELS, { withFileTypes: true })
   .filter((d) => d.isDirectory())
-  .flatMap((m) => readdirSync(new URL(`${m.name}/`, MODELS), { withFileTypes: true }).filter((v) => v.isDirectory()).map((v) => `${m.name}/${v.name}`))
+  .flatMap((m) =>
+    readdirSync(new URL(`${m.name}/`, MODELS), { withFileTypes: true })
+      .filter((v) => v.isDirectory())
+      .map((v) => `${m.name}/${v.name}`),
+  )
   .sort();
 
 function load(id: string): { manifest: Manifest; bytes: Uint8Array } {
@@ -83,25 +87,32 @@ const EXPECTED_METHOD: Record<string, string> = {
 };
 
 describe('explanations of the committed models', () => {
-  it.each(committed)('%s: contributions add up to prediction − base value on every golden instance, in a space that maps to the served output', async (id) => {
-    const { manifest, bytes } = load(id);
-    const compiled = compileExplainer(manifest, bytes);
-    if (!compiled.ok) throw new Error(compiled.reason);
-    const { info } = compiled.explainer;
-    expect(info.method).toBe(EXPECTED_METHOD[id]);
-    const rows = goldenRows(manifest);
-    const explanations = compiled.explainer.explain(rows);
-    const error = additivityError(explanations);
-    const scale = Math.max(...explanations.flatMap((e) => e.prediction.map(Math.abs)), 1);
-    console.log(`${id}: ${info.method} in ${info.space} space (${info.transform}; reference ${info.reference}${info.cover ? `, cover ${info.cover}` : ''}); max additivity error ${error.toExponential(2)} (outputs up to ${scale.toPrecision(3)})`);
-    expect(error).toBeLessThan(1e-6);
-    // The explained prediction is the model's: mapped through the transform it gives the served output.
-    const predictions = await served(manifest, bytes, rows);
-    explanations.forEach((e, i) => {
-      const expected = servedValues(predictions[i]!, manifest.output.labels ?? []);
-      servedFromSpace(e, info.transform).forEach((v, k) => expect(Math.abs(v - expected[k]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(expected[k]!))));
-    });
-  });
+  it.each(committed)(
+    '%s: contributions add up to prediction − base value on every golden instance, in a space that maps to the served output',
+    async (id) => {
+      const { manifest, bytes } = load(id);
+      const compiled = compileExplainer(manifest, bytes);
+      if (!compiled.ok) throw new Error(compiled.reason);
+      const { info } = compiled.explainer;
+      expect(info.method).toBe(EXPECTED_METHOD[id]);
+      const rows = goldenRows(manifest);
+      const explanations = compiled.explainer.explain(rows);
+      const error = additivityError(explanations);
+      const scale = Math.max(...explanations.flatMap((e) => e.prediction.map(Math.abs)), 1);
+      console.log(
+        `${id}: ${info.method} in ${info.space} space (${info.transform}; reference ${info.reference}${info.cover ? `, cover ${info.cover}` : ''}); max additivity error ${error.toExponential(2)} (outputs up to ${scale.toPrecision(3)})`,
+      );
+      expect(error).toBeLessThan(1e-6);
+      // The explained prediction is the model's: mapped through the transform it gives the served output.
+      const predictions = await served(manifest, bytes, rows);
+      explanations.forEach((e, i) => {
+        const expected = servedValues(predictions[i]!, manifest.output.labels ?? []);
+        servedFromSpace(e, info.transform).forEach((v, k) =>
+          expect(Math.abs(v - expected[k]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(expected[k]!))),
+        );
+      });
+    },
+  );
 
   it('explains 100 instances of california-housing/2 (300 trees) within a few hundred milliseconds', () => {
     const { manifest, bytes } = load('california-housing/2');
@@ -114,7 +125,9 @@ describe('explanations of the committed models', () => {
     started = performance.now();
     const explanations = compiled.explainer.explain(rows);
     const explainMs = performance.now() - started;
-    console.log(`california-housing/2: compile ${compileMs.toFixed(0)} ms (1000 background rows for the cover), explain 100 instances ${explainMs.toFixed(0)} ms`);
+    console.log(
+      `california-housing/2: compile ${compileMs.toFixed(0)} ms (1000 background rows for the cover), explain 100 instances ${explainMs.toFixed(0)} ms`,
+    );
     expect(additivityError(explanations)).toBeLessThan(1e-6);
     // Generous for shared CI machines; about 200 ms on a quiet one.
     expect(explainMs).toBeLessThan(2000);
@@ -125,17 +138,29 @@ describe('explanations of the byom exports', () => {
   const fixture = (name: string) => new Uint8Array(readFileSync(new URL(name, BYOM)));
 
   it('iris LogisticRegression (LinearClassifier, SOFTMAX, Normalizer): exact linear contributions in margin space, per class', async () => {
-    const pkg = await pack(fixture('logreg_iris.onnx'), fixture('iris.csv'), { name: 'iris', target: 'species', matrixFeatures: { '': ['sepal_length', 'sepal_width'] }, dataFile: 'iris.csv' });
+    const pkg = await pack(fixture('logreg_iris.onnx'), fixture('iris.csv'), {
+      name: 'iris',
+      target: 'species',
+      matrixFeatures: { '': ['sepal_length', 'sepal_width'] },
+      dataFile: 'iris.csv',
+    });
     const manifest = parsed(pkg);
     const compiled = compileExplainer(manifest, pkg.modelBytes);
     if (!compiled.ok) throw new Error(compiled.reason);
-    expect(compiled.explainer.info).toMatchObject({ method: 'linear', space: 'margin', outputs: ['0', '1', '2'], transform: 'SOFTMAX → Normalizer' });
+    expect(compiled.explainer.info).toMatchObject({
+      method: 'linear',
+      space: 'margin',
+      outputs: ['0', '1', '2'],
+      transform: 'SOFTMAX → Normalizer',
+    });
     const rows = goldenRows(manifest);
     const explanations = compiled.explainer.explain(rows);
     console.log(`byom iris: max additivity error ${additivityError(explanations).toExponential(2)}`);
     expect(additivityError(explanations)).toBeLessThan(1e-6);
     const predictions = await served(manifest, pkg.modelBytes, rows);
-    explanations.forEach((e, i) => softmax(e.prediction).forEach((p, k) => expect(p).toBeCloseTo(servedValues(predictions[i]!, ['0', '1', '2'])[k]!, 5)));
+    explanations.forEach((e, i) =>
+      softmax(e.prediction).forEach((p, k) => expect(p).toBeCloseTo(servedValues(predictions[i]!, ['0', '1', '2'])[k]!, 5)),
+    );
   });
 
   it('titanic pipeline (OneHotEncoder, Imputer, Scaler, Concat inside the graph): contributions carried back to the five graph inputs', async () => {
@@ -149,14 +174,25 @@ describe('explanations of the byom exports', () => {
     const manifest = parsed(pkg);
     const compiled = compileExplainer(manifest, pkg.modelBytes);
     if (!compiled.ok) throw new Error(compiled.reason);
-    expect(compiled.explainer.info).toMatchObject({ method: 'linear', space: 'margin', outputs: ['0', '1'], transform: 'LOGISTIC → Normalizer', reference: 'training statistics', background_rows: 1000 });
+    expect(compiled.explainer.info).toMatchObject({
+      method: 'linear',
+      space: 'margin',
+      outputs: ['0', '1'],
+      transform: 'LOGISTIC → Normalizer',
+      reference: 'training statistics',
+      background_rows: 1000,
+    });
     const rows = goldenRows(manifest);
     const explanations = compiled.explainer.explain(rows);
     expect(Object.keys(explanations[0]!.contributions)).toEqual(['pclass', 'sex', 'age', 'fare', 'embarked']);
     console.log(`byom titanic: max additivity error ${additivityError(explanations).toExponential(2)}`);
     expect(additivityError(explanations)).toBeLessThan(1e-6);
     const predictions = await served(manifest, pkg.modelBytes, rows);
-    explanations.forEach((e, i) => servedFromSpace(e, 'LOGISTIC → Normalizer').forEach((p, k) => expect(p).toBeCloseTo(servedValues(predictions[i]!, ['0', '1'])[k]!, 5)));
+    explanations.forEach((e, i) =>
+      servedFromSpace(e, 'LOGISTIC → Normalizer').forEach((p, k) =>
+        expect(p).toBeCloseTo(servedValues(predictions[i]!, ['0', '1'])[k]!, 5),
+      ),
+    );
     // The original export still ends in a ZipMap, which the evaluator cannot run; the preprocessing alone runs.
     const original = compileExplainer(manifest, fixture('pipeline_titanic.onnx'));
     if (!original.ok) throw new Error(original.reason);

@@ -34,13 +34,24 @@ function treeModel(): { manifest: Manifest; bytes: Uint8Array } {
     ['a', 'b', 'c', 'd'].map((feature) => ({ transform: 'numeric', feature, impute: 0 })),
   );
   const trees: TestTree[] = [
-    split(0, 'BRANCH_LEQ', 0, split(1, 'BRANCH_LEQ', 0.5, leaf([0, 1]), leaf([0, 3])), split(2, 'BRANCH_GT', -1, leaf([0, -2]), leaf([0, 5]))),
+    split(
+      0,
+      'BRANCH_LEQ',
+      0,
+      split(1, 'BRANCH_LEQ', 0.5, leaf([0, 1]), leaf([0, 3])),
+      split(2, 'BRANCH_GT', -1, leaf([0, -2]), leaf([0, 5])),
+    ),
     split(1, 'BRANCH_LT', 0, split(0, 'BRANCH_GTE', 1, leaf([0, 4]), leaf([0, 0])), split(3, 'BRANCH_LEQ', 0, leaf([0, 2]), leaf([0, -1]))),
   ];
   return { manifest, bytes: ensembleGraph({ kind: 'regressor', trees, width: 4, outputs: 1, baseValues: [0.5] }) };
 }
 
-function explainer(manifest: Manifest, bytes: Uint8Array, background: readonly Row[], method: 'sampling_shapley' | 'auto' = 'sampling_shapley'): Explainer {
+function explainer(
+  manifest: Manifest,
+  bytes: Uint8Array,
+  background: readonly Row[],
+  method: 'sampling_shapley' | 'auto' = 'sampling_shapley',
+): Explainer {
   const compiled = compileExplainer(manifest, bytes, { background, method });
   if (!compiled.ok) throw new Error(compiled.reason);
   return compiled.explainer;
@@ -54,7 +65,9 @@ function interventionalShapley(manifest: Manifest, bytes: Uint8Array, background
   const M = x.length;
   const phi = shapleyFromGame(M, 1, (mask) => {
     const rows = background.map((z) => z.map((v, j) => (mask & (1 << j) ? x[j]! : v)));
-    const out = compiled.session.runSync({ input: { dtype: 'float32', data: encoder.encode(rows), dims: [rows.length, encoder.width] } }, ['output'])['output']!.data as Float32Array;
+    const out = compiled.session.runSync({ input: { dtype: 'float32', data: encoder.encode(rows), dims: [rows.length, encoder.width] } }, [
+      'output',
+    ])['output']!.data as Float32Array;
     return [out.reduce((s, v) => s + v, 0) / rows.length];
   });
   return phi.map((p) => p[0]!);
@@ -72,7 +85,11 @@ function zScores(explanations: readonly Explanation[], exact: readonly number[][
 }
 
 function additivityError(explanations: readonly Explanation[]): number {
-  return Math.max(...explanations.map((e) => Math.abs(Object.values(e.contributions).reduce((s, c) => s + c[0]!, 0) - (e.prediction[0]! - e.base_value[0]!))));
+  return Math.max(
+    ...explanations.map((e) =>
+      Math.abs(Object.values(e.contributions).reduce((s, c) => s + c[0]!, 0) - (e.prediction[0]! - e.base_value[0]!)),
+    ),
+  );
 }
 
 describe('sampling Shapley', () => {
@@ -87,7 +104,9 @@ describe('sampling Shapley', () => {
     const z = zScores(explanations, exact);
     const worst = Math.max(...z.map(Math.abs));
     const meanSquare = z.reduce((s, v) => s + v * v, 0) / z.length;
-    console.log(`sampling vs exact (linear, 200 permutations): max |error|/SE ${worst.toFixed(2)}, mean (error/SE)² ${meanSquare.toFixed(2)} over ${z.length} contributions`);
+    console.log(
+      `sampling vs exact (linear, 200 permutations): max |error|/SE ${worst.toFixed(2)}, mean (error/SE)² ${meanSquare.toFixed(2)} over ${z.length} contributions`,
+    );
     expect(worst).toBeLessThan(3);
     expect(meanSquare).toBeGreaterThan(0.3);
     expect(meanSquare).toBeLessThan(3);
@@ -104,13 +123,17 @@ describe('sampling Shapley', () => {
     const explanations = explainer(manifest, bytes, background).explain(rows, { budget: { permutations: 400 }, seed: 2 });
     const exact = rows.map((x) => interventionalShapley(manifest, bytes, background, x));
     const z = zScores(explanations, exact);
-    console.log(`sampling vs exact (interventional, trees, 400 permutations): max |error|/SE ${Math.max(...z.map(Math.abs)).toFixed(2)} over ${z.length} contributions`);
+    console.log(
+      `sampling vs exact (interventional, trees, 400 permutations): max |error|/SE ${Math.max(...z.map(Math.abs)).toFixed(2)} over ${z.length} contributions`,
+    );
     expect(Math.max(...z.map(Math.abs))).toBeLessThan(3);
     expect(additivityError(explanations)).toBeLessThan(1e-9);
     // Path-dependent TreeSHAP answers another question (E[f | x_S] along the cover), so its values differ.
     const path = explainer(manifest, bytes, background, 'auto').explain(rows);
     expect(path[0]!.method).toBe('tree_shap');
-    const gap = Math.max(...path.flatMap((e, i) => ['a', 'b', 'c', 'd'].map((name, j) => Math.abs(e.contributions[name]![0]! - exact[i]![j]!))));
+    const gap = Math.max(
+      ...path.flatMap((e, i) => ['a', 'b', 'c', 'd'].map((name, j) => Math.abs(e.contributions[name]![0]! - exact[i]![j]!))),
+    );
     console.log(`path-dependent TreeSHAP vs interventional Shapley on the same background: max |difference| ${gap.toFixed(3)}`);
     expect(gap).toBeGreaterThan(0.01);
   });
@@ -130,7 +153,9 @@ describe('sampling Shapley', () => {
     };
     const small = measure(16);
     const large = measure(1024);
-    console.log(`mean SE ${small.se.toFixed(4)} → ${large.se.toFixed(4)}, mean |error| ${small.err.toFixed(4)} → ${large.err.toFixed(4)} (16 → 1024 permutations)`);
+    console.log(
+      `mean SE ${small.se.toFixed(4)} → ${large.se.toFixed(4)}, mean |error| ${small.err.toFixed(4)} → ${large.err.toFixed(4)} (16 → 1024 permutations)`,
+    );
     expect(large.se / small.se).toBeGreaterThan(1 / 16);
     expect(large.se / small.se).toBeLessThan(1 / 4);
     expect(large.err).toBeLessThan(small.err / 2);

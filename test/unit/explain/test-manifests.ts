@@ -14,15 +14,32 @@ export function numberFeature(name: string, stats: { mean?: number; nullRate?: n
   const max = stats.max ?? 3;
   return {
     ...feature({ name, type: 'number', nullable: true, min: -1000, max: 1000 }),
-    training: { count: 100, null_rate: stats.nullRate ?? 0.2, mean: stats.mean ?? 0, std: 1, min, max, bin_edges: [(min + max) / 2], bin_frequencies: [0.5, 0.5] },
+    training: {
+      count: 100,
+      null_rate: stats.nullRate ?? 0.2,
+      mean: stats.mean ?? 0,
+      std: 1,
+      min,
+      max,
+      bin_edges: [(min + max) / 2],
+      bin_frequencies: [0.5, 0.5],
+    },
   };
 }
 
 export function categoryFeature(name: string, frequencies: Record<string, number>, nullRate = 0): FeatureInput {
-  return { ...feature({ name, type: 'category', categories: Object.keys(frequencies), nullable: nullRate > 0 }), training: { count: 100, null_rate: nullRate, category_frequencies: frequencies } };
+  return {
+    ...feature({ name, type: 'category', categories: Object.keys(frequencies), nullable: nullRate > 0 }),
+    training: { count: 100, null_rate: nullRate, category_frequencies: frequencies },
+  };
 }
 
-export function matrixManifest(features: readonly FeatureInput[], columns: readonly EncodingColumn[], task: Task = 'regression', labels: readonly string[] = []): Manifest {
+export function matrixManifest(
+  features: readonly FeatureInput[],
+  columns: readonly EncodingColumn[],
+  task: Task = 'regression',
+  labels: readonly string[] = [],
+): Manifest {
   const width = columns.reduce((w, c) => w + (c.transform === 'one_hot' ? c.categories.length : 1), 0);
   const input = manifest({
     task,
@@ -37,7 +54,10 @@ export function matrixManifest(features: readonly FeatureInput[], columns: reado
       {
         instance: {},
         encoded: new Array<number>(width).fill(0),
-        expected: task === 'regression' ? { value: 0 } : { label: labels[0]!, probabilities: Object.fromEntries(labels.map((l) => [l, 1 / labels.length])) },
+        expected:
+          task === 'regression'
+            ? { value: 0 }
+            : { label: labels[0]!, probabilities: Object.fromEntries(labels.map((l) => [l, 1 / labels.length])) },
       },
     ],
   });

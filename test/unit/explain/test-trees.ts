@@ -40,7 +40,9 @@ export function split(column: number, mode: Mode, threshold: number, yes: TestTr
 export function goesYes(s: TestSplit, x: ArrayLike<number>): boolean {
   const v = x[s.column]!;
   const t = s.threshold;
-  const yes = { BRANCH_LEQ: v <= t, BRANCH_LT: v < t, BRANCH_GTE: v >= t, BRANCH_GT: v > t, BRANCH_EQ: v === t, BRANCH_NEQ: v !== t }[s.mode];
+  const yes = { BRANCH_LEQ: v <= t, BRANCH_LT: v < t, BRANCH_GTE: v >= t, BRANCH_GT: v > t, BRANCH_EQ: v === t, BRANCH_NEQ: v !== t }[
+    s.mode
+  ];
   return yes || (Number.isNaN(v) && s.missingTrue);
 }
 
@@ -60,7 +62,16 @@ export const OUTPUT = 'output';
 
 /** The TreeEnsembleRegressor (output `output`) or TreeEnsembleClassifier (outputs `label`, `output`) node reading `input`. */
 export function ensembleNode(spec: EnsembleSpec, input: string, output: string): Onnx.INodeProto {
-  const n = { treeIds: [] as number[], nodeIds: [] as number[], featureIds: [] as number[], modes: [] as string[], values: [] as number[], trueIds: [] as number[], falseIds: [] as number[], missing: [] as number[] };
+  const n = {
+    treeIds: [] as number[],
+    nodeIds: [] as number[],
+    featureIds: [] as number[],
+    modes: [] as string[],
+    values: [] as number[],
+    trueIds: [] as number[],
+    falseIds: [] as number[],
+    missing: [] as number[],
+  };
   const w = { ids: [] as number[], nodeIds: [] as number[], treeIds: [] as number[], values: [] as number[] };
   spec.trees.forEach((tree, t) => {
     let next = 0;
@@ -114,9 +125,21 @@ export function ensembleNode(spec: EnsembleSpec, input: string, output: string):
     ...(spec.baseValues ? [attr.floats('base_values', spec.baseValues)] : []),
   ];
   if (spec.kind === 'regressor') {
-    return node('TreeEnsembleRegressor', [input], [output], { domain: 'ai.onnx.ml', attributes: [...attributes, attr.int('n_targets', spec.outputs), attr.string('aggregate_function', spec.aggregate ?? 'SUM')] });
+    return node('TreeEnsembleRegressor', [input], [output], {
+      domain: 'ai.onnx.ml',
+      attributes: [...attributes, attr.int('n_targets', spec.outputs), attr.string('aggregate_function', spec.aggregate ?? 'SUM')],
+    });
   }
-  return node('TreeEnsembleClassifier', [input], ['label', output], { domain: 'ai.onnx.ml', attributes: [...attributes, attr.ints('classlabels_int64s', Array.from({ length: spec.outputs }, (_, k) => k))] });
+  return node('TreeEnsembleClassifier', [input], ['label', output], {
+    domain: 'ai.onnx.ml',
+    attributes: [
+      ...attributes,
+      attr.ints(
+        'classlabels_int64s',
+        Array.from({ length: spec.outputs }, (_, k) => k),
+      ),
+    ],
+  });
 }
 
 /** A model of the ensemble alone: input `input` [N, width] float, output `output`. */
@@ -126,7 +149,10 @@ export function ensembleGraph(spec: EnsembleSpec): Uint8Array {
     producerVersion: 'test',
     usesMl: true,
     inputs: [tensorInfo(INPUT, FLOAT, ['N', spec.width])],
-    outputs: spec.kind === 'regressor' ? [tensorInfo(OUTPUT, FLOAT, ['N', spec.outputs])] : [tensorInfo('label', INT64, ['N']), tensorInfo(OUTPUT, FLOAT, ['N', spec.outputs])],
+    outputs:
+      spec.kind === 'regressor'
+        ? [tensorInfo(OUTPUT, FLOAT, ['N', spec.outputs])]
+        : [tensorInfo('label', INT64, ['N']), tensorInfo(OUTPUT, FLOAT, ['N', spec.outputs])],
     nodes: [ensembleNode(spec, INPUT, OUTPUT)],
   });
 }
@@ -201,14 +227,29 @@ export function shapleyFromGame(players: number, outputs: number, v: (mask: numb
 }
 
 /** A random tree of every node mode, thresholds from `pool`, NaN tracking at random. */
-export function randomTree(random: () => number, o: { depth: number; columns: number; pool: readonly number[]; outputs: number; weightsPerLeaf: number }): TestTree {
+export function randomTree(
+  random: () => number,
+  o: { depth: number; columns: number; pool: readonly number[]; outputs: number; weightsPerLeaf: number },
+): TestTree {
   const build = (depth: number): TestTree => {
     if (depth >= o.depth || (depth > 0 && random() < 0.2)) {
       const count = 1 + Math.floor(random() * o.weightsPerLeaf);
-      return leaf(...Array.from({ length: count }, (): [number, number] => [Math.floor(random() * o.outputs), Math.round((random() * 4 - 2) * 8) / 8]));
+      return leaf(
+        ...Array.from({ length: count }, (): [number, number] => [
+          Math.floor(random() * o.outputs),
+          Math.round((random() * 4 - 2) * 8) / 8,
+        ]),
+      );
     }
     const mode = MODES[Math.floor(random() * MODES.length)]!;
-    return split(Math.floor(random() * o.columns), mode, o.pool[Math.floor(random() * o.pool.length)]!, build(depth + 1), build(depth + 1), random() < 0.5);
+    return split(
+      Math.floor(random() * o.columns),
+      mode,
+      o.pool[Math.floor(random() * o.pool.length)]!,
+      build(depth + 1),
+      build(depth + 1),
+      random() < 0.5,
+    );
   };
   return build(0);
 }

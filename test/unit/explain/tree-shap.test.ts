@@ -8,7 +8,18 @@ import { compileEncoder } from '../../../src/model/encoding.ts';
 import type { Row } from '../../../src/model/instance-validator.ts';
 import { parseManifest, type EncodingColumn, type Manifest } from '../../../src/model/manifest.ts';
 import { categoryFeature, matrixManifest, numberFeature, prng, randomRows } from './test-manifests.ts';
-import { bruteForceShapley, coverCounts, ensembleGraph, ensembleNode, leaf, randomTree, split, type EnsembleSpec, type TestLeaf, type TestTree } from './test-trees.ts';
+import {
+  bruteForceShapley,
+  coverCounts,
+  ensembleGraph,
+  ensembleNode,
+  leaf,
+  randomTree,
+  split,
+  type EnsembleSpec,
+  type TestLeaf,
+  type TestTree,
+} from './test-trees.ts';
 
 const TOLERANCE = 1e-6;
 
@@ -23,19 +34,35 @@ function leafValueOf(spec: EnsembleSpec, outputs: number, only?: number): (l: Te
   return (l) => {
     const out = new Array<number>(outputs).fill(0);
     if (spec.kind === 'regressor' && spec.outputs === 1) out[0] = l.weights[0]![1];
-    else for (const [k, w] of l.weights) if (only === undefined) out[k]! += w;
-    else if (k === only) out[0]! += w;
+    else
+      for (const [k, w] of l.weights)
+        if (only === undefined) out[k]! += w;
+        else if (k === only) out[0]! += w;
     return out;
   };
 }
 
 /** Checks every explanation against the brute-force Shapley values of the path-dependent game. */
-function expectBruteForce(m: Manifest, spec: EnsembleSpec, explanations: Explanation[], rows: readonly Row[], background: readonly Row[], o: { players: number[]; offsets: number[]; only?: number }): number {
+function expectBruteForce(
+  m: Manifest,
+  spec: EnsembleSpec,
+  explanations: Explanation[],
+  rows: readonly Row[],
+  background: readonly Row[],
+  o: { players: number[]; offsets: number[]; only?: number },
+): number {
   const encoder = compileEncoder(m);
   const bg = encoder.encode(background);
   const counts = coverCounts(spec.trees, bg, background.length, encoder.width);
   const outputs = o.offsets.length;
-  const game = { trees: spec.trees, players: o.players, playerCount: m.features.length, leafValue: leafValueOf(spec, outputs, o.only), outputs, counts };
+  const game = {
+    trees: spec.trees,
+    players: o.players,
+    playerCount: m.features.length,
+    leafValue: leafValueOf(spec, outputs, o.only),
+    outputs,
+    counts,
+  };
   const x = encoder.encode(rows);
   let worst = 0;
   rows.forEach((_, r) => {
@@ -60,8 +87,21 @@ const valueColumns = (names: readonly string[]): EncodingColumn[] => names.map((
 describe('TreeSHAP', () => {
   it('equals brute-force Shapley values on a hand-built regressor with every node mode, NaN routing and a feature split twice on one path', () => {
     const trees: TestTree[] = [
-      split(0, 'BRANCH_LEQ', 0.5, split(1, 'BRANCH_LT', 1, leaf([0, 1.5]), leaf([0, -2])), split(0, 'BRANCH_GT', 2, leaf([0, 3]), split(2, 'BRANCH_EQ', 1, leaf([0, 0.25]), leaf([0, -1]), true))),
-      split(2, 'BRANCH_GTE', -1, split(3, 'BRANCH_NEQ', 0, leaf([0, 2]), leaf([0, -0.5]), true), split(0, 'BRANCH_LEQ', -1, leaf([0, 1]), leaf([0, 4])), true),
+      split(
+        0,
+        'BRANCH_LEQ',
+        0.5,
+        split(1, 'BRANCH_LT', 1, leaf([0, 1.5]), leaf([0, -2])),
+        split(0, 'BRANCH_GT', 2, leaf([0, 3]), split(2, 'BRANCH_EQ', 1, leaf([0, 0.25]), leaf([0, -1]), true)),
+      ),
+      split(
+        2,
+        'BRANCH_GTE',
+        -1,
+        split(3, 'BRANCH_NEQ', 0, leaf([0, 2]), leaf([0, -0.5]), true),
+        split(0, 'BRANCH_LEQ', -1, leaf([0, 1]), leaf([0, 4])),
+        true,
+      ),
       leaf([0, 0.75]),
     ];
     const spec: EnsembleSpec = { kind: 'regressor', trees, width: 4, outputs: 1, baseValues: [10] };
@@ -71,7 +111,14 @@ describe('TreeSHAP', () => {
     const background = randomRows(m, 40, random, pool);
     const rows = randomRows(m, 30, random, pool, 0.25);
     const explainer = explainerFor(m, ensembleGraph(spec), background);
-    expect(explainer.info).toMatchObject({ method: 'tree_shap', space: 'raw', outputs: ['value'], cover: 'background rows', reference: 'background rows', background_rows: 40 });
+    expect(explainer.info).toMatchObject({
+      method: 'tree_shap',
+      space: 'raw',
+      outputs: ['value'],
+      cover: 'background rows',
+      reference: 'background rows',
+      background_rows: 40,
+    });
     const explanations = explainer.explain(rows);
     expectBruteForce(m, spec, explanations, rows, background, { players: [0, 1, 2, 3], offsets: [10] });
   });
@@ -80,15 +127,27 @@ describe('TreeSHAP', () => {
     const trees = [split(0, 'BRANCH_LEQ', 0, leaf([0, 1]), leaf([0, 3]))];
     const m = matrixManifest(fourNumbers(), valueColumns(['a', 'b', 'c', 'd']));
     // Three background rows go left (a ≤ 0), one right: E = (3·1 + 1·3)/4 = 1.5, plus the base value 10.
-    const background: Row[] = [[-1, 0, 0, 0], [-2, 0, 0, 0], [0, 0, 0, 0], [1, 0, 0, 0]];
-    const [e] = explainerFor(m, ensembleGraph({ kind: 'regressor', trees, width: 4, outputs: 1, baseValues: [10] }), background).explain([[2, 0, 0, 0]]);
+    const background: Row[] = [
+      [-1, 0, 0, 0],
+      [-2, 0, 0, 0],
+      [0, 0, 0, 0],
+      [1, 0, 0, 0],
+    ];
+    const [e] = explainerFor(m, ensembleGraph({ kind: 'regressor', trees, width: 4, outputs: 1, baseValues: [10] }), background).explain([
+      [2, 0, 0, 0],
+    ]);
     expect(e!.prediction).toEqual([13]);
     expect(e!.base_value).toEqual([11.5]);
     expect(e!.contributions).toEqual({ a: [1.5], b: [0], c: [0], d: [0] });
   });
 
   it('equals brute force on random ensembles of every mode, depth and NaN routing, grouping one-hot and is_null columns by feature (regression, two targets)', () => {
-    const features = [numberFeature('a'), categoryFeature('color', { red: 0.5, green: 0.3, blue: 0.2 }, 0.1), numberFeature('b'), numberFeature('c')];
+    const features = [
+      numberFeature('a'),
+      categoryFeature('color', { red: 0.5, green: 0.3, blue: 0.2 }, 0.1),
+      numberFeature('b'),
+      numberFeature('c'),
+    ];
     const columns: EncodingColumn[] = [
       { transform: 'value', feature: 'a' },
       { transform: 'is_null', feature: 'a' },
@@ -104,13 +163,18 @@ describe('TreeSHAP', () => {
       const pool = [0, 0.5, 1, -1, 1.5];
       const depth = 2 + (seed % 4);
       const targets = seed % 2 === 0 ? 2 : 1;
-      const trees = Array.from({ length: 2 + (seed % 3) }, () => randomTree(random, { depth, columns: 7, pool, outputs: targets, weightsPerLeaf: 2 }));
+      const trees = Array.from({ length: 2 + (seed % 3) }, () =>
+        randomTree(random, { depth, columns: 7, pool, outputs: targets, weightsPerLeaf: 2 }),
+      );
       const spec: EnsembleSpec = { kind: 'regressor', trees, width: 7, outputs: targets, baseValues: targets === 2 ? [1, -1] : [0.5] };
       // Few background rows, so some nodes see none (their children then share the cover equally).
       const background = randomRows(m, 5 + seed * 3, random, pool);
       const rows = randomRows(m, 12, random, pool, 0.3);
       const explanations = explainerFor(m, ensembleGraph(spec), background).explain(rows);
-      worst = Math.max(worst, expectBruteForce(m, spec, explanations, rows, background, { players, offsets: targets === 2 ? [1, -1] : [0.5] }));
+      worst = Math.max(
+        worst,
+        expectBruteForce(m, spec, explanations, rows, background, { players, offsets: targets === 2 ? [1, -1] : [0.5] }),
+      );
     }
     console.log(`TreeSHAP vs brute force, random regressors: max |difference| ${worst.toExponential(2)}`);
   });
@@ -121,18 +185,23 @@ describe('TreeSHAP', () => {
     for (let seed = 20; seed < 28; seed++) {
       const random = prng(seed);
       const pool = [0, 0.5, -0.5, 2];
-      const trees = Array.from({ length: 3 }, () => randomTree(random, { depth: 2 + (seed % 3), columns: 4, pool, outputs: 3, weightsPerLeaf: 3 }));
+      const trees = Array.from({ length: 3 }, () =>
+        randomTree(random, { depth: 2 + (seed % 3), columns: 4, pool, outputs: 3, weightsPerLeaf: 3 }),
+      );
       const spec: EnsembleSpec = { kind: 'classifier', trees, width: 4, outputs: 3, baseValues: [0.1, 0.2, 0.3], postTransform: 'SOFTMAX' };
       const background = randomRows(m, 30, random, pool);
       const rows = randomRows(m, 10, random, pool, 0.3);
       const explainer = explainerFor(m, ensembleGraph(spec), background);
       expect(explainer.info).toMatchObject({ method: 'tree_shap', space: 'raw', outputs: ['x', 'y', 'z'], transform: 'SOFTMAX' });
-      worst = Math.max(worst, expectBruteForce(m, spec, explainer.explain(rows), rows, background, { players: [0, 1, 2, 3], offsets: [0.1, 0.2, 0.3] }));
+      worst = Math.max(
+        worst,
+        expectBruteForce(m, spec, explainer.explain(rows), rows, background, { players: [0, 1, 2, 3], offsets: [0.1, 0.2, 0.3] }),
+      );
     }
     console.log(`TreeSHAP vs brute force, random 3-class classifiers: max |difference| ${worst.toExponential(2)}`);
   });
 
-  it('explains the single positive-class margin of a binary classifier weighting one class (ONNX Runtime\'s binary case)', () => {
+  it("explains the single positive-class margin of a binary classifier weighting one class (ONNX Runtime's binary case)", () => {
     const m = matrixManifest(fourNumbers(), valueColumns(['a', 'b', 'c', 'd']), 'binary_classification', ['no', 'yes']);
     const random = prng(5);
     const pool = [0, 1];
@@ -149,7 +218,10 @@ describe('TreeSHAP', () => {
     // The margin is the served probability's logit.
     const session = compileOnnx(bytes);
     if (!session.ok) throw new Error(session.reason);
-    const probabilities = session.session.runSync({ input: { dtype: 'float32', data: compileEncoder(m).encode(rows), dims: [rows.length, 4] } }, ['output'])['output']!.data as Float32Array;
+    const probabilities = session.session.runSync(
+      { input: { dtype: 'float32', data: compileEncoder(m).encode(rows), dims: [rows.length, 4] } },
+      ['output'],
+    )['output']!.data as Float32Array;
     explanations.forEach((e, r) => expect(1 / (1 + Math.exp(-e.prediction[0]!))).toBeCloseTo(probabilities[r * 2 + 1]!, 6));
   });
 
@@ -169,7 +241,10 @@ describe('TreeSHAP', () => {
     const root = trees[0] as Extract<TestTree, { yes: TestTree }>;
     const left = root.yes as Extract<TestTree, { yes: TestTree }>;
     counts.set(root, 10).set(left, 8).set(left.yes, 6).set(left.no, 2).set(root.no, 2);
-    const phi = bruteForceShapley({ trees, players: [0, 1, 2, 3], playerCount: 4, leafValue: (l) => [l.weights[0]![1]], outputs: 1, counts }, [-1, 1, 0, 0]);
+    const phi = bruteForceShapley(
+      { trees, players: [0, 1, 2, 3], playerCount: 4, leafValue: (l) => [l.weights[0]![1]], outputs: 1, counts },
+      [-1, 1, 0, 0],
+    );
     expect(e!.contributions['a']![0]).toBeCloseTo(phi[0]![0]!, 12);
     expect(e!.contributions['b']![0]).toBeCloseTo(phi[1]![0]!, 12);
   });
@@ -177,8 +252,15 @@ describe('TreeSHAP', () => {
   it('divides by the number of trees for AVERAGE and refuses MIN, falling back to sampling', () => {
     const m = matrixManifest(fourNumbers(), valueColumns(['a', 'b', 'c', 'd']));
     const trees = [split(0, 'BRANCH_LEQ', 0, leaf([0, 2]), leaf([0, 4])), split(1, 'BRANCH_LEQ', 0, leaf([0, 6]), leaf([0, 8]))];
-    const background: Row[] = [[-1, -1, 0, 0], [1, 1, 0, 0]];
-    const [e] = explainerFor(m, ensembleGraph({ kind: 'regressor', trees, width: 4, outputs: 1, aggregate: 'AVERAGE' }), background).explain([[1, -1, 0, 0]]);
+    const background: Row[] = [
+      [-1, -1, 0, 0],
+      [1, 1, 0, 0],
+    ];
+    const [e] = explainerFor(
+      m,
+      ensembleGraph({ kind: 'regressor', trees, width: 4, outputs: 1, aggregate: 'AVERAGE' }),
+      background,
+    ).explain([[1, -1, 0, 0]]);
     expect(e!.prediction).toEqual([5]);
     expect(e!.base_value).toEqual([5]);
     // Each tree counts half: a moves tree 1 from its mean 3 to 4, b tree 2 from 7 to 6.
@@ -186,14 +268,20 @@ describe('TreeSHAP', () => {
     expect(e!.contributions['b']).toEqual([-0.5]);
     const min = compileExplainer(m, ensembleGraph({ kind: 'regressor', trees, width: 4, outputs: 1, aggregate: 'MIN' }), { background });
     expect(min.ok && min.explainer.info).toMatchObject({ method: 'sampling_shapley', fallback_reason: expect.stringContaining('MIN') });
-    const forced = compileExplainer(m, ensembleGraph({ kind: 'regressor', trees, width: 4, outputs: 1, aggregate: 'MIN' }), { background, method: 'tree_shap' });
+    const forced = compileExplainer(m, ensembleGraph({ kind: 'regressor', trees, width: 4, outputs: 1, aggregate: 'MIN' }), {
+      background,
+      method: 'tree_shap',
+    });
     expect(forced).toEqual({ ok: false, reason: expect.stringContaining('MIN') });
   });
 
-  it('explains trees behind the graph\'s own preprocessing (Imputer, OneHotEncoder, Reshape, Concat), grouped back to the inputs', () => {
+  it("explains trees behind the graph's own preprocessing (Imputer, OneHotEncoder, Reshape, Concat), grouped back to the inputs", () => {
     const features = [numberFeature('x'), categoryFeature('c', { a: 0.5, b: 0.25, z: 0.25 })];
     const parsedManifest = parseManifest({
-      ...matrixManifest(features, [{ transform: 'value', feature: 'x' }, { transform: 'one_hot', feature: 'c', categories: ['a', 'b', 'z'] }]),
+      ...matrixManifest(features, [
+        { transform: 'value', feature: 'x' },
+        { transform: 'one_hot', feature: 'c', categories: ['a', 'b', 'z'] },
+      ]),
       encoding: {
         inputs: [
           { name: 'x', dtype: 'float32', rank: 2, columns: [{ transform: 'value', feature: 'x' }] },
@@ -216,7 +304,10 @@ describe('TreeSHAP', () => {
       outputs: [tensorInfo('output', FLOAT, ['N', 1])],
       initializers: [int64Tensor('shape', [2], [-1, 3])],
       nodes: [
-        node('Imputer', ['x'], ['xi'], { domain: 'ai.onnx.ml', attributes: [attr.floats('imputed_value_floats', [7]), attr.float('replaced_value_float', Number.NaN)] }),
+        node('Imputer', ['x'], ['xi'], {
+          domain: 'ai.onnx.ml',
+          attributes: [attr.floats('imputed_value_floats', [7]), attr.float('replaced_value_float', Number.NaN)],
+        }),
         node('OneHotEncoder', ['c'], ['ch'], { domain: 'ai.onnx.ml', attributes: [attr.strings('cats_strings', ['a', 'b', 'z'])] }),
         node('Reshape', ['ch', 'shape'], ['cr']),
         node('Concat', ['xi', 'cr'], ['features'], { attributes: [attr.int('axis', 1)] }),
@@ -228,7 +319,8 @@ describe('TreeSHAP', () => {
     const explainer = explainerFor(m, bytes, background);
     expect(explainer.info).toMatchObject({ method: 'tree_shap', cover: 'background rows' });
     // The trees' input by hand: x imputed with 7, c one-hot.
-    const encode = (rs: readonly Row[]) => Float32Array.from(rs.flatMap((r) => [r[0] === null ? 7 : (r[0] as number), ...['a', 'b', 'z'].map((cat) => (r[1] === cat ? 1 : 0))]));
+    const encode = (rs: readonly Row[]) =>
+      Float32Array.from(rs.flatMap((r) => [r[0] === null ? 7 : (r[0] as number), ...['a', 'b', 'z'].map((cat) => (r[1] === cat ? 1 : 0))]));
     const counts = coverCounts(trees, encode(background), background.length, 4);
     const game = { trees, players: [0, 1, 1, 1], playerCount: 2, leafValue: (l: TestLeaf) => [l.weights[0]![1]], outputs: 1, counts };
     const x = encode(rows);

@@ -19,10 +19,14 @@ describe('stateChanges', () => {
 
   it('alerts on pass → fail and on fail → pass, once each', () => {
     const failing = stateChanges(states([['skew', 'age', 'pass']]), [r('skew', 'age', 'fail', 0.4)]);
-    expect(failing).toEqual([{ check: 'skew', subject: 'age', version: '1', from: 'pass', to: 'fail', value: 0.4, threshold: 0.25, window: '60m' }]);
+    expect(failing).toEqual([
+      { check: 'skew', subject: 'age', version: '1', from: 'pass', to: 'fail', value: 0.4, threshold: 0.25, window: '60m' },
+    ]);
     const recovered = stateChanges(states([['skew', 'age', 'fail']]), [r('skew', 'age', 'pass', 0.01)]);
     expect(recovered.map((c) => [c.from, c.to])).toEqual([['fail', 'pass']]);
-    expect(stateChanges(states([['skew', 'age', 'warn']]), [r('skew', 'age', 'fail')]).map((c) => [c.from, c.to])).toEqual([['warn', 'fail']]);
+    expect(stateChanges(states([['skew', 'age', 'warn']]), [r('skew', 'age', 'fail')]).map((c) => [c.from, c.to])).toEqual([
+      ['warn', 'fail'],
+    ]);
   });
 
   it('does not re-alert a steady state', () => {
@@ -36,7 +40,11 @@ describe('stateChanges', () => {
   });
 
   it('keys states by check and subject', () => {
-    const changes = stateChanges(states([['skew', 'age', 'fail']]), [r('drift', 'age', 'fail'), r('skew', 'hours', 'fail'), r('skew', 'age', 'fail')]);
+    const changes = stateChanges(states([['skew', 'age', 'fail']]), [
+      r('drift', 'age', 'fail'),
+      r('skew', 'hours', 'fail'),
+      r('skew', 'age', 'fail'),
+    ]);
     expect(changes.map((c) => `${c.check}/${c.subject}`)).toEqual(['drift/age', 'skew/hours']);
   });
 });

@@ -20,7 +20,8 @@ function parsed(input: unknown): Manifest {
   return result.manifest;
 }
 
-const bundled = (model: string, version: string) => parsed(JSON.parse(readFileSync(new URL(`../../../models/${model}/${version}/manifest.json`, import.meta.url), 'utf8')));
+const bundled = (model: string, version: string) =>
+  parsed(JSON.parse(readFileSync(new URL(`../../../models/${model}/${version}/manifest.json`, import.meta.url), 'utf8')));
 const housing = bundled('california-housing', '1');
 const income = bundled('adult-income', '1');
 
@@ -58,7 +59,13 @@ function psiByHand(e: number[], a: number[]): number {
 describe('checkStaleness', () => {
   const trained = Date.parse(housing.training.trained_at);
   it('passes a model trained 100 days ago (max_age_days 180)', () => {
-    expect(checkStaleness(housing, trained + 100 * DAY)).toMatchObject({ check: 'staleness', status: 'pass', value: 100, threshold: 180, version: '1' });
+    expect(checkStaleness(housing, trained + 100 * DAY)).toMatchObject({
+      check: 'staleness',
+      status: 'pass',
+      value: 100,
+      threshold: 180,
+      version: '1',
+    });
   });
   it('warns past 80 % of max_age_days (144 days) and fails past it', () => {
     expect(checkStaleness(housing, trained + 144 * DAY).status).toBe('pass');
@@ -78,7 +85,15 @@ describe('checkInvalidData', () => {
 
   it('fails when more than 1 % of instances were rejected, and names the feature at fault', () => {
     // 980 served + 20 rejected: 2 %; median_income had 15 invalid values: 1.5 %; total_rooms 3: 0.3 %.
-    const results = checkInvalidData(housing, snapshot({ __instances__: { count: 980, invalid: 20 }, median_income: { count: 980, invalid: 15 }, total_rooms: { count: 980, invalid: 3 } }), WINDOW);
+    const results = checkInvalidData(
+      housing,
+      snapshot({
+        __instances__: { count: 980, invalid: 20 },
+        median_income: { count: 980, invalid: 15 },
+        total_rooms: { count: 980, invalid: 3 },
+      }),
+      WINDOW,
+    );
     expect(only(results, '')).toMatchObject({ status: 'fail', value: 0.02 });
     expect(only(results, 'median_income')).toMatchObject({ status: 'fail', value: 0.015 });
     expect(only(results, 'total_rooms')).toMatchObject({ status: 'pass', value: 0.003 });
@@ -86,7 +101,10 @@ describe('checkInvalidData', () => {
   });
 
   it('warns between 0.5 % and 1 % (exactly 1 % is not over the fail threshold)', () => {
-    expect(only(checkInvalidData(housing, snapshot({ __instances__: { count: 990, invalid: 10 } }), WINDOW), '')).toMatchObject({ status: 'warn', value: 0.01 });
+    expect(only(checkInvalidData(housing, snapshot({ __instances__: { count: 990, invalid: 10 } }), WINDOW), '')).toMatchObject({
+      status: 'warn',
+      value: 0.01,
+    });
   });
 
   it('has insufficient data below min_samples instances', () => {
@@ -102,7 +120,11 @@ describe('checkInvariants', () => {
   const training = housing.features.find((f) => f.name === 'total_bedrooms')!.training.null_rate;
 
   it('passes null rates near training and fails a null rate 10 points above it', () => {
-    const results = checkInvariants(housing, snapshot({ total_bedrooms: { count: 200, nulls: 40 }, latitude: { count: 200, nulls: 0, min: 33, max: 41 } }), WINDOW);
+    const results = checkInvariants(
+      housing,
+      snapshot({ total_bedrooms: { count: 200, nulls: 40 }, latitude: { count: 200, nulls: 0, min: 33, max: 41 } }),
+      WINDOW,
+    );
     const bedrooms = only(results, 'total_bedrooms');
     expect(bedrooms.status).toBe('fail');
     expect(bedrooms.value).toBeCloseTo(0.2 - training, 6);
@@ -111,8 +133,12 @@ describe('checkInvariants', () => {
 
   it('warns at a rise between 5 and 10 points', () => {
     // 14 / 200 = 7 % null: 5.93 points over training.
-    expect(only(checkInvariants(housing, snapshot({ total_bedrooms: { count: 200, nulls: 14 } }), WINDOW), 'total_bedrooms').status).toBe('warn');
-    expect(only(checkInvariants(housing, snapshot({ total_bedrooms: { count: 200, nulls: 2 } }), WINDOW), 'total_bedrooms').status).toBe('pass');
+    expect(only(checkInvariants(housing, snapshot({ total_bedrooms: { count: 200, nulls: 14 } }), WINDOW), 'total_bedrooms').status).toBe(
+      'warn',
+    );
+    expect(only(checkInvariants(housing, snapshot({ total_bedrooms: { count: 200, nulls: 2 } }), WINDOW), 'total_bedrooms').status).toBe(
+      'pass',
+    );
   });
 
   it('has insufficient data for features with fewer than min_samples observations', () => {
@@ -124,7 +150,11 @@ describe('checkInvariants', () => {
 
 describe('checkSkew', () => {
   it('passes a numeric feature whose bins match training and fails one that moved (PSI)', () => {
-    const results = checkSkew(toy, snapshot({ x: { count: 1000, bins: { '0': 550, '1': 450 } }, color: { count: 1000, bins: { red: 500, green: 500 } } }), WINDOW);
+    const results = checkSkew(
+      toy,
+      snapshot({ x: { count: 1000, bins: { '0': 550, '1': 450 } }, color: { count: 1000, bins: { red: 500, green: 500 } } }),
+      WINDOW,
+    );
     const x = only(results, 'x');
     expect(x.status).toBe('pass');
     expect(x.value).toBeCloseTo(0.05 * Math.log(1.1) - 0.05 * Math.log(0.9), 6);
@@ -159,10 +189,23 @@ describe('checkSkew', () => {
     const asTraining = (freqs: number[]) => Object.fromEntries(freqs.map((f, i) => [String(i), Math.round(f * 10_000)]));
     // median_income ×1.5 pushes most values into the top deciles.
     const shiftedBins = { '5': 800, '6': 900, '7': 1500, '8': 2400, '9': 4400 };
-    const results = checkSkew(housing, snapshot({ median_income: { count: 10_000, bins: shiftedBins }, housing_median_age: { count: 10_000, bins: asTraining(age.bin_frequencies) } }), WINDOW);
+    const results = checkSkew(
+      housing,
+      snapshot({
+        median_income: { count: 10_000, bins: shiftedBins },
+        housing_median_age: { count: 10_000, bins: asTraining(age.bin_frequencies) },
+      }),
+      WINDOW,
+    );
     const incomeResult = only(results, 'median_income');
     expect(incomeResult.status).toBe('fail');
-    expect(incomeResult.value).toBeCloseTo(psiByHand(income.bin_frequencies, Array.from({ length: 10 }, (_, i) => shiftedBins[String(i) as keyof typeof shiftedBins] ?? 0)), 5);
+    expect(incomeResult.value).toBeCloseTo(
+      psiByHand(
+        income.bin_frequencies,
+        Array.from({ length: 10 }, (_, i) => shiftedBins[String(i) as keyof typeof shiftedBins] ?? 0),
+      ),
+      5,
+    );
     expect(only(results, 'housing_median_age').status).toBe('pass');
     expect(only(results, 'latitude').status).toBe('insufficient_data');
   });
@@ -179,7 +222,11 @@ describe('checkSkew', () => {
   });
 
   it('checks the predictions as the subject "prediction", and wants min_samples non-null values', () => {
-    const results = checkSkew(toy, snapshot({ __prediction__: { count: 1000, bins: { '0': 1000 } }, x: { count: 150, nulls: 60, bins: { '0': 45, '1': 45 } } }), WINDOW);
+    const results = checkSkew(
+      toy,
+      snapshot({ __prediction__: { count: 1000, bins: { '0': 1000 } }, x: { count: 150, nulls: 60, bins: { '0': 45, '1': 45 } } }),
+      WINDOW,
+    );
     expect(only(results, 'prediction').status).toBe('fail');
     expect(only(results, 'x')).toMatchObject({ status: 'insufficient_data', value: null, details: { observations: 90 } });
   });
@@ -198,14 +245,31 @@ describe('checkDrift', () => {
   });
 
   it('has insufficient data when either window is too small', () => {
-    const results = checkDrift(toy, snapshot({ x: { count: 1000, bins: { '0': 1000 } } }), snapshot({ x: { count: 50, bins: { '1': 50 } } }), WINDOW);
+    const results = checkDrift(
+      toy,
+      snapshot({ x: { count: 1000, bins: { '0': 1000 } } }),
+      snapshot({ x: { count: 50, bins: { '1': 50 } } }),
+      WINDOW,
+    );
     expect(only(results, 'x').status).toBe('insufficient_data');
     expect(only(results, 'color').status).toBe('insufficient_data');
   });
 });
 
 function shadowStats(s: Partial<ShadowStats>): ShadowStats {
-  return { shadowVersion: '2', comparisons: 500, errors: 0, meanAbsDiff: null, p95AbsDiff: null, maxAbsDiff: null, meanSignedDiff: null, labelAgreement: null, meanPrimaryLatencyMs: 2, meanShadowLatencyMs: 3, ...s };
+  return {
+    shadowVersion: '2',
+    comparisons: 500,
+    errors: 0,
+    meanAbsDiff: null,
+    p95AbsDiff: null,
+    maxAbsDiff: null,
+    meanSignedDiff: null,
+    labelAgreement: null,
+    meanPrimaryLatencyMs: 2,
+    meanShadowLatencyMs: 3,
+    ...s,
+  };
 }
 
 describe('checkShadow', () => {
@@ -240,14 +304,17 @@ describe('checkShadow', () => {
   });
 
   it('has insufficient data below min_samples comparisons', () => {
-    expect(checkShadow(housing, shadowStats({ comparisons: 99, errors: 50, meanAbsDiff: 1e9 }), WINDOW)).toMatchObject({ status: 'insufficient_data', value: null });
+    expect(checkShadow(housing, shadowStats({ comparisons: 99, errors: 50, meanAbsDiff: 1e9 }), WINDOW)).toMatchObject({
+      status: 'insufficient_data',
+      value: null,
+    });
   });
 });
 
 describe('checkCanary', () => {
   const even = new Array<number>(10).fill(20);
 
-  it('passes a canary with no errors and the primary\'s prediction distribution', () => {
+  it("passes a canary with no errors and the primary's prediction distribution", () => {
     const results = checkCanary(housing, { canaryVersion: '2', served: 1000, errors: 0, primaryBins: even, canaryBins: even }, WINDOW);
     expect(only(results, '2:error_rate')).toMatchObject({ check: 'canary', version: '2', status: 'pass', value: 0 });
     expect(only(results, '2:divergence')).toMatchObject({ status: 'pass', value: 0 });
@@ -255,26 +322,47 @@ describe('checkCanary', () => {
 
   it('fails a canary erring on more than 1 % of its instances', () => {
     // 980 served + 20 failed = 2 %.
-    expect(only(checkCanary(housing, { canaryVersion: '2', served: 980, errors: 20, primaryBins: even, canaryBins: even }, WINDOW), '2:error_rate')).toMatchObject({ status: 'fail', value: 0.02, threshold: 0.01 });
-    expect(only(checkCanary(housing, { canaryVersion: '2', served: 995, errors: 5, primaryBins: even, canaryBins: even }, WINDOW), '2:error_rate')).toMatchObject({ status: 'warn', value: 0.005 });
+    expect(
+      only(
+        checkCanary(housing, { canaryVersion: '2', served: 980, errors: 20, primaryBins: even, canaryBins: even }, WINDOW),
+        '2:error_rate',
+      ),
+    ).toMatchObject({ status: 'fail', value: 0.02, threshold: 0.01 });
+    expect(
+      only(
+        checkCanary(housing, { canaryVersion: '2', served: 995, errors: 5, primaryBins: even, canaryBins: even }, WINDOW),
+        '2:error_rate',
+      ),
+    ).toMatchObject({ status: 'warn', value: 0.005 });
   });
 
-  it('fails a canary whose predictions diverge from the primary\'s (PSI)', () => {
+  it("fails a canary whose predictions diverge from the primary's (PSI)", () => {
     const skewed = [200, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-    const divergence = only(checkCanary(housing, { canaryVersion: '2', served: 1000, errors: 0, primaryBins: even, canaryBins: skewed }, WINDOW), '2:divergence');
+    const divergence = only(
+      checkCanary(housing, { canaryVersion: '2', served: 1000, errors: 0, primaryBins: even, canaryBins: skewed }, WINDOW),
+      '2:divergence',
+    );
     expect(divergence.status).toBe('fail');
     // (1 - .1) ln(1/.1) + 9 · (1e-4 - .1) ln(1e-4/.1)
     expect(divergence.value).toBeCloseTo(0.9 * Math.log(10) + 9 * (1e-4 - 0.1) * Math.log(1e-4 / 0.1), 5);
   });
 
   it('has insufficient data with fewer than min_samples instances or predictions', () => {
-    const results = checkCanary(housing, { canaryVersion: '2', served: 50, errors: 40, primaryBins: even, canaryBins: [90, 0, 0, 0, 0, 0, 0, 0, 0, 0] }, WINDOW);
+    const results = checkCanary(
+      housing,
+      { canaryVersion: '2', served: 50, errors: 40, primaryBins: even, canaryBins: [90, 0, 0, 0, 0, 0, 0, 0, 0, 0] },
+      WINDOW,
+    );
     expect(only(results, '2:error_rate').status).toBe('insufficient_data');
     expect(only(results, '2:divergence').status).toBe('insufficient_data');
   });
 });
 
-const labelled = (n: number, metrics: Record<string, number | null>, positives?: number): LabelledMetrics => ({ n, metrics, ...(positives === undefined ? {} : { positives }) });
+const labelled = (n: number, metrics: Record<string, number | null>, positives?: number): LabelledMetrics => ({
+  n,
+  metrics,
+  ...(positives === undefined ? {} : { positives }),
+});
 
 describe('checkQuality', () => {
   const offlineMae = housing.training.metrics.overall.mae!;
@@ -308,7 +396,9 @@ describe('checkQuality', () => {
     expect(result.status).toBe('insufficient_data');
     expect(result.value).toBeCloseTo(0.12, 6);
     expect(String(result.details.inconclusive)).toContain('more labels are needed');
-    expect(only(checkQuality(income, { overall: labelled(150, { auc: 0.85 }, 34), slices: [] }, WINDOW), '').status).toBe('insufficient_data');
+    expect(only(checkQuality(income, { overall: labelled(150, { auc: 0.85 }, 34), slices: [] }, WINDOW), '').status).toBe(
+      'insufficient_data',
+    );
   });
 
   it('judges each slice against its own offline metric, once it has 30 labels and a conclusive interval', () => {
@@ -338,7 +428,9 @@ describe('checkQuality', () => {
 
   it('has insufficient data below min_samples labels or without a metric', () => {
     expect(only(checkQuality(housing, { overall: maeSample(99, 1e9), slices: [] }, WINDOW), '').status).toBe('insufficient_data');
-    expect(only(checkQuality(income, { overall: labelled(500, { auc: null }, 0), slices: [] }, WINDOW), '').status).toBe('insufficient_data');
+    expect(only(checkQuality(income, { overall: labelled(500, { auc: null }, 0), slices: [] }, WINDOW), '').status).toBe(
+      'insufficient_data',
+    );
   });
 });
 
@@ -377,7 +469,10 @@ describe('checkBias', () => {
     const withTpr = parsed({
       ...base,
       features: [...base.features, feature({ name: 'group', type: 'category', categories: ['a', 'b'] })],
-      encoding: { ...base.encoding, columns: [...base.encoding.columns, { transform: 'one_hot', feature: 'group', categories: ['a', 'b'] }] },
+      encoding: {
+        ...base.encoding,
+        columns: [...base.encoding.columns, { transform: 'one_hot', feature: 'group', categories: ['a', 'b'] }],
+      },
       golden: [{ ...base.golden[0]!, encoded: [0, 0, 0, 0, 0] }],
       monitoring: { protected_attributes: ['group'] },
       training: {
@@ -418,11 +513,21 @@ describe('checkParity', () => {
     status: passed.every(Boolean) ? 'qa_passed' : 'qa_failed',
     checked_at: '2026-11-27T00:00:00.000Z',
     golden_examples: 20,
-    checks: passed.map((p, i) => ({ name: (['signature', 'encoding_parity', 'golden_outputs'] as const)[i]!, passed: p, message: p ? 'ok' : 'golden example 3 differs' })),
+    checks: passed.map((p, i) => ({
+      name: (['signature', 'encoding_parity', 'golden_outputs'] as const)[i]!,
+      passed: p,
+      message: p ? 'ok' : 'golden example 3 differs',
+    })),
   });
 
   it('passes when every QA check of the golden examples passes', () => {
-    expect(checkParity('1', report([true, true, true]))).toMatchObject({ check: 'parity', subject: '1', status: 'pass', value: 0, window: 'golden' });
+    expect(checkParity('1', report([true, true, true]))).toMatchObject({
+      check: 'parity',
+      subject: '1',
+      status: 'pass',
+      value: 0,
+      window: 'golden',
+    });
   });
 
   it('fails when a golden example no longer matches', () => {

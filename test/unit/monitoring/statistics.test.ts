@@ -66,7 +66,11 @@ describe('jensenShannon', () => {
 
 describe('alignCategories and binCounts', () => {
   it('aligns two histograms on the sorted union of their keys, missing keys as 0', () => {
-    expect(alignCategories({ red: 2, green: 1 }, { blue: 4, red: 1 })).toEqual({ keys: ['blue', 'green', 'red'], expected: [0, 1, 2], actual: [4, 0, 1] });
+    expect(alignCategories({ red: 2, green: 1 }, { blue: 4, red: 1 })).toEqual({
+      keys: ['blue', 'green', 'red'],
+      expected: [0, 1, 2],
+      actual: [4, 0, 1],
+    });
   });
 
   it('puts bin counts at their index and ignores keys that are not bins', () => {
@@ -163,8 +167,14 @@ describe('mergeAggregate', () => {
   });
 
   it('treats a min or max of 0 as a value, not as missing', () => {
-    expect(mergeAggregate(aggregate({ count: 1, min: 0, max: 0 }), aggregate({ count: 1, min: 3, max: 3 }))).toMatchObject({ min: 0, max: 3 });
-    expect(mergeAggregate(aggregate({ count: 1, min: -2, max: -2 }), aggregate({ count: 1, min: 0, max: 0 }))).toMatchObject({ min: -2, max: 0 });
+    expect(mergeAggregate(aggregate({ count: 1, min: 0, max: 0 }), aggregate({ count: 1, min: 3, max: 3 }))).toMatchObject({
+      min: 0,
+      max: 3,
+    });
+    expect(mergeAggregate(aggregate({ count: 1, min: -2, max: -2 }), aggregate({ count: 1, min: 0, max: 0 }))).toMatchObject({
+      min: -2,
+      max: 0,
+    });
   });
 
   it('merging in any order gives the same aggregate', () => {
@@ -179,6 +189,15 @@ describe('mergeAggregate', () => {
       return { ...out, bins: Object.fromEntries([...out.bins].sort()) };
     };
     expect(fold([0, 1, 2])).toEqual(fold([2, 0, 1]));
-    expect(fold([1, 2, 0])).toEqual({ count: 6, nulls: 1, invalid: 1, sum: 33, sumSq: 305, min: 1, max: 10, bins: { '0': 1, '1': 1, '2': 3 } });
+    expect(fold([1, 2, 0])).toEqual({
+      count: 6,
+      nulls: 1,
+      invalid: 1,
+      sum: 33,
+      sumSq: 305,
+      min: 1,
+      max: 10,
+      bins: { '0': 1, '1': 1, '2': 3 },
+    });
   });
 });

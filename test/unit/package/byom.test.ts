@@ -59,7 +59,13 @@ const packTitanic = () =>
     dataFile: 'small_titanic.csv',
     onnxFile: 'pipeline_titanic.onnx',
   });
-const packIris = () => pack(fixture('logreg_iris.onnx'), fixture('iris.csv'), { name: 'iris', target: 'species', matrixFeatures: { '': ['sepal_length', 'sepal_width'] }, dataFile: 'iris.csv' });
+const packIris = () =>
+  pack(fixture('logreg_iris.onnx'), fixture('iris.csv'), {
+    name: 'iris',
+    target: 'species',
+    matrixFeatures: { '': ['sepal_length', 'sepal_width'] },
+    dataFile: 'iris.csv',
+  });
 
 function expectNative(served: readonly unknown[], file: string): void {
   const reference = nativeRows(file);
@@ -67,7 +73,9 @@ function expectNative(served: readonly unknown[], file: string): void {
   served.forEach((p, i) => {
     const c = p as ClassificationPrediction;
     expect(c.label, `row ${i}`).toBe(reference[i]!.label);
-    reference[i]!.probabilities.forEach((want, j) => expect(Math.abs(c.probabilities[String(j)]! - want), `row ${i} P(${j})`).toBeLessThanOrEqual(1e-5));
+    reference[i]!.probabilities.forEach((want, j) =>
+      expect(Math.abs(c.probabilities[String(j)]! - want), `row ${i} P(${j})`).toBeLessThanOrEqual(1e-5),
+    );
   });
 }
 
@@ -75,7 +83,8 @@ describe('the sklearn-onnx exports in ../shared/byom', () => {
   it('are copied unchanged into test/fixtures/byom', () => {
     for (const [file, sha256] of Object.entries(LISTED_SHA256)) {
       expect(createHash('sha256').update(fixture(file)).digest('hex'), file).toBe(sha256);
-      if (existsSync(new URL(file, SHARED))) expect(Buffer.from(fixture(file)).equals(readFileSync(new URL(file, SHARED))), file).toBe(true);
+      if (existsSync(new URL(file, SHARED)))
+        expect(Buffer.from(fixture(file)).equals(readFileSync(new URL(file, SHARED))), file).toBe(true);
     }
     expect(native.generated_by).toMatch(/^onnxruntime-node .* on the original files$/);
   });
@@ -99,9 +108,16 @@ describe('the sklearn-onnx exports in ../shared/byom', () => {
       ['fare', 'float32', 2],
       ['embarked', 'string', 2],
     ]);
-    expect(m.origin).toMatchObject({ sha256: LISTED_SHA256['pipeline_titanic.onnx'], producer: 'skl2onnx 1.11.2', rewrites: [{ kind: 'remove_zipmap', removed_output: 'output_probability', probabilities: 'probabilities' }] });
+    expect(m.origin).toMatchObject({
+      sha256: LISTED_SHA256['pipeline_titanic.onnx'],
+      producer: 'skl2onnx 1.11.2',
+      rewrites: [{ kind: 'remove_zipmap', removed_output: 'output_probability', probabilities: 'probabilities' }],
+    });
     const read = readOnnxModel(pkg.modelBytes);
-    expect(read.ok && read.model.outputs.map((o) => `${o.name} ${o.describe}`)).toEqual(['output_label int64 [N]', 'probabilities float32 [N, 2]']);
+    expect(read.ok && read.model.outputs.map((o) => `${o.name} ${o.describe}`)).toEqual([
+      'output_label int64 [N]',
+      'probabilities float32 [N, 2]',
+    ]);
     expect(m.training.metrics.overall.auc).toBeCloseTo(0.7244, 4);
     expect((await qa(pkg)).checks.map((c) => [c.name, c.passed])).toEqual([
       ['load', true],
@@ -115,7 +131,15 @@ describe('the sklearn-onnx exports in ../shared/byom', () => {
     const pkg = await packTitanic();
     const m = parsed(pkg);
     const a = m.training.feature_assessment!;
-    expect(a).toMatchObject({ method: 'permutation', rows: 38, repeats: 5, seed: 42, metric: 'auc', higher_is_better: true, baseline: m.training.metrics.overall.auc });
+    expect(a).toMatchObject({
+      method: 'permutation',
+      rows: 38,
+      repeats: 5,
+      seed: 42,
+      metric: 'auc',
+      higher_is_better: true,
+      baseline: m.training.metrics.overall.auc,
+    });
     expect(a.features.map((f) => f.name)).toEqual(['pclass', 'sex', 'age', 'fare', 'embarked']);
     const byName = Object.fromEntries(a.features.map((f) => [f.name, f]));
     // Every passenger of the file is in first class: shuffling pclass changes nothing.
@@ -146,14 +170,29 @@ describe('the sklearn-onnx exports in ../shared/byom', () => {
   it('packages the iris LogisticRegression: one [N, 2] input in --features order, int64 labels as decimal strings', async () => {
     const pkg = await packIris();
     const m = parsed(pkg);
-    expect(m).toMatchObject({ task: 'multiclass_classification', output: { tensor: 'probabilities', label_tensor: 'output_label', labels: ['0', '1', '2'] } });
+    expect(m).toMatchObject({
+      task: 'multiclass_classification',
+      output: { tensor: 'probabilities', label_tensor: 'output_label', labels: ['0', '1', '2'] },
+    });
     expect('inputs' in m.encoding && m.encoding.inputs).toEqual([
-      { name: 'X', dtype: 'float32', rank: 2, columns: [{ transform: 'value', feature: 'sepal_length' }, { transform: 'value', feature: 'sepal_width' }] },
+      {
+        name: 'X',
+        dtype: 'float32',
+        rank: 2,
+        columns: [
+          { transform: 'value', feature: 'sepal_length' },
+          { transform: 'value', feature: 'sepal_width' },
+        ],
+      },
     ]);
     expect(m.training.metrics).toMatchObject({ primary: 'accuracy', higher_is_better: true });
     expect(m.training.metrics.overall.accuracy).toBeCloseTo(0.82, 6);
     // Multiclass: importance in accuracy, one entry per column of the [N, 2] matrix.
-    expect(m.training.feature_assessment).toMatchObject({ metric: 'accuracy', higher_is_better: true, baseline: m.training.metrics.overall.accuracy });
+    expect(m.training.feature_assessment).toMatchObject({
+      metric: 'accuracy',
+      higher_is_better: true,
+      baseline: m.training.metrics.overall.accuracy,
+    });
     expect(m.training.feature_assessment!.features.map((f) => [f.name, f.beneficial, f.cost.columns])).toEqual([
       ['sepal_length', true, 1],
       ['sepal_width', true, 1],
@@ -183,14 +222,28 @@ describe('the sklearn-onnx exports in ../shared/byom', () => {
     const text = new TextDecoder().decode(fixture('small_titanic.csv'));
     const lines = text.trimEnd().split('\n');
     const withReference = (flip: number) =>
-      [`${lines[0]},sklearn_label`, ...lines.slice(1).map((line, i) => `${line},${i < flip ? String(1 - Number(served[i]!.label)) : served[i]!.label}`)].join('\n');
+      [
+        `${lines[0]},sklearn_label`,
+        ...lines.slice(1).map((line, i) => `${line},${i < flip ? String(1 - Number(served[i]!.label)) : served[i]!.label}`),
+      ].join('\n');
     const same = await pack(fixture('pipeline_titanic.onnx'), withReference(0), { target: 'survived', referenceColumn: 'sklearn_label' });
-    expect(parsed(same).origin!.conversion_parity).toMatchObject({ reference_column: 'sklearn_label', rows: 38, label_mismatches: 0, label_mismatch_rate: 0 });
+    expect(parsed(same).origin!.conversion_parity).toMatchObject({
+      reference_column: 'sklearn_label',
+      rows: 38,
+      label_mismatches: 0,
+      label_mismatch_rate: 0,
+    });
     expect((await qa(same)).checks.find((c) => c.name === 'conversion_parity')).toMatchObject({ passed: true });
-    const flipped = await pack(fixture('pipeline_titanic.onnx'), withReference(3), { target: 'survived', referenceColumn: 'sklearn_label' });
+    const flipped = await pack(fixture('pipeline_titanic.onnx'), withReference(3), {
+      target: 'survived',
+      referenceColumn: 'sklearn_label',
+    });
     expect(flipped.report.join('\n')).toContain('OUTSIDE the tolerance');
     const report = await qa(flipped);
     expect(report.status).toBe('qa_failed');
-    expect(report.checks.find((c) => c.name === 'conversion_parity')).toMatchObject({ passed: false, message: expect.stringContaining('3 of 38 labels differ') });
+    expect(report.checks.find((c) => c.name === 'conversion_parity')).toMatchObject({
+      passed: false,
+      message: expect.stringContaining('3 of 38 labels differ'),
+    });
   });
 });

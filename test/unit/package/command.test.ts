@@ -51,7 +51,10 @@ describe('vigil package (the command)', () => {
     utimesSync(onnx, new Date('2022-06-01T12:00:00Z'), new Date('2022-06-01T12:00:00Z'));
     const dir = outDir();
     expect(await runPackage([onnx, ...titanic(dir, '--target', 'survived').slice(1)])).toBe(0);
-    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { training: { trained_at: string }; origin: { file: string } };
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
+      training: { trained_at: string };
+      origin: { file: string };
+    };
     expect(manifest.training.trained_at).toBe('2022-06-01T12:00:00.000Z');
     expect(manifest.origin.file).toBe('pipeline_titanic.onnx');
     const printed = out.join('\n');
@@ -80,25 +83,51 @@ describe('vigil package (the command)', () => {
 
   it('exits 2 with nothing written when an input has no matching column', async () => {
     const csv = join(work, 'no-age.csv');
-    writeFileSync(csv, readFileSync(join(FIXTURES, 'small_titanic.csv'), 'utf8').replace('pclass,survived,name,sex,age,', 'pclass,survived,name,sex,years,'));
+    writeFileSync(
+      csv,
+      readFileSync(join(FIXTURES, 'small_titanic.csv'), 'utf8').replace('pclass,survived,name,sex,age,', 'pclass,survived,name,sex,years,'),
+    );
     const dir = outDir();
-    const message = await refused([join(FIXTURES, 'pipeline_titanic.onnx'), '--data', csv, '--name', 'titanic', '--version', '1', '--out', dir], dir);
-    expect(message).toContain('input "age" (float32 [N, 1]) has no matching column in no-age.csv; the columns are pclass, survived, name, sex, years,');
+    const message = await refused(
+      [join(FIXTURES, 'pipeline_titanic.onnx'), '--data', csv, '--name', 'titanic', '--version', '1', '--out', dir],
+      dir,
+    );
+    expect(message).toContain(
+      'input "age" (float32 [N, 1]) has no matching column in no-age.csv; the columns are pclass, survived, name, sex, years,',
+    );
   });
 
   it('exits 2 with nothing written for a matrix input without --features, or with the wrong count', async () => {
-    const iris = (dir: string, ...more: string[]) => [join(FIXTURES, 'logreg_iris.onnx'), '--data', join(FIXTURES, 'iris.csv'), '--name', 'iris', '--version', '1', '--out', dir, ...more];
+    const iris = (dir: string, ...more: string[]) => [
+      join(FIXTURES, 'logreg_iris.onnx'),
+      '--data',
+      join(FIXTURES, 'iris.csv'),
+      '--name',
+      'iris',
+      '--version',
+      '1',
+      '--out',
+      dir,
+      ...more,
+    ];
     let dir = outDir();
-    expect(await refused(iris(dir), dir)).toContain('input "X" is a matrix (float32 [N, 2]); say which CSV columns fill it, in order: --features <c1,c2,…>');
+    expect(await refused(iris(dir), dir)).toContain(
+      'input "X" is a matrix (float32 [N, 2]); say which CSV columns fill it, in order: --features <c1,c2,…>',
+    );
     dir = outDir();
-    expect(await refused(iris(dir, '--features', 'sepal_length,sepal_width,petal_length'), dir)).toContain('input "X" takes 2 columns (float32 [N, 2]); --features names 3');
+    expect(await refused(iris(dir, '--features', 'sepal_length,sepal_width,petal_length'), dir)).toContain(
+      'input "X" takes 2 columns (float32 [N, 2]); --features names 3',
+    );
   });
 
   it('exits 2 with nothing written for a column with values the dtype cannot hold', async () => {
     const csv = join(work, 'bad-fare.csv');
     writeFileSync(csv, readFileSync(join(FIXTURES, 'small_titanic.csv'), 'utf8').replace(',211.3375,', ',two hundred,'));
     const dir = outDir();
-    const message = await refused([join(FIXTURES, 'pipeline_titanic.onnx'), '--data', csv, '--name', 'titanic', '--version', '1', '--out', dir], dir);
+    const message = await refused(
+      [join(FIXTURES, 'pipeline_titanic.onnx'), '--data', csv, '--name', 'titanic', '--version', '1', '--out', dir],
+      dir,
+    );
     expect(message).toContain('bad-fare.csv line 2, column "fare": "two hundred" is not a number (the input takes numbers)');
   });
 

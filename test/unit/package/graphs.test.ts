@@ -13,7 +13,11 @@ import {
 } from '../../support/onnx-graphs.ts';
 import { close, pack, parsed, qa, serve } from './package-helpers.ts';
 
-function expectPredictions(actual: readonly (RegressionPrediction | ClassificationPrediction)[], graph: TestGraph, labels?: readonly string[]): void {
+function expectPredictions(
+  actual: readonly (RegressionPrediction | ClassificationPrediction)[],
+  graph: TestGraph,
+  labels?: readonly string[],
+): void {
   expect(actual).toHaveLength(graph.expected.length);
   graph.expected.forEach((e, i) => {
     const a = actual[i]!;
@@ -75,10 +79,18 @@ describe('vigil package on graphs shaped like real exports', () => {
 
   it('refuses values the input dtype cannot hold, naming the line and column', async () => {
     const graph = mixedInputsRegressor();
-    expect(await refusal(pack(graph.bytes, graph.csv.replace('\n3,paris', '\n3.5,paris')))).toMatch(/^data\.csv line 2, column "rooms": "rooms" must be an integer, got 3\.5/);
-    expect(await refusal(pack(graph.bytes, graph.csv.replace('\n3,paris,true', '\n3,paris,maybe')))).toMatch(/^data\.csv line 2, column "garden": "maybe" is not true\/false\/1\/0/);
-    expect(await refusal(pack(graph.bytes, graph.csv.replace(',2,"row 0', ',3000000000,"row 0')))).toMatch(/column "floor": "floor" is 3000000000; it must be between -2147483648 and 2147483647/);
-    expect(await refusal(pack(graph.bytes, graph.csv.replace('\n3,paris', '\n3,')))).toMatch(/column "city" is empty on 1 rows, and input "city" is a string tensor, which cannot hold a missing value/);
+    expect(await refusal(pack(graph.bytes, graph.csv.replace('\n3,paris', '\n3.5,paris')))).toMatch(
+      /^data\.csv line 2, column "rooms": "rooms" must be an integer, got 3\.5/,
+    );
+    expect(await refusal(pack(graph.bytes, graph.csv.replace('\n3,paris,true', '\n3,paris,maybe')))).toMatch(
+      /^data\.csv line 2, column "garden": "maybe" is not true\/false\/1\/0/,
+    );
+    expect(await refusal(pack(graph.bytes, graph.csv.replace(',2,"row 0', ',3000000000,"row 0')))).toMatch(
+      /column "floor": "floor" is 3000000000; it must be between -2147483648 and 2147483647/,
+    );
+    expect(await refusal(pack(graph.bytes, graph.csv.replace('\n3,paris', '\n3,')))).toMatch(
+      /column "city" is empty on 1 rows, and input "city" is a string tensor, which cannot hold a missing value/,
+    );
   });
 
   it('feeds a missing category as the spec says a string tensor takes it', async () => {
@@ -95,9 +107,14 @@ describe('vigil package on graphs shaped like real exports', () => {
     const graph = matrixMulticlassWithZipMap();
     const pkg = await pack(graph.bytes, graph.csv, { matrixFeatures: { '': ['a', 'b', 'c'] }, target: 'species' });
     const m = parsed(pkg);
-    expect(m).toMatchObject({ task: 'multiclass_classification', output: { tensor: 'probability_tensor', label_tensor: 'output_label', labels: ['setosa', 'versicolor', 'virginica'] } });
+    expect(m).toMatchObject({
+      task: 'multiclass_classification',
+      output: { tensor: 'probability_tensor', label_tensor: 'output_label', labels: ['setosa', 'versicolor', 'virginica'] },
+    });
     expect(m.output.positive_label).toBeUndefined();
-    expect(m.origin!.rewrites).toEqual([{ kind: 'remove_zipmap', removed_output: 'output_probability', probabilities: 'probability_tensor' }]);
+    expect(m.origin!.rewrites).toEqual([
+      { kind: 'remove_zipmap', removed_output: 'output_probability', probabilities: 'probability_tensor' },
+    ]);
     const rewritten = readOnnxModel(pkg.modelBytes);
     expect(rewritten.ok && rewritten.model.outputs.map((o) => [o.name, o.kind])).toEqual([
       ['output_label', 'tensor'],
@@ -106,15 +123,31 @@ describe('vigil package on graphs shaped like real exports', () => {
     expect(m.training.metrics.primary).toBe('accuracy');
     expect(m.training.metrics.classes!.map((c) => c.label)).toEqual(['setosa', 'versicolor', 'virginica']);
     expect((await qa(pkg)).status).toBe('qa_passed');
-    const rows = graph.csv.split('\n').slice(1).map((line) => line.split(',').slice(0, 3).map(Number));
-    expectPredictions(await serve(pkg, rows.map(([a, b, c]) => ({ a, b, c }))), graph, m.output.labels);
+    const rows = graph.csv
+      .split('\n')
+      .slice(1)
+      .map((line) => line.split(',').slice(0, 3).map(Number));
+    expectPredictions(
+      await serve(
+        pkg,
+        rows.map(([a, b, c]) => ({ a, b, c })),
+      ),
+      graph,
+      m.output.labels,
+    );
   });
 
   it('needs --features for a matrix input, with as many columns as the input takes', async () => {
     const graph = matrixMulticlassWithZipMap();
-    expect(await refusal(pack(graph.bytes, graph.csv))).toMatch(/input "X" is a matrix \(float32 \[N, 3\]\); say which CSV columns fill it, in order: --features <c1,c2,…>/);
-    expect(await refusal(pack(graph.bytes, graph.csv, { matrixFeatures: { '': ['a', 'b'] } }))).toContain('input "X" takes 3 columns (float32 [N, 3]); --features names 2: a, b');
-    expect(await refusal(pack(graph.bytes, graph.csv, { matrixFeatures: { '': ['a', 'b', 'd'] } }))).toContain('--features names column "d", which data.csv does not have');
+    expect(await refusal(pack(graph.bytes, graph.csv))).toMatch(
+      /input "X" is a matrix \(float32 \[N, 3\]\); say which CSV columns fill it, in order: --features <c1,c2,…>/,
+    );
+    expect(await refusal(pack(graph.bytes, graph.csv, { matrixFeatures: { '': ['a', 'b'] } }))).toContain(
+      'input "X" takes 3 columns (float32 [N, 3]); --features names 2: a, b',
+    );
+    expect(await refusal(pack(graph.bytes, graph.csv, { matrixFeatures: { '': ['a', 'b', 'd'] } }))).toContain(
+      '--features names column "d", which data.csv does not have',
+    );
   });
 
   it('makes a float feature nullable when the graph imputes NaN, and serves null as the imputed value', async () => {
@@ -139,7 +172,9 @@ describe('vigil package on graphs shaped like real exports', () => {
 
   it('refuses data with gaps the graph does not impute: the model would answer NaN', async () => {
     const graph = matrixMulticlassWithZipMap();
-    const message = await refusal(pack(graph.bytes, graph.csv.replace('\n1,0.5,-1', '\n1,,-1'), { matrixFeatures: { '': ['a', 'b', 'c'] } }));
+    const message = await refusal(
+      pack(graph.bytes, graph.csv.replace('\n1,0.5,-1', '\n1,,-1'), { matrixFeatures: { '': ['a', 'b', 'c'] } }),
+    );
     expect(message).toMatch(/the model outputs NaN for line 2, where b is empty: the graph does not impute it/);
   });
 
@@ -154,13 +189,26 @@ describe('vigil package on graphs shaped like real exports', () => {
     expect(m.output.labels).toEqual(['0', '1', '2']);
     expect(m.training.framework).toBe('PyTorch');
     expect((await qa(pkg)).status).toBe('qa_passed');
-    const rows = graph.csv.split('\n').slice(1).map((line) => line.split(',').map(Number));
-    expectPredictions(await serve(pkg, rows.map(([f0, f1]) => ({ f0, f1 }))), graph, m.output.labels);
+    const rows = graph.csv
+      .split('\n')
+      .slice(1)
+      .map((line) => line.split(',').map(Number));
+    expectPredictions(
+      await serve(
+        pkg,
+        rows.map(([f0, f1]) => ({ f0, f1 })),
+      ),
+      graph,
+      m.output.labels,
+    );
   });
 
   it('takes the labels of an unlabelled network from the spec', async () => {
     const graph = fixedBatchNetwork();
-    const pkg = await pack(graph.bytes, graph.csv, { matrixFeatures: { '': ['f0', 'f1'] }, spec: { task: 'multiclass_classification', labels: ['low', 'mid', 'high'] } });
+    const pkg = await pack(graph.bytes, graph.csv, {
+      matrixFeatures: { '': ['f0', 'f1'] },
+      spec: { task: 'multiclass_classification', labels: ['low', 'mid', 'high'] },
+    });
     expect(parsed(pkg).output.labels).toEqual(['low', 'mid', 'high']);
     const [first] = (await serve(pkg, [{ f0: 0.5, f1: 1 }])) as ClassificationPrediction[];
     expect(['low', 'mid', 'high'][Number((graph.expected[0] as { label: string }).label)]).toBe(first!.label);
@@ -171,9 +219,13 @@ describe('vigil package on graphs shaped like real exports', () => {
     expect(await refusal(pack(two.bytes, two.csv, { matrixFeatures: { '': ['u', 'v'] } }))).toBe(
       'the graph has 2 float outputs ("head_a" float32 [N, 3], "head_b" float32 [N, 2]); say which one to serve with "output" in --spec',
     );
-    expect(await refusal(pack(two.bytes, two.csv, { matrixFeatures: { '': ['u', 'v'] }, spec: { output: 'head_a' } }))).toMatch(/multi-output regression/);
+    expect(await refusal(pack(two.bytes, two.csv, { matrixFeatures: { '': ['u', 'v'] }, spec: { output: 'head_a' } }))).toMatch(
+      /multi-output regression/,
+    );
     const labelsOnly = labelsOnlyClassifier();
-    expect(await refusal(pack(labelsOnly.bytes, labelsOnly.csv, { matrixFeatures: { '': ['a', 'b'] } }))).toMatch(/^the classifier outputs only labels \(the graph's outputs are "label" int64 \[N\]\); Vigil needs class probabilities/);
+    expect(await refusal(pack(labelsOnly.bytes, labelsOnly.csv, { matrixFeatures: { '': ['a', 'b'] } }))).toMatch(
+      /^the classifier outputs only labels \(the graph's outputs are "label" int64 \[N\]\); Vigil needs class probabilities/,
+    );
   });
 
   it('refuses what is not an ONNX model', async () => {

@@ -13,7 +13,11 @@ import { runQaGate, type QaReport } from '../../../src/registry/qa-gate.ts';
 
 export const runtime = new NodeOrtRuntime();
 
-export type PackOptions = Partial<Omit<PackageInput, 'onnx' | 'data' | 'spec' | 'runtime'>> & { spec?: unknown; dataFile?: string; onnxFile?: string };
+export type PackOptions = Partial<Omit<PackageInput, 'onnx' | 'data' | 'spec' | 'runtime'>> & {
+  spec?: unknown;
+  dataFile?: string;
+  onnxFile?: string;
+};
 
 export function pack(bytes: Uint8Array, csv: string | Uint8Array, options: PackOptions = {}): Promise<PackagedModel> {
   const spec = parsePackageSpec(options.spec ?? {});

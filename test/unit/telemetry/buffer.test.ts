@@ -38,7 +38,8 @@ function collector() {
   };
 }
 
-const ids = (records: readonly TelemetryRecord[]) => records.map((r) => (r.kind === 'profile' ? r.feature : r.kind === 'dropped' ? 'dropped' : r.request_id));
+const ids = (records: readonly TelemetryRecord[]) =>
+  records.map((r) => (r.kind === 'profile' ? r.feature : r.kind === 'dropped' ? 'dropped' : r.request_id));
 
 describe('packMessages', () => {
   it('keeps every message within maxBytes serialized, in order, losing no record', () => {
@@ -108,7 +109,28 @@ describe('TelemetryBuffer', () => {
     const { send, calls } = recordingSender();
     const buffer = new TelemetryBuffer(send, { flushMs: 0 });
     let drained = 0;
-    buffer.addSource(() => (drained++ === 0 ? [{ kind: 'profile', model: 'toy', version: '1', bucket: 0, bucket_ms: 60_000, feature: '__instances__', count: 2, nulls: 0, invalid: 0, sum: 0, sum_sq: 0, min: null, max: null, bins: {} }] : []));
+    buffer.addSource(() =>
+      drained++ === 0
+        ? [
+            {
+              kind: 'profile',
+              model: 'toy',
+              version: '1',
+              bucket: 0,
+              bucket_ms: 60_000,
+              feature: '__instances__',
+              count: 2,
+              nulls: 0,
+              invalid: 0,
+              sum: 0,
+              sum_sq: 0,
+              min: null,
+              max: null,
+              bins: {},
+            },
+          ]
+        : [],
+    );
     const bg = collector();
     buffer.schedule(bg.background);
     await bg.settle();
@@ -169,8 +191,15 @@ describe('TelemetryBuffer', () => {
       { flushMs: 0, maxPendingRecords: 5 },
     );
     const bg = collector();
-    for (const batch of [['a', 'b'], ['c', 'd'], ['e', 'f']]) {
-      buffer.add(batch.map((id) => sample(id)), bg.background);
+    for (const batch of [
+      ['a', 'b'],
+      ['c', 'd'],
+      ['e', 'f'],
+    ]) {
+      buffer.add(
+        batch.map((id) => sample(id)),
+        bg.background,
+      );
       await bg.settle();
     }
     // 6 > 5: the oldest message (a, b) is dropped.
@@ -182,7 +211,9 @@ describe('TelemetryBuffer', () => {
     expect(delivered.flatMap((m) => ids(m.records.filter((r) => r.kind !== 'dropped')))).toEqual(['c', 'd', 'e', 'f']);
     expect(buffer.dropped).toBe(2);
     // The loss is reported with the first message the queue takes (issue 11: counted, never silent).
-    expect(delivered.flatMap((m) => m.records).filter((r) => r.kind === 'dropped')).toEqual([{ kind: 'dropped', records: 2, at: expect.any(Number) }]);
+    expect(delivered.flatMap((m) => m.records).filter((r) => r.kind === 'dropped')).toEqual([
+      { kind: 'dropped', records: 2, at: expect.any(Number) },
+    ]);
   });
 
   it('folds a flush asked for during a running one into it, sending the later records too', async () => {

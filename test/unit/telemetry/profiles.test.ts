@@ -9,7 +9,13 @@ import type { Background } from '../../../src/serving/observer.ts';
 import { PredictionService } from '../../../src/serving/prediction-service.ts';
 import { ServedModelCache } from '../../../src/serving/served-model.ts';
 import { TelemetryBuffer } from '../../../src/telemetry/buffer.ts';
-import { ERRORS_FEATURE, INSTANCES_FEATURE, LABEL_FEATURE, PREDICTION_FEATURE, ProfileAccumulator } from '../../../src/telemetry/profiles.ts';
+import {
+  ERRORS_FEATURE,
+  INSTANCES_FEATURE,
+  LABEL_FEATURE,
+  PREDICTION_FEATURE,
+  ProfileAccumulator,
+} from '../../../src/telemetry/profiles.ts';
 import type { ProfileRecord, TelemetryMessage } from '../../../src/telemetry/records.ts';
 import { TelemetryObserver } from '../../../src/telemetry/telemetry-observer.ts';
 import { HighestVersionRouter } from '../../../src/traffic/router.ts';
@@ -95,7 +101,15 @@ describe('ProfileAccumulator', () => {
     expect(color).toMatchObject({ count: 5, nulls: 1, invalid: 0, sum: 0, min: null, max: null, bins: { red: 3, green: 1 } });
     // Predictions: scores 10, -5, 0, 1, 2 over the output edges [0].
     const [prediction] = byFeature(records, PREDICTION_FEATURE);
-    expect(prediction).toMatchObject({ count: 5, nulls: 0, sum: 8, sum_sq: 100 + 25 + 0 + 1 + 4, min: -5, max: 10, bins: { '0': 2, '1': 3 } });
+    expect(prediction).toMatchObject({
+      count: 5,
+      nulls: 0,
+      sum: 8,
+      sum_sq: 100 + 25 + 0 + 1 + 4,
+      min: -5,
+      max: 10,
+      bins: { '0': 2, '1': 3 },
+    });
     // Regression has no predicted labels.
     expect(byFeature(records, LABEL_FEATURE)).toEqual([]);
   });
@@ -138,7 +152,8 @@ describe('ProfileAccumulator', () => {
       { instance: 2, field: 'color', code: 'unknown_category', message: '' },
       { instance: 3, field: 'shoe_size', code: 'unknown_feature', message: '' },
       { instance: 4, field: '', code: 'not_an_object', message: '' },
-    ] as FieldError[]) errors.add(e);
+    ] as FieldError[])
+      errors.add(e);
     acc.observeRejected('toy', '1', regression, errors.byField, 4, T0);
     acc.observeFailed('toy', '1', 7, T0);
     const records = acc.drain();
@@ -151,12 +166,27 @@ describe('ProfileAccumulator', () => {
     expect(byFeature(records, ERRORS_FEATURE)[0]).toMatchObject({ count: 7 });
   });
 
-  it('keeps only bin counts of a numeric PII feature: no sum, min or max of anyone\'s value', () => {
+  it("keeps only bin counts of a numeric PII feature: no sum, min or max of anyone's value", () => {
     const input = manifestInput();
     input.features = [...input.features, feature({ name: 'salary', type: 'number', pii: 'hash', required: false, nullable: true })];
-    const withSalary = parsed({ ...input, encoding: { input_name: 'input', columns: [...input.encoding.columns, { transform: 'numeric', feature: 'salary', impute: 0 }] }, golden: input.golden.map((g) => ({ ...g, encoded: [...g.encoded, 0] })) });
+    const withSalary = parsed({
+      ...input,
+      encoding: { input_name: 'input', columns: [...input.encoding.columns, { transform: 'numeric', feature: 'salary', impute: 0 }] },
+      golden: input.golden.map((g) => ({ ...g, encoded: [...g.encoded, 0] })),
+    });
     const acc = new ProfileAccumulator(BUCKET);
-    acc.observe('toy', '1', withSalary, [[1, 'red', COUNTRIES[0]!, 123_456], [2, 'red', COUNTRIES[0]!, null]], [1, 2], [null, null], T0);
+    acc.observe(
+      'toy',
+      '1',
+      withSalary,
+      [
+        [1, 'red', COUNTRIES[0]!, 123_456],
+        [2, 'red', COUNTRIES[0]!, null],
+      ],
+      [1, 2],
+      [null, null],
+      T0,
+    );
     const [salary] = byFeature(acc.drain(), 'salary');
     expect(salary).toMatchObject({ count: 2, nulls: 1, sum: 0, sum_sq: 0, min: null, max: null });
     expect(Object.values(salary!.bins).reduce((a, b) => a + b, 0)).toBe(1);
@@ -185,7 +215,10 @@ describe('ProfileAccumulator', () => {
 function pkg(input: ManifestInput): BundledPackageSource {
   const bytes = new TextEncoder().encode(`model ${input.version}`);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  return { manifest: { ...input, artifact: { ...input.artifact, sha256, bytes: bytes.byteLength } }, artifact: bytes.buffer.slice(0) as ArrayBuffer };
+  return {
+    manifest: { ...input, artifact: { ...input.artifact, sha256, bytes: bytes.byteLength } },
+    artifact: bytes.buffer.slice(0) as ArrayBuffer,
+  };
 }
 
 /** Collects background tasks and waits for all of them, including tasks they start. */
@@ -220,7 +253,20 @@ describe('profiles through the prediction service', () => {
       await service.predict({ model: 'toy', instances, requestId: `r${i}` }, background);
     }
     // A rejected request: instance 1 of 3 has an out-of-range x.
-    await expect(service.predict({ model: 'toy', instances: [{ x: 1, country: 'us' }, { x: 1000, country: 'us' }, { x: 2, country: 'fr' }], requestId: 'bad' }, background)).rejects.toThrow();
+    await expect(
+      service.predict(
+        {
+          model: 'toy',
+          instances: [
+            { x: 1, country: 'us' },
+            { x: 1000, country: 'us' },
+            { x: 2, country: 'fr' },
+          ],
+          requestId: 'bad',
+        },
+        background,
+      ),
+    ).rejects.toThrow();
     await settle();
 
     const profileRecords = sent.flatMap((m) => m.records).filter((r): r is ProfileRecord => r.kind === 'profile');

@@ -16,7 +16,10 @@ import { feature, manifest } from '../../support/manifest-builder.ts';
 function pkg(input: ManifestInput): BundledPackageSource {
   const bytes = new TextEncoder().encode(`model ${input.version}`);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  return { manifest: { ...input, artifact: { ...input.artifact, sha256, bytes: bytes.byteLength } }, artifact: bytes.buffer.slice(0) as ArrayBuffer };
+  return {
+    manifest: { ...input, artifact: { ...input.artifact, sha256, bytes: bytes.byteLength } },
+    artifact: bytes.buffer.slice(0) as ArrayBuffer,
+  };
 }
 
 const toy = manifest({
@@ -34,7 +37,11 @@ function setup(decision: Omit<RouteDecision, 'version'>, random: number) {
   const buffer = new TelemetryBuffer(async (messages) => void records.push(...messages.flatMap((m) => m.records)), { flushMs: 0 });
   const profiles = new ProfileAccumulator();
   buffer.addSource(() => profiles.drain());
-  const router: TrafficRouter = { route: async () => ({ version: '1', ...decision }), sampleRate: async () => decision.sampleRate, servingVersions: async () => new Set(['1']) };
+  const router: TrafficRouter = {
+    route: async () => ({ version: '1', ...decision }),
+    sampleRate: async () => decision.sampleRate,
+    servingVersions: async () => new Set(['1']),
+  };
   const tasks: Promise<unknown>[] = [];
   const service = new PredictionService({
     store,
@@ -58,7 +65,7 @@ const instances = [
 ];
 
 describe('TelemetryObserver sampling', () => {
-  it('logs primary traffic at the deployment\'s sample rate', async () => {
+  it("logs primary traffic at the deployment's sample rate", async () => {
     const skipped = setup({ role: 'primary', shadows: [], sampleRate: 0.01 }, 0.01);
     await skipped.predict(instances);
     expect(samples(skipped.records)).toEqual([]);
@@ -86,7 +93,18 @@ describe('TelemetryObserver sampling', () => {
     const [first, second] = samples(t.records);
     const hash = (v: string) => `h:${createHmac('sha256', 'deployment-salt').update(v).digest('hex').slice(0, 32)}`;
     // Encoded row [x, country=us, country=fr, secret]; the fake model sums it.
-    expect(first).toMatchObject({ request_id: 'req-42', instance: 0, model: 'toy', version: '1', role: 'primary', features: { x: 2, country: hash('us') }, prediction: { value: 10 }, score: 10, label: null, slices: { x: '(0, ∞)' } });
+    expect(first).toMatchObject({
+      request_id: 'req-42',
+      instance: 0,
+      model: 'toy',
+      version: '1',
+      role: 'primary',
+      features: { x: 2, country: hash('us') },
+      prediction: { value: 10 },
+      score: 10,
+      label: null,
+      slices: { x: '(0, ∞)' },
+    });
     expect(second).toMatchObject({ instance: 1, features: { x: -1, country: hash('fr') }, score: 3, slices: { x: '(-∞, 0]' } });
     for (const s of [first!, second!]) {
       expect(Object.keys(s.features).sort()).toEqual(['country', 'x']);

@@ -27,7 +27,10 @@ describe('vigil train arguments', () => {
 
   it('accepts --flag=value and --force', () => {
     const parsed = parseTrainArgs([...required, '--seed=7', '--out=/tmp/x', '--trained-at', '2026-11-27T00:00:00Z', '--force']);
-    expect(parsed).toMatchObject({ kind: 'options', options: { seed: 7, outDir: '/tmp/x', trainedAt: '2026-11-27T00:00:00Z', force: true } });
+    expect(parsed).toMatchObject({
+      kind: 'options',
+      options: { seed: 7, outDir: '/tmp/x', trainedAt: '2026-11-27T00:00:00Z', force: true },
+    });
   });
 
   it.each([
@@ -58,7 +61,22 @@ describe('vigil train arguments', () => {
 
   it('exits 2 when the data file does not exist', async () => {
     const error = vi.spyOn(console, 'error').mockImplementation(() => {});
-    expect(await runTrain(['--data', '/nonexistent.csv', '--model', 'x', '--algo', 'linear', '--version', '1', '--spec', 'test/fixtures/synthetic/regression.spec.json', '--out', '/tmp/vigil-never'])).toBe(2);
+    expect(
+      await runTrain([
+        '--data',
+        '/nonexistent.csv',
+        '--model',
+        'x',
+        '--algo',
+        'linear',
+        '--version',
+        '1',
+        '--spec',
+        'test/fixtures/synthetic/regression.spec.json',
+        '--out',
+        '/tmp/vigil-never',
+      ]),
+    ).toBe(2);
     expect(String(error.mock.calls[0]![0])).toBe('vigil train: no data file at /nonexistent.csv');
   });
 

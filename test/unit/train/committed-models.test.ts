@@ -35,7 +35,13 @@ const byId = (id: string) => packages.find((p) => p.id === id)!.manifest;
 
 describe('committed demo models', () => {
   it('has both versions of both trained demo models and the imported titanic model', () => {
-    expect(packages.map((p) => p.id).sort()).toEqual(['adult-income/1', 'adult-income/2', 'california-housing/1', 'california-housing/2', 'titanic/1']);
+    expect(packages.map((p) => p.id).sort()).toEqual([
+      'adult-income/1',
+      'adult-income/2',
+      'california-housing/1',
+      'california-housing/2',
+      'titanic/1',
+    ]);
   });
 
   it.each(packages.map((p) => [p.id, p] as const))('%s names itself after its directory', (id, p) => {
@@ -96,13 +102,16 @@ describe('committed demo models', () => {
     expect(a!.features.some((f) => f.beneficial)).toBe(true);
   });
 
-  it.each(['california-housing/1', 'california-housing/2', 'adult-income/1', 'adult-income/2'])('%s records the grid its spec searches, cross-validated on the training split', (id) => {
-    const m = byId(id);
-    const spec = parseTrainingSpec(JSON.parse(readFileSync(new URL(`${m.name}/spec.json`, MODELS_DIR), 'utf8')));
-    if (!spec.ok) throw new Error(spec.issues.join('; '));
-    const algorithm = m.training.algorithm === 'gbdt' ? 'gbdt' : 'linear';
-    const grid = spec.spec.tuning![algorithm]!;
-    expect(m.training.tuning!.candidates.map((c) => c.hyperparameters)).toEqual(gridCandidates(grid.grid));
-    expect(m.training.tuning).toMatchObject({ folds: grid.folds, seed: m.training.seed, metric: m.training.metrics.primary });
-  });
+  it.each(['california-housing/1', 'california-housing/2', 'adult-income/1', 'adult-income/2'])(
+    '%s records the grid its spec searches, cross-validated on the training split',
+    (id) => {
+      const m = byId(id);
+      const spec = parseTrainingSpec(JSON.parse(readFileSync(new URL(`${m.name}/spec.json`, MODELS_DIR), 'utf8')));
+      if (!spec.ok) throw new Error(spec.issues.join('; '));
+      const algorithm = m.training.algorithm === 'gbdt' ? 'gbdt' : 'linear';
+      const grid = spec.spec.tuning![algorithm]!;
+      expect(m.training.tuning!.candidates.map((c) => c.hyperparameters)).toEqual(gridCandidates(grid.grid));
+      expect(m.training.tuning).toMatchObject({ folds: grid.folds, seed: m.training.seed, metric: m.training.metrics.primary });
+    },
+  );
 });

@@ -9,7 +9,14 @@ function table(text: string): CsvTable {
 
 describe('parseCsv', () => {
   it('reads a header and records as string maps', () => {
-    expect(table('a,b\n1,2\n3,4\n')).toEqual({ header: ['a', 'b'], records: [{ a: '1', b: '2' }, { a: '3', b: '4' }], recordLines: [2, 3] });
+    expect(table('a,b\n1,2\n3,4\n')).toEqual({
+      header: ['a', 'b'],
+      records: [
+        { a: '1', b: '2' },
+        { a: '3', b: '4' },
+      ],
+      recordLines: [2, 3],
+    });
   });
 
   it('reads empty unquoted cells as null and a quoted empty cell as the empty string', () => {

@@ -33,14 +33,20 @@ function csv(text: string): CsvTable {
 describe('recordToInstance', () => {
   it('turns records into the instances a client would send', () => {
     const features = spec().features;
-    expect(recordToInstance(features, { age: '39', job: '?', owner: 'TRUE' })).toEqual({ ok: true, instance: { age: 39, job: '?', owner: true } });
+    expect(recordToInstance(features, { age: '39', job: '?', owner: 'TRUE' })).toEqual({
+      ok: true,
+      instance: { age: 39, job: '?', owner: true },
+    });
     // An empty optional, non-nullable cell is omitted, as a client would leave it out.
     expect(recordToInstance(features, { age: '39.0', job: null, owner: null })).toEqual({ ok: true, instance: { age: 39, job: null } });
-    expect(recordToInstance(features, { age: 'old', job: 'x', owner: '1' })).toEqual({ ok: false, column: 'age', message: '"old" is not a number' });
+    expect(recordToInstance(features, { age: 'old', job: 'x', owner: '1' })).toEqual({
+      ok: false,
+      column: 'age',
+      message: '"old" is not a number',
+    });
     expect(recordToInstance(features, { age: 'Infinity', job: 'x', owner: '1' })).toMatchObject({ ok: false, column: 'age' });
     expect(recordToInstance(features, { age: '3', job: 'x', owner: 'maybe' })).toMatchObject({ ok: false, column: 'owner' });
   });
-
 });
 
 describe('readLabeledDataset', () => {
@@ -59,7 +65,11 @@ describe('readLabeledDataset', () => {
   });
 
   it('names the file line and column of each bad value', () => {
-    const result = readLabeledDataset(spec(), csv('id,age,job,owner,label\n1,130,b,true,yes\n2,x,a,true,no\n3,5,a,true,perhaps\n'), 'd.csv');
+    const result = readLabeledDataset(
+      spec(),
+      csv('id,age,job,owner,label\n1,130,b,true,yes\n2,x,a,true,no\n3,5,a,true,perhaps\n'),
+      'd.csv',
+    );
     expect(result).toEqual({
       ok: false,
       errors: [
@@ -76,9 +86,11 @@ describe('readLabeledDataset', () => {
       ok: false,
       errors: ['d.csv: column "zip" is not a feature, the target or excluded (add it to exclude)'],
     });
-    expect(readLabeledDataset(spec(), csv('id,job,owner,label\n1,a,true,no\n'), 'd.csv')).toEqual({ ok: false, errors: ['d.csv: has no column "age"'] });
+    expect(readLabeledDataset(spec(), csv('id,job,owner,label\n1,a,true,no\n'), 'd.csv')).toEqual({
+      ok: false,
+      errors: ['d.csv: has no column "age"'],
+    });
   });
-
 });
 
 describe('splitRows', () => {

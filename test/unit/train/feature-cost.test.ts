@@ -13,7 +13,11 @@ const feature = (name: string, type: FeatureSchemaSpec['type'], more: Partial<Fe
   ...more,
 });
 
-const features = [feature('size', 'number', { nullable: true }), feature('color', 'category', { categories: ['red', 'green', 'blue'], nullable: true }), feature('garden', 'boolean')];
+const features = [
+  feature('size', 'number', { nullable: true }),
+  feature('color', 'category', { categories: ['red', 'green', 'blue'], nullable: true }),
+  feature('garden', 'boolean'),
+];
 const matrix: Encoding = {
   input_name: 'input',
   columns: [
@@ -35,7 +39,15 @@ describe('feature costs', () => {
     expect(features.map((f) => featureColumns(matrix, f.name))).toEqual([2, 3, 1]);
     const tensors: Encoding = {
       inputs: [
-        { name: 'X', dtype: 'float32', rank: 2, columns: [{ transform: 'value', feature: 'size' }, { transform: 'value', feature: 'garden' }] },
+        {
+          name: 'X',
+          dtype: 'float32',
+          rank: 2,
+          columns: [
+            { transform: 'value', feature: 'size' },
+            { transform: 'value', feature: 'garden' },
+          ],
+        },
         { name: 'color', dtype: 'string', rank: 2, columns: [{ transform: 'value', feature: 'color', impute: 'missing' }] },
       ],
     };
@@ -52,11 +64,21 @@ describe('feature costs', () => {
     const shares = encodeShares(features, matrix, rows);
     expect(shares.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 3);
     expect(shares).toEqual([0.3243, 0.4595, 0.2162]);
-    const allNull = encodeShares(features, matrix, rows.map((row) => [row[0] ?? null, null, row[2] ?? null]));
+    const allNull = encodeShares(
+      features,
+      matrix,
+      rows.map((row) => [row[0] ?? null, null, row[2] ?? null]),
+    );
     expect(allNull[1]).toBeLessThan(shares[1]!);
   });
 
   it('is a pure function of the rows and the encoding', () => {
-    expect(encodeShares(features, matrix, rows)).toEqual(encodeShares(features, matrix, rows.map((row) => row.slice())));
+    expect(encodeShares(features, matrix, rows)).toEqual(
+      encodeShares(
+        features,
+        matrix,
+        rows.map((row) => row.slice()),
+      ),
+    );
   });
 });

@@ -26,12 +26,17 @@ export async function goldenMismatches(manifest: Manifest, onnx: Uint8Array): Pr
   const mismatches: string[] = [];
   manifest.golden.forEach((g, k) => {
     const actual = predictions[k]!;
-    if (!samePrediction(g.expected, actual, close)) mismatches.push(`golden ${k}: expected ${JSON.stringify(g.expected)}, got ${JSON.stringify(actual)}`);
+    if (!samePrediction(g.expected, actual, close))
+      mismatches.push(`golden ${k}: expected ${JSON.stringify(g.expected)}, got ${JSON.stringify(actual)}`);
   });
   return mismatches;
 }
 
-function samePrediction(expected: Manifest['golden'][number]['expected'], actual: Prediction, close: (a: number, b: number) => boolean): boolean {
+function samePrediction(
+  expected: Manifest['golden'][number]['expected'],
+  actual: Prediction,
+  close: (a: number, b: number) => boolean,
+): boolean {
   if ('value' in expected) return 'value' in actual && close(expected.value, actual.value);
   if (!('label' in actual) || actual.label !== expected.label) return false;
   return Object.entries(expected.probabilities).every(([label, p]) => close(p, actual.probabilities[label] ?? NaN));

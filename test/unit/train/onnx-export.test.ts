@@ -35,7 +35,13 @@ describe('ONNX export', () => {
       base: 100,
       trees: [{ feature: [0, -1, -1], threshold: [2, 0, 0], splitBin: [0, 0, 0], left: [1, 0, 0], right: [2, 0, 0], value: [0, -10, 10] }],
     };
-    const out = await runOnnx(treeEnsembleGraph(names, ensemble), { inputName: 'input', outputName: 'variable' }, Float32Array.of(2, 2.5), 2, 1);
+    const out = await runOnnx(
+      treeEnsembleGraph(names, ensemble),
+      { inputName: 'input', outputName: 'variable' },
+      Float32Array.of(2, 2.5),
+      2,
+      1,
+    );
     expect(Array.from(out)).toEqual([90, 110]);
   });
 

@@ -19,7 +19,11 @@ function signalAndNoise(rows: number, seed: number): { rows: Row[]; targets: Flo
 describe('permutationImportance', () => {
   const { rows, targets } = signalAndNoise(300, 1);
   // A model that learned the signal and ignores the noise.
-  const mae = async (batch: readonly Row[]) => meanAbsoluteError(targets, batch.map((row) => 10 * (row[0] as number) + 0.05));
+  const mae = async (batch: readonly Row[]) =>
+    meanAbsoluteError(
+      targets,
+      batch.map((row) => 10 * (row[0] as number) + 0.05),
+    );
 
   it('finds the feature that drives the target beneficial and the pure-noise feature not', async () => {
     const result = await permutationImportance(rows, 2, mae, { repeats: 5, seed: 42, higherIsBetter: false });
@@ -73,7 +77,9 @@ describe('feature assessment in vigil train', () => {
     for (let r = 0; r < 300; r++) {
       const signal = random() * 10;
       const color = random() < 0.5 ? 'red' : 'blue';
-      lines.push(`${signal.toFixed(3)},${(random() * 10).toFixed(3)},${color},${(3 * signal + (color === 'red' ? 5 : 0) + random()).toFixed(3)}`);
+      lines.push(
+        `${signal.toFixed(3)},${(random() * 10).toFixed(3)},${color},${(3 * signal + (color === 'red' ? 5 : 0) + random()).toFixed(3)}`,
+      );
     }
     await writeFile(join(dir, 'data.csv'), `${lines.join('\n')}\n`);
     await writeFile(
@@ -90,13 +96,32 @@ describe('feature assessment in vigil train', () => {
       }),
     );
     const train = () =>
-      trainPackage({ dataPath: join(dir, 'data.csv'), modelName: 'noise', algorithm: 'linear', version: '1', seed: 42, specPath: join(dir, 'spec.json'), outDir: join(dir, 'out'), trainedAt: '2026-11-27T00:00:00Z', force: true, codeVersion: 'test' });
+      trainPackage({
+        dataPath: join(dir, 'data.csv'),
+        modelName: 'noise',
+        algorithm: 'linear',
+        version: '1',
+        seed: 42,
+        specPath: join(dir, 'spec.json'),
+        outDir: join(dir, 'out'),
+        trainedAt: '2026-11-27T00:00:00Z',
+        force: true,
+        codeVersion: 'test',
+      });
     const outcome = await train();
     if (!outcome.ok) throw new Error(outcome.errors.join('\n'));
     const parsed = parseManifest(outcome.result.manifest);
     expect(parsed.ok).toBe(true);
     const a = outcome.result.manifest.training.feature_assessment!;
-    expect(a).toMatchObject({ method: 'permutation', rows: 60, repeats: 5, seed: 42, metric: 'mae', higher_is_better: false, baseline: outcome.result.manifest.training.metrics.overall.mae });
+    expect(a).toMatchObject({
+      method: 'permutation',
+      rows: 60,
+      repeats: 5,
+      seed: 42,
+      metric: 'mae',
+      higher_is_better: false,
+      baseline: outcome.result.manifest.training.metrics.overall.mae,
+    });
     expect(a.features.map((f) => [f.name, f.beneficial])).toEqual([
       ['signal', true],
       ['noise', false],

@@ -43,7 +43,10 @@ describe('grid candidates and folds', () => {
 describe('gridSearch', () => {
   const candidates = gridCandidates({ depth: [1, 2, 3] });
   // The metric of a candidate is its distance to 2, plus a fold-dependent wobble.
-  const evaluate = (c: Record<string, unknown>, _split: unknown, fold: number) => ({ ok: true as const, value: Math.abs((c.depth as number) - 2) + fold * 0.1 });
+  const evaluate = (c: Record<string, unknown>, _split: unknown, fold: number) => ({
+    ok: true as const,
+    value: Math.abs((c.depth as number) - 2) + fold * 0.1,
+  });
 
   it('records every candidate with its mean and standard deviation over the folds and selects the best', () => {
     const result = gridSearch({ candidates, folds: 3, seed: 1, rows: 9, metric: 'mae', higherIsBetter: false, evaluate });
@@ -62,7 +65,15 @@ describe('gridSearch', () => {
   });
 
   it('fails naming the candidate and fold when a fit fails', () => {
-    const result = gridSearch({ candidates, folds: 2, seed: 1, rows: 4, metric: 'mae', higherIsBetter: false, evaluate: (c) => (c.depth === 3 ? { ok: false, error: 'singular' } : { ok: true, value: 1 }) });
+    const result = gridSearch({
+      candidates,
+      folds: 2,
+      seed: 1,
+      rows: 4,
+      metric: 'mae',
+      higherIsBetter: false,
+      evaluate: (c) => (c.depth === 3 ? { ok: false, error: 'singular' } : { ok: true, value: 1 }),
+    });
     expect(result).toEqual({ ok: false, error: 'tuning candidate depth 3, fold 1 of 2: singular' });
   });
 });
@@ -88,7 +99,14 @@ describe('tuneHyperparameters', () => {
 
   it('picks the candidate that predicts held-out folds best and trains with it', () => {
     const { spec, rows, targets } = ridgeData();
-    const tuned = tuneHyperparameters({ spec, algorithm: 'linear', features: spec.features.map((f) => ({ ...f })), rows, targets, seed: 42 });
+    const tuned = tuneHyperparameters({
+      spec,
+      algorithm: 'linear',
+      features: spec.features.map((f) => ({ ...f })),
+      rows,
+      targets,
+      seed: 42,
+    });
     expect(tuned.ok).toBe(true);
     if (!tuned.ok) return;
     expect(tuned.tuning!.candidates.map((c) => c.hyperparameters.l2)).toEqual([100, 0.0001, 1]);

@@ -9,7 +9,8 @@ function unary(name: string, fn: (x: number) => number, allowDouble: boolean): K
   return (node, inputs) => {
     const input = inputs[0];
     if (!input) return refuse(node, 'has no input');
-    if (input.dtype !== 'float32' && !(allowDouble && input.dtype === 'float64')) return refuse(node, `computes ${name} on ${input.dtype} (only float32 is supported)`);
+    if (input.dtype !== 'float32' && !(allowDouble && input.dtype === 'float64'))
+      return refuse(node, `computes ${name} on ${input.dtype} (only float32 is supported)`);
     return {
       ok: true,
       outputs: [{ dtype: input.dtype, ...(input.dims ? { dims: input.dims } : {}) }],

@@ -12,7 +12,10 @@ export const compileArrayFeatureExtractor: KernelCompiler = (node, inputs) => {
   if (input.dtype === 'bool') return refuse(node, 'reads bool input');
   if (indices.dtype !== 'int64') return refuse(node, `takes ${indices.dtype} indices (ONNX Runtime takes int64)`);
   // ONNX infers [...X dims but the last, the last dim of the indices]; nothing for a 1-D X.
-  const dims = input.dims && input.dims.length > 1 && indices.dims && indices.dims.length > 0 ? [...input.dims.slice(0, -1), indices.dims[indices.dims.length - 1]!] : undefined;
+  const dims =
+    input.dims && input.dims.length > 1 && indices.dims && indices.dims.length > 0
+      ? [...input.dims.slice(0, -1), indices.dims[indices.dims.length - 1]!]
+      : undefined;
   return {
     ok: true,
     outputs: [{ dtype: input.dtype, ...(dims ? { dims } : {}) }],
@@ -25,7 +28,8 @@ export const compileArrayFeatureExtractor: KernelCompiler = (node, inputs) => {
       if (n === 0) throw new KernelRunError(node, 'has no indices');
       const at = new Int32Array(n);
       for (let j = 0; j < n; j++) {
-        if (picks[j]! >= BigInt(stride) || picks[j]! < 0n) throw new KernelRunError(node, `index ${picks[j]} is out of range for ${stride} columns`);
+        if (picks[j]! >= BigInt(stride) || picks[j]! < 0n)
+          throw new KernelRunError(node, `index ${picks[j]} is out of range for ${stride} columns`);
         at[j] = Number(picks[j]!);
       }
       const rows = x!.data.length / Math.max(stride, 1);

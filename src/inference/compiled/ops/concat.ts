@@ -20,7 +20,11 @@ export const compileConcat: KernelCompiler = (node, inputs) => {
     if (axis === undefined) return refuse(node, `has axis ${axisAttr} for rank ${rank}`);
     const along = types.map((t) => t.dims![axis]!);
     dims = types[0]!.dims!.map((_, i) =>
-      i === axis ? (along.every((d) => typeof d === 'number') ? along.reduce<number>((n, d) => n + (d as number), 0) : null) : mergeDims(types.map((t) => t.dims![i]!)),
+      i === axis
+        ? along.every((d) => typeof d === 'number')
+          ? along.reduce<number>((n, d) => n + (d as number), 0)
+          : null
+        : mergeDims(types.map((t) => t.dims![i]!)),
     );
   }
 

@@ -103,7 +103,8 @@ export function binaryKernel(op: BinaryOp): KernelCompiler {
     if (a.dtype === 'string' || a.dtype === 'bool') return refuse(node, `computes on ${a.dtype}`);
     if (op === 'Div' && (a.dtype === 'int32' || a.dtype === 'int64')) {
       const divisor = b.constant;
-      if (!divisor || Array.from(divisor.data as ArrayLike<number | bigint>).some((v) => v === 0 || v === 0n)) return refuse(node, 'divides integers by a divisor that may be zero');
+      if (!divisor || Array.from(divisor.data as ArrayLike<number | bigint>).some((v) => v === 0 || v === 0n))
+        return refuse(node, 'divides integers by a divisor that may be zero');
     }
     const dims = a.dims && b.dims ? broadcastShapes(a.dims, b.dims) : undefined;
     return {

@@ -17,7 +17,14 @@ export const compileGemm: KernelCompiler = (node, inputs) => {
   const transA = node.int('transA', 0) !== 0;
   const transB = node.int('transB', 0) !== 0;
   const bConstant = b.constant?.dims.length === 2 ? b.constant : undefined;
-  const bColumnsConstant = bConstant ? columnsOf(bConstant.data as Float32Array, transB ? bConstant.dims[1]! : bConstant.dims[0]!, transB ? bConstant.dims[0]! : bConstant.dims[1]!, transB) : undefined;
+  const bColumnsConstant = bConstant
+    ? columnsOf(
+        bConstant.data as Float32Array,
+        transB ? bConstant.dims[1]! : bConstant.dims[0]!,
+        transB ? bConstant.dims[0]! : bConstant.dims[1]!,
+        transB,
+      )
+    : undefined;
   const m = a.dims ? a.dims[transA ? 1 : 0]! : null;
   const n = b.dims ? b.dims[transB ? 0 : 1]! : null;
   const outputDims = a.dims && b.dims ? [m, n] : undefined;
@@ -58,7 +65,15 @@ export const compileGemm: KernelCompiler = (node, inputs) => {
         // ORT packs a constant B once; a B fed at run time with one row of A goes through MLAS's GEMV kernel.
         sgemv(x!.data as Float32Array, y!.data as Float32Array, K, N, out, !hasBias);
       } else {
-        sgemm({ m: M, n: N, k: K, transA }, alpha, x!.data as Float32Array, columnsOf(y!.data as Float32Array, K, N, transB), beta, out, hasBias);
+        sgemm(
+          { m: M, n: N, k: K, transA },
+          alpha,
+          x!.data as Float32Array,
+          columnsOf(y!.data as Float32Array, K, N, transB),
+          beta,
+          out,
+          hasBias,
+        );
       }
       return [{ dtype: 'float32', data: out, dims: [M, N] }];
     },

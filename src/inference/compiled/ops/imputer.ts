@@ -10,8 +10,10 @@ export const compileImputer: KernelCompiler = (node, inputs) => {
   if (!input) return refuse(node, 'has no input');
   const floats = node.floats('imputed_value_floats');
   const ints = node.bigints('imputed_value_int64s');
-  if ((floats.length === 0) === (ints.length === 0)) return refuse(node, 'needs exactly one of imputed_value_floats and imputed_value_int64s');
-  if (input.dtype !== 'float32' && input.dtype !== 'int64') return refuse(node, `reads ${input.dtype} input (ONNX Runtime takes float32 or int64)`);
+  if ((floats.length === 0) === (ints.length === 0))
+    return refuse(node, 'needs exactly one of imputed_value_floats and imputed_value_int64s');
+  if (input.dtype !== 'float32' && input.dtype !== 'int64')
+    return refuse(node, `reads ${input.dtype} input (ONNX Runtime takes float32 or int64)`);
   const floatInput = input.dtype === 'float32';
   // ORT picks the attributes by the input type; the other list is empty and the kernel fails at run time.
   if (floatInput ? floats.length === 0 : ints.length === 0) return refuse(node, `has no imputed values for its ${input.dtype} input`);

@@ -27,7 +27,9 @@ export const compileLabelEncoder: KernelCompiler = (node, inputs) => {
       return mapper(input.dims, 'int64', (x) => BigInt64Array.from(x.data as string[], (v) => index.get(v) ?? defaultInt));
     }
     if (input.dtype === 'int64') {
-      return mapper(input.dims, 'string', (x) => Array.from(x.data as BigInt64Array, (v) => (v >= 0n && v < BigInt(classes.length) ? classes[Number(v)]! : defaultString)));
+      return mapper(input.dims, 'string', (x) =>
+        Array.from(x.data as BigInt64Array, (v) => (v >= 0n && v < BigInt(classes.length) ? classes[Number(v)]! : defaultString)),
+      );
     }
     return refuse(node, `reads ${input.dtype} input (opset 1 maps string ↔ int64)`);
   }
@@ -41,7 +43,11 @@ export const compileLabelEncoder: KernelCompiler = (node, inputs) => {
   const values = readList(node, `values_${SUFFIX[valueType]}`, valueType);
   if (keys.length !== values.length) return refuse(node, `has ${keys.length} keys and ${values.length} values`);
   const fallback: string | bigint | number =
-    valueType === 'string' ? node.string('default_string', '_Unused') : valueType === 'int64' ? node.bigint('default_int64', -1n) : Math.fround(node.float('default_float', -0));
+    valueType === 'string'
+      ? node.string('default_string', '_Unused')
+      : valueType === 'int64'
+        ? node.bigint('default_int64', -1n)
+        : Math.fround(node.float('default_float', -0));
   const map = new Map<string | bigint | number, string | bigint | number>();
   keys.forEach((k, i) => {
     // A NaN key can never be found (NaN ≠ NaN); a JavaScript Map would find it.

@@ -23,14 +23,17 @@ export const compileLinearClassifier: KernelCompiler = (node, inputs) => {
   const usingStrings = labelStrings.length > 0;
   const classCount = intercepts.length;
   if (classCount === 0) return refuse(node, 'has no intercepts (ONNX Runtime counts classes by intercepts)');
-  if (coefficients.length === 0 || coefficients.length % classCount !== 0) return refuse(node, `has ${coefficients.length} coefficients for ${classCount} classes`);
+  if (coefficients.length === 0 || coefficients.length % classCount !== 0)
+    return refuse(node, `has ${coefficients.length} coefficients for ${classCount} classes`);
   const features = coefficients.length / classCount;
   const labelCount = usingStrings ? labelStrings.length : labelInts.length;
   // ONNX Runtime's own checks: enough labels for the classes, exactly two (or none) for one coefficient row.
   if (classCount > 1 && labelCount < classCount) return refuse(node, `has ${labelCount} labels for ${classCount} classes`);
-  if (classCount === 1 && labelCount !== 0 && labelCount !== 2) return refuse(node, `has ${labelCount} labels for one coefficient row (ONNX Runtime takes two)`);
+  if (classCount === 1 && labelCount !== 0 && labelCount !== 2)
+    return refuse(node, `has ${labelCount} labels for one coefficient row (ONNX Runtime takes two)`);
   const addSecondClass = classCount === 1 && labelCount === 2;
-  if (addSecondClass && transform === 'PROBIT') return refuse(node, 'is binary with PROBIT, where ONNX Runtime leaves the second score column unwritten');
+  if (addSecondClass && transform === 'PROBIT')
+    return refuse(node, 'is binary with PROBIT, where ONNX Runtime leaves the second score column unwritten');
   const outputClasses = addSecondClass ? 2 : classCount;
   const batch = input.dims?.length === 1 ? 1 : (input.dims?.[0] ?? null);
 
@@ -67,8 +70,16 @@ export const compileLinearClassifier: KernelCompiler = (node, inputs) => {
       const binary = classCount === 1;
       const twoLabels = labelCount === 2;
       const label = usingStrings
-        ? { dtype: 'string' as const, data: Array.from(labelIndex, (i) => (binary && !twoLabels ? String(i) : labelStrings[i]!)), dims: [rows] }
-        : { dtype: 'int64' as const, data: BigInt64Array.from(labelIndex, (i) => (binary && !twoLabels ? BigInt(i) : labelInts[i]!)), dims: [rows] };
+        ? {
+            dtype: 'string' as const,
+            data: Array.from(labelIndex, (i) => (binary && !twoLabels ? String(i) : labelStrings[i]!)),
+            dims: [rows],
+          }
+        : {
+            dtype: 'int64' as const,
+            data: BigInt64Array.from(labelIndex, (i) => (binary && !twoLabels ? BigInt(i) : labelInts[i]!)),
+            dims: [rows],
+          };
       return [label, { dtype: 'float32', data: scores, dims: [rows, outputClasses] }];
     },
   };

@@ -17,7 +17,8 @@ export const compileLinearRegressor: KernelCompiler = (node, inputs) => {
   const targets = node.int('targets', 1);
   if (targets <= 0) return refuse(node, `has targets ${targets}`);
   const coefficients = Float32Array.from(node.floats('coefficients'));
-  if (coefficients.length === 0 || coefficients.length % targets !== 0) return refuse(node, `has ${coefficients.length} coefficients for ${targets} targets`);
+  if (coefficients.length === 0 || coefficients.length % targets !== 0)
+    return refuse(node, `has ${coefficients.length} coefficients for ${targets} targets`);
   const features = coefficients.length / targets;
   const allIntercepts = node.floats('intercepts');
   const intercepts = allIntercepts.length === targets ? Float32Array.from(allIntercepts) : undefined;
@@ -32,7 +33,15 @@ export const compileLinearRegressor: KernelCompiler = (node, inputs) => {
       if (width !== features) throw new KernelRunError(node, `has ${features} coefficients per target for rows of ${width} features`);
       const out = new Float32Array(rows * targets);
       if (intercepts) for (let r = 0; r < rows; r++) out.set(intercepts, r * targets);
-      sgemm({ m: rows, n: targets, k: features, transA: false }, 1, x!.data as Float32Array, coefficients, 1, out, intercepts !== undefined);
+      sgemm(
+        { m: rows, n: targets, k: features, transA: false },
+        1,
+        x!.data as Float32Array,
+        coefficients,
+        1,
+        out,
+        intercepts !== undefined,
+      );
       if (transform !== 'NONE') batchedUpdateScores(out, rows, targets, transform, false);
       return [{ dtype: 'float32', data: out, dims: [rows, targets] }];
     },

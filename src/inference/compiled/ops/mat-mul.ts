@@ -8,8 +8,10 @@ import { columnsOf, sgemm } from '../sgemm.ts';
 export const compileMatMul: KernelCompiler = (node, inputs) => {
   const [a, b] = inputs;
   if (!a || !b) return refuse(node, 'needs two inputs');
-  if (a.dtype !== 'float32' || b.dtype !== 'float32') return refuse(node, `multiplies ${a.dtype} by ${b.dtype} (only float32 is supported)`);
-  if ((a.dims && a.dims.length !== 2) || (b.dims && b.dims.length !== 2)) return refuse(node, 'multiplies tensors that are not 2-D matrices (only 2-D MatMul is supported)');
+  if (a.dtype !== 'float32' || b.dtype !== 'float32')
+    return refuse(node, `multiplies ${a.dtype} by ${b.dtype} (only float32 is supported)`);
+  if ((a.dims && a.dims.length !== 2) || (b.dims && b.dims.length !== 2))
+    return refuse(node, 'multiplies tensors that are not 2-D matrices (only 2-D MatMul is supported)');
   const bConstant = b.constant;
   const bColumnsConstant = bConstant ? columnsOf(bConstant.data as Float32Array, bConstant.dims[0]!, bConstant.dims[1]!, false) : undefined;
 

@@ -9,7 +9,8 @@ import { floatToInt64 } from '../tensor-util.ts';
 export const compileOneHotEncoder: KernelCompiler = (node, inputs) => {
   const input = inputs[0];
   if (!input) return refuse(node, 'has no input');
-  if (input.dtype === 'int32' || input.dtype === 'bool') return refuse(node, `reads ${input.dtype} input (ONNX Runtime takes string, int64, float32 or float64)`);
+  if (input.dtype === 'int32' || input.dtype === 'bool')
+    return refuse(node, `reads ${input.dtype} input (ONNX Runtime takes string, int64, float32 or float64)`);
   const catsInts = node.bigints('cats_int64s');
   const catsStrings = node.strings('cats_strings');
   if (catsInts.length > 0 && catsStrings.length > 0) return refuse(node, 'has both cats_int64s and cats_strings');

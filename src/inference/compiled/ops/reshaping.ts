@@ -37,10 +37,12 @@ export const compileReshape: KernelCompiler = (node, inputs) => {
     const total = sizeOf(dims);
     const inferred = out.indexOf(-1);
     if (inferred >= 0) {
-      if (known === 0 || total % known !== 0) throw new KernelRunError(node, `cannot reshape [${dims.join(', ')}] to [${shape.join(', ')}]`);
+      if (known === 0 || total % known !== 0)
+        throw new KernelRunError(node, `cannot reshape [${dims.join(', ')}] to [${shape.join(', ')}]`);
       out[inferred] = total / known;
     }
-    if (sizeOf(out) !== total || out.some((d) => d === undefined || d < 0)) throw new KernelRunError(node, `cannot reshape [${dims.join(', ')}] to [${shape.join(', ')}]`);
+    if (sizeOf(out) !== total || out.some((d) => d === undefined || d < 0))
+      throw new KernelRunError(node, `cannot reshape [${dims.join(', ')}] to [${shape.join(', ')}]`);
     return out;
   };
   // ONNX's inference: 0 copies the input dim; −1 is the ratio of the known input and output products, where

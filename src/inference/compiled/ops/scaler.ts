@@ -26,7 +26,8 @@ export const compileScaler: KernelCompiler = (node, inputs) => {
       if (dims.length === 0) throw new KernelRunError(node, 'takes a tensor with at least one dimension');
       const stride = dims.length === 1 ? dims[0]! : dims[1]!;
       const perColumn = offset.length === stride && scale.length === stride;
-      if (!perColumn && !(offset.length === 1 && scale.length === 1)) throw new KernelRunError(node, `has ${scale.length} scales for rows of ${stride}`);
+      if (!perColumn && !(offset.length === 1 && scale.length === 1))
+        throw new KernelRunError(node, `has ${scale.length} scales for rows of ${stride}`);
       const size = x!.data.length;
       const out = new Float32Array(size);
       const data = x!.data;

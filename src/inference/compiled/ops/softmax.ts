@@ -13,7 +13,8 @@ export const compileSoftmax: KernelCompiler = (node, inputs) => {
   if (input.dtype !== 'float32') return refuse(node, `computes Softmax on ${input.dtype} (only float32 is supported)`);
   const coerce2d = node.opset < 13;
   const axisAttr = node.int('axis', coerce2d ? 1 : -1);
-  if (input.dims && normalizeAxis(axisAttr, input.dims.length) === undefined) return refuse(node, `has axis ${axisAttr} for rank ${input.dims.length}`);
+  if (input.dims && normalizeAxis(axisAttr, input.dims.length) === undefined)
+    return refuse(node, `has axis ${axisAttr} for rank ${input.dims.length}`);
   return {
     ok: true,
     outputs: [{ dtype: 'float32', ...(input.dims ? { dims: input.dims } : {}) }],
@@ -31,7 +32,8 @@ export const compileSoftmax: KernelCompiler = (node, inputs) => {
         const outer = sizeOf(dims.slice(0, axis));
         const count = dims[axis]!;
         const inner = sizeOf(dims.slice(axis + 1));
-        for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) mlasSoftmaxRow(data, o * count * inner + i, inner, count, out, o * count * inner + i);
+        for (let o = 0; o < outer; o++)
+          for (let i = 0; i < inner; i++) mlasSoftmaxRow(data, o * count * inner + i, inner, count, out, o * count * inner + i);
       }
       return [{ dtype: 'float32', data: out, dims }];
     },

@@ -23,7 +23,14 @@ type SecondClass = -1 | 0 | 1 | 2 | 3;
  * write_scores for one binary score (`score` is 0 when no tree reached the class); returns how many of the
  * row's two columns it wrote.
  */
-function writeBinaryScore(score: number, reached: boolean, transform: PostTransform, secondClass: SecondClass, out: Float32Array, at: number): number {
+function writeBinaryScore(
+  score: number,
+  reached: boolean,
+  transform: PostTransform,
+  secondClass: SecondClass,
+  out: Float32Array,
+  at: number,
+): number {
   // ScoreValue's unary minus gives +0 for an unreached score.
   const negative = reached ? -score : 0;
   if (transform === 'PROBIT') {
@@ -93,14 +100,20 @@ export const compileTreeEnsembleClassifier: KernelCompiler = (node, inputs) => {
   const labelInts = node.bigints('classlabels_int64s');
   if (labelStrings.length > 0 && labelInts.length > 0) return refuse(node, 'has both classlabels_strings and classlabels_int64s');
   const classes = labelStrings.length > 0 ? labelStrings.length : labelInts.length;
-  if (classes < 2) return refuse(node, `has ${classes} class label${classes === 1 ? '' : 's'} (single-class classifiers are not supported)`);
+  if (classes < 2)
+    return refuse(node, `has ${classes} class label${classes === 1 ? '' : 's'} (single-class classifiers are not supported)`);
   const double = input.dtype === 'float64';
   const round = double ? (x: number) => x : Math.fround;
-  const compiled = compileTreeEnsemble(node, { ids: 'class_ids', nodeIds: 'class_nodeids', treeIds: 'class_treeids', weights: 'class_weights' }, classes);
+  const compiled = compileTreeEnsemble(
+    node,
+    { ids: 'class_ids', nodeIds: 'class_nodeids', treeIds: 'class_treeids', weights: 'class_weights' },
+    classes,
+  );
   if (!compiled.ok) return refuse(node, compiled.reason);
   const e = compiled.ensemble;
   const base = node.floats('base_values').map(round);
-  if (classes > 2 ? base.length !== 0 && base.length !== classes : base.length > 2) return refuse(node, `has ${base.length} base_values for ${classes} classes`);
+  if (classes > 2 ? base.length !== 0 && base.length !== classes : base.length > 2)
+    return refuse(node, `has ${base.length} base_values for ${classes} classes`);
 
   const classIds = node.ints('class_ids');
   const weightedClasses = new Set(classIds);
@@ -110,7 +123,10 @@ export const compileTreeEnsembleClassifier: KernelCompiler = (node, inputs) => {
   // Where ONNX Runtime writes only the first of the two score columns, the second holds whatever its memory did.
   const firstColumnOnly = classes === 2 && base.length !== 2 && (transform === 'PROBIT' || (!binaryCase && base.length === 1));
   if (firstColumnOnly && !classOneAlwaysScored(e)) {
-    return refuse(node, 'is a binary classifier whose second score ONNX Runtime leaves unwritten for some rows (PROBIT or a single base value without class-1 weights on every path)');
+    return refuse(
+      node,
+      'is a binary classifier whose second score ONNX Runtime leaves unwritten for some rows (PROBIT or a single base value without class-1 weights on every path)',
+    );
   }
   // The label of class index i; outside the binary case ONNX Runtime's binary labels are literally 1 and 0.
   const labelIndexOrValue = (i: number): bigint => (labelStrings.length > 0 ? BigInt(i) : labelInts[i]!);
@@ -134,7 +150,8 @@ export const compileTreeEnsembleClassifier: KernelCompiler = (node, inputs) => {
     run: ([x]) => {
       const shape = rowsAndWidth(x!);
       if (!shape) throw new KernelRunError(node, `takes a [N, F] input, got [${x!.dims.join(', ')}]`);
-      if (shape.width <= e.maxFeatureId) throw new KernelRunError(node, `reads feature ${e.maxFeatureId} of rows with ${shape.width} features`);
+      if (shape.width <= e.maxFeatureId)
+        throw new KernelRunError(node, `reads feature ${e.maxFeatureId} of rows with ${shape.width} features`);
       const { rows, width } = shape;
       const values = comparisonValues(x!);
       const labels = new BigInt64Array(rows);
@@ -193,7 +210,10 @@ export const compileTreeEnsembleClassifier: KernelCompiler = (node, inputs) => {
           secondClass = 3;
           if (!has[1]) keepBoth = false;
         }
-        const [label, written] = keepBoth && has[1] ? binaryLabel(scores[0]!, has[0] === 1, scores[1]!, true, secondClass) : binaryLabel(scores[0]!, has[0] === 1, 0, false, secondClass);
+        const [label, written] =
+          keepBoth && has[1]
+            ? binaryLabel(scores[0]!, has[0] === 1, scores[1]!, true, secondClass)
+            : binaryLabel(scores[0]!, has[0] === 1, 0, false, secondClass);
         labels[r] = label;
         const read0 = has[0] ? f(scores[0]!) : 0;
         if (keepBoth) {
@@ -205,7 +225,10 @@ export const compileTreeEnsembleClassifier: KernelCompiler = (node, inputs) => {
         }
       }
       const dims = [rows];
-      const label: Tensor = labelStrings.length > 0 ? { dtype: 'string', data: Array.from(labels, (i) => labelStrings[Number(i)] ?? ''), dims } : { dtype: 'int64', data: labels, dims };
+      const label: Tensor =
+        labelStrings.length > 0
+          ? { dtype: 'string', data: Array.from(labels, (i) => labelStrings[Number(i)] ?? ''), dims }
+          : { dtype: 'int64', data: labels, dims };
       return [label, { dtype: 'float32', data: out, dims: [rows, classes] }];
     },
   };

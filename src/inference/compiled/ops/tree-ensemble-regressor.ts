@@ -14,7 +14,8 @@ type Aggregate = (typeof AGGREGATES)[number];
 export const compileTreeEnsembleRegressor: KernelCompiler = (node, inputs) => {
   const input = inputs[0];
   if (!input) return refuse(node, 'has no input');
-  if (input.dtype !== 'float32' && input.dtype !== 'float64') return refuse(node, `reads ${input.dtype} input (ONNX Runtime takes float32 or float64)`);
+  if (input.dtype !== 'float32' && input.dtype !== 'float64')
+    return refuse(node, `reads ${input.dtype} input (ONNX Runtime takes float32 or float64)`);
   if (input.dims && input.dims.length !== 2) return refuse(node, `reads a rank-${input.dims.length} input (ONNX Runtime takes [N, F])`);
   const targets = node.int('n_targets', 0);
   if (targets <= 0) return refuse(node, `has n_targets ${targets}`);
@@ -24,11 +25,16 @@ export const compileTreeEnsembleRegressor: KernelCompiler = (node, inputs) => {
   if (!isPostTransform(transform)) return refuse(node, `has post_transform "${transform}"`);
   const double = input.dtype === 'float64';
   const round = double ? (x: number) => x : Math.fround;
-  const compiled = compileTreeEnsemble(node, { ids: 'target_ids', nodeIds: 'target_nodeids', treeIds: 'target_treeids', weights: 'target_weights' }, targets);
+  const compiled = compileTreeEnsemble(
+    node,
+    { ids: 'target_ids', nodeIds: 'target_nodeids', treeIds: 'target_treeids', weights: 'target_weights' },
+    targets,
+  );
   if (!compiled.ok) return refuse(node, compiled.reason);
   const e = compiled.ensemble;
   const base = node.floats('base_values').map(round);
-  if (base.length !== 0 && base.length !== targets) return refuse(node, `has ${base.length} base_values for ${targets} targets (ONNX Runtime takes 0 or ${targets})`);
+  if (base.length !== 0 && base.length !== targets)
+    return refuse(node, `has ${base.length} base_values for ${targets} targets (ONNX Runtime takes 0 or ${targets})`);
   const trees = e.roots.length;
   const agg = aggregate as Aggregate;
 
@@ -94,7 +100,8 @@ export const compileTreeEnsembleRegressor: KernelCompiler = (node, inputs) => {
     run: ([x]) => {
       const shape = rowsAndWidth(x!);
       if (!shape) throw new KernelRunError(node, `takes a [N, F] input, got [${x!.dims.join(', ')}]`);
-      if (shape.width <= e.maxFeatureId) throw new KernelRunError(node, `reads feature ${e.maxFeatureId} of rows with ${shape.width} features`);
+      if (shape.width <= e.maxFeatureId)
+        throw new KernelRunError(node, `reads feature ${e.maxFeatureId} of rows with ${shape.width} features`);
       const out = new Float32Array(shape.rows * targets);
       const values = comparisonValues(x!);
       if (targets === 1) runOne(values, shape.rows, shape.width, out);

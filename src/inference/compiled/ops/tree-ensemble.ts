@@ -88,7 +88,9 @@ export function compileTreeEnsemble(node: OnnxNode, names: WeightAttributes, tar
   // it (much faster than strings).
   const runs = treeRuns(treeIds, nodeIds);
   const numericKeys = !runs && smallIntegers(treeIds) && smallIntegers(nodeIds);
-  const keyOf = numericKeys ? (tree: number, id: number): number | string => tree * 2 ** 21 + id : (tree: number, id: number): number | string => `${tree}:${id}`;
+  const keyOf = numericKeys
+    ? (tree: number, id: number): number | string => tree * 2 ** 21 + id
+    : (tree: number, id: number): number | string => `${tree}:${id}`;
   const position = new Map<number | string, number>();
   const find = runs ? (tree: number, id: number) => runs.find(tree, id) : (tree: number, id: number) => position.get(keyOf(tree, id));
   let maxFeatureId = 0;
@@ -144,7 +146,10 @@ export function compileTreeEnsemble(node: OnnxNode, names: WeightAttributes, tar
   const wTreeIds = node.ints(names.treeIds);
   const wValues = node.floats(names.weights);
   if (wNodeIds.length !== wIds.length || wTreeIds.length !== wIds.length || wValues.length !== wIds.length) {
-    return { ok: false, reason: `has ${wIds.length} ${names.ids}, ${wNodeIds.length} ${names.nodeIds}, ${wTreeIds.length} ${names.treeIds} and ${wValues.length} ${names.weights}` };
+    return {
+      ok: false,
+      reason: `has ${wIds.length} ${names.ids}, ${wNodeIds.length} ${names.nodeIds}, ${wTreeIds.length} ${names.treeIds} and ${wValues.length} ${names.weights}`,
+    };
   }
   const order: number[] = [];
   for (let i = 0; i < wIds.length; i++) order.push(i);
@@ -161,7 +166,8 @@ export function compileTreeEnsemble(node: OnnxNode, names: WeightAttributes, tar
     if (at === undefined) return { ok: false, reason: `has a weight for node ${wNodeIds[w]} of tree ${wTreeIds[w]}, which does not exist` };
     // ONNX Runtime ignores weights on branch nodes (old onnxmltools exports have them).
     if (modes[at] !== LEAF) continue;
-    if (targetCount > 1 && (wIds[w]! < 0 || wIds[w]! >= targetCount)) return { ok: false, reason: `has a weight for ${names.ids} ${wIds[w]} of ${targetCount}` };
+    if (targetCount > 1 && (wIds[w]! < 0 || wIds[w]! >= targetCount))
+      return { ok: false, reason: `has a weight for ${names.ids} ${wIds[w]} of ${targetCount}` };
     leafOf[k] = at;
     leafWeightCount[at]!++;
   }
