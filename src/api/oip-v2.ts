@@ -223,16 +223,17 @@ function outputsOf(result: PredictResult, requested: V2InferRequest['outputs']) 
           ];
         })();
   if (!requested) return all;
-  return requested.map((r, i) => {
-    const output = all.find((o) => o.name === r.name);
-    if (!output) {
-      throw badInput(
-        `output "${r.name}" does not exist; outputs: ${all.map((o) => o.name).join(', ')}`,
-        `outputs.${i}.name`,
-        'unknown_output',
-      );
-    }
-    return output;
+  // Checked against the manifest before the model ran (checkRequestedOutputs).
+  return requested.map((r) => all.find((o) => o.name === r.name)!);
+}
+
+/** A 400 for a requested output the model does not have, before anything runs or is logged. */
+function checkRequestedOutputs(manifest: Manifest, requested: V2InferRequest['outputs']): void {
+  if (!requested) return;
+  const names = outputMetadata(manifest).map((o) => o.name);
+  requested.forEach((r, i) => {
+    if (!names.includes(r.name))
+      throw badInput(`output "${r.name}" does not exist; outputs: ${names.join(', ')}`, `outputs.${i}.name`, 'unknown_output');
   });
 }
 
@@ -287,7 +288,10 @@ export function oipV2Routes(): Hono<AppEnv> {
       {
         model,
         ...(version !== undefined ? { version } : {}),
-        instances: (manifest) => instancesFromTensors(manifest, body),
+        instances: (manifest) => {
+          checkRequestedOutputs(manifest, body.outputs);
+          return instancesFromTensors(manifest, body);
+        },
         routingKey: c.req.header('x-routing-key'),
         requestId: c.var.requestId,
       },
