@@ -26,7 +26,7 @@ import { checkParity } from './checks/parity.ts';
 import { checkQuality } from './checks/quality.ts';
 import { checkShadow } from './checks/shadow.ts';
 import { checkStaleness } from './checks/staleness.ts';
-import { result, type CheckName, type CheckWindow, type HealthCheckResult } from './checks/types.ts';
+import { result, windowLabel, type CheckName, type CheckWindow, type HealthCheckResult } from './checks/types.ts';
 
 export const SCHEDULER_ACTOR = 'vigil:scheduler';
 
@@ -55,7 +55,7 @@ export interface ModelRunSummary {
 
 export function windowsFor(now: number, minutes: number): { current: CheckWindow; previous: CheckWindow } {
   const ms = minutes * 60_000;
-  const label = minutes % 60 === 0 ? `${minutes / 60}h` : `${minutes}m`;
+  const label = windowLabel(minutes);
   return { current: { from: now - ms, to: now + 1, label }, previous: { from: now - 2 * ms, to: now - ms, label: `${label} before` } };
 }
 

@@ -3,7 +3,7 @@
  */
 import type { Database } from '../db/client.ts';
 import type { HealthMonitor } from '../monitoring/health-monitor.ts';
-import type { CheckWindow } from '../monitoring/checks/types.ts';
+import { type CheckWindow, windowLabel } from '../monitoring/checks/types.ts';
 import type { ModelRegistry } from '../registry/model-registry.ts';
 import type { Manifest } from '../model/manifest.ts';
 import type { ServedModel } from '../serving/served-model.ts';
@@ -32,8 +32,7 @@ export interface ReportScope {
 
 /** The window ending now: [now - minutes, now]. */
 export function reportWindow(now: number, minutes: number): CheckWindow {
-  const label = minutes % 1440 === 0 ? `${minutes / 1440}d` : minutes % 60 === 0 ? `${minutes / 60}h` : `${minutes}m`;
-  return { from: now - minutes * 60_000, to: now + 1, label };
+  return { from: now - minutes * 60_000, to: now + 1, label: windowLabel(minutes) };
 }
 
 export function windowJson(w: CheckWindow): { label: string; from: string; to: string } {

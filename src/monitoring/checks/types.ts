@@ -51,6 +51,11 @@ export interface CheckWindow {
   label: string;
 }
 
+/** The label of a window of `minutes`: whole days as "1d" or "7d", whole hours as "6h", otherwise "90m". */
+export function windowLabel(minutes: number): string {
+  return minutes % 1440 === 0 ? `${minutes / 1440}d` : minutes % 60 === 0 ? `${minutes / 60}h` : `${minutes}m`;
+}
+
 /** Aggregated profile of one feature over a window (see telemetry/profiles.ts). */
 export interface FeatureWindowStats {
   count: number;
