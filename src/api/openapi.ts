@@ -112,6 +112,17 @@ const HealthResult = z
   })
   .openapi('HealthCheckResult');
 
+const messagesAndRecords = z.object({ messages: z.number().int(), records: z.number().int() });
+const TelemetryHealth = z
+  .object({
+    dead_lettered: messagesAndRecords,
+    replayed: messagesAndRecords,
+    waiting: messagesAndRecords,
+    dropped: messagesAndRecords,
+    dropped_in_isolates: z.number().int(),
+  })
+  .openapi('TelemetryHealth');
+
 const admin = { security: [{ adminToken: [] }] };
 const debugQuery = z.object({
   debug: z
@@ -205,7 +216,13 @@ export const ROUTES: RouteConfig[] = [
     request: { params: model },
     responses: {
       200: json(
-        z.object({ model: z.string(), status: z.string(), checked_at: z.string().nullable(), checks: z.array(HealthResult) }),
+        z.object({
+          model: z.string(),
+          status: z.string(),
+          checked_at: z.string().nullable(),
+          checks: z.array(HealthResult),
+          telemetry: TelemetryHealth,
+        }),
         'Health',
       ),
       404: error('Unknown model'),
@@ -321,7 +338,17 @@ export const ROUTES: RouteConfig[] = [
     ...admin,
     request: { params: modelVersion },
     responses: {
-      200: json(Version.extend({ qa_report: Anything, manifest: Anything }), 'Version'),
+      200: json(
+        Version.extend({
+          task: z.string(),
+          stage: z.string().optional(),
+          trained_at: z.string().optional(),
+          offline_metrics: Anything.optional(),
+          qa_report: Anything,
+          manifest: Anything,
+        }),
+        'Version',
+      ),
       404: error('Unknown model or version'),
       ...adminErrors,
     },
@@ -438,19 +465,7 @@ export const ROUTES: RouteConfig[] = [
     summary: "The service's own health: telemetry dead-lettered, replayed or dropped, and what this isolate holds",
     ...admin,
     responses: {
-      200: json(
-        z.object({
-          telemetry: z.object({
-            dead_lettered: z.object({ messages: z.number().int(), records: z.number().int() }),
-            replayed: z.object({ messages: z.number().int(), records: z.number().int() }),
-            waiting: z.object({ messages: z.number().int(), records: z.number().int() }),
-            dropped: z.object({ messages: z.number().int(), records: z.number().int() }),
-            dropped_in_isolates: z.number().int(),
-          }),
-          isolate: z.record(z.string(), z.number()),
-        }),
-        'Service health',
-      ),
+      200: json(z.object({ telemetry: TelemetryHealth, isolate: z.record(z.string(), z.number()) }), 'Service health'),
       ...adminErrors,
     },
   },

@@ -182,12 +182,26 @@ export const V2ModelMetadataSchema = z
     platform: z.string(),
     inputs: z.array(V2TensorMetadataSchema),
     outputs: z.array(V2TensorMetadataSchema),
-    /** When an input holds several features (a matrix): every feature, each also accepted as a tensor of its own. */
-    parameters: z.object({ features: z.array(z.object({ name: z.string(), datatype: V2Datatype })) }).optional(),
+    parameters: z.object({
+      /** The version described: the primary unless the path names one. */
+      version: z.string(),
+      engine: z.enum(['onnxruntime', 'compiled']),
+      /** When an input holds several features (a matrix): every feature, each also accepted as a tensor of its own. */
+      features: z.array(z.object({ name: z.string(), datatype: V2Datatype })).optional(),
+    }),
   })
   .openapi('V2ModelMetadata');
 
-export const V2ErrorSchema = z.object({ error: z.string() }).openapi('V2Error');
+/** The protocol's `{"error": message}`, with Vigil's code and field details beside it (where it has them). */
+export const V2ErrorSchema = z
+  .object({
+    error: z.string(),
+    code: z.string().optional(),
+    details: z
+      .array(z.object({ instance: z.number().int().optional(), field: z.string(), code: z.string(), message: z.string() }))
+      .optional(),
+  })
+  .openapi('V2Error');
 
 export type V2Datatype = z.infer<typeof V2Datatype>;
 export type V2InferRequest = z.infer<typeof V2InferRequestSchema>;
