@@ -1,29 +1,22 @@
 /**
- * The shapes of the Vigil API responses the client reads (src/api/admin.ts, predict-v1.ts, oip-v2.ts),
- * written from the client's side: only the fields it uses, optional where the server may omit them.
- * Deployments and their audit events have the server's shapes exactly and are the server's types.
+ * The shapes of the Vigil API responses the client reads. The server's wire schemas are the source
+ * (src/api/wire.ts, src/api/schemas.ts: `z.infer`); where the server documents an object only as "an object"
+ * (a QA report, offline metrics, a manifest), the fields the client reads are spelled out here.
  */
-import type { Deployment } from '../../src/traffic/deployment.ts';
-import type { DeploymentEvent } from '../../src/traffic/deployment-store.ts';
+import type { z } from 'zod';
+import type {
+  FeedbackItemSchema,
+  FeedbackResponseSchema,
+  PredictResponseSchema,
+  PredictionSchema,
+  V2ModelMetadataSchema,
+} from '../../src/api/schemas.ts';
+import type { DeploymentEventJson, DeploymentJson, ModelVersionDetailJson, ModelVersionJson } from '../../src/api/wire.ts';
 
-export type { CanarySpec, Deployment, ShadowSpec } from '../../src/traffic/deployment.ts';
-export type { DeploymentEvent } from '../../src/traffic/deployment-store.ts';
-
-export interface VersionSummary {
-  model: string;
-  version: string;
-  source: string;
-  status: 'qa_passed' | 'qa_failed' | string;
-  sha256: string;
-  bytes: number;
-  qa_failure?: string;
-  /** Absent from servers older than the compiled evaluator. */
-  engine?: 'onnxruntime' | 'compiled' | string;
-  engine_reason?: string;
-  engine_override?: { engine: string; actor: string; reason: string | null; at: string };
-  created_at: string;
-  created_by: string;
-}
+export type { CanarySpec, ShadowSpec } from '../../src/traffic/deployment.ts';
+export type Deployment = DeploymentJson;
+export type DeploymentEvent = DeploymentEventJson;
+export type VersionSummary = ModelVersionJson;
 
 export interface QaCheck {
   name: string;
@@ -55,16 +48,14 @@ export interface ManifestView {
   monitoring?: { slices?: { feature: string; bands?: number[] }[] };
 }
 
-export interface VersionRecord extends VersionSummary {
-  task?: string;
-  stage?: string;
-  trained_at?: string;
+/** GET /admin/models/{model}/versions/{version}, and a push's answer (with the deployment a first push created). */
+export type VersionRecord = Omit<ModelVersionDetailJson, 'offline_metrics' | 'qa_report' | 'manifest'> & {
   offline_metrics?: OfflineMetrics;
   qa_report?: QaReport;
   manifest?: ManifestView;
   /** A push of a new model's first QA-passed version: the deployment it created. */
   deployment?: Deployment;
-}
+};
 
 export interface ModelOverview {
   name: string;
@@ -78,35 +69,9 @@ export interface DeploymentChangeResult {
 }
 
 /** GET /v2/models/{model}. */
-export interface V2ModelMetadata {
-  name: string;
-  versions?: string[];
-  inputs: { name: string; datatype: string; shape?: number[] }[];
-  outputs: { name: string; datatype: string; shape?: number[] }[];
-  /** Present when an input holds several features: every feature with its datatype. */
-  parameters?: { features?: { name: string; datatype: string }[] };
-}
+export type V2ModelMetadata = z.infer<typeof V2ModelMetadataSchema>;
 
-export type Prediction = { value: number } | { label: string; probabilities: Record<string, number> };
-
-export interface PredictResponse {
-  model: string;
-  version: string;
-  request_id: string;
-  predictions: Prediction[];
-  warnings?: string[];
-}
-
-export interface FeedbackItem {
-  request_id: string;
-  label: string | number;
-  instance?: number;
-}
-
-export interface FeedbackResponse {
-  accepted: number;
-  matched: number;
-  unknown: { request_id: string; instance?: number }[];
-  /** Labels the server already had for these request ids (if it reports them). */
-  duplicates?: { request_id: string; instance?: number }[];
-}
+export type Prediction = z.infer<typeof PredictionSchema>;
+export type PredictResponse = z.infer<typeof PredictResponseSchema>;
+export type FeedbackItem = z.infer<typeof FeedbackItemSchema>;
+export type FeedbackResponse = z.infer<typeof FeedbackResponseSchema>;

@@ -2,6 +2,7 @@
  * The admin API (bearer ADMIN_TOKEN): push versions through the QA gate, read versions, change deployments
  * (promote, canary, shadow, rollback, sampling) and read the audit trail.
  */
+import type { ModelVersionDetailJson, ModelVersionJson } from './wire.ts';
 import { Hono } from 'hono';
 import { ModelNotFoundError, NoDeploymentError, VigilError } from '../errors.ts';
 import { effectiveEngine, firstQaFailure, type VersionRecord, type VersionSummary } from '../registry/version-repository.ts';
@@ -15,7 +16,7 @@ import { DeploymentChangeSchema, EngineChangeSchema, EventsQuerySchema, ModelNam
 /** Pushed packages are read under this cap, refused as soon as they pass it. */
 export const MAX_PUSH_BYTES = 64 * 1024 * 1024;
 
-export function versionJson(v: VersionSummary) {
+export function versionJson(v: VersionSummary): ModelVersionJson {
   return {
     model: v.model,
     version: v.version,
@@ -41,8 +42,12 @@ export function versionJson(v: VersionSummary) {
   };
 }
 
-function recordJson(r: VersionRecord) {
-  const manifest = JSON.parse(r.manifestJson) as { task?: string; stage?: string; training?: { trained_at?: string; metrics?: unknown } };
+function recordJson(r: VersionRecord): ModelVersionDetailJson {
+  const manifest = JSON.parse(r.manifestJson) as {
+    task: string;
+    stage?: string;
+    training?: { trained_at?: string; metrics?: Record<string, unknown> };
+  } & Record<string, unknown>;
   const failure = firstQaFailure(r.qaReport);
   const { engine, reason } = effectiveEngine(r);
   return {
@@ -51,8 +56,8 @@ function recordJson(r: VersionRecord) {
     stage: manifest.stage,
     trained_at: manifest.training?.trained_at,
     offline_metrics: manifest.training?.metrics,
-    qa_report: r.qaReport,
-    manifest: JSON.parse(r.manifestJson) as unknown,
+    qa_report: r.qaReport as unknown as Record<string, unknown>,
+    manifest,
   };
 }
 

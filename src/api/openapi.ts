@@ -17,6 +17,14 @@ import {
 } from './admin-schemas.ts';
 import type { AppEnv } from './context.ts';
 import { DASHBOARD_OPENAPI_ROUTES } from './dashboard-schemas.ts';
+import {
+  DeploymentEventSchema as DeploymentEvent,
+  DeploymentSchema as Deployment,
+  HealthCheckResultSchema as HealthResult,
+  ModelVersionDetailSchema,
+  ModelVersionSchema as Version,
+  TelemetryHealthSchema as TelemetryHealth,
+} from './wire.ts';
 import { ReportKindSchema } from './report-schemas.ts';
 import {
   ErrorResponseSchema,
@@ -53,75 +61,6 @@ const requestIdHeader = z.object({
 });
 
 const Anything = z.record(z.string(), z.unknown());
-const Deployment = z
-  .object({
-    model: z.string(),
-    primary: z.string(),
-    canary: z.object({ version: z.string(), percent: z.number() }).nullable(),
-    shadows: z.array(z.object({ version: z.string(), sample_rate: z.number() })),
-    sample_rate: z.number(),
-    revision: z.number().int(),
-    updated_at: z.string(),
-    updated_by: z.string(),
-  })
-  .openapi('Deployment');
-const Version = z
-  .object({
-    model: z.string(),
-    version: z.string(),
-    source: z.enum(['bundled', 'pushed']),
-    status: z.enum(['qa_passed', 'qa_failed']),
-    sha256: z.string(),
-    bytes: z.number().int(),
-    qa_failure: z.string().optional(),
-    engine: z.enum(['onnxruntime', 'compiled']).openapi({
-      description: 'What evaluates this version: the compiled evaluator once the QA gate proved it matches ONNX Runtime, else ONNX Runtime',
-    }),
-    engine_reason: z.string(),
-    engine_override: z
-      .object({ engine: z.enum(['onnxruntime', 'compiled']), actor: z.string(), reason: z.string().nullable(), at: z.string() })
-      .optional(),
-    created_at: z.string(),
-    created_by: z.string(),
-  })
-  .openapi('ModelVersion');
-const DeploymentEvent = z
-  .object({
-    id: z.number().int(),
-    model: z.string(),
-    revision: z.number().int(),
-    action: z.string(),
-    actor: z.string(),
-    reason: z.string().nullable(),
-    before: Deployment.nullable(),
-    after: Deployment,
-    created_at: z.string(),
-  })
-  .openapi('DeploymentEvent');
-const HealthResult = z
-  .object({
-    check: z.string(),
-    subject: z.string(),
-    version: z.string().nullable(),
-    status: z.enum(['pass', 'warn', 'fail', 'insufficient_data']),
-    value: z.number().nullable(),
-    threshold: z.number().nullable(),
-    window: z.string(),
-    details: Anything,
-    checked_at: z.string().optional(),
-  })
-  .openapi('HealthCheckResult');
-
-const messagesAndRecords = z.object({ messages: z.number().int(), records: z.number().int() });
-const TelemetryHealth = z
-  .object({
-    dead_lettered: messagesAndRecords,
-    replayed: messagesAndRecords,
-    waiting: messagesAndRecords,
-    dropped: messagesAndRecords,
-    dropped_in_isolates: z.number().int(),
-  })
-  .openapi('TelemetryHealth');
 
 const admin = { security: [{ adminToken: [] }] };
 const debugQuery = z.object({
@@ -338,17 +277,7 @@ export const ROUTES: RouteConfig[] = [
     ...admin,
     request: { params: modelVersion },
     responses: {
-      200: json(
-        Version.extend({
-          task: z.string(),
-          stage: z.string().optional(),
-          trained_at: z.string().optional(),
-          offline_metrics: Anything.optional(),
-          qa_report: Anything,
-          manifest: Anything,
-        }),
-        'Version',
-      ),
+      200: json(ModelVersionDetailSchema, 'Version'),
       404: error('Unknown model or version'),
       ...adminErrors,
     },

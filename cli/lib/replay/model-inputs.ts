@@ -28,7 +28,15 @@ export function inputKind(datatype: string): InputKind | undefined {
 
 export type ModelInputsResult = { ok: true; inputs: ModelInput[]; task: ReplayTask } | { ok: false; message: string };
 
-export function modelInputs(metadata: V2ModelMetadata): ModelInputsResult {
+/** What the replay reads of a model's V2 metadata (a V2ModelMetadata is one). */
+export interface ReplayMetadata {
+  name: string;
+  inputs: Pick<V2ModelMetadata['inputs'][number], 'name' | 'datatype'>[];
+  outputs: (Pick<V2ModelMetadata['outputs'][number], 'name' | 'datatype'> & { shape?: number[] })[];
+  parameters?: { features?: V2ModelMetadata['parameters']['features'] };
+}
+
+export function modelInputs(metadata: ReplayMetadata): ModelInputsResult {
   const inputs: ModelInput[] = [];
   // A matrix input holds several features; the replay fills each from its own CSV column.
   for (const input of metadata.parameters?.features ?? metadata.inputs ?? []) {

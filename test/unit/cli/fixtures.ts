@@ -58,6 +58,8 @@ export const versions: VersionSummary[] = [
     sha256: 'd'.repeat(64),
     bytes: 3000,
     qa_failure: 'golden_outputs: 3 of 24 golden examples are off',
+    engine: 'onnxruntime',
+    engine_reason: 'the version failed QA',
     created_at: '2026-11-27T08:00:00.000Z',
     created_by: 'bo@ci',
   },

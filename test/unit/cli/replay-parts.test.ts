@@ -287,7 +287,12 @@ describe('feedback batches', () => {
     const totals = await postFeedback(items, async (batch) => {
       calls++;
       if (calls === 2) throw new ApiError(400, 'label must be a number', 'invalid_request', [], null);
-      return { accepted: batch.length, matched: batch.length - 1, unknown: [{ request_id: batch[0]!.request_id, instance: 0 }] };
+      return {
+        accepted: batch.length,
+        matched: batch.length - 1,
+        unknown: [{ request_id: batch[0]!.request_id, instance: 0 }],
+        duplicates: [],
+      };
     });
     expect(totals).toEqual({
       sent: 2500,
