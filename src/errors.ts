@@ -64,6 +64,42 @@ export class VigilError extends Error {
   }
 }
 
+/**
+ * A VigilError class for one code and the status it always answers with; instances take the message and the
+ * details. Every code has its class (here, or below with a constructor of its own where the message is always
+ * built from the same subject), so a code and its status are written once.
+ */
+function coded(code: ErrorCode, status: VigilError['status']) {
+  return class extends VigilError {
+    constructor(message: string, details: ErrorDetail[] = []) {
+      super(code, status, message, details);
+    }
+  };
+}
+
+export class NoInstancesError extends coded('no_instances', 400) {}
+export class TooManyInstancesError extends coded('too_many_instances', 400) {}
+export class MalformedJsonError extends coded('malformed_json', 400) {}
+export class InvalidManifestError extends coded('invalid_manifest', 400) {}
+export class UnauthorizedError extends coded('unauthorized', 401) {}
+/** A route that does not exist (unknown models and versions have their own codes). */
+export class NotFoundError extends coded('not_found', 404) {}
+export class DeploymentConflictError extends coded('deployment_conflict', 409) {}
+export class EngineNotProvenError extends coded('engine_not_proven', 409) {}
+export class NoPreviousPrimaryError extends coded('no_previous_primary', 409) {}
+export class RunInProgressError extends coded('run_in_progress', 409) {}
+export class VersionExistsError extends coded('version_exists', 409) {}
+export class VersionOrderError extends coded('version_order', 409) {}
+export class PayloadTooLargeError extends coded('payload_too_large', 413) {}
+export class UnsupportedMediaTypeError extends coded('unsupported_media_type', 415) {}
+export class NotExplainableError extends coded('not_explainable', 422) {}
+/** ADMIN_TOKEN is not configured: admin routes are closed, never open. */
+export class AdminDisabledError extends coded('admin_disabled', 503) {}
+/** No feedback credential of any kind is configured: feedback is closed, never open. */
+export class FeedbackDisabledError extends coded('feedback_disabled', 503) {}
+/** A configured token is unusable (shorter than 16 characters): the routes it guards are closed. */
+export class AuthMisconfiguredError extends coded('auth_misconfigured', 503) {}
+
 export class InvalidRequestError extends VigilError {
   constructor(message: string, details: ErrorDetail[] = []) {
     super('invalid_request', 400, message, details);
@@ -94,13 +130,19 @@ export class NoDeploymentError extends VigilError {
   }
 }
 
+/** Wording of a version error for the action that met it (a deployment change names the role it refused). */
+interface Worded {
+  message: string;
+  details: ErrorDetail[];
+}
+
 export class VersionNotFoundError extends VigilError {
-  constructor(model: string, version: string, known: readonly string[] = []) {
+  constructor(model: string, version: string, known: readonly string[] = [], worded?: Worded) {
     super(
       'version_not_found',
       404,
-      `model "${model}" has no version "${version}"${known.length ? `; versions: ${known.join(', ')}` : ''}`,
-      [{ field: 'version', code: 'version_not_found', message: `no version "${version}" of "${model}"` }],
+      worded?.message ?? `model "${model}" has no version "${version}"${known.length ? `; versions: ${known.join(', ')}` : ''}`,
+      worded?.details ?? [{ field: 'version', code: 'version_not_found', message: `no version "${version}" of "${model}"` }],
     );
   }
 }
@@ -134,10 +176,13 @@ export class ModelRunError extends VigilError {
 
 /** The version exists but failed QA, so it never serves. */
 export class VersionNotServableError extends VigilError {
-  constructor(model: string, version: string, reason?: string) {
-    super('version_not_servable', 409, `version ${version} of "${model}" failed QA and cannot serve${reason ? `: ${reason}` : ''}`, [
-      { field: 'version', code: 'version_not_servable', message: reason ?? 'failed QA' },
-    ]);
+  constructor(model: string, version: string, reason?: string, worded?: Worded) {
+    super(
+      'version_not_servable',
+      409,
+      worded?.message ?? `version ${version} of "${model}" failed QA and cannot serve${reason ? `: ${reason}` : ''}`,
+      worded?.details ?? [{ field: 'version', code: 'version_not_servable', message: reason ?? 'failed QA' }],
+    );
   }
 }
 

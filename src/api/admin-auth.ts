@@ -5,7 +5,7 @@
  * never the same value twice), which ends at its expiry or when the token changes.
  */
 import { createMiddleware } from 'hono/factory';
-import { VigilError } from '../errors.ts';
+import { AdminDisabledError, UnauthorizedError } from '../errors.ts';
 import { adminToken, bearerToken, MIN_TOKEN_LENGTH, timingSafeEqualString } from './auth.ts';
 import type { AppEnv } from './context.ts';
 
@@ -74,9 +74,9 @@ export function adminDisabledMessage(configured: string | undefined): string {
 
 export const adminAuth = createMiddleware<AppEnv>(async (c, next) => {
   const credential = await adminCredential(c.env.ADMIN_TOKEN, c.req.header('authorization'));
-  if (credential === 'disabled') throw new VigilError('admin_disabled', 503, adminDisabledMessage(c.env.ADMIN_TOKEN));
+  if (credential === 'disabled') throw new AdminDisabledError(adminDisabledMessage(c.env.ADMIN_TOKEN));
   if (credential !== 'ok') {
-    throw new VigilError('unauthorized', 401, 'this route needs the admin token: send "Authorization: Bearer <ADMIN_TOKEN>"', [
+    throw new UnauthorizedError('this route needs the admin token: send "Authorization: Bearer <ADMIN_TOKEN>"', [
       { field: 'authorization', code: 'unauthorized', message: 'missing or wrong admin token' },
     ]);
   }

@@ -4,7 +4,7 @@
  */
 import type { ModelVersionDetailJson, ModelVersionJson } from './wire.ts';
 import { Hono } from 'hono';
-import { ModelNotFoundError, NoDeploymentError, VigilError } from '../errors.ts';
+import { InvalidRequestError, ModelNotFoundError, NoDeploymentError, UnsupportedMediaTypeError, VersionNotFoundError } from '../errors.ts';
 import { effectiveEngine, firstQaFailure, type VersionRecord, type VersionSummary } from '../registry/version-repository.ts';
 import { adminAuth } from './admin-auth.ts';
 import type { AppEnv } from './context.ts';
@@ -69,7 +69,7 @@ function actorOf(headerActor: string | undefined, bodyActor: string | undefined)
 function param(value: string, schema: typeof ModelNameParam | typeof VersionParam, field: string): string {
   const result = schema.safeParse(value);
   if (!result.success)
-    throw new VigilError('invalid_request', 400, `${field} "${value}" is not valid: ${result.error.issues[0]!.message}`, [
+    throw new InvalidRequestError(`${field} "${value}" is not valid: ${result.error.issues[0]!.message}`, [
       { field, code: 'invalid', message: result.error.issues[0]!.message },
     ]);
   return result.data;
@@ -108,9 +108,7 @@ export function adminRoutes(): Hono<AppEnv> {
     const record = await c.var.services.registry.record(model, version);
     if (!record) {
       await requireModel(c, model);
-      throw new VigilError('version_not_found', 404, `model "${model}" has no version "${version}"`, [
-        { field: 'version', code: 'version_not_found', message: `no version "${version}"` },
-      ]);
+      throw new VersionNotFoundError(model, version);
     }
     return c.json(recordJson(record));
   });
@@ -120,9 +118,7 @@ export function adminRoutes(): Hono<AppEnv> {
     const version = param(c.req.param('version'), VersionParam, 'version');
     const contentType = c.req.header('content-type') ?? '';
     if (!contentType.toLowerCase().startsWith('multipart/form-data')) {
-      throw new VigilError(
-        'unsupported_media_type',
-        415,
+      throw new UnsupportedMediaTypeError(
         'push a version as multipart/form-data with a "model" file (model.onnx) and a "manifest" file (manifest.json)',
         [{ field: 'content-type', code: 'unsupported_media_type', message: 'must be multipart/form-data' }],
       );
@@ -139,7 +135,7 @@ export function adminRoutes(): Hono<AppEnv> {
         ? [{ field: 'manifest', code: 'missing_part', message: 'attach manifest.json as the "manifest" part' }]
         : []),
     ];
-    if (missing.length) throw new VigilError('invalid_request', 400, missing.map((m) => m.message).join('; '), missing);
+    if (missing.length) throw new InvalidRequestError(missing.map((m) => m.message).join('; '), missing);
     const bytes = modelPart!.data;
     const manifestJson = new TextDecoder().decode(manifestPart!.data);
     const { created, record } = await c.var.services.registry.push({

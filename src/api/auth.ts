@@ -4,7 +4,7 @@
  * tokens are too short is closed, not open.
  */
 import { createMiddleware } from 'hono/factory';
-import { VigilError } from '../errors.ts';
+import { AuthMisconfiguredError, FeedbackDisabledError, UnauthorizedError, type VigilError } from '../errors.ts';
 import type { Env } from '../env.ts';
 import type { AppEnv } from './context.ts';
 
@@ -60,15 +60,13 @@ function matches(token: string, tokens: readonly string[]): boolean {
 }
 
 function unauthorized(message: string): VigilError {
-  return new VigilError('unauthorized', 401, message, [
+  return new UnauthorizedError(message, [
     { field: 'authorization', code: 'unauthorized', message: 'send "Authorization: Bearer <token>"' },
   ]);
 }
 
 function misconfigured(name: string): VigilError {
-  return new VigilError(
-    'auth_misconfigured',
-    503,
+  return new AuthMisconfiguredError(
     `${name} holds no token of at least ${MIN_TOKEN_LENGTH} characters, so this route is closed; set longer tokens`,
   );
 }
@@ -111,9 +109,7 @@ export const feedbackAuth = createMiddleware<AppEnv>(async (c, next) => {
   const { tokens, source } = feedbackTokens(c.env);
   if (tokens.length === 0) {
     if (source) throw misconfigured(source);
-    throw new VigilError(
-      'feedback_disabled',
-      503,
+    throw new FeedbackDisabledError(
       'feedback needs a credential and none is configured: set FEEDBACK_TOKENS (or PREDICT_TOKENS, or ADMIN_TOKEN)',
     );
   }

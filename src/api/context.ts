@@ -3,6 +3,7 @@
  */
 import type { Database } from '../db/client.ts';
 import type { Env } from '../env.ts';
+import type { ErrorDetail } from '../errors.ts';
 import type { AlertDispatcher } from '../monitoring/alerts.ts';
 import type { HealthMonitor } from '../monitoring/health-monitor.ts';
 import type { ModelRegistry } from '../registry/model-registry.ts';
@@ -32,5 +33,13 @@ export interface AppEnv {
     requestId: string;
     /** `?debug=true` from an admin caller: add the debug trace to the prediction. */
     debug?: boolean;
+    /**
+     * How this route group writes an error body (the Open Inference Protocol's routes set theirs); unset, it is
+     * Vigil's `{"error": {"code", "message", "details"}}`.
+     */
+    errorBody?: ErrorBodyWriter;
   };
 }
+
+/** Writes the JSON body of an error response from its code, message and details. */
+export type ErrorBodyWriter = (error: { code: string; message: string; details: readonly ErrorDetail[] }) => unknown;

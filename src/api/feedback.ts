@@ -6,7 +6,7 @@
  * (they are kept, so a prediction logged a little later still joins).
  */
 import { Hono } from 'hono';
-import { VigilError } from '../errors.ts';
+import { InvalidRequestError } from '../errors.ts';
 import { feedbackAuth } from './auth.ts';
 import type { AppEnv } from './context.ts';
 import { readJsonBody } from './json-body.ts';
@@ -45,9 +45,7 @@ export function feedbackRoutes(): Hono<AppEnv> {
           ];
     });
     if (problems.length > 0)
-      throw new VigilError(
-        'invalid_request',
-        400,
+      throw new InvalidRequestError(
         `${problems.length} feedback item${problems.length === 1 ? ' has' : 's have'} an invalid label: ${problems[0]!.message}`,
         problems.slice(0, 50),
       );

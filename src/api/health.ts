@@ -5,7 +5,7 @@
  * five minutes, under the same lease).
  */
 import { Hono } from 'hono';
-import { ModelNotFoundError, VigilError } from '../errors.ts';
+import { ModelNotFoundError, RunInProgressError } from '../errors.ts';
 import { acquireLease, releaseLease } from '../db/leases.ts';
 import { telemetryHealth } from '../telemetry/telemetry-health.ts';
 import { adminAuth } from './admin-auth.ts';
@@ -54,12 +54,9 @@ export function checksRunRoutes(): Hono<AppEnv> {
     const { db, monitor } = c.var.services;
     const holder = crypto.randomUUID();
     if (!(await acquireLease(db, CHECKS_LEASE, holder, Date.now(), 4 * 60_000))) {
-      throw new VigilError(
-        'run_in_progress',
-        409,
-        'a health-check run is in progress (the cron or another caller); try again in a minute',
-        [{ field: 'checks', code: 'run_in_progress', message: 'another run holds the lease' }],
-      );
+      throw new RunInProgressError('a health-check run is in progress (the cron or another caller); try again in a minute', [
+        { field: 'checks', code: 'run_in_progress', message: 'another run holds the lease' },
+      ]);
     }
     let summaries: Awaited<ReturnType<typeof monitor.run>>;
     try {

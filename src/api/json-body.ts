@@ -3,7 +3,14 @@
  * it is parsed (json-scan.ts), so one that holds too many instances (or objects and arrays overall) is refused
  * for it without building them in memory.
  */
-import { VigilError } from '../errors.ts';
+import {
+  InvalidRequestError,
+  MalformedJsonError,
+  PayloadTooLargeError,
+  TooManyInstancesError,
+  UnsupportedMediaTypeError,
+  type VigilError,
+} from '../errors.ts';
 import { MAX_INSTANCES } from '../serving/prediction-service.ts';
 import { scanJson } from './json-scan.ts';
 
@@ -19,7 +26,7 @@ const LISTED_ARRAYS = { instances: MAX_LISTED, items: MAX_LISTED };
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 function tooLarge(limit: number): VigilError {
-  return new VigilError('payload_too_large', 413, `the request body is larger than ${limit} bytes; send fewer instances per request`, [
+  return new PayloadTooLargeError(`the request body is larger than ${limit} bytes; send fewer instances per request`, [
     { field: 'body', code: 'payload_too_large', message: `at most ${limit} bytes` },
   ]);
 }
@@ -34,12 +41,9 @@ function isJsonContentType(value: string): boolean {
 export async function readJsonBody(request: Request, limit = MAX_BODY_BYTES): Promise<unknown> {
   const contentType = request.headers.get('content-type');
   if (contentType !== null && !isJsonContentType(contentType)) {
-    throw new VigilError(
-      'unsupported_media_type',
-      415,
-      `Content-Type is "${contentType}"; send the body as JSON with "Content-Type: application/json"`,
-      [{ field: 'content-type', code: 'unsupported_media_type', message: 'must be application/json' }],
-    );
+    throw new UnsupportedMediaTypeError(`Content-Type is "${contentType}"; send the body as JSON with "Content-Type: application/json"`, [
+      { field: 'content-type', code: 'unsupported_media_type', message: 'must be application/json' },
+    ]);
   }
   const declared = request.headers.get('content-length');
   if (declared !== null && Number(declared) > limit) throw tooLarge(limit);
@@ -56,12 +60,12 @@ export async function readJsonBody(request: Request, limit = MAX_BODY_BYTES): Pr
     return JSON.parse(text);
   } catch (error) {
     if (text.trim() === '') {
-      throw new VigilError('malformed_json', 400, 'the request body is empty; send a JSON object', [
+      throw new MalformedJsonError('the request body is empty; send a JSON object', [
         { field: 'body', code: 'malformed_json', message: 'empty body' },
       ]);
     }
     const reason = error instanceof Error ? error.message : 'invalid JSON';
-    throw new VigilError('malformed_json', 400, `the request body is not valid JSON: ${reason}`, [
+    throw new MalformedJsonError(`the request body is not valid JSON: ${reason}`, [
       { field: 'body', code: 'malformed_json', message: reason },
     ]);
   }
@@ -92,7 +96,7 @@ async function readCapped(request: Request, limit: number): Promise<string> {
   try {
     return decoder.decode(bytes);
   } catch {
-    throw new VigilError('malformed_json', 400, 'the request body is not valid UTF-8', [
+    throw new MalformedJsonError('the request body is not valid UTF-8', [
       { field: 'body', code: 'malformed_json', message: 'invalid UTF-8' },
     ]);
   }
@@ -103,25 +107,16 @@ function refuseOversized(text: string): void {
   const scan = scanJson(text, { arrays: LISTED_ARRAYS, containers: MAX_JSON_CONTAINERS });
   if (scan.exceeded === null) return;
   if (scan.exceeded === 'instances') {
-    throw new VigilError(
-      'too_many_instances',
-      400,
-      `the request has more than ${MAX_LISTED} instances; the limit is ${MAX_LISTED} per request`,
-      [{ field: 'instances', code: 'too_many_instances', message: `at most ${MAX_LISTED} instances per request` }],
-    );
+    throw new TooManyInstancesError(`the request has more than ${MAX_LISTED} instances; the limit is ${MAX_LISTED} per request`, [
+      { field: 'instances', code: 'too_many_instances', message: `at most ${MAX_LISTED} instances per request` },
+    ]);
   }
   if (scan.exceeded === 'containers') {
-    throw new VigilError(
-      'invalid_request',
-      400,
-      `the body holds more than ${MAX_JSON_CONTAINERS} objects and arrays; send fewer values per request`,
-      [{ field: 'body', code: 'too_many_values', message: `at most ${MAX_JSON_CONTAINERS} objects and arrays` }],
-    );
+    throw new InvalidRequestError(`the body holds more than ${MAX_JSON_CONTAINERS} objects and arrays; send fewer values per request`, [
+      { field: 'body', code: 'too_many_values', message: `at most ${MAX_JSON_CONTAINERS} objects and arrays` },
+    ]);
   }
-  throw new VigilError(
-    'invalid_request',
-    400,
-    `"${scan.exceeded}" has more than ${MAX_LISTED} elements; send at most ${MAX_LISTED} per request`,
-    [{ field: scan.exceeded, code: 'too_many_items', message: `at most ${MAX_LISTED} elements` }],
-  );
+  throw new InvalidRequestError(`"${scan.exceeded}" has more than ${MAX_LISTED} elements; send at most ${MAX_LISTED} per request`, [
+    { field: scan.exceeded, code: 'too_many_items', message: `at most ${MAX_LISTED} elements` },
+  ]);
 }

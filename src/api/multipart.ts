@@ -7,7 +7,7 @@
  * const parts = await readMultipart(request, 64 * 1024 * 1024);
  * const model = parts.get('model')?.data; // a Uint8Array view of the body
  */
-import { VigilError } from '../errors.ts';
+import { InvalidRequestError, PayloadTooLargeError, type VigilError } from '../errors.ts';
 
 export interface MultipartPart {
   name: string;
@@ -21,13 +21,13 @@ const HEADER_END = new Uint8Array([13, 10, 13, 10]);
 const text = new TextDecoder();
 
 function malformed(message: string): VigilError {
-  return new VigilError('invalid_request', 400, `the multipart body could not be read: ${message}`, [
+  return new InvalidRequestError(`the multipart body could not be read: ${message}`, [
     { field: 'body', code: 'malformed_multipart', message },
   ]);
 }
 
 function tooLarge(maxBytes: number): VigilError {
-  return new VigilError('payload_too_large', 413, `the package is larger than ${maxBytes} bytes`, [
+  return new PayloadTooLargeError(`the package is larger than ${maxBytes} bytes`, [
     { field: 'body', code: 'payload_too_large', message: `at most ${maxBytes} bytes` },
   ]);
 }

@@ -5,7 +5,7 @@
  * shows those. Outputs are `value` (regression) or `label` and `probabilities` (classification). Errors on
  * these routes use the spec's `{"error": "<message>"}` shape (see app.ts).
  */
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { InvalidRequestError } from '../errors.ts';
 import type { Feature, Manifest } from '../model/manifest.ts';
 import type { TensorDtype } from '../model/tensor.ts';
@@ -13,7 +13,7 @@ import type { PredictResult } from '../serving/prediction-service.ts';
 import { VIGIL_VERSION } from '../version.ts';
 import { predictAuth } from './auth.ts';
 import { backgroundOf } from './background.ts';
-import type { AppEnv } from './context.ts';
+import type { AppEnv, ErrorBodyWriter } from './context.ts';
 import { readJsonBody } from './json-body.ts';
 import { parseBody } from './schema-errors.ts';
 import { V2InferRequestSchema, type V2Datatype, type V2InferRequest } from './schemas.ts';
@@ -236,6 +236,18 @@ function checkRequestedOutputs(manifest: Manifest, requested: V2InferRequest['ou
       throw badInput(`output "${r.name}" does not exist; outputs: ${names.join(', ')}`, `outputs.${i}.name`, 'unknown_output');
   });
 }
+
+/** The protocol's error body, `{"error": "<message>"}`, with Vigil's code and field details beside it. */
+export const v2ErrorBody: ErrorBodyWriter = ({ code, message, details }) => ({ error: message, code, details });
+
+/**
+ * Middleware for everything under /v2, mounted ahead of the app's own (so even a request refused before any route,
+ * for an unusable x-request-id, and an unknown /v2 path get it): errors are written in the protocol's shape.
+ */
+export const v2ErrorShape: MiddlewareHandler<AppEnv> = async (c, next) => {
+  c.set('errorBody', v2ErrorBody);
+  await next();
+};
 
 export function oipV2Routes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();

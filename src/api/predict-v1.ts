@@ -4,7 +4,7 @@
  * All translate to the prediction service and back. `?debug=true` (admin token) adds the debug trace.
  */
 import { Hono, type Context } from 'hono';
-import { VigilError } from '../errors.ts';
+import { InvalidRequestError, NotFoundError } from '../errors.ts';
 import type { ClassificationPrediction, Prediction } from '../model/decode.ts';
 import type { ExplainResult, PredictResult } from '../serving/prediction-service.ts';
 import { predictAuth } from './auth.ts';
@@ -77,16 +77,12 @@ export function predictV1Routes(): Hono<AppEnv> {
     const spec = c.req.param('spec');
     const verb = /:(predict|explain)$/.exec(spec)?.[1];
     if (!verb)
-      throw new VigilError(
-        'not_found',
-        404,
-        `no route for POST ${c.req.path}; did you mean /v1/models/{model}:predict or /v1/models/{model}/predict?`,
-      );
+      throw new NotFoundError(`no route for POST ${c.req.path}; did you mean /v1/models/{model}:predict or /v1/models/{model}/predict?`);
     const model = spec.slice(0, -(verb.length + 1));
     const body = parseBody(KServeV1RequestSchema, await readJsonBody(c.req.raw));
     if (verb === 'explain') {
       if (c.var.debug)
-        throw new VigilError('invalid_request', 400, 'debug applies to predictions, not explanations', [
+        throw new InvalidRequestError('debug applies to predictions, not explanations', [
           { field: 'debug', code: 'invalid', message: 'leave it out for :explain' },
         ]);
       return explain(c, model, undefined, c.req.header('x-routing-key'), body.instances);

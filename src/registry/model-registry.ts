@@ -6,7 +6,16 @@
  * @example
  * const result = await registry.push({ model: 'adult-income', version: '3', manifestJson, bytes, actor: 'ana' });
  */
-import { ServiceUnavailableError, VigilError, type ErrorDetail } from '../errors.ts';
+import {
+  EngineNotProvenError,
+  InvalidManifestError,
+  ServiceUnavailableError,
+  type ErrorDetail,
+  VersionExistsError,
+  VersionNotFoundError,
+  VersionNotServableError,
+  VersionOrderError,
+} from '../errors.ts';
 import type { Engine } from '../inference/model-runtime.ts';
 import type { SessionCache } from '../inference/session-cache.ts';
 import { PromiseCache } from '../lib/promise-cache.ts';
@@ -267,24 +276,20 @@ export class ModelRegistry implements ModelStore {
    */
   async setEngine(model: string, version: string, change: EngineChange): Promise<VersionSummary> {
     const record = await this.record(model, version);
-    if (!record)
-      throw new VigilError('version_not_found', 404, `model "${model}" has no version "${version}"`, [
-        { field: 'version', code: 'version_not_found', message: `no version "${version}"` },
-      ]);
+    if (!record) throw new VersionNotFoundError(model, version);
     if (record.status !== 'qa_passed') {
-      throw new VigilError('version_not_servable', 409, `version ${version} of "${model}" failed QA and never serves, on any engine`, [
-        { field: 'version', code: 'qa_failed', message: firstQaFailure(record.qaReport) ?? 'failed QA' },
-      ]);
+      const failure = firstQaFailure(record.qaReport) ?? 'failed QA';
+      throw new VersionNotServableError(model, version, failure, {
+        message: `version ${version} of "${model}" failed QA and never serves, on any engine`,
+        details: [{ field: 'version', code: 'qa_failed', message: failure }],
+      });
     }
     if (change.engine === 'compiled') {
       const proof = record.qaReport.engine?.selected === 'compiled' ? record.qaReport.engine : await this.#proveParity(record);
       if (proof.selected !== 'compiled') {
-        throw new VigilError(
-          'engine_not_proven',
-          409,
-          `version ${version} of "${model}" cannot run on the compiled evaluator: ${proof.reason}`,
-          [{ field: 'engine', code: 'engine_not_proven', message: proof.reason }],
-        );
+        throw new EngineNotProvenError(`version ${version} of "${model}" cannot run on the compiled evaluator: ${proof.reason}`, [
+          { field: 'engine', code: 'engine_not_proven', message: proof.reason },
+        ]);
       }
     }
     await this.#repository.setEngineOverride(
@@ -335,13 +340,11 @@ export class ModelRegistry implements ModelStore {
         code: 'mismatch',
         message: `the manifest says version "${manifest.version}", the URL "${version}"`,
       });
-    if (mismatch.length) throw new VigilError('invalid_manifest', 400, mismatch.map((m) => m.message).join('; '), mismatch);
+    if (mismatch.length) throw new InvalidManifestError(mismatch.map((m) => m.message).join('; '), mismatch);
 
     const sha256 = await sha256Hex(input.bytes);
     if (sha256 !== manifest.artifact.sha256 || input.bytes.byteLength !== manifest.artifact.bytes) {
-      throw new VigilError(
-        'invalid_manifest',
-        400,
+      throw new InvalidManifestError(
         `the uploaded model.onnx (${input.bytes.byteLength} bytes, sha256 ${sha256}) is not the artifact the manifest describes (${manifest.artifact.bytes} bytes, sha256 ${manifest.artifact.sha256})`,
         [{ field: 'manifest.artifact.sha256', code: 'sha256_mismatch', message: `model.onnx has sha256 ${sha256}` }],
       );
@@ -352,9 +355,7 @@ export class ModelRegistry implements ModelStore {
     const versions = await this.#repository.list(model);
     const latest = versions[versions.length - 1];
     if (latest && compareVersions(version, latest.version) < 0) {
-      throw new VigilError(
-        'version_order',
-        409,
+      throw new VersionOrderError(
         `version ${version} is older than the latest version ${latest.version} of "${model}"; push version ${Number(latest.version) + 1} or higher`,
         [{ field: 'version', code: 'version_order', message: `must be greater than ${latest.version}` }],
       );
@@ -390,9 +391,7 @@ export class ModelRegistry implements ModelStore {
     const sameBytes = existing.sha256 === sha256;
     if (sameBytes && sameManifest(existing.manifestJson, manifest)) return { created: false, record: existing };
     const difference = sameBytes ? 'the same artifact but a different manifest' : `different bytes (sha256 ${existing.sha256})`;
-    throw new VigilError(
-      'version_exists',
-      409,
+    throw new VersionExistsError(
       `version ${existing.version} of "${existing.model}" already exists with ${difference}; versions are immutable, push a new version number`,
       [
         {
@@ -424,14 +423,14 @@ function parsePushedManifest(json: string): Manifest {
   try {
     raw = JSON.parse(json);
   } catch (error) {
-    throw new VigilError('invalid_manifest', 400, `manifest is not valid JSON: ${(error as Error).message}`, [
+    throw new InvalidManifestError(`manifest is not valid JSON: ${(error as Error).message}`, [
       { field: 'manifest', code: 'malformed_json', message: (error as Error).message },
     ]);
   }
   const parsed = parseManifest(raw);
   if (!parsed.ok) {
     const details = parsed.issues.slice(0, 50).map((i) => ({ field: `manifest.${i.path}`, code: 'invalid', message: i.message }));
-    throw new VigilError('invalid_manifest', 400, `manifest is invalid: ${details[0]!.field}: ${details[0]!.message}`, details);
+    throw new InvalidManifestError(`manifest is invalid: ${details[0]!.field}: ${details[0]!.message}`, details);
   }
   return parsed.manifest;
 }

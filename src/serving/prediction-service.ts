@@ -5,7 +5,14 @@
  * @example
  * const result = await service.predict({ model: 'adult-income', instances: [{ age: 39 }], requestId });
  */
-import { InvalidInstanceError, ModelNotFoundError, VersionNotFoundError, VigilError } from '../errors.ts';
+import {
+  InvalidInstanceError,
+  ModelNotFoundError,
+  NoInstancesError,
+  TooManyInstancesError,
+  VersionNotFoundError,
+  VigilError,
+} from '../errors.ts';
 import type { Prediction } from '../model/decode.ts';
 import { FieldErrors, type Row } from '../model/instance-validator.ts';
 import type { Explanation, ExplainerInfo } from '../explain/index.ts';
@@ -174,12 +181,12 @@ export class PredictionService {
     const served = await this.#served(request.model, target.version, request.instances, background);
     const instances = typeof request.instances === 'function' ? request.instances(served.manifest) : request.instances;
     if (instances.length === 0) {
-      throw new VigilError('no_instances', 400, 'the request has no instances; send at least one', [
+      throw new NoInstancesError('the request has no instances; send at least one', [
         { field: 'instances', code: 'no_instances', message: 'must contain at least one instance' },
       ]);
     }
     if (instances.length > limit) {
-      throw new VigilError('too_many_instances', 400, `the request has ${instances.length} instances; the limit is ${limit} per request`, [
+      throw new TooManyInstancesError(`the request has ${instances.length} instances; the limit is ${limit} per request`, [
         { field: 'instances', code: 'too_many_instances', message: `at most ${limit} instances per request` },
       ]);
     }

@@ -8,6 +8,7 @@ import {
   ModelOutputError,
   ModelRunError,
   ModelUnavailableError,
+  NotExplainableError,
   VersionNotFoundError,
   VersionNotServableError,
   VigilError,
@@ -103,7 +104,7 @@ export class ServedModel {
     explainer = this.#loadBytes().then((bytes) => {
       const compiled = compileExplainer(this.manifest, bytes, { method });
       if (!compiled.ok)
-        throw new VigilError('not_explainable', 422, `version ${this.version} of "${this.name}" cannot be explained: ${compiled.reason}`, [
+        throw new NotExplainableError(`version ${this.version} of "${this.name}" cannot be explained: ${compiled.reason}`, [
           { field: 'model', code: 'not_explainable', message: compiled.reason },
         ]);
       return compiled.explainer;

@@ -5,7 +5,16 @@
  * @example
  * await deployments.change('adult-income', { action: 'canary', version: '3', percent: 10 }, 'ana', 'new features');
  */
-import { NoDeploymentError, ServiceUnavailableError, VigilError } from '../errors.ts';
+import {
+  DeploymentConflictError,
+  InvalidRequestError,
+  NoDeploymentError,
+  NoPreviousPrimaryError,
+  ServiceUnavailableError,
+  VersionNotFoundError,
+  VersionNotServableError,
+  type VigilError,
+} from '../errors.ts';
 import type { ModelRegistry } from '../registry/model-registry.ts';
 import {
   applyDeploymentAction,
@@ -46,26 +55,25 @@ function retryDelayMs(attempt: number): number {
   return Math.random() * Math.min(MAX_RETRY_DELAY_MS, 10 * 2 ** attempt);
 }
 
-function refusalError(refusal: DeploymentRefusal): VigilError {
+/** The error of a refused change of `model`'s deployment; `version` is the one the action named, if any. */
+function refusalError(refusal: DeploymentRefusal, model: string, version: string): VigilError {
   switch (refusal.code) {
     case 'version_not_found':
-      return new VigilError('version_not_found', 404, refusal.message, [
-        { field: 'version', code: refusal.code, message: refusal.message },
-      ]);
+      return new VersionNotFoundError(model, version, [], {
+        message: refusal.message,
+        details: [{ field: 'version', code: refusal.code, message: refusal.message }],
+      });
     case 'version_not_qa_passed':
-      return new VigilError('version_not_servable', 409, refusal.message, [
-        { field: 'version', code: refusal.code, message: refusal.message },
-      ]);
+      return new VersionNotServableError(model, version, undefined, {
+        message: refusal.message,
+        details: [{ field: 'version', code: refusal.code, message: refusal.message }],
+      });
     case 'no_previous_primary':
-      return new VigilError('no_previous_primary', 409, refusal.message, [
-        { field: 'action', code: refusal.code, message: refusal.message },
-      ]);
+      return new NoPreviousPrimaryError(refusal.message, [{ field: 'action', code: refusal.code, message: refusal.message }]);
     case 'invalid_value':
-      return new VigilError('invalid_request', 400, refusal.message, [{ field: 'action', code: refusal.code, message: refusal.message }]);
+      return new InvalidRequestError(refusal.message, [{ field: 'action', code: refusal.code, message: refusal.message }]);
     case 'invalid_state':
-      return new VigilError('deployment_conflict', 409, refusal.message, [
-        { field: 'action', code: refusal.code, message: refusal.message },
-      ]);
+      return new DeploymentConflictError(refusal.message, [{ field: 'action', code: refusal.code, message: refusal.message }]);
   }
 }
 
@@ -277,7 +285,7 @@ export class DeploymentService {
       );
       const history = action.action === 'rollback' ? await this.#store.primaryHistory(model) : [];
       const result = applyDeploymentAction(current, action, versions, history);
-      if (!result.ok) throw refusalError(result.error);
+      if (!result.ok) throw refusalError(result.error, model, 'version' in action ? action.version : '');
       const next: Deployment = {
         ...result.deployment,
         revision: current.revision + 1,
@@ -289,7 +297,7 @@ export class DeploymentService {
         return { deployment: next, event: (await this.#store.event(model, next.revision))! };
       }
     }
-    throw new VigilError('deployment_conflict', 409, `the deployment of "${model}" kept changing under concurrent updates; try again`);
+    throw new DeploymentConflictError(`the deployment of "${model}" kept changing under concurrent updates; try again`);
   }
 
   events(model: string, limit: number, before?: number): Promise<DeploymentEvent[]> {

@@ -224,6 +224,26 @@ describe('Open Inference Protocol V2', () => {
     expect(((await bad.json()) as { error: string }).error).toContain('logits');
   });
 
+  it('writes every error under /v2 in the spec shape: an unusable x-request-id, an unknown path, a bad body', async () => {
+    const v1Shape = await postJson(
+      '/v1/models/california-housing/predict',
+      { instances: [valid] },
+      { 'x-request-id': 'bad id with spaces' },
+    );
+    expect(v1Shape.status).toBe(400);
+    expect(((await v1Shape.json()) as ApiError).error.code).toBe('invalid_request');
+    for (const res of [
+      await postJson('/v2/models/california-housing/infer', { inputs: housingInputs() }, { 'x-request-id': 'bad id with spaces' }),
+      await fetchWorker('/v2/no/such/route'),
+      await postJson('/v2/models/california-housing/infer', { inputs: 'not a list' }),
+    ]) {
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      const body = (await res.json()) as { error: unknown; code?: string };
+      expect(typeof body.error, JSON.stringify(body)).toBe('string');
+      expect(typeof body.code).toBe('string');
+    }
+  });
+
   it('rejects malformed JSON in the spec error shape', async () => {
     const res = await postJson('/v2/models/california-housing/infer', 'not json');
     expect(res.status).toBe(400);
