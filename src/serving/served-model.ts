@@ -23,6 +23,7 @@ import type { Tensor, OutputTensor } from '../model/tensor.ts';
 import { compileValidator, type CompiledValidator, type Row } from '../model/instance-validator.ts';
 import { modelInputs, type Manifest } from '../model/manifest.ts';
 import { verifyArtifact } from '../registry/artifact.ts';
+import { compileSlicer, type Slicer } from '../telemetry/slices.ts';
 import type { ModelPackage, ModelStore } from '../registry/model-store.ts';
 
 export type ExplainMethodChoice = 'auto' | 'sampling_shapley';
@@ -57,6 +58,7 @@ export class ServedModel {
   readonly #sessions: SessionCache;
   readonly #loadBytes: () => Promise<Uint8Array>;
   readonly #explainers = new Map<ExplainMethodChoice, Promise<Explainer>>();
+  #slicer: Slicer | undefined;
   /** Run failures not yet logged, and when they were last logged (one line per version every RUN_FAILURE_LOG_MS). */
   #unloggedFailures = 0;
   #failuresLoggedAt = -Infinity;
@@ -72,6 +74,12 @@ export class ServedModel {
     this.#sessions = sessions;
     const { sha256 } = pkg.manifest.artifact;
     this.#loadBytes = async () => verifyArtifact(await pkg.loadArtifact(), sha256);
+  }
+
+  /** A row's values of the manifest's monitoring slices (samples and shadow comparisons), compiled on first use. */
+  get slicer(): Slicer {
+    this.#slicer ??= compileSlicer(this.manifest);
+    return this.#slicer;
   }
 
   /** Runs `task` on this version's session, loading it again if the cache released it. */

@@ -7,20 +7,11 @@ import { ModelRunError } from '../errors.ts';
 import type { Prediction } from '../model/decode.ts';
 import { FieldErrors, type Row } from '../model/instance-validator.ts';
 import type { ShadowComparisonRecord } from '../telemetry/records.ts';
-import { compileSlicer } from '../telemetry/slices.ts';
 import type { Background, PredictionObserver, ServedEvent } from './observer.ts';
 import type { ServedModel, ServedModelCache } from './served-model.ts';
 
 export interface ComparisonSink {
   add(records: readonly ShadowComparisonRecord[], background: Background): void;
-}
-
-const slicers = new WeakMap<ServedModel, ReturnType<typeof compileSlicer>>();
-
-function slicerOf(served: ServedModel): ReturnType<typeof compileSlicer> {
-  let slicer = slicers.get(served);
-  if (!slicer) slicers.set(served, (slicer = compileSlicer(served.manifest)));
-  return slicer;
 }
 
 function labelOf(p: Prediction): string | null {
@@ -65,7 +56,7 @@ export class ShadowRunner implements PredictionObserver {
     }
     const shadowLatencyMs = performance.now() - started;
     const primary = event.served;
-    const slices = slicerOf(primary);
+    const slices = primary.slicer;
     return event.predictions.map((p, i): ShadowComparisonRecord => {
       const primaryScore = primary.decoder.score(p);
       const s = shadowPredictions?.[i] ?? null;

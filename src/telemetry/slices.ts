@@ -16,11 +16,14 @@ export function sliceDefinitions(manifest: Pick<Manifest, 'monitoring'>): SliceD
   return slices;
 }
 
+/** A row's value per slice feature (banded numbers as their band's label). */
+export type Slicer = (row: Row) => Record<string, string>;
+
 /**
  * Compiles `row -> {feature: slice label}` for a manifest. Labels are stored with samples and comparisons, so a
  * PII feature used as a slice is labelled by its category's position (`#3`) or its band, never its raw value.
  */
-export function compileSlicer(manifest: Pick<Manifest, 'monitoring' | 'features'>): (row: Row) => Record<string, string> {
+export function compileSlicer(manifest: Pick<Manifest, 'monitoring' | 'features'>): Slicer {
   const index = new Map(manifest.features.map((f, i) => [f.name, i]));
   const slices = sliceDefinitions(manifest).flatMap((s) => {
     const i = index.get(s.feature);

@@ -9,8 +9,6 @@ import type { TelemetryBuffer } from './buffer.ts';
 import { protectFeatures } from './pii.ts';
 import type { ProfileAccumulator } from './profiles.ts';
 import type { PredictionSampleRecord } from './records.ts';
-import { compileSlicer } from './slices.ts';
-import type { Manifest } from '../model/manifest.ts';
 
 export interface TelemetryObserverDeps {
   buffer: TelemetryBuffer;
@@ -19,8 +17,6 @@ export interface TelemetryObserverDeps {
   piiKey(model: string): Promise<string | null>;
   random?: () => number;
 }
-
-const slicers = new WeakMap<Manifest, ReturnType<typeof compileSlicer>>();
 
 export class TelemetryObserver implements PredictionObserver {
   readonly #deps: TelemetryObserverDeps;
@@ -40,8 +36,7 @@ export class TelemetryObserver implements PredictionObserver {
     const sampled = decision.role === 'canary' || decision.shadows.length > 0 || this.#random() < decision.sampleRate;
     if (sampled) {
       const piiKey = await this.#deps.piiKey(event.model);
-      let slicer = slicers.get(served.manifest);
-      if (!slicer) slicers.set(served.manifest, (slicer = compileSlicer(served.manifest)));
+      const slicer = served.slicer;
       const samples: PredictionSampleRecord[] = [];
       for (let i = 0; i < rows.length; i++) {
         samples.push({
