@@ -296,19 +296,20 @@ export function oipV2Routes(): Hono<AppEnv> {
     const model = c.req.param('model')!;
     const version = c.req.param('version');
     const body = parseBody(V2InferRequestSchema, await readJsonBody(c.req.raw));
-    const result = await service.predict(
+    const background = backgroundOf(c);
+    // Resolve, then read the tensors with the serving version's manifest in hand, then predict.
+    const resolved = await service.resolve(
+      model,
       {
-        model,
         ...(version !== undefined ? { version } : {}),
-        instances: (manifest) => {
-          checkRequestedOutputs(manifest, body.outputs);
-          return instancesFromTensors(manifest, body);
-        },
         routingKey: c.req.header('x-routing-key'),
-        requestId: c.var.requestId,
+        instanceCount: body.inputs[0]?.shape[0] ?? 1,
       },
-      backgroundOf(c),
+      background,
     );
+    checkRequestedOutputs(resolved.manifest, body.outputs);
+    const instances = instancesFromTensors(resolved.manifest, body);
+    const result = await service.run(resolved, { instances, requestId: c.var.requestId }, background);
     c.header('x-model-version', result.version);
     return c.json({
       model_name: model,

@@ -1,9 +1,13 @@
 /**
- * The data plane: one transport-independent prediction service that every protocol route calls. Routes only
- * translate their wire format to a `PredictRequest` and the `PredictResult` back.
+ * The data plane: one transport-independent prediction service that every protocol route calls. A request is
+ * first resolved to the version that serves it (`resolve`: routing, or the pinned version, and the loaded
+ * version with its manifest and engine); the route then decodes its wire format with that manifest in hand and
+ * runs the handle (`run`, `explainResolved`), as MLServer's data plane does. `predict` and `explain` do both for
+ * routes whose body needs no manifest to read.
  *
  * @example
- * const result = await service.predict({ model: 'adult-income', instances: [{ age: 39 }], requestId });
+ * const handle = await service.resolve('adult-income', { routingKey }, background);
+ * const result = await service.run(handle, { instances: decode(body, handle.manifest), requestId }, background);
  */
 import {
   InvalidInstanceError,
@@ -32,16 +36,33 @@ export const MAX_EXPLAIN_INSTANCES = 100;
 export const SAMPLING_PERMUTATIONS = 64;
 export const SAMPLING_BUDGET_MS = 2000;
 
-export interface PredictRequest {
-  model: string;
+export interface ResolveOptions {
   /** Serve this exact version instead of routing through the deployment. */
   version?: string;
-  /** The instances, or how to read them from the request once the serving version's manifest is known. */
-  instances: readonly unknown[] | ((manifest: Manifest) => readonly unknown[]);
   routingKey?: string;
+  /** Instances the request carries, when known: a version that fails to load is counted as failing them. */
+  instanceCount?: number;
+}
+
+/** A request resolved to the version that serves it: the routing decision and the version, loaded. */
+export interface ResolvedModel {
+  model: string;
+  decision: RouteDecision;
+  served: ServedModel;
+  manifest: Manifest;
+  /** When resolution began (performance.now()), so the latency logged covers loading a version too. */
+  started: number;
+}
+
+export interface RunRequest {
+  instances: readonly unknown[];
   requestId: string;
   /** Add the debug trace (validated rows, encoded tensors, raw outputs, engine) to the result. */
   debug?: boolean;
+}
+
+export interface PredictRequest extends RunRequest, Omit<ResolveOptions, 'instanceCount'> {
+  model: string;
 }
 
 export interface ExplainResult {
@@ -95,19 +116,45 @@ export class PredictionService {
    * start only after the response has been returned.
    */
   async predict(request: PredictRequest, background: Background = noBackground): Promise<PredictResult> {
-    const { target, served, instances, rows, started } = await this.#validated(request, MAX_INSTANCES, background);
+    const resolved = await this.resolve(request.model, { ...request, instanceCount: request.instances.length }, background);
+    return this.run(resolved, request, background);
+  }
+
+  /**
+   * The version that serves a request: the pinned one, or the deployment's choice for the routing key, loaded
+   * (a client naming an unknown model or version gets 404 here, before anything is read of its body).
+   */
+  async resolve(model: string, options: ResolveOptions = {}, background: Background | null = noBackground): Promise<ResolvedModel> {
+    const decision: RouteDecision =
+      options.version !== undefined
+        ? {
+            version: await this.#requireVersion(model, options.version),
+            role: 'pinned',
+            shadows: [],
+            sampleRate: await this.#router.sampleRate(model, background ?? noBackground),
+          }
+        : await this.#router.route(model, options.routingKey, background ?? noBackground);
+    const started = performance.now();
+    const served = await this.#served(model, decision.version, options.instanceCount ?? 1, background);
+    return { model, decision, served, manifest: served.manifest, started };
+  }
+
+  /** Validates the instances against the resolved version and predicts; observers run after the response. */
+  async run(resolved: ResolvedModel, request: RunRequest, background: Background = noBackground): Promise<PredictResult> {
+    const { decision: target, served, started } = resolved;
+    const { instances, rows } = this.#validated(resolved, request.instances, MAX_INSTANCES, background);
     let predictions: Prediction[];
     try {
       predictions = await served.predictRows(rows);
     } catch (error) {
-      this.#notifyFailed(request.model, target.version, rows.length, error, background);
+      this.#notifyFailed(resolved.model, target.version, rows.length, error, background);
       throw error;
     }
     const latencyMs = performance.now() - started;
     if (this.#observers.length > 0) {
       const event = {
         requestId: request.requestId,
-        model: request.model,
+        model: resolved.model,
         decision: target,
         served,
         instances,
@@ -122,7 +169,7 @@ export class PredictionService {
       );
     }
     return {
-      model: request.model,
+      model: resolved.model,
       version: target.version,
       role: target.role,
       requestId: request.requestId,
@@ -139,7 +186,14 @@ export class PredictionService {
    * neither logged nor profiled, and shadows do not run.
    */
   async explain(request: PredictRequest): Promise<ExplainResult> {
-    const { target, served, rows } = await this.#validated(request, MAX_EXPLAIN_INSTANCES, null);
+    const resolved = await this.resolve(request.model, request, null);
+    return this.explainResolved(resolved, request);
+  }
+
+  /** Explains the instances on the resolved version (see `explain`). */
+  async explainResolved(resolved: ResolvedModel, request: Omit<RunRequest, 'debug'>): Promise<ExplainResult> {
+    const { decision: target, served } = resolved;
+    const { rows } = this.#validated(resolved, request.instances, MAX_EXPLAIN_INSTANCES, null);
     const predictions = await served.predictRows(rows);
     const explainer = await served.explainer();
     const explanations = explainer.explain(rows, {
@@ -147,7 +201,7 @@ export class PredictionService {
       seed: 0,
     });
     return {
-      model: request.model,
+      model: resolved.model,
       version: target.version,
       requestId: request.requestId,
       manifest: served.manifest,
@@ -163,23 +217,11 @@ export class PredictionService {
   }
 
   /**
-   * Routes the request, loads the version and validates every instance (a client mistake throws 4xx). With a
-   * background, rejections and failures are reported to the observers (after the response); without one
-   * (explanations) nothing is.
+   * Validates every instance against the resolved version (a client mistake throws 4xx). With a background,
+   * rejections are reported to the observers (after the response); without one (explanations) nothing is.
    */
-  async #validated(request: PredictRequest, limit: number, background: Background | null) {
-    const target: RouteDecision =
-      request.version !== undefined
-        ? {
-            version: await this.#requireVersion(request.model, request.version),
-            role: 'pinned',
-            shadows: [],
-            sampleRate: await this.#router.sampleRate(request.model, background ?? noBackground),
-          }
-        : await this.#router.route(request.model, request.routingKey, background ?? noBackground);
-    const started = performance.now();
-    const served = await this.#served(request.model, target.version, request.instances, background);
-    const instances = typeof request.instances === 'function' ? request.instances(served.manifest) : request.instances;
+  #validated(resolved: ResolvedModel, instances: readonly unknown[], limit: number, background: Background | null) {
+    const { served } = resolved;
     if (instances.length === 0) {
       throw new NoInstancesError('the request has no instances; send at least one', [
         { field: 'instances', code: 'no_instances', message: 'must contain at least one instance' },
@@ -200,7 +242,7 @@ export class PredictionService {
       const more = errors.count > 1 ? ` (and ${errors.count - 1} more problem${errors.count > 2 ? 's' : ''}, listed in details)` : '';
       throw new InvalidInstanceError(`instance ${first.instance}: ${first.message}${more}`, errors.list);
     }
-    return { target, served, instances, rows, started };
+    return { instances, rows };
   }
 
   /** Model names. */
@@ -245,17 +287,12 @@ export class PredictionService {
   }
 
   /** The served model, reporting a version that fails to load as a failure of that version. */
-  async #served(
-    model: string,
-    version: string,
-    instances: PredictRequest['instances'],
-    background: Background | null,
-  ): Promise<ServedModel> {
+  async #served(model: string, version: string, instanceCount: number, background: Background | null): Promise<ServedModel> {
     try {
       return await this.#models.get(model, version);
     } catch (error) {
       if (background && error instanceof VigilError && error.status >= 500) {
-        this.#notifyFailed(model, version, Array.isArray(instances) ? instances.length : 1, error, background);
+        this.#notifyFailed(model, version, instanceCount, error, background);
       }
       throw error;
     }
