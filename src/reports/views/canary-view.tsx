@@ -3,7 +3,7 @@
  * traffic, their prediction distributions, and the canary check's history.
  */
 import { groupedBarChart } from '../charts/grouped-bar-chart.tsx';
-import { Empty, Figure, Stat, StatusBadge, Table } from './components.tsx';
+import { Empty, Figure, Stat, StatusBadge, Table, Head, numeric } from './components.tsx';
 import { binLabels, formatMetric, formatNumber, formatPercent, formatTime, metricName } from './format.ts';
 import type { CanaryReport } from './types.ts';
 
@@ -60,24 +60,16 @@ function CanaryBody(props: { report: Extract<CanaryReport, { traffic_share: unkn
         <Stat label="prediction PSI" value={formatNumber(dist.psi)} sub="canary vs primary" />
       </div>
       <Table caption={`Quality on labelled feedback (online) and offline; primary metric ${metricName(metric)}`}>
-        <thead>
-          <tr>
-            <th scope="col">version</th>
-            <th scope="col">role</th>
-            <th scope="col" class="num">
-              labelled
-            </th>
-            <th scope="col" class="num">
-              {metricName(metric)} online
-            </th>
-            <th scope="col" class="num">
-              {metricName(metric)} offline
-            </th>
-            <th scope="col" class="num">
-              rejected
-            </th>
-          </tr>
-        </thead>
+        <Head
+          cols={[
+            'version',
+            'role',
+            numeric('labelled'),
+            numeric(`${metricName(metric)} online`),
+            numeric(`${metricName(metric)} offline`),
+            numeric('rejected'),
+          ]}
+        />
         <tbody>
           {[
             { side: r.primary, role: 'primary' },
@@ -120,20 +112,7 @@ function History(props: { report: CanaryReport }) {
   if (history.length === 0) return null;
   return (
     <Table caption="Canary check history (newest first)">
-      <thead>
-        <tr>
-          <th scope="col">checked</th>
-          <th scope="col">version</th>
-          <th scope="col">subject</th>
-          <th scope="col">status</th>
-          <th scope="col" class="num">
-            value
-          </th>
-          <th scope="col" class="num">
-            threshold
-          </th>
-        </tr>
-      </thead>
+      <Head cols={['checked', 'version', 'subject', 'status', numeric('value'), numeric('threshold')]} />
       <tbody>
         {history.map((h) => (
           <tr>

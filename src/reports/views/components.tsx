@@ -32,6 +32,39 @@ let tableCount = 0;
  * A table that scrolls sideways inside its own box on narrow screens instead of widening the page. The caption
  * sits above the box (a <caption> would scroll away with a wide table) and names the table.
  */
+/** A numeric column's header (right-aligned, like its cells). */
+export interface NumericColumn {
+  num: Child;
+}
+
+/** Marks a column header as numeric. */
+export function numeric(label: Child): NumericColumn {
+  return { num: label };
+}
+
+function isNumeric(column: Child | NumericColumn): column is NumericColumn {
+  return typeof column === 'object' && column !== null && 'num' in column;
+}
+
+/** A table's header row: one `<th scope="col">` per column, numeric ones (`numeric(label)`) right-aligned. */
+export function Head(props: { cols: readonly (Child | NumericColumn)[] }) {
+  return (
+    <thead>
+      <tr>
+        {props.cols.map((column) =>
+          isNumeric(column) ? (
+            <th scope="col" class="num">
+              {column.num}
+            </th>
+          ) : (
+            <th scope="col">{column}</th>
+          ),
+        )}
+      </tr>
+    </thead>
+  );
+}
+
 export function Table(props: { caption?: string; class?: string; children?: Child }) {
   const id = `table-${++tableCount}`;
   return (

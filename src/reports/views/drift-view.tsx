@@ -4,7 +4,7 @@
  */
 import { groupedBarChart, type Series } from '../charts/grouped-bar-chart.tsx';
 import { AttributionFigure } from './attribution-view.tsx';
-import { Empty, Figure, StatusBadge, Table } from './components.tsx';
+import { Empty, Figure, StatusBadge, Table, Head, numeric } from './components.tsx';
 import { binLabels, bySeverity, formatNumber, formatPercent, windowWords } from './format.ts';
 import type { DriftFeature, DriftReport } from './types.ts';
 
@@ -115,23 +115,7 @@ export function DriftSection(props: { report: DriftReport; model: string; task: 
         positiveLabel={props.positiveLabel}
       />
       <Table caption="Skew against training and drift against the previous window, per feature (worst first)">
-        <thead>
-          <tr>
-            <th scope="col">feature</th>
-            <th scope="col">skew</th>
-            <th scope="col" class="num">
-              value
-            </th>
-            <th scope="col">drift</th>
-            <th scope="col" class="num">
-              value
-            </th>
-            <th scope="col">kind</th>
-            <th scope="col" class="num">
-              observations
-            </th>
-          </tr>
-        </thead>
+        <Head cols={['feature', 'skew', numeric('value'), 'drift', numeric('value'), 'kind', numeric('observations')]} />
         <tbody>
           {[...report.features]
             .sort((a, b) => bySeverity(a.skew, b.skew) || bySeverity(a.drift, b.drift))

@@ -4,7 +4,7 @@
  */
 import { groupedBarChart, type Series } from '../charts/grouped-bar-chart.tsx';
 import type { LatencySummary } from '../report-data.ts';
-import { Empty, Figure, Table } from './components.tsx';
+import { Empty, Figure, Table, Head, numeric } from './components.tsx';
 import { formatNumber } from './format.ts';
 import type { CanaryReport, ShadowReport } from './types.ts';
 
@@ -72,24 +72,7 @@ export function LatencySection(props: { shadow: ShadowReport; canary: CanaryRepo
             })}
           </Figure>
           <Table caption="Latency per version">
-            <thead>
-              <tr>
-                <th scope="col">version</th>
-                <th scope="col">measured on</th>
-                <th scope="col" class="num">
-                  requests
-                </th>
-                <th scope="col" class="num">
-                  p50
-                </th>
-                <th scope="col" class="num">
-                  p95
-                </th>
-                <th scope="col" class="num">
-                  mean
-                </th>
-              </tr>
-            </thead>
+            <Head cols={['version', 'measured on', numeric('requests'), numeric('p50'), numeric('p95'), numeric('mean')]} />
             <tbody>
               {rows.map((r) => (
                 <tr>

@@ -2,7 +2,7 @@
  * The model page's deployment and versions section and its health-check table.
  */
 import type { DeploymentEvent } from '../../traffic/deployment-store.ts';
-import { Badge, Empty, StatusBadge, Table } from './components.tsx';
+import { Badge, Empty, StatusBadge, Table, Head, numeric } from './components.tsx';
 import { DeploymentSummary } from './deployment-view.tsx';
 import { bySeverity, formatMetric, formatNumber, formatTime, metricName } from './format.ts';
 import { CHECK_TITLES, latestRun, summarizeChecks } from './health.ts';
@@ -26,20 +26,7 @@ export function DeploymentSection(props: { data: ModelPageData }) {
       <h2 id="deployment-title">Deployment and versions</h2>
       <DeploymentSummary model={data.model} deployment={data.deployment} detailed />
       <Table caption="Registered versions (newest first)">
-        <thead>
-          <tr>
-            <th scope="col">version</th>
-            <th scope="col">role</th>
-            <th scope="col">QA</th>
-            <th scope="col">engine</th>
-            <th scope="col">algorithm</th>
-            <th scope="col" class="num">
-              offline metric
-            </th>
-            <th scope="col">trained</th>
-            <th scope="col">source</th>
-          </tr>
-        </thead>
+        <Head cols={['version', 'role', 'QA', 'engine', 'algorithm', numeric('offline metric'), 'trained', 'source']} />
         <tbody>
           {versions.map((v) => {
             const facts = data.versionFacts.get(v.version);
@@ -88,15 +75,7 @@ function Events(props: { events: readonly DeploymentEvent[] }) {
       <summary>Recent deployment changes ({props.events.length})</summary>
       <div class="body">
         <Table caption="Audit trail (newest first)">
-          <thead>
-            <tr>
-              <th scope="col">when</th>
-              <th scope="col">action</th>
-              <th scope="col">primary</th>
-              <th scope="col">by</th>
-              <th scope="col">reason</th>
-            </tr>
-          </thead>
+          <Head cols={['when', 'action', 'primary', 'by', 'reason']} />
           <tbody>
             {props.events.map((e) => (
               <tr>
@@ -142,15 +121,7 @@ export function HealthSection(props: { checks: readonly StoredCheck[] }) {
             .
           </p>
           <Table caption="Each check, by its worst subject" class="health-summary">
-            <thead>
-              <tr>
-                <th scope="col">check</th>
-                <th scope="col">status · not passing</th>
-                <th scope="col" class="num">
-                  subjects
-                </th>
-              </tr>
-            </thead>
+            <Head cols={['check', 'status · not passing', numeric('subjects')]} />
             <tbody>
               {summary.map((s) => (
                 <tr data-check={s.check} data-status={s.status}>
@@ -168,21 +139,7 @@ export function HealthSection(props: { checks: readonly StoredCheck[] }) {
             <summary>All {run.length} results with values and thresholds</summary>
             <div class="body">
               <Table caption="Latest result of every check subject (worst first); thresholds are warn / fail, each check uses its own window">
-                <thead>
-                  <tr>
-                    <th scope="col">check</th>
-                    <th scope="col">subject</th>
-                    <th scope="col">status</th>
-                    <th scope="col" class="num">
-                      value
-                    </th>
-                    <th scope="col" class="num">
-                      threshold
-                    </th>
-                    <th scope="col">version</th>
-                    <th scope="col">window</th>
-                  </tr>
-                </thead>
+                <Head cols={['check', 'subject', 'status', numeric('value'), numeric('threshold'), 'version', 'window']} />
                 <tbody>
                   {run.map((c) => (
                     <tr data-check={c.check} data-status={c.status}>

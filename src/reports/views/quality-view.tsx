@@ -4,7 +4,7 @@
  */
 import { groupedBarChart } from '../charts/grouped-bar-chart.tsx';
 import { lineChart } from '../charts/line-chart.tsx';
-import { Empty, Figure, Stat, StatusBadge, Table } from './components.tsx';
+import { Empty, Figure, Stat, StatusBadge, Table, Head, numeric } from './components.tsx';
 import { bucketLabel, formatMetric, formatNumber, formatPercent, metricName } from './format.ts';
 import type { QualityReport } from './types.ts';
 
@@ -119,24 +119,7 @@ export function QualitySection(props: { report: QualityReport; model: string }) 
             })}
           </div>
           <Table caption={`${name} per slice, online vs offline`}>
-            <thead>
-              <tr>
-                <th scope="col">slice</th>
-                <th scope="col" class="num">
-                  labelled
-                </th>
-                <th scope="col" class="num">
-                  online
-                </th>
-                <th scope="col" class="num">
-                  offline
-                </th>
-                <th scope="col" class="num">
-                  degradation
-                </th>
-                <th scope="col">status</th>
-              </tr>
-            </thead>
+            <Head cols={['slice', numeric('labelled'), numeric('online'), numeric('offline'), numeric('degradation'), 'status']} />
             <tbody>
               {report.slices.map((s) => (
                 <tr>
@@ -194,23 +177,15 @@ export function QualitySection(props: { report: QualityReport; model: string }) 
                 . Increase over training: {formatNumber(b.gap_increase)}.
               </p>
               <Table caption={`Groups of ${b.attribute}`}>
-                <thead>
-                  <tr>
-                    <th scope="col">{b.attribute}</th>
-                    <th scope="col" class="num">
-                      predictions
-                    </th>
-                    <th scope="col" class="num">
-                      predicted positive rate
-                    </th>
-                    <th scope="col" class="num">
-                      labelled positives
-                    </th>
-                    <th scope="col" class="num">
-                      true positive rate
-                    </th>
-                  </tr>
-                </thead>
+                <Head
+                  cols={[
+                    b.attribute,
+                    numeric('predictions'),
+                    numeric('predicted positive rate'),
+                    numeric('labelled positives'),
+                    numeric('true positive rate'),
+                  ]}
+                />
                 <tbody>
                   {groups.length === 0 ? (
                     <tr>

@@ -3,7 +3,7 @@
  * promotion at the model's stage, and all 28 tests with their marks and evidence.
  */
 import type { Mark } from '../score-card.ts';
-import { Badge, Table } from './components.tsx';
+import { Badge, Table, Head, numeric } from './components.tsx';
 import type { Tone } from './format.ts';
 import type { ScoreReport } from './types.ts';
 
@@ -102,16 +102,7 @@ export function ScoreCardSection(props: { report: ScoreReport }) {
             <col class="points" />
             <col class="evidence" />
           </colgroup>
-          <thead>
-            <tr>
-              <th scope="col">test</th>
-              <th scope="col">mark</th>
-              <th scope="col" class="num">
-                points
-              </th>
-              <th scope="col">evidence</th>
-            </tr>
-          </thead>
+          <Head cols={['test', 'mark', numeric('points'), 'evidence']} />
           <tbody>
             {s.tests.map((t) => (
               <tr class={t.blocks_promotion ? 'score-test blocking' : 'score-test'} data-test={t.id} data-mark={t.mark}>

@@ -6,7 +6,7 @@
 import { histogramChart } from '../charts/bar-chart.tsx';
 import type { Verdict } from '../paired-test.ts';
 import { AttributionFigure, sentence } from './attribution-view.tsx';
-import { Badge, Empty, Figure, Stat, Table } from './components.tsx';
+import { Badge, Empty, Figure, Stat, Table, Head, numeric } from './components.tsx';
 import { formatMetric, formatNumber, formatPercent, metricName, type Tone } from './format.ts';
 import type { ShadowEntry, ShadowReport } from './types.ts';
 
@@ -172,23 +172,15 @@ function QualityComparison(props: { entry: ShadowEntry; primaryVersion: string }
     <Table
       caption={`Quality on the same ${formatNumber(q.labelled_requests)} labelled requests (online) and on the training holdout (offline); primary metric ${metricName(q.metric)}`}
     >
-      <thead>
-        <tr>
-          <th scope="col">metric</th>
-          <th scope="col" class="num">
-            v{props.primaryVersion} online
-          </th>
-          <th scope="col" class="num">
-            v{version} online
-          </th>
-          <th scope="col" class="num">
-            v{props.primaryVersion} offline
-          </th>
-          <th scope="col" class="num">
-            v{version} offline
-          </th>
-        </tr>
-      </thead>
+      <Head
+        cols={[
+          'metric',
+          numeric(`v${props.primaryVersion} online`),
+          numeric(`v${version} online`),
+          numeric(`v${props.primaryVersion} offline`),
+          numeric(`v${version} offline`),
+        ]}
+      />
       <tbody>
         {metrics.map((m) => (
           <tr>
