@@ -13,7 +13,7 @@ import {
   VersionNotServableError,
   VigilError,
 } from '../errors.ts';
-import { compileExplainer, type Explainer } from '../explain/index.ts';
+import { compileExplainer, type CompileExplainerResult, type Explainer } from '../explain/index.ts';
 import { compileModel, predictRows, runRows, type CompiledModel } from '../inference/model-runner.ts';
 import type { Engine, ModelSession } from '../inference/model-runtime.ts';
 import type { SessionCache } from '../inference/session-cache.ts';
@@ -57,7 +57,8 @@ export class ServedModel {
   engine: Engine;
   readonly #sessions: SessionCache;
   readonly #loadBytes: () => Promise<Uint8Array>;
-  readonly #explainers = new Map<ExplainMethodChoice, Promise<Explainer>>();
+  /** Compiled explainers per method; a graph that cannot be explained is remembered, a failed read retried. */
+  readonly #explainers = new PromiseCache<ExplainMethodChoice, CompileExplainerResult>({ capacity: 2 });
   #slicer: Slicer | undefined;
   /** Run failures not yet logged, and when they were last logged (one line per version every RUN_FAILURE_LOG_MS). */
   #unloggedFailures = 0;
@@ -106,23 +107,14 @@ export class ServedModel {
    * background come from the training statistics): the exact method the graph allows, or (`sampling_shapley`)
    * the estimate in the served output's space. A graph nothing can explain is a 422 naming why.
    */
-  explainer(method: ExplainMethodChoice = 'auto'): Promise<Explainer> {
-    let explainer = this.#explainers.get(method);
-    if (explainer) return explainer;
-    explainer = this.#loadBytes().then((bytes) => {
-      const compiled = compileExplainer(this.manifest, bytes, { method });
-      if (!compiled.ok)
-        throw new NotExplainableError(`version ${this.version} of "${this.name}" cannot be explained: ${compiled.reason}`, [
-          { field: 'model', code: 'not_explainable', message: compiled.reason },
-        ]);
-      return compiled.explainer;
-    });
-    this.#explainers.set(method, explainer);
-    // A failure to load the bytes is retried next time; a graph that cannot be explained stays so.
-    explainer.catch((error: unknown) => {
-      if (!(error instanceof VigilError)) this.#explainers.delete(method);
-    });
-    return explainer;
+  async explainer(method: ExplainMethodChoice = 'auto'): Promise<Explainer> {
+    const compiled = await this.#explainers.get(method, async () => compileExplainer(this.manifest, await this.#loadBytes(), { method }));
+    if (!compiled.ok) {
+      throw new NotExplainableError(`version ${this.version} of "${this.name}" cannot be explained: ${compiled.reason}`, [
+        { field: 'model', code: 'not_explainable', message: compiled.reason },
+      ]);
+    }
+    return compiled.explainer;
   }
 
   /** Encodes validated rows, runs the model and decodes its outputs, which must be complete and finite. */
