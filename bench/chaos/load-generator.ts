@@ -8,9 +8,8 @@
  * Usage: node bench/chaos/load-generator.ts <config.json>
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { runAutocannon } from '../lib/autocannon-run.ts';
 import type { LoadConfig, LoadResult } from '../lib/load.ts';
-import { summarizeLatencies } from '../lib/stats.ts';
 
 export interface TaggedLoadConfig extends LoadConfig {
   /** Request ids are `<idPrefix>-<n>`, n counting from 1. */
@@ -36,37 +35,11 @@ interface AutocannonRequest {
   onResponse: (status: number, body: string, context: unknown, headers: Headers) => void;
 }
 
-interface AutocannonInstance {
-  on(event: 'response', listener: (client: unknown, statusCode: number, resBytes: number, responseTimeMs: number) => void): void;
-  on(event: 'reqError', listener: (error: Error) => void): void;
-  stop(): void;
-}
-
-const require = createRequire(import.meta.url);
-const autocannon = require('autocannon') as (
-  opts: Record<string, unknown>,
-  cb: (error: Error | null, result: Record<string, unknown>) => void,
-) => AutocannonInstance;
-
 const config = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as TaggedLoadConfig;
 
-let latencies = new Float64Array(1 << 16);
-let count = 0;
-let ok = 0;
 let issued = 0;
-const statusCodes: Record<string, number> = {};
 const failures: Record<string, number> = {};
-const errorMessages = new Map<string, number>();
 const answered: string[] = [];
-
-function record(ms: number): void {
-  if (count === latencies.length) {
-    const grown = new Float64Array(latencies.length * 2);
-    grown.set(latencies);
-    latencies = grown;
-  }
-  latencies[count++] = ms;
-}
 
 function header(headers: Headers, name: string): string | undefined {
   for (const key of Object.keys(headers)) if (key.toLowerCase() === name) return headers[key];
@@ -99,51 +72,7 @@ const requests: AutocannonRequest[] = config.bodies.map((body) => ({
   },
 }));
 
-const started = process.hrtime.bigint();
-const instance = autocannon(
-  {
-    url: config.url,
-    connections: config.connections,
-    duration: config.durationSeconds,
-    timeout: config.timeoutSeconds,
-    pipelining: 1,
-    requests,
-  },
-  (error, result) => {
-    const elapsedSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-    if (error) {
-      process.stdout.write(`${JSON.stringify({ fatal: String(error) })}\n`);
-      process.exit(1);
-    }
-    writeFileSync(config.answeredFile, answered.length ? `${answered.join('\n')}\n` : '');
-    const durationSeconds = Number(result.duration ?? elapsedSeconds);
-    const out: TaggedLoadResult = {
-      connections: config.connections,
-      durationSeconds,
-      requests: count,
-      ok,
-      non2xx: count - ok,
-      errors: Number(result.errors ?? 0),
-      timeouts: Number(result.timeouts ?? 0),
-      requestsPerSecond: ok / durationSeconds,
-      statusCodes,
-      errorMessages: Object.fromEntries(errorMessages),
-      latency: summarizeLatencies(latencies.subarray(0, count)),
-      generatorCpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
-      failures,
-      idsIssued: issued,
-    };
-    process.stdout.write(`${JSON.stringify(out)}\n`);
-  },
-);
-
-instance.on('response', (_client, statusCode, _bytes, responseTimeMs) => {
-  record(responseTimeMs);
-  statusCodes[statusCode] = (statusCodes[statusCode] ?? 0) + 1;
-  if (statusCode >= 200 && statusCode < 300) ok++;
+runAutocannon(config, requests, () => {
+  writeFileSync(config.answeredFile, answered.length ? `${answered.join('\n')}\n` : '');
+  return { failures, idsIssued: issued };
 });
-instance.on('reqError', (error) => {
-  const key = String(error).slice(0, 200);
-  errorMessages.set(key, (errorMessages.get(key) ?? 0) + 1);
-});
-process.on('SIGTERM', () => instance.stop());

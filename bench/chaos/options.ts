@@ -1,6 +1,7 @@
 /**
  * Command-line options of `npm run chaos`. Pure.
  */
+import { positive } from '../lib/args.ts';
 
 export interface ChaosOptions {
   quick: boolean;
@@ -55,13 +56,6 @@ export const USAGE = `usage: npm run chaos [-- options]
   --canary-percent P      canary share in failing-canary-hanging-webhook (default 30)
   --only a,b              only these phases: ${PHASES.join(', ')}
   --help                  this text`;
-
-function positive(name: string, value: string | undefined, allowZero = false): number {
-  const n = Number(value);
-  if (value === undefined || !Number.isFinite(n) || n < 0 || (!allowZero && n === 0))
-    throw new Error(`${name} needs a ${allowZero ? 'non-negative' : 'positive'} number, got ${value ?? 'nothing'}`);
-  return n;
-}
 
 export class UsageRequested extends Error {
   constructor() {

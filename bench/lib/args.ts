@@ -54,7 +54,8 @@ export const USAGE = `usage: npm run bench [-- options]
                           simulated asset routing, in full runs by default)
   --write-benchmarks      replace the results section of BENCHMARKS.md with this run's table`;
 
-function positive(name: string, value: string | undefined, allowZero = false): number {
+/** The number an option was given, refused unless it is positive (or, with allowZero, non-negative). */
+export function positive(name: string, value: string | undefined, allowZero = false): number {
   const n = Number(value);
   if (value === undefined || !Number.isFinite(n) || n < 0 || (!allowZero && n === 0))
     throw new Error(`${name} needs a ${allowZero ? 'non-negative' : 'positive'} number, got ${value ?? 'nothing'}`);
