@@ -72,6 +72,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'check the bundled packages in models/ and prepare the Worker build (run by npm start/test/deploy)',
     run: async (args) => (await import('./models-index.ts')).runModelsIndex(args),
   },
+  types: {
+    summary: "generate the Workers' bindings types from wrangler.toml and wrangler.telemetry.toml (--check compares)",
+    run: async (args) => (await import('./wrangler-types.ts')).runWranglerTypes(args),
+  },
   'models:index': {
     summary: 'alias of prepare',
     run: async (args) => (await import('./models-index.ts')).runModelsIndex(args),

@@ -1,14 +1,14 @@
+/// <reference path="./vigil-bindings.gen.d.ts" />
 /**
- * Bindings of the `vigil` Worker (wrangler.toml). Modules take only the bindings they need.
+ * Bindings of the `vigil` Worker. D1, R2, the telemetry queue and the [vars] are generated from wrangler.toml
+ * (`npm run types` → src/vigil-bindings.gen.d.ts; `npm run typecheck` fails when it is out of date); what no
+ * config declares is added here: the queue's message type and the secrets, which are optional (an unset secret
+ * closes or drops what needs it) — `wrangler secret put` in production, `.dev.vars` locally. Modules take only
+ * the bindings they need.
  */
-import type { D1Database, Queue, R2Bucket } from '@cloudflare/workers-types';
 import type { TelemetryMessage } from './telemetry/records.ts';
 
-export interface Env {
-  /** Registry, deployments, audit trail, telemetry, feedback and health checks. */
-  DB: D1Database;
-  /** Pushed model artifacts, content-addressed by sha256. */
-  MODELS: R2Bucket;
+export interface Env extends Omit<VigilBindings, 'TELEMETRY'> {
   /** Telemetry off the request path; consumed into D1 by the telemetry Worker (src/telemetry-worker.ts). */
   TELEMETRY: Queue<TelemetryMessage | string>;
   /** Bearer token for /admin, reports and the dashboard; unset means those routes answer 503. */
@@ -21,12 +21,4 @@ export interface Env {
   PII_HASH_KEY?: string;
   /** Webhook (Slack-compatible JSON) for health-check state changes. */
   ALERT_WEBHOOK_URL?: string;
-  /** Seconds a deployment may be cached per isolate (at most 10). */
-  DEPLOYMENT_CACHE_SECONDS?: string;
-  /** Milliseconds telemetry waits in the isolate before it is sent (0 sends after every request). */
-  TELEMETRY_FLUSH_MS?: string;
-  /** Days raw telemetry (samples, comparisons, feedback, health results) is kept; default 30. */
-  RETENTION_DAYS?: string;
-  /** Days aggregate profiles are kept; default 400. */
-  PROFILE_RETENTION_DAYS?: string;
 }

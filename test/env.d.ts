@@ -1,9 +1,6 @@
-// Bindings the Worker tests add to the Worker's own (vitest.config.ts).
+// Bindings the Worker tests add to the Workers' own (generated in src/*.gen.d.ts; these from vitest.config.ts).
 declare namespace Cloudflare {
   interface Env {
-    DB: D1Database;
-    MODELS: R2Bucket;
-    TELEMETRY: Queue;
     TEST_MIGRATIONS: import('cloudflare:test').D1Migration[];
     ADMIN_TOKEN: string;
     PII_HASH_KEY: string;

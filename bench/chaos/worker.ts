@@ -1,5 +1,5 @@
 /// <reference types="@cloudflare/workers-types" />
-/// <reference path="../../src/types.d.ts" />
+/// <reference path="../../src/vigil-bindings.gen.d.ts" />
 /**
  * The chaos Worker: Vigil's own handlers (`createWorker` over `buildServices`, as `src/index.ts` builds them) over
  * bindings that fail on a schedule — D1, the TELEMETRY queue's sends, R2 — and an ONNX Runtime whose runs throw for

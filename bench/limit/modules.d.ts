@@ -1,2 +1,2 @@
 // The limit Worker uses the service's module rules (.wasm precompiled, .onnx bytes) and their declarations.
-/// <reference path="../../src/types.d.ts" />
+/// <reference path="../../src/vigil-bindings.gen.d.ts" />

@@ -1,7 +1,6 @@
 /**
  * The Drizzle client over the `DB` binding.
  */
-import type { D1Database } from '@cloudflare/workers-types';
 import { drizzle, type DrizzleD1Database } from 'drizzle-orm/d1';
 import * as schema from './schema.ts';
 

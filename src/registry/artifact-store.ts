@@ -1,7 +1,6 @@
 /**
  * Pushed model artifacts, content-addressed by sha256 in R2 (`artifacts/<sha256>.onnx`).
  */
-import type { R2Bucket } from '@cloudflare/workers-types';
 import { ServiceUnavailableError } from '../errors.ts';
 
 export interface ArtifactStore {

@@ -5,7 +5,6 @@
  * redelivered message changes nothing. Failed messages are retried with backoff; after `maxAttempts` they go
  * to the dead-letter queue instead of being dropped.
  */
-import type { D1Database, MessageBatch, Queue } from '@cloudflare/workers-types';
 import type { PredictionSampleRecord, ProfileRecord, ShadowComparisonRecord, TelemetryMessage } from './records.ts';
 
 /** D1 binds at most 100 parameters per statement. */

@@ -1,3 +1,4 @@
+/// <reference path="../telemetry-bindings.gen.d.ts" />
 /**
  * The queue handler of the telemetry Worker: messages of the telemetry queue are written to D1 (retried with
  * backoff, dead-lettered after their last attempt); messages of the dead-letter queue are replayed into D1 once it
@@ -10,10 +11,12 @@ import { numberVar } from '../lib/number-var.ts';
 import { consumeDeadLetters, consumeTelemetry } from './consumer.ts';
 import type { TelemetryMessage } from './records.ts';
 
-/** Bindings of the telemetry Worker (wrangler.telemetry.toml). */
-export interface TelemetryEnv {
-  /** Where telemetry lands: the same D1 database the serving Worker reads. */
-  DB: D1Database;
+/**
+ * Bindings of the telemetry Worker: D1 (where telemetry lands, the database the serving Worker reads) generated
+ * from wrangler.telemetry.toml (`npm run types`), plus what the config does not say: the dead-letter queue's
+ * message type (optional: the chaos Worker consumes without one) and a var tests set.
+ */
+export interface TelemetryEnv extends Omit<TelemetryBindings, 'TELEMETRY_DLQ'> {
   /** Where telemetry that keeps failing to reach D1 goes. */
   TELEMETRY_DLQ?: Queue<TelemetryMessage | string>;
   /** First retry delay of a telemetry message D1 refused, in seconds (doubling; default 30). */

@@ -2,7 +2,6 @@
  * Sends telemetry messages to the TELEMETRY queue (at most 100 messages and 256 KB per sendBatch). Messages go
  * as the JSON text packMessages already built, so no record is serialized twice.
  */
-import type { Queue } from '@cloudflare/workers-types';
 import { serializedMessage, type MessageSender } from './buffer.ts';
 import type { TelemetryMessage } from './records.ts';
 
