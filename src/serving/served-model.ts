@@ -23,6 +23,7 @@ import type { Tensor, OutputTensor } from '../model/tensor.ts';
 import { compileValidator, type CompiledValidator, type Row } from '../model/instance-validator.ts';
 import { modelInputs, type Manifest } from '../model/manifest.ts';
 import { verifyArtifact } from '../registry/artifact.ts';
+import { compileProfiler, type CompiledProfiler } from '../telemetry/profiles.ts';
 import { compileSlicer, type Slicer } from '../telemetry/slices.ts';
 import type { ModelPackage, ModelStore } from '../registry/model-store.ts';
 
@@ -60,6 +61,7 @@ export class ServedModel {
   /** Compiled explainers per method; a graph that cannot be explained is remembered, a failed read retried. */
   readonly #explainers = new PromiseCache<ExplainMethodChoice, CompileExplainerResult>({ capacity: 2 });
   #slicer: Slicer | undefined;
+  #profiler: CompiledProfiler | undefined;
   /** Run failures not yet logged, and when they were last logged (one line per version every RUN_FAILURE_LOG_MS). */
   #unloggedFailures = 0;
   #failuresLoggedAt = -Infinity;
@@ -81,6 +83,12 @@ export class ServedModel {
   get slicer(): Slicer {
     this.#slicer ??= compileSlicer(this.manifest);
     return this.#slicer;
+  }
+
+  /** How the feature profiles count this version's instances, compiled on first use. */
+  get profiler(): CompiledProfiler {
+    this.#profiler ??= compileProfiler(this.manifest);
+    return this.#profiler;
   }
 
   /** Runs `task` on this version's session, loading it again if the cache released it. */

@@ -83,18 +83,15 @@ function addCategory(a: Aggregate, bin: string): void {
 
 type FeatureProfiler = (a: Aggregate, value: Row[number]) => void;
 
-interface CompiledProfile {
+/** How a version's instances are counted into profiles, compiled from its manifest once (ServedModel.profiler). */
+export interface CompiledProfiler {
   names: string[];
   profilers: FeatureProfiler[];
   predictionEdges: readonly number[];
   classification: boolean;
 }
 
-const compiled = new WeakMap<Pick<Manifest, 'features' | 'output' | 'task'>, CompiledProfile>();
-
-function compile(manifest: Pick<Manifest, 'features' | 'output' | 'task'>): CompiledProfile {
-  let c = compiled.get(manifest);
-  if (c) return c;
+export function compileProfiler(manifest: Pick<Manifest, 'features' | 'output' | 'task'>): CompiledProfiler {
   const profilers = manifest.features.map((f): FeatureProfiler => {
     if ('bin_edges' in f.training && f.pii) {
       // A PII number keeps only its bin counts: no sum, min or max that could reveal one person's value.
@@ -123,14 +120,12 @@ function compile(manifest: Pick<Manifest, 'features' | 'output' | 'task'>): Comp
       } else addCategory(a, position ? (position.get(String(v)) ?? '#?') : String(v));
     };
   });
-  c = {
+  return {
     names: manifest.features.map((f) => f.name),
     profilers,
     predictionEdges: manifest.output.training.bin_edges,
     classification: manifest.task !== 'regression',
   };
-  compiled.set(manifest, c);
-  return c;
 }
 
 export class ProfileAccumulator {
@@ -165,13 +160,12 @@ export class ProfileAccumulator {
   observe(
     model: string,
     version: string,
-    manifest: Pick<Manifest, 'features' | 'output' | 'task'>,
+    c: CompiledProfiler,
     rows: readonly Row[],
     scores: readonly number[],
     labels: readonly (string | null)[],
     at: number,
   ): void {
-    const c = compile(manifest);
     const features = this.#aggregates(model, version, at);
     for (let f = 0; f < c.names.length; f++) {
       const a = ProfileAccumulator.#get(features, c.names[f]!);

@@ -31,7 +31,7 @@ export class TelemetryObserver implements PredictionObserver {
     const { served, predictions, rows, decision } = event;
     const scores = predictions.map((p) => served.decoder.score(p));
     const labels = predictions.map((p: Prediction) => ('label' in p ? p.label : null));
-    this.#deps.profiles.observe(event.model, served.version, served.manifest, rows, scores, labels, event.at);
+    this.#deps.profiles.observe(event.model, served.version, served.profiler, rows, scores, labels, event.at);
 
     const sampled = decision.role === 'canary' || decision.shadows.length > 0 || this.#random() < decision.sampleRate;
     if (sampled) {

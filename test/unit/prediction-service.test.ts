@@ -209,3 +209,17 @@ describe('PredictionService.explain', () => {
     expect(events).toEqual(['rejected']);
   });
 });
+
+describe('ServedModel: what is derived from a version', () => {
+  it('compiles the slicer and the profiler once per version, each from its own manifest', async () => {
+    const store = new BundledModelStore(toy);
+    const models = new ServedModelCache(store, new SessionCache(new FakeRuntime({ behaviour: 'sum', outputName: 'output' })));
+    const v1 = await models.get('toy', '1');
+    const v2 = await models.get('toy', '2');
+    expect(v1.profiler).toBe(v1.profiler);
+    expect(v1.slicer).toBe(v1.slicer);
+    expect(v1.profiler).not.toBe(v2.profiler);
+    expect(v1.profiler.names).toEqual(v1.manifest.features.map((f) => f.name));
+    expect(v1.profiler.predictionEdges).toBe(v1.manifest.output.training.bin_edges);
+  });
+});

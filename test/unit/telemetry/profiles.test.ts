@@ -10,6 +10,7 @@ import { PredictionService } from '../../../src/serving/prediction-service.ts';
 import { ServedModelCache } from '../../../src/serving/served-model.ts';
 import { TelemetryBuffer } from '../../../src/telemetry/buffer.ts';
 import {
+  compileProfiler,
   ERRORS_FEATURE,
   INSTANCES_FEATURE,
   LABEL_FEATURE,
@@ -54,10 +55,10 @@ describe('ProfileAccumulator', () => {
   it('counts every served instance once in __instances__, across requests and buckets', () => {
     const acc = new ProfileAccumulator(BUCKET);
     const row: Row = [1, 'red', 'us'];
-    acc.observe('toy', '1', regression, [row, row, row], [1, 1, 1], [null, null, null], T0);
-    acc.observe('toy', '1', regression, [row, row], [1, 1], [null, null], T0 + 59_999);
-    acc.observe('toy', '1', regression, [row], [1], [null], T0 + BUCKET);
-    acc.observe('toy', '2', regression, [row, row, row, row], [1, 1, 1, 1], [null, null, null, null], T0);
+    acc.observe('toy', '1', compileProfiler(regression), [row, row, row], [1, 1, 1], [null, null, null], T0);
+    acc.observe('toy', '1', compileProfiler(regression), [row, row], [1, 1], [null, null], T0 + 59_999);
+    acc.observe('toy', '1', compileProfiler(regression), [row], [1], [null], T0 + BUCKET);
+    acc.observe('toy', '2', compileProfiler(regression), [row, row, row, row], [1, 1, 1, 1], [null, null, null, null], T0);
     const instances = byFeature(acc.drain(), INSTANCES_FEATURE);
     expect(instances.reduce((n, r) => n + r.count, 0)).toBe(10);
     const v1 = instances.filter((r) => r.version === '1').sort((a, b) => a.bucket - b.bucket);
@@ -78,7 +79,7 @@ describe('ProfileAccumulator', () => {
       [0, 'red', 'de'],
       [3, 'red', 'us'],
     ];
-    acc.observe('toy', '1', regression, rows, [10, -5, 0, 1, 2], [null, null, null, null, null], T0);
+    acc.observe('toy', '1', compileProfiler(regression), rows, [10, -5, 0, 1, 2], [null, null, null, null, null], T0);
     const records = acc.drain();
     const [x] = byFeature(records, 'x');
     expect(x).toEqual({
@@ -123,7 +124,7 @@ describe('ProfileAccumulator', () => {
       [1, 'red', 'us'],
       [1, 'red', 'atlantis'],
     ];
-    acc.observe('toy', '1', regression, rows, [0, 0, 0, 0, 0], [null, null, null, null, null], T0);
+    acc.observe('toy', '1', compileProfiler(regression), rows, [0, 0, 0, 0, 0], [null, null, null, null, null], T0);
     const [country] = byFeature(acc.drain(), 'country');
     expect(country!.bins).toEqual({ '#0': 1, '#1': 2, '#2': 1, '#?': 1 });
     const text = JSON.stringify(country);
@@ -137,7 +138,7 @@ describe('ProfileAccumulator', () => {
       [2, 'red', 'us'],
       [3, 'red', 'us'],
     ];
-    acc.observe('toy', '1', classifier, rows, [0.2, 0.7, 0.9], ['no', 'yes', 'yes'], T0);
+    acc.observe('toy', '1', compileProfiler(classifier), rows, [0.2, 0.7, 0.9], ['no', 'yes', 'yes'], T0);
     const records = acc.drain();
     expect(byFeature(records, LABEL_FEATURE)[0]).toMatchObject({ count: 3, bins: { no: 1, yes: 2 } });
     expect(byFeature(records, PREDICTION_FEATURE)[0]).toMatchObject({ count: 3, bins: { '1': 3 } });
@@ -178,7 +179,7 @@ describe('ProfileAccumulator', () => {
     acc.observe(
       'toy',
       '1',
-      withSalary,
+      compileProfiler(withSalary),
       [
         [1, 'red', COUNTRIES[0]!, 123_456],
         [2, 'red', COUNTRIES[0]!, null],
@@ -204,7 +205,7 @@ describe('ProfileAccumulator', () => {
   it('is empty after drain, and a second drain returns nothing', () => {
     const acc = new ProfileAccumulator(BUCKET);
     expect(acc.isEmpty).toBe(true);
-    acc.observe('toy', '1', regression, [[1, 'red', 'us']], [1], [null], T0);
+    acc.observe('toy', '1', compileProfiler(regression), [[1, 'red', 'us']], [1], [null], T0);
     expect(acc.isEmpty).toBe(false);
     expect(acc.drain().length).toBeGreaterThan(0);
     expect(acc.isEmpty).toBe(true);
