@@ -16,21 +16,10 @@ import { backgroundOf } from './background.ts';
 import type { AppEnv, ErrorBodyWriter } from './context.ts';
 import { readJsonBody } from './json-body.ts';
 import { parseBody } from './schema-errors.ts';
-import { V2InferRequestSchema, type V2Datatype, type V2InferRequest } from './schemas.ts';
+import { V2Datatype, V2InferRequestSchema, type V2InferRequest } from './schemas.ts';
 
-const NUMERIC_DATATYPES = new Set<V2Datatype>([
-  'UINT8',
-  'UINT16',
-  'UINT32',
-  'UINT64',
-  'INT8',
-  'INT16',
-  'INT32',
-  'INT64',
-  'FP16',
-  'FP32',
-  'FP64',
-]);
+/** Every V2 datatype but BOOL and BYTES. */
+const NUMERIC_DATATYPES = new Set<V2Datatype>(V2Datatype.options.filter((d) => d !== 'BOOL' && d !== 'BYTES'));
 
 const DTYPE_DATATYPES: Record<TensorDtype, V2Datatype> = {
   float32: 'FP32',
@@ -172,7 +161,8 @@ export function instancesFromTensors(manifest: Manifest, request: V2InferRequest
       const carrier = [...modelInputs.values()].find((i) => i.features.includes(feature));
       throw badInput(
         carrier
-          ? `input tensor "${carrier.name}" is missing (${carrier.datatype}, shape [N, ${carrier.features.length}]: ${carrier.features.map((f) => f.name).join(', ')})`
+          ? `input tensor "${carrier.name}" is missing (${carrier.datatype}, shape [N, ${carrier.features.length}]: ` +
+              `${carrier.features.map((f) => f.name).join(', ')})`
           : `input tensor "${feature.name}" is missing (${featureDatatype(feature, inputDtype(manifest, feature.name))}, shape [N])`,
         'inputs',
         'missing_input',

@@ -75,7 +75,8 @@ export const ExplainResponseSchema = z
     }),
     space: z.enum(['raw', 'margin', 'probability', 'value']).openapi({
       description:
-        'What `explained`, `base_value` and contributions are in: raw tree scores or linear margins (before the link named in `transform`), or the served output',
+        'What `explained`, `base_value` and contributions are in: raw tree scores or linear margins (before the link ' +
+        'named in `transform`), or the served output',
     }),
     outputs: z
       .array(z.string())
@@ -121,7 +122,7 @@ export const ErrorResponseSchema = z
   })
   .openapi('Error');
 
-const V2Datatype = z.enum([
+export const V2Datatype = z.enum([
   'BOOL',
   'UINT8',
   'UINT16',

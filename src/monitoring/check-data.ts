@@ -8,6 +8,7 @@ import type { Database } from '../db/client.ts';
 import type { Manifest } from '../model/manifest.ts';
 import { positiveLabel } from '../model/manifest.ts';
 import { ERRORS_FEATURE, INSTANCES_FEATURE } from '../telemetry/profiles.ts';
+import type { ProfileRecord } from '../telemetry/records.ts';
 import { sliceDefinitions } from '../telemetry/slices.ts';
 import type { BiasStats, GroupRates } from './checks/bias.ts';
 import type { CanaryStats } from './checks/canary.ts';
@@ -20,16 +21,7 @@ const SERVED_ROLES = sql`('primary', 'canary', 'pinned')`;
 
 export async function profileSnapshot(db: Database, model: string, version: string, window: CheckWindow): Promise<ProfileSnapshot> {
   const v = Number(version);
-  const features = await db.all<{
-    feature: string;
-    count: number;
-    nulls: number;
-    invalid: number;
-    sum: number;
-    sum_sq: number;
-    min: number | null;
-    max: number | null;
-  }>(sql`
+  const features = await db.all<Pick<ProfileRecord, 'feature' | 'count' | 'nulls' | 'invalid' | 'sum' | 'sum_sq' | 'min' | 'max'>>(sql`
     SELECT feature, sum(count) AS count, sum(nulls) AS nulls, sum(invalid) AS invalid, sum(sum) AS sum, sum(sum_sq) AS sum_sq, min(min) AS min, max(max) AS max
     FROM feature_profiles
     WHERE model = ${model} AND version = ${v} AND bucket >= ${window.from} AND bucket < ${window.to}

@@ -19,14 +19,20 @@ export const INSTANCES_FEATURE = '__instances__';
 export const ERRORS_FEATURE = '__errors__';
 export const DEFAULT_BUCKET_MS = 60_000;
 
-export interface Aggregate {
+/** What a feature's profile counts, in the isolate and summed over a window by the checks. */
+export interface ProfileMoments {
+  /** Instances seen, nulls among them, and values refused by validation (rejected requests). */
   count: number;
   nulls: number;
   invalid: number;
+  /** Of the numeric values: sum, sum of squares, extremes (null when none, and always for PII numbers). */
   sum: number;
   sumSq: number;
   min: number | null;
   max: number | null;
+}
+
+export interface Aggregate extends ProfileMoments {
   bins: Map<string, number>;
   /** Counts per numeric bin index, kept as an array on the hot path and folded into `bins` when drained. */
   binCounts?: number[];

@@ -1,6 +1,7 @@
 /**
  * What a health check produces and the window data checks read. Checks are pure functions of these values.
  */
+import type { ProfileMoments } from '../../telemetry/profiles.ts';
 
 export type CheckName =
   | 'staleness'
@@ -57,14 +58,7 @@ export function windowLabel(minutes: number): string {
 }
 
 /** Aggregated profile of one feature over a window (see telemetry/profiles.ts). */
-export interface FeatureWindowStats {
-  count: number;
-  nulls: number;
-  invalid: number;
-  sum: number;
-  sumSq: number;
-  min: number | null;
-  max: number | null;
+export interface FeatureWindowStats extends ProfileMoments {
   bins: Record<string, number>;
 }
 
