@@ -1,8 +1,9 @@
 /**
  * Micro-benchmark of the hot path's stages in Node, over the service's own pure modules, the compiled evaluator
  * and the same ONNX Runtime WASM build the Worker runs: how many microseconds each stage costs for one request of
- * 1 and of 100 instances, and what compiling the model costs once per version. Run by `npm run bench` as a child process (nothing else runs meanwhile); each stage is measured
- * on its own so a change in one module's API only loses that stage.
+ * 1 and of 100 instances, and what compiling the model costs once per version. Run by `npm run bench` as a child
+ * process (nothing else runs meanwhile); each stage is measured on its own so a change in one module's API only loses
+ * that stage.
  *
  * Usage: node bench/hot-path.ts <model dir> <shadow model dir> <budget ms per stage>  → one JSON line.
  */
@@ -251,6 +252,11 @@ try {
 }
 
 process.stdout.write(
-  `${JSON.stringify({ model: `${manifest.name}@${manifest.version}`, shadow: `${shadowManifest.name}@${shadowManifest.version}`, budgetMs, timings })}\n`,
+  `${JSON.stringify({
+    model: `${manifest.name}@${manifest.version}`,
+    shadow: `${shadowManifest.name}@${shadowManifest.version}`,
+    budgetMs,
+    timings,
+  })}\n`,
 );
 process.exit(0);

@@ -46,7 +46,10 @@ async function prepare(options: BenchOptions): Promise<{ ctx: BenchContext; mach
   const notes: string[] = [];
   const machine = { ...describeMachine(), loadAverageAtStart: loadavg(), loadAverageAtEnd: [] as number[] };
   if (machine.loadAverageAtStart[0]! > 0.5) {
-    const warning = `the machine was busy when the run started (load average ${machine.loadAverageAtStart[0]!.toFixed(2)}): other processes compete with workerd and the load generator; see the "other CPU" column`;
+    const warning =
+      'the machine was busy when the run started (load average ' +
+      `${machine.loadAverageAtStart[0]!.toFixed(2)}): other processes compete with workerd and the load generator; ` +
+      'see the "other CPU" column';
     notes.push(warning);
     log(`warning: ${warning}`);
   }
@@ -55,7 +58,10 @@ async function prepare(options: BenchOptions): Promise<{ ctx: BenchContext; mach
   const builds = await buildAll(ROOT, workDir, adminToken, log);
   if (builds.vigil.servingOptions.assets) {
     notes.push(
-      'wrangler.toml declares [assets]; the Vigil scenarios serve the Worker without Miniflare\'s simulated asset routing, which runs as extra JS workers in the same single-threaded workerd (in production Cloudflare matches assets before the Worker, outside its CPU time); the scenario "behind local asset routing" measures what that simulation costs',
+      "wrangler.toml declares [assets]; the Vigil scenarios serve the Worker without Miniflare's simulated asset " +
+        'routing, which runs as extra JS workers in the same single-threaded workerd (in production Cloudflare ' +
+        'matches assets before the Worker, outside its CPU time); the scenario "behind local asset routing" measures ' +
+        'what that simulation costs',
     );
   }
   return { ctx: { root: ROOT, options, workDir, families, builds, adminToken, notes, log }, machine };

@@ -303,7 +303,8 @@ export class FaultPhases {
           const seconds = (performance.now() - started) / 1000;
           if (account.lost > 0)
             log(
-              `${prefix}: ${account.lost} records unaccounted after ${seconds.toFixed(0)} s (${stuck ? 'no progress for 45 s' : 'deadline'})`,
+              `${prefix}: ${account.lost} records unaccounted after ${seconds.toFixed(0)} s ` +
+                `(${stuck ? 'no progress for 45 s' : 'deadline'})`,
             );
           return { account, drained: account.lost === 0, seconds, after: health ?? (await vigil.health()) };
         }
@@ -360,7 +361,8 @@ export class FaultPhases {
       targets: [],
     };
     log(
-      `${spec.name}: ${load.requests} requests (${load.requestsPerSecond.toFixed(0)}/s answered 2xx), statuses ${JSON.stringify(load.statusCodes)}${load.errors ? `, ${load.errors} connection errors` : ''}`,
+      `${spec.name}: ${load.requests} requests (${load.requestsPerSecond.toFixed(0)}/s answered 2xx), ` +
+        `statuses ${JSON.stringify(load.statusCodes)}${load.errors ? `, ${load.errors} connection errors` : ''}`,
     );
     await spec.beforeRestore?.(result);
     const stateAfter = await vigil.chaos(NO_FAULTS);
@@ -396,7 +398,8 @@ export class FaultPhases {
     const comparisonErrors = new Map(
       (
         await vigil.rows<{ request_id: string; error: number }>(
-          'SELECT request_id, max(error IS NOT NULL) AS error FROM shadow_comparisons WHERE request_id >= ?1 AND request_id < ?2 GROUP BY request_id',
+          'SELECT request_id, max(error IS NOT NULL) AS error FROM shadow_comparisons ' +
+            'WHERE request_id >= ?1 AND request_id < ?2 GROUP BY request_id',
           from,
           to,
         )
@@ -418,8 +421,10 @@ export class FaultPhases {
     };
     result.health.after = drained.after;
     log(
-      `${spec.name}: telemetry ${result.telemetry.samples.stored}/${result.telemetry.samples.sent} samples, ${result.telemetry.comparisons.stored}/${result.telemetry.comparisons.sent} comparisons stored, ` +
-        `${result.telemetry.countedTotal} counted as dropped/waiting, lost ${result.telemetry.lost} (${drained.seconds.toFixed(0)} s to drain)`,
+      `${spec.name}: telemetry ${result.telemetry.samples.stored}/${result.telemetry.samples.sent} samples, ` +
+        `${result.telemetry.comparisons.stored}/${result.telemetry.comparisons.sent} comparisons stored, ` +
+        `${result.telemetry.countedTotal} counted as dropped/waiting, lost ${result.telemetry.lost} ` +
+        `(${drained.seconds.toFixed(0)} s to drain)`,
     );
 
     const alertRows = await vigil.rows<AlertRow>(
@@ -555,7 +560,8 @@ export class FaultPhases {
         const afterIdle = (await vigil.health()).isolate.telemetry_pending ?? null;
         result.details.pendingWithoutTraffic = { atRestore, afterIdleMs: IDLE_WAIT_MS, afterIdle };
         log(
-          `queue-send-failures: the isolate holds ${atRestore} records when the queue recovers, ${afterIdle} after ${IDLE_WAIT_MS / 1000} s without requests`,
+          `queue-send-failures: the isolate holds ${atRestore} records when the queue recovers, ` +
+            `${afterIdle} after ${IDLE_WAIT_MS / 1000} s without requests`,
         );
       },
       finish: async (result) => {
@@ -578,7 +584,9 @@ export class FaultPhases {
     const pinnedAnswered = new Map<string, string>();
     return this.#run({
       name: 'r2-errors',
-      fault: `every R2 call throws; requests pinned to pushed v${pinned.version}, not loaded yet, cannot be served (no fallback: its bytes are only in R2)`,
+      fault:
+        `every R2 call throws; requests pinned to pushed v${pinned.version}, not loaded yet, cannot be served ` +
+        '(no fallback: its bytes are only in R2)',
       schedule: { r2: 'error' },
       fallbackExists: true,
       extraAnswered: pinnedAnswered,
@@ -665,7 +673,9 @@ export class FaultPhases {
     let checksStartedAt = 0;
     return this.#run({
       name: 'failing-canary-hanging-webhook',
-      fault: `canary v${canary.version} (${options.canaryPercent} %, on ONNX Runtime) whose runs all throw; the alert webhook hangs; then POST /admin/checks/run?window=10m`,
+      fault:
+        `canary v${canary.version} (${options.canaryPercent} %, on ONNX Runtime) whose runs all throw; ` +
+        'the alert webhook hangs; then POST /admin/checks/run?window=10m',
       schedule: { ort: 'error', ortArtifacts: [canary.sha256] },
       fallbackExists: false,
       setup: async () => {
@@ -698,7 +708,8 @@ export class FaultPhases {
         const summary = checks.status === 200 ? checks.body.models.find((m) => m.model === model) : undefined;
         const rollbackEvent = (
           await vigil.rows<EventRow>(
-            "SELECT action, actor, reason, created_at FROM deployment_events WHERE model = ?1 AND action = 'clear_canary' AND created_at >= ?2 ORDER BY id",
+            'SELECT action, actor, reason, created_at FROM deployment_events ' +
+              "WHERE model = ?1 AND action = 'clear_canary' AND created_at >= ?2 ORDER BY id",
             model,
             checksStartedAt,
           )
@@ -747,7 +758,9 @@ export class FaultPhases {
         result.targets.push({
           name: 'alerts stored while the webhook hangs',
           target: '≥ 1 (rollback alert)',
-          value: `${stored} stored, ${result.alerts.delivered} delivered, ${result.alerts.webhookReceivedWhileHanging} calls reached the hanging webhook`,
+          value:
+            `${stored} stored, ${result.alerts.delivered} delivered, ` +
+            `${result.alerts.webhookReceivedWhileHanging} calls reached the hanging webhook`,
           met: result.alerts.rows.some((a) => a.kind === 'canary_rollback'),
         });
         result.targets.push({
@@ -795,7 +808,9 @@ export class FaultPhases {
     canaryPhase.targets.push({
       name: 'stored alerts delivered by the next cron run once the webhook answers',
       target: `${rows.length} delivered`,
-      value: `${delivered} delivered (cron ${outcome.outcome}, ${seconds.toFixed(1)} s; webhook answered ${webhook.answered - answeredBefore})`,
+      value:
+        `${delivered} delivered (cron ${outcome.outcome}, ${seconds.toFixed(1)} s; ` +
+        `webhook answered ${webhook.answered - answeredBefore})`,
       met: rows.length > 0 && delivered === rows.length,
     });
     log(`alert redelivery: cron ${outcome.outcome}; ${delivered}/${rows.length} of the phase's alerts delivered`);

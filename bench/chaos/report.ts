@@ -15,7 +15,9 @@ export function mark(met: boolean): string {
 export function formatPhases(phases: readonly PhaseResult[]): string {
   const lines: string[] = [];
   lines.push(
-    '| phase | requests | 2xx | 5xx | non-2xx by code | p50 ms | p99 ms | samples stored / sent | comparisons stored / sent | counted (dropped, waiting) | lost | extra rows | alerts: webhook calls / stored / delivered | canary after |',
+    '| phase | requests | 2xx | 5xx | non-2xx by code | p50 ms | p99 ms | samples stored / sent | ' +
+      'comparisons stored / sent | counted (dropped, waiting) | lost | extra rows | ' +
+      'alerts: webhook calls / stored / delivered | canary after |',
   );
   lines.push('| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
   for (const p of phases) {
@@ -26,8 +28,12 @@ export function formatPhases(phases: readonly PhaseResult[]): string {
         .join('; ') || '–';
     const fiveXx = `${n(p.load.serverErrors)}${p.fallbackExists ? '' : ' (no fallback)'}`;
     lines.push(
-      `| ${p.name} | ${n(p.load.requests)} | ${n(p.load.ok)} | ${fiveXx} | ${codes}${p.load.connectionErrors ? `; ${n(p.load.connectionErrors)} connection errors` : ''} | ${ms(p.load.latencyMs.p50)} | ${ms(p.load.latencyMs.p99)} | ` +
-        `${n(t.samples.stored)} / ${n(t.samples.sent)} | ${n(t.comparisons.stored)} / ${n(t.comparisons.sent)} | ${n(t.countedTotal)} | ${n(t.lost)}${t.drained ? '' : ' (not drained)'} | ${n(t.samples.extra + t.comparisons.extra)} | ` +
+      `| ${p.name} | ${n(p.load.requests)} | ${n(p.load.ok)} | ${fiveXx} | ` +
+        `${codes}${p.load.connectionErrors ? `; ${n(p.load.connectionErrors)} connection errors` : ''} | ` +
+        `${ms(p.load.latencyMs.p50)} | ${ms(p.load.latencyMs.p99)} | ` +
+        `${n(t.samples.stored)} / ${n(t.samples.sent)} | ${n(t.comparisons.stored)} / ${n(t.comparisons.sent)} | ` +
+        `${n(t.countedTotal)} | ${n(t.lost)}${t.drained ? '' : ' (not drained)'} | ` +
+        `${n(t.samples.extra + t.comparisons.extra)} | ` +
         `${p.alerts.webhookReceived} / ${p.alerts.stored} / ${p.alerts.delivered} | ${p.deployment.canaryAfter ?? 'none'} |`,
     );
   }
@@ -67,23 +73,33 @@ export function formatWorkerLogs(phases: readonly PhaseResult[]): string {
 export function formatSoak(soak: SoakResult): string {
   const lines: string[] = [];
   lines.push(
-    `Soak: ${soak.durationSeconds.toFixed(0)} s of full-path load (${soak.deployment}): ${n(soak.load.requests)} requests, ${soak.load.requestsPerSecond.toFixed(0)}/s 2xx, ` +
-      `p50 ${ms(soak.load.latencyMs.p50)} ms, p99 ${ms(soak.load.latencyMs.p99)} ms, ${n(soak.load.non2xx)} non-2xx, ${n(soak.load.errors)} connection errors.`,
+    `Soak: ${soak.durationSeconds.toFixed(0)} s of full-path load (${soak.deployment}): ${n(soak.load.requests)} ` +
+      `requests, ${soak.load.requestsPerSecond.toFixed(0)}/s 2xx, ` +
+      `p50 ${ms(soak.load.latencyMs.p50)} ms, p99 ${ms(soak.load.latencyMs.p99)} ms, ${n(soak.load.non2xx)} non-2xx, ` +
+      `${n(soak.load.errors)} connection errors.`,
   );
   lines.push(
-    `V8 heap at rest after forced GC: ${mb(soak.heap.atRestStartBytes)} MB → ${mb(soak.heap.atRestEndBytes)} MB (${soak.heap.growth === null ? '–' : `${(soak.heap.growth * 100).toFixed(2)} %`}); ` +
-      `under load ${mb(soak.heap.underLoad.first)} → ${mb(soak.heap.underLoad.last)} MB (max ${mb(soak.heap.underLoad.max)}, trend ${soak.heap.underLoad.slopeBytesPerMinute === null ? '–' : `${(soak.heap.underLoad.slopeBytesPerMinute / 1024).toFixed(1)} KB/min`}). ` +
-      `workerd RSS ${mb(soak.rss.atRestStartBytes)} → ${mb(soak.rss.atRestEndBytes)} MB (max under load ${mb(soak.rss.maxUnderLoadBytes)}).`,
+    `V8 heap at rest after forced GC: ${mb(soak.heap.atRestStartBytes)} MB → ${mb(soak.heap.atRestEndBytes)} MB ` +
+      `(${soak.heap.growth === null ? '–' : `${(soak.heap.growth * 100).toFixed(2)} %`}); ` +
+      `under load ${mb(soak.heap.underLoad.first)} → ${mb(soak.heap.underLoad.last)} MB ` +
+      `(max ${mb(soak.heap.underLoad.max)}, trend ` +
+      (soak.heap.underLoad.slopeBytesPerMinute === null ? '–' : `${(soak.heap.underLoad.slopeBytesPerMinute / 1024).toFixed(1)} KB/min`) +
+      '). ' +
+      `workerd RSS ${mb(soak.rss.atRestStartBytes)} → ${mb(soak.rss.atRestEndBytes)} MB ` +
+      `(max under load ${mb(soak.rss.maxUnderLoadBytes)}).`,
   );
   lines.push('');
   lines.push(
-    '| t (s) | state | heap MB after GC | heap MB before GC | RSS MB | telemetry_pending | profile_buckets | sessions | served_models | deployments | packages |',
+    '| t (s) | state | heap MB after GC | heap MB before GC | RSS MB | telemetry_pending | profile_buckets | ' +
+      'sessions | served_models | deployments | packages |',
   );
   lines.push('| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const s of soak.samples) {
     const f = (k: string) => (s.isolate && typeof s.isolate[k] === 'number' ? String(s.isolate[k]) : '–');
     lines.push(
-      `| ${s.atSeconds.toFixed(0)} | ${s.state} | ${mb(s.heapUsedBytes)} | ${mb(s.heapUsedBeforeGcBytes)} | ${mb(s.rssBytes)} | ${f('telemetry_pending')} | ${f('profile_buckets')} | ${f('sessions')} | ${f('served_models')} | ${f('deployments')} | ${f('packages')} |`,
+      `| ${s.atSeconds.toFixed(0)} | ${s.state} | ${mb(s.heapUsedBytes)} | ${mb(s.heapUsedBeforeGcBytes)} | ` +
+        `${mb(s.rssBytes)} | ${f('telemetry_pending')} | ${f('profile_buckets')} | ${f('sessions')} | ` +
+        `${f('served_models')} | ${f('deployments')} | ${f('packages')} |`,
     );
   }
   lines.push('');
@@ -91,7 +107,8 @@ export function formatSoak(soak: SoakResult): string {
   lines.push('| --- | --- | ---: | ---: | ---: | ---: | --- | --- |');
   for (const m of soak.maps)
     lines.push(
-      `| ${m.name} | ${m.kind} | ${m.bound ?? '–'} | ${m.atRestStart ?? '–'} | ${m.maxUnderLoad ?? '–'} | ${m.atRestEnd ?? '–'} | ${m.verdict} | ${mark(m.met)} |`,
+      `| ${m.name} | ${m.kind} | ${m.bound ?? '–'} | ${m.atRestStart ?? '–'} | ${m.maxUnderLoad ?? '–'} | ` +
+        `${m.atRestEnd ?? '–'} | ${m.verdict} | ${mark(m.met)} |`,
     );
   return lines.join('\n');
 }

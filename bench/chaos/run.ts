@@ -146,7 +146,8 @@ async function main(): Promise<number> {
   const machine = { ...describeMachine(), loadAverageAtStart: loadavg(), loadAverageAtEnd: [] as number[] };
   if (machine.loadAverageAtStart[0]! > 0.5)
     notes.push(
-      `the machine was busy when the run started (load average ${machine.loadAverageAtStart[0]!.toFixed(2)}); latencies and throughput are disturbed, the accounting is not`,
+      `the machine was busy when the run started (load average ${machine.loadAverageAtStart[0]!.toFixed(2)}); ` +
+        'latencies and throughput are disturbed, the accounting is not',
     );
 
   log('building: vigil prepare, then wrangler deploy --dry-run of bench/chaos/wrangler.toml');
@@ -231,7 +232,8 @@ async function main(): Promise<number> {
     const deployment = await vigil.changeDeployment({ action: 'sampling', sample_rate: 1 });
     if (deployment.primary !== PRIMARY || !deployment.shadows.some((s) => s.version === SHADOW && s.sample_rate >= 1)) {
       throw new Error(
-        `unexpected default deployment of ${MODEL}: ${JSON.stringify(deployment)} (expected primary v${PRIMARY}, shadow v${SHADOW} at 100 %)`,
+        `unexpected default deployment of ${MODEL}: ${JSON.stringify(deployment)} (expected primary v${PRIMARY}, ` +
+          `shadow v${SHADOW} at 100 %)`,
       );
     }
     const pinned = pushedCopy(PRIMARY, '3', 'pinned while R2 fails');
@@ -305,14 +307,29 @@ async function main(): Promise<number> {
   machine.loadAverageAtEnd = loadavg();
   if (soak) notes.push(...soak.notes);
   notes.push(
-    `TELEMETRY_RETRY_SECONDS=${TELEMETRY_RETRY_SECONDS} (production default 30): the queue consumer retries a message D1 refused after 1, 2, 4, … s, so recovery is observable within the run; TELEMETRY_FLUSH_MS=${baseBindings.TELEMETRY_FLUSH_MS ?? '5000'} and DEPLOYMENT_CACHE_SECONDS=${baseBindings.DEPLOYMENT_CACHE_SECONDS ?? '10'} as in wrangler.toml.`,
+    `TELEMETRY_RETRY_SECONDS=${TELEMETRY_RETRY_SECONDS} (production default 30): the queue consumer retries a ` +
+      'message D1 refused after 1, 2, 4, … s, so recovery is observable within the run; ' +
+      `TELEMETRY_FLUSH_MS=${baseBindings.TELEMETRY_FLUSH_MS ?? '5000'} and ` +
+      `DEPLOYMENT_CACHE_SECONDS=${baseBindings.DEPLOYMENT_CACHE_SECONDS ?? '10'} as in wrangler.toml.`,
   );
   if (!options.soak) {
     notes.push(
-      'Each request carries its own x-request-id (<phase>-<n>, set by bench/chaos/load-generator.ts), so a phase\'s rows are matched to the predictions it answered one by one: "sent" counts the rows the 2xx answers must produce (one sample each at sample rate 1, one comparison each when the primary answered and the shadow runs on every request); "extra rows" belong to requests still in flight when the load stopped (their answers were never read) and are not part of "sent".',
-      '"counted" is what /admin/health reports between the phase\'s start and its end as dropped in isolates, dead-lettered and waiting, or dropped from the dead-letter queue; dropped_in_isolates counts feature-profile records too, so it can exceed the sample and comparison rows missing.',
-      "Phase order: baseline, then the failing canary (so the 60 s the alert dispatcher keeps quiet after the hanging webhook's timeout has passed when redelivery is checked at the end), then the binding faults. After each fault is lifted, five predictions (ids <phase>-recovery-n, 400 ms apart) check recovery and make the isolate flush what its telemetry buffer kept; then the runner waits for the phase's rows (deadline --drain, or 45 s without progress).",
-      `Pushed setup versions: v3 (copy of v1 with its own bytes, pinned through POST /v2/models/${MODEL}/versions/3/infer in r2-errors) and v4 (the failing canary), then workerd restarts so the serving isolate has loaded neither.`,
+      "Each request carries its own x-request-id (<phase>-<n>, set by bench/chaos/load-generator.ts), so a phase's " +
+        'rows are matched to the predictions it answered one by one: "sent" counts the rows the 2xx answers must ' +
+        'produce (one sample each at sample rate 1, one comparison each when the primary answered and the shadow ' +
+        'runs on every request); "extra rows" belong to requests still in flight when the load stopped (their ' +
+        'answers were never read) and are not part of "sent".',
+      '"counted" is what /admin/health reports between the phase\'s start and its end as dropped in isolates, ' +
+        'dead-lettered and waiting, or dropped from the dead-letter queue; dropped_in_isolates counts ' +
+        'feature-profile records too, so it can exceed the sample and comparison rows missing.',
+      'Phase order: baseline, then the failing canary (so the 60 s the alert dispatcher keeps quiet after the ' +
+        "hanging webhook's timeout has passed when redelivery is checked at the end), then the binding faults. After " +
+        'each fault is lifted, five predictions (ids <phase>-recovery-n, 400 ms apart) check recovery and make the ' +
+        "isolate flush what its telemetry buffer kept; then the runner waits for the phase's rows (deadline --drain, " +
+        'or 45 s without progress).',
+      'Pushed setup versions: v3 (copy of v1 with its own bytes, pinned through POST ' +
+        `/v2/models/${MODEL}/versions/3/infer in r2-errors) and v4 (the failing canary), then workerd restarts so ` +
+        'the serving isolate has loaded neither.',
     );
   }
 
@@ -324,7 +341,9 @@ async function main(): Promise<number> {
     const engines = (setup.engines ?? {}) as Record<string, { engine: string } | null>;
     const engine = (v: string) => (engines[`v${v}`] ? ` on ${engines[`v${v}`]!.engine}` : '');
     tables.push(
-      `Fault phases: ${MODEL} v${PRIMARY}${engine(PRIMARY)} primary, v${SHADOW}${engine(SHADOW)} shadow on every request, sample rate 1; ${options.connections} connections, ${options.phaseSeconds} s of load per phase, single-instance bodies (the ${golden.length} golden instances of v${PRIMARY}).`,
+      `Fault phases: ${MODEL} v${PRIMARY}${engine(PRIMARY)} primary, v${SHADOW}${engine(SHADOW)} shadow on every ` +
+        `request, sample rate 1; ${options.connections} connections, ${options.phaseSeconds} s of load per phase, ` +
+        `single-instance bodies (the ${golden.length} golden instances of v${PRIMARY}).`,
       '',
       formatPhases(phases),
       '',
@@ -375,7 +394,9 @@ async function main(): Promise<number> {
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
 
   console.log(
-    `\nChaos run ${result.startedAt} (${result.mode}${options.soak ? ', soak' : ''}) on ${machine.cpuModel}, ${machine.cores} cores, Node ${process.version}; commit ${result.git.commit?.slice(0, 10) ?? '?'}${result.git.changedFiles ? ` with ${result.git.changedFiles} uncommitted changes` : ''}.\n`,
+    `\nChaos run ${result.startedAt} (${result.mode}${options.soak ? ', soak' : ''}) on ${machine.cpuModel}, ` +
+      `${machine.cores} cores, Node ${process.version}; commit ${result.git.commit?.slice(0, 10) ?? '?'}` +
+      `${result.git.changedFiles ? ` with ${result.git.changedFiles} uncommitted changes` : ''}.\n`,
   );
   console.log(result.tables);
   console.log('');

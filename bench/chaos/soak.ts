@@ -179,7 +179,8 @@ export async function runSoak(
   const start = await atRest('rest-start');
   if (start.every((s) => s.heapUsedBytes === null)) throw new Error('the isolate heap cannot be read over the inspector (core:user:bench)');
   log(
-    `soak: heap at rest ${((median(start.map((s) => s.heapUsedBytes!)) ?? 0) / 1024 ** 2).toFixed(2)} MB; ${options.soakSeconds} s of load, sampled every ${options.soakSampleSeconds} s`,
+    `soak: heap at rest ${((median(start.map((s) => s.heapUsedBytes!)) ?? 0) / 1024 ** 2).toFixed(2)} MB; ` +
+      `${options.soakSeconds} s of load, sampled every ${options.soakSampleSeconds} s`,
   );
 
   let done = false;
@@ -192,7 +193,8 @@ export async function runSoak(
       if (done) break;
       const s = await sample('load');
       log(
-        `soak ${s.atSeconds.toFixed(0).padStart(4)} s: heap ${((s.heapUsedBytes ?? 0) / 1024 ** 2).toFixed(2)} MB, rss ${((s.rssBytes ?? 0) / 1024 ** 2).toFixed(0)} MB, pending ${s.isolate?.telemetry_pending ?? '?'}`,
+        `soak ${s.atSeconds.toFixed(0).padStart(4)} s: heap ${((s.heapUsedBytes ?? 0) / 1024 ** 2).toFixed(2)} MB, ` +
+          `rss ${((s.rssBytes ?? 0) / 1024 ** 2).toFixed(0)} MB, pending ${s.isolate?.telemetry_pending ?? '?'}`,
       );
     }
   })();
@@ -246,13 +248,22 @@ export async function runSoak(
   ];
   const pauses = samples.map((s) => s.gcPauseMs).filter((v): v is number => v !== null);
   notes.push(
-    'The heap is read over workerd\'s inspector after a full collection: workerd does not answer HeapProfiler.collectGarbage, so each reading takes a heap snapshot (V8 collects everything unreachable first) and discards it (bench/chaos/heap.ts). "At rest" is after the isolate\'s telemetry buffer and profiles have flushed (telemetry_pending = profile_buckets = 0): the median of three readings a second apart.',
-    `Under-load samples are taken while the load runs (requests in flight and up to one flush of telemetry in memory); they show the trend, the verdict compares rest with rest. Each snapshot pauses the isolate (${pauses.length ? `${Math.min(...pauses).toFixed(0)}–${Math.max(...pauses).toFixed(0)} ms` : 'not measured'}), which shows in the soak's maximum latency.`,
+    "The heap is read over workerd's inspector after a full collection: workerd does not answer " +
+      'HeapProfiler.collectGarbage, so each reading takes a heap snapshot (V8 collects everything unreachable first) ' +
+      'and discards it (bench/chaos/heap.ts). "At rest" is after the isolate\'s telemetry buffer and profiles have ' +
+      'flushed (telemetry_pending = profile_buckets = 0): the median of three readings a second apart.',
+    'Under-load samples are taken while the load runs (requests in flight and up to one flush of telemetry in ' +
+      'memory); they show the trend, the verdict compares rest with rest. Each snapshot pauses the isolate ' +
+      `(${pauses.length ? `${Math.min(...pauses).toFixed(0)}–${Math.max(...pauses).toFixed(0)} ms` : 'not measured'}), ` +
+      "which shows in the soak's maximum latency.",
   );
   return {
     durationSeconds: load.durationSeconds,
     sampleEverySeconds: options.soakSampleSeconds,
-    deployment: `primary v${deployment.primary}, shadows ${deployment.shadows.map((s) => `v${s.version} at ${s.sample_rate * 100} %`).join(', ') || 'none'}, sampling ${deployment.sample_rate * 100} %`,
+    deployment:
+      `primary v${deployment.primary}, shadows ` +
+      `${deployment.shadows.map((s) => `v${s.version} at ${s.sample_rate * 100} %`).join(', ') || 'none'}, sampling ` +
+      `${deployment.sample_rate * 100} %`,
     load: {
       requests: load.requests,
       ok: load.ok,

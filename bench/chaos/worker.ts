@@ -3,8 +3,9 @@
 /**
  * The chaos Worker: Vigil's own handlers (`createWorker` over `buildServices`, as `src/index.ts` builds them) over
  * bindings that fail on a schedule — D1, the TELEMETRY queue's sends, R2 — and an ONNX Runtime whose runs throw for
- * the artifacts the schedule names (the compiled evaluator is not wrapped: it serves what it serves in production). Everything but `/__chaos` is the real Worker; the schedule is one module-level
- * state per isolate, so the fetch, queue and scheduled handlers all see the same faults.
+ * the artifacts the schedule names (the compiled evaluator is not wrapped: it serves what it serves in production).
+ * Everything but `/__chaos` is the real Worker; the schedule is one module-level state per isolate, so the fetch,
+ * queue and scheduled handlers all see the same faults.
  *
  * `POST /__chaos` (admin token) with `{ d1?, queue?, r2?, ort?: Fault, ortArtifacts?: string[] }` changes the
  * schedule (a Fault is `'ok' | 'error' | { stallMs, then? }`; `ortArtifacts` are the sha256 of the artifacts whose

@@ -117,7 +117,8 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
         const unknown = groups.filter((g) => !SCENARIO_GROUPS.includes(g));
         if (groups.length === 0 || unknown.length)
           throw new Error(
-            `--only takes a comma-separated list of ${SCENARIO_GROUPS.join(', ')}${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}`,
+            '--only takes a comma-separated list of ' +
+              `${SCENARIO_GROUPS.join(', ')}${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}`,
           );
         options.only = new Set(groups);
         break;

@@ -92,7 +92,8 @@ export async function telemetryCensus(
   for (const [model, version] of Object.entries(primaries)) {
     const { results } = await db
       .prepare(
-        "SELECT coalesce(sum(count), 0) AS n FROM feature_profiles WHERE model = ? AND version = ? AND feature = '__instances__' AND bucket_ms = 60000",
+        'SELECT coalesce(sum(count), 0) AS n FROM feature_profiles ' +
+          "WHERE model = ? AND version = ? AND feature = '__instances__' AND bucket_ms = 60000",
       )
       .bind(model, Number(version))
       .all<{ n: number }>();

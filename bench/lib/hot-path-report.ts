@@ -48,12 +48,15 @@ export function formatHotPath(profile: Record<string, ProfileSummary> | null, mi
   const lines: string[] = [];
   for (const p of Object.values(profile ?? {})) {
     lines.push(
-      `Where the time goes inside workerd: CPU profile of the serving isolate, full path, ${p.instancesPerRequest} instance(s) per request, ` +
-        `${p.requestsPerSecondUnderProfiler.toFixed(0)} req/s under the profiler; the workerd process used ${p.serverCpuUsPerRequest.toFixed(0)} µs CPU per request.`,
+      'Where the time goes inside workerd: CPU profile of the serving isolate, full path, ' +
+        `${p.instancesPerRequest} instance(s) per request, ` +
+        `${p.requestsPerSecondUnderProfiler.toFixed(0)} req/s under the profiler; ` +
+        `the workerd process used ${p.serverCpuUsPerRequest.toFixed(0)} µs CPU per request.`,
     );
     const split = floorSplit(p.usPerRequest);
     lines.push(
-      `Against the floor: ${split.floorToo.toFixed(1)} µs per request is work the floor Worker does too (native request handling, body read and JSON.parse, workerd's JS); ` +
+      `Against the floor: ${split.floorToo.toFixed(1)} µs per request is work the floor Worker does too ` +
+        "(native request handling, body read and JSON.parse, workerd's JS); " +
         `${split.vigilOnly.toFixed(1)} µs is Vigil's own: ${split.vigilOnlyByCategory
           .slice(0, 6)
           .map(([k, v]) => `${k} ${v.toFixed(1)}`)

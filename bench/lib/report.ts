@@ -209,8 +209,13 @@ function coldStartTable(result: BenchResult): string {
 
 function coldStartBreakdownTable(b: ColdStartBreakdown): string {
   const lines = [
-    `Where the compiled cold start's first prediction goes: CPU profile of the fresh serving isolate (sampled every 50 µs), ${fmt(b.profile.windowMs, 1)} ms from its first to its last busy sample; the profiled request took ${fmt(b.profiledFirstPredictionMs, 1)} ms from outside (the profiler slows it). ` +
-      `Before it, workerd's start with the serving bundle (process, Miniflare's simulators, bundle compile — ONNX Runtime's WASM included — and module evaluation) took ${fmt(b.runtimeReadyMs.vigil)} ms (median), against ${fmt(b.runtimeReadyMs.telemetry)} ms for the telemetry Worker (a small bundle with the same D1 and queue simulators) and ${fmt(b.runtimeReadyMs.floor)} ms for the floor Worker (no bindings).` +
+    "Where the compiled cold start's first prediction goes: CPU profile of the fresh serving isolate (sampled every " +
+      `50 µs), ${fmt(b.profile.windowMs, 1)} ms from its first to its last busy sample; the profiled request took ` +
+      `${fmt(b.profiledFirstPredictionMs, 1)} ms from outside (the profiler slows it). ` +
+      "Before it, workerd's start with the serving bundle (process, Miniflare's simulators, bundle compile — ONNX " +
+      `Runtime's WASM included — and module evaluation) took ${fmt(b.runtimeReadyMs.vigil)} ms (median), against ` +
+      `${fmt(b.runtimeReadyMs.telemetry)} ms for the telemetry Worker (a small bundle with the same D1 and queue ` +
+      `simulators) and ${fmt(b.runtimeReadyMs.floor)} ms for the floor Worker (no bindings).` +
       (b.nodeCompileUs ? ` The compile alone takes ${fmt(b.nodeCompileUs / 1000, 1)} ms in Node (micro-benchmark).` : ''),
     '',
     table(
@@ -281,20 +286,24 @@ function memoryTable(mem: MemoryResult): string {
       rows,
     ),
     '',
-    `Serving process RSS every ${fmt(mem.timelineSeconds)} s from the start of the warm-up, MB: ${mem.rssTimeline.map((b) => mb(b)).join(', ')}.`,
+    `Serving process RSS every ${fmt(mem.timelineSeconds)} s from the start of the warm-up, MB: ` +
+      `${mem.rssTimeline.map((b) => mb(b)).join(', ')}.`,
     '',
-    `Versions on ONNX Runtime during the load: ${mem.ortVersions.length ? mem.ortVersions.join(', ') : "none (every served version ran compiled, so ONNX Runtime's WASM was never instantiated)"}. Local state on ${mem.storage}.`,
+    'Versions on ONNX Runtime during the load: ' +
+      (mem.ortVersions.length
+        ? mem.ortVersions.join(', ')
+        : "none (every served version ran compiled, so ONNX Runtime's WASM was never instantiated)") +
+      `. Local state on ${mem.storage}.`,
   ].join('\n');
 }
 
 function telemetryTable(t: TelemetryCensus): string {
   const models = Object.keys(t.servedInstances);
   return [
-    `D1 after the Vigil scenarios (${t.drained ? 'queue drained' : '**queue still delivering when counted**'}, ${mb(t.d1Bytes, 1)} MB of local D1 files): ${Object.entries(
-      t.rows,
-    )
-      .map(([k, v]) => `${k} ${fmt(v)}`)
-      .join(', ')}.`,
+    `D1 after the Vigil scenarios (${t.drained ? 'queue drained' : '**queue still delivering when counted**'}, ` +
+      `${mb(t.d1Bytes, 1)} MB of local D1 files): ${Object.entries(t.rows)
+        .map(([k, v]) => `${k} ${fmt(v)}`)
+        .join(', ')}.`,
     '',
     table(
       ['telemetry reached D1 through the telemetry Worker', 'instances answered (2xx)', "instances in the primary's profiles", 'share'],
@@ -308,10 +317,13 @@ export function formatReport(result: BenchResult): string {
   const m = result.machine;
   const out: string[] = [];
   out.push(
-    `Run ${result.startedAt} (${result.mode}) on ${m.cpuModel}, ${m.cores} cores, ${fmt(m.memoryBytes / 1024 ** 3, 1)} GiB, Linux ${m.kernel}, Node ${m.node}; ` +
+    `Run ${result.startedAt} (${result.mode}) on ${m.cpuModel}, ${m.cores} cores, ` +
+      `${fmt(m.memoryBytes / 1024 ** 3, 1)} GiB, Linux ${m.kernel}, Node ${m.node}; ` +
       `load average at start ${m.loadAverageAtStart.map((x) => x.toFixed(2)).join(' ')}. ${result.topology} ` +
-      `${result.options.connections} connections, ${result.options.durationSeconds} s per scenario after ${result.options.warmupSeconds} s warm-up. ` +
-      `Commit ${result.git.commit?.slice(0, 10) ?? 'unknown'}${result.git.changedFiles ? ` with ${result.git.changedFiles} uncommitted changes` : ''}.`,
+      `${result.options.connections} connections, ${result.options.durationSeconds} s per scenario after ` +
+      `${result.options.warmupSeconds} s warm-up. ` +
+      `Commit ${result.git.commit?.slice(0, 10) ?? 'unknown'}` +
+      `${result.git.changedFiles ? ` with ${result.git.changedFiles} uncommitted changes` : ''}.`,
   );
   out.push('', modelsTable(result));
   out.push('', scenarioTable(result));

@@ -74,7 +74,8 @@ export function checkTargets(input: TargetInputs): TargetCheck[] {
     checks.push({
       figure: '100-instance full path',
       target: '≥ 200,000 predictions/s and ≥ 0.8× the peer',
-      measured: `${fmt(batch.predictionsPerSecond)} predictions/s, ${vsPeer === null ? 'peer not measured' : `${fmt(vsPeer, 2)}× the peer`}`,
+      measured:
+        `${fmt(batch.predictionsPerSecond)} predictions/s, ` + `${vsPeer === null ? 'peer not measured' : `${fmt(vsPeer, 2)}× the peer`}`,
       met: !enough ? false : vsPeer === null ? null : vsPeer >= 0.8,
     });
   } else {
@@ -96,7 +97,8 @@ export function checkTargets(input: TargetInputs): TargetCheck[] {
     measured:
       ff === null
         ? NOT_MEASURED
-        : `${fmt(ff, 2)}; CPU per request ${fmt(fullCpu)} µs vs ${fmt(floorCpu)} µs (${fmt(fullCpu !== null && floorCpu !== null ? fullCpu - floorCpu : null)} µs more)`,
+        : `${fmt(ff, 2)}; CPU per request ${fmt(fullCpu)} µs vs ${fmt(floorCpu)} µs ` +
+          `(${fmt(fullCpu !== null && floorCpu !== null ? fullCpu - floorCpu : null)} µs more)`,
     met: null,
   });
 
@@ -118,7 +120,10 @@ export function checkTargets(input: TargetInputs): TargetCheck[] {
     checks.push({
       figure: label,
       target: `≤ ${limitMs} ms`,
-      measured: `median ${fmt(m, 1)} ms (${fmt(Math.min(...firsts), 1)}–${fmt(Math.max(...firsts), 1)}, ${firsts.length} runs${c.failures.length ? `, ${c.failures.length} failed` : ''})${otherEngine ? `, but the version ran on ${c.engine}` : ''}`,
+      measured:
+        `median ${fmt(m, 1)} ms (${fmt(Math.min(...firsts), 1)}–${fmt(Math.max(...firsts), 1)}, ` +
+        `${firsts.length} runs${c.failures.length ? `, ${c.failures.length} failed` : ''})` +
+        `${otherEngine ? `, but the version ran on ${c.engine}` : ''}`,
       met: otherEngine ? null : m <= limitMs && c.failures.length === 0,
     });
   };
@@ -134,7 +139,9 @@ export function checkTargets(input: TargetInputs): TargetCheck[] {
         ? 'workerd RSS growth after warm-up, 2-minute soak'
         : `workerd RSS growth after warm-up, over ${fmt(m.loadSecondsAfterWarmup)} s of load (not the 2-minute soak)`,
       target: '≤ 10 %',
-      measured: `${fmt(before === null ? null : before / 1024 ** 2)} → ${fmt(after === null ? null : after / 1024 ** 2)} MB (${m.growth.rss === null ? '–' : `${(m.growth.rss * 100).toFixed(1)} %`}) after a ${fmt(m.warmupSeconds)} s warm-up`,
+      measured:
+        `${fmt(before === null ? null : before / 1024 ** 2)} → ${fmt(after === null ? null : after / 1024 ** 2)} MB ` +
+        `(${m.growth.rss === null ? '–' : `${(m.growth.rss * 100).toFixed(1)} %`}) after a ${fmt(m.warmupSeconds)} s warm-up`,
       met: m.growth.rss === null ? null : m.growth.rss <= 0.1,
     });
   } else {

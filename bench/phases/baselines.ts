@@ -17,7 +17,10 @@ import { checkGolden, loadConfig, measure, type BenchContext, type ServerProcess
 const DESCRIPTIONS: Record<Exclude<ServerKind, 'vigil'>, { label: string; setup: string }> = {
   limit: { label: 'limit (bare Worker + ORT)', setup: 'JSON → encode → ORT Web → JSON, no validation, routing or telemetry' },
   floor: { label: 'floor (bare Worker, JSON in, constant out)', setup: 'body text → JSON.parse → constant JSON answer' },
-  peer: { label: 'peer (node:http + onnxruntime-node)', setup: 'JSON → validate → encode → ORT native (1 thread) → decode → JSON' },
+  peer: {
+    label: 'peer (node:http + onnxruntime-node)',
+    setup: 'JSON → validate → encode → ORT native (1 thread) → decode → JSON',
+  },
 };
 
 /** Single-instance and 100-instance scenarios of `server` for every family --only lets through. */

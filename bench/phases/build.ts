@@ -45,7 +45,8 @@ export async function buildAll(root: string, workDir: string, adminToken: string
   );
   const size = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(1)} MB`;
   log(
-    `built: serving ${size(builds.vigil.serving.bytes)}, telemetry ${size(builds.vigil.telemetry.bytes)}, limit ${size(builds.limit.bundle.bytes)}, floor ${size(builds.floor.bundle.bytes)} (uncompressed, with WASM and models)`,
+    `built: serving ${size(builds.vigil.serving.bytes)}, telemetry ${size(builds.vigil.telemetry.bytes)}, limit ` +
+      `${size(builds.limit.bundle.bytes)}, floor ${size(builds.floor.bundle.bytes)} (uncompressed, with WASM and models)`,
   );
   return builds;
 }

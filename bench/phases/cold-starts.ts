@@ -83,7 +83,8 @@ export async function runColdStarts(ctx: BenchContext, state: VigilState): Promi
   const record = (result: ColdStartResult) => {
     const firsts = result.runs.map((r) => r.firstPredictionMs.toFixed(1)).join(', ');
     ctx.log(
-      `${result.label}: first prediction ${firsts} ms${result.failures.length ? `; ${result.failures.length} failed: ${result.failures[0]}` : ''}`,
+      `${result.label}: first prediction ${firsts} ms` +
+        (result.failures.length ? `; ${result.failures.length} failed: ${result.failures[0]}` : ''),
     );
     coldStarts.push(result);
   };

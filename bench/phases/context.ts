@@ -71,7 +71,8 @@ export async function measure(
   const load = await drive(config);
   const errors = load.non2xx + load.errors;
   ctx.log(
-    `${spec.model} · ${spec.label}: ${load.requestsPerSecond.toFixed(0)} req/s, p99 ${load.latency.p99Ms.toFixed(2)} ms, ${errors} errors, server CPU ${load.serverCpuShare.toFixed(2)} cores`,
+    `${spec.model} · ${spec.label}: ${load.requestsPerSecond.toFixed(0)} req/s, p99 ${load.latency.p99Ms.toFixed(2)} ms, ` +
+      `${errors} errors, server CPU ${load.serverCpuShare.toFixed(2)} cores`,
   );
   return { ...spec, load, predictionsPerSecond: load.requestsPerSecond * spec.instancesPerRequest };
 }
@@ -84,6 +85,7 @@ export async function checkGolden(url: URL, family: LoadedFamily, label: string)
   const mismatches = goldenMismatches(answers, family.golden, family.tolerance);
   if (mismatches.length)
     throw new Error(
-      `${label} (${family.id}) does not reproduce the golden examples (tolerance abs ${family.tolerance.abs}, rel ${family.tolerance.rel}): ${mismatches.slice(0, 5).join('; ')}`,
+      `${label} (${family.id}) does not reproduce the golden examples (tolerance abs ${family.tolerance.abs}, rel ` +
+        `${family.tolerance.rel}): ${mismatches.slice(0, 5).join('; ')}`,
     );
 }

@@ -32,8 +32,10 @@ export interface Measurements {
 }
 
 export const TOPOLOGY =
-  'Vigil is served as deployed: the serving Worker (wrangler.toml) and the telemetry Worker (wrangler.telemetry.toml) in two Miniflare instances, so two workerd processes, sharing the local D1/R2 files; ' +
-  "the serving Worker only produces to the telemetry queue, and Miniflare's queue broker forwards each batch through the dev registry to the telemetry Worker's process, which writes D1. " +
+  'Vigil is served as deployed: the serving Worker (wrangler.toml) and the telemetry Worker ' +
+  '(wrangler.telemetry.toml) in two Miniflare instances, so two workerd processes, sharing the local D1/R2 files; ' +
+  "the serving Worker only produces to the telemetry queue, and Miniflare's queue broker forwards each batch through " +
+  "the dev registry to the telemetry Worker's process, which writes D1. " +
   "Server CPU and RSS are the serving process; the telemetry Worker's CPU is its own column.";
 
 /** Notes on what disturbed the run: other processes' CPU, the Workers' warnings. */
@@ -42,11 +44,14 @@ function disturbanceNotes(m: Measurements): string[] {
   const busy = m.scenarios.filter((s) => (s.load.otherCpuShare ?? 0) > 0.15);
   if (busy.length)
     notes.push(
-      `other processes used more than 0.15 cores during: ${busy.map((s) => `${s.model} ${s.label} (${s.load.otherCpuShare!.toFixed(2)})`).join(', ')}; those figures are disturbed`,
+      'other processes used more than 0.15 cores during: ' +
+        `${busy.map((s) => `${s.model} ${s.label} (${s.load.otherCpuShare!.toFixed(2)})`).join(', ')}; ` +
+        'those figures are disturbed',
     );
   if (m.workerLog.warnings.length)
     notes.push(
-      `the Workers logged ${m.workerLog.warnings.length} warning/error lines during the Vigil scenarios; first: ${m.workerLog.warnings[0]!.slice(0, 300)}`,
+      `the Workers logged ${m.workerLog.warnings.length} warning/error lines during the Vigil scenarios; first: ` +
+        `${m.workerLog.warnings[0]!.slice(0, 300)}`,
     );
   return notes;
 }

@@ -34,7 +34,10 @@ function sleep(ms: number): Promise<void> {
 }
 
 function fullPathSetup(family: LoadedFamily): string {
-  return `primary v${family.primary}, ${family.shadow ? `shadow v${family.shadow} at 10 %` : 'no shadow (one version)'}, sampling 1 %, profiles`;
+  return (
+    `primary v${family.primary}, ` +
+    `${family.shadow ? `shadow v${family.shadow} at 10 %` : 'no shadow (one version)'}, sampling 1 %, profiles`
+  );
 }
 
 /** The family's bench deployment: its primary promoted, then the full path; its goldens reproduced. */
@@ -189,7 +192,8 @@ async function familyScenarios(
 /** Sets up every family on `state` and runs Vigil's load scenarios (none when --only excludes them). */
 export async function runVigil(ctx: BenchContext, state: VigilState): Promise<VigilPhaseResult> {
   ctx.log(
-    'serving Vigil as deployed: the telemetry Worker, then the serving Worker, in two workerd processes (Miniflare API; D1/R2 shared, queue through the dev registry)',
+    'serving Vigil as deployed: the telemetry Worker, then the serving Worker, in two workerd processes ' +
+      '(Miniflare API; D1/R2 shared, queue through the dev registry)',
   );
   // The inspector is used between scenarios only (heaps); no session is open under load.
   const inspectorPort = await freePort();
@@ -201,7 +205,8 @@ export async function runVigil(ctx: BenchContext, state: VigilState): Promise<Vi
   try {
     const migrated = await applyMigrations(pair.serving.mf, 'DB', join(ctx.root, 'migrations'));
     ctx.log(
-      `applied ${migrated} migration statements; serving pid ${pair.serving.pids.join(',')}, telemetry pid ${pair.telemetry.pids.join(',')}`,
+      `applied ${migrated} migration statements; serving pid ${pair.serving.pids.join(',')}, telemetry pid ` +
+        `${pair.telemetry.pids.join(',')}`,
     );
     const afterStartBytes = totalRss(pair.serving.pids);
     const admin = new VigilAdmin(pair.serving.directUrl, ctx.adminToken);

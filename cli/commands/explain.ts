@@ -62,7 +62,10 @@ export function runExplain(args: string[], io: CliIo = processIo()): Promise<num
     const instances = await readInstances(v.instance);
     const apiKey = v['api-key'] ?? (io.env.VIGIL_API_KEY || undefined);
     const client = new VigilClient(resolveConnection(v, io));
-    const path = `/v1/models/${encodeURIComponent(model)}${v.version !== undefined ? `/versions/${encodeURIComponent(v.version)}` : ''}/explain`;
+    const path =
+      `/v1/models/${encodeURIComponent(model)}` +
+      (v.version !== undefined ? `/versions/${encodeURIComponent(v.version)}` : '') +
+      '/explain';
     const result = await client.json<ExplainResponse>('POST', path, {
       body: { instances },
       ...(apiKey ? { headers: { authorization: `Bearer ${apiKey}` } } : {}),

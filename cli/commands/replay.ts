@@ -150,7 +150,8 @@ async function replay(options: ReplayOptions, connection: Connection, io: CliIo)
 
   say(`replaying ${rows.length} rows of ${options.csvPath} to ${options.model} at ${connection.url}`);
   say(
-    `  run ${runId}: request ids replay-${runId}-<row>; ${options.ratePerSecond > 0 ? `${options.ratePerSecond} requests/s` : 'as fast as possible'}, concurrency ${options.concurrency}`,
+    `  run ${runId}: request ids replay-${runId}-<row>; ` +
+      `${options.ratePerSecond > 0 ? `${options.ratePerSecond} requests/s` : 'as fast as possible'}, concurrency ${options.concurrency}`,
   );
   if (plan.labelColumn !== undefined)
     say(`  label column "${plan.labelColumn}" held back${options.feedback ? ', posted as feedback after the run' : ''}`);
@@ -181,7 +182,8 @@ async function replay(options: ReplayOptions, connection: Connection, io: CliIo)
     const rate = elapsedS > 0 ? done / elapsedS : 0;
     const etaS = rate > 0 ? (rows.length - done) / rate : 0;
     progress.update(
-      `replay ${bar(done / rows.length)} ${done}/${rows.length} · ok ${counts.ok} · errors ${counts.errors} · ${rate.toFixed(1)} req/s${done < rows.length && rate > 0 ? ` · eta ${formatDuration(etaS * 1000)}` : ''}`,
+      `replay ${bar(done / rows.length)} ${done}/${rows.length} · ok ${counts.ok} · errors ${counts.errors} · ` +
+        `${rate.toFixed(1)} req/s${done < rows.length && rate > 0 ? ` · eta ${formatDuration(etaS * 1000)}` : ''}`,
       force,
     );
   };
@@ -351,7 +353,8 @@ async function warnAboutSampling(client: VigilClient, modelPath: string, io: Cli
   if (deployment.sample_rate < 1 && shadowed < 1) {
     writeLine(
       io.stderr,
-      `vigil: note: ${deployment.model} logs ${formatShare(deployment.sample_rate)} of primary requests; feedback on requests that were not logged comes back unknown. ` +
+      `vigil: note: ${deployment.model} logs ${formatShare(deployment.sample_rate)} of primary requests; ` +
+        'feedback on requests that were not logged comes back unknown. ' +
         `For a full rehearsal: vigil sampling ${deployment.model} --rate 1`,
     );
   }

@@ -12,10 +12,12 @@ import { printHelp, printJson, runCommand } from '../lib/run-command.ts';
 import { renderTable } from '../lib/table.ts';
 import { VigilClient } from '../lib/vigil-client.ts';
 
-export const STATUS_USAGE = `usage: vigil status [<model>] [options]
+export const STATUS_USAGE =
+  `usage: vigil status [<model>] [options]
 
 Shows a model's deployment (primary, canary, shadows, sample rate, who changed it last) and its versions
-with their QA status and engine (compiled, or onnxruntime; "forced" when an operator chose it). Without a model, lists every model with its deployment.
+with their QA status and engine (compiled, or onnxruntime; "forced" when an operator chose it). ` +
+  `Without a model, lists every model with its deployment.
 
 ${COMMON_HELP}`;
 

@@ -55,7 +55,8 @@ export function parseCommandArgs<const O extends ParseArgsOptionsConfig>(
   const count = parsed.positionals.length;
   if (count < positionals.min)
     throw new UsageError(
-      `${command} needs ${positionals.min === positionals.max ? positionals.min : `at least ${positionals.min}`} argument${positionals.min === 1 ? '' : 's'} ${see}`,
+      `${command} needs ${positionals.min === positionals.max ? positionals.min : `at least ${positionals.min}`} ` +
+        `argument${positionals.min === 1 ? '' : 's'} ${see}`,
     );
   if (count > positionals.max) throw new UsageError(`unexpected argument "${parsed.positionals[positionals.max]}" ${see}`);
   return { ...parsed, help: false } as ParsedCommandArgs<O>;

@@ -27,7 +27,8 @@ export function multipartBody(parts: readonly FilePart[], boundary = `vigil-${ra
   for (const part of parts) {
     chunks.push(
       encoder.encode(
-        `--${boundary}\r\nContent-Disposition: form-data; name="${part.name}"; filename="${part.filename}"\r\nContent-Type: ${part.contentType}\r\n\r\n`,
+        `--${boundary}\r\nContent-Disposition: form-data; name="${part.name}"; ` +
+          `filename="${part.filename}"\r\nContent-Type: ${part.contentType}\r\n\r\n`,
       ),
       part.data,
       encoder.encode('\r\n'),

@@ -46,7 +46,9 @@ export function removeZipMaps(bytes: Uint8Array, model: OnnxModel): ZipMapResult
     if (zipMap?.opType !== 'ZipMap') {
       return {
         ok: false,
-        message: `output "${output.name}" is a ${output.describe}, made by ${zipMap ? zipMap.opType : 'no node'} rather than a ZipMap; Vigil serves tensor outputs only`,
+        message:
+          `output "${output.name}" is a ${output.describe}, made by ${zipMap ? zipMap.opType : 'no node'} ` +
+          'rather than a ZipMap; Vigil serves tensor outputs only',
       };
     }
     const probabilities = zipMap.inputs[0]!;

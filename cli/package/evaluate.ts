@@ -176,7 +176,8 @@ export function conversionParity(
     const reference = Number(c);
     if (c.trim() === '' || !Number.isFinite(reference)) {
       throw new PackageError(
-        `${file} line ${lines[r]}, column "${column}": ${JSON.stringify(c)} is ${plan.task === 'regression' ? 'not a number' : `neither a label (${plan.labels!.join(', ')}) nor a probability`}`,
+        `${file} line ${lines[r]}, column "${column}": ${JSON.stringify(c)} is ` +
+          `${plan.task === 'regression' ? 'not a number' : `neither a label (${plan.labels!.join(', ')}) nor a probability`}`,
       );
     }
     const diff = Math.abs(scores[r]! - reference);

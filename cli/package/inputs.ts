@@ -80,15 +80,18 @@ export function planInputs(model: OnnxModel, table: CsvTable, options: InputOpti
   for (const key of Object.keys(options.matrixFeatures)) {
     if (key !== '' && !matrixInputs.some((i) => i.name === key)) {
       throw new PackageError(
-        `--features names input "${key}", which is not a matrix input of the graph (matrix inputs: ${matrixInputs.map((i) => i.name).join(', ') || 'none'})`,
+        `--features names input "${key}", which is not a matrix input of the graph (matrix inputs: ` +
+          `${matrixInputs.map((i) => i.name).join(', ') || 'none'})`,
       );
     }
   }
   if (options.matrixFeatures[''] && matrixInputs.length !== 1) {
     throw new PackageError(
       matrixInputs.length === 0
-        ? `--features is for a matrix input ([N, k]); this graph takes one tensor per column (${model.inputs.map((i) => i.name).join(', ')}), matched to CSV columns by name`
-        : `the graph has ${matrixInputs.length} matrix inputs (${matrixInputs.map((i) => i.name).join(', ')}); give each its columns: --features <input>=<c1,c2,…>`,
+        ? '--features is for a matrix input ([N, k]); this graph takes one tensor per column ' +
+            `(${model.inputs.map((i) => i.name).join(', ')}), matched to CSV columns by name`
+        : `the graph has ${matrixInputs.length} matrix inputs (${matrixInputs.map((i) => i.name).join(', ')}); ` +
+            'give each its columns: --features <input>=<c1,c2,…>',
     );
   }
 
@@ -112,7 +115,8 @@ export function planInputs(model: OnnxModel, table: CsvTable, options: InputOpti
       const given = givenFor(input.name);
       if (!given) {
         throw new PackageError(
-          `input "${input.name}" is a matrix (${input.describe}); say which CSV columns fill it, in order: --features ${matrixInputs.length > 1 ? `${input.name}=` : ''}<c1,c2,…>`,
+          `input "${input.name}" is a matrix (${input.describe}); say which CSV columns fill it, in order: ` +
+            `--features ${matrixInputs.length > 1 ? `${input.name}=` : ''}<c1,c2,…>`,
         );
       }
       if (shape.columns !== undefined && given.length !== shape.columns) {
@@ -138,7 +142,8 @@ export function planInputs(model: OnnxModel, table: CsvTable, options: InputOpti
       const valid = FEATURE_NAME.safeParse(name);
       if (!valid.success)
         throw new PackageError(
-          `"${name}" cannot be a feature name: it ${valid.error.issues[0]!.message}; rename the column (and the input, for a per-column tensor)`,
+          `"${name}" cannot be a feature name: it ${valid.error.issues[0]!.message}; ` +
+            'rename the column (and the input, for a per-column tensor)',
         );
     }
     const inputFeatures = names.map((name) => planFeature(model, input.name, dtype, name, table, spec.features[name] ?? {}, notes));
@@ -210,7 +215,8 @@ function planFeature(
   } else {
     if (hasMissing && spec.impute === undefined && spec.nullable !== false) {
       throw new PackageError(
-        `column "${name}" is empty on ${cells.filter((c) => c === null || missingTokens.has(c)).length} rows, and input "${inputName}" is a ${dtype} tensor, which cannot hold a missing value: ` +
+        `column "${name}" is empty on ${cells.filter((c) => c === null || missingTokens.has(c)).length} rows, and ` +
+          `input "${inputName}" is a ${dtype} tensor, which cannot hold a missing value: ` +
           `fill the column, or give the value your pipeline uses for missing in --spec ("features": {"${name}": {"impute": …}})`,
       );
     }
@@ -228,7 +234,8 @@ function planFeature(
         throw new PackageError(`column "${name}" has no values to learn the categories of input "${inputName}" from; list them in --spec`);
       feature.categories = categories;
       why.push(
-        `${categories.length} categories (${fromGraph.length ? `${fromGraph.length} from the graph` : 'none in the graph'}, ${fromData.length} in the data)`,
+        `${categories.length} categories ` +
+          `(${fromGraph.length ? `${fromGraph.length} from the graph` : 'none in the graph'}, ${fromData.length} in the data)`,
       );
     }
   }

@@ -64,7 +64,8 @@ export function planOutputs(outputs: readonly ProbedOutput[], facts: OutputFacts
   } else if (floats.length === 0) {
     throw new PackageError(
       labelOutputs.length > 0
-        ? `the classifier outputs only labels (${found}); Vigil needs class probabilities to monitor it: export it with probabilities (for scikit-learn, an estimator with predict_proba, e.g. SVC(probability=True))`
+        ? `the classifier outputs only labels (${found}); Vigil needs class probabilities to monitor it: ` +
+            'export it with probabilities (for scikit-learn, an estimator with predict_proba, e.g. SVC(probability=True))'
         : `there is no float output to serve: ${found}`,
     );
   } else {
@@ -85,17 +86,21 @@ export function planOutputs(outputs: readonly ProbedOutput[], facts: OutputFacts
   }
   if (main.width === 1) {
     throw new PackageError(
-      `output "${main.name}" has one value per row beside the label output "${labelTensor!.name}"; a classifier needs one probability per class: ${found}`,
+      `output "${main.name}" has one value per row beside the label output "${labelTensor!.name}"; ` +
+        `a classifier needs one probability per class: ${found}`,
     );
   }
   if (!labelTensor && facts.task === 'regression') {
     throw new PackageError(
-      `output "${main.name}" has ${main.width} values per row (${main.describe}); Vigil serves one value per row for regression (multi-output regression is not supported)`,
+      `output "${main.name}" has ${main.width} values per row (${main.describe}); ` +
+        'Vigil serves one value per row for regression (multi-output regression is not supported)',
     );
   }
   if (!labelTensor && !wantsClassifier) {
     throw new PackageError(
-      `output "${main.name}" has ${main.width} values per row and there is no label output (${found}): if they are class probabilities, say --task ${main.width === 2 ? 'binary_classification' : 'multiclass_classification'} (and their labels as "labels" in --spec); Vigil does not serve multi-output regression`,
+      `output "${main.name}" has ${main.width} values per row and there is no label output (${found}): ` +
+        `if they are class probabilities, say --task ${main.width === 2 ? 'binary_classification' : 'multiclass_classification'} ` +
+        '(and their labels as "labels" in --spec); Vigil does not serve multi-output regression',
     );
   }
 
@@ -123,7 +128,10 @@ export function planOutputs(outputs: readonly ProbedOutput[], facts: OutputFacts
   if (spec.positive_label !== undefined && !labels.includes(spec.positive_label))
     throw new PackageError(`positive_label "${spec.positive_label}" is not one of the labels ${labels.join(', ')}`);
   notes.push(
-    `${task.replace('_', ' ')}: probabilities "${main.name}" (${main.describe})${labelTensor ? `, labels "${labelTensor.name}"` : ', label = most probable class'}; classes ${labels.map((l) => JSON.stringify(l)).join(', ')}${positiveLabel ? `, positive ${JSON.stringify(positiveLabel)}` : ''}`,
+    `${task.replace('_', ' ')}: probabilities "${main.name}" (${main.describe})` +
+      `${labelTensor ? `, labels "${labelTensor.name}"` : ', label = most probable class'}; ` +
+      `classes ${labels.map((l) => JSON.stringify(l)).join(', ')}` +
+      `${positiveLabel ? `, positive ${JSON.stringify(positiveLabel)}` : ''}`,
   );
   return {
     task,

@@ -195,7 +195,8 @@ export async function packageModel(input: PackageInput): Promise<PackagedModel> 
       featureAssessment = assessed.assessment;
       const weak = featureAssessment.features.filter((f) => !f.beneficial).map((f) => f.name);
       report.push(
-        `assess   permutation importance (${featureAssessment.metric}, ${featureAssessment.repeats} shuffles of ${featureAssessment.rows} rows): ` +
+        `assess   permutation importance (${featureAssessment.metric}, ${featureAssessment.repeats} shuffles of ` +
+          `${featureAssessment.rows} rows): ` +
           featureAssessment.features
             .map((f) => `${f.name} ${formatMetric(f.importance)}${f.beneficial ? '' : ' (not beneficial)'}`)
             .join(' · '),
@@ -225,7 +226,8 @@ export async function packageModel(input: PackageInput): Promise<PackagedModel> 
         ? `max |onnx - reference| ${formatMetric(parity.max_abs_diff)}`
         : `${parity.label_mismatches} of ${parity.rows} labels differ`;
     report.push(
-      `parity   against "${input.referenceColumn}": ${measured}${parityFails(parity) ? ' — OUTSIDE the tolerance: the QA gate will refuse this version' : ' (within tolerance)'}`,
+      `parity   against "${input.referenceColumn}": ${measured}` +
+        (parityFails(parity) ? ' — OUTSIDE the tolerance: the QA gate will refuse this version' : ' (within tolerance)'),
     );
   }
 
@@ -327,7 +329,8 @@ function readRows(features: readonly FeatureSchemaSpec[], table: CsvTable, file:
 function describeFeature(features: readonly FeatureSchemaSpec[], name: string): string {
   const f = features.find((x) => x.name === name);
   return f
-    ? `the input takes ${f.type === 'number' ? 'numbers' : f.type === 'integer' ? 'integers' : f.type === 'boolean' ? 'true/false' : 'strings'}`
+    ? 'the input takes ' +
+        `${f.type === 'number' ? 'numbers' : f.type === 'integer' ? 'integers' : f.type === 'boolean' ? 'true/false' : 'strings'}`
     : 'unknown column';
 }
 
@@ -400,7 +403,8 @@ async function predictAll(
           throw new PackageError(
             `the model outputs ${values[r * width + j]} for line ${table.recordLines[start + r]}` +
               (missing.length
-                ? `, where ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} empty: the graph does not impute ${missing.length === 1 ? 'it' : 'them'}; fill the column or export the pipeline with its imputer`
+                ? `, where ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} empty: the graph does not ` +
+                  `impute ${missing.length === 1 ? 'it' : 'them'}; fill the column or export the pipeline with its imputer`
                 : ''),
           );
         }
@@ -436,7 +440,8 @@ async function checkRewrite(
     predictions.forEach((p, i) => {
       if (String(labels[i]) !== (p as ClassificationPrediction).label) {
         throw new Error(
-          `the graph without ZipMap predicts ${(p as ClassificationPrediction).label} where the original predicts ${String(labels[i])} (a Vigil bug)`,
+          `the graph without ZipMap predicts ${(p as ClassificationPrediction).label} where the original predicts ` +
+            `${String(labels[i])} (a Vigil bug)`,
         );
       }
     });

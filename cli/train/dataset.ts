@@ -66,7 +66,8 @@ export function readLabeledDataset(spec: TrainingSpec, table: CsvTable, file: st
     } else {
       if (!spec.labels!.includes(cell)) {
         return report(
-          `${where}, column "${spec.target}": ${JSON.stringify(cell)} is not one of the labels ${spec.labels!.map((l) => JSON.stringify(l)).join(', ')}`,
+          `${where}, column "${spec.target}": ${JSON.stringify(cell)} is not one of the labels ` +
+            `${spec.labels!.map((l) => JSON.stringify(l)).join(', ')}`,
         );
       }
       targets[r] = cell === positive ? 1 : 0;

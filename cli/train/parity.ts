@@ -33,7 +33,9 @@ export function compareScores(expected: Float64Array, actual: Float64Array, tole
   if (worst > tolerance) {
     return {
       ok: false,
-      message: `holdout row ${worstRow}: trained ${expected[worstRow]}, ONNX Runtime ${actual[worstRow]} (relative error ${worst.toExponential(2)})`,
+      message:
+        `holdout row ${worstRow}: trained ${expected[worstRow]}, ONNX Runtime ${actual[worstRow]} ` +
+        `(relative error ${worst.toExponential(2)})`,
     };
   }
   return { ok: true, worst };

@@ -173,7 +173,10 @@ function checkGrid(
     if (!searchable.includes(name)) {
       issue(
         ['grid', name],
-        `"${name}" is not a hyperparameter ${algorithm === 'linear' && spec.task === 'regression' ? 'of ridge regression (only l2 is)' : `of ${algorithm} (${names.join(', ')})`}`,
+        `"${name}" is not a hyperparameter ` +
+          (algorithm === 'linear' && spec.task === 'regression'
+            ? 'of ridge regression (only l2 is)'
+            : `of ${algorithm} (${names.join(', ')})`),
       );
       continue;
     }

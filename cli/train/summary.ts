@@ -17,10 +17,12 @@ export function formatSummary(p: TrainedPackage): string {
     .map(([k, v]) => `${k} ${formatMetric(v)}`);
   return [
     `trained ${m.name} v${m.version} (${t.algorithm}) in ${p.totalSeconds.toFixed(1)} s (fit ${p.trainSeconds.toFixed(1)} s)`,
-    `  data     ${t.dataset.file}: ${t.dataset.rows} rows → ${t.split?.train_rows} train, ${t.split?.holdout_rows} holdout (seed ${t.seed})`,
+    `  data     ${t.dataset.file}: ${t.dataset.rows} rows → ${t.split?.train_rows} train, ` +
+      `${t.split?.holdout_rows} holdout (seed ${t.seed})`,
     ...(t.tuning ? [tuningLine(t.tuning, p.tuningSeconds)] : []),
     `  fit      ${p.fitNote}; ${encodedWidth(m.encoding)} input columns`,
-    `  holdout  ${metrics.primary} ${formatMetric(metrics.overall[metrics.primary] ?? NaN)} (primary, ${metrics.higher_is_better ? 'higher' : 'lower'} is better) · ${others.join(' · ')}`,
+    `  holdout  ${metrics.primary} ${formatMetric(metrics.overall[metrics.primary] ?? NaN)} (primary, ` +
+      `${metrics.higher_is_better ? 'higher' : 'lower'} is better) · ${others.join(' · ')}`,
     ...(t.feature_assessment ? [assessmentLine(t.feature_assessment, p.assessmentSeconds)] : []),
     `  golden   ${m.golden.length} examples`,
     `  wrote    ${p.modelPath}  ${formatBytes(p.modelBytes)}  sha256 ${p.sha256}`,
@@ -30,12 +32,19 @@ export function formatSummary(p: TrainedPackage): string {
 
 function tuningLine(tuning: NonNullable<TrainedPackage['manifest']['training']['tuning']>, seconds: number): string {
   const winner = tuning.candidates[tuning.selected]!;
-  return `  tuning   ${describeCandidate(winner.hyperparameters)} won of ${tuning.candidates.length} candidates: ${tuning.metric} ${formatMetric(winner.mean)} ± ${formatMetric(winner.std)} over ${tuning.folds} folds (${seconds.toFixed(1)} s)`;
+  return (
+    `  tuning   ${describeCandidate(winner.hyperparameters)} won of ${tuning.candidates.length} candidates: ` +
+    `${tuning.metric} ${formatMetric(winner.mean)} ± ${formatMetric(winner.std)} over ${tuning.folds} folds ` +
+    `(${seconds.toFixed(1)} s)`
+  );
 }
 
 function assessmentLine(a: NonNullable<TrainedPackage['manifest']['training']['feature_assessment']>, seconds: number): string {
   const weak = a.features.filter((f) => !f.beneficial).map((f) => f.name);
-  return `  assess   permutation importance on ${a.rows} holdout rows × ${a.repeats}: ${weak.length === 0 ? 'every feature helps' : `not beneficial: ${weak.join(', ')}`} (${seconds.toFixed(1)} s)`;
+  return (
+    `  assess   permutation importance on ${a.rows} holdout rows × ${a.repeats}: ` +
+    `${weak.length === 0 ? 'every feature helps' : `not beneficial: ${weak.join(', ')}`} (${seconds.toFixed(1)} s)`
+  );
 }
 
 function formatMetric(v: number): string {

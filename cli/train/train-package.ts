@@ -119,7 +119,8 @@ export async function trainPackage(options: TrainOptions): Promise<TrainOutcome>
   const grid = spec.tuning?.[options.algorithm];
   if (grid)
     progress(
-      `tuning   ${options.algorithm}: ${Object.values(grid.grid).reduce((n, v) => n * v.length, 1)} candidates × ${grid.folds} folds of the ${trainRows.length} training rows`,
+      `tuning   ${options.algorithm}: ${Object.values(grid.grid).reduce((n, v) => n * v.length, 1)} candidates × ` +
+        `${grid.folds} folds of the ${trainRows.length} training rows`,
     );
   const tuned = tuneHyperparameters({
     spec,
@@ -130,7 +131,8 @@ export async function trainPackage(options: TrainOptions): Promise<TrainOutcome>
     seed: options.seed,
     onCandidate: (i, c, seconds) =>
       progress(
-        `tuning   [${i + 1}] ${describeCandidate(c.hyperparameters)}: ${primaryMetricOf(spec.task).primary} ${formatNumber(c.mean)} ± ${formatNumber(c.std)} (${seconds.toFixed(1)} s)`,
+        `tuning   [${i + 1}] ${describeCandidate(c.hyperparameters)}: ${primaryMetricOf(spec.task).primary} ` +
+          `${formatNumber(c.mean)} ± ${formatNumber(c.std)} (${seconds.toFixed(1)} s)`,
       ),
   });
   if (!tuned.ok) return failure([tuned.error]);
@@ -180,7 +182,8 @@ export async function trainPackage(options: TrainOptions): Promise<TrainOutcome>
   let featureAssessment: FeatureAssessment | undefined;
   if (metrics.overall[metrics.primary] !== undefined) {
     progress(
-      `assess   permutation importance: ${dataset.features.length} features × ${ASSESSMENT_REPEATS} shuffles of the ${holdoutRows.length} holdout rows`,
+      `assess   permutation importance: ${dataset.features.length} features × ${ASSESSMENT_REPEATS} shuffles of the ` +
+        `${holdoutRows.length} holdout rows`,
     );
     const runner = await openOnnx(onnxBytes, ortNames, width);
     try {

@@ -68,7 +68,8 @@ export const ADMIN_DISABLED_MESSAGE =
 export function adminDisabledMessage(configured: string | undefined): string {
   const set = (configured ?? '').trim() !== '';
   return set
-    ? `admin routes are disabled: ADMIN_TOKEN is shorter than ${MIN_TOKEN_LENGTH} characters; set a longer one (\`wrangler secret put ADMIN_TOKEN\`, or .dev.vars locally)`
+    ? `admin routes are disabled: ADMIN_TOKEN is shorter than ${MIN_TOKEN_LENGTH} characters; set a longer one ` +
+        `(\`wrangler secret put ADMIN_TOKEN\`, or .dev.vars locally)`
     : ADMIN_DISABLED_MESSAGE;
 }
 

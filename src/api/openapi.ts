@@ -70,7 +70,8 @@ const debugQuery = z.object({
     .openapi({
       param: { name: 'debug', in: 'query' },
       description:
-        'true adds the debug trace (validated instances, encoded tensors, raw outputs, engine); needs the admin token instead of an API key',
+        'true adds the debug trace (validated instances, encoded tensors, raw outputs, engine); ' +
+        'needs the admin token instead of an API key',
     }),
 });
 const adminErrors = { 401: error('Missing or wrong admin token'), 503: error('ADMIN_TOKEN is not configured: admin routes are closed') };
@@ -118,7 +119,11 @@ export const ROUTES: RouteConfig[] = [
       method: 'post',
       path,
       tags: ['Predict'],
-      summary: `Explain predictions${path.includes('{version}') ? ' of a pinned version' : path.endsWith(':explain') ? ' (KServe V1 verb)' : ''}: per instance, one contribution per feature summing to the explained output minus the base value (at most ${MAX_EXPLAIN_INSTANCES} instances)`,
+      summary:
+        'Explain predictions' +
+        (path.includes('{version}') ? ' of a pinned version' : path.endsWith(':explain') ? ' (KServe V1 verb)' : '') +
+        ': per instance, one contribution per feature summing to the explained output minus the base value ' +
+        `(at most ${MAX_EXPLAIN_INSTANCES} instances)`,
       request: {
         params: path.includes('{version}') ? modelVersion : model,
         body: {
@@ -324,7 +329,8 @@ export const ROUTES: RouteConfig[] = [
     path: '/admin/models/{model}/versions/{version}/engine',
     tags: ['Admin'],
     summary:
-      'Force the engine a version serves on, or "auto" for the QA gate\'s choice (forcing "compiled" needs proven parity with ONNX Runtime)',
+      'Force the engine a version serves on, or "auto" for the QA gate\'s choice ' +
+      '(forcing "compiled" needs proven parity with ONNX Runtime)',
     ...admin,
     request: { params: modelVersion, body: { required: true, content: { 'application/json': { schema: EngineChangeSchema } } } },
     responses: {
@@ -434,7 +440,8 @@ export function openApiDocument(): object {
       title: 'Vigil',
       version: VIGIL_VERSION,
       description:
-        'Serve ONNX models from Cloudflare Workers with validation, canary, shadow testing and monitoring. Errors are `{"error": {"code", "message", "details"}}` (Open Inference Protocol routes: `{"error": "<message>"}`).',
+        'Serve ONNX models from Cloudflare Workers with validation, canary, shadow testing and monitoring. ' +
+        'Errors are `{"error": {"code", "message", "details"}}` (Open Inference Protocol routes: `{"error": "<message>"}`).',
       license: { name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' },
     },
   });

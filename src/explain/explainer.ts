@@ -70,7 +70,9 @@ export function compileExplainer(manifest: ExplainManifest, onnxBytes: Uint8Arra
   if (!compiled.ok)
     return {
       ok: false,
-      reason: `${exactReason ? `no exact method applies (${exactReason}) and ` : ''}the graph cannot be evaluated for sampling: ${compiled.reason}`,
+      reason:
+        `${exactReason ? `no exact method applies (${exactReason}) and ` : ''}` +
+        `the graph cannot be evaluated for sampling: ${compiled.reason}`,
     };
   const labels = manifest.output.labels ?? [];
   const outputs = manifest.task === 'regression' ? ['value'] : labels;

@@ -84,7 +84,9 @@ export function findEstimator(graph: OnnxGraph, output: string): FindEstimatorRe
   if (frontier.size !== 1)
     return {
       ok: false,
-      reason: `the output depends on ${frontier.size} computed tensors (${[...frontier].map((t) => `"${t}"`).join(', ')}), not on one estimator`,
+      reason:
+        `the output depends on ${frontier.size} computed tensors ` +
+        `(${[...frontier].map((t) => `"${t}"`).join(', ')}), not on one estimator`,
     };
   const scores = [...frontier][0]!;
   const node = graph.producer.get(scores)!;

@@ -3,7 +3,9 @@
  * (probabilities or the regression value), with background rows drawn from the training statistics or given.
  *
  * @example
- * const explainer = samplingExplainer({ features, outputs: ['value'], space: 'value', value, background, reference: 'training statistics' });
+ * const explainer = samplingExplainer({
+ *   features, outputs: ['value'], space: 'value', value, background, reference: 'training statistics'
+ * });
  * explainer.explain(rows, { budget: { permutations: 128 }, seed: 7 });
  */
 import type { Row } from '../model/instance-validator.ts';

@@ -93,7 +93,8 @@ export function compileDecoder(manifest: DecoderManifest): CompiledDecoder {
         label = String(modelLabels[r]);
         if (!known.has(label))
           throw new OutputDecodeError(
-            `the model predicted label ${JSON.stringify(label)}, which is not one of its labels ${labels.map((l) => JSON.stringify(l)).join(', ')}`,
+            `the model predicted label ${JSON.stringify(label)}, which is not ` +
+              `one of its labels ${labels.map((l) => JSON.stringify(l)).join(', ')}`,
           );
       }
       out[r] = { label, probabilities };

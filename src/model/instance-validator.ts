@@ -90,7 +90,9 @@ export function compileValidator(manifest: { readonly features: readonly Feature
           instance: index,
           field: '',
           code: 'wrong_arity',
-          message: `the instance is a list of ${instance.length} values; the model takes ${features.length} features in this order: ${names.join(', ')}`,
+          message:
+            `the instance is a list of ${instance.length} values; the model ` +
+            `takes ${features.length} features in this order: ${names.join(', ')}`,
         });
         return null;
       }

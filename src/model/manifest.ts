@@ -688,7 +688,8 @@ function checkValueColumn(
   // Only float tensors can carry a missing value (NaN); other tensors need a value to impute.
   if ((f.nullable || !f.required) && impute === undefined) {
     issue(
-      `"${f.name}" feeds a ${dtype} tensor, which has no missing value: it must be required and not nullable, or give the column an impute value`,
+      `"${f.name}" feeds a ${dtype} tensor, which has no missing value: it ` +
+        `must be required and not nullable, or give the column an impute value`,
     );
   }
   const expected = dtype === 'string' ? 'category' : dtype === 'bool' ? 'boolean' : 'integer';

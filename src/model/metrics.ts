@@ -97,7 +97,10 @@ export function regressionMetrics(actual: Numbers, predicted: Numbers): MetricVa
   return metrics;
 }
 
-/** auc (when both classes occur), accuracy, log_loss, the positive rates and the true positive rate (recall). @example binaryClassificationMetrics([0, 1], [0.2, 0.7]) */
+/**
+ * auc (when both classes occur), accuracy, log_loss, the positive rates and the true positive rate (recall).
+ * @example binaryClassificationMetrics([0, 1], [0.2, 0.7])
+ */
 export function binaryClassificationMetrics(positive: Numbers, probability: Numbers): MetricValues {
   const metrics: MetricValues = {};
   const auc = rocAuc(positive, probability);
@@ -208,7 +211,10 @@ export function bandLabel(edges: readonly number[], value: number): string {
   return i === edges.length ? `(${lo}, ∞)` : `(${lo}, ${edges[i]}]`;
 }
 
-/** The slice a feature value belongs to; null (missing) values form their own slice. @example sliceLabel({ feature: 'sex' }, 'Male') // "Male" */
+/**
+ * The slice a feature value belongs to; null (missing) values form their own slice.
+ * @example sliceLabel({ feature: 'sex' }, 'Male') // "Male"
+ */
 export function sliceLabel(slice: SliceDefinition, value: FeatureValue): string {
   if (value === null) return NULL_SLICE;
   if (slice.bands && typeof value === 'number') return bandLabel(slice.bands, value);

@@ -22,7 +22,8 @@ const SERVED_ROLES = sql`('primary', 'canary', 'pinned')`;
 export async function profileSnapshot(db: Database, model: string, version: string, window: CheckWindow): Promise<ProfileSnapshot> {
   const v = Number(version);
   const features = await db.all<Pick<ProfileRecord, 'feature' | 'count' | 'nulls' | 'invalid' | 'sum' | 'sum_sq' | 'min' | 'max'>>(sql`
-    SELECT feature, sum(count) AS count, sum(nulls) AS nulls, sum(invalid) AS invalid, sum(sum) AS sum, sum(sum_sq) AS sum_sq, min(min) AS min, max(max) AS max
+    SELECT feature, sum(count) AS count, sum(nulls) AS nulls, sum(invalid) AS invalid, sum(sum) AS sum, sum(sum_sq) AS sum_sq,
+           min(min) AS min, max(max) AS max
     FROM feature_profiles
     WHERE model = ${model} AND version = ${v} AND bucket >= ${window.from} AND bucket < ${window.to}
     GROUP BY feature`);
@@ -67,7 +68,8 @@ export async function shadowStats(db: Database, model: string, window: CheckWind
   }>(sql`
     SELECT shadow_version, count(*) AS comparisons, sum(error IS NOT NULL) AS errors,
            avg(abs_diff) AS mean_abs_diff, max(abs_diff) AS max_abs_diff, avg(signed_diff) AS mean_signed_diff,
-           avg(label_agree) AS label_agreement, avg(primary_latency_ms) AS mean_primary_latency_ms, avg(shadow_latency_ms) AS mean_shadow_latency_ms
+           avg(label_agree) AS label_agreement, avg(primary_latency_ms) AS mean_primary_latency_ms,
+           avg(shadow_latency_ms) AS mean_shadow_latency_ms
     FROM shadow_comparisons
     WHERE model = ${model} AND created_at >= ${window.from} AND created_at < ${window.to} ${primaryFilter}
     GROUP BY shadow_version ORDER BY shadow_version`);
@@ -82,7 +84,8 @@ export async function shadowStats(db: Database, model: string, window: CheckWind
         db,
         sql`shadow_comparisons`,
         sql`abs_diff`,
-        sql`model = ${model} AND shadow_version = ${r.shadow_version} AND created_at >= ${window.from} AND created_at < ${window.to} AND abs_diff IS NOT NULL ${primaryFilter}`,
+        sql`model = ${model} AND shadow_version = ${r.shadow_version} AND created_at >= ${window.from} AND created_at < ${window.to}
+          AND abs_diff IS NOT NULL ${primaryFilter}`,
         0.95,
       ),
       maxAbsDiff: r.max_abs_diff,
@@ -100,7 +103,8 @@ export async function quantile(db: Database, table: SQL, column: SQL, where: SQL
   const [row] = await db.all<{ value: number | null }>(sql`
     SELECT ${column} AS value FROM ${table} WHERE ${where}
     ORDER BY ${column}
-    LIMIT 1 OFFSET (SELECT max(0, CAST(${q} * count(*) AS INTEGER) - (CAST(${q} * count(*) AS INTEGER) = ${q} * count(*))) FROM ${table} WHERE ${where})`);
+    LIMIT 1 OFFSET (SELECT max(0, CAST(${q} * count(*) AS INTEGER) - (CAST(${q} * count(*) AS INTEGER) = ${q} * count(*)))
+      FROM ${table} WHERE ${where})`);
   return row?.value ?? null;
 }
 
@@ -179,7 +183,8 @@ export function servedSource(model: string, version: string, window: CheckWindow
     from: sql`prediction_samples s JOIN feedback f ON f.model = s.model AND f.request_id = s.request_id AND f.instance = s.instance`,
     score: sql`s.score`,
     predictedLabel: sql`s.label`,
-    where: sql`s.model = ${model} AND s.version = ${Number(version)} AND s.role IN ${SERVED_ROLES} AND s.created_at >= ${window.from} AND s.created_at < ${window.to}`,
+    where: sql`s.model = ${model} AND s.version = ${Number(version)} AND s.role IN ${SERVED_ROLES}
+      AND s.created_at >= ${window.from} AND s.created_at < ${window.to}`,
     slices: sql`s.slices`,
   };
 }
@@ -224,7 +229,8 @@ export async function biasStats(
       SELECT ${group} AS grp, count(*) AS n, sum(s.label = ${positive}) AS predicted_positive,
              sum(f.label = ${positive}) AS labelled_positives, sum(f.label = ${positive} AND s.label = ${positive}) AS true_positives
       FROM prediction_samples s LEFT JOIN feedback f ON f.model = s.model AND f.request_id = s.request_id AND f.instance = s.instance
-      WHERE s.model = ${model} AND s.version = ${Number(version)} AND s.role IN ${SERVED_ROLES} AND s.created_at >= ${window.from} AND s.created_at < ${window.to}
+      WHERE s.model = ${model} AND s.version = ${Number(version)} AND s.role IN ${SERVED_ROLES}
+        AND s.created_at >= ${window.from} AND s.created_at < ${window.to}
       GROUP BY 1 ORDER BY 1`);
     const groups: GroupRates[] = rows
       .filter((r) => r.grp !== null)
@@ -258,7 +264,8 @@ export async function canaryStats(
   const bins = async (version: string, role: string) => {
     const rows = await db.all<{ bin: number; count: number }>(sql`
       SELECT ${binExpression(sql`score`, edges)} AS bin, count(*) AS count FROM prediction_samples
-      WHERE model = ${model} AND version = ${Number(version)} AND role = ${role} AND created_at >= ${window.from} AND created_at < ${window.to}
+      WHERE model = ${model} AND version = ${Number(version)} AND role = ${role}
+        AND created_at >= ${window.from} AND created_at < ${window.to}
       GROUP BY 1`);
     const out = new Array<number>(edges.length + 1).fill(0);
     for (const r of rows) out[r.bin] = r.count;
@@ -266,10 +273,12 @@ export async function canaryStats(
   };
   const [served] = await db.all<{ count: number | null }>(sql`
     SELECT sum(count) AS count FROM feature_profiles
-    WHERE model = ${model} AND version = ${Number(canaryVersion)} AND feature = ${INSTANCES_FEATURE} AND bucket >= ${window.from} AND bucket < ${window.to}`);
+    WHERE model = ${model} AND version = ${Number(canaryVersion)} AND feature = ${INSTANCES_FEATURE}
+      AND bucket >= ${window.from} AND bucket < ${window.to}`);
   const [errors] = await db.all<{ count: number | null }>(sql`
     SELECT sum(count) AS count FROM feature_profiles
-    WHERE model = ${model} AND version = ${Number(canaryVersion)} AND feature = ${ERRORS_FEATURE} AND bucket >= ${window.from} AND bucket < ${window.to}`);
+    WHERE model = ${model} AND version = ${Number(canaryVersion)} AND feature = ${ERRORS_FEATURE}
+      AND bucket >= ${window.from} AND bucket < ${window.to}`);
   return {
     canaryVersion,
     served: served?.count ?? 0,

@@ -108,7 +108,9 @@ export class HealthMonitor {
       ? results.find((r) => r.check === 'canary' && r.version === deployment.canary!.version && r.status === 'fail')
       : undefined;
     if (deployment.canary && failing) {
-      const reason = `canary check ${failing.subject} failed: value ${failing.value} over threshold ${failing.threshold} (window ${failing.window})`;
+      const reason =
+        `canary check ${failing.subject} failed: value ${failing.value} ` +
+        `over threshold ${failing.threshold} (window ${failing.window})`;
       try {
         await this.#deps.deployments.change(model, { action: 'clear_canary' }, SCHEDULER_ACTOR, reason);
         rolledBack = { canary: deployment.canary.version, reason };

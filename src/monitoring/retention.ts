@@ -37,7 +37,8 @@ export interface RetentionSummary {
 
 async function deleteBatch(db: Database, table: string, column: string, cutoff: number, batchSize: number): Promise<number> {
   const result = await db.run(
-    sql`DELETE FROM ${sql.identifier(table)} WHERE rowid IN (SELECT rowid FROM ${sql.identifier(table)} WHERE ${sql.identifier(column)} < ${cutoff} LIMIT ${batchSize})`,
+    sql`DELETE FROM ${sql.identifier(table)} WHERE rowid IN
+      (SELECT rowid FROM ${sql.identifier(table)} WHERE ${sql.identifier(column)} < ${cutoff} LIMIT ${batchSize})`,
   );
   return (result as unknown as { meta?: { changes?: number } }).meta?.changes ?? 0;
 }
@@ -64,7 +65,8 @@ export async function rollUpProfiles(db: Database, cutoff: number): Promise<numb
   await db.batch([
     db.run(sql`
       INSERT INTO feature_profiles (model, version, bucket, bucket_ms, feature, count, nulls, invalid, sum, sum_sq, min, max)
-      SELECT model, version, (bucket / ${hour}) * ${hour}, ${hour}, feature, sum(count), sum(nulls), sum(invalid), sum(sum), sum(sum_sq), min(min), max(max)
+      SELECT model, version, (bucket / ${hour}) * ${hour}, ${hour}, feature, sum(count), sum(nulls), sum(invalid), sum(sum), sum(sum_sq),
+        min(min), max(max)
       FROM feature_profiles WHERE bucket_ms = ${minute} AND bucket < ${before}
       GROUP BY model, version, (bucket / ${hour}) * ${hour}, feature
       ON CONFLICT (model, version, bucket_ms, bucket, feature) DO UPDATE SET

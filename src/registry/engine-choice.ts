@@ -78,7 +78,8 @@ export async function chooseEngine(manifest: Manifest, bytes: Uint8Array, refere
           const diff = Math.abs(w - g);
           if (!(diff <= abs + rel * Math.abs(w)) && !(Number.isNaN(w) && Number.isNaN(g))) {
             return refuse(
-              `output "${name}" differs on probe ${start + Math.floor(i / (want.length / chunk.length))}: ${g} vs ONNX Runtime's ${w} (tolerance abs ${abs}, rel ${rel})`,
+              `output "${name}" differs on probe ${start + Math.floor(i / (want.length / chunk.length))}: ` +
+                `${g} vs ONNX Runtime's ${w} (tolerance abs ${abs}, rel ${rel})`,
               start,
               Math.max(maxDiff, diff),
             );
@@ -86,7 +87,8 @@ export async function chooseEngine(manifest: Manifest, bytes: Uint8Array, refere
           if (diff > maxDiff) maxDiff = diff;
         } else if (String(w) !== String(g)) {
           return refuse(
-            `output "${name}" differs on probe ${start + Math.floor(i / (want.length / chunk.length))}: ${String(g)} vs ONNX Runtime's ${String(w)}`,
+            `output "${name}" differs on probe ${start + Math.floor(i / (want.length / chunk.length))}: ` +
+              `${String(g)} vs ONNX Runtime's ${String(w)}`,
             start,
             maxDiff,
           );
@@ -96,7 +98,9 @@ export async function chooseEngine(manifest: Manifest, bytes: Uint8Array, refere
   }
   return {
     selected: 'compiled',
-    reason: `matches ONNX Runtime on ${goldens.length} golden examples and ${PARITY_PROBES} inputs drawn from the training statistics (max difference ${maxDiff})`,
+    reason:
+      `matches ONNX Runtime on ${goldens.length} golden examples and ` +
+      `${PARITY_PROBES} inputs drawn from the training statistics (max difference ${maxDiff})`,
     probes: rows.length,
     max_abs_diff: maxDiff,
   };

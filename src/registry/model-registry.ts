@@ -345,7 +345,8 @@ export class ModelRegistry implements ModelStore {
     const sha256 = await sha256Hex(input.bytes);
     if (sha256 !== manifest.artifact.sha256 || input.bytes.byteLength !== manifest.artifact.bytes) {
       throw new InvalidManifestError(
-        `the uploaded model.onnx (${input.bytes.byteLength} bytes, sha256 ${sha256}) is not the artifact the manifest describes (${manifest.artifact.bytes} bytes, sha256 ${manifest.artifact.sha256})`,
+        `the uploaded model.onnx (${input.bytes.byteLength} bytes, sha256 ${sha256}) is not the artifact ` +
+          `the manifest describes (${manifest.artifact.bytes} bytes, sha256 ${manifest.artifact.sha256})`,
         [{ field: 'manifest.artifact.sha256', code: 'sha256_mismatch', message: `model.onnx has sha256 ${sha256}` }],
       );
     }
@@ -356,7 +357,8 @@ export class ModelRegistry implements ModelStore {
     const latest = versions[versions.length - 1];
     if (latest && compareVersions(version, latest.version) < 0) {
       throw new VersionOrderError(
-        `version ${version} is older than the latest version ${latest.version} of "${model}"; push version ${Number(latest.version) + 1} or higher`,
+        `version ${version} is older than the latest version ${latest.version} ` +
+          `of "${model}"; push version ${Number(latest.version) + 1} or higher`,
         [{ field: 'version', code: 'version_order', message: `must be greater than ${latest.version}` }],
       );
     }
@@ -392,7 +394,8 @@ export class ModelRegistry implements ModelStore {
     if (sameBytes && sameManifest(existing.manifestJson, manifest)) return { created: false, record: existing };
     const difference = sameBytes ? 'the same artifact but a different manifest' : `different bytes (sha256 ${existing.sha256})`;
     throw new VersionExistsError(
-      `version ${existing.version} of "${existing.model}" already exists with ${difference}; versions are immutable, push a new version number`,
+      `version ${existing.version} of "${existing.model}" already exists ` +
+        `with ${difference}; versions are immutable, push a new version number`,
       [
         {
           field: 'version',

@@ -45,7 +45,10 @@ const PROBABILITY_SUM_TOLERANCE = 1e-4;
  */
 export function explainLoadError(message: string): string {
   if (/Invalid tensor data type 0|non-tensor typed value|seq\(map|sequence<map|ZipMap/i.test(message)) {
-    return `${message}. The classifier outputs a sequence of maps (ZipMap), which ONNX Runtime Web cannot return: package it with \`vigil package\`, which removes the ZipMap, or export it with ZipMap disabled (skl2onnx: options={id(model): {"zipmap": False}})`;
+    return (
+      `${message}. The classifier outputs a sequence of maps (ZipMap), which ONNX Runtime Web cannot return: package it with ` +
+      `\`vigil package\`, which removes the ZipMap, or export it with ZipMap disabled (skl2onnx: options={id(model): {"zipmap": False}})`
+    );
   }
   return message;
 }
@@ -181,7 +184,8 @@ function checkSignature(manifest: Manifest, session: ModelSession, model: Compil
   if (!output) {
     const kinds = session.outputs.map((o) => `${o.name}${o.type ? ` (${o.type})` : ' (not a tensor)'}`).join(', ');
     problems.push(
-      `the model has no tensor output "${outputName}" (outputs: ${kinds || 'none'}); classifiers must be exported with ZipMap disabled or packaged with \`vigil package\``,
+      `the model has no tensor output "${outputName}" (outputs: ${kinds || 'none'}); ` +
+        `classifiers must be exported with ZipMap disabled or packaged with \`vigil package\``,
     );
   } else {
     if (output.type !== undefined && output.type !== 'float32' && output.type !== 'float64')
@@ -231,7 +235,8 @@ async function checkGoldenOutputs(manifest: Manifest, session: ModelSession, row
     return {
       name: 'golden_outputs',
       passed: false,
-      message: `the model returned ${output?.length ?? 0} values for ${rows.length} examples, expected ${rows.length * decoder.outputWidth}`,
+      message:
+        `the model returned ${output?.length ?? 0} values for ` + `${rows.length} examples, expected ${rows.length * decoder.outputWidth}`,
     };
   }
   const failures: string[] = [];
@@ -267,7 +272,8 @@ async function checkGoldenOutputs(manifest: Manifest, session: ModelSession, row
     const sum = values.reduce((a, b) => a + b, 0);
     if (values.some((v) => v < 0 || v > 1) || Math.abs(sum - 1) > PROBABILITY_SUM_TOLERANCE) {
       failures.push(
-        `golden ${i}: probabilities ${JSON.stringify(probabilities)} are not a distribution (sum ${sum}); per-class sigmoids are not probabilities`,
+        `golden ${i}: probabilities ${JSON.stringify(probabilities)} are not ` +
+          `a distribution (sum ${sum}); per-class sigmoids are not probabilities`,
       );
       return;
     }
@@ -306,14 +312,16 @@ function checkConversionParity(p: NonNullable<NonNullable<Manifest['origin']>['c
     measured.push(`max |onnx - reference| ${formatNumber(p.max_abs_diff)}`);
     if ((p.max_tolerance_ratio ?? 0) > 1)
       reasons.push(
-        `the largest difference is ${formatNumber(p.max_tolerance_ratio!)}× the tolerance (abs ${p.tolerance.abs}, rel ${p.tolerance.rel})`,
+        `the largest difference is ${formatNumber(p.max_tolerance_ratio!)}× ` +
+          `the tolerance (abs ${p.tolerance.abs}, rel ${p.tolerance.rel})`,
       );
   }
   if (p.label_mismatch_rate !== null) {
     measured.push(`${p.label_mismatches} of ${p.rows} labels differ`);
     if (p.label_mismatch_rate > p.tolerance.label_mismatch_rate) {
       reasons.push(
-        `${formatNumber(p.label_mismatch_rate * 100)} % of labels differ; at most ${formatNumber(p.tolerance.label_mismatch_rate * 100)} % may`,
+        `${formatNumber(p.label_mismatch_rate * 100)} % of labels differ; at ` +
+          `most ${formatNumber(p.tolerance.label_mismatch_rate * 100)} % may`,
       );
     }
   }

@@ -71,7 +71,10 @@ export async function attributeWindows(
     const skipped = reference.skipped + recent.skipped;
     return {
       status: 'insufficient_data',
-      reason: `no logged instances of version ${served.version} in ${reference.rows.length === 0 ? 'the previous window' : 'this window'} to explain${skipped ? ` (${skipped} no longer validate)` : ''}`,
+      reason:
+        `no logged instances of version ${served.version} in ` +
+        `${reference.rows.length === 0 ? 'the previous window' : 'this window'} to explain` +
+        `${skipped ? ` (${skipped} no longer validate)` : ''}`,
     };
   }
   const explainer = await explainerOrReason(served, 'auto');
@@ -100,7 +103,9 @@ export async function attributeVersions(
   if (logged.rows.length === 0) {
     return {
       status: 'insufficient_data',
-      reason: `no logged request that version ${shadow.version} shadowed in this window${logged.skipped ? ` validates any more (${logged.skipped} skipped)` : ''}`,
+      reason:
+        `no logged request that version ${shadow.version} shadowed in this window` +
+        `${logged.skipped ? ` validates any more (${logged.skipped} skipped)` : ''}`,
     };
   }
   let pair = exact;
@@ -183,7 +188,9 @@ async function loggedRows(
     lt(predictionSamples.createdAt, window.to),
     ...(shadowVersion !== undefined
       ? [
-          sql`EXISTS (SELECT 1 FROM ${shadowComparisons} c WHERE c.model = ${predictionSamples.model} AND c.request_id = ${predictionSamples.requestId} AND c.instance = ${predictionSamples.instance} AND c.shadow_version = ${Number(shadowVersion)} AND c.shadow_prediction IS NOT NULL)`,
+          sql`EXISTS (SELECT 1 FROM ${shadowComparisons} c WHERE c.model = ${predictionSamples.model}
+            AND c.request_id = ${predictionSamples.requestId} AND c.instance = ${predictionSamples.instance}
+            AND c.shadow_version = ${Number(shadowVersion)} AND c.shadow_prediction IS NOT NULL)`,
         ]
       : []),
   );

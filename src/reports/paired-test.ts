@@ -67,7 +67,8 @@ export function pairedErrorTest(n: number, meanDifference: number | null, varian
     p_value: p,
     alpha: ALPHA,
     explanation: significant
-      ? `the shadow's absolute error is ${z < 0 ? 'lower' : 'higher'} by ${Math.abs(meanDifference).toPrecision(4)} on average (z = ${z.toFixed(2)}, p = ${p.toPrecision(3)})`
+      ? `the shadow's absolute error is ${z < 0 ? 'lower' : 'higher'} by ${Math.abs(meanDifference).toPrecision(4)} ` +
+        `on average (z = ${z.toFixed(2)}, p = ${p.toPrecision(3)})`
       : `no significant difference in absolute error (z = ${z.toFixed(2)}, p = ${p.toPrecision(3)})`,
   };
 }
@@ -83,7 +84,9 @@ export function mcnemarTest(n: number, onlyPrimaryCorrect: number, onlyShadowCor
       statistic: null,
       p_value: null,
       alpha: ALPHA,
-      explanation: `needs at least ${MIN_PAIRS} labelled shadowed instances with ${MIN_DISCORDANT} disagreements on correctness, has ${n} with ${discordant}`,
+      explanation:
+        `needs at least ${MIN_PAIRS} labelled shadowed instances with ${MIN_DISCORDANT} disagreements on correctness, ` +
+        `has ${n} with ${discordant}`,
     };
   }
   const chi2 = (Math.abs(onlyPrimaryCorrect - onlyShadowCorrect) - 1) ** 2 / discordant;
@@ -101,6 +104,8 @@ export function mcnemarTest(n: number, onlyPrimaryCorrect: number, onlyShadowCor
     statistic: chi2,
     p_value: p,
     alpha: ALPHA,
-    explanation: `only the shadow was right on ${onlyShadowCorrect} instances, only the primary on ${onlyPrimaryCorrect} (χ² = ${chi2.toFixed(2)}, p = ${p.toPrecision(3)})`,
+    explanation:
+      `only the shadow was right on ${onlyShadowCorrect} instances, ` +
+      `only the primary on ${onlyPrimaryCorrect} (χ² = ${chi2.toFixed(2)}, p = ${p.toPrecision(3)})`,
   };
 }

@@ -32,7 +32,8 @@ export interface LatencySummary {
  * compared with a former primary (before a promotion or rollback in the window) out of the numbers.
  */
 function comparisonsWhere(model: string, primaryVersion: string, shadowVersion: string, window: CheckWindow, extra: SQL = sql``): SQL {
-  return sql`model = ${model} AND primary_version = ${Number(primaryVersion)} AND shadow_version = ${Number(shadowVersion)} AND created_at >= ${window.from} AND created_at < ${window.to} ${extra}`;
+  return sql`model = ${model} AND primary_version = ${Number(primaryVersion)} AND shadow_version = ${Number(shadowVersion)}
+    AND created_at >= ${window.from} AND created_at < ${window.to} ${extra}`;
 }
 
 export async function shadowDiffSummary(
@@ -118,8 +119,8 @@ export async function shadowBySlice(
   attribute: string,
 ): Promise<SliceDiffRow[]> {
   return db.all<SliceDiffRow>(sql`
-    SELECT ${sliceValue(sql`slices`, attribute)} AS slice, count(*) AS comparisons, avg(abs_diff) AS mean_abs_diff, avg(signed_diff) AS mean_signed_diff,
-           avg(label_agree) AS label_agreement, coalesce(sum(error IS NOT NULL), 0) AS errors
+    SELECT ${sliceValue(sql`slices`, attribute)} AS slice, count(*) AS comparisons, avg(abs_diff) AS mean_abs_diff,
+           avg(signed_diff) AS mean_signed_diff, avg(label_agree) AS label_agreement, coalesce(sum(error IS NOT NULL), 0) AS errors
     FROM shadow_comparisons WHERE ${comparisonsWhere(model, primaryVersion, shadowVersion, window)}
     GROUP BY 1 ORDER BY 1`);
 }
@@ -169,7 +170,8 @@ export async function pairedQuality(
   window: CheckWindow,
 ): Promise<PairedQuality> {
   const join = sql`shadow_comparisons c JOIN feedback f ON f.model = c.model AND f.request_id = c.request_id AND f.instance = c.instance`;
-  const where = sql`c.model = ${model} AND c.primary_version = ${Number(primary.version)} AND c.shadow_version = ${Number(shadowVersion)} AND c.created_at >= ${window.from} AND c.created_at < ${window.to} AND c.error IS NULL`;
+  const where = sql`c.model = ${model} AND c.primary_version = ${Number(primary.version)} AND c.shadow_version = ${Number(shadowVersion)}
+    AND c.created_at >= ${window.from} AND c.created_at < ${window.to} AND c.error IS NULL`;
   const primarySide = (
     await labelledMetrics(db, primary, {
       from: join,
@@ -191,14 +193,16 @@ export async function pairedQuality(
   if (primary.task === 'regression') {
     const [row] = await db.all<{ n: number; sum_d: number | null; sum_d2: number | null }>(sql`
       SELECT count(*) AS n, sum(d) AS sum_d, sum(d * d) AS sum_d2 FROM (
-        SELECT abs(c.shadow_score - CAST(f.label AS REAL)) - abs(c.primary_score - CAST(f.label AS REAL)) AS d FROM ${join} WHERE ${where})`);
+        SELECT abs(c.shadow_score - CAST(f.label AS REAL)) - abs(c.primary_score - CAST(f.label AS REAL)) AS d
+        FROM ${join} WHERE ${where})`);
     const n = row?.n ?? 0;
     const mean = n > 0 ? row!.sum_d! / n : null;
     const variance = n > 1 && mean !== null ? (row!.sum_d2! - n * mean * mean) / (n - 1) : null;
     return { n, primary: primarySide, shadow: shadowSide, mean_error_difference: mean, variance_error_difference: variance };
   }
   const [row] = await db.all<{ n: number; b: number | null; c: number | null }>(sql`
-    SELECT count(*) AS n, sum(c.primary_label = f.label AND c.shadow_label <> f.label) AS b, sum(c.primary_label <> f.label AND c.shadow_label = f.label) AS c
+    SELECT count(*) AS n, sum(c.primary_label = f.label AND c.shadow_label <> f.label) AS b,
+           sum(c.primary_label <> f.label AND c.shadow_label = f.label) AS c
     FROM ${join} WHERE ${where}`);
   return { n: row?.n ?? 0, primary: primarySide, shadow: shadowSide, only_primary_correct: row?.b ?? 0, only_shadow_correct: row?.c ?? 0 };
 }
@@ -233,7 +237,8 @@ export async function sampleLatency(
   role: string,
   window: CheckWindow,
 ): Promise<LatencySummary & { samples: number }> {
-  const where = sql`model = ${model} AND version = ${Number(version)} AND role = ${role} AND created_at >= ${window.from} AND created_at < ${window.to}`;
+  const where = sql`model = ${model} AND version = ${Number(version)} AND role = ${role}
+    AND created_at >= ${window.from} AND created_at < ${window.to}`;
   const [row] = await db.all<{ n: number; mean: number | null }>(
     sql`SELECT count(*) AS n, avg(latency_ms) AS mean FROM prediction_samples WHERE ${where}`,
   );
@@ -258,7 +263,8 @@ export async function qualityOverTime(
     from: sql`prediction_samples s JOIN feedback f ON f.model = s.model AND f.request_id = s.request_id AND f.instance = s.instance`,
     score: sql`s.score`,
     predictedLabel: sql`s.label`,
-    where: sql`s.model = ${model} AND s.version = ${Number(version)} AND s.role IN ('primary', 'canary', 'pinned') AND s.created_at >= ${window.from} AND s.created_at < ${window.to}`,
+    where: sql`s.model = ${model} AND s.version = ${Number(version)} AND s.role IN ('primary', 'canary', 'pinned')
+      AND s.created_at >= ${window.from} AND s.created_at < ${window.to}`,
     slices: sql`json_object('t', CAST(CAST(s.created_at / ${bucketMs} AS INTEGER) * ${bucketMs} AS TEXT))`,
   };
   const byBucket = await labelledMetrics(db, manifest, source, 't');

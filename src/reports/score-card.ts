@@ -145,7 +145,9 @@ function fromChecks(checks: readonly HealthCheckResult[], name: HealthCheckResul
   if (failing.length) return { mark: 'automated_fail', evidence: `${what}: ${name} check failing for ${list(failing)}` };
   return {
     mark: 'automated_pass',
-    evidence: `${what}: ${name} check passes on ${results.length} subject${results.length === 1 ? '' : 's'}${warning.length ? ` (warning: ${list(warning)})` : ''}`,
+    evidence:
+      `${what}: ${name} check passes on ${results.length} subject${results.length === 1 ? '' : 's'}` +
+      `${warning.length ? ` (warning: ${list(warning)})` : ''}`,
   };
 }
 
@@ -166,7 +168,8 @@ function assess(id: ScoreTestId, f: ScoreFacts): Assessment {
         return {
           mark: 'missing',
           evidence:
-            'no permutation importance in the manifest: package or train the model with labelled rows (vigil train, or vigil package --target) to measure each feature',
+            'no permutation importance in the manifest: package or train the model with labelled rows ' +
+            '(vigil train, or vigil package --target) to measure each feature',
         };
       return id === 'data_2' ? featureBenefit(assessment) : featureCost(assessment);
     }
@@ -179,11 +182,11 @@ function assess(id: ScoreTestId, f: ScoreFacts): Assessment {
       const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(4));
       return {
         mark: 'automated_pass',
-        evidence: `${tuning.candidates.length} candidates of ${searched.join(', ')} searched by ${tuning.folds}-fold cross-validation (seed ${tuning.seed}); the winner (${Object.entries(
-          winner.hyperparameters,
-        )
-          .map(([k, v]) => `${k} ${String(v)}`)
-          .join(', ')}) scored ${tuning.metric} ${fmt(winner.mean)} ± ${fmt(winner.std)}`,
+        evidence:
+          `${tuning.candidates.length} candidates of ${searched.join(', ')} searched by ${tuning.folds}-fold cross-validation ` +
+          `(seed ${tuning.seed}); the winner (${Object.entries(winner.hyperparameters)
+            .map(([k, v]) => `${k} ${String(v)}`)
+            .join(', ')}) scored ${tuning.metric} ${fmt(winner.mean)} ± ${fmt(winner.std)}`,
       };
     }
     case 'infra_5': {
@@ -191,20 +194,27 @@ function assess(id: ScoreTestId, f: ScoreFacts): Assessment {
       if ('reason' in e)
         return {
           mark: 'automated_fail',
-          evidence: `predictions carry a debug trace (?debug=true: validated instance, encoded tensors, raw outputs, engine), but cannot be explained: ${e.reason}`,
+          evidence:
+            'predictions carry a debug trace (?debug=true: validated instance, encoded tensors, raw outputs, engine), ' +
+            `but cannot be explained: ${e.reason}`,
         };
       const method =
         e.method === 'tree_shap' ? 'exact TreeSHAP' : e.method === 'linear' ? 'exact linear contributions' : 'a sampling Shapley estimate';
       return {
         mark: 'automated_pass',
-        evidence: `every prediction can be explained (POST /v1/models/${m.name}/explain: ${method} per feature, in ${e.space} space) and traced (?debug=true: validated instance, encoded tensors, raw outputs, engine); drift and shadow reports attribute shifts to features`,
+        evidence:
+          `every prediction can be explained (POST /v1/models/${m.name}/explain: ${method} per feature, in ${e.space} space) ` +
+          'and traced (?debug=true: validated instance, encoded tensors, raw outputs, engine); ' +
+          'drift and shadow reports attribute shifts to features',
       };
     }
     case 'data_1': {
       const typed = m.features.filter((x) => x.categories || x.min !== undefined || x.max !== undefined || x.type === 'boolean').length;
       return {
         mark: 'automated_pass',
-        evidence: `manifest schema of ${m.features.length} features (${typed} with ranges or categories, training statistics for all); every instance is validated before it reaches the model`,
+        evidence:
+          `manifest schema of ${m.features.length} features (${typed} with ranges or categories, training statistics for all); ` +
+          'every instance is validated before it reaches the model',
       };
     }
     case 'data_4': {
@@ -212,7 +222,9 @@ function assess(id: ScoreTestId, f: ScoreFacts): Assessment {
       const deprecated = m.features.filter((x) => x.deprecated).map((x) => x.name);
       return {
         mark: 'automated_pass',
-        evidence: `feature metadata is enforced at serving: PII ${pii.length ? pii.join(', ') : 'none declared'}; deprecated ${deprecated.length ? deprecated.join(', ') : 'none'} (accepted with a warning)`,
+        evidence:
+          `feature metadata is enforced at serving: PII ${pii.length ? pii.join(', ') : 'none declared'}; ` +
+          `deprecated ${deprecated.length ? deprecated.join(', ') : 'none'} (accepted with a warning)`,
       };
     }
     case 'data_5': {
@@ -222,8 +234,10 @@ function assess(id: ScoreTestId, f: ScoreFacts): Assessment {
       return {
         mark: 'automated_pass',
         evidence: pii.length
-          ? `${pii.join('; ')} in every stored sample; PII categories are profiled by position only; raw samples are deleted after the retention period`
-          : 'no feature is marked PII (PII features would be hashed or dropped in stored samples); raw samples are deleted after the retention period',
+          ? `${pii.join('; ')} in every stored sample; PII categories are profiled by position only; ` +
+            'raw samples are deleted after the retention period'
+          : 'no feature is marked PII (PII features would be hashed or dropped in stored samples); ' +
+            'raw samples are deleted after the retention period',
       };
     }
     case 'data_7':
@@ -245,7 +259,9 @@ function assess(id: ScoreTestId, f: ScoreFacts): Assessment {
     case 'model_4':
       return {
         mark: 'declared',
-        evidence: `max_age_days ${m.monitoring.max_age_days} set in the manifest's monitoring section (the staleness check enforces it; how fast quality decays with age is not measured by Vigil)`,
+        evidence:
+          `max_age_days ${m.monitoring.max_age_days} set in the manifest's monitoring section ` +
+          '(the staleness check enforces it; how fast quality decays with age is not measured by Vigil)',
       };
     case 'model_5': {
       const rank = (a?: string) => (a === 'gbdt' ? 2 : a === 'linear' || a === 'logistic' ? 1 : undefined);
@@ -267,7 +283,9 @@ function assess(id: ScoreTestId, f: ScoreFacts): Assessment {
           }
         : {
             mark: 'automated_pass',
-            evidence: `offline ${m.training.metrics.primary} beats the simpler version${simpler.length === 1 ? '' : 's'} ${simpler.map((s) => `${s.version} (${s.algorithm})`).join(', ')}`,
+            evidence:
+              `offline ${m.training.metrics.primary} beats the simpler version${simpler.length === 1 ? '' : 's'} ` +
+              `${simpler.map((s) => `${s.version} (${s.algorithm})`).join(', ')}`,
           };
     }
     case 'model_6': {
@@ -295,15 +313,20 @@ function assess(id: ScoreTestId, f: ScoreFacts): Assessment {
       return m.training.code_version.startsWith('vigil-train')
         ? {
             mark: 'automated_pass',
-            evidence: `trained by ${m.training.code_version} from dataset sha256 ${m.training.dataset.sha256.slice(0, 12)}… with seed ${m.training.seed}; byte-identical retraining is tested in CI`,
+            evidence:
+              `trained by ${m.training.code_version} from dataset sha256 ${m.training.dataset.sha256.slice(0, 12)}… ` +
+              `with seed ${m.training.seed}; byte-identical retraining is tested in CI`,
           }
         : {
             mark: 'declared',
-            evidence: `the manifest records dataset sha256${m.training.seed !== undefined ? `, seed ${m.training.seed}` : ''} and code ${m.training.code_version}${
-              m.origin
-                ? `, and the ONNX file it was imported from (${m.origin.file}, sha256 ${m.origin.sha256.slice(0, 12)}…, ${m.origin.producer})`
-                : ''
-            }; reproducibility is not tested by Vigil`,
+            evidence:
+              `the manifest records dataset sha256${m.training.seed !== undefined ? `, seed ${m.training.seed}` : ''} ` +
+              `and code ${m.training.code_version}${
+                m.origin
+                  ? `, and the ONNX file it was imported from (${m.origin.file}, sha256 ${m.origin.sha256.slice(0, 12)}…, ` +
+                    `${m.origin.producer})`
+                  : ''
+              }; reproducibility is not tested by Vigil`,
           };
     case 'infra_2':
     case 'infra_4': {
@@ -330,7 +353,8 @@ function assess(id: ScoreTestId, f: ScoreFacts): Assessment {
       return canaried
         ? {
             mark: 'automated_pass',
-            evidence: `version ${m.version} ran as a canary (with automatic rollback) before its promotion at revision ${promotion.revision}`,
+            evidence:
+              `version ${m.version} ran as a canary (with automatic rollback) ` + `before its promotion at revision ${promotion.revision}`,
           }
         : { mark: 'automated_fail', evidence: `version ${m.version} was promoted at revision ${promotion.revision} without a canary` };
     }
@@ -338,7 +362,9 @@ function assess(id: ScoreTestId, f: ScoreFacts): Assessment {
       const previous = f.events.find((e) => e.after.primary === m.version && e.before && e.before.primary !== m.version)?.before?.primary;
       return {
         mark: 'automated_pass',
-        evidence: `one-step rollback${previous ? ` to version ${previous}` : ' (no earlier primary yet)'}; failing canaries are rolled back automatically`,
+        evidence:
+          `one-step rollback${previous ? ` to version ${previous}` : ' (no earlier primary yet)'}; ` +
+          'failing canaries are rolled back automatically',
       };
     }
     case 'monitor_1': {
@@ -391,7 +417,9 @@ function assess(id: ScoreTestId, f: ScoreFacts): Assessment {
       return failing.length
         ? {
             mark: 'automated_fail',
-            evidence: `error rate over its threshold for version ${failing.map((c) => c.version).join(', ')} (canary error rate, or the share of shadowed requests the shadow failed)`,
+            evidence:
+              `error rate over its threshold for version ${failing.map((c) => c.version).join(', ')} ` +
+              '(canary error rate, or the share of shadowed requests the shadow failed)',
           }
         : { mark: 'automated_pass', evidence: 'error rates of canary and shadow versions checked against the primary on live traffic' };
     }
@@ -421,7 +449,9 @@ function featureBenefit(a: FeatureAssessment): Assessment {
   return useless.length
     ? {
         mark: 'automated_fail',
-        evidence: `${what}: no measurable benefit from ${useless.map((x) => `${x.name} (${fmt(x.importance)} ± ${fmt(x.std_error)})`).join(', ')}`,
+        evidence:
+          `${what}: no measurable benefit from ` +
+          `${useless.map((x) => `${x.name} (${fmt(x.importance)} ± ${fmt(x.std_error)})`).join(', ')}`,
       }
     : { mark: 'automated_pass', evidence: `${what}: every feature helps beyond twice its standard error` };
 }
@@ -440,7 +470,10 @@ function featureCost(a: FeatureAssessment): Assessment {
   const tooCostly = a.features.filter((x) => !x.beneficial && costs(x).length > 0);
   const dearest = [...a.features].sort((x, y) => y.cost.encode_share - x.cost.encode_share)[0]!;
   const pii = a.features.filter((x) => x.cost.pii !== 'none').map((x) => x.name);
-  const summary = `costs weighed against permutation importance: the dearest to encode is ${dearest.name} (${(dearest.cost.encode_share * 100).toFixed(0)} % of the time, ${dearest.cost.columns} columns)${pii.length ? `; PII: ${pii.join(', ')}` : '; no PII'}`;
+  const summary =
+    `costs weighed against permutation importance: the dearest to encode is ${dearest.name} ` +
+    `(${(dearest.cost.encode_share * 100).toFixed(0)} % of the time, ${dearest.cost.columns} columns)` +
+    `${pii.length ? `; PII: ${pii.join(', ')}` : '; no PII'}`;
   return tooCostly.length
     ? {
         mark: 'automated_fail',
@@ -493,7 +526,10 @@ export function buildScoreCard(facts: ScoreFacts) {
     version: manifest.version,
     stage: manifest.stage,
     scoring:
-      'per the ML Test Score paper: a test run automatically and repeatedly earns 1 point (automated_pass or automated_fail — the rubric scores whether a test is done, its outcome is listed under failing), a test run by hand and documented (declared in the manifest) 0.5, a missing test 0; a section scores the sum of its 7 tests and the final score is the minimum over the four sections',
+      'per the ML Test Score paper: a test run automatically and repeatedly earns 1 point (automated_pass or ' +
+      'automated_fail — the rubric scores whether a test is done, its outcome is listed under failing), a test run ' +
+      'by hand and documented (declared in the manifest) 0.5, a missing test 0; a section scores the sum of its 7 ' +
+      'tests and the final score is the minimum over the four sections',
     sections,
     final_score: finalScore,
     failing,

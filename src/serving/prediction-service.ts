@@ -235,7 +235,8 @@ export class PredictionService {
 
     const errors = new FieldErrors();
     const rows: Row[] = new Array(instances.length);
-    for (let i = 0; i < instances.length; i++) rows[i] = served.validator.validate(instances[i], i, errors)!; // null only when errors.count > 0
+    // validate returns null only for an instance with errors (errors.count > 0, checked below).
+    for (let i = 0; i < instances.length; i++) rows[i] = served.validator.validate(instances[i], i, errors)!;
     if (errors.count > 0) {
       if (background) this.#notifyRejected(served, instances.length, rows, errors, background);
       const first = errors.list[0]!;

@@ -33,24 +33,29 @@ const COMPARISONS_SQL = `INSERT INTO shadow_comparisons (request_id, instance, m
   shadow_prediction, primary_score, shadow_score, primary_label, shadow_label, signed_diff, abs_diff, label_agree, primary_latency_ms,
   shadow_latency_ms, error, slices, created_at)
 SELECT ${field('request_id')}, ${field('instance')}, ${field('model')}, ${version('primary_version')}, ${version('shadow_version')},
-  json(${field('primary_prediction')}), CASE WHEN ${field('shadow_prediction')} IS NULL THEN NULL ELSE json(${field('shadow_prediction')}) END,
+  json(${field('primary_prediction')}),
+  CASE WHEN ${field('shadow_prediction')} IS NULL THEN NULL ELSE json(${field('shadow_prediction')}) END,
   ${field('primary_score')}, ${field('shadow_score')}, ${field('primary_label')}, ${field('shadow_label')}, ${field('signed_diff')},
   ${field('abs_diff')}, ${field('label_agree')}, ${field('primary_latency_ms')}, ${field('shadow_latency_ms')}, ${field('error')},
   json(${field('slices')}), ${field('created_at')}
 FROM json_each(?1) WHERE true ON CONFLICT DO NOTHING`;
 
-const SAMPLES_SQL = `INSERT INTO prediction_samples (request_id, instance, model, version, role, features, prediction, score, label, latency_ms, slices, created_at)
+const SAMPLES_SQL = `INSERT INTO prediction_samples (request_id, instance, model, version, role, features, prediction, score, label,
+  latency_ms, slices, created_at)
 SELECT ${field('request_id')}, ${field('instance')}, ${field('model')}, ${version('version')}, ${field('role')}, json(${field('features')}),
-  json(${field('prediction')}), ${field('score')}, ${field('label')}, ${field('latency_ms')}, json(${field('slices')}), ${field('created_at')}
+  json(${field('prediction')}), ${field('score')}, ${field('label')}, ${field('latency_ms')},
+  json(${field('slices')}), ${field('created_at')}
 FROM json_each(?1) WHERE true ON CONFLICT DO NOTHING`;
 
-const PROFILES_SQL = `INSERT INTO feature_profiles (model, version, bucket, bucket_ms, feature, count, nulls, invalid, sum, sum_sq, min, max)
-SELECT ${field('model')}, ${version('version')}, ${field('bucket')}, ${field('bucket_ms')}, ${field('feature')}, ${field('count')}, ${field('nulls')},
-  ${field('invalid')}, ${field('sum')}, ${field('sum_sq')}, ${field('min')}, ${field('max')}
+const PROFILES_SQL = `INSERT INTO feature_profiles (model, version, bucket, bucket_ms, feature, count, nulls, invalid, sum, sum_sq,
+  min, max)
+SELECT ${field('model')}, ${version('version')}, ${field('bucket')}, ${field('bucket_ms')}, ${field('feature')}, ${field('count')},
+  ${field('nulls')}, ${field('invalid')}, ${field('sum')}, ${field('sum_sq')}, ${field('min')}, ${field('max')}
 FROM json_each(?1) WHERE true
 ON CONFLICT (model, version, bucket_ms, bucket, feature) DO UPDATE SET
   count = count + excluded.count, nulls = nulls + excluded.nulls, invalid = invalid + excluded.invalid, sum = sum + excluded.sum,
-  sum_sq = sum_sq + excluded.sum_sq, min = coalesce(min(min, excluded.min), min, excluded.min), max = coalesce(max(max, excluded.max), max, excluded.max)`;
+  sum_sq = sum_sq + excluded.sum_sq, min = coalesce(min(min, excluded.min), min, excluded.min),
+  max = coalesce(max(max, excluded.max), max, excluded.max)`;
 
 const BINS_SQL = `INSERT INTO profile_bins (model, version, bucket, bucket_ms, feature, bin, count)
 SELECT json_extract(p.value, '$.model'), CAST(json_extract(p.value, '$.version') AS INTEGER), json_extract(p.value, '$.bucket'),

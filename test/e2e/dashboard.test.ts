@@ -106,7 +106,9 @@ let missingChromium: string | undefined;
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM_PATH)) {
-    missingChromium = `Chromium is not installed at ${CHROMIUM_PATH}: install the Debian package \`chromium\` (apt-get install chromium) or set CHROMIUM_PATH to a Chromium binary`;
+    missingChromium =
+      `Chromium is not installed at ${CHROMIUM_PATH}: install the Debian package \`chromium\` ` +
+      '(apt-get install chromium) or set CHROMIUM_PATH to a Chromium binary';
     return;
   }
   mkdirSync(RESULTS, { recursive: true });

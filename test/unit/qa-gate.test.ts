@@ -166,7 +166,8 @@ describe('explainLoadError', () => {
 
   it('explains the run-time error ONNX Runtime Web 1.30 gives when reading a ZipMap output', () => {
     const message = explainLoadError(
-      "Can't access output tensor data on index 0. ERROR_CODE: 9, ERROR_MESSAGE: Reading data from non-tensor typed value is not supported.",
+      "Can't access output tensor data on index 0. ERROR_CODE: 9, " +
+        'ERROR_MESSAGE: Reading data from non-tensor typed value is not supported.',
     );
     expect(message).toContain('export it with ZipMap disabled');
   });

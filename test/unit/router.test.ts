@@ -25,10 +25,13 @@ describe('DeploymentRouter', () => {
     expect((await router({}).route('m', 'key')).sampleRate).toBe(0.01);
   });
 
-  it('logs primary traffic at least at the canary share while a canary runs, so the canary check has primary samples to compare', async () => {
-    const decision = await router({ canary: { version: '2', percent: 20 } }, () => 0.99).route('m', undefined);
-    expect(decision).toMatchObject({ role: 'primary', version: '1', sampleRate: 0.2 });
-  });
+  it(
+    'logs primary traffic at least at the canary share while a canary runs, ' + 'so the canary check has primary samples to compare',
+    async () => {
+      const decision = await router({ canary: { version: '2', percent: 20 } }, () => 0.99).route('m', undefined);
+      expect(decision).toMatchObject({ role: 'primary', version: '1', sampleRate: 0.2 });
+    },
+  );
 
   it('draws each shadow with its sample rate and always includes a shadow at rate 1', async () => {
     const shadows = [

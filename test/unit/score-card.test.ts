@@ -260,7 +260,11 @@ describe('buildScoreCard', () => {
         m.declarations = { model_7: { evidence: 'fairness review', by: 'team', date: '2026-02-01' } };
       });
       const declared = buildScoreCard(facts({ manifest: declaredManifest }));
-      expect(testOf(declared, 'model_7')).toMatchObject({ mark: 'declared', points: 0.5, evidence: 'fairness review — team, 2026-02-01' });
+      expect(testOf(declared, 'model_7')).toMatchObject({
+        mark: 'declared',
+        points: 0.5,
+        evidence: 'fairness review — team, 2026-02-01',
+      });
     });
   });
 
@@ -433,7 +437,8 @@ describe('buildScoreCard', () => {
       const card = buildScoreCard(facts({ manifest }));
       expect(testOf(card, 'model_3')).toMatchObject({ mark: 'automated_pass', points: 1 });
       expect(testOf(card, 'model_3').evidence).toBe(
-        '2 candidates of max_depth, learning_rate searched by 3-fold cross-validation (seed 42); the winner (max_depth 6, learning_rate 0.1) scored mae 31000 ± 350',
+        '2 candidates of max_depth, learning_rate searched by 3-fold cross-validation (seed 42); the winner ' +
+          '(max_depth 6, learning_rate 0.1) scored mae 31000 ± 350',
       );
     });
 

@@ -83,27 +83,30 @@ describe('dashboard: signing in', () => {
     }
   });
 
-  it('signs in with the right token: an HttpOnly, SameSite=Strict session cookie that is not the token and opens the dashboard', async () => {
-    const res = await fetchWorker('/login', form({ token: ADMIN_TOKEN }));
-    expect(res.status).toBe(303);
-    expect(res.headers.get('location')).toBe('/');
-    const cookie = parseSetCookie(res.headers.get('set-cookie')!);
-    expect(cookie.name).toBe(SESSION_COOKIE);
-    expect(await validSession(ADMIN_TOKEN, cookie.value)).toBe(true);
-    expect(cookie.value).not.toContain(ADMIN_TOKEN);
-    // Each sign-in gets a session of its own (issue 11: it used to be the same HMAC for every login).
-    const again = parseSetCookie((await fetchWorker('/login', form({ token: ADMIN_TOKEN }))).headers.get('set-cookie')!);
-    expect(again.value).not.toBe(cookie.value);
-    expect(cookie.attributes.has('httponly')).toBe(true);
-    expect(cookie.attributes.get('samesite')).toBe('Strict');
-    expect(cookie.attributes.get('path')).toBe('/');
-    expect(cookie.attributes.has('secure')).toBe(false); // plain http (local development)
+  it(
+    'signs in with the right token: ' + 'an HttpOnly, SameSite=Strict session cookie that is not the token and opens the dashboard',
+    async () => {
+      const res = await fetchWorker('/login', form({ token: ADMIN_TOKEN }));
+      expect(res.status).toBe(303);
+      expect(res.headers.get('location')).toBe('/');
+      const cookie = parseSetCookie(res.headers.get('set-cookie')!);
+      expect(cookie.name).toBe(SESSION_COOKIE);
+      expect(await validSession(ADMIN_TOKEN, cookie.value)).toBe(true);
+      expect(cookie.value).not.toContain(ADMIN_TOKEN);
+      // Each sign-in gets a session of its own (issue 11: it used to be the same HMAC for every login).
+      const again = parseSetCookie((await fetchWorker('/login', form({ token: ADMIN_TOKEN }))).headers.get('set-cookie')!);
+      expect(again.value).not.toBe(cookie.value);
+      expect(cookie.attributes.has('httponly')).toBe(true);
+      expect(cookie.attributes.get('samesite')).toBe('Strict');
+      expect(cookie.attributes.get('path')).toBe('/');
+      expect(cookie.attributes.has('secure')).toBe(false); // plain http (local development)
 
-    const home = await expectHtml(await fetchWorker('/', { headers: { cookie: `${cookie.name}=${cookie.value}` } }), 200);
-    expect(home).toContain('adult-income');
-    expect(home).toContain('california-housing');
-    expect(home).toContain('action="/logout"');
-  });
+      const home = await expectHtml(await fetchWorker('/', { headers: { cookie: `${cookie.name}=${cookie.value}` } }), 200);
+      expect(home).toContain('adult-income');
+      expect(home).toContain('california-housing');
+      expect(home).toContain('action="/logout"');
+    },
+  );
 
   it('marks the cookie Secure over https', async () => {
     const res = await app.request('https://vigil.example/login', form({ token: ADMIN_TOKEN }), workerEnv);
@@ -204,7 +207,8 @@ async function seedSamples(
   rows: readonly { id: string; features: Record<string, unknown>; at: number }[],
 ): Promise<void> {
   const stmt = d1.prepare(
-    `INSERT INTO prediction_samples (request_id, instance, model, version, role, features, prediction, score, label, latency_ms, slices, created_at)
+    `INSERT INTO prediction_samples (request_id, instance, model, version, role, features, prediction, score, label, latency_ms,
+       slices, created_at)
      VALUES (?, 0, ?, ?, 'primary', ?, '{}', 0, NULL, 1, '{}', ?)`,
   );
   await d1.batch(rows.map((r) => stmt.bind(r.id, model, version, JSON.stringify(r.features), r.at)));
@@ -212,8 +216,9 @@ async function seedSamples(
 
 async function seedComparisons(model: string, ids: readonly string[], at: number): Promise<void> {
   const stmt = d1.prepare(
-    `INSERT INTO shadow_comparisons (request_id, instance, model, primary_version, shadow_version, primary_prediction, shadow_prediction, primary_score, shadow_score,
-       primary_label, shadow_label, signed_diff, abs_diff, label_agree, primary_latency_ms, shadow_latency_ms, error, slices, created_at)
+    `INSERT INTO shadow_comparisons (request_id, instance, model, primary_version, shadow_version, primary_prediction,
+       shadow_prediction, primary_score, shadow_score, primary_label, shadow_label, signed_diff, abs_diff, label_agree,
+       primary_latency_ms, shadow_latency_ms, error, slices, created_at)
      VALUES (?, 0, ?, 1, 2, '{}', '{}', 0, 0, NULL, NULL, 0, 0, NULL, 1, 1, NULL, '{}', ?)`,
   );
   await d1.batch(ids.map((id) => stmt.bind(id, model, at)));

@@ -56,7 +56,8 @@ async function clearTelemetry(): Promise<void> {
 async function seedInstances(version: number, served: number, failed: number): Promise<void> {
   const bucket = Math.floor(Date.now() / 60_000) * 60_000;
   const profile = d1.prepare(
-    `INSERT INTO feature_profiles (model, version, bucket, bucket_ms, feature, count, nulls, invalid, sum, sum_sq, min, max) VALUES (?, ?, ?, 60000, ?, ?, 0, 0, 0, 0, NULL, NULL)`,
+    'INSERT INTO feature_profiles (model, version, bucket, bucket_ms, feature, count, nulls, invalid, sum, sum_sq, min, max) ' +
+      'VALUES (?, ?, ?, 60000, ?, ?, 0, 0, 0, 0, NULL, NULL)',
   );
   await d1.batch([
     profile.bind(MODEL, version, bucket, '__instances__', served),
@@ -71,7 +72,8 @@ async function seedSamples(version: number, role: 'primary' | 'canary', n: numbe
   const scoreIn = (b: number) =>
     b === 0 ? edges[0]! - 1 : b === edges.length ? edges[edges.length - 1]! + 1 : (edges[b - 1]! + edges[b]!) / 2;
   const stmt = d1.prepare(
-    `INSERT INTO prediction_samples (request_id, instance, model, version, role, features, prediction, score, label, latency_ms, slices, created_at) VALUES (?, 0, ?, ?, ?, '{}', '{}', ?, NULL, 1, '{}', ?)`,
+    'INSERT INTO prediction_samples (request_id, instance, model, version, role, features, prediction, score, label, latency_ms, ' +
+      "slices, created_at) VALUES (?, 0, ?, ?, ?, '{}', '{}', ?, NULL, 1, '{}', ?)",
   );
   await d1.batch(
     Array.from({ length: n }, (_, i) => stmt.bind(`${role}-${version}-${i}-${Math.random()}`, MODEL, version, role, scoreIn(pick(i)), at)),
@@ -126,7 +128,8 @@ describe('automatic canary rollback', () => {
     // The result that caused it is stored, and the rollback is announced (stored for the webhook).
     const stored = await d1
       .prepare(
-        `SELECT status, value FROM health_checks WHERE model = ? AND "check" = 'canary' AND subject = '2:error_rate' ORDER BY id DESC LIMIT 1`,
+        `SELECT status, value FROM health_checks WHERE model = ? AND "check" = 'canary' AND subject = '2:error_rate' ` +
+          'ORDER BY id DESC LIMIT 1',
       )
       .bind(MODEL)
       .first();

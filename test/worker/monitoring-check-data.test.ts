@@ -29,7 +29,8 @@ interface SampleRow {
 
 async function insertSamples(rows: SampleRow[]): Promise<void> {
   const stmt = d1.prepare(
-    `INSERT INTO prediction_samples (request_id, instance, model, version, role, features, prediction, score, label, latency_ms, slices, created_at)
+    `INSERT INTO prediction_samples (request_id, instance, model, version, role, features, prediction, score, label, latency_ms,
+       slices, created_at)
      VALUES (?, ?, ?, ?, ?, '{}', '{}', ?, ?, 1, ?, ?)`,
   );
   await d1.batch(
@@ -179,8 +180,9 @@ async function insertComparisons(
   rows: { id: string; shadow?: number; absDiff: number | null; agree?: number | null; error?: string | null }[],
 ): Promise<void> {
   const stmt = d1.prepare(
-    `INSERT INTO shadow_comparisons (request_id, instance, model, primary_version, shadow_version, primary_prediction, shadow_prediction, primary_score, shadow_score,
-       primary_label, shadow_label, signed_diff, abs_diff, label_agree, primary_latency_ms, shadow_latency_ms, error, slices, created_at)
+    `INSERT INTO shadow_comparisons (request_id, instance, model, primary_version, shadow_version, primary_prediction,
+       shadow_prediction, primary_score, shadow_score, primary_label, shadow_label, signed_diff, abs_diff, label_agree,
+       primary_latency_ms, shadow_latency_ms, error, slices, created_at)
      VALUES (?, 0, ?, 1, ?, '{}', NULL, 0, NULL, NULL, NULL, ?, ?, ?, 2, 4, ?, '{}', ?)`,
   );
   await d1.batch(
@@ -268,7 +270,8 @@ describe('canaryStats', () => {
       { model, requestId: 'q7-h', version: 2, role: 'shadow', score: 50_000, createdAt: at },
     ]);
     const profile = d1.prepare(
-      `INSERT INTO feature_profiles (model, version, bucket, bucket_ms, feature, count, nulls, invalid, sum, sum_sq, min, max) VALUES (?, ?, ?, 60000, ?, ?, 0, 0, 0, 0, NULL, NULL)`,
+      'INSERT INTO feature_profiles (model, version, bucket, bucket_ms, feature, count, nulls, invalid, sum, sum_sq, min, max) ' +
+        'VALUES (?, ?, ?, 60000, ?, ?, 0, 0, 0, 0, NULL, NULL)',
     );
     await d1.batch([
       profile.bind(model, 2, w.from, '__instances__', 90),
@@ -293,7 +296,8 @@ describe('profileSnapshot', () => {
     const w = windowAt(8);
     const model = 'q8-model';
     const profile = d1.prepare(
-      `INSERT INTO feature_profiles (model, version, bucket, bucket_ms, feature, count, nulls, invalid, sum, sum_sq, min, max) VALUES (?, 1, ?, 60000, 'x', ?, ?, ?, ?, ?, ?, ?)`,
+      'INSERT INTO feature_profiles (model, version, bucket, bucket_ms, feature, count, nulls, invalid, sum, sum_sq, min, max) ' +
+        "VALUES (?, 1, ?, 60000, 'x', ?, ?, ?, ?, ?, ?, ?)",
     );
     const bin = d1.prepare(
       `INSERT INTO profile_bins (model, version, bucket, bucket_ms, feature, bin, count) VALUES (?, 1, ?, 60000, 'x', ?, ?)`,

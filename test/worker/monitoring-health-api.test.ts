@@ -34,7 +34,8 @@ async function seedShiftedProfiles(): Promise<void> {
   const manifest = manifestOf(MODEL, '1');
   const age = manifest.features.find((f) => f.name === 'housing_median_age')!.training as { bin_frequencies: number[] };
   const profile = d1.prepare(
-    `INSERT INTO feature_profiles (model, version, bucket, bucket_ms, feature, count, nulls, invalid, sum, sum_sq, min, max) VALUES (?, 1, ?, 60000, ?, ?, 0, 0, 0, 0, NULL, NULL)`,
+    'INSERT INTO feature_profiles (model, version, bucket, bucket_ms, feature, count, nulls, invalid, sum, sum_sq, min, max) ' +
+      'VALUES (?, 1, ?, 60000, ?, ?, 0, 0, 0, 0, NULL, NULL)',
   );
   const bin = d1.prepare(
     `INSERT INTO profile_bins (model, version, bucket, bucket_ms, feature, bin, count) VALUES (?, 1, ?, 60000, ?, ?, ?)`,

@@ -58,13 +58,15 @@ async function seedIncome(at: number, bins: Record<string, number>): Promise<voi
   await d1.batch([
     d1
       .prepare(
-        `INSERT INTO feature_profiles (model, version, bucket, bucket_ms, feature, count, nulls, invalid, sum, sum_sq, min, max) VALUES (?, 1, ?, 60000, 'median_income', ?, 0, 0, 0, 0, NULL, NULL)`,
+        'INSERT INTO feature_profiles (model, version, bucket, bucket_ms, feature, count, nulls, invalid, sum, sum_sq, min, max) ' +
+          "VALUES (?, 1, ?, 60000, 'median_income', ?, 0, 0, 0, 0, NULL, NULL)",
       )
       .bind(MODEL, bucket, total),
     ...Object.entries(bins).map(([bin, n]) =>
       d1
         .prepare(
-          `INSERT INTO profile_bins (model, version, bucket, bucket_ms, feature, bin, count) VALUES (?, 1, ?, 60000, 'median_income', ?, ?)`,
+          'INSERT INTO profile_bins (model, version, bucket, bucket_ms, feature, bin, count) ' +
+            "VALUES (?, 1, ?, 60000, 'median_income', ?, ?)",
         )
         .bind(MODEL, bucket, bin, n),
     ),

@@ -23,7 +23,8 @@ async function clear(): Promise<void> {
 
 async function insertSamples(model: string, createdAt: readonly number[]): Promise<void> {
   const stmt = d1.prepare(
-    `INSERT INTO prediction_samples (request_id, instance, model, version, role, features, prediction, score, label, latency_ms, slices, created_at) VALUES (?, 0, ?, 1, 'primary', '{}', '{}', 0, NULL, 1, '{}', ?)`,
+    'INSERT INTO prediction_samples (request_id, instance, model, version, role, features, prediction, score, label, latency_ms, ' +
+      "slices, created_at) VALUES (?, 0, ?, 1, 'primary', '{}', '{}', 0, NULL, 1, '{}', ?)",
   );
   await d1.batch(createdAt.map((at, i) => stmt.bind(`${model}-${i}`, model, at)));
 }
@@ -49,7 +50,8 @@ interface ProfileSeed {
 
 async function insertProfiles(model: string, rows: ProfileSeed[]): Promise<void> {
   const profile = d1.prepare(
-    `INSERT INTO feature_profiles (model, version, bucket, bucket_ms, feature, count, nulls, invalid, sum, sum_sq, min, max) VALUES (?, 1, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)`,
+    'INSERT INTO feature_profiles (model, version, bucket, bucket_ms, feature, count, nulls, invalid, sum, sum_sq, min, max) ' +
+      'VALUES (?, 1, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)',
   );
   const bin = d1.prepare(`INSERT INTO profile_bins (model, version, bucket, bucket_ms, feature, bin, count) VALUES (?, 1, ?, ?, ?, ?, ?)`);
   const statements = rows.flatMap((r) => [

@@ -37,7 +37,8 @@ async function seedFailingCanary(): Promise<void> {
   expect(res.status).toBe(200);
   const bucket = Math.floor(Date.now() / 60_000) * 60_000;
   const profile = d1.prepare(
-    `INSERT INTO feature_profiles (model, version, bucket, bucket_ms, feature, count, nulls, invalid, sum, sum_sq, min, max) VALUES (?, 2, ?, 60000, ?, ?, 0, 0, 0, 0, NULL, NULL)`,
+    'INSERT INTO feature_profiles (model, version, bucket, bucket_ms, feature, count, nulls, invalid, sum, sum_sq, min, max) ' +
+      'VALUES (?, 2, ?, 60000, ?, ?, 0, 0, 0, 0, NULL, NULL)',
   );
   await d1.batch([profile.bind(MODEL, bucket, '__instances__', 100), profile.bind(MODEL, bucket, '__errors__', 50)]);
 }
@@ -114,10 +115,12 @@ describe('retention within a time budget', () => {
     const now = Date.now();
     await d1.batch(['prediction_samples', 'shadow_comparisons'].map((t) => d1.prepare(`DELETE FROM ${t}`)));
     const sample = d1.prepare(
-      `INSERT INTO prediction_samples (request_id, instance, model, version, role, features, prediction, score, label, latency_ms, slices, created_at) VALUES (?, 0, 'm', 1, 'primary', '{}', '{}', 0, NULL, 1, '{}', ?)`,
+      'INSERT INTO prediction_samples (request_id, instance, model, version, role, features, prediction, score, label, ' +
+        "latency_ms, slices, created_at) VALUES (?, 0, 'm', 1, 'primary', '{}', '{}', 0, NULL, 1, '{}', ?)",
     );
     const comparison = d1.prepare(
-      `INSERT INTO shadow_comparisons (request_id, instance, model, primary_version, shadow_version, primary_prediction, primary_score, primary_latency_ms, slices, created_at) VALUES (?, 0, 'm', 1, 2, '{}', 0, 1, '{}', ?)`,
+      'INSERT INTO shadow_comparisons (request_id, instance, model, primary_version, shadow_version, primary_prediction, ' +
+        "primary_score, primary_latency_ms, slices, created_at) VALUES (?, 0, 'm', 1, 2, '{}', 0, 1, '{}', ?)",
     );
     const old = now - 40 * DAY;
     await d1.batch([
@@ -147,7 +150,8 @@ describe('retention within a time budget', () => {
     await d1.prepare(`DELETE FROM prediction_samples`).run();
     await d1
       .prepare(
-        `INSERT INTO prediction_samples (request_id, instance, model, version, role, features, prediction, score, label, latency_ms, slices, created_at) VALUES ('expired', 0, 'm', 1, 'primary', '{}', '{}', 0, NULL, 1, '{}', ?)`,
+        'INSERT INTO prediction_samples (request_id, instance, model, version, role, features, prediction, score, label, ' +
+          "latency_ms, slices, created_at) VALUES ('expired', 0, 'm', 1, 'primary', '{}', '{}', 0, NULL, 1, '{}', ?)",
       )
       .bind(Date.now() - 40 * DAY)
       .run();

@@ -20,7 +20,8 @@ describe('large prediction bodies', () => {
   });
 
   it('refuses a body of too many nested values on any JSON route before parsing it', async () => {
-    const body = `{"inputs":[{"name":"x","datatype":"FP32","shape":[1],"data":[${Array.from({ length: 100_000 }, () => '[]').join(',')}]}]}`;
+    const data = Array.from({ length: 100_000 }, () => '[]').join(',');
+    const body = `{"inputs":[{"name":"x","datatype":"FP32","shape":[1],"data":[${data}]}]}`;
     const parse = vi.spyOn(JSON, 'parse');
     const res = await postJson('/v2/models/california-housing/infer', body);
     expect(res.status).toBe(400);

@@ -31,7 +31,8 @@ async function insertSamples(
   rows: readonly { id: string; features: Record<string, unknown>; at: number }[],
 ): Promise<void> {
   const stmt = d1.prepare(
-    `INSERT INTO prediction_samples (request_id, instance, model, version, role, features, prediction, score, label, latency_ms, slices, created_at)
+    `INSERT INTO prediction_samples (request_id, instance, model, version, role, features, prediction, score, label, latency_ms,
+       slices, created_at)
      VALUES (?, 0, ?, ?, 'primary', ?, '{}', 0, NULL, 1, '{}', ?)`,
   );
   await d1.batch(rows.map((r) => stmt.bind(r.id, model, version, JSON.stringify(r.features), r.at)));
@@ -39,8 +40,9 @@ async function insertSamples(
 
 async function insertComparisons(model: string, ids: readonly string[], at: number): Promise<void> {
   const stmt = d1.prepare(
-    `INSERT INTO shadow_comparisons (request_id, instance, model, primary_version, shadow_version, primary_prediction, shadow_prediction, primary_score, shadow_score,
-       primary_label, shadow_label, signed_diff, abs_diff, label_agree, primary_latency_ms, shadow_latency_ms, error, slices, created_at)
+    `INSERT INTO shadow_comparisons (request_id, instance, model, primary_version, shadow_version, primary_prediction,
+       shadow_prediction, primary_score, shadow_score, primary_label, shadow_label, signed_diff, abs_diff, label_agree,
+       primary_latency_ms, shadow_latency_ms, error, slices, created_at)
      VALUES (?, 0, ?, 1, 2, '{}', '{}', 0, 0, NULL, NULL, 0, 0, NULL, 1, 1, NULL, '{}', ?)`,
   );
   await d1.batch(ids.map((id) => stmt.bind(id, model, at)));

@@ -29,7 +29,8 @@ interface Sample {
 
 async function insertSamples(rows: readonly Sample[]): Promise<void> {
   const stmt = d1.prepare(
-    `INSERT INTO prediction_samples (request_id, instance, model, version, role, features, prediction, score, label, latency_ms, slices, created_at)
+    `INSERT INTO prediction_samples (request_id, instance, model, version, role, features, prediction, score, label, latency_ms,
+       slices, created_at)
      VALUES (?, 0, ?, ?, ?, '{}', '{}', ?, ?, ?, ?, ?)`,
   );
   await d1.batch(
@@ -57,7 +58,8 @@ interface Profile {
 
 async function insertProfiles(rows: readonly Profile[]): Promise<void> {
   const profile = d1.prepare(
-    `INSERT INTO feature_profiles (model, version, bucket, bucket_ms, feature, count, nulls, invalid, sum, sum_sq, min, max) VALUES (?, ?, ?, 60000, ?, ?, ?, ?, 0, 0, NULL, NULL)`,
+    'INSERT INTO feature_profiles (model, version, bucket, bucket_ms, feature, count, nulls, invalid, sum, sum_sq, min, max) ' +
+      'VALUES (?, ?, ?, 60000, ?, ?, ?, ?, 0, 0, NULL, NULL)',
   );
   const bin = d1.prepare(
     `INSERT INTO profile_bins (model, version, bucket, bucket_ms, feature, bin, count) VALUES (?, ?, ?, 60000, ?, ?, ?)`,
@@ -181,125 +183,134 @@ describe('GET /v1/models/{model}/reports/canary', () => {
     expect(r.primary).toBeUndefined();
   });
 
-  it('compares primary and canary: traffic share, errors, latency, prediction distribution with PSI, quality and health history', async () => {
-    const set = await adminJson('POST', `/models/${HOUSING}/deployment`, { action: 'canary', version: '2', percent: 20, reason: 'try 2' });
-    expect(set.status).toBe(200);
-    try {
-      const now = Date.now();
-      const bucket = minuteOf(now - 5 * MINUTE);
-      await insertProfiles([
-        { model: HOUSING, version: 1, bucket, feature: '__instances__', count: 400, invalid: 6 },
-        { model: HOUSING, version: 1, bucket: bucket - MINUTE, feature: '__instances__', count: 20 },
-        { model: HOUSING, version: 1, bucket, feature: '__errors__', count: 2 },
-        { model: HOUSING, version: 2, bucket, feature: '__instances__', count: 100, invalid: 1 },
-        { model: HOUSING, version: 2, bucket, feature: '__errors__', count: 3 },
-        // Before the 1h window: not counted.
-        { model: HOUSING, version: 2, bucket: minuteOf(now - 2 * 3_600_000), feature: '__errors__', count: 50 },
-        { model: HOUSING, version: 2, bucket: minuteOf(now - 2 * 3_600_000), feature: '__instances__', count: 50 },
-      ]);
+  it(
+    'compares primary and canary: ' + 'traffic share, errors, latency, prediction distribution with PSI, quality and health history',
+    async () => {
+      const set = await adminJson('POST', `/models/${HOUSING}/deployment`, {
+        action: 'canary',
+        version: '2',
+        percent: 20,
+        reason: 'try 2',
+      });
+      expect(set.status).toBe(200);
+      try {
+        const now = Date.now();
+        const bucket = minuteOf(now - 5 * MINUTE);
+        await insertProfiles([
+          { model: HOUSING, version: 1, bucket, feature: '__instances__', count: 400, invalid: 6 },
+          { model: HOUSING, version: 1, bucket: bucket - MINUTE, feature: '__instances__', count: 20 },
+          { model: HOUSING, version: 1, bucket, feature: '__errors__', count: 2 },
+          { model: HOUSING, version: 2, bucket, feature: '__instances__', count: 100, invalid: 1 },
+          { model: HOUSING, version: 2, bucket, feature: '__errors__', count: 3 },
+          // Before the 1h window: not counted.
+          { model: HOUSING, version: 2, bucket: minuteOf(now - 2 * 3_600_000), feature: '__errors__', count: 50 },
+          { model: HOUSING, version: 2, bucket: minuteOf(now - 2 * 3_600_000), feature: '__instances__', count: 50 },
+        ]);
 
-      const edges = manifestOf(HOUSING, '1').output.training.bin_edges;
-      const primarySamples: Sample[] = Array.from({ length: 30 }, (_, i) => ({
-        model: HOUSING,
-        id: `p-${i}`,
-        version: 1,
-        role: 'primary',
-        score: 60_000 + 11_000 * i,
-        latencyMs: 1 + (i % 7) * 0.5,
-        createdAt: now - 1000 * (i + 1),
-      }));
-      const canarySamples: Sample[] = Array.from({ length: 20 }, (_, i) => ({
-        model: HOUSING,
-        id: `k-${i}`,
-        version: 2,
-        role: 'canary',
-        score: 200_000 + 9_000 * i,
-        latencyMs: 2 + (i % 5),
-        createdAt: now - 1000 * (i + 1),
-      }));
-      // A shadow's logged prediction of version 2 is not the canary's.
-      const shadowSample: Sample = {
-        model: HOUSING,
-        id: 'p-0',
-        version: 2,
-        role: 'shadow',
-        score: 1,
-        latencyMs: 999,
-        createdAt: now - 1000,
-      };
-      await insertSamples([...primarySamples, ...canarySamples, shadowSample]);
-      const primaryLabels = primarySamples.slice(0, 10).map((s, i) => [s.id, String(s.score + 4000 * (i - 5))] as [string, string]);
-      const canaryLabels = canarySamples.slice(0, 8).map((s, i) => [s.id, String(s.score - 3000 * i)] as [string, string]);
-      await insertFeedback(HOUSING, [...primaryLabels, ...canaryLabels]);
+        const edges = manifestOf(HOUSING, '1').output.training.bin_edges;
+        const primarySamples: Sample[] = Array.from({ length: 30 }, (_, i) => ({
+          model: HOUSING,
+          id: `p-${i}`,
+          version: 1,
+          role: 'primary',
+          score: 60_000 + 11_000 * i,
+          latencyMs: 1 + (i % 7) * 0.5,
+          createdAt: now - 1000 * (i + 1),
+        }));
+        const canarySamples: Sample[] = Array.from({ length: 20 }, (_, i) => ({
+          model: HOUSING,
+          id: `k-${i}`,
+          version: 2,
+          role: 'canary',
+          score: 200_000 + 9_000 * i,
+          latencyMs: 2 + (i % 5),
+          createdAt: now - 1000 * (i + 1),
+        }));
+        // A shadow's logged prediction of version 2 is not the canary's.
+        const shadowSample: Sample = {
+          model: HOUSING,
+          id: 'p-0',
+          version: 2,
+          role: 'shadow',
+          score: 1,
+          latencyMs: 999,
+          createdAt: now - 1000,
+        };
+        await insertSamples([...primarySamples, ...canarySamples, shadowSample]);
+        const primaryLabels = primarySamples.slice(0, 10).map((s, i) => [s.id, String(s.score + 4000 * (i - 5))] as [string, string]);
+        const canaryLabels = canarySamples.slice(0, 8).map((s, i) => [s.id, String(s.score - 3000 * i)] as [string, string]);
+        await insertFeedback(HOUSING, [...primaryLabels, ...canaryLabels]);
 
-      const check = d1.prepare(
-        `INSERT INTO health_checks (model, version, "check", subject, status, value, threshold, window, details, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, '60m', '{}', ?)`,
-      );
-      await d1.batch([
-        check.bind(HOUSING, 2, 'canary', '2:error_rate', 'pass', 0.001, 0.01, now - 10 * MINUTE),
-        check.bind(HOUSING, 2, 'canary', '2:divergence', 'warn', 0.15, 0.25, now - 10 * MINUTE),
-        check.bind(HOUSING, 2, 'canary', '2:error_rate', 'fail', 0.03, 0.01, now - 5 * MINUTE),
-        check.bind(HOUSING, 1, 'skew', 'median_income', 'pass', 0.01, 0.25, now - 5 * MINUTE),
-      ]);
+        const check = d1.prepare(
+          'INSERT INTO health_checks (model, version, "check", subject, status, value, threshold, window, details, created_at) ' +
+            "VALUES (?, ?, ?, ?, ?, ?, ?, '60m', '{}', ?)",
+        );
+        await d1.batch([
+          check.bind(HOUSING, 2, 'canary', '2:error_rate', 'pass', 0.001, 0.01, now - 10 * MINUTE),
+          check.bind(HOUSING, 2, 'canary', '2:divergence', 'warn', 0.15, 0.25, now - 10 * MINUTE),
+          check.bind(HOUSING, 2, 'canary', '2:error_rate', 'fail', 0.03, 0.01, now - 5 * MINUTE),
+          check.bind(HOUSING, 1, 'skew', 'median_income', 'pass', 0.01, 0.25, now - 5 * MINUTE),
+        ]);
 
-      const r = await report<CanaryReportJson>(HOUSING, 'canary');
-      expect(r.canary).toEqual({ version: '2', percent: 20 });
+        const r = await report<CanaryReportJson>(HOUSING, 'canary');
+        expect(r.canary).toEqual({ version: '2', percent: 20 });
 
-      // Traffic: 420 served by the primary, 100 by the canary.
-      expect(r.traffic_share!.configured_canary_percent).toBe(20);
-      expectClose(r.traffic_share!.primary!, 420 / 520);
-      expectClose(r.traffic_share!.canary!, 100 / 520);
-      expect(r.primary).toMatchObject({ version: '1', instances: 420, rejected: 6, errors: 2 });
-      expect(r.candidate).toMatchObject({ version: '2', instances: 100, rejected: 1, errors: 3 });
-      expectClose(r.primary!.error_rate!, 2 / 422);
-      expectClose(r.candidate!.error_rate!, 3 / 103);
+        // Traffic: 420 served by the primary, 100 by the canary.
+        expect(r.traffic_share!.configured_canary_percent).toBe(20);
+        expectClose(r.traffic_share!.primary!, 420 / 520);
+        expectClose(r.traffic_share!.canary!, 100 / 520);
+        expect(r.primary).toMatchObject({ version: '1', instances: 420, rejected: 6, errors: 2 });
+        expect(r.candidate).toMatchObject({ version: '2', instances: 100, rejected: 1, errors: 3 });
+        expectClose(r.primary!.error_rate!, 2 / 422);
+        expectClose(r.candidate!.error_rate!, 3 / 103);
 
-      // Latency from the logged samples of each role.
-      for (const [side, samples] of [
-        [r.primary!, primarySamples],
-        [r.candidate!, canarySamples],
-      ] as const) {
-        const latencies = samples.map((s) => s.latencyMs!);
-        expect(side.latency_ms.samples).toBe(samples.length);
-        expect(side.latency_ms.p50_ms).toBe(nearestRank(latencies, 0.5));
-        expect(side.latency_ms.p95_ms).toBe(nearestRank(latencies, 0.95));
-        expectClose(side.latency_ms.mean_ms!, mean(latencies));
+        // Latency from the logged samples of each role.
+        for (const [side, samples] of [
+          [r.primary!, primarySamples],
+          [r.candidate!, canarySamples],
+        ] as const) {
+          const latencies = samples.map((s) => s.latencyMs!);
+          expect(side.latency_ms.samples).toBe(samples.length);
+          expect(side.latency_ms.p50_ms).toBe(nearestRank(latencies, 0.5));
+          expect(side.latency_ms.p95_ms).toBe(nearestRank(latencies, 0.95));
+          expectClose(side.latency_ms.mean_ms!, mean(latencies));
+        }
+
+        // Quality on the labelled samples of each version.
+        const mae = (samples: readonly Sample[], labels: readonly [string, string][]) =>
+          mean(labels.map(([id, y]) => Math.abs(samples.find((s) => s.id === id)!.score - Number(y))));
+        expect(r.primary!.quality.n).toBe(10);
+        expectClose(r.primary!.quality.metrics.mae!, mae(primarySamples, primaryLabels));
+        expect(r.candidate!.quality.n).toBe(8);
+        expectClose(r.candidate!.quality.metrics.mae!, mae(canarySamples, canaryLabels));
+        expect(r.primary!.offline_metrics).toEqual(manifestOf(HOUSING, '1').training.metrics.overall);
+        expect(r.candidate!.offline_metrics).toEqual(manifestOf(HOUSING, '2').training.metrics.overall);
+
+        // Prediction distributions over the primary's training deciles, and their PSI.
+        const primaryBins = new Array<number>(edges.length + 1).fill(0);
+        const canaryBins = new Array<number>(edges.length + 1).fill(0);
+        for (const s of primarySamples) primaryBins[binOf(edges, s.score)]!++;
+        for (const s of canarySamples) canaryBins[binOf(edges, s.score)]!++;
+        const dist = r.prediction_distribution!;
+        expect(dist).toMatchObject({ bins: 10, bin_edges: edges, measure: 'prediction value', primary: primaryBins, canary: canaryBins });
+        expect(sum(dist.primary)).toBe(30);
+        expect(sum(dist.canary)).toBe(20);
+        expectClose(dist.psi!, psiOf(primaryBins, canaryBins));
+        expectClose(dist.psi!, psi(primaryBins, canaryBins));
+
+        // The canary check's history, newest first; other checks are not part of it.
+        expect(r.health_history.map((h) => [h.subject, h.status, h.value, h.threshold, h.version])).toEqual([
+          ['2:error_rate', 'fail', 0.03, 0.01, '2'],
+          ['2:divergence', 'warn', 0.15, 0.25, '2'],
+          ['2:error_rate', 'pass', 0.001, 0.01, '2'],
+        ]);
+        expect(r.health_history[0]!.checked_at).toBe(new Date(now - 5 * MINUTE).toISOString());
+        expect(r.canary_events[0]).toMatchObject({ action: 'canary', after: { canary: { version: '2', percent: 20 } } });
+      } finally {
+        await clearCanary(HOUSING);
       }
-
-      // Quality on the labelled samples of each version.
-      const mae = (samples: readonly Sample[], labels: readonly [string, string][]) =>
-        mean(labels.map(([id, y]) => Math.abs(samples.find((s) => s.id === id)!.score - Number(y))));
-      expect(r.primary!.quality.n).toBe(10);
-      expectClose(r.primary!.quality.metrics.mae!, mae(primarySamples, primaryLabels));
-      expect(r.candidate!.quality.n).toBe(8);
-      expectClose(r.candidate!.quality.metrics.mae!, mae(canarySamples, canaryLabels));
-      expect(r.primary!.offline_metrics).toEqual(manifestOf(HOUSING, '1').training.metrics.overall);
-      expect(r.candidate!.offline_metrics).toEqual(manifestOf(HOUSING, '2').training.metrics.overall);
-
-      // Prediction distributions over the primary's training deciles, and their PSI.
-      const primaryBins = new Array<number>(edges.length + 1).fill(0);
-      const canaryBins = new Array<number>(edges.length + 1).fill(0);
-      for (const s of primarySamples) primaryBins[binOf(edges, s.score)]!++;
-      for (const s of canarySamples) canaryBins[binOf(edges, s.score)]!++;
-      const dist = r.prediction_distribution!;
-      expect(dist).toMatchObject({ bins: 10, bin_edges: edges, measure: 'prediction value', primary: primaryBins, canary: canaryBins });
-      expect(sum(dist.primary)).toBe(30);
-      expect(sum(dist.canary)).toBe(20);
-      expectClose(dist.psi!, psiOf(primaryBins, canaryBins));
-      expectClose(dist.psi!, psi(primaryBins, canaryBins));
-
-      // The canary check's history, newest first; other checks are not part of it.
-      expect(r.health_history.map((h) => [h.subject, h.status, h.value, h.threshold, h.version])).toEqual([
-        ['2:error_rate', 'fail', 0.03, 0.01, '2'],
-        ['2:divergence', 'warn', 0.15, 0.25, '2'],
-        ['2:error_rate', 'pass', 0.001, 0.01, '2'],
-      ]);
-      expect(r.health_history[0]!.checked_at).toBe(new Date(now - 5 * MINUTE).toISOString());
-      expect(r.canary_events[0]).toMatchObject({ action: 'canary', after: { canary: { version: '2', percent: 20 } } });
-    } finally {
-      await clearCanary(HOUSING);
-    }
-  });
+    },
+  );
 
   it('leaves PSI out while either side has no logged predictions', async () => {
     expect((await adminJson('POST', `/models/${HOUSING}/deployment`, { action: 'canary', version: '2', percent: 20 })).status).toBe(200);

@@ -72,7 +72,8 @@ describe('GET /v1/models/{model}/reports/score', () => {
 
   it('marks tests from the latest health-check results of the model', async () => {
     const check = d1.prepare(
-      `INSERT INTO health_checks (model, version, "check", subject, status, value, threshold, window, details, created_at) VALUES ('california-housing', 1, ?, ?, ?, 0.01, 0.25, '60m', '{}', ?)`,
+      'INSERT INTO health_checks (model, version, "check", subject, status, value, threshold, window, details, created_at) ' +
+        "VALUES ('california-housing', 1, ?, ?, ?, 0.01, 0.25, '60m', '{}', ?)",
     );
     const now = Date.now();
     await d1.batch([

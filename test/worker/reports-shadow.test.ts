@@ -34,8 +34,9 @@ interface Comparison {
 /** Inserts comparisons as the telemetry consumer stores them: diffs are shadow - primary, agreement 1/0. */
 async function insertComparisons(rows: readonly Comparison[]): Promise<void> {
   const stmt = d1.prepare(
-    `INSERT INTO shadow_comparisons (request_id, instance, model, primary_version, shadow_version, primary_prediction, shadow_prediction, primary_score, shadow_score,
-       primary_label, shadow_label, signed_diff, abs_diff, label_agree, primary_latency_ms, shadow_latency_ms, error, slices, created_at)
+    `INSERT INTO shadow_comparisons (request_id, instance, model, primary_version, shadow_version, primary_prediction,
+       shadow_prediction, primary_score, shadow_score, primary_label, shadow_label, signed_diff, abs_diff, label_agree,
+       primary_latency_ms, shadow_latency_ms, error, slices, created_at)
      VALUES (?, ?, ?, ?, ?, '{}', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   await d1.batch(

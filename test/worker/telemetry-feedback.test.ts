@@ -14,7 +14,8 @@ interface Outcome {
 async function logSample(model: string, requestId: string, instance = 0): Promise<void> {
   await d1
     .prepare(
-      `INSERT INTO prediction_samples (request_id, instance, model, version, role, features, prediction, score, label, latency_ms, slices, created_at) VALUES (?, ?, ?, 1, 'primary', '{}', '{}', 0.5, NULL, 1, '{}', ?)`,
+      'INSERT INTO prediction_samples (request_id, instance, model, version, role, features, prediction, score, label, ' +
+        "latency_ms, slices, created_at) VALUES (?, ?, ?, 1, 'primary', '{}', '{}', 0.5, NULL, 1, '{}', ?)",
     )
     .bind(requestId, instance, model, Date.now())
     .run();

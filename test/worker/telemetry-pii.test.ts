@@ -47,7 +47,8 @@ describe('PII in telemetry', () => {
         (
           await d1
             .prepare(
-              `SELECT request_id, instance, features, slices FROM prediction_samples WHERE request_id IN (?, ?) ORDER BY request_id, instance`,
+              'SELECT request_id, instance, features, slices FROM prediction_samples WHERE request_id IN (?, ?) ' +
+                'ORDER BY request_id, instance',
             )
             .bind(first, second)
             .all<{ request_id: string; instance: number; features: string; slices: string }>()
@@ -85,7 +86,8 @@ describe('PII in telemetry', () => {
         (
           await d1
             .prepare(
-              `SELECT version, bin, sum(count) AS count FROM profile_bins WHERE model = ? AND feature = 'native-country' GROUP BY version, bin ORDER BY version, bin`,
+              "SELECT version, bin, sum(count) AS count FROM profile_bins WHERE model = ? AND feature = 'native-country' " +
+                'GROUP BY version, bin ORDER BY version, bin',
             )
             .bind(MODEL)
             .all<{ version: number; bin: string; count: number }>()

@@ -8,7 +8,8 @@ const golden = manifestOf(MODEL, '1').golden.map((g) => g.instance);
 
 async function totals(): Promise<{ served: number; invalid: number; samples: number; comparisons: number; income: number }> {
   const profile = await d1
-    .prepare(`SELECT coalesce(sum(CASE WHEN feature = '__instances__' THEN count END), 0) AS served, coalesce(sum(CASE WHEN feature = '__instances__' THEN invalid END), 0) AS invalid,
+    .prepare(`SELECT coalesce(sum(CASE WHEN feature = '__instances__' THEN count END), 0) AS served,
+                     coalesce(sum(CASE WHEN feature = '__instances__' THEN invalid END), 0) AS invalid,
                      coalesce(sum(CASE WHEN feature = 'median_income' THEN count END), 0) AS income
               FROM feature_profiles WHERE model = ? AND version = 1`)
     .bind(MODEL)

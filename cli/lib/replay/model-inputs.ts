@@ -54,7 +54,9 @@ export function modelInputs(metadata: ReplayMetadata): ModelInputsResult {
   else
     return {
       ok: false,
-      message: `model "${metadata.name}" has outputs ${outputs.map((o) => o.name).join(', ')}; expected "value" or "label" and "probabilities"`,
+      message:
+        `model "${metadata.name}" has outputs ${outputs.map((o) => o.name).join(', ')}; ` +
+        'expected "value" or "label" and "probabilities"',
     };
   return { ok: true, inputs, task };
 }

@@ -21,7 +21,8 @@ export function renderRequests(summary: ReplaySummary, durationMs: number, total
   const rate = durationMs > 0 ? summary.sent / (durationMs / 1000) : 0;
   const lines = [
     'requests',
-    `  sent ${summary.sent}${summary.sent < totalRows ? ` of ${totalRows}` : ''} in ${formatDuration(durationMs)} (${formatNumber(Number(rate.toFixed(1)))} requests/s): ${summary.ok} ok, ${plural(summary.errors, 'error')}`,
+    `  sent ${summary.sent}${summary.sent < totalRows ? ` of ${totalRows}` : ''} in ${formatDuration(durationMs)} ` +
+      `(${formatNumber(Number(rate.toFixed(1)))} requests/s): ${summary.ok} ok, ${plural(summary.errors, 'error')}`,
     renderTable(
       [{ header: 'status' }, { header: 'requests', align: 'right' }],
       Object.entries(summary.byStatus)
@@ -73,7 +74,8 @@ export function renderQuality(quality: QualityView): string {
   const lines = [`quality against "${quality.labelColumn}" (${plural(labelled, 'labelled prediction')})`];
   if (quality.positiveLabel !== undefined)
     lines.push(
-      `  positive label: ${quality.positiveLabel}${quality.positiveLabelAssumed ? ' (assumed: the second class; pass --token to read it from the manifest)' : ''}`,
+      `  positive label: ${quality.positiveLabel}` +
+        (quality.positiveLabelAssumed ? ' (assumed: the second class; pass --token to read it from the manifest)' : ''),
     );
   const rows: string[][] = [];
   for (const v of quality.versions) {
@@ -119,11 +121,13 @@ export function renderQuality(quality: QualityView): string {
 export function renderFeedback(totals: FeedbackTotals): string {
   const lines = [
     'feedback',
-    `  posted ${plural(totals.sent, 'label')}: ${totals.accepted} accepted, ${totals.matched} matched, ${totals.unknown} unknown${totals.duplicates ? `, ${totals.duplicates} already labelled` : ''}`,
+    `  posted ${plural(totals.sent, 'label')}: ${totals.accepted} accepted, ${totals.matched} matched, ` +
+      `${totals.unknown} unknown${totals.duplicates ? `, ${totals.duplicates} already labelled` : ''}`,
   ];
   if (totals.unknown) {
     lines.push(
-      `  unknown request ids have no logged prediction yet (e.g. ${totals.unknownSample.join(', ')}); the deployment may log only a sample of primary traffic, or telemetry has not been written yet`,
+      `  unknown request ids have no logged prediction yet (e.g. ${totals.unknownSample.join(', ')}); ` +
+        'the deployment may log only a sample of primary traffic, or telemetry has not been written yet',
     );
   }
   for (const failed of totals.failedBatches) lines.push(`  a batch of ${plural(failed.items, 'label')} was refused: ${failed.error}`);

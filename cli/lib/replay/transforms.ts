@@ -4,7 +4,8 @@
  * value sets it missing).
  *
  * @example
- * parseShift('median_income=*1.5') // { ok: true, transform: { kind: 'shift', column: 'median_income', op: '*', operand: 1.5, text: 'median_income=*1.5' } }
+ * parseShift('median_income=*1.5')
+ * // { ok: true, transform: { kind: 'shift', column: 'median_income', op: '*', operand: 1.5, text: 'median_income=*1.5' } }
  * applyShift(2, { op: '*', operand: 1.5 }, 'number') // 3
  */
 import type { InputKind } from './model-inputs.ts';

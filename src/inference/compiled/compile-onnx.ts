@@ -111,7 +111,9 @@ export function compileOnnx(bytes: Uint8Array): CompileOnnxResult {
       const missing = stuck.input.find((i) => i !== '' && !types.has(i));
       return {
         ok: false,
-        reason: `node "${stuck.name || stuck.output[0] || '?'}" (${stuck.opType}) reads "${missing}", which no input, initializer or node provides`,
+        reason:
+          `node "${stuck.name || stuck.output[0] || '?'}" (${stuck.opType}) ` +
+          `reads "${missing}", which no input, initializer or node provides`,
       };
     }
     const proto = pending.splice(at, 1)[0]!;

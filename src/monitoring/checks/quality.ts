@@ -64,7 +64,9 @@ function judge(
   const note =
     status === 'insufficient_data'
       ? {
-          inconclusive: `the 95 % interval of the degradation (${interval.lower} to ${interval.upper}) spans the warn threshold ${warn}: more labels are needed to tell`,
+          inconclusive:
+            `the 95 % interval of the degradation (${interval.lower} to ${interval.upper}) ` +
+            `spans the warn threshold ${warn}: more labels are needed to tell`,
         }
       : {};
   return result({ ...base, status, value: round(d), details: { ...details, interval, ...note } });

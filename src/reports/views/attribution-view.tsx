@@ -100,7 +100,8 @@ export function attributionCaption(a: OkAttribution, k: number, scope: Attributi
     const theirs = `version ${scope.primary}'s`;
     first = still
       ? `Version ${scope.shadow}'s ${noun} ${be} the same as ${theirs} on average on the same requests`
-      : `Version ${scope.shadow}'s ${noun} ${be} ${amount} ${change > 0 ? 'higher' : 'lower'} than ${theirs} on average on the same requests`;
+      : `Version ${scope.shadow}'s ${noun} ${be} ${amount} ${change > 0 ? 'higher' : 'lower'} ` +
+        `than ${theirs} on average on the same requests`;
   }
   const top = shiftsOf(a, k)[0];
   let second: string;
@@ -135,16 +136,19 @@ export function attributionNote(a: OkAttribution, k: number, scope: AttributionS
     scope.kind === 'drift'
       ? `${formatNumber(a.rows.reference)} logged instances of the previous window against ${formatNumber(a.rows.current)} of this one`
       : `${formatNumber(a.rows.current)} logged requests both versions answered`,
-    `feature shifts ${signedNumber(sum)} + base value shift ${signedNumber(tidy(a.base_shift[k] ?? 0))} = mean change ${signedNumber(tidy(a.prediction_shift[k] ?? 0))}`,
+    `feature shifts ${signedNumber(sum)} + base value shift ${signedNumber(tidy(a.base_shift[k] ?? 0))} ` +
+      `= mean change ${signedNumber(tidy(a.prediction_shift[k] ?? 0))}`,
   ];
   if (a.skipped_rows > 0)
     parts.push(
-      `${formatNumber(a.skipped_rows)} logged instance${a.skipped_rows === 1 ? '' : 's'} no longer validate${a.skipped_rows === 1 ? 's' : ''} and ${a.skipped_rows === 1 ? 'was' : 'were'} skipped`,
+      `${formatNumber(a.skipped_rows)} logged instance${a.skipped_rows === 1 ? '' : 's'} ` +
+        `no longer validate${a.skipped_rows === 1 ? 's' : ''} and ${a.skipped_rows === 1 ? 'was' : 'were'} skipped`,
     );
   if (a.hashed_features.length > 0) {
     const one = a.hashed_features.length === 1;
     parts.push(
-      `${a.hashed_features.join(', ')} ${one ? 'is' : 'are'} stored hashed (PII), so ${one ? 'it is' : 'they are'} explained as if absent and ${one ? 'its' : 'their'} shift says nothing about ${one ? 'its' : 'their'} real values`,
+      `${a.hashed_features.join(', ')} ${one ? 'is' : 'are'} stored hashed (PII), so ${one ? 'it is' : 'they are'} ` +
+        `explained as if absent and ${one ? 'its' : 'their'} shift says nothing about ${one ? 'its' : 'their'} real values`,
     );
   }
   return `${parts.join('; ')}.`;

@@ -62,7 +62,10 @@ export function featureChart(f: DriftFeature, window: string, probability: boole
   return groupedBarChart({
     id: `drift-${f.feature.replace(/[^A-Za-z0-9_-]/g, '-')}`,
     title: `${f.feature === PREDICTION_SUBJECT ? 'Predictions' : f.feature}: serving vs training`,
-    description: `Share of ${subject} per ${f.kind === 'categorical' ? 'category' : 'training bin'}: training distribution beside this window's serving traffic${previous ? ' and the previous window' : ''}. Skew ${f.skew.measure ?? ''} ${formatNumber(f.skew.value)} (${f.skew.status}).`,
+    description:
+      `Share of ${subject} per ${f.kind === 'categorical' ? 'category' : 'training bin'}: ` +
+      `training distribution beside this window's serving traffic${previous ? ' and the previous window' : ''}. ` +
+      `Skew ${f.skew.measure ?? ''} ${formatNumber(f.skew.value)} (${f.skew.status}).`,
     xLabel:
       f.kind === 'categorical'
         ? 'category'
@@ -102,7 +105,11 @@ export function DriftSection(props: { report: DriftReport; model: string; task: 
       ) : null}
       {prediction ? (
         <Figure
-          caption={`Predictions of version ${report.version}: training share per bin vs this window. Skew ${formatNumber(prediction.skew.value)} (warn ${formatNumber(prediction.skew.warn as number | undefined)}, fail ${formatNumber(prediction.skew.fail)}).`}
+          caption={
+            `Predictions of version ${report.version}: training share per bin vs this window. ` +
+            `Skew ${formatNumber(prediction.skew.value)} (warn ${formatNumber(prediction.skew.warn as number | undefined)}, ` +
+            `fail ${formatNumber(prediction.skew.fail)}).`
+          }
         >
           {featureChart(prediction, window, probability)}
         </Figure>

@@ -179,14 +179,21 @@ export function methodSentence(info: ExplainerInfo, explanation?: Explanation): 
     case 'linear':
       return "Exact linear contributions: each encoded column's weight × (its value − its expected value), summed per original feature.";
     case 'tree_shap':
-      return `Exact TreeSHAP (path-dependent) over the tree ensemble${info.cover ? `, with node cover from ${info.cover === 'graph' ? "the graph's own hit counts" : 'background rows'}` : ''}.`;
+      return (
+        'Exact TreeSHAP (path-dependent) over the tree ensemble' +
+        `${info.cover ? `, with node cover from ${info.cover === 'graph' ? "the graph's own hit counts" : 'background rows'}` : ''}.`
+      );
     case 'sampling_shapley': {
       const b = explanation?.budget;
       const budget = b
-        ? ` (${formatNumber(b.permutations)} permutations, ${formatNumber(b.evaluations)} model runs${b.stopped_by === 'time' ? ', stopped by the time budget' : ''})`
+        ? ` (${formatNumber(b.permutations)} permutations, ` +
+          `${formatNumber(b.evaluations)} model runs${b.stopped_by === 'time' ? ', stopped by the time budget' : ''})`
         : '';
       const fallback = info.fallback_reason ? ` No exact method applies: ${info.fallback_reason}.` : '';
-      return `Sampling Shapley estimate${budget}: the average change of the output as each feature joins random orderings of the features; each contribution has a standard error.${fallback}`;
+      return (
+        `Sampling Shapley estimate${budget}: the average change of the output as each feature joins random ` +
+        `orderings of the features; each contribution has a standard error.${fallback}`
+      );
     }
   }
 }
@@ -221,7 +228,10 @@ export function transformSentence(info: ExplainerInfo): string {
 export function referenceSentence(info: ExplainerInfo): string {
   switch (info.reference) {
     case 'training statistics':
-      return `The expected output over the training data, from the package's training statistics${info.background_rows ? ` (${formatNumber(info.background_rows)} rows drawn from them)` : ''}.`;
+      return (
+        "The expected output over the training data, from the package's training statistics" +
+        `${info.background_rows ? ` (${formatNumber(info.background_rows)} rows drawn from them)` : ''}.`
+      );
     case 'background rows':
       return `The expected output over ${formatNumber(info.background_rows)} background rows.`;
     case 'graph':
@@ -364,7 +374,9 @@ function ExplanationView(props: { result: ExplainResult; instance: unknown }) {
         {divergingBarChart({
           id: 'explain-contributions',
           title: `Contributions to version ${result.version}'s prediction${of}`,
-          description: `Contribution of each feature to the explained output (${info.space} space), largest first: ${bars.map((b) => `${b.label}${b.detail === undefined ? '' : ` = ${b.detail}`} ${signedNumber(b.value)}`).join('; ')}.`,
+          description:
+            `Contribution of each feature to the explained output (${info.space} space), largest first: ` +
+            `${bars.map((b) => `${b.label}${b.detail === undefined ? '' : ` = ${b.detail}`} ${signedNumber(b.value)}`).join('; ')}.`,
           xLabel: `contribution (${info.space}${of})`,
           yLabel: 'feature = value',
           bars,

@@ -58,12 +58,18 @@ export function LatencySection(props: { shadow: ShadowReport; canary: CanaryRepo
       ) : (
         <>
           <Figure
-            caption={`Model time per request in milliseconds. Latency budget ${props.budgetMs} ms (manifest). In-Worker clocks advance only across I/O, so small values are coarse; use Workers' CPU-time metrics for production latency.`}
+            caption={
+              `Model time per request in milliseconds. Latency budget ${props.budgetMs} ms (manifest). ` +
+              "In-Worker clocks advance only across I/O, so small values are coarse; use Workers' CPU-time metrics " +
+              'for production latency.'
+            }
           >
             {groupedBarChart({
               id: 'latency',
               title: 'Latency by version',
-              description: `p50, p95 and mean model latency in milliseconds for ${rows.map((r) => r.label).join(', ')}; budget ${props.budgetMs} ms.`,
+              description:
+                'p50, p95 and mean model latency in milliseconds for ' +
+                `${rows.map((r) => r.label).join(', ')}; budget ${props.budgetMs} ms.`,
               xLabel: 'statistic',
               yLabel: 'milliseconds',
               categories: ['p50', 'p95', 'mean'],

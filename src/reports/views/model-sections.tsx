@@ -138,7 +138,11 @@ export function HealthSection(props: { checks: readonly StoredCheck[] }) {
           <details>
             <summary>All {run.length} results with values and thresholds</summary>
             <div class="body">
-              <Table caption="Latest result of every check subject (worst first); thresholds are warn / fail, each check uses its own window">
+              <Table
+                caption={
+                  'Latest result of every check subject (worst first); ' + 'thresholds are warn / fail, each check uses its own window'
+                }
+              >
                 <Head cols={['check', 'subject', 'status', numeric('value'), numeric('threshold'), 'version', 'window']} />
                 <tbody>
                   {run.map((c) => (

@@ -76,12 +76,17 @@ export function QualitySection(props: { report: QualityReport; model: string }) 
             />
           </div>
           <Figure
-            caption={`${name} of version ${report.version} per ${report.over_time.bucket} on labelled feedback; the dashed line is the offline ${name}. Gaps are periods without labels.`}
+            caption={
+              `${name} of version ${report.version} per ${report.over_time.bucket} on labelled feedback; ` +
+              `the dashed line is the offline ${name}. Gaps are periods without labels.`
+            }
           >
             {lineChart({
               id: 'quality-over-time',
               title: `${name} over time`,
-              description: `${name} per ${report.over_time.bucket} bucket on ${report.overall.labelled} labelled predictions, against the offline ${name} of ${formatMetric(metric, offline)}.`,
+              description:
+                `${name} per ${report.over_time.bucket} bucket on ${report.overall.labelled} labelled predictions, ` +
+                `against the offline ${name} of ${formatMetric(metric, offline)}.`,
               xLabel: `time (UTC, ${report.over_time.bucket} buckets)`,
               yLabel: name,
               labels: series.labels,

@@ -136,7 +136,10 @@ function ShadowVersion(props: { entry: ShadowEntry; report: ShadowReport; model:
             )}
           </div>
           <Figure
-            caption={`Absolute difference of the ${d.measure} between version ${s.version} and version ${report.primary_version}, per request, in ${s.difference_histogram.length} equal-width bins.`}
+            caption={
+              `Absolute difference of the ${d.measure} between version ${s.version} and version ` +
+              `${report.primary_version}, per request, in ${s.difference_histogram.length} equal-width bins.`
+            }
           >
             {histogramChart({
               id: `${slug}-diff`,
@@ -170,7 +173,10 @@ function QualityComparison(props: { entry: ShadowEntry; primaryVersion: string }
   const metrics = [...new Set([q.metric, ...Object.keys(q.primary), ...Object.keys(q.shadow)])];
   return (
     <Table
-      caption={`Quality on the same ${formatNumber(q.labelled_requests)} labelled requests (online) and on the training holdout (offline); primary metric ${metricName(q.metric)}`}
+      caption={
+        `Quality on the same ${formatNumber(q.labelled_requests)} labelled requests (online) and on the training holdout (offline); ` +
+        `primary metric ${metricName(q.metric)}`
+      }
     >
       <Head
         cols={[

@@ -3,7 +3,8 @@
  * under a Content-Security-Policy that allows nothing but inline styles). Mobile first: from 360 px up,
  * tables scroll inside their own box and charts scale with their container.
  */
-export const DASHBOARD_CSS = `
+export const DASHBOARD_CSS =
+  `
 :root {
   --fg: #1f2328; --muted: #57606a; --border: #d0d7de; --line: #eaeef2; --bg: #ffffff; --bg-soft: #f6f8fa;
   --accent: #0b5cad; --top: #0f1e33;
@@ -12,24 +13,28 @@ export const DASHBOARD_CSS = `
 }
 *, *::before, *::after { box-sizing: border-box; }
 html { -webkit-text-size-adjust: 100%; text-size-adjust: 100%; }
-body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: var(--fg); background: var(--bg-soft); overflow-wrap: break-word; }
+body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; ` +
+  `color: var(--fg); background: var(--bg-soft); overflow-wrap: break-word; }
 a { color: var(--accent); }
 a:hover { text-decoration-thickness: 2px; }
 :focus-visible { outline: 3px solid #0969da; outline-offset: 2px; }
 .skip { position: absolute; left: -999px; top: 0; background: #fff; padding: .5rem; z-index: 10; }
 .skip:focus { left: .5rem; }
 header.top { background: var(--top); color: #fff; }
-header.top .bar { max-width: 76rem; margin: 0 auto; padding: .55rem 1rem; display: flex; flex-wrap: wrap; align-items: center; gap: .4rem 1rem; }
+header.top .bar { max-width: 76rem; margin: 0 auto; padding: .55rem 1rem; display: flex; flex-wrap: wrap; ` +
+  `align-items: center; gap: .4rem 1rem; }
 header.top a { color: #fff; text-decoration: none; }
 header.top a:hover { text-decoration: underline; }
 .brand { font-weight: 700; font-size: 1.1rem; letter-spacing: .02em; display: inline-flex; align-items: center; gap: .4rem; }
-.brand-mark { display: inline-block; width: .8rem; height: .8rem; border-radius: 50%; background: #5ad07a; box-shadow: 0 0 0 3px rgba(90,208,122,.25); }
+.brand-mark { display: inline-block; width: .8rem; height: .8rem; border-radius: 50%; background: #5ad07a; ` +
+  `box-shadow: 0 0 0 3px rgba(90,208,122,.25); }
 .crumbs { display: flex; flex-wrap: wrap; gap: .3rem; align-items: center; color: #c9d4e3; min-width: 0; }
 .crumbs a { color: #c9d4e3; }
 .crumbs [aria-current] { color: #fff; font-weight: 600; overflow-wrap: anywhere; }
 .top-actions { margin-left: auto; display: flex; gap: .75rem; align-items: center; }
 .top-actions a, .top-actions button { font-size: .9rem; }
-.link-button { background: none; border: 1px solid #6d7d93; color: #fff; border-radius: 6px; padding: .2rem .7rem; font: inherit; cursor: pointer; }
+.link-button { background: none; border: 1px solid #6d7d93; color: #fff; border-radius: 6px; padding: .2rem .7rem; ` +
+  `font: inherit; cursor: pointer; }
 .link-button:hover { background: rgba(255,255,255,.1); }
 main { max-width: 76rem; margin: 0 auto; padding: 1rem; }
 footer { max-width: 76rem; margin: 0 auto; padding: .5rem 1rem 2rem; color: var(--muted); font-size: .85rem; }
@@ -46,18 +51,22 @@ li + li { margin-top: .2rem; }
 .grid { display: grid; gap: 1rem; grid-template-columns: repeat(auto-fit, minmax(min(100%, 21rem), 1fr)); }
 .grid > * { min-width: 0; }
 .grid .card { margin: 0; }
-.page-head { display: flex; flex-wrap: wrap; gap: .5rem 1.5rem; align-items: flex-end; justify-content: space-between; margin-bottom: 1rem; }
+.page-head { display: flex; flex-wrap: wrap; gap: .5rem 1.5rem; align-items: flex-end; ` +
+  `justify-content: space-between; margin-bottom: 1rem; }
 .page-head > div { min-width: 0; }
 .toc { display: flex; flex-wrap: wrap; gap: .35rem; margin: 0 0 1rem; padding: 0; list-style: none; }
-.toc a { display: inline-block; padding: .2rem .65rem; border: 1px solid var(--border); border-radius: 999px; background: var(--bg); text-decoration: none; font-size: .88rem; }
+.toc a { display: inline-block; padding: .2rem .65rem; border: 1px solid var(--border); border-radius: 999px; ` +
+  `background: var(--bg); text-decoration: none; font-size: .88rem; }
 .window-nav { display: flex; align-items: center; gap: .4rem; flex-wrap: wrap; font-size: .9rem; }
-.window-nav ul { display: flex; gap: 0; margin: 0; padding: 0; list-style: none; border: 1px solid var(--border); border-radius: 8px; overflow: hidden; background: var(--bg); }
+.window-nav ul { display: flex; gap: 0; margin: 0; padding: 0; list-style: none; border: 1px solid var(--border); ` +
+  `border-radius: 8px; overflow: hidden; background: var(--bg); }
 .window-nav li + li { border-left: 1px solid var(--border); }
 .window-nav a { display: block; padding: .3rem .8rem; text-decoration: none; color: var(--fg); }
 .window-nav a[aria-current="page"] { background: var(--accent); color: #fff; font-weight: 600; }
 .table-block { margin: .5rem 0 .9rem; min-width: 0; }
 .table-caption { color: var(--muted); font-size: .85rem; margin: 0 0 .25rem; }
-.table-wrap { overflow-x: auto; -webkit-overflow-scrolling: touch; max-width: 100%; border: 1px solid var(--line); border-radius: 8px; background: var(--bg); }
+.table-wrap { overflow-x: auto; -webkit-overflow-scrolling: touch; max-width: 100%; border: 1px solid var(--line); ` +
+  `border-radius: 8px; background: var(--bg); }
 table { border-collapse: collapse; width: 100%; font-size: .9rem; }
 th, td { padding: .4rem .65rem; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; white-space: nowrap; }
 tbody tr:last-child > * { border-bottom: 0; }
@@ -73,7 +82,9 @@ table.score-table col.points { width: 4.5rem; }
 .health-summary th[scope="row"] { white-space: normal; min-width: 6.5rem; }
 .health-summary td.flagged { white-space: normal; min-width: 9rem; overflow-wrap: anywhere; }
 .health-summary td.flagged .note { margin-top: .15rem; }
-.badge { display: inline-flex; align-items: center; gap: .3rem; padding: .05rem .55rem; border-radius: 999px; font-size: .8rem; font-weight: 600; line-height: 1.5; border: 1px solid currentColor; white-space: nowrap; vertical-align: middle; }
+.badge { display: inline-flex; align-items: center; gap: .3rem; padding: .05rem .55rem; border-radius: 999px; ` +
+  `font-size: .8rem; font-weight: 600; line-height: 1.5; border: 1px solid currentColor; white-space: nowrap; ` +
+  `vertical-align: middle; }
 .badge .icon { font-size: .75rem; }
 .badge.pass { color: var(--pass); background: var(--pass-bg); }
 .badge.warn { color: var(--warn); background: var(--warn-bg); }
@@ -81,7 +92,8 @@ table.score-table col.points { width: 4.5rem; }
 .badge.na { color: var(--na); background: var(--na-bg); }
 .badge.info { color: var(--info); background: var(--info-bg); }
 .checks { display: flex; flex-wrap: wrap; gap: .35rem; margin: .35rem 0 .2rem; padding: 0; list-style: none; }
-.checks li { display: inline-flex; align-items: center; gap: .3rem; padding: .15rem .25rem .15rem .55rem; border: 1px solid var(--line); border-radius: 999px; font-size: .85rem; background: var(--bg-soft); }
+.checks li { display: inline-flex; align-items: center; gap: .3rem; padding: .15rem .25rem .15rem .55rem; ` +
+  `border: 1px solid var(--line); border-radius: 999px; font-size: .85rem; background: var(--bg-soft); }
 .kv { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: .25rem 1rem; margin: .3rem 0 .6rem; }
 .kv dt { color: var(--muted); }
 .kv dd { margin: 0; overflow-wrap: anywhere; }
@@ -102,10 +114,12 @@ figcaption { font-size: .85rem; color: var(--muted); margin-top: .2rem; }
 svg.chart { display: block; width: 100%; height: auto; max-width: 35rem; }
 .charts { display: grid; gap: 0 1.5rem; grid-template-columns: repeat(auto-fit, minmax(min(100%, 26rem), 1fr)); }
 .charts > * { min-width: 0; }
-.empty { color: var(--muted); background: var(--bg-soft); border: 1px dashed var(--border); border-radius: 8px; padding: .7rem .9rem; margin: .4rem 0 .8rem; }
+.empty { color: var(--muted); background: var(--bg-soft); border: 1px dashed var(--border); border-radius: 8px; ` +
+  `padding: .7rem .9rem; margin: .4rem 0 .8rem; }
 .empty code { background: var(--bg); }
 .note { color: var(--muted); font-size: .88rem; }
-code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .86em; background: var(--bg-soft); padding: .05em .3em; border-radius: 4px; overflow-wrap: anywhere; }
+code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .86em; ` +
+  `background: var(--bg-soft); padding: .05em .3em; border-radius: 4px; overflow-wrap: anywhere; }
 details { border: 1px solid var(--line); border-radius: 8px; margin: .4rem 0; background: var(--bg); }
 details > summary { cursor: pointer; padding: .45rem .7rem; display: flex; flex-wrap: wrap; gap: .4rem .6rem; align-items: center; }
 details > summary::-webkit-details-marker { display: none; }
@@ -125,7 +139,8 @@ details > .body { padding: 0 .7rem .6rem; }
 .login form { display: grid; gap: .6rem; }
 .login label { font-weight: 600; }
 .login input[type="password"] { font: inherit; padding: .55rem .7rem; border: 1px solid var(--border); border-radius: 8px; width: 100%; }
-.button { font: inherit; font-weight: 600; padding: .55rem 1rem; border-radius: 8px; border: 1px solid #0a4c8f; background: var(--accent); color: #fff; cursor: pointer; }
+.button { font: inherit; font-weight: 600; padding: .55rem 1rem; border-radius: 8px; border: 1px solid #0a4c8f; ` +
+  `background: var(--accent); color: #fff; cursor: pointer; }
 .button:hover { background: #094c8f; }
 .alert { border-radius: 8px; padding: .6rem .8rem; border: 1px solid #f5a6a0; background: var(--fail-bg); color: var(--fail); }
 .alert p { margin: 0; }
@@ -136,8 +151,11 @@ svg.chart-diverging { max-width: 40rem; }
 .attribution { margin: .3rem 0 1rem; }
 .explain-form { display: grid; gap: .45rem; max-width: 40rem; }
 .explain-form label { font-weight: 600; }
-.explain-form textarea { font: .85rem/1.45 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; padding: .5rem .65rem; border: 1px solid var(--border); border-radius: 8px; width: 100%; resize: vertical; background: var(--bg); color: var(--fg); }
-.explain-form select { font: inherit; padding: .4rem .55rem; border: 1px solid var(--border); border-radius: 8px; background: var(--bg); color: var(--fg); justify-self: start; min-width: 10rem; max-width: 100%; }
+.explain-form textarea { font: .85rem/1.45 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; ` +
+  `padding: .5rem .65rem; border: 1px solid var(--border); border-radius: 8px; width: 100%; resize: vertical; ` +
+  `background: var(--bg); color: var(--fg); }
+.explain-form select { font: inherit; padding: .4rem .55rem; border: 1px solid var(--border); border-radius: 8px; ` +
+  `background: var(--bg); color: var(--fg); justify-self: start; min-width: 10rem; max-width: 100%; }
 .explain-form .note { margin: 0 0 .3rem; }
 .explain-form .button { justify-self: start; }
 .sum-check { font-variant-numeric: tabular-nums; }

@@ -146,7 +146,8 @@ describe('formatReport', () => {
   it('prints the cold starts with their engine and the breakdown in order of first appearance', () => {
     expect(text).toContain('| Vigil, deployed | compiled | 2 | 950 | 42.5 | 40.0–45.0 | 993 | 0 |');
     expect(text).toContain(
-      'took 950 ms (median), against 500 ms for the telemetry Worker (a small bundle with the same D1 and queue simulators) and 300 ms for the floor Worker (no bindings)',
+      'took 950 ms (median), against 500 ms for the telemetry Worker (a small bundle with the same D1 and queue simulators) ' +
+        'and 300 ms for the floor Worker (no bindings)',
     );
     expect(text).toContain('The compile alone takes 25.0 ms in Node');
     expect(text.indexOf('| services + request handling')).toBeLessThan(text.indexOf('| compile (compiled evaluator)'));
@@ -170,7 +171,9 @@ describe('formatReport', () => {
   it('prints the issue 12 targets and the notes', () => {
     expect(text).toContain('| full path (shadow 10 %, sampling 1 %) / limit, req/s | ≥ 1.2 | 0.80 (8,000 / 10,000 req/s) | **no** |');
     expect(text).toMatch(/\| full path \/ floor, req\/s \| reported \| 0\.40; .* \| reported \|/);
-    expect(text).toContain('| cold start, first prediction (version forced to ONNX Runtime) | ≤ 300 ms | not measured in this run | n/a |');
+    expect(text).toContain(
+      '| cold start, first prediction (version forced to ONNX Runtime) | ' + '≤ 300 ms | not measured in this run | n/a |',
+    );
     expect(text).toContain('- a note');
   });
 });

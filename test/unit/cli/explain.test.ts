@@ -49,7 +49,8 @@ describe('vigil explain', () => {
     expect(server.requests[0]!.headers.authorization).toBe('Bearer predict-key-0123456789');
     const out = io.out();
     expect(out).toContain(
-      'adult-income version 1: exact linear contributions in margin space (the served output is LOGISTIC of it); base value over the training statistics',
+      'adult-income version 1: exact linear contributions in margin space (the served output is LOGISTIC of it); ' +
+        'base value over the training statistics',
     );
     expect(out).toContain('instance 0: predicted >50K (probability 0.700)');
     expect(out).toContain('margin (>50K): 0.847 = base -1.500 + contributions');

@@ -111,7 +111,8 @@ describe('vigil push', () => {
     const io = captureIo();
     expect(await runPush([dir, ...at(server)], io)).toBe(1);
     expect(io.err()).toBe(
-      'vigil: version 3 is older than the latest version 5 of "california-housing"; push version 6 or higher\n  - version: must be greater than 5\n',
+      'vigil: version 3 is older than the latest version 5 of "california-housing"; push version 6 or higher\n' +
+        '  - version: must be greater than 5\n',
     );
   });
 

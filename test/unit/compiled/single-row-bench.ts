@@ -75,7 +75,8 @@ for (const id of ids) {
   const ortUs = engine === 'compiled' ? Number.NaN : await microsecondsPerRun(ort, feeds, names);
   const compiledUs = engine === 'ort' ? Number.NaN : await microsecondsPerRun(compiled.session, feeds, names);
   console.log(
-    `${id.padEnd(22)} onnxruntime-web ${ortUs.toFixed(2).padStart(6)} µs/run   compiled ${compiledUs.toFixed(2).padStart(6)} µs/run   ×${(ortUs / compiledUs).toFixed(1)}`,
+    `${id.padEnd(22)} onnxruntime-web ${ortUs.toFixed(2).padStart(6)} µs/run   compiled ` +
+      `${compiledUs.toFixed(2).padStart(6)} µs/run   ×${(ortUs / compiledUs).toFixed(1)}`,
   );
   await ort.release();
 }

@@ -98,11 +98,13 @@ describe('the caption', () => {
       { outputs: ['<=50K', '>50K'], space: 'probability', method: 'sampling_shapley' },
     );
     expect(attributionCaption(a, 1, shadow)).toBe(
-      "Version 2's predicted probability of “>50K” is 0.018 lower than version 1's on average on the same requests; relationship explains −0.03 of the difference.",
+      "Version 2's predicted probability of “>50K” is 0.018 lower than version 1's on average on the same requests; " +
+        'relationship explains −0.03 of the difference.',
     );
     const regression = attribution({ median_income: [1200], latitude: [-100] }, { base_shift: [50], prediction_shift: [1150] });
     expect(attributionCaption(regression, 0, shadow)).toBe(
-      "Version 2's predictions are 1,150 higher than version 1's on average on the same requests; median_income explains +1,200 of the difference.",
+      "Version 2's predictions are 1,150 higher than version 1's on average on the same requests; " +
+        'median_income explains +1,200 of the difference.',
     );
   });
 
@@ -152,7 +154,8 @@ describe('AttributionFigure', () => {
     const html = String(AttributionFigure({ attribution: reason, id: 'drift-attribution', scope: drift }));
     expect(html).toContain('data-attribution="insufficient_data"');
     expect(html).toContain(
-      'Not enough logged traffic to say which features moved the predictions: No logged instances of version 1 in the previous window to explain.',
+      'Not enough logged traffic to say which features moved the predictions: ' +
+        'No logged instances of version 1 in the previous window to explain.',
     );
     expect(html).not.toContain('<svg');
     const unavailable = String(

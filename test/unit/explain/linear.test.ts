@@ -24,65 +24,69 @@ function validRows(manifest: Manifest, instances: readonly unknown[]): Row[] {
 }
 
 describe('linear contributions', () => {
-  it('equal w·(x − E x) by hand on california-housing/1, E x from the training statistics, one-hot and is_null columns summed to their feature', () => {
-    const root = new URL('../../../models/california-housing/1/', import.meta.url);
-    const result = parseManifest(JSON.parse(readFileSync(new URL('manifest.json', root), 'utf8')));
-    if (!result.ok) throw new Error('invalid manifest');
-    const manifest = result.manifest;
-    const bytes = new Uint8Array(readFileSync(new URL('model.onnx', root)));
-    const model = onnx.ModelProto.decode(bytes);
-    const raw = (name: string) => {
-      const t = model.graph!.initializer!.find((i) => i.name === name)!;
-      const view = new DataView(t.rawData!.buffer, t.rawData!.byteOffset, t.rawData!.byteLength);
-      return Array.from({ length: t.rawData!.byteLength / 4 }, (_, i) => view.getFloat32(i * 4, true));
-    };
-    const w = raw('weights');
-    const [b] = raw('bias');
-    // E[x] per column, by hand: numeric (1 − null)·mean + null·impute, is_null the null rate, one-hot (1 − null)·frequency.
-    const stats = new Map(manifest.features.map((f) => [f.name, f.training]));
-    const columns = 'columns' in manifest.encoding ? manifest.encoding.columns : [];
-    const owner: string[] = [];
-    const expected: number[] = [];
-    for (const c of columns) {
-      const s = stats.get(c.feature)!;
-      if (c.transform === 'numeric' && 'mean' in s) expected.push((1 - s.null_rate) * s.mean + s.null_rate * c.impute);
-      else if (c.transform === 'is_null') expected.push(s.null_rate);
-      else if (c.transform === 'one_hot' && 'category_frequencies' in s)
-        for (const cat of c.categories) expected.push((1 - s.null_rate) * s.category_frequencies[cat]!);
-      else throw new Error(`unexpected column ${c.transform}`);
-      for (let i = 0; i < (c.transform === 'one_hot' ? c.categories.length : 1); i++) owner.push(c.feature);
-    }
-    expect(owner).toHaveLength(w.length);
+  it(
+    'equal w·(x − E x) by hand on california-housing/1, E x from the training statistics, ' +
+      'one-hot and is_null columns summed to their feature',
+    () => {
+      const root = new URL('../../../models/california-housing/1/', import.meta.url);
+      const result = parseManifest(JSON.parse(readFileSync(new URL('manifest.json', root), 'utf8')));
+      if (!result.ok) throw new Error('invalid manifest');
+      const manifest = result.manifest;
+      const bytes = new Uint8Array(readFileSync(new URL('model.onnx', root)));
+      const model = onnx.ModelProto.decode(bytes);
+      const raw = (name: string) => {
+        const t = model.graph!.initializer!.find((i) => i.name === name)!;
+        const view = new DataView(t.rawData!.buffer, t.rawData!.byteOffset, t.rawData!.byteLength);
+        return Array.from({ length: t.rawData!.byteLength / 4 }, (_, i) => view.getFloat32(i * 4, true));
+      };
+      const w = raw('weights');
+      const [b] = raw('bias');
+      // E[x] per column, by hand: numeric (1 − null)·mean + null·impute, is_null the null rate, one-hot (1 − null)·frequency.
+      const stats = new Map(manifest.features.map((f) => [f.name, f.training]));
+      const columns = 'columns' in manifest.encoding ? manifest.encoding.columns : [];
+      const owner: string[] = [];
+      const expected: number[] = [];
+      for (const c of columns) {
+        const s = stats.get(c.feature)!;
+        if (c.transform === 'numeric' && 'mean' in s) expected.push((1 - s.null_rate) * s.mean + s.null_rate * c.impute);
+        else if (c.transform === 'is_null') expected.push(s.null_rate);
+        else if (c.transform === 'one_hot' && 'category_frequencies' in s)
+          for (const cat of c.categories) expected.push((1 - s.null_rate) * s.category_frequencies[cat]!);
+        else throw new Error(`unexpected column ${c.transform}`);
+        for (let i = 0; i < (c.transform === 'one_hot' ? c.categories.length : 1); i++) owner.push(c.feature);
+      }
+      expect(owner).toHaveLength(w.length);
 
-    const compiled = compileExplainer(manifest, bytes);
-    if (!compiled.ok) throw new Error(compiled.reason);
-    expect(compiled.explainer.info).toMatchObject({
-      method: 'linear',
-      space: 'margin',
-      outputs: ['value'],
-      reference: 'training statistics',
-      background_rows: 0,
-    });
-    const rows = validRows(
-      manifest,
-      manifest.golden.map((g) => g.instance),
-    );
-    const explanations = compiled.explainer.explain(rows);
-    manifest.golden.forEach((g, r) => {
-      const x = g.encoded as number[];
-      const byHand: Record<string, number> = {};
-      owner.forEach((f, c) => (byHand[f] = (byHand[f] ?? 0) + w[c]! * (x[c]! - expected[c]!)));
-      const e = explanations[r]!;
-      for (const f of manifest.features) expect(e.contributions[f.name]![0]).toBeCloseTo(byHand[f.name]!, 6);
-      const base = b! + w.reduce((s, wc, c) => s + wc * expected[c]!, 0);
-      expect(e.base_value[0]).toBeCloseTo(base, 6);
-      expect(e.prediction[0]).toBeCloseTo(b! + w.reduce((s, wc, c) => s + wc * x[c]!, 0), 6);
-    });
-    // The golden rows include a missing total_bedrooms (is_null = 1) and every ocean_proximity.
-    const at = (name: string) => manifest.features.findIndex((f) => f.name === name);
-    expect(rows.some((r) => r[at('total_bedrooms')] === null)).toBe(true);
-    expect(new Set(rows.map((r) => r[at('ocean_proximity')])).size).toBe(5);
-  });
+      const compiled = compileExplainer(manifest, bytes);
+      if (!compiled.ok) throw new Error(compiled.reason);
+      expect(compiled.explainer.info).toMatchObject({
+        method: 'linear',
+        space: 'margin',
+        outputs: ['value'],
+        reference: 'training statistics',
+        background_rows: 0,
+      });
+      const rows = validRows(
+        manifest,
+        manifest.golden.map((g) => g.instance),
+      );
+      const explanations = compiled.explainer.explain(rows);
+      manifest.golden.forEach((g, r) => {
+        const x = g.encoded as number[];
+        const byHand: Record<string, number> = {};
+        owner.forEach((f, c) => (byHand[f] = (byHand[f] ?? 0) + w[c]! * (x[c]! - expected[c]!)));
+        const e = explanations[r]!;
+        for (const f of manifest.features) expect(e.contributions[f.name]![0]).toBeCloseTo(byHand[f.name]!, 6);
+        const base = b! + w.reduce((s, wc, c) => s + wc * expected[c]!, 0);
+        expect(e.base_value[0]).toBeCloseTo(base, 6);
+        expect(e.prediction[0]).toBeCloseTo(b! + w.reduce((s, wc, c) => s + wc * x[c]!, 0), 6);
+      });
+      // The golden rows include a missing total_bedrooms (is_null = 1) and every ocean_proximity.
+      const at = (name: string) => manifest.features.findIndex((f) => f.name === name);
+      expect(rows.some((r) => r[at('total_bedrooms')] === null)).toBe(true);
+      expect(new Set(rows.map((r) => r[at('ocean_proximity')])).size).toBe(5);
+    },
+  );
 
   it('follows OneHotEncoder, Cast, Reshape and Concat inside the graph back to each input, E x over the given background', async () => {
     const graph = mixedInputsRegressor();
@@ -173,34 +177,37 @@ describe('linear contributions', () => {
     expect(e!.contributions['color']![0]).toBeCloseTo(-2 * (1 - 0.25) + 2 * (0 - 0.75), 12);
   });
 
-  it('falls back to sampling for a network (Gemm → Sigmoid → Gemm → Softmax), saying why, and runs its fixed batch of one', async () => {
-    const graph = fixedBatchNetwork();
-    const manifest = parsed(
-      await pack(graph.bytes, graph.csv, {
-        matrixFeatures: { '': ['f0', 'f1'] },
-        spec: { task: 'multiclass_classification', labels: ['low', 'mid', 'high'] },
-      }),
-    );
-    const compiled = compileExplainer(manifest, graph.bytes);
-    if (!compiled.ok) throw new Error(compiled.reason);
-    expect(compiled.explainer.info).toMatchObject({
-      method: 'sampling_shapley',
-      space: 'probability',
-      outputs: ['low', 'mid', 'high'],
-      fallback_reason: expect.stringContaining('no single feature feeds'),
-    });
-    const rows = validRows(manifest, [
-      { f0: 0.5, f1: 1 },
-      { f0: -2, f1: -2 },
-    ]);
-    const explanations = compiled.explainer.explain(rows, { budget: { permutations: 16 }, seed: 3 });
-    explanations.forEach((e, i) => {
-      const served = (graph.expected[i === 0 ? 0 : 4] as { probabilities: number[] }).probabilities;
-      e.prediction.forEach((p, k) => expect(p).toBeCloseTo(served[k]!, 6));
-      for (let k = 0; k < 3; k++) expect(Math.abs(sumOf(e, k) - (e.prediction[k]! - e.base_value[k]!))).toBeLessThan(1e-9);
-      expect(e.budget).toEqual({ permutations: 16, evaluations: 1 + 16 * 2, background_rows: 1000, stopped_by: 'permutations' });
-    });
-  });
+  it(
+    'falls back to sampling for a network (Gemm → Sigmoid → Gemm → Softmax), ' + 'saying why, and runs its fixed batch of one',
+    async () => {
+      const graph = fixedBatchNetwork();
+      const manifest = parsed(
+        await pack(graph.bytes, graph.csv, {
+          matrixFeatures: { '': ['f0', 'f1'] },
+          spec: { task: 'multiclass_classification', labels: ['low', 'mid', 'high'] },
+        }),
+      );
+      const compiled = compileExplainer(manifest, graph.bytes);
+      if (!compiled.ok) throw new Error(compiled.reason);
+      expect(compiled.explainer.info).toMatchObject({
+        method: 'sampling_shapley',
+        space: 'probability',
+        outputs: ['low', 'mid', 'high'],
+        fallback_reason: expect.stringContaining('no single feature feeds'),
+      });
+      const rows = validRows(manifest, [
+        { f0: 0.5, f1: 1 },
+        { f0: -2, f1: -2 },
+      ]);
+      const explanations = compiled.explainer.explain(rows, { budget: { permutations: 16 }, seed: 3 });
+      explanations.forEach((e, i) => {
+        const served = (graph.expected[i === 0 ? 0 : 4] as { probabilities: number[] }).probabilities;
+        e.prediction.forEach((p, k) => expect(p).toBeCloseTo(served[k]!, 6));
+        for (let k = 0; k < 3; k++) expect(Math.abs(sumOf(e, k) - (e.prediction[k]! - e.base_value[k]!))).toBeLessThan(1e-9);
+        expect(e.budget).toEqual({ permutations: 16, evaluations: 1 + 16 * 2, background_rows: 1000, stopped_by: 'permutations' });
+      });
+    },
+  );
 
   it('refuses a graph that no exact method explains and the compiled evaluator cannot run, naming both reasons', async () => {
     const graph = softplusRegressor();

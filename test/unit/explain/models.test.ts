@@ -100,7 +100,9 @@ describe('explanations of the committed models', () => {
       const error = additivityError(explanations);
       const scale = Math.max(...explanations.flatMap((e) => e.prediction.map(Math.abs)), 1);
       console.log(
-        `${id}: ${info.method} in ${info.space} space (${info.transform}; reference ${info.reference}${info.cover ? `, cover ${info.cover}` : ''}); max additivity error ${error.toExponential(2)} (outputs up to ${scale.toPrecision(3)})`,
+        `${id}: ${info.method} in ${info.space} space ` +
+          `(${info.transform}; reference ${info.reference}${info.cover ? `, cover ${info.cover}` : ''}); ` +
+          `max additivity error ${error.toExponential(2)} (outputs up to ${scale.toPrecision(3)})`,
       );
       expect(error).toBeLessThan(1e-6);
       // The explained prediction is the model's: mapped through the transform it gives the served output.
@@ -126,7 +128,8 @@ describe('explanations of the committed models', () => {
     const explanations = compiled.explainer.explain(rows);
     const explainMs = performance.now() - started;
     console.log(
-      `california-housing/2: compile ${compileMs.toFixed(0)} ms (1000 background rows for the cover), explain 100 instances ${explainMs.toFixed(0)} ms`,
+      `california-housing/2: compile ${compileMs.toFixed(0)} ms (1000 background rows for the cover), ` +
+        `explain 100 instances ${explainMs.toFixed(0)} ms`,
     );
     expect(additivityError(explanations)).toBeLessThan(1e-6);
     // Generous for shared CI machines; about 200 ms on a quiet one.
@@ -163,39 +166,42 @@ describe('explanations of the byom exports', () => {
     );
   });
 
-  it('titanic pipeline (OneHotEncoder, Imputer, Scaler, Concat inside the graph): contributions carried back to the five graph inputs', async () => {
-    const pkg = await pack(fixture('pipeline_titanic.onnx'), fixture('small_titanic.csv'), {
-      name: 'titanic',
-      target: 'survived',
-      spec: JSON.parse(readFileSync(new URL('../../../models/titanic/spec.json', import.meta.url), 'utf8')) as unknown,
-      dataFile: 'small_titanic.csv',
-      onnxFile: 'pipeline_titanic.onnx',
-    });
-    const manifest = parsed(pkg);
-    const compiled = compileExplainer(manifest, pkg.modelBytes);
-    if (!compiled.ok) throw new Error(compiled.reason);
-    expect(compiled.explainer.info).toMatchObject({
-      method: 'linear',
-      space: 'margin',
-      outputs: ['0', '1'],
-      transform: 'LOGISTIC → Normalizer',
-      reference: 'training statistics',
-      background_rows: 1000,
-    });
-    const rows = goldenRows(manifest);
-    const explanations = compiled.explainer.explain(rows);
-    expect(Object.keys(explanations[0]!.contributions)).toEqual(['pclass', 'sex', 'age', 'fare', 'embarked']);
-    console.log(`byom titanic: max additivity error ${additivityError(explanations).toExponential(2)}`);
-    expect(additivityError(explanations)).toBeLessThan(1e-6);
-    const predictions = await served(manifest, pkg.modelBytes, rows);
-    explanations.forEach((e, i) =>
-      servedFromSpace(e, 'LOGISTIC → Normalizer').forEach((p, k) =>
-        expect(p).toBeCloseTo(servedValues(predictions[i]!, ['0', '1'])[k]!, 5),
-      ),
-    );
-    // The original export still ends in a ZipMap, which the evaluator cannot run; the preprocessing alone runs.
-    const original = compileExplainer(manifest, fixture('pipeline_titanic.onnx'));
-    if (!original.ok) throw new Error(original.reason);
-    expect(original.explainer.explain(rows)).toEqual(explanations);
-  });
+  it(
+    'titanic pipeline (OneHotEncoder, Imputer, Scaler, Concat inside the graph): ' + 'contributions carried back to the five graph inputs',
+    async () => {
+      const pkg = await pack(fixture('pipeline_titanic.onnx'), fixture('small_titanic.csv'), {
+        name: 'titanic',
+        target: 'survived',
+        spec: JSON.parse(readFileSync(new URL('../../../models/titanic/spec.json', import.meta.url), 'utf8')) as unknown,
+        dataFile: 'small_titanic.csv',
+        onnxFile: 'pipeline_titanic.onnx',
+      });
+      const manifest = parsed(pkg);
+      const compiled = compileExplainer(manifest, pkg.modelBytes);
+      if (!compiled.ok) throw new Error(compiled.reason);
+      expect(compiled.explainer.info).toMatchObject({
+        method: 'linear',
+        space: 'margin',
+        outputs: ['0', '1'],
+        transform: 'LOGISTIC → Normalizer',
+        reference: 'training statistics',
+        background_rows: 1000,
+      });
+      const rows = goldenRows(manifest);
+      const explanations = compiled.explainer.explain(rows);
+      expect(Object.keys(explanations[0]!.contributions)).toEqual(['pclass', 'sex', 'age', 'fare', 'embarked']);
+      console.log(`byom titanic: max additivity error ${additivityError(explanations).toExponential(2)}`);
+      expect(additivityError(explanations)).toBeLessThan(1e-6);
+      const predictions = await served(manifest, pkg.modelBytes, rows);
+      explanations.forEach((e, i) =>
+        servedFromSpace(e, 'LOGISTIC → Normalizer').forEach((p, k) =>
+          expect(p).toBeCloseTo(servedValues(predictions[i]!, ['0', '1'])[k]!, 5),
+        ),
+      );
+      // The original export still ends in a ZipMap, which the evaluator cannot run; the preprocessing alone runs.
+      const original = compileExplainer(manifest, fixture('pipeline_titanic.onnx'));
+      if (!original.ok) throw new Error(original.reason);
+      expect(original.explainer.explain(rows)).toEqual(explanations);
+    },
+  );
 });

@@ -105,7 +105,8 @@ describe('sampling Shapley', () => {
     const worst = Math.max(...z.map(Math.abs));
     const meanSquare = z.reduce((s, v) => s + v * v, 0) / z.length;
     console.log(
-      `sampling vs exact (linear, 200 permutations): max |error|/SE ${worst.toFixed(2)}, mean (error/SE)² ${meanSquare.toFixed(2)} over ${z.length} contributions`,
+      `sampling vs exact (linear, 200 permutations): max |error|/SE ${worst.toFixed(2)}, ` +
+        `mean (error/SE)² ${meanSquare.toFixed(2)} over ${z.length} contributions`,
     );
     expect(worst).toBeLessThan(3);
     expect(meanSquare).toBeGreaterThan(0.3);
@@ -115,28 +116,33 @@ describe('sampling Shapley', () => {
     expect(additivityError(explanations)).toBeLessThan(1e-9);
   });
 
-  it('is within three standard errors of the exact interventional Shapley values of a tree ensemble (which path-dependent TreeSHAP is not)', () => {
-    const { manifest, bytes } = treeModel();
-    const random = prng(12);
-    const background = randomRows(manifest, 25, random, [0, 0.5, 1, -1]);
-    const rows = randomRows(manifest, 6, random, [0, 0.5, 1, -1]);
-    const explanations = explainer(manifest, bytes, background).explain(rows, { budget: { permutations: 400 }, seed: 2 });
-    const exact = rows.map((x) => interventionalShapley(manifest, bytes, background, x));
-    const z = zScores(explanations, exact);
-    console.log(
-      `sampling vs exact (interventional, trees, 400 permutations): max |error|/SE ${Math.max(...z.map(Math.abs)).toFixed(2)} over ${z.length} contributions`,
-    );
-    expect(Math.max(...z.map(Math.abs))).toBeLessThan(3);
-    expect(additivityError(explanations)).toBeLessThan(1e-9);
-    // Path-dependent TreeSHAP answers another question (E[f | x_S] along the cover), so its values differ.
-    const path = explainer(manifest, bytes, background, 'auto').explain(rows);
-    expect(path[0]!.method).toBe('tree_shap');
-    const gap = Math.max(
-      ...path.flatMap((e, i) => ['a', 'b', 'c', 'd'].map((name, j) => Math.abs(e.contributions[name]![0]! - exact[i]![j]!))),
-    );
-    console.log(`path-dependent TreeSHAP vs interventional Shapley on the same background: max |difference| ${gap.toFixed(3)}`);
-    expect(gap).toBeGreaterThan(0.01);
-  });
+  it(
+    'is within three standard errors of the exact interventional Shapley values of a tree ensemble ' +
+      '(which path-dependent TreeSHAP is not)',
+    () => {
+      const { manifest, bytes } = treeModel();
+      const random = prng(12);
+      const background = randomRows(manifest, 25, random, [0, 0.5, 1, -1]);
+      const rows = randomRows(manifest, 6, random, [0, 0.5, 1, -1]);
+      const explanations = explainer(manifest, bytes, background).explain(rows, { budget: { permutations: 400 }, seed: 2 });
+      const exact = rows.map((x) => interventionalShapley(manifest, bytes, background, x));
+      const z = zScores(explanations, exact);
+      console.log(
+        'sampling vs exact (interventional, trees, 400 permutations): max |error|/SE ' +
+          `${Math.max(...z.map(Math.abs)).toFixed(2)} over ${z.length} contributions`,
+      );
+      expect(Math.max(...z.map(Math.abs))).toBeLessThan(3);
+      expect(additivityError(explanations)).toBeLessThan(1e-9);
+      // Path-dependent TreeSHAP answers another question (E[f | x_S] along the cover), so its values differ.
+      const path = explainer(manifest, bytes, background, 'auto').explain(rows);
+      expect(path[0]!.method).toBe('tree_shap');
+      const gap = Math.max(
+        ...path.flatMap((e, i) => ['a', 'b', 'c', 'd'].map((name, j) => Math.abs(e.contributions[name]![0]! - exact[i]![j]!))),
+      );
+      console.log(`path-dependent TreeSHAP vs interventional Shapley on the same background: max |difference| ${gap.toFixed(3)}`);
+      expect(gap).toBeGreaterThan(0.01);
+    },
+  );
 
   it('shrinks its standard error as 1/√permutations, and its actual error with it', () => {
     const { manifest, bytes } = treeModel();
@@ -154,7 +160,8 @@ describe('sampling Shapley', () => {
     const small = measure(16);
     const large = measure(1024);
     console.log(
-      `mean SE ${small.se.toFixed(4)} → ${large.se.toFixed(4)}, mean |error| ${small.err.toFixed(4)} → ${large.err.toFixed(4)} (16 → 1024 permutations)`,
+      `mean SE ${small.se.toFixed(4)} → ${large.se.toFixed(4)}, ` +
+        `mean |error| ${small.err.toFixed(4)} → ${large.err.toFixed(4)} (16 → 1024 permutations)`,
     );
     expect(large.se / small.se).toBeGreaterThan(1 / 16);
     expect(large.se / small.se).toBeLessThan(1 / 4);

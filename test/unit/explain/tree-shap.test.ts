@@ -85,43 +85,47 @@ const fourNumbers = () => ['a', 'b', 'c', 'd'].map((n) => numberFeature(n));
 const valueColumns = (names: readonly string[]): EncodingColumn[] => names.map((feature) => ({ transform: 'value', feature }));
 
 describe('TreeSHAP', () => {
-  it('equals brute-force Shapley values on a hand-built regressor with every node mode, NaN routing and a feature split twice on one path', () => {
-    const trees: TestTree[] = [
-      split(
-        0,
-        'BRANCH_LEQ',
-        0.5,
-        split(1, 'BRANCH_LT', 1, leaf([0, 1.5]), leaf([0, -2])),
-        split(0, 'BRANCH_GT', 2, leaf([0, 3]), split(2, 'BRANCH_EQ', 1, leaf([0, 0.25]), leaf([0, -1]), true)),
-      ),
-      split(
-        2,
-        'BRANCH_GTE',
-        -1,
-        split(3, 'BRANCH_NEQ', 0, leaf([0, 2]), leaf([0, -0.5]), true),
-        split(0, 'BRANCH_LEQ', -1, leaf([0, 1]), leaf([0, 4])),
-        true,
-      ),
-      leaf([0, 0.75]),
-    ];
-    const spec: EnsembleSpec = { kind: 'regressor', trees, width: 4, outputs: 1, baseValues: [10] };
-    const m = matrixManifest(fourNumbers(), valueColumns(['a', 'b', 'c', 'd']));
-    const random = prng(1);
-    const pool = [0.5, 1, 2, -1, 0];
-    const background = randomRows(m, 40, random, pool);
-    const rows = randomRows(m, 30, random, pool, 0.25);
-    const explainer = explainerFor(m, ensembleGraph(spec), background);
-    expect(explainer.info).toMatchObject({
-      method: 'tree_shap',
-      space: 'raw',
-      outputs: ['value'],
-      cover: 'background rows',
-      reference: 'background rows',
-      background_rows: 40,
-    });
-    const explanations = explainer.explain(rows);
-    expectBruteForce(m, spec, explanations, rows, background, { players: [0, 1, 2, 3], offsets: [10] });
-  });
+  it(
+    'equals brute-force Shapley values on a hand-built regressor with every node mode, ' +
+      'NaN routing and a feature split twice on one path',
+    () => {
+      const trees: TestTree[] = [
+        split(
+          0,
+          'BRANCH_LEQ',
+          0.5,
+          split(1, 'BRANCH_LT', 1, leaf([0, 1.5]), leaf([0, -2])),
+          split(0, 'BRANCH_GT', 2, leaf([0, 3]), split(2, 'BRANCH_EQ', 1, leaf([0, 0.25]), leaf([0, -1]), true)),
+        ),
+        split(
+          2,
+          'BRANCH_GTE',
+          -1,
+          split(3, 'BRANCH_NEQ', 0, leaf([0, 2]), leaf([0, -0.5]), true),
+          split(0, 'BRANCH_LEQ', -1, leaf([0, 1]), leaf([0, 4])),
+          true,
+        ),
+        leaf([0, 0.75]),
+      ];
+      const spec: EnsembleSpec = { kind: 'regressor', trees, width: 4, outputs: 1, baseValues: [10] };
+      const m = matrixManifest(fourNumbers(), valueColumns(['a', 'b', 'c', 'd']));
+      const random = prng(1);
+      const pool = [0.5, 1, 2, -1, 0];
+      const background = randomRows(m, 40, random, pool);
+      const rows = randomRows(m, 30, random, pool, 0.25);
+      const explainer = explainerFor(m, ensembleGraph(spec), background);
+      expect(explainer.info).toMatchObject({
+        method: 'tree_shap',
+        space: 'raw',
+        outputs: ['value'],
+        cover: 'background rows',
+        reference: 'background rows',
+        background_rows: 40,
+      });
+      const explanations = explainer.explain(rows);
+      expectBruteForce(m, spec, explanations, rows, background, { players: [0, 1, 2, 3], offsets: [10] });
+    },
+  );
 
   it('gives the raw score and base value: leaves summed plus base_values, the base the cover-weighted mean', () => {
     const trees = [split(0, 'BRANCH_LEQ', 0, leaf([0, 1]), leaf([0, 3]))];
@@ -141,43 +145,47 @@ describe('TreeSHAP', () => {
     expect(e!.contributions).toEqual({ a: [1.5], b: [0], c: [0], d: [0] });
   });
 
-  it('equals brute force on random ensembles of every mode, depth and NaN routing, grouping one-hot and is_null columns by feature (regression, two targets)', () => {
-    const features = [
-      numberFeature('a'),
-      categoryFeature('color', { red: 0.5, green: 0.3, blue: 0.2 }, 0.1),
-      numberFeature('b'),
-      numberFeature('c'),
-    ];
-    const columns: EncodingColumn[] = [
-      { transform: 'value', feature: 'a' },
-      { transform: 'is_null', feature: 'a' },
-      { transform: 'one_hot', feature: 'color', categories: ['red', 'green', 'blue'] },
-      { transform: 'value', feature: 'b' },
-      { transform: 'numeric', feature: 'c', impute: 0.5 },
-    ];
-    const players = [0, 0, 1, 1, 1, 2, 3];
-    const m = matrixManifest(features, columns);
-    let worst = 0;
-    for (let seed = 1; seed <= 12; seed++) {
-      const random = prng(seed);
-      const pool = [0, 0.5, 1, -1, 1.5];
-      const depth = 2 + (seed % 4);
-      const targets = seed % 2 === 0 ? 2 : 1;
-      const trees = Array.from({ length: 2 + (seed % 3) }, () =>
-        randomTree(random, { depth, columns: 7, pool, outputs: targets, weightsPerLeaf: 2 }),
-      );
-      const spec: EnsembleSpec = { kind: 'regressor', trees, width: 7, outputs: targets, baseValues: targets === 2 ? [1, -1] : [0.5] };
-      // Few background rows, so some nodes see none (their children then share the cover equally).
-      const background = randomRows(m, 5 + seed * 3, random, pool);
-      const rows = randomRows(m, 12, random, pool, 0.3);
-      const explanations = explainerFor(m, ensembleGraph(spec), background).explain(rows);
-      worst = Math.max(
-        worst,
-        expectBruteForce(m, spec, explanations, rows, background, { players, offsets: targets === 2 ? [1, -1] : [0.5] }),
-      );
-    }
-    console.log(`TreeSHAP vs brute force, random regressors: max |difference| ${worst.toExponential(2)}`);
-  });
+  it(
+    'equals brute force on random ensembles of every mode, depth and NaN routing, ' +
+      'grouping one-hot and is_null columns by feature (regression, two targets)',
+    () => {
+      const features = [
+        numberFeature('a'),
+        categoryFeature('color', { red: 0.5, green: 0.3, blue: 0.2 }, 0.1),
+        numberFeature('b'),
+        numberFeature('c'),
+      ];
+      const columns: EncodingColumn[] = [
+        { transform: 'value', feature: 'a' },
+        { transform: 'is_null', feature: 'a' },
+        { transform: 'one_hot', feature: 'color', categories: ['red', 'green', 'blue'] },
+        { transform: 'value', feature: 'b' },
+        { transform: 'numeric', feature: 'c', impute: 0.5 },
+      ];
+      const players = [0, 0, 1, 1, 1, 2, 3];
+      const m = matrixManifest(features, columns);
+      let worst = 0;
+      for (let seed = 1; seed <= 12; seed++) {
+        const random = prng(seed);
+        const pool = [0, 0.5, 1, -1, 1.5];
+        const depth = 2 + (seed % 4);
+        const targets = seed % 2 === 0 ? 2 : 1;
+        const trees = Array.from({ length: 2 + (seed % 3) }, () =>
+          randomTree(random, { depth, columns: 7, pool, outputs: targets, weightsPerLeaf: 2 }),
+        );
+        const spec: EnsembleSpec = { kind: 'regressor', trees, width: 7, outputs: targets, baseValues: targets === 2 ? [1, -1] : [0.5] };
+        // Few background rows, so some nodes see none (their children then share the cover equally).
+        const background = randomRows(m, 5 + seed * 3, random, pool);
+        const rows = randomRows(m, 12, random, pool, 0.3);
+        const explanations = explainerFor(m, ensembleGraph(spec), background).explain(rows);
+        worst = Math.max(
+          worst,
+          expectBruteForce(m, spec, explanations, rows, background, { players, offsets: targets === 2 ? [1, -1] : [0.5] }),
+        );
+      }
+      console.log(`TreeSHAP vs brute force, random regressors: max |difference| ${worst.toExponential(2)}`);
+    },
+  );
 
   it('equals brute force per class on random multiclass classifiers, base values added per class', () => {
     const m = matrixManifest(fourNumbers(), valueColumns(['a', 'b', 'c', 'd']), 'multiclass_classification', ['x', 'y', 'z']);

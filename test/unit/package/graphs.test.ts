@@ -41,41 +41,44 @@ async function refusal(run: Promise<unknown>): Promise<string> {
 }
 
 describe('vigil package on graphs shaped like real exports', () => {
-  it('maps int64, string, bool, double and int32 inputs of shape [N] and [N, 1] to typed features, and serves them as the math says', async () => {
-    const graph = mixedInputsRegressor();
-    const pkg = await pack(graph.bytes, graph.csv);
-    const m = parsed(pkg);
-    expect(m.task).toBe('regression');
-    expect(m.output).toMatchObject({ tensor: 'price ($)' });
-    expect(m.output.label_tensor).toBeUndefined();
-    expect(m.features.map((f) => [f.name, f.type, f.nullable])).toEqual([
-      ['rooms', 'integer', false],
-      ['city', 'category', false],
-      ['garden', 'boolean', false],
-      ['area', 'number', false],
-      ['floor', 'integer', false],
-    ]);
-    expect(m.features.find((f) => f.name === 'city')!.categories).toEqual(['paris', 'lyon', 'nice']);
-    expect(m.features.find((f) => f.name === 'floor')).toMatchObject({ min: -2147483648, max: 2147483647 });
-    expect('inputs' in m.encoding && m.encoding.inputs.map((i) => [i.name, i.dtype, i.rank])).toEqual([
-      ['rooms', 'int64', 1],
-      ['city', 'string', 2],
-      ['garden', 'bool', 1],
-      ['area', 'float64', 2],
-      ['floor', 'int32', 2],
-    ]);
-    expect(pkg.report.join('\n')).toContain('ignored  columns no input reads: notes');
-    expect((await qa(pkg)).status).toBe('qa_passed');
-    const instances = [
-      { rooms: 3, city: 'paris', garden: true, area: 72.5, floor: 2 },
-      { rooms: 1, city: 'lyon', garden: false, area: 31.25, floor: 0 },
-      { rooms: 5, city: 'nice', garden: true, area: 140, floor: 4 },
-      { rooms: 2, city: 'paris', garden: false, area: 48, floor: -1 },
-      { rooms: 4, city: 'lyon', garden: true, area: 95.75, floor: 7 },
-      [2, 'nice', false, 55, 3],
-    ];
-    expectPredictions(await serve(pkg, instances), graph);
-  });
+  it(
+    'maps int64, string, bool, double and int32 inputs of shape [N] and [N, 1] to typed features, ' + 'and serves them as the math says',
+    async () => {
+      const graph = mixedInputsRegressor();
+      const pkg = await pack(graph.bytes, graph.csv);
+      const m = parsed(pkg);
+      expect(m.task).toBe('regression');
+      expect(m.output).toMatchObject({ tensor: 'price ($)' });
+      expect(m.output.label_tensor).toBeUndefined();
+      expect(m.features.map((f) => [f.name, f.type, f.nullable])).toEqual([
+        ['rooms', 'integer', false],
+        ['city', 'category', false],
+        ['garden', 'boolean', false],
+        ['area', 'number', false],
+        ['floor', 'integer', false],
+      ]);
+      expect(m.features.find((f) => f.name === 'city')!.categories).toEqual(['paris', 'lyon', 'nice']);
+      expect(m.features.find((f) => f.name === 'floor')).toMatchObject({ min: -2147483648, max: 2147483647 });
+      expect('inputs' in m.encoding && m.encoding.inputs.map((i) => [i.name, i.dtype, i.rank])).toEqual([
+        ['rooms', 'int64', 1],
+        ['city', 'string', 2],
+        ['garden', 'bool', 1],
+        ['area', 'float64', 2],
+        ['floor', 'int32', 2],
+      ]);
+      expect(pkg.report.join('\n')).toContain('ignored  columns no input reads: notes');
+      expect((await qa(pkg)).status).toBe('qa_passed');
+      const instances = [
+        { rooms: 3, city: 'paris', garden: true, area: 72.5, floor: 2 },
+        { rooms: 1, city: 'lyon', garden: false, area: 31.25, floor: 0 },
+        { rooms: 5, city: 'nice', garden: true, area: 140, floor: 4 },
+        { rooms: 2, city: 'paris', garden: false, area: 48, floor: -1 },
+        { rooms: 4, city: 'lyon', garden: true, area: 95.75, floor: 7 },
+        [2, 'nice', false, 55, 3],
+      ];
+      expectPredictions(await serve(pkg, instances), graph);
+    },
+  );
 
   it('refuses values the input dtype cannot hold, naming the line and column', async () => {
     const graph = mixedInputsRegressor();

@@ -53,7 +53,10 @@ describe('packMessages', () => {
 
   it('counts bytes, not characters: records with multi-byte text still fit the limit', () => {
     // "(-∞, 34]" slice labels and non-Latin category names are 2-3 bytes per character in UTF-8.
-    const records = Array.from({ length: 120 }, (_, i) => ({ ...sample(`r${i}`, '東京都'.repeat(40)), slices: { latitude: '(-∞, 34]' } }));
+    const records = Array.from({ length: 120 }, (_, i) => ({
+      ...sample(`r${i}`, '東京都'.repeat(40)),
+      slices: { latitude: '(-∞, 34]' },
+    }));
     const messages = packMessages(records, 5_000, () => crypto.randomUUID());
     for (const m of messages) expect(utf8Bytes(m)).toBeLessThanOrEqual(5_000);
     expect(messages.flatMap((m) => ids(m.records))).toEqual(ids(records));

@@ -125,7 +125,8 @@ export const compileTreeEnsembleClassifier: KernelCompiler = (node, inputs) => {
   if (firstColumnOnly && !classOneAlwaysScored(e)) {
     return refuse(
       node,
-      'is a binary classifier whose second score ONNX Runtime leaves unwritten for some rows (PROBIT or a single base value without class-1 weights on every path)',
+      'is a binary classifier whose second score ONNX Runtime leaves unwritten for ' +
+        'some rows (PROBIT or a single base value without class-1 weights on every path)',
     );
   }
   // The label of class index i; outside the binary case ONNX Runtime's binary labels are literally 1 and 0.

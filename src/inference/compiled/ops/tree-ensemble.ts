@@ -148,7 +148,9 @@ export function compileTreeEnsemble(node: OnnxNode, names: WeightAttributes, tar
   if (wNodeIds.length !== wIds.length || wTreeIds.length !== wIds.length || wValues.length !== wIds.length) {
     return {
       ok: false,
-      reason: `has ${wIds.length} ${names.ids}, ${wNodeIds.length} ${names.nodeIds}, ${wTreeIds.length} ${names.treeIds} and ${wValues.length} ${names.weights}`,
+      reason:
+        `has ${wIds.length} ${names.ids}, ${wNodeIds.length} ${names.nodeIds}, ` +
+        `${wTreeIds.length} ${names.treeIds} and ${wValues.length} ${names.weights}`,
     };
   }
   const order: number[] = [];
