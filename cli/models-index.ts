@@ -78,7 +78,9 @@ const DefaultDeploymentsSchema = z.record(
       shadows: z.array(z.object({ version: z.string().regex(VERSION_PATTERN), sample_rate: z.number().gt(0).max(1) }).strict()).default([]),
       sample_rate: z.number().min(0).max(1).optional(),
     })
-    .strict(),
+    .strict()
+    // null: bundled, registered and QA-gated, but serving only once an operator promotes a version.
+    .nullable(),
 );
 
 /** models/deployments.json: the deployment each bundled model starts with; checked against the packages. */
@@ -88,6 +90,10 @@ export function readDefaultDeployments(packages: readonly BundledPackageDir[], f
   if (!parsed.success)
     throw new Error(`${relative(REPO_ROOT, file)}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   for (const [model, d] of Object.entries(parsed.data)) {
+    if (d === null) {
+      if (!packages.some((p) => p.name === model)) throw new Error(`${relative(REPO_ROOT, file)}: ${model} is not a bundled model`);
+      continue;
+    }
     for (const version of [d.primary, ...d.shadows.map((s) => s.version)]) {
       if (!packages.some((p) => p.name === model && p.version === version)) {
         throw new Error(`${relative(REPO_ROOT, file)}: ${model} version ${version} is not a bundled package`);
@@ -111,7 +117,7 @@ export function renderBundledModule(packages: readonly BundledPackageDir[], defa
   packages.forEach((_, i) => lines.push(`  { manifest: manifest${i}, artifact: artifact${i} },`));
   lines.push('];', '');
   lines.push('/** models/deployments.json: the deployment each bundled model starts with. */');
-  lines.push(`export const DEFAULT_DEPLOYMENTS: Record<string, DefaultDeployment> = ${JSON.stringify(defaults, null, 2)};`, '');
+  lines.push(`export const DEFAULT_DEPLOYMENTS: Record<string, DefaultDeployment | null> = ${JSON.stringify(defaults, null, 2)};`, '');
   return lines.join('\n');
 }
 

@@ -121,12 +121,24 @@ export class ModelNotFoundError extends VigilError {
   }
 }
 
-/** The model exists (it has versions) but none passed QA, so it has no deployment to serve or report on. */
+/**
+ * The model exists but has no deployment: none of its versions passed QA (`no_deployment`), or it is a bundled model
+ * declared undeployed that no operator has promoted yet (`not_deployed`).
+ */
 export class NoDeploymentError extends VigilError {
-  constructor(model: string) {
-    super('model_not_found', 404, `model "${model}" has no version that passed QA, so no deployment; push one that passes first`, [
-      { field: 'model', code: 'no_deployment', message: `no deployable version of "${model}"` },
-    ]);
+  constructor(model: string, why: 'no_deployment' | 'not_deployed' = 'no_deployment') {
+    super(
+      'model_not_found',
+      404,
+      why === 'not_deployed'
+        ? `model "${model}" is not deployed; promote a version that passed QA to serve it (vigil promote ${model} <version>)`
+        : `model "${model}" has no version that passed QA, so no deployment; push one that passes first`,
+      [
+        why === 'not_deployed'
+          ? { field: 'model', code: 'not_deployed', message: `"${model}" is not deployed: promote a version first` }
+          : { field: 'model', code: 'no_deployment', message: `no deployable version of "${model}"` },
+      ],
+    );
   }
 }
 

@@ -6,7 +6,7 @@
  * these routes use the spec's `{"error": "<message>"}` shape (see app.ts).
  */
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
-import { InvalidRequestError } from '../errors.ts';
+import { InvalidRequestError, NoDeploymentError } from '../errors.ts';
 import type { Feature, Manifest } from '../model/manifest.ts';
 import type { TensorDtype } from '../model/tensor.ts';
 import type { PredictResult } from '../serving/prediction-service.ts';
@@ -239,6 +239,14 @@ export const v2ErrorShape: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
 };
 
+/** Readiness of a model that has no deployment, any other error passed on. */
+function undeployedAs(answer: boolean): (error: unknown) => boolean {
+  return (error) => {
+    if (error instanceof NoDeploymentError) return answer;
+    throw error;
+  };
+}
+
 export function oipV2Routes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
@@ -247,7 +255,8 @@ export function oipV2Routes(): Hono<AppEnv> {
   app.get('/health/ready', async (c) => {
     const service = c.var.services.predictions;
     const models = await service.models();
-    const ready = (await Promise.all(models.map((m) => service.ready(m)))).every(Boolean);
+    // The server is ready when every model it serves is; a model with no deployment serves nothing.
+    const ready = (await Promise.all(models.map((m) => service.ready(m).catch(undeployedAs(true))))).every(Boolean);
     return c.json({ ready }, ready ? 200 : 400);
   });
 
@@ -275,7 +284,9 @@ export function oipV2Routes(): Hono<AppEnv> {
 
   const ready = async (c: Context<AppEnv>) => {
     const model = c.req.param('model')!;
-    const isReady = await c.var.services.predictions.ready(model, c.req.param('version'));
+    const version = c.req.param('version');
+    // A known model with no deployment is not ready (a pinned version still says whether it could serve).
+    const isReady = await c.var.services.predictions.ready(model, version).catch(undeployedAs(false));
     return c.json({ name: model, ready: isReady }, isReady ? 200 : 400);
   };
   app.get('/models/:model/ready', ready);

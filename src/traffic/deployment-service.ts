@@ -27,7 +27,10 @@ import {
 } from './deployment.ts';
 import type { DeploymentEvent, DeploymentStore } from './deployment-store.ts';
 
-/** Default deployment of a bundled model (models/deployments.json). */
+/**
+ * Default deployment of a bundled model (models/deployments.json); null declares a bundled model that is registered
+ * and QA-gated but serves only once an operator promotes one of its versions.
+ */
 export interface DefaultDeployment {
   primary: string;
   shadows?: ShadowSpec[];
@@ -37,7 +40,7 @@ export interface DefaultDeployment {
 export interface DeploymentServiceDeps {
   store: DeploymentStore;
   registry: ModelRegistry;
-  defaults: Readonly<Record<string, DefaultDeployment>>;
+  defaults: Readonly<Record<string, DefaultDeployment | null>>;
   /** How long an isolate may serve a cached deployment (DESIGN §4: at most 10 s). */
   cacheSeconds: number;
   now?: () => Date;
@@ -98,7 +101,7 @@ const CACHE_CAPACITY = 256;
 export class DeploymentService {
   readonly #store: DeploymentStore;
   readonly #registry: ModelRegistry;
-  readonly #defaults: Readonly<Record<string, DefaultDeployment>>;
+  readonly #defaults: Readonly<Record<string, DefaultDeployment | null>>;
   readonly #cacheMs: number;
   readonly #now: () => Date;
   readonly #cache = new Map<string, CacheEntry>();
@@ -184,6 +187,11 @@ export class DeploymentService {
     while (this.#cache.size > CACHE_CAPACITY) this.#cache.delete(this.#cache.keys().next().value as string);
   }
 
+  /** Whether `model` is a bundled model declared undeployed (null in models/deployments.json). */
+  declaredUndeployed(model: string): boolean {
+    return this.#defaults[model] === null;
+  }
+
   /** The deployment a bundled model starts with, as the build declares it: the last resort while D1 fails. */
   #bundledDefault(model: string): Deployment | null {
     const declared = this.#defaults[model];
@@ -197,6 +205,20 @@ export class DeploymentService {
       revision: 0,
       updated_at: new Date(0).toISOString(),
       updated_by: 'vigil:bundled-default',
+    };
+  }
+
+  /** What an undeployed model's first promotion applies to: no primary, revision 0. */
+  #emptyDeployment(model: string): Deployment {
+    return {
+      model,
+      primary: '',
+      canary: null,
+      shadows: [],
+      sample_rate: DEFAULT_SAMPLE_RATE,
+      revision: 0,
+      updated_at: this.#now().toISOString(),
+      updated_by: '',
     };
   }
 
@@ -218,9 +240,10 @@ export class DeploymentService {
 
   /**
    * Creates the first deployment of a model: a bundled model's default one, else its latest QA-passed version as
-   * the primary; null when the model has nothing that can serve.
+   * the primary; null when the model has nothing that can serve, or is a bundled model declared undeployed.
    */
   async #bootstrap(model: string, by?: { actor: string; reason: string }): Promise<Deployment | null> {
+    if (this.#defaults[model] === null) return null;
     const versions = await this.#registry.summaries(model);
     const passed = versions.filter((v) => v.status === 'qa_passed');
     if (passed.length === 0) return null;
@@ -274,8 +297,9 @@ export class DeploymentService {
     for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt++) {
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, retryDelayMs(attempt)));
       const current = (await this.#store.get(model)) ?? (await this.#bootstrap(model));
-      if (!current) {
-        throw new NoDeploymentError(model);
+      const undeployed = !current && this.#defaults[model] === null;
+      if (!current && !(undeployed && action.action === 'promote')) {
+        throw new NoDeploymentError(model, undeployed ? 'not_deployed' : 'no_deployment');
       }
       const versions = new Map<string, VersionInfo>(
         (await this.#registry.summaries(model, { fresh: true })).map((v) => [
@@ -284,11 +308,13 @@ export class DeploymentService {
         ]),
       );
       const history = action.action === 'rollback' ? await this.#store.primaryHistory(model) : [];
-      const result = applyDeploymentAction(current, action, versions, history);
+      // An undeployed model's first promotion is applied to an empty deployment: the same checks of the version.
+      const base = current ?? this.#emptyDeployment(model);
+      const result = applyDeploymentAction(base, action, versions, history);
       if (!result.ok) throw refusalError(result.error, model, 'version' in action ? action.version : '');
       const next: Deployment = {
         ...result.deployment,
-        revision: current.revision + 1,
+        revision: base.revision + 1,
         updated_at: this.#now().toISOString(),
         updated_by: actor,
       };

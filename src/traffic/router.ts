@@ -2,7 +2,7 @@
  * Chooses which version of a model serves a request, and which shadows see a copy of it.
  */
 import type { Background } from '../serving/observer.ts';
-import { ModelNotFoundError } from '../errors.ts';
+import { ModelNotFoundError, NoDeploymentError, type VigilError } from '../errors.ts';
 import type { ModelStore } from '../registry/model-store.ts';
 import { isCanary } from './canary.ts';
 import { DEFAULT_SAMPLE_RATE, type ShadowSpec } from './deployment.ts';
@@ -68,7 +68,7 @@ export class DeploymentRouter implements TrafficRouter {
 
   async route(model: string, routingKey: string | undefined, background?: Background): Promise<RouteDecision> {
     const deployment = await this.#deployments.current(model, background);
-    if (!deployment) throw new ModelNotFoundError(model, await this.#store.models().catch(() => []));
+    if (!deployment) throw await this.#notServing(model);
     if (deployment.canary && isCanary(deployment.canary.percent, routingKey, this.#random)) {
       return { version: deployment.canary.version, role: 'canary', shadows: [], sampleRate: deployment.sample_rate };
     }
@@ -77,6 +77,13 @@ export class DeploymentRouter implements TrafficRouter {
     // compares prediction distributions of similar size.
     const sampleRate = deployment.canary ? Math.max(deployment.sample_rate, deployment.canary.percent / 100) : deployment.sample_rate;
     return { version: deployment.primary, role: 'primary', shadows, sampleRate };
+  }
+
+  /** The error for a model with no deployment: unknown, or known but not deployed (yet). */
+  async #notServing(model: string): Promise<VigilError> {
+    const known: readonly string[] = await this.#store.models().catch(() => []);
+    if (!known.includes(model)) return new ModelNotFoundError(model, known);
+    return new NoDeploymentError(model, this.#deployments.declaredUndeployed(model) ? 'not_deployed' : 'no_deployment');
   }
 
   async sampleRate(model: string, background?: Background): Promise<number> {

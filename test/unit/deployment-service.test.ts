@@ -95,6 +95,25 @@ describe('DeploymentService', () => {
     expect(store.log.map((e) => e.action)).toEqual(['bootstrap']);
   });
 
+  it('leaves a bundled model declared undeployed (null) without a deployment until a version is promoted', async () => {
+    const store = new MemoryDeploymentStore();
+    const isolate = new DeploymentService({ store, registry, defaults: { m: null }, cacheSeconds: 10, now: () => new Date(0) });
+    expect(await isolate.current('m')).toBeNull();
+    // Neither a read nor a push's first-deployment hook deploys it; shadow and canary need a primary first.
+    expect(await isolate.deployFirst('m', 'ana')).toBeNull();
+    await expect(isolate.change('m', { action: 'shadow', version: '2', sample_rate: 1 }, 'ana', null)).rejects.toMatchObject({
+      status: 404,
+      details: [{ field: 'model', code: 'not_deployed' }],
+    });
+    expect(store.log).toEqual([]);
+    // Promoting a version that passed QA is the first deployment, audited as a promotion.
+    await expect(isolate.change('m', { action: 'promote', version: '9' }, 'ana', null)).rejects.toMatchObject({ status: 404 });
+    const { deployment, event } = await isolate.change('m', { action: 'promote', version: '2' }, 'ana', 'try it');
+    expect(deployment).toMatchObject({ primary: '2', canary: null, shadows: [], revision: 1, updated_by: 'ana' });
+    expect(event).toMatchObject({ action: 'promote', actor: 'ana', reason: 'try it', before: null, revision: 1 });
+    expect((await isolate.current('m'))!.primary).toBe('2');
+  });
+
   it('serves a cached deployment for at most 10 s, even when configured to cache longer', async () => {
     const store = new MemoryDeploymentStore();
     const clock = { ms: 0 };

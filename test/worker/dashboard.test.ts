@@ -5,7 +5,7 @@ import { createApp } from '../../src/app.ts';
 import type { Env } from '../../src/env.ts';
 import { preciseNumber } from '../../src/reports/views/explain-view.tsx';
 import { buildServices } from '../../src/services.ts';
-import { ADMIN_TOKEN, admin, adminHeaders, adminJson, fetchWorker, manifestOf, postJson } from './helpers.ts';
+import { ADMIN_TOKEN, admin, adminHeaders, adminJson, fetchWorker, makePrimary, manifestOf, postJson } from './helpers.ts';
 
 const workerEnv = env as unknown as Env;
 const d1 = (env as unknown as { DB: D1Database }).DB;
@@ -278,6 +278,7 @@ describe('dashboard: which features moved the predictions', () => {
   });
 
   it('says why instead of a chart when there is nothing logged to explain', async () => {
+    await makePrimary('titanic', '1'); // bundled undeployed (models/deployments.json)
     const html = await expectHtml(await fetchWorker('/models/titanic?window=1h', { headers: adminHeaders }), 200);
     const drift = section(html, 'drift');
     expect(drift).toContain('data-attribution="insufficient_data"');

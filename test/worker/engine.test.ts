@@ -12,7 +12,7 @@ import { OrtRuntime } from '../../src/inference/ort-runtime.ts';
 import { PARITY_PROBES } from '../../src/registry/engine-choice.ts';
 import { buildServices } from '../../src/services.ts';
 import { softplusRegressor } from '../support/onnx-graphs.ts';
-import { adminJson, bundledManifests, expectClose, fetchWorker, manifestOf, postJson, type ApiError } from './helpers.ts';
+import { adminJson, bundledManifests, expectClose, fetchWorker, makePrimary, manifestOf, postJson, type ApiError } from './helpers.ts';
 import { form, packaged } from './imported-packages.ts';
 import { bundledPackage, push, pushPackage, withBrokenGoldens } from './packages.ts';
 
@@ -188,6 +188,7 @@ describe('an isolate whose served versions are all compiled', () => {
   it('serves every bundled model, primary and shadow, without creating an ONNX Runtime session', async () => {
     // The registrations above are in D1, as they are for every isolate after the first.
     const ort = new CountingRuntime();
+    await makePrimary('titanic', '1'); // bundled undeployed (models/deployments.json)
     const services = buildServices(workerEnv, { ortRuntime: ort });
     const background: Promise<unknown>[] = [];
     for (const model of ['california-housing', 'adult-income', 'titanic']) {

@@ -8,7 +8,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { softplusRegressor } from '../support/onnx-graphs.ts';
-import { adminHeaders, manifestOf, postJson, type ApiError } from './helpers.ts';
+import { adminHeaders, makePrimary, manifestOf, postJson, type ApiError } from './helpers.ts';
 import { form, packaged } from './imported-packages.ts';
 import { push } from './packages.ts';
 
@@ -102,6 +102,7 @@ describe('POST /v1/models/{model}/explain', () => {
   });
 
   it("explains an imported scikit-learn pipeline per original column, and through KServe's :explain", async () => {
+    await makePrimary('titanic', '1'); // bundled undeployed (models/deployments.json)
     const instances = goldens('titanic', '1').map((g) => g.instance);
     const res = await postJson('/v1/models/titanic:explain', { instances });
     expect(res.status).toBe(200);

@@ -217,6 +217,39 @@ describe('an imported model pushed to Vigil for the first time', () => {
 });
 
 describe('the bundled titanic model (imported with vigil package)', () => {
+  it('is registered and QA-gated but serves only once an operator promotes it (models/deployments.json: null)', async () => {
+    const refused = await postJson('/v1/models/titanic/predict', { instances: titanicInstances.slice(0, 1) });
+    expect(refused.status).toBe(404);
+    const error = ((await refused.json()) as ApiError).error;
+    expect(error.message).toContain('vigil promote titanic');
+    expect(error.details).toEqual([expect.objectContaining({ field: 'model', code: 'not_deployed' })]);
+    // Not ready as a model, without making the server unready; its version says it could serve.
+    expect((await fetchWorker('/v2/models/titanic/ready')).status).toBe(400);
+    expect((await fetchWorker('/v2/health/ready')).status).toBe(200);
+    expect(await (await fetchWorker('/v2/models/titanic/versions/1/ready')).json()).toEqual({ name: 'titanic', ready: true });
+    const versions = await adminJson<{ versions: { version: string; status: string }[] }>('GET', '/models/titanic/versions');
+    expect(versions.body.versions).toEqual([expect.objectContaining({ version: '1', status: 'qa_passed' })]);
+
+    const promoted = await adminJson<{ deployment: { primary: string; revision: number }; event: { action: string; before: unknown } }>(
+      'POST',
+      '/models/titanic/deployment',
+      {
+        action: 'promote',
+        version: '1',
+        reason: 'serve the imported example',
+      },
+    );
+    expect(promoted).toMatchObject({
+      status: 200,
+      body: { deployment: { primary: '1', revision: 1 }, event: { action: 'promote', before: null } },
+    });
+    const events = await adminJson<{ events: { action: string }[] }>('GET', '/models/titanic/events');
+    expect(events.body.events.map((e) => e.action)).toEqual(['promote']);
+    const sampling = await adminJson('POST', '/models/titanic/deployment', { action: 'sampling', sample_rate: 1 });
+    expect(sampling.status).toBe(200);
+    expect((await fetchWorker('/v2/models/titanic/ready')).status).toBe(200);
+  });
+
   it('serves every passenger through V1 and OIP V2 as native ONNX Runtime predicts it from the original export', async () => {
     expectNative(await predictions('/v1/models/titanic/predict', { instances: titanicInstances }), 'pipeline_titanic.onnx');
     const column = (name: string, datatype: string, values: unknown[]) => ({ name, datatype, shape: [values.length, 1], data: values });
@@ -273,7 +306,7 @@ describe('the bundled titanic model (imported with vigil package)', () => {
     expect(body.parameters).toEqual({ version: '1', engine: 'compiled' });
   });
 
-  it('logs every prediction as a sample (its default sampling is 100 %), with the imported features', async () => {
+  it('logs every prediction as a sample (sampling set to 100 % above), with the imported features', async () => {
     const res = await postJson('/v1/models/titanic/predict', { instances: titanicInstances.slice(0, 3) });
     const requestId = res.headers.get('x-request-id')!;
     const deadline = Date.now() + 20_000;

@@ -5,7 +5,7 @@
  */
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { adminHeaders, fetchWorker, manifestOf, postJson } from './helpers.ts';
+import { adminHeaders, fetchWorker, makePrimary, manifestOf, postJson } from './helpers.ts';
 
 const d1 = (env as unknown as { DB: D1Database }).DB;
 const HOUSING = 'california-housing';
@@ -152,6 +152,7 @@ describe('attribution of a prediction shift', () => {
   });
 
   it('says why when there is nothing to explain', async () => {
+    await makePrimary('titanic', '1'); // bundled undeployed (models/deployments.json)
     const report = await fetchReport<{ attribution: AttributionJson }>(`/v1/models/titanic/reports/drift?window=1h`);
     expect(report.body.attribution.status).toBe('insufficient_data');
     expect(report.body.attribution.reason).toContain('no logged instances of version 1');
