@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { z } from 'zod';
+import { canonicalJson } from '../src/lib/canonical-json.ts';
 import { parseManifest, VERSION_PATTERN } from '../src/model/manifest.ts';
 import { MODELS_DIR, REPO_ROOT } from './lib/paths.ts';
 
@@ -18,6 +19,8 @@ export interface BundledPackageDir {
   name: string;
   version: string;
   dir: string;
+  /** The manifest is valid and complete (parsing it adds no default): the Worker uses it without parsing it again. */
+  complete?: boolean;
 }
 
 /** Package directories under `modelsDir`, validated; throws with every problem found. */
@@ -61,7 +64,7 @@ export function discoverBundledPackages(modelsDir = MODELS_DIR): BundledPackageD
       const sha256 = createHash('sha256').update(readFileSync(modelPath)).digest('hex');
       if (sha256 !== m.artifact.sha256)
         problems.push(`${where}/model.onnx: sha256 ${sha256} does not match the manifest's ${m.artifact.sha256}`);
-      found.push({ name, version, dir });
+      found.push({ name, version, dir, complete: canonicalJson(m) === canonicalJson(raw) });
     }
   }
   if (problems.length) throw new Error(`bundled model packages are invalid:\n  ${problems.join('\n  ')}`);
@@ -114,7 +117,8 @@ export function renderBundledModule(packages: readonly BundledPackageDir[], defa
     lines.push(`import manifest${i} from '${base}/manifest.json';`, `import artifact${i} from '${base}/model.onnx';`);
   });
   lines.push('', 'export const BUNDLED_MODELS: BundledPackageSource[] = [');
-  packages.forEach((_, i) => lines.push(`  { manifest: manifest${i}, artifact: artifact${i} },`));
+  // validated: checked here with this build's schema and complete, so the Worker need not parse it again.
+  packages.forEach((p, i) => lines.push(`  { manifest: manifest${i}, artifact: artifact${i}${p.complete ? ', validated: true' : ''} },`));
   lines.push('];', '');
   lines.push('/** models/deployments.json: the deployment each bundled model starts with. */');
   lines.push(`export const DEFAULT_DEPLOYMENTS: Record<string, DefaultDeployment | null> = ${JSON.stringify(defaults, null, 2)};`, '');

@@ -18,6 +18,7 @@ import {
 } from '../errors.ts';
 import type { Engine } from '../inference/model-runtime.ts';
 import type { SessionCache } from '../inference/session-cache.ts';
+import { canonicalJson } from '../lib/canonical-json.ts';
 import { PromiseCache } from '../lib/promise-cache.ts';
 import type { ArtifactStore } from './artifact-store.ts';
 import { sha256Hex, verifyArtifact } from './artifact.ts';
@@ -174,17 +175,29 @@ export class ModelRegistry implements ModelStore {
     }
   }
 
+  /**
+   * The manifest a record stores. A bundled version's record normally holds the very manifest this build carries
+   * (the build validated it): then that one is used as is, without validating it again on every cold start.
+   */
+  async #storedManifest(record: VersionRecord, key: string): Promise<Manifest> {
+    if (record.source === 'bundled') {
+      const bundled = await this.#bundled.get(record.model, record.version).catch(() => null);
+      if (bundled && this.#bundled.manifestJson(record.model, record.version) === record.manifestJson) return bundled.manifest;
+    }
+    const parsed = parseManifest(JSON.parse(record.manifestJson));
+    if (!parsed.ok) throw new Error(`stored manifest of ${key} no longer validates: ${parsed.issues[0]?.message}`);
+    return parsed.manifest;
+  }
+
   async #load(model: string, version: string): Promise<ModelPackage | null> {
     const key = `${model}@${version}`;
     await this.ensureRegistered(model);
     const record = await this.#repository.get(model, version);
     if (!record) return null;
-    const parsed = parseManifest(JSON.parse(record.manifestJson));
-    if (!parsed.ok) throw new Error(`stored manifest of ${key} no longer validates: ${parsed.issues[0]?.message}`);
     return {
       name: model,
       version,
-      manifest: parsed.manifest,
+      manifest: await this.#storedManifest(record, key),
       source: record.source,
       status: record.status,
       ...(record.status === 'qa_failed' ? { qaFailure: firstQaFailure(record.qaReport) } : {}),
@@ -241,7 +254,7 @@ export class ModelRegistry implements ModelStore {
         source: 'bundled',
         sha256: pkg.manifest.artifact.sha256,
         bytes: bytes.byteLength,
-        manifestJson: JSON.stringify(pkg.manifest),
+        manifestJson: this.#bundled.manifestJson(model, version)!,
         status: report.status,
         qaReport: report,
         createdAt: this.#now().getTime(),
@@ -411,14 +424,6 @@ export class ModelRegistry implements ModelStore {
 function sameManifest(storedJson: string, manifest: Manifest): boolean {
   const stored = parseManifest(JSON.parse(storedJson));
   return stored.ok && canonicalJson(stored.manifest) === canonicalJson(manifest);
-}
-
-function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
 }
 
 function parsePushedManifest(json: string): Manifest {

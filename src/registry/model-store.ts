@@ -31,6 +31,11 @@ export interface ModelStore {
 export interface BundledPackageSource {
   manifest: unknown;
   artifact: ArrayBuffer;
+  /**
+   * The build (`vigil prepare`) validated this manifest with this build's schema and found it complete (parsing
+   * adds no default): it is used as is, not parsed again in every isolate.
+   */
+  validated?: boolean;
 }
 
 export function compareVersions(a: string, b: string): number {
@@ -44,6 +49,7 @@ export function compareVersions(a: string, b: string): number {
 export class BundledModelStore implements ModelStore {
   readonly #byModel = new Map<string, Map<string, BundledPackageSource>>();
   readonly #parsed = new Map<string, ModelPackage>();
+  readonly #json = new Map<string, string>();
 
   constructor(sources: readonly BundledPackageSource[]) {
     for (const source of sources) {
@@ -69,14 +75,10 @@ export class BundledModelStore implements ModelStore {
     if (cached) return cached;
     const source = this.#byModel.get(model)?.get(version);
     if (!source) return null;
-    const result = parseManifest(source.manifest);
-    if (!result.ok) {
-      throw new Error(`bundled manifest ${key} is invalid: ${result.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
-    }
     const pkg: ModelPackage = {
       name: model,
       version,
-      manifest: result.manifest,
+      manifest: source.validated ? (source.manifest as Manifest) : parsedManifest(key, source.manifest),
       source: 'bundled',
       status: 'unchecked',
       engine: 'onnxruntime',
@@ -85,4 +87,25 @@ export class BundledModelStore implements ModelStore {
     this.#parsed.set(key, pkg);
     return pkg;
   }
+
+  /** The JSON text of a bundled version's manifest, as the registry stores it; undefined for an unknown version. */
+  manifestJson(model: string, version: string): string | undefined {
+    const key = `${model}@${version}`;
+    let json = this.#json.get(key);
+    if (json === undefined) {
+      const source = this.#byModel.get(model)?.get(version);
+      if (!source) return undefined;
+      json = JSON.stringify(source.validated ? source.manifest : parsedManifest(key, source.manifest));
+      this.#json.set(key, json);
+    }
+    return json;
+  }
+}
+
+function parsedManifest(key: string, raw: unknown): Manifest {
+  const result = parseManifest(raw);
+  if (!result.ok) {
+    throw new Error(`bundled manifest ${key} is invalid: ${result.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+  }
+  return result.manifest;
 }

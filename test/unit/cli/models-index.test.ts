@@ -1,8 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { discoverBundledPackages, readDefaultDeployments, renderBundledModule } from '../../../cli/models-index.ts';
+import { MODELS_DIR } from '../../../cli/lib/paths.ts';
 
 function deploymentsFile(content: unknown): string {
   const file = join(mkdtempSync(join(tmpdir(), 'vigil-deployments-')), 'deployments.json');
@@ -26,5 +27,24 @@ describe('models/deployments.json', () => {
     expect(() => readDefaultDeployments(packages, deploymentsFile({ titanic: { primary: '7' } }))).toThrow(
       /titanic version 7 is not a bundled package/,
     );
+  });
+});
+
+describe('bundled manifests the Worker need not parse again', () => {
+  it('are marked validated only when complete: a manifest that relies on a schema default is parsed in the Worker', () => {
+    const packages = discoverBundledPackages();
+    expect(packages.every((p) => p.complete)).toBe(true);
+    expect(renderBundledModule(packages)).toContain('validated: true');
+
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-models-'));
+    mkdirSync(join(dir, 'california-housing', '1'), { recursive: true });
+    const from = join(MODELS_DIR, 'california-housing', '1');
+    copyFileSync(join(from, 'model.onnx'), join(dir, 'california-housing', '1', 'model.onnx'));
+    const manifest = JSON.parse(readFileSync(join(from, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+    delete manifest.declarations; // defaults to {}
+    writeFileSync(join(dir, 'california-housing', '1', 'manifest.json'), JSON.stringify(manifest));
+    const incomplete = discoverBundledPackages(dir);
+    expect(incomplete.map((p) => p.complete)).toEqual([false]);
+    expect(renderBundledModule(incomplete)).not.toContain('validated');
   });
 });
