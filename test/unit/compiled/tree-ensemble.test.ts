@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { attr, DOUBLE, FLOAT, INT32, INT64, node, STRING, tensorInfo } from '../../../cli/onnx/proto.ts';
 import type { Tensor } from '../../../src/model/tensor.ts';
 import { compileOnnx } from '../../../src/inference/compiled/compile-onnx.ts';
-import { awkwardFloat, expectParity, graph, ML, ort, printParityReport, prng } from './parity.ts';
+import { awkwardFloat, expectParity, graph, ML, ort, printParityReport, prng, sliceRows } from './parity.ts';
 import { ALL_MODES, randomTrees, thresholdPool, type TreeOptions } from './random-trees.ts';
 
 afterAll(printParityReport);
@@ -338,5 +338,66 @@ describe('TreeEnsembleClassifier', () => {
       ],
     });
     await expectParity('TreeEnsembleClassifier shuffled nodes', bytes, { x: input(random, 'float32', t.thresholds) });
+  });
+});
+
+describe('interleaved walks (BRANCH_LEQ trees without NaN tracking, as XGBoost, LightGBM and Vigil write them)', () => {
+  // 13 trees (not a multiple of the four walked together) of uneven heights, so walks that reach a leaf early
+  // keep stepping on it while the others go on; NaNs among the inputs.
+  const leqTrees = (seed: number, weightTargets: number[]) => {
+    const random = prng(seed);
+    return { random, t: trees(random, { trees: 13, maxDepth: 7, modes: ['BRANCH_LEQ'], missingTracks: false, weightTargets }) };
+  };
+  const batches = async (label: string, bytes: Uint8Array, x: Tensor) => {
+    await expectParity(label, bytes, { x });
+    // Batches of 2 and 3 rows walk one row at a time; 5 and 7 four rows in lockstep, then the rest one by one.
+    for (const size of [2, 3, 5, 7]) await expectParity(`${label}, ${size} rows`, bytes, { x: sliceRows(x, 11, size) });
+  };
+
+  it('match ONNX Runtime for a regressor of one target and of two, in batches of every size', async () => {
+    for (const targets of [1, 2]) {
+      const { random, t } = leqTrees(
+        1300 + targets,
+        Array.from({ length: targets }, (_, i) => i),
+      );
+      const bytes = graph({
+        inputs: [tensorInfo('x', FLOAT, ['N', FEATURES])],
+        outputs: [tensorInfo('y', FLOAT, ['N', targets])],
+        nodes: [
+          node('TreeEnsembleRegressor', ['x'], ['y'], {
+            ...ML,
+            attributes: [
+              ...t.nodes,
+              ...t.weights('target'),
+              attr.int('n_targets', targets),
+              attr.floats('base_values', [0.5, -1].slice(0, targets)),
+            ],
+          }),
+        ],
+      });
+      const x = input(random, 'float32', t.thresholds);
+      expect(Array.from(x.data as Float32Array).some(Number.isNaN)).toBe(true);
+      await batches(`interleaved regressor, ${targets} target(s)`, bytes, x);
+    }
+  });
+
+  it('match ONNX Runtime for a binary classifier, in batches of every size', async () => {
+    const { random, t } = leqTrees(1313, [0, 1]);
+    const bytes = graph({
+      inputs: [tensorInfo('x', FLOAT, ['N', FEATURES])],
+      outputs: [tensorInfo('label', INT64, ['N']), tensorInfo('probabilities', FLOAT, ['N', 2])],
+      nodes: [
+        node('TreeEnsembleClassifier', ['x'], ['label', 'probabilities'], {
+          ...ML,
+          attributes: [
+            ...t.nodes,
+            ...t.weights('class'),
+            attr.ints('classlabels_int64s', [0, 1]),
+            attr.string('post_transform', 'LOGISTIC'),
+          ],
+        }),
+      ],
+    });
+    await batches('interleaved binary classifier', bytes, input(random, 'float32', t.thresholds));
   });
 });

@@ -8,7 +8,7 @@
 import type { Tensor } from '../../../model/tensor.ts';
 import { KernelRunError, refuse, type KernelCompiler } from '../kernel.ts';
 import { computeLogistic, computeProbit, isPostTransform, writeScores, type PostTransform } from '../ml-common.ts';
-import { compileTreeEnsemble, comparisonValues, LEAF, rowsAndWidth, type TreeEnsemble } from './tree-ensemble.ts';
+import { compileTreeEnsemble, comparisonValues, INTERLEAVED_ROWS, LEAF, rowsAndWidth, type TreeEnsemble } from './tree-ensemble.ts';
 
 const f = Math.fround;
 
@@ -159,19 +159,21 @@ export const compileTreeEnsembleClassifier: KernelCompiler = (node, inputs) => {
       const out = new Float32Array(rows * classes);
       const scores = new Float64Array(classes);
       const has = new Uint8Array(classes);
+      const addLeaf = (leaf: number) => {
+        const first = e.leafFirstWeight[leaf]!;
+        const end = first + e.leafWeightCount[leaf]!;
+        for (let k = first; k < end; k++) {
+          const j = e.weightTargets[k]!;
+          scores[j] = round(scores[j]! + e.weightValues[k]!);
+          has[j] = 1;
+        }
+      };
+      const leaves = rows >= INTERLEAVED_ROWS && e.batchLeaves ? e.batchLeaves(values, rows, width) : null;
       for (let r = 0; r < rows; r++) {
         scores.fill(0);
         has.fill(0);
-        for (let t = 0; t < trees; t++) {
-          const leaf = e.leafFor(e.roots[t]!, values, r * width);
-          const first = e.leafFirstWeight[leaf]!;
-          const end = first + e.leafWeightCount[leaf]!;
-          for (let k = first; k < end; k++) {
-            const j = e.weightTargets[k]!;
-            scores[j] = round(scores[j]! + e.weightValues[k]!);
-            has[j] = 1;
-          }
-        }
+        if (leaves) for (let t = 0; t < trees; t++) addLeaf(leaves[t * rows + r]!);
+        else for (let t = 0; t < trees; t++) addLeaf(e.leafFor(e.roots[t]!, values, r * width));
         const at = r * classes;
         if (classes > 2) {
           for (let k = 0; k < base.length; k++) {

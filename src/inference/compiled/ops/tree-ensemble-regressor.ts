@@ -6,7 +6,7 @@
 import type { Tensor } from '../../../model/tensor.ts';
 import { KernelRunError, refuse, type KernelCompiler } from '../kernel.ts';
 import { computeProbit, isPostTransform, writeScores } from '../ml-common.ts';
-import { compileTreeEnsemble, comparisonValues, rowsAndWidth } from './tree-ensemble.ts';
+import { compileTreeEnsemble, comparisonValues, INTERLEAVED_ROWS, rowsAndWidth } from './tree-ensemble.ts';
 
 const AGGREGATES = ['SUM', 'AVERAGE', 'MIN', 'MAX'] as const;
 type Aggregate = (typeof AGGREGATES)[number];
@@ -38,26 +38,34 @@ export const compileTreeEnsembleRegressor: KernelCompiler = (node, inputs) => {
   const trees = e.roots.length;
   const agg = aggregate as Aggregate;
 
+  const sum = agg === 'SUM' || agg === 'AVERAGE';
+  const origin = base.length === 1 ? base[0]! : 0;
+  /** Adds a tree's weight to a row's score (ONNX Runtime uses a leaf's first weight, whatever its target id). */
+  const add = (score: number, w: number, has: boolean): number =>
+    sum ? round(score + w) : agg === 'MIN' ? (!has || w < score ? w : score) : !has || w > score ? w : score;
+  const finish = (score: number, has: boolean): number => {
+    if (agg === 'SUM') score = round(score + origin);
+    else if (agg === 'AVERAGE') score = round(round(score / trees) + origin);
+    else score = has ? round(score + origin) : origin;
+    return transform === 'PROBIT' ? computeProbit(Math.fround(score)) : Math.fround(score);
+  };
+
   const runOne = (x: Float32Array | Float64Array, rows: number, width: number, out: Float32Array) => {
-    const origin = base.length === 1 ? base[0]! : 0;
     const { roots, leafValues, leafFor } = e;
-    const sum = agg === 'SUM' || agg === 'AVERAGE';
+    if (rows >= INTERLEAVED_ROWS && e.batchLeaves) {
+      const leaves = e.batchLeaves(x, rows, width);
+      for (let r = 0; r < rows; r++) {
+        let score = 0;
+        for (let t = 0; t < trees; t++) score = add(score, leafValues[leaves[t * rows + r]!]!, t > 0);
+        out[r] = finish(score, trees > 0);
+      }
+      return;
+    }
     for (let r = 0; r < rows; r++) {
       const offset = r * width;
       let score = 0;
-      let has = false;
-      for (let t = 0; t < trees; t++) {
-        // One target: ONNX Runtime uses the leaf's first weight, whatever its target id.
-        const w = leafValues[leafFor(roots[t]!, x, offset)]!;
-        if (sum) score = round(score + w);
-        else if (agg === 'MIN') score = !has || w < score ? w : score;
-        else score = !has || w > score ? w : score;
-        has = true;
-      }
-      if (agg === 'SUM') score = round(score + origin);
-      else if (agg === 'AVERAGE') score = round(round(score / trees) + origin);
-      else score = has ? round(score + origin) : origin;
-      out[r] = transform === 'PROBIT' ? computeProbit(Math.fround(score)) : Math.fround(score);
+      for (let t = 0; t < trees; t++) score = add(score, leafValues[leafFor(roots[t]!, x, offset)]!, t > 0);
+      out[r] = finish(score, trees > 0);
     }
   };
 
@@ -65,12 +73,13 @@ export const compileTreeEnsembleRegressor: KernelCompiler = (node, inputs) => {
     const scores = new Float64Array(targets);
     const has = new Uint8Array(targets);
     const useBase = base.length === targets;
+    const leaves = rows >= INTERLEAVED_ROWS && e.batchLeaves ? e.batchLeaves(x, rows, width) : null;
     for (let r = 0; r < rows; r++) {
       const offset = r * width;
       scores.fill(0);
       has.fill(0);
       for (let t = 0; t < trees; t++) {
-        const leaf = e.leafFor(e.roots[t]!, x, offset);
+        const leaf = leaves !== null ? leaves[t * rows + r]! : e.leafFor(e.roots[t]!, x, offset);
         const first = e.leafFirstWeight[leaf]!;
         const end = first + e.leafWeightCount[leaf]!;
         for (let k = first; k < end; k++) {

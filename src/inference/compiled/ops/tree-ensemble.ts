@@ -39,7 +39,18 @@ export interface TreeEnsemble {
   readonly maxFeatureId: number;
   /** Finds the leaf a row reaches from a root: a lean loop when every branch is BRANCH_LEQ without NaN tracking. */
   readonly leafFor: (root: number, x: Float32Array | Float64Array, offset: number) => number;
+  /**
+   * For batches of at least INTERLEAVED_ROWS rows, where every branch is BRANCH_LEQ without NaN tracking: the leaf
+   * every row of `x` (rows of `width` values) reaches in every tree, tree-major (`[t * rows + r]`; the array is
+   * reused by the next call). Four rows walk down each tree in lockstep, so the CPU overlaps their chains of
+   * dependent loads instead of waiting on each in turn: about twice as fast per row as leafFor on the 300-tree
+   * housing model. Null for other ensembles, which walk with leafFor.
+   */
+  readonly batchLeaves: ((x: Float32Array | Float64Array, rows: number, width: number) => Int32Array) | null;
 }
+
+/** The smallest batch batchLeaves takes; smaller ones walk row by row, stopping at each leaf (faster there). */
+export const INTERLEAVED_ROWS = 4;
 
 export type TreeEnsembleResult = { ok: true; ensemble: TreeEnsemble } | { ok: false; reason: string };
 
@@ -213,20 +224,126 @@ export function compileTreeEnsemble(node: OnnxNode, names: WeightAttributes, tar
   for (let i = 0; i < count; i++) if (modes[i] === LEAF) leafValues[i] = weightValues[leafFirstWeight[i]!]!;
   let onlyLeq = !missingTracksTrue.includes(1);
   for (let i = 0; i < count && onlyLeq; i++) onlyLeq = modes[i] === LEAF || modes[i] === BRANCH_LEQ;
+  const rootNodes = Int32Array.from(roots);
+  const leafFor = onlyLeq ? leqWalker(structure) : generalWalker(structure);
   return {
     ok: true,
     ensemble: {
       ...structure,
-      roots: Int32Array.from(roots),
+      roots: rootNodes,
       leafFirstWeight,
       leafWeightCount,
       weightTargets,
       weightValues,
       leafValues,
       maxFeatureId,
-      leafFor: onlyLeq ? leqWalker(structure) : generalWalker(structure),
+      leafFor,
+      batchLeaves: onlyLeq ? interleavedLeqLeaves(structure, rootNodes) : null,
     },
   };
+}
+
+/** A buffer of at least `size` values, grown (never shrunk) on demand. */
+function scratch(): (size: number) => Int32Array {
+  let buffer = new Int32Array(0);
+  return (size) => {
+    if (buffer.length < size) buffer = new Int32Array(Math.max(size, buffer.length * 2));
+    return buffer;
+  };
+}
+
+/**
+ * batchLeaves for BRANCH_LEQ trees without NaN tracking, branch-free and interleaved. Each node's two children sit
+ * side by side (`kids[2n]` true, `kids[2n + 1]` false) and a leaf is its own child (it reads feature 0 against
+ * +∞, either way back to itself), so a walk of exactly the tree's height ends on the same leaf as the walk that
+ * stops there: every walk of a tree has the same length, and walks can run in lockstep. A NaN fails `<=` and
+ * goes false, as in leqWalker.
+ */
+function interleavedLeqLeaves(
+  { featureIds, thresholds, trueChild, falseChild }: Structure,
+  roots: Int32Array,
+): NonNullable<TreeEnsemble['batchLeaves']> {
+  const count = featureIds.length;
+  const kids = new Int32Array(2 * count);
+  const feature = new Int32Array(count);
+  const threshold = new Float64Array(count);
+  for (let n = 0; n < count; n++) {
+    const leaf = featureIds[n]! < 0;
+    kids[2 * n] = leaf ? n : trueChild[n]!;
+    kids[2 * n + 1] = leaf ? n : falseChild[n]!;
+    feature[n] = leaf ? 0 : featureIds[n]!;
+    threshold[n] = leaf ? Number.POSITIVE_INFINITY : thresholds[n]!;
+  }
+  const heights = treeHeights(featureIds, trueChild, falseChild);
+  const trees = roots.length;
+  const height = new Int32Array(trees);
+  for (let t = 0; t < trees; t++) height[t] = heights[roots[t]!]!;
+  const buffer = scratch();
+  return (x, rows, width) => {
+    const out = buffer(rows * trees);
+    for (let t = 0; t < trees; t++) {
+      const root = roots[t]!;
+      const steps = height[t]!;
+      const at = t * rows;
+      let r = 0;
+      for (; r + 4 <= rows; r += 4) {
+        const o0 = r * width;
+        const o1 = o0 + width;
+        const o2 = o1 + width;
+        const o3 = o2 + width;
+        let n0 = root;
+        let n1 = root;
+        let n2 = root;
+        let n3 = root;
+        for (let d = steps; d > 0; d--) {
+          n0 = kids[2 * n0 + +!(x[o0 + feature[n0]!]! <= threshold[n0]!)]!;
+          n1 = kids[2 * n1 + +!(x[o1 + feature[n1]!]! <= threshold[n1]!)]!;
+          n2 = kids[2 * n2 + +!(x[o2 + feature[n2]!]! <= threshold[n2]!)]!;
+          n3 = kids[2 * n3 + +!(x[o3 + feature[n3]!]! <= threshold[n3]!)]!;
+        }
+        out[at + r] = n0;
+        out[at + r + 1] = n1;
+        out[at + r + 2] = n2;
+        out[at + r + 3] = n3;
+      }
+      for (; r < rows; r++) {
+        const o = r * width;
+        let n = root;
+        for (let d = steps; d > 0; d--) n = kids[2 * n + +!(x[o + feature[n]!]! <= threshold[n]!)]!;
+        out[at + r] = n;
+      }
+    }
+    return out;
+  };
+}
+
+/** Each node's height: the most branches on a path from it down to a leaf (0 for a leaf). The trees have no cycle. */
+function treeHeights(featureIds: Int32Array, trueChild: Int32Array, falseChild: Int32Array): Int32Array {
+  const count = featureIds.length;
+  const height = new Int32Array(count).fill(-1);
+  const stack = new Int32Array(count + 1);
+  for (let start = 0; start < count; start++) {
+    if (height[start] !== -1) continue;
+    let depth = 0;
+    stack[depth++] = start;
+    while (depth > 0) {
+      const n = stack[depth - 1]!;
+      if (featureIds[n]! < 0) {
+        height[n] = 0;
+        depth--;
+        continue;
+      }
+      const a = trueChild[n]!;
+      const b = falseChild[n]!;
+      if (height[a] === -1) stack[depth++] = a;
+      else if (height[b] === -1) stack[depth++] = b;
+      else {
+        height[n] = 1 + Math.max(height[a]!, height[b]!);
+        depth--;
+      }
+    }
+  }
+  return height;
 }
 
 type Structure = Pick<TreeEnsemble, 'featureIds' | 'thresholds' | 'modes' | 'trueChild' | 'falseChild' | 'missingTracksTrue'>;
