@@ -19,6 +19,8 @@ export interface TreeOptions {
   /** Most weights per leaf. */
   weightsPerLeaf: number;
   positiveWeights: boolean;
+  /** With positiveWeights: every weight negative instead (so a MAX over the trees is below 0). */
+  negativeWeights?: boolean;
   missingTracks: boolean;
   thresholds: readonly number[];
   /**
@@ -68,7 +70,7 @@ export function randomTrees(random: () => number, o: TreeOptions): TreeAttribute
           wIds.push(pick(random, o.weightTargets));
           wNodes.push(id);
           wTrees.push(t);
-          const w = Math.fround((random() * 2 - (o.positiveWeights ? 0 : 1)) * (random() < 0.1 ? 100 : 1));
+          const w = Math.fround((o.negativeWeights ? -1 : 1) * (random() * 2 - (o.positiveWeights ? 0 : 1)) * (random() < 0.1 ? 100 : 1));
           wValues.push(w);
         }
         return id;

@@ -344,9 +344,20 @@ describe('TreeEnsembleClassifier', () => {
 describe('interleaved walks (BRANCH_LEQ trees without NaN tracking, as XGBoost, LightGBM and Vigil write them)', () => {
   // 13 trees (not a multiple of the four walked together) of uneven heights, so walks that reach a leaf early
   // keep stepping on it while the others go on; NaNs among the inputs.
-  const leqTrees = (seed: number, weightTargets: number[]) => {
+  // Weights of one sign for MIN (all above 0) and MAX (all below 0), so a row's extreme is never the 0 it starts from.
+  const leqTrees = (seed: number, weightTargets: number[], weightsPerLeaf = 1, aggregate = 'SUM') => {
     const random = prng(seed);
-    return { random, t: trees(random, { trees: 13, maxDepth: 7, modes: ['BRANCH_LEQ'], missingTracks: false, weightTargets }) };
+    const t = trees(random, {
+      trees: 13,
+      maxDepth: 7,
+      modes: ['BRANCH_LEQ'],
+      missingTracks: false,
+      weightTargets,
+      weightsPerLeaf,
+      positiveWeights: aggregate === 'MIN' || aggregate === 'MAX',
+      negativeWeights: aggregate === 'MAX',
+    });
+    return { random, t };
   };
   const batches = async (label: string, bytes: Uint8Array, x: Tensor) => {
     await expectParity(label, bytes, { x });
@@ -354,50 +365,57 @@ describe('interleaved walks (BRANCH_LEQ trees without NaN tracking, as XGBoost, 
     for (const size of [2, 3, 5, 7]) await expectParity(`${label}, ${size} rows`, bytes, { x: sliceRows(x, 11, size) });
   };
 
-  it('match ONNX Runtime for a regressor of one target and of two, in batches of every size', async () => {
-    for (const targets of [1, 2]) {
-      const { random, t } = leqTrees(
-        1300 + targets,
-        Array.from({ length: targets }, (_, i) => i),
-      );
+  it('match ONNX Runtime for regressors of one target and of two, every aggregate, in batches of every size', async () => {
+    for (const aggregate of ['SUM', 'AVERAGE', 'MIN', 'MAX']) {
+      for (const targets of [1, 2]) {
+        const { random, t } = leqTrees(
+          1300 + targets + aggregate.length,
+          Array.from({ length: targets }, (_, i) => i),
+          1,
+          aggregate,
+        );
+        const bytes = graph({
+          inputs: [tensorInfo('x', FLOAT, ['N', FEATURES])],
+          outputs: [tensorInfo('y', FLOAT, ['N', targets])],
+          nodes: [
+            node('TreeEnsembleRegressor', ['x'], ['y'], {
+              ...ML,
+              attributes: [
+                ...t.nodes,
+                ...t.weights('target'),
+                attr.int('n_targets', targets),
+                attr.string('aggregate_function', aggregate),
+                attr.floats('base_values', [0.5, -1].slice(0, targets)),
+              ],
+            }),
+          ],
+        });
+        const x = input(random, 'float32', t.thresholds);
+        expect(Array.from(x.data as Float32Array).some(Number.isNaN)).toBe(true);
+        await batches(`interleaved regressor, ${aggregate}, ${targets} target(s)`, bytes, x);
+      }
+    }
+  });
+
+  it('match ONNX Runtime for classifiers (binary, and 3 classes with several weights per leaf), in batches of every size', async () => {
+    for (const classes of [2, 3]) {
+      const { random, t } = leqTrees(1313 + classes, classes === 2 ? [0, 1] : [0, 1, 2], classes === 2 ? 1 : 3);
       const bytes = graph({
         inputs: [tensorInfo('x', FLOAT, ['N', FEATURES])],
-        outputs: [tensorInfo('y', FLOAT, ['N', targets])],
+        outputs: [tensorInfo('label', INT64, ['N']), tensorInfo('probabilities', FLOAT, ['N', classes])],
         nodes: [
-          node('TreeEnsembleRegressor', ['x'], ['y'], {
+          node('TreeEnsembleClassifier', ['x'], ['label', 'probabilities'], {
             ...ML,
             attributes: [
               ...t.nodes,
-              ...t.weights('target'),
-              attr.int('n_targets', targets),
-              attr.floats('base_values', [0.5, -1].slice(0, targets)),
+              ...t.weights('class'),
+              attr.ints('classlabels_int64s', classes === 2 ? [0, 1] : [0, 1, 2]),
+              attr.string('post_transform', classes === 2 ? 'LOGISTIC' : 'SOFTMAX'),
             ],
           }),
         ],
       });
-      const x = input(random, 'float32', t.thresholds);
-      expect(Array.from(x.data as Float32Array).some(Number.isNaN)).toBe(true);
-      await batches(`interleaved regressor, ${targets} target(s)`, bytes, x);
+      await batches(`interleaved classifier, ${classes} classes`, bytes, input(random, 'float32', t.thresholds));
     }
-  });
-
-  it('match ONNX Runtime for a binary classifier, in batches of every size', async () => {
-    const { random, t } = leqTrees(1313, [0, 1]);
-    const bytes = graph({
-      inputs: [tensorInfo('x', FLOAT, ['N', FEATURES])],
-      outputs: [tensorInfo('label', INT64, ['N']), tensorInfo('probabilities', FLOAT, ['N', 2])],
-      nodes: [
-        node('TreeEnsembleClassifier', ['x'], ['label', 'probabilities'], {
-          ...ML,
-          attributes: [
-            ...t.nodes,
-            ...t.weights('class'),
-            attr.ints('classlabels_int64s', [0, 1]),
-            attr.string('post_transform', 'LOGISTIC'),
-          ],
-        }),
-      ],
-    });
-    await batches('interleaved binary classifier', bytes, input(random, 'float32', t.thresholds));
   });
 });

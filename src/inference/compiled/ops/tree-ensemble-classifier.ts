@@ -142,6 +142,30 @@ export const compileTreeEnsembleClassifier: KernelCompiler = (node, inputs) => {
     return [positive > 0 ? 1n : 0n, secondClass];
   };
 
+  /**
+   * Every row's class scores from a batch's leaves (batchLeaves), tree by tree so the leaves are read in order;
+   * each row and class still adds its trees' weights in the order a row-by-row walk does.
+   */
+  const batchScores = (leaves: Int32Array, rows: number): { scores: Float64Array; has: Uint8Array } => {
+    const scores = new Float64Array(rows * classes);
+    const has = new Uint8Array(rows * classes);
+    const { leafFirstWeight, leafWeightCount, weightTargets, weightValues } = e;
+    for (let t = 0; t < trees; t++) {
+      const at = t * rows;
+      for (let r = 0; r < rows; r++) {
+        const leaf = leaves[at + r]!;
+        const first = leafFirstWeight[leaf]!;
+        const end = first + leafWeightCount[leaf]!;
+        for (let k = first; k < end; k++) {
+          const i = r * classes + weightTargets[k]!;
+          scores[i] = round(scores[i]! + weightValues[k]!);
+          has[i] = 1;
+        }
+      }
+    }
+    return { scores, has };
+  };
+
   return {
     ok: true,
     outputs: [
@@ -168,12 +192,18 @@ export const compileTreeEnsembleClassifier: KernelCompiler = (node, inputs) => {
           has[j] = 1;
         }
       };
-      const leaves = rows >= INTERLEAVED_ROWS && e.batchLeaves ? e.batchLeaves(values, rows, width) : null;
+      const batch = rows >= INTERLEAVED_ROWS && e.batchLeaves ? batchScores(e.batchLeaves(values, rows, width), rows) : null;
       for (let r = 0; r < rows; r++) {
-        scores.fill(0);
-        has.fill(0);
-        if (leaves) for (let t = 0; t < trees; t++) addLeaf(leaves[t * rows + r]!);
-        else for (let t = 0; t < trees; t++) addLeaf(e.leafFor(e.roots[t]!, values, r * width));
+        if (batch) {
+          for (let j = 0; j < classes; j++) {
+            scores[j] = batch.scores[r * classes + j]!;
+            has[j] = batch.has[r * classes + j]!;
+          }
+        } else {
+          scores.fill(0);
+          has.fill(0);
+          for (let t = 0; t < trees; t++) addLeaf(e.leafFor(e.roots[t]!, values, r * width));
+        }
         const at = r * classes;
         if (classes > 2) {
           for (let k = 0; k < base.length; k++) {

@@ -40,33 +40,57 @@ export const compileTreeEnsembleRegressor: KernelCompiler = (node, inputs) => {
 
   const sum = agg === 'SUM' || agg === 'AVERAGE';
   const origin = base.length === 1 ? base[0]! : 0;
-  /** Adds a tree's weight to a row's score (ONNX Runtime uses a leaf's first weight, whatever its target id). */
-  const add = (score: number, w: number, has: boolean): number =>
-    sum ? round(score + w) : agg === 'MIN' ? (!has || w < score ? w : score) : !has || w > score ? w : score;
   const finish = (score: number, has: boolean): number => {
     if (agg === 'SUM') score = round(score + origin);
     else if (agg === 'AVERAGE') score = round(round(score / trees) + origin);
     else score = has ? round(score + origin) : origin;
     return transform === 'PROBIT' ? computeProbit(Math.fround(score)) : Math.fround(score);
   };
+  let scores = new Float64Array(0);
 
-  const runOne = (x: Float32Array | Float64Array, rows: number, width: number, out: Float32Array) => {
-    const { roots, leafValues, leafFor } = e;
-    if (rows >= INTERLEAVED_ROWS && e.batchLeaves) {
-      const leaves = e.batchLeaves(x, rows, width);
-      for (let r = 0; r < rows; r++) {
-        let score = 0;
-        for (let t = 0; t < trees; t++) score = add(score, leafValues[leaves[t * rows + r]!]!, t > 0);
-        out[r] = finish(score, trees > 0);
-      }
-      return;
+  // One target: ONNX Runtime uses a leaf's first weight, whatever its target id.
+  /** Tree by tree over a batch: each row still adds its trees in order, reading the leaves sequentially. */
+  const runBatch = (leaves: Int32Array, rows: number, out: Float32Array) => {
+    const { leafValues } = e;
+    if (scores.length < rows) scores = new Float64Array(rows);
+    const acc = scores.fill(0, 0, rows);
+    for (let t = 0; t < trees; t++) {
+      const at = t * rows;
+      if (sum) for (let r = 0; r < rows; r++) acc[r] = round(acc[r]! + leafValues[leaves[at + r]!]!);
+      else if (agg === 'MIN')
+        for (let r = 0; r < rows; r++) {
+          const w = leafValues[leaves[at + r]!]!;
+          acc[r] = t === 0 || w < acc[r]! ? w : acc[r]!;
+        }
+      else
+        for (let r = 0; r < rows; r++) {
+          const w = leafValues[leaves[at + r]!]!;
+          acc[r] = t === 0 || w > acc[r]! ? w : acc[r]!;
+        }
     }
+    for (let r = 0; r < rows; r++) out[r] = finish(acc[r]!, trees > 0);
+  };
+
+  const runRows = (x: Float32Array | Float64Array, rows: number, width: number, out: Float32Array) => {
+    const { roots, leafValues, leafFor } = e;
     for (let r = 0; r < rows; r++) {
       const offset = r * width;
       let score = 0;
-      for (let t = 0; t < trees; t++) score = add(score, leafValues[leafFor(roots[t]!, x, offset)]!, t > 0);
-      out[r] = finish(score, trees > 0);
+      let has = false;
+      for (let t = 0; t < trees; t++) {
+        const w = leafValues[leafFor(roots[t]!, x, offset)]!;
+        if (sum) score = round(score + w);
+        else if (agg === 'MIN') score = !has || w < score ? w : score;
+        else score = !has || w > score ? w : score;
+        has = true;
+      }
+      out[r] = finish(score, has);
     }
+  };
+
+  const runOne = (x: Float32Array | Float64Array, rows: number, width: number, out: Float32Array) => {
+    if (rows >= INTERLEAVED_ROWS && e.batchLeaves) runBatch(e.batchLeaves(x, rows, width), rows, out);
+    else runRows(x, rows, width, out);
   };
 
   const runMany = (x: Float32Array | Float64Array, rows: number, width: number, out: Float32Array) => {
