@@ -238,9 +238,15 @@ export function compileTreeEnsemble(node: OnnxNode, names: WeightAttributes, tar
       leafValues,
       maxFeatureId,
       leafFor,
-      batchLeaves: onlyLeq ? interleavedLeqLeaves(structure, rootNodes) : null,
+      batchLeaves: onlyLeq ? lazily(() => interleavedLeqLeaves(structure, rootNodes)) : null,
     },
   };
+}
+
+/** `make()`'s function, made on its first call: a cold start that serves single rows never builds it. */
+function lazily<A extends unknown[], R>(make: () => (...args: A) => R): (...args: A) => R {
+  let made: ((...args: A) => R) | undefined;
+  return (...args) => (made ??= make())(...args);
 }
 
 /** A buffer of at least `size` values, grown (never shrunk) on demand. */
