@@ -4,7 +4,7 @@
  */
 import type { ModelVersionDetailJson, ModelVersionJson } from './wire.ts';
 import { Hono } from 'hono';
-import { InvalidRequestError, ModelNotFoundError, NoDeploymentError, UnsupportedMediaTypeError, VersionNotFoundError } from '../errors.ts';
+import { InvalidRequestError, ModelNotFoundError, UnsupportedMediaTypeError, VersionNotFoundError } from '../errors.ts';
 import { effectiveEngine, firstQaFailure, type VersionRecord, type VersionSummary } from '../registry/version-repository.ts';
 import { adminAuth } from './admin-auth.ts';
 import type { AppEnv } from './context.ts';
@@ -184,7 +184,7 @@ export function adminRoutes(): Hono<AppEnv> {
     const model = param(c.req.param('model'), ModelNameParam, 'model');
     await requireModel(c, model);
     const deployment = await c.var.services.deployments.current(model);
-    if (!deployment) throw new NoDeploymentError(model);
+    if (!deployment) throw c.var.services.deployments.noDeployment(model);
     return c.json(deployment);
   });
 

@@ -3,7 +3,6 @@
  * Each is computed from D1 with SQL aggregates when asked.
  */
 import { Hono } from 'hono';
-import { NoDeploymentError } from '../errors.ts';
 import { canaryReport } from '../reports/canary-report.ts';
 import { driftReport } from '../reports/drift-report.ts';
 import { qualityReport } from '../reports/quality-report.ts';
@@ -33,7 +32,7 @@ export function reportDeps(services: Services, alertsConfigured: boolean): Repor
 export async function reportScope(services: Services, model: string, windowMinutes: number): Promise<ReportScope> {
   await services.predictions.describe(model);
   const deployment = await services.deployments.current(model);
-  if (!deployment) throw new NoDeploymentError(model);
+  if (!deployment) throw services.deployments.noDeployment(model);
   const primary = (await services.registry.get(model, deployment.primary))!.manifest;
   const now = Date.now();
   return { model, deployment, primary, window: reportWindow(now, windowMinutes), generated_at: new Date(now).toISOString() };

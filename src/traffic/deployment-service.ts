@@ -187,9 +187,9 @@ export class DeploymentService {
     while (this.#cache.size > CACHE_CAPACITY) this.#cache.delete(this.#cache.keys().next().value as string);
   }
 
-  /** Whether `model` is a bundled model declared undeployed (null in models/deployments.json). */
-  declaredUndeployed(model: string): boolean {
-    return this.#defaults[model] === null;
+  /** The error for a known model without a deployment: declared undeployed (null in models/deployments.json), or none passed QA. */
+  noDeployment(model: string): NoDeploymentError {
+    return new NoDeploymentError(model, this.#defaults[model] === null ? 'not_deployed' : 'no_deployment');
   }
 
   /** The deployment a bundled model starts with, as the build declares it: the last resort while D1 fails. */
@@ -298,9 +298,7 @@ export class DeploymentService {
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, retryDelayMs(attempt)));
       const current = (await this.#store.get(model)) ?? (await this.#bootstrap(model));
       const undeployed = !current && this.#defaults[model] === null;
-      if (!current && !(undeployed && action.action === 'promote')) {
-        throw new NoDeploymentError(model, undeployed ? 'not_deployed' : 'no_deployment');
-      }
+      if (!current && !(undeployed && action.action === 'promote')) throw this.noDeployment(model);
       const versions = new Map<string, VersionInfo>(
         (await this.#registry.summaries(model, { fresh: true })).map((v) => [
           v.version,

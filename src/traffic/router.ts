@@ -2,7 +2,7 @@
  * Chooses which version of a model serves a request, and which shadows see a copy of it.
  */
 import type { Background } from '../serving/observer.ts';
-import { ModelNotFoundError, NoDeploymentError, type VigilError } from '../errors.ts';
+import { ModelNotFoundError, type VigilError } from '../errors.ts';
 import type { ModelStore } from '../registry/model-store.ts';
 import { isCanary } from './canary.ts';
 import { DEFAULT_SAMPLE_RATE, type ShadowSpec } from './deployment.ts';
@@ -83,7 +83,7 @@ export class DeploymentRouter implements TrafficRouter {
   async #notServing(model: string): Promise<VigilError> {
     const known: readonly string[] = await this.#store.models().catch(() => []);
     if (!known.includes(model)) return new ModelNotFoundError(model, known);
-    return new NoDeploymentError(model, this.#deployments.declaredUndeployed(model) ? 'not_deployed' : 'no_deployment');
+    return this.#deployments.noDeployment(model);
   }
 
   async sampleRate(model: string, background?: Background): Promise<number> {

@@ -223,6 +223,12 @@ describe('the bundled titanic model (imported with vigil package)', () => {
     const error = ((await refused.json()) as ApiError).error;
     expect(error.message).toContain('vigil promote titanic');
     expect(error.details).toEqual([expect.objectContaining({ field: 'model', code: 'not_deployed' })]);
+    // The admin API and the reports say the same, not that no version passed QA.
+    for (const path of ['/admin/models/titanic/deployment', '/v1/models/titanic/reports/score']) {
+      const res = await fetchWorker(path, { headers: adminHeaders });
+      expect(res.status).toBe(404);
+      expect(((await res.json()) as ApiError).error.details).toEqual([expect.objectContaining({ code: 'not_deployed' })]);
+    }
     // Not ready as a model, without making the server unready; its version says it could serve.
     expect((await fetchWorker('/v2/models/titanic/ready')).status).toBe(400);
     expect((await fetchWorker('/v2/health/ready')).status).toBe(200);
