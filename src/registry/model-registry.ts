@@ -191,8 +191,11 @@ export class ModelRegistry implements ModelStore {
 
   async #load(model: string, version: string): Promise<ModelPackage | null> {
     const key = `${model}@${version}`;
-    await this.ensureRegistered(model);
-    const record = await this.#repository.get(model, version);
+    // The record is read while the model's registration is checked (one D1 round trip instead of two on a cold
+    // start); only a version the registration had to write first is read again.
+    const registered = this.ensureRegistered(model);
+    const [first] = await Promise.all([this.#repository.get(model, version), registered]);
+    const record = first ?? (await this.#repository.get(model, version));
     if (!record) return null;
     return {
       name: model,

@@ -145,6 +145,10 @@ export class DeploymentService {
     }
     const existence = await this.#registry.exists(model);
     if (existence === 'no') return null;
+    // The version about to serve needs the model's registration checked: start it beside the deployment read, so a
+    // cold start waits for one D1 round trip, not two in a row (a failure is the registry's to report). Only with a
+    // `background` to hold it: I/O a request leaves running is cancelled when it ends, and the memoised promise with it.
+    background?.(this.#registry.ensureRegistered(model).catch(() => undefined));
     try {
       return await this.#read(model, undefined);
     } catch (error) {

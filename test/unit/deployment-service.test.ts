@@ -74,7 +74,12 @@ const summaries: VersionSummary[] = ['1', '2', '3'].map((version) => ({
   engine: 'onnxruntime',
   engineReason: 'test',
 }));
-const registry = { summaries: async () => summaries, exists: async () => 'yes' } as unknown as ModelRegistry;
+const registered: string[] = [];
+const registry = {
+  summaries: async () => summaries,
+  exists: async () => 'yes',
+  ensureRegistered: async (model: string) => void registered.push(model),
+} as unknown as ModelRegistry;
 const defaults = { m: { primary: '1', shadows: [{ version: '2', sample_rate: 1 }] } };
 
 function service(store: DeploymentStore, clock: { ms: number }, cacheSeconds = 10): DeploymentService {
@@ -112,6 +117,24 @@ describe('DeploymentService', () => {
     expect(deployment).toMatchObject({ primary: '2', canary: null, shadows: [], revision: 1, updated_by: 'ana' });
     expect(event).toMatchObject({ action: 'promote', actor: 'ana', reason: 'try it', before: null, revision: 1 });
     expect((await isolate.current('m'))!.primary).toBe('2');
+  });
+
+  it("checks the model's registration beside its first deployment read, not after it", async () => {
+    const store = new MemoryDeploymentStore();
+    let readStarted = 0;
+    const get = store.get.bind(store);
+    store.get = (model) => {
+      readStarted = registered.length;
+      return get(model);
+    };
+    registered.length = 0;
+    const background: Promise<unknown>[] = [];
+    await service(store, { ms: 0 }).current('m', (task) => void background.push(task));
+    await Promise.all(background);
+    // Registration was under way (held by the request's background) before the deployment read began: the two
+    // D1 round trips overlap.
+    expect(registered).toEqual(['m']);
+    expect(readStarted).toBe(1);
   });
 
   it('serves a cached deployment for at most 10 s, even when configured to cache longer', async () => {
