@@ -397,6 +397,18 @@ describe('interleaved walks (BRANCH_LEQ trees without NaN tracking, as XGBoost, 
     }
   });
 
+  it('match ONNX Runtime on double input (compared in double), in batches of every size', async () => {
+    const { random, t } = leqTrees(1364, [0]);
+    const bytes = graph({
+      inputs: [tensorInfo('x', DOUBLE, ['N', FEATURES])],
+      outputs: [tensorInfo('y', FLOAT, ['N', 1])],
+      nodes: [
+        node('TreeEnsembleRegressor', ['x'], ['y'], { ...ML, attributes: [...t.nodes, ...t.weights('target'), attr.int('n_targets', 1)] }),
+      ],
+    });
+    await batches('interleaved regressor, double input', bytes, input(random, 'float64', t.thresholds));
+  });
+
   it('match ONNX Runtime for classifiers (binary, and 3 classes with several weights per leaf), in batches of every size', async () => {
     for (const classes of [2, 3]) {
       const { random, t } = leqTrees(1313 + classes, classes === 2 ? [0, 1] : [0, 1, 2], classes === 2 ? 1 : 3);
