@@ -29,13 +29,18 @@ interface Entry<V> {
   value: Promise<V>;
   /** When the value loaded (or when the last failed reload was given up). */
   at: number;
+  /** Whether the first load settled. */
+  settled?: boolean;
   /** The last value that loaded, for staleOnError. */
   last?: { value: V };
   /** When the reload in progress started. */
   reloadingSince?: number;
 }
 
-/** Workers cut off work 30 s after a response: a reload older than that is taken to be lost. */
+/**
+ * Workers cut off work 30 s after a response, and cancel a request's I/O when its client goes away: a load or
+ * reload older than that is taken to be lost (it will never settle), and the next caller starts another.
+ */
 const RELOAD_GIVE_UP_MS = 30_000;
 
 export class PromiseCache<K, V> {
@@ -63,7 +68,10 @@ export class PromiseCache<K, V> {
       // Most recently used last.
       this.#entries.delete(key);
       this.#entries.set(key, cached);
-      if (now - cached.at < this.#ttlMs) return cached.value;
+      // A first load still pending after the give-up time belongs to a request that was torn down: without this, the
+      // key would wait on it for as long as the isolate lives (with no TTL, forever).
+      const lost = !cached.settled && now - cached.at >= RELOAD_GIVE_UP_MS;
+      if (now - cached.at < this.#ttlMs && !lost) return cached.value;
       // A reload whose request was torn down never settles; after a while another one may start.
       const reloading = cached.reloadingSince !== undefined && now - cached.reloadingSince < RELOAD_GIVE_UP_MS;
       if (this.#staleWhileReload && cached.last) {
@@ -77,8 +85,12 @@ export class PromiseCache<K, V> {
     this.#entries.delete(key);
     this.#entries.set(key, entry);
     entry.value.then(
-      (value) => void (entry.last = { value }),
+      (value) => {
+        entry.settled = true;
+        entry.last = { value };
+      },
       () => {
+        entry.settled = true;
         if (this.#entries.get(key) === entry) this.#entries.delete(key);
       },
     );

@@ -12,6 +12,23 @@ describe('PromiseCache', () => {
     expect(await cache.get('bad', async () => 7)).toBe(7);
   });
 
+  it('gives up on a first load that never settles (its request was torn down) after 30 s, even without a TTL', async () => {
+    const clock = { ms: 0 };
+    const cache = new PromiseCache<string, number>({ capacity: 4, now: () => clock.ms });
+    const stranded = new Promise<number>(() => undefined); // workerd cancelled its I/O with the request
+    expect(cache.get('registration', () => stranded)).toBe(stranded);
+    clock.ms = 29_999;
+    let loads = 0;
+    // Still inside the window a request may legitimately take: callers share the load in flight.
+    expect(cache.get('registration', async () => ++loads)).toBe(stranded);
+    clock.ms = 30_000;
+    expect(await cache.get('registration', async () => ++loads)).toBe(1);
+    // A value that loaded is kept as long as it lives, however old.
+    clock.ms = 10_000_000;
+    expect(await cache.get('registration', async () => ++loads)).toBe(1);
+    expect(loads).toBe(1);
+  });
+
   it('keeps at most `capacity` keys, dropping the least recently used', async () => {
     const cache = new PromiseCache<string, string>({ capacity: 2 });
     await cache.get('a', async () => 'a');
