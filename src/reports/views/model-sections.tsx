@@ -139,9 +139,7 @@ export function HealthSection(props: { checks: readonly StoredCheck[] }) {
             <summary>All {run.length} results with values and thresholds</summary>
             <div class="body">
               <Table
-                caption={
-                  'Latest result of every check subject (worst first); ' + 'thresholds are warn / fail, each check uses its own window'
-                }
+                caption={'Latest result of every check subject (worst first); thresholds are warn / fail, each check uses its own window'}
               >
                 <Head cols={['check', 'subject', 'status', numeric('value'), numeric('threshold'), 'version', 'window']} />
                 <tbody>
