@@ -2,6 +2,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { attr, DOUBLE, FLOAT, INT32, INT64, node, STRING, tensorInfo } from '../../../cli/onnx/proto.ts';
 import type { Tensor } from '../../../src/model/tensor.ts';
 import { compileOnnx } from '../../../src/inference/compiled/compile-onnx.ts';
+import { OnnxNode } from '../../../src/inference/compiled/onnx-node.ts';
+import { readOnnxModel } from '../../../src/inference/compiled/onnx-reader.ts';
+import { type BatchLayout, compileTreeEnsemble } from '../../../src/inference/compiled/ops/tree-ensemble.ts';
 import { awkwardFloat, expectParity, graph, ML, ort, printParityReport, prng, sliceRows } from './parity.ts';
 import { ALL_MODES, randomTrees, thresholdPool, type TreeOptions } from './random-trees.ts';
 
@@ -342,14 +345,14 @@ describe('TreeEnsembleClassifier', () => {
 });
 
 describe('interleaved walks (BRANCH_LEQ trees without NaN tracking, as XGBoost, LightGBM and Vigil write them)', () => {
-  // 13 trees (not a multiple of the four walked together) of uneven heights, so walks that reach a leaf early
+  // 13 trees (not a multiple of the rows walked together) of uneven heights, so walks that reach a leaf early
   // keep stepping on it while the others go on; NaNs among the inputs.
   // Weights of one sign for MIN (all above 0) and MAX (all below 0), so a row's extreme is never the 0 it starts from.
-  const leqTrees = (seed: number, weightTargets: number[], weightsPerLeaf = 1, aggregate = 'SUM') => {
+  const leqTrees = (seed: number, weightTargets: number[], weightsPerLeaf = 1, aggregate = 'SUM', maxDepth = 7) => {
     const random = prng(seed);
     const t = trees(random, {
       trees: 13,
-      maxDepth: 7,
+      maxDepth,
       modes: ['BRANCH_LEQ'],
       missingTracks: false,
       weightTargets,
@@ -359,11 +362,46 @@ describe('interleaved walks (BRANCH_LEQ trees without NaN tracking, as XGBoost, 
     });
     return { random, t };
   };
+  /** The layout the graph's (first) tree ensemble walks batches in. */
+  const layoutOf = (bytes: Uint8Array, targets: number): BatchLayout | null | string => {
+    const read = readOnnxModel(bytes);
+    if (!read.ok) throw new Error('the test graph does not read');
+    const proto = read.model.graph!.node[0]!;
+    const prefix = proto.opType === 'TreeEnsembleClassifier' ? 'class' : 'target';
+    const names = { ids: `${prefix}_ids`, nodeIds: `${prefix}_nodeids`, treeIds: `${prefix}_treeids`, weights: `${prefix}_weights` };
+    const compiled = compileTreeEnsemble(new OnnxNode(proto, 1), names, targets);
+    return compiled.ok ? compiled.ensemble.batchLayout() : compiled.reason;
+  };
+  /** A one-target SUM regressor over float input. */
+  const sumRegressor = (t: ReturnType<typeof trees>) =>
+    graph({
+      inputs: [tensorInfo('x', FLOAT, ['N', FEATURES])],
+      outputs: [tensorInfo('y', FLOAT, ['N', 1])],
+      nodes: [
+        node('TreeEnsembleRegressor', ['x'], ['y'], { ...ML, attributes: [...t.nodes, ...t.weights('target'), attr.int('n_targets', 1)] }),
+      ],
+    });
   const batches = async (label: string, bytes: Uint8Array, x: Tensor) => {
     await expectParity(label, bytes, { x });
-    // Batches of 2 and 3 rows walk one row at a time; 5 and 7 four rows in lockstep, then the rest one by one.
-    for (const size of [2, 3, 5, 7]) await expectParity(`${label}, ${size} rows`, bytes, { x: sliceRows(x, 11, size) });
+    // 2 and 3 rows walk one row at a time; 5 and 7 four rows in lockstep, then one by one; the complete layout walks
+    // 8 in lockstep, then 4, then one by one (8, 12, 13, 15); the whole batch is 1,000 rows.
+    for (const size of [2, 3, 5, 7, 8, 12, 13, 15]) await expectParity(`${label}, ${size} rows`, bytes, { x: sliceRows(x, 11, size) });
   };
+
+  it('lay out depth-limited trees as complete binary trees, and deep or lopsided ones linked', () => {
+    const regressor = (maxDepth: number) => sumRegressor(leqTrees(1400 + maxDepth, [0], 1, 'SUM', maxDepth).t);
+    expect(layoutOf(regressor(4), 1)).toBe('complete');
+    expect(layoutOf(regressor(7), 1)).toBe('complete');
+    // Trees up to 14 high: a complete tree of that height would hold 2^14 leaves, most of them padding.
+    expect(layoutOf(regressor(14), 1)).toBe('linked');
+  });
+
+  it('match ONNX Runtime on deep trees walked in the linked layout, in batches of every size', async () => {
+    const { random, t } = leqTrees(1414, [0], 1, 'SUM', 14);
+    const bytes = sumRegressor(t);
+    expect(layoutOf(bytes, 1)).toBe('linked');
+    await batches('linked regressor, deep trees', bytes, input(random, 'float32', t.thresholds));
+  });
 
   it('match ONNX Runtime for regressors of one target and of two, every aggregate, in batches of every size', async () => {
     for (const aggregate of ['SUM', 'AVERAGE', 'MIN', 'MAX']) {
@@ -392,6 +430,7 @@ describe('interleaved walks (BRANCH_LEQ trees without NaN tracking, as XGBoost, 
         });
         const x = input(random, 'float32', t.thresholds);
         expect(Array.from(x.data as Float32Array).some(Number.isNaN)).toBe(true);
+        expect(layoutOf(bytes, targets)).toBe('complete');
         await batches(`interleaved regressor, ${aggregate}, ${targets} target(s)`, bytes, x);
       }
     }
@@ -406,6 +445,7 @@ describe('interleaved walks (BRANCH_LEQ trees without NaN tracking, as XGBoost, 
         node('TreeEnsembleRegressor', ['x'], ['y'], { ...ML, attributes: [...t.nodes, ...t.weights('target'), attr.int('n_targets', 1)] }),
       ],
     });
+    expect(layoutOf(bytes, 1)).toBe('complete');
     await batches('interleaved regressor, double input', bytes, input(random, 'float64', t.thresholds));
   });
 
@@ -427,6 +467,7 @@ describe('interleaved walks (BRANCH_LEQ trees without NaN tracking, as XGBoost, 
           }),
         ],
       });
+      expect(layoutOf(bytes, classes)).toBe('complete');
       await batches(`interleaved classifier, ${classes} classes`, bytes, input(random, 'float32', t.thresholds));
     }
   });

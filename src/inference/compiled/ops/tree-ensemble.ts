@@ -42,12 +42,19 @@ export interface TreeEnsemble {
   /**
    * For batches of at least INTERLEAVED_ROWS rows, where every branch is BRANCH_LEQ without NaN tracking: the leaf
    * every row of `x` (rows of `width` values) reaches in every tree, tree-major (`[t * rows + r]`; the array is
-   * reused by the next call). Four rows walk down each tree in lockstep, so the CPU overlaps their chains of
-   * dependent loads instead of waiting on each in turn: about twice as fast per row as leafFor on the 300-tree
-   * housing model. Null for other ensembles, which walk with leafFor.
+   * reused by the next call). Several rows walk down each tree in lockstep, so the CPU overlaps their chains of
+   * dependent loads instead of waiting on each in turn. Null for other ensembles, which walk with leafFor.
    */
   readonly batchLeaves: ((x: Float32Array | Float64Array, rows: number, width: number) => Int32Array) | null;
+  /**
+   * How batchLeaves lays the trees out (decided on its first call): 'complete' when every tree fits a complete
+   * binary tree of its height (depth-limited boosting: XGBoost, LightGBM, Vigil's GBDT), 'linked' otherwise
+   * (deep or lopsided trees, such as an unlimited random forest), null without batchLeaves.
+   */
+  readonly batchLayout: () => BatchLayout | null;
 }
+
+export type BatchLayout = 'complete' | 'linked';
 
 /** The smallest batch batchLeaves takes; smaller ones walk row by row, stopping at each leaf (faster there). */
 export const INTERLEAVED_ROWS = 4;
@@ -226,6 +233,9 @@ export function compileTreeEnsemble(node: OnnxNode, names: WeightAttributes, tar
   for (let i = 0; i < count && onlyLeq; i++) onlyLeq = modes[i] === LEAF || modes[i] === BRANCH_LEQ;
   const rootNodes = Int32Array.from(roots);
   const leafFor = onlyLeq ? leqWalker(structure) : generalWalker(structure);
+  // Made on the first batch: a cold start serving single rows never builds it.
+  let batchWalk: BatchWalk | undefined;
+  const batch = () => (batchWalk ??= leqBatchWalk(structure, rootNodes));
   return {
     ok: true,
     ensemble: {
@@ -238,15 +248,10 @@ export function compileTreeEnsemble(node: OnnxNode, names: WeightAttributes, tar
       leafValues,
       maxFeatureId,
       leafFor,
-      batchLeaves: onlyLeq ? lazily(() => interleavedLeqLeaves(structure, rootNodes)) : null,
+      batchLeaves: onlyLeq ? (x, rows, width) => batch().walk(x, rows, width) : null,
+      batchLayout: () => (onlyLeq ? batch().layout : null),
     },
   };
-}
-
-/** `make()`'s function, made on its first call: a cold start that serves single rows never builds it. */
-function lazily<A extends unknown[], R>(make: () => (...args: A) => R): (...args: A) => R {
-  let made: ((...args: A) => R) | undefined;
-  return (...args) => (made ??= make())(...args);
 }
 
 /** A buffer of at least `size` values, grown (never shrunk) on demand. */
@@ -258,16 +263,172 @@ function scratch(): (size: number) => Int32Array {
   };
 }
 
+type BatchWalk = { layout: BatchLayout; walk: NonNullable<TreeEnsemble['batchLeaves']> };
+
+/** Tallest tree the complete layout takes (2^12 leaf slots); taller ones make the whole ensemble 'linked'. */
+const COMPLETE_MAX_HEIGHT = 12;
+/** Complete trees may hold at most this many times the ensemble's real nodes (padding lopsided trees). */
+const COMPLETE_MAX_GROWTH = 4;
+
+/** batchLeaves for BRANCH_LEQ trees without NaN tracking: the complete layout when it fits, else the linked one. */
+function leqBatchWalk(structure: Structure, roots: Int32Array): BatchWalk {
+  const { featureIds, trueChild, falseChild } = structure;
+  const heights = treeHeights(featureIds, trueChild, falseChild);
+  const height = new Int32Array(roots.length);
+  let slots = 0;
+  for (let t = 0; t < roots.length; t++) {
+    height[t] = heights[roots[t]!]!;
+    slots += 2 ** Math.min(height[t]!, COMPLETE_MAX_HEIGHT + 1);
+  }
+  const fits = height.every((h) => h <= COMPLETE_MAX_HEIGHT) && slots <= COMPLETE_MAX_GROWTH * featureIds.length;
+  return fits
+    ? { layout: 'complete', walk: completeLeqLeaves(structure, roots, height) }
+    : { layout: 'linked', walk: linkedLeqLeaves(structure, roots, height) };
+}
+
 /**
- * batchLeaves for BRANCH_LEQ trees without NaN tracking, branch-free and interleaved. Each node's two children sit
- * side by side (`kids[2n]` true, `kids[2n + 1]` false) and a leaf is its own child (it reads feature 0 against
- * +∞, either way back to itself), so a walk of exactly the tree's height ends on the same leaf as the walk that
- * stops there: every walk of a tree has the same length, and walks can run in lockstep. A NaN fails `<=` and
- * goes false, as in leqWalker.
+ * The complete layout: each tree becomes a complete binary tree of its height, stored breadth-first, so a node's
+ * children are found by arithmetic (`2n + 1` true, `2n + 2` false) instead of a load, and the chain of dependent
+ * loads per step is one shorter than the linked layout's. A leaf above the last level becomes a branch that sends
+ * every value (NaN too) to copies of itself. Eight rows walk in lockstep, then four, then one at a time. A NaN
+ * fails `<=` and goes false, as in leqWalker. Positions are absolute: from node `a` of a tree stored from `base`,
+ * the next is `2a + (1 − base) + goesFalse`.
  */
-function interleavedLeqLeaves(
+function completeLeqLeaves({ featureIds, thresholds, trueChild, falseChild }: Structure, roots: Int32Array, height: Int32Array) {
+  const trees = roots.length;
+  const base = new Int32Array(trees);
+  const step = new Int32Array(trees);
+  /** Per tree: added to a walk's final position, gives the position of its leaf in `leafNode`. */
+  const toLeaf = new Int32Array(trees);
+  let branches = 0;
+  let leaves = 0;
+  for (let t = 0; t < trees; t++) {
+    base[t] = branches;
+    step[t] = 1 - branches;
+    toLeaf[t] = leaves - branches - (2 ** height[t]! - 1);
+    branches += 2 ** height[t]! - 1;
+    leaves += 2 ** height[t]!;
+  }
+  const feature = new Int32Array(branches);
+  const threshold = new Float64Array(branches);
+  const leafNode = new Int32Array(leaves);
+  const stackNode = new Int32Array(COMPLETE_MAX_HEIGHT + 2);
+  const stackSlot = new Int32Array(COMPLETE_MAX_HEIGHT + 2);
+  const stackDepth = new Int32Array(COMPLETE_MAX_HEIGHT + 2);
+  for (let t = 0; t < trees; t++) {
+    const h = height[t]!;
+    stackNode[0] = roots[t]!;
+    stackSlot[0] = 0;
+    stackDepth[0] = 0;
+    let top = 1;
+    while (top > 0) {
+      top--;
+      const n = stackNode[top]!;
+      const slot = stackSlot[top]!;
+      const depth = stackDepth[top]!;
+      if (depth === h) {
+        leafNode[base[t]! + slot + toLeaf[t]!] = n;
+        continue;
+      }
+      const leaf = featureIds[n]! < 0;
+      feature[base[t]! + slot] = leaf ? 0 : featureIds[n]!;
+      threshold[base[t]! + slot] = leaf ? Number.POSITIVE_INFINITY : thresholds[n]!;
+      stackNode[top] = leaf ? n : trueChild[n]!;
+      stackSlot[top] = 2 * slot + 1;
+      stackDepth[top++] = depth + 1;
+      stackNode[top] = leaf ? n : falseChild[n]!;
+      stackSlot[top] = 2 * slot + 2;
+      stackDepth[top++] = depth + 1;
+    }
+  }
+  const buffer = scratch();
+  return (x: Float32Array | Float64Array, rows: number, width: number): Int32Array => {
+    const out = buffer(rows * trees);
+    for (let t = 0; t < trees; t++) {
+      const first = base[t]!;
+      const k = step[t]!;
+      const h = height[t]!;
+      const leaf = toLeaf[t]!;
+      const at = t * rows;
+      let r = 0;
+      for (; r + 8 <= rows; r += 8) {
+        const o0 = r * width;
+        const o1 = o0 + width;
+        const o2 = o1 + width;
+        const o3 = o2 + width;
+        const o4 = o3 + width;
+        const o5 = o4 + width;
+        const o6 = o5 + width;
+        const o7 = o6 + width;
+        let n0 = first;
+        let n1 = first;
+        let n2 = first;
+        let n3 = first;
+        let n4 = first;
+        let n5 = first;
+        let n6 = first;
+        let n7 = first;
+        for (let d = h; d > 0; d--) {
+          n0 = 2 * n0 + k + +!(x[o0 + feature[n0]!]! <= threshold[n0]!);
+          n1 = 2 * n1 + k + +!(x[o1 + feature[n1]!]! <= threshold[n1]!);
+          n2 = 2 * n2 + k + +!(x[o2 + feature[n2]!]! <= threshold[n2]!);
+          n3 = 2 * n3 + k + +!(x[o3 + feature[n3]!]! <= threshold[n3]!);
+          n4 = 2 * n4 + k + +!(x[o4 + feature[n4]!]! <= threshold[n4]!);
+          n5 = 2 * n5 + k + +!(x[o5 + feature[n5]!]! <= threshold[n5]!);
+          n6 = 2 * n6 + k + +!(x[o6 + feature[n6]!]! <= threshold[n6]!);
+          n7 = 2 * n7 + k + +!(x[o7 + feature[n7]!]! <= threshold[n7]!);
+        }
+        out[at + r] = leafNode[n0 + leaf]!;
+        out[at + r + 1] = leafNode[n1 + leaf]!;
+        out[at + r + 2] = leafNode[n2 + leaf]!;
+        out[at + r + 3] = leafNode[n3 + leaf]!;
+        out[at + r + 4] = leafNode[n4 + leaf]!;
+        out[at + r + 5] = leafNode[n5 + leaf]!;
+        out[at + r + 6] = leafNode[n6 + leaf]!;
+        out[at + r + 7] = leafNode[n7 + leaf]!;
+      }
+      for (; r + 4 <= rows; r += 4) {
+        const o0 = r * width;
+        const o1 = o0 + width;
+        const o2 = o1 + width;
+        const o3 = o2 + width;
+        let n0 = first;
+        let n1 = first;
+        let n2 = first;
+        let n3 = first;
+        for (let d = h; d > 0; d--) {
+          n0 = 2 * n0 + k + +!(x[o0 + feature[n0]!]! <= threshold[n0]!);
+          n1 = 2 * n1 + k + +!(x[o1 + feature[n1]!]! <= threshold[n1]!);
+          n2 = 2 * n2 + k + +!(x[o2 + feature[n2]!]! <= threshold[n2]!);
+          n3 = 2 * n3 + k + +!(x[o3 + feature[n3]!]! <= threshold[n3]!);
+        }
+        out[at + r] = leafNode[n0 + leaf]!;
+        out[at + r + 1] = leafNode[n1 + leaf]!;
+        out[at + r + 2] = leafNode[n2 + leaf]!;
+        out[at + r + 3] = leafNode[n3 + leaf]!;
+      }
+      for (; r < rows; r++) {
+        const o = r * width;
+        let n = first;
+        for (let d = h; d > 0; d--) n = 2 * n + k + +!(x[o + feature[n]!]! <= threshold[n]!);
+        out[at + r] = leafNode[n + leaf]!;
+      }
+    }
+    return out;
+  };
+}
+
+/**
+ * The linked layout, for any BRANCH_LEQ trees without NaN tracking, branch-free and interleaved. Each node's two
+ * children sit side by side (`kids[2n]` true, `kids[2n + 1]` false) and a leaf is its own child (it reads feature
+ * 0 against +∞, either way back to itself), so a walk of exactly the tree's height ends on the same leaf as the
+ * walk that stops there: every walk of a tree has the same length, and four walks run in lockstep. A NaN fails
+ * `<=` and goes false, as in leqWalker.
+ */
+function linkedLeqLeaves(
   { featureIds, thresholds, trueChild, falseChild }: Structure,
   roots: Int32Array,
+  height: Int32Array,
 ): NonNullable<TreeEnsemble['batchLeaves']> {
   const count = featureIds.length;
   const kids = new Int32Array(2 * count);
@@ -280,10 +441,7 @@ function interleavedLeqLeaves(
     feature[n] = leaf ? 0 : featureIds[n]!;
     threshold[n] = leaf ? Number.POSITIVE_INFINITY : thresholds[n]!;
   }
-  const heights = treeHeights(featureIds, trueChild, falseChild);
   const trees = roots.length;
-  const height = new Int32Array(trees);
-  for (let t = 0; t < trees; t++) height[t] = heights[roots[t]!]!;
   const buffer = scratch();
   return (x, rows, width) => {
     const out = buffer(rows * trees);
