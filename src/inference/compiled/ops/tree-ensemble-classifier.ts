@@ -8,7 +8,7 @@
 import type { Tensor } from '../../../model/tensor.ts';
 import { KernelRunError, refuse, type KernelCompiler } from '../kernel.ts';
 import { computeLogistic, computeProbit, isPostTransform, writeScores, type PostTransform } from '../ml-common.ts';
-import { compileTreeEnsemble, comparisonValues, INTERLEAVED_ROWS, LEAF, rowsAndWidth, type TreeEnsemble } from './tree-ensemble.ts';
+import { compileTreeEnsemble, comparisonValues, LEAF, rowsAndWidth, type TreeEnsemble } from './tree-ensemble.ts';
 
 const f = Math.fround;
 
@@ -192,7 +192,8 @@ export const compileTreeEnsembleClassifier: KernelCompiler = (node, inputs) => {
           has[j] = 1;
         }
       };
-      const batch = rows >= INTERLEAVED_ROWS && e.batchLeaves ? batchScores(e.batchLeaves(values, rows, width), rows) : null;
+      const leaves = e.batchLeaves?.(values, rows, width) ?? null;
+      const batch = leaves ? batchScores(leaves, rows) : null;
       for (let r = 0; r < rows; r++) {
         if (batch) {
           for (let j = 0; j < classes; j++) {

@@ -6,7 +6,7 @@
 import type { Tensor } from '../../../model/tensor.ts';
 import { KernelRunError, refuse, type KernelCompiler } from '../kernel.ts';
 import { computeProbit, isPostTransform, writeScores } from '../ml-common.ts';
-import { compileTreeEnsemble, comparisonValues, INTERLEAVED_ROWS, rowsAndWidth } from './tree-ensemble.ts';
+import { compileTreeEnsemble, comparisonValues, rowsAndWidth } from './tree-ensemble.ts';
 
 const AGGREGATES = ['SUM', 'AVERAGE', 'MIN', 'MAX'] as const;
 type Aggregate = (typeof AGGREGATES)[number];
@@ -89,7 +89,8 @@ export const compileTreeEnsembleRegressor: KernelCompiler = (node, inputs) => {
   };
 
   const runOne = (x: Float32Array | Float64Array, rows: number, width: number, out: Float32Array) => {
-    if (rows >= INTERLEAVED_ROWS && e.batchLeaves) runBatch(e.batchLeaves(x, rows, width), rows, out);
+    const leaves = e.batchLeaves?.(x, rows, width) ?? null;
+    if (leaves) runBatch(leaves, rows, out);
     else runRows(x, rows, width, out);
   };
 
@@ -97,7 +98,7 @@ export const compileTreeEnsembleRegressor: KernelCompiler = (node, inputs) => {
     const scores = new Float64Array(targets);
     const has = new Uint8Array(targets);
     const useBase = base.length === targets;
-    const leaves = rows >= INTERLEAVED_ROWS && e.batchLeaves ? e.batchLeaves(x, rows, width) : null;
+    const leaves = e.batchLeaves?.(x, rows, width) ?? null;
     for (let r = 0; r < rows; r++) {
       const offset = r * width;
       scores.fill(0);

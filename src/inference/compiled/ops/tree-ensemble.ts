@@ -40,12 +40,13 @@ export interface TreeEnsemble {
   /** Finds the leaf a row reaches from a root: a lean loop when every branch is BRANCH_LEQ without NaN tracking. */
   readonly leafFor: (root: number, x: Float32Array | Float64Array, offset: number) => number;
   /**
-   * For batches of at least INTERLEAVED_ROWS rows, where every branch is BRANCH_LEQ without NaN tracking: the leaf
-   * every row of `x` (rows of `width` values) reaches in every tree, tree-major (`[t * rows + r]`; the array is
-   * reused by the next call). Several rows walk down each tree in lockstep, so the CPU overlaps their chains of
-   * dependent loads instead of waiting on each in turn. Null for other ensembles, which walk with leafFor.
+   * Where every branch is BRANCH_LEQ without NaN tracking: the leaf every row of `x` (rows of `width` values)
+   * reaches in every tree, tree-major (`[t * rows + r]`; the array is reused by the next call). Several walks run
+   * in lockstep, so the CPU overlaps their chains of dependent loads instead of waiting on each in turn. Null for
+   * other ensembles, and the function answers null for batches leafFor walks faster (fewer than INTERLEAVED_ROWS
+   * rows in the linked layout).
    */
-  readonly batchLeaves: ((x: Float32Array | Float64Array, rows: number, width: number) => Int32Array) | null;
+  readonly batchLeaves: ((x: Float32Array | Float64Array, rows: number, width: number) => Int32Array | null) | null;
   /**
    * How batchLeaves lays the trees out (decided on its first call): 'complete' when every tree fits a complete
    * binary tree of its height (depth-limited boosting: XGBoost, LightGBM, Vigil's GBDT), 'linked' otherwise
@@ -56,7 +57,7 @@ export interface TreeEnsemble {
 
 export type BatchLayout = 'complete' | 'linked';
 
-/** The smallest batch batchLeaves takes; smaller ones walk row by row, stopping at each leaf (faster there). */
+/** The fewest rows walked in lockstep down one tree; fewer walk row by row (see batchLeaves). */
 export const INTERLEAVED_ROWS = 4;
 
 export type TreeEnsembleResult = { ok: true; ensemble: TreeEnsemble } | { ok: false; reason: string };
@@ -265,7 +266,7 @@ function scratch(): (size: number) => Int32Array {
 
 type BatchWalk = { layout: BatchLayout; walk: NonNullable<TreeEnsemble['batchLeaves']> };
 
-/** Tallest tree the complete layout takes (2^12 leaf slots); taller ones make the whole ensemble 'linked'. */
+/** Tallest trees the complete layout takes (2^12 leaf slots each); taller ones make the ensemble 'linked'. */
 const COMPLETE_MAX_HEIGHT = 12;
 /** Complete trees may hold at most this many times the ensemble's real nodes (padding lopsided trees). */
 const COMPLETE_MAX_GROWTH = 4;
@@ -275,48 +276,51 @@ function leqBatchWalk(structure: Structure, roots: Int32Array): BatchWalk {
   const { featureIds, trueChild, falseChild } = structure;
   const heights = treeHeights(featureIds, trueChild, falseChild);
   const height = new Int32Array(roots.length);
-  let slots = 0;
+  let tallest = 0;
   for (let t = 0; t < roots.length; t++) {
     height[t] = heights[roots[t]!]!;
-    slots += 2 ** Math.min(height[t]!, COMPLETE_MAX_HEIGHT + 1);
+    tallest = Math.max(tallest, height[t]!);
   }
-  const fits = height.every((h) => h <= COMPLETE_MAX_HEIGHT) && slots <= COMPLETE_MAX_GROWTH * featureIds.length;
+  const fits = tallest <= COMPLETE_MAX_HEIGHT && roots.length * 2 ** tallest <= COMPLETE_MAX_GROWTH * featureIds.length;
   return fits
-    ? { layout: 'complete', walk: completeLeqLeaves(structure, roots, height) }
+    ? { layout: 'complete', walk: completeLeqLeaves(structure, roots, tallest) }
     : { layout: 'linked', walk: linkedLeqLeaves(structure, roots, height) };
 }
 
 /**
- * The complete layout: each tree becomes a complete binary tree of its height, stored breadth-first, so a node's
- * children are found by arithmetic (`2n + 1` true, `2n + 2` false) instead of a load, and the chain of dependent
- * loads per step is one shorter than the linked layout's. A leaf above the last level becomes a branch that sends
- * every value (NaN too) to copies of itself. Eight rows walk in lockstep, then four, then one at a time. A NaN
- * fails `<=` and goes false, as in leqWalker. Positions are absolute: from node `a` of a tree stored from `base`,
- * the next is `2a + (1 − base) + goesFalse`.
+ * The complete layout: every tree becomes a complete binary tree of the tallest tree's height `h`, stored
+ * breadth-first, so a node's children are found by arithmetic (`2n + 1` true, `2n + 2` false) instead of a load:
+ * the chain of dependent loads per step is one shorter than the linked layout's, and with no branch to predict a
+ * walk costs the same whichever way it goes. A leaf above the last level becomes a branch that sends every value
+ * (NaN too) to copies of itself. Batches walk eight rows down each tree in lockstep (then four, then one at a
+ * time); fewer than INTERLEAVED_ROWS rows walk each row down eight trees at once instead, which is about
+ * 2.5 times as fast as leqWalker's early-exit walk on rows the branch predictor has not seen. A NaN fails `<=`
+ * and goes false, as in leqWalker. Positions are absolute: from node `a` of tree `t`, stored from `t(2^h − 1)`,
+ * the next is `2a + step[t] + goesFalse`.
  */
-function completeLeqLeaves({ featureIds, thresholds, trueChild, falseChild }: Structure, roots: Int32Array, height: Int32Array) {
+function completeLeqLeaves(
+  { featureIds, thresholds, trueChild, falseChild }: Structure,
+  roots: Int32Array,
+  h: number,
+): NonNullable<TreeEnsemble['batchLeaves']> {
   const trees = roots.length;
-  const base = new Int32Array(trees);
+  const branchesPerTree = (1 << h) - 1; // an int: `2 ** h` is a double, and so would every position be
   const step = new Int32Array(trees);
-  /** Per tree: added to a walk's final position, gives the position of its leaf in `leafNode`. */
+  // A walk of tree t ends at t(2^h − 1) + slot, slot in [2^h − 1, 2^(h+1) − 2]; its leaf is leafNode[t 2^h + slot − (2^h − 1)],
+  // so leafNode[end + toLeaf[t]].
   const toLeaf = new Int32Array(trees);
-  let branches = 0;
-  let leaves = 0;
   for (let t = 0; t < trees; t++) {
-    base[t] = branches;
-    step[t] = 1 - branches;
-    toLeaf[t] = leaves - branches - (2 ** height[t]! - 1);
-    branches += 2 ** height[t]! - 1;
-    leaves += 2 ** height[t]!;
+    step[t] = 1 - t * branchesPerTree;
+    toLeaf[t] = t - branchesPerTree;
   }
-  const feature = new Int32Array(branches);
-  const threshold = new Float64Array(branches);
-  const leafNode = new Int32Array(leaves);
-  const stackNode = new Int32Array(COMPLETE_MAX_HEIGHT + 2);
-  const stackSlot = new Int32Array(COMPLETE_MAX_HEIGHT + 2);
-  const stackDepth = new Int32Array(COMPLETE_MAX_HEIGHT + 2);
+  const feature = new Int32Array(trees * branchesPerTree);
+  const threshold = new Float64Array(trees * branchesPerTree);
+  const leafNode = new Int32Array(trees * (branchesPerTree + 1));
+  const stackNode = new Int32Array(h + 2);
+  const stackSlot = new Int32Array(h + 2);
+  const stackDepth = new Int32Array(h + 2);
   for (let t = 0; t < trees; t++) {
-    const h = height[t]!;
+    const first = t * branchesPerTree;
     stackNode[0] = roots[t]!;
     stackSlot[0] = 0;
     stackDepth[0] = 0;
@@ -327,12 +331,12 @@ function completeLeqLeaves({ featureIds, thresholds, trueChild, falseChild }: St
       const slot = stackSlot[top]!;
       const depth = stackDepth[top]!;
       if (depth === h) {
-        leafNode[base[t]! + slot + toLeaf[t]!] = n;
+        leafNode[first + slot + toLeaf[t]!] = n;
         continue;
       }
       const leaf = featureIds[n]! < 0;
-      feature[base[t]! + slot] = leaf ? 0 : featureIds[n]!;
-      threshold[base[t]! + slot] = leaf ? Number.POSITIVE_INFINITY : thresholds[n]!;
+      feature[first + slot] = leaf ? 0 : featureIds[n]!;
+      threshold[first + slot] = leaf ? Number.POSITIVE_INFINITY : thresholds[n]!;
       stackNode[top] = leaf ? n : trueChild[n]!;
       stackSlot[top] = 2 * slot + 1;
       stackDepth[top++] = depth + 1;
@@ -341,13 +345,59 @@ function completeLeqLeaves({ featureIds, thresholds, trueChild, falseChild }: St
       stackDepth[top++] = depth + 1;
     }
   }
-  const buffer = scratch();
-  return (x: Float32Array | Float64Array, rows: number, width: number): Int32Array => {
-    const out = buffer(rows * trees);
-    for (let t = 0; t < trees; t++) {
-      const first = base[t]!;
+
+  /** Row `r` (values from `o`) down every tree, eight trees at a time; leaves to out[t * rows + r]. */
+  const walkRow = (x: Float32Array | Float64Array, o: number, r: number, rows: number, out: Int32Array) => {
+    let t = 0;
+    for (; t + 8 <= trees; t += 8) {
+      let n0 = t * branchesPerTree;
+      let n1 = n0 + branchesPerTree;
+      let n2 = n1 + branchesPerTree;
+      let n3 = n2 + branchesPerTree;
+      let n4 = n3 + branchesPerTree;
+      let n5 = n4 + branchesPerTree;
+      let n6 = n5 + branchesPerTree;
+      let n7 = n6 + branchesPerTree;
+      const k0 = step[t]!;
+      const k1 = step[t + 1]!;
+      const k2 = step[t + 2]!;
+      const k3 = step[t + 3]!;
+      const k4 = step[t + 4]!;
+      const k5 = step[t + 5]!;
+      const k6 = step[t + 6]!;
+      const k7 = step[t + 7]!;
+      for (let d = h; d > 0; d--) {
+        n0 = 2 * n0 + k0 + +!(x[o + feature[n0]!]! <= threshold[n0]!);
+        n1 = 2 * n1 + k1 + +!(x[o + feature[n1]!]! <= threshold[n1]!);
+        n2 = 2 * n2 + k2 + +!(x[o + feature[n2]!]! <= threshold[n2]!);
+        n3 = 2 * n3 + k3 + +!(x[o + feature[n3]!]! <= threshold[n3]!);
+        n4 = 2 * n4 + k4 + +!(x[o + feature[n4]!]! <= threshold[n4]!);
+        n5 = 2 * n5 + k5 + +!(x[o + feature[n5]!]! <= threshold[n5]!);
+        n6 = 2 * n6 + k6 + +!(x[o + feature[n6]!]! <= threshold[n6]!);
+        n7 = 2 * n7 + k7 + +!(x[o + feature[n7]!]! <= threshold[n7]!);
+      }
+      out[t * rows + r] = leafNode[n0 + toLeaf[t]!]!;
+      out[(t + 1) * rows + r] = leafNode[n1 + toLeaf[t + 1]!]!;
+      out[(t + 2) * rows + r] = leafNode[n2 + toLeaf[t + 2]!]!;
+      out[(t + 3) * rows + r] = leafNode[n3 + toLeaf[t + 3]!]!;
+      out[(t + 4) * rows + r] = leafNode[n4 + toLeaf[t + 4]!]!;
+      out[(t + 5) * rows + r] = leafNode[n5 + toLeaf[t + 5]!]!;
+      out[(t + 6) * rows + r] = leafNode[n6 + toLeaf[t + 6]!]!;
+      out[(t + 7) * rows + r] = leafNode[n7 + toLeaf[t + 7]!]!;
+    }
+    for (; t < trees; t++) {
       const k = step[t]!;
-      const h = height[t]!;
+      let n = t * branchesPerTree;
+      for (let d = h; d > 0; d--) n = 2 * n + k + +!(x[o + feature[n]!]! <= threshold[n]!);
+      out[t * rows + r] = leafNode[n + toLeaf[t]!]!;
+    }
+  };
+
+  /** Every row down each tree in turn, eight rows in lockstep, then four, then one. */
+  const walkRows = (x: Float32Array | Float64Array, rows: number, width: number, out: Int32Array) => {
+    for (let t = 0; t < trees; t++) {
+      const first = t * branchesPerTree;
+      const k = step[t]!;
       const leaf = toLeaf[t]!;
       const at = t * rows;
       let r = 0;
@@ -414,6 +464,13 @@ function completeLeqLeaves({ featureIds, thresholds, trueChild, falseChild }: St
         out[at + r] = leafNode[n + leaf]!;
       }
     }
+  };
+
+  const buffer = scratch();
+  return (x, rows, width) => {
+    const out = buffer(rows * trees);
+    if (rows >= INTERLEAVED_ROWS) walkRows(x, rows, width, out);
+    else for (let r = 0; r < rows; r++) walkRow(x, r * width, r, rows, out);
     return out;
   };
 }
@@ -444,6 +501,7 @@ function linkedLeqLeaves(
   const trees = roots.length;
   const buffer = scratch();
   return (x, rows, width) => {
+    if (rows < INTERLEAVED_ROWS) return null;
     const out = buffer(rows * trees);
     for (let t = 0; t < trees; t++) {
       const root = roots[t]!;
