@@ -4,7 +4,12 @@ import type { Tensor } from '../../../src/model/tensor.ts';
 import { compileOnnx } from '../../../src/inference/compiled/compile-onnx.ts';
 import { OnnxNode } from '../../../src/inference/compiled/onnx-node.ts';
 import { readOnnxModel } from '../../../src/inference/compiled/onnx-reader.ts';
-import { type BatchLayout, compileTreeEnsemble } from '../../../src/inference/compiled/ops/tree-ensemble.ts';
+import {
+  type BatchLayout,
+  COLD_SINGLE_ROWS,
+  compileTreeEnsemble,
+  type TreeEnsemble,
+} from '../../../src/inference/compiled/ops/tree-ensemble.ts';
 import { awkwardFloat, expectParity, graph, ML, ort, printParityReport, prng, sliceRows } from './parity.ts';
 import { ALL_MODES, randomTrees, thresholdPool, type TreeOptions } from './random-trees.ts';
 
@@ -362,16 +367,19 @@ describe('interleaved walks (BRANCH_LEQ trees without NaN tracking, as XGBoost, 
     });
     return { random, t };
   };
-  /** The layout the graph's (first) tree ensemble walks batches in. */
-  const layoutOf = (bytes: Uint8Array, targets: number): BatchLayout | null | string => {
+  /** The graph's (first) tree ensemble, compiled. */
+  const ensembleOf = (bytes: Uint8Array, targets: number): TreeEnsemble => {
     const read = readOnnxModel(bytes);
     if (!read.ok) throw new Error('the test graph does not read');
     const proto = read.model.graph!.node[0]!;
     const prefix = proto.opType === 'TreeEnsembleClassifier' ? 'class' : 'target';
     const names = { ids: `${prefix}_ids`, nodeIds: `${prefix}_nodeids`, treeIds: `${prefix}_treeids`, weights: `${prefix}_weights` };
     const compiled = compileTreeEnsemble(new OnnxNode(proto, 1), names, targets);
-    return compiled.ok ? compiled.ensemble.batchLayout() : compiled.reason;
+    if (!compiled.ok) throw new Error(compiled.reason);
+    return compiled.ensemble;
   };
+  /** The layout the graph's (first) tree ensemble walks batches in. */
+  const layoutOf = (bytes: Uint8Array, targets: number): BatchLayout | null => ensembleOf(bytes, targets).batchLayout();
   /** A one-target SUM regressor over float input. */
   const sumRegressor = (t: ReturnType<typeof trees>) =>
     graph({
@@ -394,6 +402,35 @@ describe('interleaved walks (BRANCH_LEQ trees without NaN tracking, as XGBoost, 
     expect(layoutOf(regressor(7), 1)).toBe('complete');
     // Trees up to 14 high: a complete tree of that height would hold 2^14 leaves, most of them padding.
     expect(layoutOf(regressor(14), 1)).toBe('linked');
+  });
+
+  it('walk the first single rows of a cold ensemble with leafFor, then build the batch walker for them: same leaves', () => {
+    const { random, t } = leqTrees(1500, [0]);
+    const e = ensembleOf(sumRegressor(t), 1);
+    const x = input(random, 'float32', t.thresholds).data as Float32Array;
+    const rows = (r: number, count: number) => x.subarray(r * FEATURES, (r + count) * FEATURES);
+    const leafForAll = (r: number) => Array.from(e.roots, (root) => e.leafFor(root, x, r * FEATURES));
+    // Cold: single rows and pairs are left to leafFor (null), for COLD_SINGLE_ROWS rows in all.
+    let r = 0;
+    for (; r < COLD_SINGLE_ROWS; r += 2) {
+      expect(e.batchLeaves!(rows(r, 1), 1, FEATURES)).toBeNull();
+      expect(e.batchLeaves!(rows(r + 1, 1), 1, FEATURES)).toBeNull();
+    }
+    // Then the complete layout answers them, leaf for leaf as leafFor (tree-major: [tree * rows + row]).
+    for (; r < COLD_SINGLE_ROWS + 40; r += 2) {
+      expect(Array.from(e.batchLeaves!(rows(r, 1), 1, FEATURES)!.subarray(0, e.roots.length))).toEqual(leafForAll(r));
+      const pair = e.batchLeaves!(rows(r, 2), 2, FEATURES)!;
+      expect(Array.from(e.roots, (_, tree) => pair[tree * 2 + 1])).toEqual(leafForAll(r + 1));
+    }
+    expect(e.batchLayout()).toBe('complete');
+  });
+
+  it('build the batch walker on the first batch of four rows or more, however cold', () => {
+    const { random, t } = leqTrees(1501, [0]);
+    const e = ensembleOf(sumRegressor(t), 1);
+    const x = input(random, 'float32', t.thresholds).data as Float32Array;
+    expect(e.batchLeaves!(x.subarray(0, 4 * FEATURES), 4, FEATURES)).not.toBeNull();
+    expect(e.batchLeaves!(x.subarray(0, FEATURES), 1, FEATURES)).not.toBeNull();
   });
 
   it('match ONNX Runtime on deep trees walked in the linked layout, in batches of every size', async () => {

@@ -44,7 +44,7 @@ export interface TreeEnsemble {
    * reaches in every tree, tree-major (`[t * rows + r]`; the array is reused by the next call). Several walks run
    * in lockstep, so the CPU overlaps their chains of dependent loads instead of waiting on each in turn. Null for
    * other ensembles, and the function answers null for batches leafFor walks faster (fewer than INTERLEAVED_ROWS
-   * rows in the linked layout).
+   * rows in the linked layout) or should (such batches while the ensemble is cold: its first COLD_SINGLE_ROWS rows).
    */
   readonly batchLeaves: ((x: Float32Array | Float64Array, rows: number, width: number) => Int32Array | null) | null;
   /**
@@ -59,6 +59,8 @@ export type BatchLayout = 'complete' | 'linked';
 
 /** The fewest rows walked in lockstep down one tree; fewer walk row by row (see batchLeaves). */
 export const INTERLEAVED_ROWS = 4;
+/** Rows of small batches an ensemble walks with leafFor before it builds its batch walker for them. */
+export const COLD_SINGLE_ROWS = 256;
 
 export type TreeEnsembleResult = { ok: true; ensemble: TreeEnsemble } | { ok: false; reason: string };
 
@@ -234,9 +236,15 @@ export function compileTreeEnsemble(node: OnnxNode, names: WeightAttributes, tar
   for (let i = 0; i < count && onlyLeq; i++) onlyLeq = modes[i] === LEAF || modes[i] === BRANCH_LEQ;
   const rootNodes = Int32Array.from(roots);
   const leafFor = onlyLeq ? leqWalker(structure) : generalWalker(structure);
-  // Made on the first batch: a cold start serving single rows never builds it.
+  // Made on the first batch, or once COLD_SINGLE_ROWS rows have walked one by one: building it costs a cold
+  // isolate several milliseconds (V8 has optimised nothing yet), which a cold start's first request must not pay.
   let batchWalk: BatchWalk | undefined;
+  let singleRows = 0;
   const batch = () => (batchWalk ??= leqBatchWalk(structure, rootNodes));
+  const batchLeaves: TreeEnsemble['batchLeaves'] = (x, rows, width) => {
+    if (batchWalk === undefined && rows < INTERLEAVED_ROWS && (singleRows += rows) <= COLD_SINGLE_ROWS) return null;
+    return batch().walk(x, rows, width);
+  };
   return {
     ok: true,
     ensemble: {
@@ -249,7 +257,7 @@ export function compileTreeEnsemble(node: OnnxNode, names: WeightAttributes, tar
       leafValues,
       maxFeatureId,
       leafFor,
-      batchLeaves: onlyLeq ? (x, rows, width) => batch().walk(x, rows, width) : null,
+      batchLeaves: onlyLeq ? batchLeaves : null,
       batchLayout: () => (onlyLeq ? batch().layout : null),
     },
   };
