@@ -22,6 +22,7 @@ export interface CensusDatabase {
 }
 
 export interface TelemetryCensus {
+  /** Rows per table, and `dropped_in_isolates`: telemetry records the serving isolates dropped and counted. */
   rows: Record<string, number>;
   /** Instances counted in the primary version's profiles, per model. */
   profiledInstances: Record<string, number>;
@@ -88,6 +89,12 @@ export async function telemetryCensus(
   }
   const rows: Record<string, number> = {};
   for (const table of CENSUS_TABLES) rows[table] = await count(table).catch(() => -1);
+  // Not a table: the records isolates dropped (sends too slow or failing, their buffer full), counted in D1.
+  rows.dropped_in_isolates = await db
+    .prepare("SELECT coalesce(max(value), 0) AS n FROM telemetry_counters WHERE name = 'dropped_in_isolates'")
+    .first<{ n: number }>()
+    .then((row) => Number(row?.n ?? 0))
+    .catch(() => -1);
   const profiledInstances: Record<string, number> = {};
   for (const [model, version] of Object.entries(primaries)) {
     const { results } = await db

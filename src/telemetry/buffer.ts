@@ -17,7 +17,10 @@ export interface TelemetryBufferOptions {
   flushMs: number;
   /** Serialized size limit of one message (Queues accept 128 KB). */
   maxMessageBytes: number;
-  /** Records kept while sends fail; the oldest beyond it are dropped and counted. */
+  /**
+   * Records kept waiting while sends fail or are slow (a send in flight holds its own); the oldest beyond it are
+   * dropped and counted.
+   */
   maxPendingRecords: number;
 }
 
@@ -113,6 +116,8 @@ export class TelemetryBuffer {
   #records: TelemetryRecord[] = [];
   /** Messages whose send failed; resent with the same ids, so a partly delivered send is not counted twice. */
   #unsent: TelemetryMessage[] = [];
+  /** Records in #unsent. */
+  #unsentRecords = 0;
   /** When the pending flush timer was set (0: none). */
   #timerAt = 0;
   /** When the running flush started (0: none), and whether more was asked for meanwhile. */
@@ -135,13 +140,43 @@ export class TelemetryBuffer {
   }
 
   get pending(): number {
-    return this.#records.length + this.#unsent.reduce((n, m) => n + m.records.length, 0);
+    return this.#records.length + this.#unsentRecords;
   }
 
   /** Adds records and makes sure a flush will happen: now when the buffer is full, else after flushMs. */
   add(records: readonly TelemetryRecord[], background: Background): void {
     for (const r of records) this.#records.push(r);
+    if (this.pending > this.#options.maxPendingRecords) this.#shed();
     this.schedule(background);
+  }
+
+  /**
+   * While a send is slow (records keep arriving behind it) or failing, drops the oldest waiting records (unsent
+   * messages first, whole) down to 90 % of maxPendingRecords, so the array is cut once per many requests rather
+   * than at every one, and counts them.
+   */
+  #shed(): void {
+    const target = Math.floor(this.#options.maxPendingRecords * 0.9);
+    while (this.pending > target && this.#unsent.length > 0) {
+      const oldest = this.#unsent.shift()!;
+      this.#unsentRecords -= oldest.records.length;
+      this.#dropMessage(oldest);
+    }
+    const excess = Math.min(this.pending - target, this.#records.length);
+    if (excess <= 0) return;
+    this.#records.splice(0, excess);
+    this.dropped += excess;
+    this.#droppedUnreported += excess;
+  }
+
+  /** Counts a message's records as dropped (the caller has removed it from #unsent). */
+  #dropMessage(message: TelemetryMessage): void {
+    for (const r of message.records) {
+      // A dropped-count record that is itself dropped carries its count over to the next report.
+      const n = r.kind === 'dropped' ? r.records : 1;
+      this.dropped += r.kind === 'dropped' ? 0 : 1;
+      this.#droppedUnreported += n;
+    }
   }
 
   /** Ensures a flush is scheduled (sources may hold data even when no records were added). */
@@ -190,6 +225,7 @@ export class TelemetryBuffer {
     }
     const messages = [...this.#unsent, ...packMessages(records, this.#options.maxMessageBytes, () => crypto.randomUUID())];
     this.#unsent = [];
+    this.#unsentRecords = 0;
     if (messages.length === 0) return;
     try {
       await this.#send(messages);
@@ -203,14 +239,10 @@ export class TelemetryBuffer {
       while (kept > this.#options.maxPendingRecords && messages.length > 0) {
         const oldest = messages.shift()!;
         kept -= oldest.records.length;
-        for (const r of oldest.records) {
-          // A dropped-count record that is itself dropped carries its count over to the next report.
-          const n = r.kind === 'dropped' ? r.records : 1;
-          this.dropped += r.kind === 'dropped' ? 0 : 1;
-          this.#droppedUnreported += n;
-        }
+        this.#dropMessage(oldest);
       }
       this.#unsent = messages;
+      this.#unsentRecords = kept;
     }
   }
 }

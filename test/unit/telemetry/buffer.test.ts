@@ -205,9 +205,9 @@ describe('TelemetryBuffer', () => {
       );
       await bg.settle();
     }
-    // 6 > 5: the oldest message (a, b) is dropped.
+    // 6 > 5: the oldest message (a, b) is dropped as e and f arrive; c to f wait, with the record reporting the loss.
     expect(buffer.dropped).toBe(2);
-    expect(buffer.pending).toBe(4);
+    expect(buffer.pending).toBe(5);
     fail = false;
     buffer.schedule(bg.background);
     await bg.settle();
@@ -217,6 +217,35 @@ describe('TelemetryBuffer', () => {
     expect(delivered.flatMap((m) => m.records).filter((r) => r.kind === 'dropped')).toEqual([
       { kind: 'dropped', records: 2, at: expect.any(Number) },
     ]);
+  });
+
+  it('keeps what waits within maxPendingRecords while a send hangs (a slow queue), dropping and counting the oldest', async () => {
+    // A send that does not return for a while must not let records pile up in the isolate: at the reference load
+    // that is thousands of records a second, and an isolate has 128 MB.
+    const calls: TelemetryMessage[][] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const buffer = new TelemetryBuffer(
+      async (messages) => {
+        calls.push(messages);
+        if (calls.length === 1) await gate;
+      },
+      { flushMs: 0, maxPendingRecords: 10 },
+    );
+    const bg = collector();
+    for (let i = 0; i < 100; i++) buffer.add([sample(`r${i}`)], bg.background);
+    // r0 is in the hanging send; of r1..r99, at most 10 wait, and every one not waiting is counted as dropped.
+    expect(calls.map((m) => m.flatMap((x) => ids(x.records)))).toEqual([['r0']]);
+    expect(buffer.pending).toBeLessThanOrEqual(10);
+    expect(buffer.pending).toBeGreaterThan(0);
+    expect(buffer.dropped).toBe(99 - buffer.pending);
+    const waiting = buffer.pending;
+    release();
+    await bg.settle();
+    const later = calls.slice(1).flatMap((m) => m.flatMap((x) => x.records));
+    // The newest records are the ones kept, in order, and the loss is reported with them.
+    expect(ids(later.filter((r) => r.kind !== 'dropped'))).toEqual(Array.from({ length: waiting }, (_, i) => `r${100 - waiting + i}`));
+    expect(later.filter((r) => r.kind === 'dropped')).toEqual([{ kind: 'dropped', records: 99 - waiting, at: expect.any(Number) }]);
   });
 
   it('folds a flush asked for during a running one into it, sending the later records too', async () => {
