@@ -20,6 +20,8 @@ const ATTRIBUTE_TYPE = {
   GRAPHS: 10,
 } as const;
 
+const EMPTY_FLOATS = new Float32Array(0);
+
 export class OnnxNode {
   readonly opType: string;
   readonly domain: string;
@@ -104,6 +106,14 @@ export class OnnxNode {
     const out: number[] = [];
     for (let i = 0; i < list.length; i++) out.push(list[i]!);
     return out;
+  }
+
+  /**
+   * A FLOATS attribute as read, without a copy (empty when absent): for long lists, such as a tree ensemble's
+   * thresholds and weights, on a cold start. The array is shared: do not modify it.
+   */
+  floatArray(name: string): Float32Array {
+    return this.#attributes.get(name)?.floats ?? EMPTY_FLOATS;
   }
 
   strings(name: string): string[] {

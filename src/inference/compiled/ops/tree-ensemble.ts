@@ -84,7 +84,7 @@ export function compileTreeEnsemble(node: OnnxNode, names: WeightAttributes, tar
   const nodeIds = node.ints('nodes_nodeids');
   const featureIds = node.ints('nodes_featureids');
   const modeNames = node.strings('nodes_modes');
-  const values = node.floats('nodes_values');
+  const values = node.floatArray('nodes_values');
   const trueIds = node.ints('nodes_truenodeids');
   const falseIds = node.ints('nodes_falsenodeids');
   const missing = node.ints('nodes_missing_value_tracks_true');
@@ -165,7 +165,7 @@ export function compileTreeEnsemble(node: OnnxNode, names: WeightAttributes, tar
   const wIds = node.ints(names.ids);
   const wNodeIds = node.ints(names.nodeIds);
   const wTreeIds = node.ints(names.treeIds);
-  const wValues = node.floats(names.weights);
+  const wValues = node.floatArray(names.weights);
   if (wNodeIds.length !== wIds.length || wTreeIds.length !== wIds.length || wValues.length !== wIds.length) {
     return {
       ok: false,
