@@ -11,6 +11,7 @@ import {
   type TreeEnsemble,
 } from '../../../src/inference/compiled/ops/tree-ensemble.ts';
 import { awkwardFloat, expectParity, graph, ML, ort, printParityReport, prng, sliceRows } from './parity.ts';
+import { ensembleNode, leaf, split } from '../explain/test-trees.ts';
 import { ALL_MODES, randomTrees, thresholdPool, type TreeOptions } from './random-trees.ts';
 
 afterAll(printParityReport);
@@ -435,61 +436,25 @@ describe('interleaved walks (BRANCH_LEQ trees without NaN tracking, as XGBoost, 
 
   it('match ONNX Runtime when trees are a single leaf (as LightGBM writes a tree no split helps), some or all', async () => {
     // Per tree: a single leaf, or a stump on feature (t mod FEATURES); weights t + 1 (and −(t + 1) on the false side).
-    const ensemble = (leafOnly: (t: number) => boolean, trees: number) => {
-      const n = { tree: [] as number[], id: [] as number[], feature: [] as number[], mode: [] as string[], value: [] as number[] };
-      const kids = { true: [] as number[], false: [] as number[] };
-      const w = { tree: [] as number[], node: [] as number[], value: [] as number[] };
-      const push = (tree: number, id: number, mode: string, feature: number, value: number, onTrue: number, onFalse: number) => {
-        n.tree.push(tree);
-        n.id.push(id);
-        n.mode.push(mode);
-        n.feature.push(feature);
-        n.value.push(value);
-        kids.true.push(onTrue);
-        kids.false.push(onFalse);
-      };
-      for (let t = 0; t < trees; t++) {
-        if (leafOnly(t)) {
-          push(t, 0, 'LEAF', 0, 0, 0, 0);
-          w.tree.push(t);
-          w.node.push(0);
-          w.value.push(t + 1);
-          continue;
-        }
-        push(t, 0, 'BRANCH_LEQ', t % FEATURES, 0.5 * (t % 3), 1, 2);
-        push(t, 1, 'LEAF', 0, 0, 0, 0);
-        push(t, 2, 'LEAF', 0, 0, 0, 0);
-        w.tree.push(t, t);
-        w.node.push(1, 2);
-        w.value.push(t + 1, -(t + 1));
-      }
-      return graph({
+    const ensemble = (leafOnly: (t: number) => boolean, count: number) =>
+      graph({
         inputs: [tensorInfo('x', FLOAT, ['N', FEATURES])],
         outputs: [tensorInfo('y', FLOAT, ['N', 1])],
         nodes: [
-          node('TreeEnsembleRegressor', ['x'], ['y'], {
-            ...ML,
-            attributes: [
-              attr.ints('nodes_treeids', n.tree),
-              attr.ints('nodes_nodeids', n.id),
-              attr.ints('nodes_featureids', n.feature),
-              attr.strings('nodes_modes', n.mode),
-              attr.floats('nodes_values', n.value),
-              attr.ints('nodes_truenodeids', kids.true),
-              attr.ints('nodes_falsenodeids', kids.false),
-              attr.ints(
-                'target_ids',
-                w.tree.map(() => 0),
+          ensembleNode(
+            {
+              kind: 'regressor',
+              width: FEATURES,
+              outputs: 1,
+              trees: Array.from({ length: count }, (_, t) =>
+                leafOnly(t) ? leaf([0, t + 1]) : split(t % FEATURES, 'BRANCH_LEQ', 0.5 * (t % 3), leaf([0, t + 1]), leaf([0, -(t + 1)])),
               ),
-              attr.ints('target_nodeids', w.node),
-              attr.ints('target_treeids', w.tree),
-              attr.floats('target_weights', w.value),
-              attr.int('n_targets', 1),
-            ],
-          }),
+            },
+            'x',
+            'y',
+          ),
         ],
       });
-    };
     const random = prng(1600);
     const x = input(random, 'float32', [0, 0.5, 1]);
     const some = ensemble((t) => t % 2 === 0, 11);
