@@ -40,13 +40,16 @@ export interface ServiceOverrides {
   telemetrySender?: MessageSender;
 }
 
+/** The build's tree images of the bundled models (see tree-image.ts). */
+const BUNDLED_TREE_IMAGES = BUNDLED_MODELS.flatMap((m) => (m.trees ? [m.trees] : []));
+
 export function buildServices(env: Env, overrides: ServiceOverrides = {}): Services {
   const db = database(env.DB);
   const bundled = new BundledModelStore(BUNDLED_MODELS);
   // The compiled evaluator serves what the QA gate proved it matches ONNX Runtime on; a test's fake runtime serves all.
   const sessions = overrides.runtime
     ? new SessionCache(overrides.runtime)
-    : new SessionCache(overrides.ortRuntime ?? new OrtRuntime(), 16, new CompiledRuntime());
+    : new SessionCache(overrides.ortRuntime ?? new OrtRuntime(), 16, new CompiledRuntime(BUNDLED_TREE_IMAGES));
   const cacheSeconds = numberVar(env.DEPLOYMENT_CACHE_SECONDS, 10);
   const registry = new ModelRegistry({
     bundled,

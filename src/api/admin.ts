@@ -87,7 +87,7 @@ export function adminRoutes(): Hono<AppEnv> {
   app.use('*', adminAuth);
 
   app.get('/models', async (c) => {
-    const { registry, deployments } = c.var.services;
+    const { registry, deployments } = c.get('services');
     const models = await registry.models();
     const out = [];
     for (const name of models) {
@@ -99,13 +99,13 @@ export function adminRoutes(): Hono<AppEnv> {
   app.get('/models/:model/versions', async (c) => {
     const model = param(c.req.param('model'), ModelNameParam, 'model');
     await requireModel(c, model);
-    return c.json({ model, versions: (await c.var.services.registry.summaries(model, { fresh: true })).map(versionJson) });
+    return c.json({ model, versions: (await c.get('services').registry.summaries(model, { fresh: true })).map(versionJson) });
   });
 
   app.get('/models/:model/versions/:version', async (c) => {
     const model = param(c.req.param('model'), ModelNameParam, 'model');
     const version = param(c.req.param('version'), VersionParam, 'version');
-    const record = await c.var.services.registry.record(model, version);
+    const record = await c.get('services').registry.record(model, version);
     if (!record) {
       await requireModel(c, model);
       throw new VersionNotFoundError(model, version);
@@ -138,7 +138,7 @@ export function adminRoutes(): Hono<AppEnv> {
     if (missing.length) throw new InvalidRequestError(missing.map((m) => m.message).join('; '), missing);
     const bytes = modelPart!.data;
     const manifestJson = new TextDecoder().decode(manifestPart!.data);
-    const { created, record } = await c.var.services.registry.push({
+    const { created, record } = await c.get('services').registry.push({
       model,
       version,
       manifestJson,
@@ -163,7 +163,7 @@ export function adminRoutes(): Hono<AppEnv> {
       );
     }
     // A model pushed for the first time serves its first QA-passed version at once (an audited event).
-    const deployment = created ? await c.var.services.deployments.deployFirst(model, record.createdBy) : null;
+    const deployment = created ? await c.get('services').deployments.deployFirst(model, record.createdBy) : null;
     return c.json({ ...recordJson(record), ...(deployment ? { deployment } : {}) }, created ? 201 : 200);
   });
 
@@ -172,7 +172,7 @@ export function adminRoutes(): Hono<AppEnv> {
     const version = param(c.req.param('version'), VersionParam, 'version');
     await requireModel(c, model);
     const body = parseBody(EngineChangeSchema, await readJsonBody(c.req.raw));
-    const summary = await c.var.services.registry.setEngine(model, version, {
+    const summary = await c.get('services').registry.setEngine(model, version, {
       engine: body.engine,
       actor: actorOf(c.req.header('x-vigil-actor'), body.actor),
       reason: body.reason ?? null,
@@ -183,8 +183,8 @@ export function adminRoutes(): Hono<AppEnv> {
   app.get('/models/:model/deployment', async (c) => {
     const model = param(c.req.param('model'), ModelNameParam, 'model');
     await requireModel(c, model);
-    const deployment = await c.var.services.deployments.current(model);
-    if (!deployment) throw c.var.services.deployments.noDeployment(model);
+    const deployment = await c.get('services').deployments.current(model);
+    if (!deployment) throw c.get('services').deployments.noDeployment(model);
     return c.json(deployment);
   });
 
@@ -193,7 +193,7 @@ export function adminRoutes(): Hono<AppEnv> {
     await requireModel(c, model);
     const body = parseBody(DeploymentChangeSchema, await readJsonBody(c.req.raw));
     const { reason, actor, ...action } = body;
-    const result = await c.var.services.deployments.change(model, action, actorOf(c.req.header('x-vigil-actor'), actor), reason ?? null);
+    const result = await c.get('services').deployments.change(model, action, actorOf(c.req.header('x-vigil-actor'), actor), reason ?? null);
     return c.json(result);
   });
 
@@ -201,7 +201,7 @@ export function adminRoutes(): Hono<AppEnv> {
     const model = param(c.req.param('model'), ModelNameParam, 'model');
     await requireModel(c, model);
     const query = parseBody(EventsQuerySchema, c.req.query());
-    const events = await c.var.services.deployments.events(model, query.limit, query.before);
+    const events = await c.get('services').deployments.events(model, query.limit, query.before);
     return c.json({ model, events });
   });
 

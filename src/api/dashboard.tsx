@@ -178,7 +178,7 @@ async function modelPageData(
 
 function unknownModel(c: DashboardContext, model: string, models: readonly string[]): Response {
   const notFound = (
-    <MessagePage title="Not found" heading={`No model named “${model}”`} signedIn={c.var.signedIn}>
+    <MessagePage title="Not found" heading={`No model named “${model}”`} signedIn={c.get('signedIn')}>
       <p>{models.length ? `Vigil serves ${models.join(', ')}.` : 'Vigil serves no models yet.'}</p>
     </MessagePage>
   );
@@ -274,7 +274,7 @@ export function dashboardRoutes(): Hono<AppEnv> {
     const { services } = c.var;
     const models = await services.registry.models();
     const overviews = await Promise.all(models.map((m) => modelOverview(services, m)));
-    return page(c, <HomePage models={overviews} signedIn={c.var.signedIn} />);
+    return page(c, <HomePage models={overviews} signedIn={c.get('signedIn')} />);
   });
 
   app.get('/models', dashboardAuth, (c) => c.redirect('/', 303));
@@ -291,7 +291,7 @@ export function dashboardRoutes(): Hono<AppEnv> {
         </>
       ));
       const badWindow = (
-        <MessagePage title="Bad window" heading="Unknown report window" signedIn={c.var.signedIn}>
+        <MessagePage title="Bad window" heading="Unknown report window" signedIn={c.get('signedIn')}>
           <p>Choose one of {links}.</p>
         </MessagePage>
       );
@@ -300,7 +300,7 @@ export function dashboardRoutes(): Hono<AppEnv> {
     const models = await services.registry.models();
     if (!models.includes(model)) return unknownModel(c, model, models);
     const data = await modelPageData(services, Boolean(c.env.ALERT_WEBHOOK_URL), model, query.data.window);
-    return page(c, <ModelPage data={data} signedIn={c.var.signedIn} />);
+    return page(c, <ModelPage data={data} signedIn={c.get('signedIn')} />);
   });
 
   // The form lives on the model page; this address is where signing in returns to after an expired session.
@@ -314,7 +314,7 @@ export function dashboardRoutes(): Hono<AppEnv> {
       maxSize: EXPLAIN_FORM_MAX_BYTES,
       onError: (c) => {
         const tooLarge = (
-          <MessagePage title="Too large" heading="The form was too large" signedIn={c.var.signedIn}>
+          <MessagePage title="Too large" heading="The form was too large" signedIn={c.get('signedIn')}>
             <p>Paste one instance of at most {EXPLAIN_FORM_MAX_BYTES / 1024} KiB.</p>
           </MessagePage>
         );
@@ -339,7 +339,7 @@ export function dashboardRoutes(): Hono<AppEnv> {
       });
       const shown = await explainForm(services, model, instanceText, form.success ? form.data.version : undefined);
       const answer = (outcome: ExplainOutcome, status: 200 | 400 | 404 = 200) =>
-        page(c, <ExplainPage form={shown} outcome={outcome} signedIn={c.var.signedIn} />, status);
+        page(c, <ExplainPage form={shown} outcome={outcome} signedIn={c.get('signedIn')} />, status);
       if (!form.success) {
         const problems = form.error.issues.map((issue) => ({ field: issue.path.map(String).join('.') || 'form', message: issue.message }));
         return answer({ ok: false, heading: 'The form is not complete', message: 'Fix these fields and explain again:', problems }, 400);
@@ -360,7 +360,7 @@ export function dashboardRoutes(): Hono<AppEnv> {
           model,
           ...(form.data.version !== undefined ? { version: form.data.version } : {}),
           instances: [parsed.instance],
-          requestId: c.var.requestId,
+          requestId: c.get('requestId'),
         });
         return answer({ ok: true, result, instance: parsed.instance });
       } catch (error) {

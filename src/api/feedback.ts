@@ -19,7 +19,7 @@ export function feedbackRoutes(): Hono<AppEnv> {
     const model = c.req.param('model');
     const body = parseBody(FeedbackRequestSchema, await readJsonBody(c.req.raw));
     const items = 'items' in body ? body.items : [body];
-    const { predictions, feedback } = c.var.services;
+    const { predictions, feedback } = c.get('services');
     const { manifest } = await predictions.describe(model);
     const labels = manifest.output.labels;
     const problems = items.flatMap((item, i) => {

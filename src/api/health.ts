@@ -20,10 +20,10 @@ export function modelHealthRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.get('/:model/health', adminAuth, async (c) => {
     const model = c.req.param('model');
-    await c.var.services.predictions.describe(model);
-    const checks = await c.var.services.monitor.latest(model);
+    await c.get('services').predictions.describe(model);
+    const checks = await c.get('services').monitor.latest(model);
     const worst = ['fail', 'warn', 'pass', 'insufficient_data'].find((s) => checks.some((r) => r.status === s)) ?? 'insufficient_data';
-    const telemetry = await telemetryHealth(c.var.services.db);
+    const telemetry = await telemetryHealth(c.get('services').db);
     return c.json({
       model,
       status: worst,
@@ -38,7 +38,7 @@ export function modelHealthRoutes(): Hono<AppEnv> {
 export function serviceHealthRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.get('/health', adminAuth, async (c) =>
-    c.json({ telemetry: await telemetryHealth(c.var.services.db), isolate: c.var.services.isolate() }),
+    c.json({ telemetry: await telemetryHealth(c.get('services').db), isolate: c.get('services').isolate() }),
   );
   return app;
 }
@@ -48,10 +48,10 @@ export function checksRunRoutes(): Hono<AppEnv> {
   app.post('/checks/run', adminAuth, async (c) => {
     const query = parseBody(ChecksRunQuerySchema, c.req.query());
     if (query.model) {
-      const models = await c.var.services.registry.models();
+      const models = await c.get('services').registry.models();
       if (!models.includes(query.model)) throw new ModelNotFoundError(query.model, models);
     }
-    const { db, monitor } = c.var.services;
+    const { db, monitor } = c.get('services');
     const holder = crypto.randomUUID();
     if (!(await acquireLease(db, CHECKS_LEASE, holder, Date.now(), 4 * 60_000))) {
       throw new RunInProgressError('a health-check run is in progress (the cron or another caller); try again in a minute', [

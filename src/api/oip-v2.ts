@@ -253,7 +253,7 @@ export function oipV2Routes(): Hono<AppEnv> {
   app.get('/', (c) => c.json({ name: 'vigil', version: VIGIL_VERSION, extensions: [] }));
   app.get('/health/live', (c) => c.json({ live: true }));
   app.get('/health/ready', async (c) => {
-    const service = c.var.services.predictions;
+    const service = c.get('services').predictions;
     const models = await service.models();
     // The server is ready when every model it serves is; a model with no deployment serves nothing.
     const ready = (await Promise.all(models.map((m) => service.ready(m).catch(undeployedAs(true))))).every(Boolean);
@@ -261,10 +261,9 @@ export function oipV2Routes(): Hono<AppEnv> {
   });
 
   const metadata = async (c: Context<AppEnv>) => {
-    const { name, versions, version, manifest, engine } = await c.var.services.predictions.describe(
-      c.req.param('model')!,
-      c.req.param('version'),
-    );
+    const { name, versions, version, manifest, engine } = await c
+      .get('services')
+      .predictions.describe(c.req.param('model')!, c.req.param('version'));
     const inputs = v2Inputs(manifest);
     const features = inputs.some((i) => i.features.length > 1)
       ? { features: inputs.flatMap((i) => i.features.map((f) => ({ name: f.name, datatype: i.datatype }))) }
@@ -286,14 +285,14 @@ export function oipV2Routes(): Hono<AppEnv> {
     const model = c.req.param('model')!;
     const version = c.req.param('version');
     // A known model with no deployment is not ready (a pinned version still says whether it could serve).
-    const isReady = await c.var.services.predictions.ready(model, version).catch(undeployedAs(false));
+    const isReady = await c.get('services').predictions.ready(model, version).catch(undeployedAs(false));
     return c.json({ name: model, ready: isReady }, isReady ? 200 : 400);
   };
   app.get('/models/:model/ready', ready);
   app.get('/models/:model/versions/:version/ready', ready);
 
   const infer = async (c: Context<AppEnv>) => {
-    const service = c.var.services.predictions;
+    const service = c.get('services').predictions;
     const model = c.req.param('model')!;
     const version = c.req.param('version');
     const body = parseBody(V2InferRequestSchema, await readJsonBody(c.req.raw));
@@ -310,7 +309,7 @@ export function oipV2Routes(): Hono<AppEnv> {
     );
     checkRequestedOutputs(resolved.manifest, body.outputs);
     const instances = instancesFromTensors(resolved.manifest, body);
-    const result = await service.run(resolved, { instances, requestId: c.var.requestId }, background);
+    const result = await service.run(resolved, { instances, requestId: c.get('requestId') }, background);
     c.header('x-model-version', result.version);
     return c.json({
       model_name: model,

@@ -24,13 +24,13 @@ export function predictV1Routes(): Hono<AppEnv> {
 
   app.post('/:model/predict', predictOrDebugAuth, async (c) => {
     const body = parseBody(PredictRequestSchema, await readJsonBody(c.req.raw));
-    const result = await c.var.services.predictions.predict(
+    const result = await c.get('services').predictions.predict(
       {
         model: c.req.param('model'),
         instances: body.instances,
         routingKey: c.req.header('x-routing-key') ?? body.routing_key,
-        requestId: c.var.requestId,
-        debug: c.var.debug === true,
+        requestId: c.get('requestId'),
+        debug: c.get('debug') === true,
       },
       backgroundOf(c),
     );
@@ -52,12 +52,12 @@ export function predictV1Routes(): Hono<AppEnv> {
     routingKey: string | undefined,
     instances: unknown[],
   ) => {
-    const result = await c.var.services.predictions.explain({
+    const result = await c.get('services').predictions.explain({
       model,
       ...(version !== undefined ? { version } : {}),
       instances,
       routingKey,
-      requestId: c.var.requestId,
+      requestId: c.get('requestId'),
     });
     c.header('x-model-version', result.version);
     return c.json(explainJson(result));
@@ -81,19 +81,19 @@ export function predictV1Routes(): Hono<AppEnv> {
     const model = spec.slice(0, -(verb.length + 1));
     const body = parseBody(KServeV1RequestSchema, await readJsonBody(c.req.raw));
     if (verb === 'explain') {
-      if (c.var.debug)
+      if (c.get('debug'))
         throw new InvalidRequestError('debug applies to predictions, not explanations', [
           { field: 'debug', code: 'invalid', message: 'leave it out for :explain' },
         ]);
       return explain(c, model, undefined, c.req.header('x-routing-key'), body.instances);
     }
-    const result = await c.var.services.predictions.predict(
+    const result = await c.get('services').predictions.predict(
       {
         model,
         instances: body.instances,
         routingKey: c.req.header('x-routing-key'),
-        requestId: c.var.requestId,
-        debug: c.var.debug === true,
+        requestId: c.get('requestId'),
+        debug: c.get('debug') === true,
       },
       backgroundOf(c),
     );

@@ -94,7 +94,7 @@ export function reportRoutes(): Hono<AppEnv> {
     const query = parseBody(ReportQuerySchema, c.req.query(), 'query');
     const report = await buildReport(
       kind,
-      c.var.services,
+      c.get('services'),
       Boolean(c.env.ALERT_WEBHOOK_URL),
       c.req.param('model'),
       parseWindowMinutes(query.window),

@@ -24,6 +24,9 @@ export interface ModelSession {
 }
 
 export interface ModelRuntime {
-  /** Creates a session from ONNX bytes; throws when the model cannot be loaded (message says why). */
-  createSession(bytes: Uint8Array): Promise<ModelSession>;
+  /**
+   * Creates a session from ONNX bytes; throws when the model cannot be loaded (message says why). `sha256`, the
+   * verified bytes' digest when the caller knows it, lets a runtime use what the build prepared for those bytes.
+   */
+  createSession(bytes: Uint8Array, sha256?: string): Promise<ModelSession>;
 }

@@ -77,7 +77,7 @@ export class SessionCache {
     const key = `${engine}:${sha256}`;
     let entry = this.#entries.get(key);
     if (entry) return entry;
-    const session = loadBytes().then((bytes) => this.#create(engine, bytes));
+    const session = loadBytes().then((bytes) => this.#create(engine, bytes, sha256));
     const created: Entry = { session, active: 0, lastUsed: this.#clock };
     entry = created;
     this.#entries.set(key, created);
@@ -92,10 +92,10 @@ export class SessionCache {
    * A compiled session, or ONNX Runtime's when the compiled evaluator refuses a graph QA proved it could run (a
    * newer build may support less): the version keeps serving, on the reference engine.
    */
-  async #create(engine: Engine, bytes: Uint8Array): Promise<ModelSession> {
-    if (engine === 'onnxruntime' || !this.compiles) return this.#runtimes[engine].createSession(bytes);
+  async #create(engine: Engine, bytes: Uint8Array, sha256: string): Promise<ModelSession> {
+    if (engine === 'onnxruntime' || !this.compiles) return this.#runtimes[engine].createSession(bytes, sha256);
     try {
-      return await this.#runtimes.compiled.createSession(bytes);
+      return await this.#runtimes.compiled.createSession(bytes, sha256);
     } catch (error) {
       console.error(
         JSON.stringify({

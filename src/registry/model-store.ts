@@ -36,6 +36,8 @@ export interface BundledPackageSource {
    * adds no default): it is used as is, not parsed again in every isolate.
    */
   validated?: boolean;
+  /** The build's tree image of the artifact (see tree-image.ts), when the compiled evaluator runs its trees. */
+  trees?: ArrayBuffer;
 }
 
 export function compareVersions(a: string, b: string): number {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FakeRuntime } from '../../src/inference/fake-runtime.ts';
+import type { ModelRuntime } from '../../src/inference/model-runtime.ts';
 import { SessionCache } from '../../src/inference/session-cache.ts';
 
 const bytes = async () => new Uint8Array([1]);
@@ -25,6 +26,24 @@ describe('SessionCache', () => {
     expect(runtime.sessionsCreated).toBe(3);
     await cache.get('b', bytes);
     expect(runtime.sessionsCreated).toBe(4);
+  });
+
+  it("gives each runtime the sha256 of the bytes it loads (so the compiled one can use the build's tree image)", async () => {
+    const seen: [string, string | undefined][] = [];
+    const recording = (engine: string, inner: ModelRuntime): ModelRuntime => ({
+      createSession: (b, sha256) => {
+        seen.push([engine, sha256]);
+        return inner.createSession(b, sha256);
+      },
+    });
+    const fake = new FakeRuntime({ behaviour: 'sum' });
+    const cache = new SessionCache(recording('onnxruntime', fake), 16, recording('compiled', fake));
+    await cache.get('a'.repeat(64), bytes, 'compiled');
+    await cache.get('b'.repeat(64), bytes, 'onnxruntime');
+    expect(seen).toEqual([
+      ['compiled', 'a'.repeat(64)],
+      ['onnxruntime', 'b'.repeat(64)],
+    ]);
   });
 
   it('does not cache a failed load, so the next request retries', async () => {

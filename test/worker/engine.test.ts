@@ -8,7 +8,15 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { Env } from '../../src/env.ts';
 import type { ModelRuntime, ModelSession } from '../../src/inference/model-runtime.ts';
+import { compileOnnx } from '../../src/inference/compiled/compile-onnx.ts';
+import { CompiledRuntime } from '../../src/inference/compiled/compiled-runtime.ts';
+import type { TreeArrays } from '../../src/inference/compiled/ops/tree-ensemble.ts';
+import { readTreeImage } from '../../src/inference/compiled/tree-image.ts';
+import { compileModel, predictRows } from '../../src/inference/model-runner.ts';
 import { OrtRuntime } from '../../src/inference/ort-runtime.ts';
+import { compileValidator, FieldErrors } from '../../src/model/instance-validator.ts';
+import type { Manifest } from '../../src/model/manifest.ts';
+import { BUNDLED_MODELS } from '../../src/registry/bundled-models.gen.ts';
 import { PARITY_PROBES } from '../../src/registry/engine-choice.ts';
 import { buildServices } from '../../src/services.ts';
 import { softplusRegressor } from '../support/onnx-graphs.ts';
@@ -181,6 +189,32 @@ describe('an operator forces the engine of a version', () => {
     const failed = await adminJson<ApiError>('PUT', '/models/california-housing/versions/7/engine', { engine: 'onnxruntime' });
     expect(failed.status).toBe(409);
     expect(failed.body.error.code).toBe('version_not_servable');
+  });
+});
+
+describe("the build's tree images (vigil prepare)", () => {
+  it('arrive in the Worker whole, name their artifact, and give the sessions the trees the bytes give', async () => {
+    const imaged = BUNDLED_MODELS.filter((m) => m.trees !== undefined);
+    const names = imaged.map((m) => `${(m.manifest as Manifest).name}/${(m.manifest as Manifest).version}`);
+    expect(names.sort()).toEqual(['adult-income/2', 'california-housing/2']);
+    for (const m of imaged) {
+      const manifest = m.manifest as Manifest;
+      const read = readTreeImage(m.trees!);
+      if (!read.ok) throw new Error(read.reason);
+      expect(read.sha256).toBe(manifest.artifact.sha256);
+      const bytes = new Uint8Array(m.artifact);
+      const trees = new Map<number, TreeArrays>();
+      expect(compileOnnx(bytes, trees).ok).toBe(true);
+      expect(read.trees).toEqual(trees);
+      const fromImage = await new CompiledRuntime([m.trees!]).createSession(bytes, manifest.artifact.sha256);
+      const fromBytes = await new CompiledRuntime().createSession(bytes);
+      const model = compileModel(manifest);
+      const validator = compileValidator(manifest);
+      const errors = new FieldErrors();
+      const rows = manifest.golden.map((g, i) => validator.validate(g.instance, i, errors)!);
+      expect(errors.list).toEqual([]);
+      expect(await predictRows(fromImage, model, rows)).toEqual(await predictRows(fromBytes, model, rows));
+    }
   });
 });
 

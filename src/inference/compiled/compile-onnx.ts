@@ -19,6 +19,7 @@ import { OnnxNode } from './onnx-node.ts';
 import { readOnnxModel, type TypeProto, type ValueInfoProto } from './onnx-reader.ts';
 import { DTYPE_OF_ELEMENT_TYPE, decodeTensor, elementTypeName, protoNumber } from './onnx-tensor.ts';
 import { kernelFor } from './operators.ts';
+import type { TreeArrays } from './ops/tree-ensemble.ts';
 import { signatureDims } from './shape-inference.ts';
 
 export type CompileOnnxResult = { ok: true; session: CompiledSession } | { ok: false; reason: string };
@@ -50,8 +51,14 @@ function declared(info: ValueInfoProto, what: 'input' | 'output'): DeclaredValue
   return { name, value: { dtype, ...(dims ? { dims: dims.map((d) => (d === -1 ? null : d)) } : {}) }, ...(dims ? { dims } : {}) };
 }
 
-export function compileOnnx(bytes: Uint8Array): CompileOnnxResult {
-  const read = readOnnxModel(bytes);
+/**
+ * `trees`, when given, maps a tree ensemble node's index in the graph to its arrays: those present are used
+ * instead of reading the node's tree attributes (what a build stored for these bytes, see tree-image.ts), and
+ * those read are added, so a build can store them.
+ */
+export function compileOnnx(bytes: Uint8Array, trees?: Map<number, TreeArrays>): CompileOnnxResult {
+  // With the trees of an image, the tree attributes need not be read: they stay bytes unless something asks.
+  const read = readOnnxModel(bytes, { lazyAttributes: trees !== undefined && trees.size > 0 });
   if (!read.ok) return { ok: false, reason: `the bytes are not an ONNX model (${read.reason})` };
   const graph = read.model.graph;
   if (!graph || graph.output.length === 0) return { ok: false, reason: 'the model has no graph outputs' };
@@ -103,6 +110,7 @@ export function compileOnnx(bytes: Uint8Array): CompileOnnxResult {
 
   // Topological order: repeatedly take the first node (in graph order) whose inputs are all known.
   const pending = [...graph.node];
+  const indexOf = new Map(graph.node.map((n, i) => [n, i]));
   const steps: PlanStep[] = [];
   while (pending.length > 0) {
     const at = pending.findIndex((n) => n.input.every((i) => i === '' || types.has(i)));
@@ -120,16 +128,22 @@ export function compileOnnx(bytes: Uint8Array): CompileOnnxResult {
     const domain = proto.domain === 'ai.onnx' ? '' : proto.domain;
     const opset = opsets.get(domain);
     const node = new OnnxNode(proto, opset ?? 0);
+    const index = indexOf.get(proto)!;
+    node.trees = trees?.get(index);
     const compiler = kernelFor(domain, node.opType);
     if (!compiler) return { ok: false, reason: `${node.label} is not supported${domain ? ` (domain ${domain})` : ''}` };
     if (opset === undefined)
       return { ok: false, reason: `${node.label} belongs to domain "${domain || 'ai.onnx'}", which the model imports no opset for` };
-    if (node.hasGraphAttribute()) return { ok: false, reason: `${node.label} has a subgraph, which is not supported` };
+    // A node with the image's trees passed this check when the build compiled these bytes (asking would read
+    // every attribute).
+    if (node.trees === undefined && node.hasGraphAttribute())
+      return { ok: false, reason: `${node.label} has a subgraph, which is not supported` };
     const kernel = compiler(
       node,
       node.inputs.map((i) => (i === '' ? undefined : types.get(i))),
     );
     if (!kernel.ok) return { ok: false, reason: kernel.reason };
+    if (trees && node.trees) trees.set(index, node.trees);
     node.outputs.forEach((name, i) => {
       const t = kernel.outputs[i];
       if (name !== '' && t) types.set(name, t);

@@ -2,6 +2,7 @@
  * One ONNX node with typed access to its attributes, the way kernels read them at compile time.
  */
 import type { AttributeProto, Int64, NodeProto } from './onnx-reader.ts';
+import type { TreeArrays } from './ops/tree-ensemble.ts';
 import { decodeTensor, protoBigInt, protoNumber, type DecodedTensor } from './onnx-tensor.ts';
 
 const utf8 = new TextDecoder();
@@ -32,6 +33,11 @@ export class OnnxNode {
   /** Operator set version of the node's domain. */
   readonly opset: number;
   readonly #attributes: Map<string, AttributeProto>;
+  /**
+   * A tree ensemble's arrays: set by the kernel once it has read them from the attributes, or beforehand from what
+   * a build stored for this node (tree-image.ts), in which case the kernel does not read those attributes at all.
+   */
+  trees?: TreeArrays;
 
   constructor(proto: NodeProto, opset: number) {
     this.opType = proto.opType;

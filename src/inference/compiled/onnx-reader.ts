@@ -177,9 +177,22 @@ const NO_BOUNDS: readonly number[] = Object.freeze([]);
 
 export type ReadOnnxModelResult = { ok: true; model: ModelProto } | { ok: false; reason: string };
 
-export function readOnnxModel(bytes: Uint8Array): ReadOnnxModelResult {
+export interface ReadOptions {
+  /**
+   * Attributes longer than LAZY_ATTRIBUTE_BYTES keep their bytes and are read on first use of a field other
+   * than their name (which must come first; else they are read at once): for bytes read in full before (the
+   * build's, see tree-image.ts), so a malformed value cannot go unnoticed until then.
+   */
+  lazyAttributes?: boolean;
+}
+
+/** Attributes at least this long are read lazily when ReadOptions.lazyAttributes is set (a tree's lists are 10–1000× longer). */
+export const LAZY_ATTRIBUTE_BYTES = 1024;
+
+export function readOnnxModel(bytes: Uint8Array, options: ReadOptions = {}): ReadOnnxModelResult {
   try {
     const r = new WireReader(bytes);
+    r.lazyAttributes = options.lazyAttributes === true;
     return { ok: true, model: readModel(r, bytes.length) };
   } catch (error) {
     if (error instanceof MalformedProto) return { ok: false, reason: error.message };
@@ -243,6 +256,8 @@ class WireReader {
   pos = 0;
   /** High 32 bits of the last varint read. */
   hi = 0;
+  /** See ReadOptions. */
+  lazyAttributes = false;
 
   constructor(bytes: Uint8Array) {
     this.bytes = bytes;
@@ -659,13 +674,81 @@ function readNode(r: WireReader, end: number): NodeProto {
         domain = r.string(end);
         break;
       case 5:
-        attribute.push(readAttribute(r, r.message(tag, end, 'NodeProto.attribute')));
+        {
+          const attributeEnd = r.message(tag, end, 'NodeProto.attribute');
+          // A name first (tag 1, length-delimited: 0x0a) of at most 127 bytes, which ONNX writers always put there.
+          if (r.lazyAttributes && attributeEnd - r.pos >= LAZY_ATTRIBUTE_BYTES && r.bytes[r.pos] === 0x0a && r.bytes[r.pos + 1]! < 0x80) {
+            const start = r.pos;
+            r.pos++;
+            attribute.push(new LazyAttribute(r.bytes, r.string(attributeEnd), start, attributeEnd));
+            r.pos = attributeEnd;
+          } else attribute.push(readAttribute(r, attributeEnd));
+        }
         break;
       default:
         r.skip(tag, end);
     }
   }
   return { input, output, name, opType, domain, attribute };
+}
+
+/** An attribute whose name is known and whose other fields are read from its bytes on first use. */
+class LazyAttribute implements AttributeProto {
+  readonly name: string;
+  readonly #bytes: Uint8Array;
+  readonly #start: number;
+  readonly #end: number;
+  #read: AttributeProto | undefined;
+
+  constructor(bytes: Uint8Array, name: string, start: number, end: number) {
+    this.name = name;
+    this.#bytes = bytes;
+    this.#start = start;
+    this.#end = end;
+  }
+
+  get #all(): AttributeProto {
+    if (this.#read === undefined) {
+      const r = new WireReader(this.#bytes);
+      r.pos = this.#start;
+      this.#read = readAttribute(r, this.#end);
+    }
+    return this.#read;
+  }
+
+  get type() {
+    return this.#all.type;
+  }
+  get f() {
+    return this.#all.f;
+  }
+  get i() {
+    return this.#all.i;
+  }
+  get s() {
+    return this.#all.s;
+  }
+  get t() {
+    return this.#all.t;
+  }
+  get g() {
+    return this.#all.g;
+  }
+  get floats() {
+    return this.#all.floats;
+  }
+  get ints() {
+    return this.#all.ints;
+  }
+  get strings() {
+    return this.#all.strings;
+  }
+  get tensors() {
+    return this.#all.tensors;
+  }
+  get graphs() {
+    return this.#all.graphs;
+  }
 }
 
 function readAttribute(r: WireReader, end: number): AttributeProto {

@@ -1,8 +1,9 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { discoverBundledPackages, readDefaultDeployments, renderBundledModule } from '../../../cli/models-index.ts';
+import { discoverBundledPackages, readDefaultDeployments, renderBundledModule, writeTreeImages } from '../../../cli/models-index.ts';
+import { readTreeImage } from '../../../src/inference/compiled/tree-image.ts';
 import { MODELS_DIR } from '../../../cli/lib/paths.ts';
 
 function deploymentsFile(content: unknown): string {
@@ -46,5 +47,26 @@ describe('bundled manifests the Worker need not parse again', () => {
     const incomplete = discoverBundledPackages(dir);
     expect(incomplete.map((p) => p.complete)).toEqual([false]);
     expect(renderBundledModule(incomplete)).not.toContain('validated');
+  });
+});
+
+describe('tree images of the bundled models', () => {
+  it('are written for the packages whose trees the compiled evaluator runs, name their bytes, and replace stale files', () => {
+    const packages = discoverBundledPackages();
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-tree-images-'));
+    writeFileSync(join(dir, 'california-housing-9.trees'), 'stale');
+    const imaged = writeTreeImages(packages, dir);
+    expect([...imaged].map((p) => `${p.name}/${p.version}`).sort()).toEqual(['adult-income/2', 'california-housing/2']);
+    expect(readdirSync(dir).sort()).toEqual(['adult-income-2.trees', 'california-housing-2.trees']);
+    for (const p of imaged) {
+      const read = readTreeImage(new Uint8Array(readFileSync(join(dir, `${p.name}-${p.version}.trees`))));
+      expect(read).toMatchObject({ ok: true, sha256: p.sha256 });
+    }
+
+    const source = renderBundledModule(packages, {}, imaged);
+    const housing = packages.findIndex((p) => p.name === 'california-housing' && p.version === '2');
+    expect(source).toContain(`import trees${housing} from './tree-images.gen/california-housing-2.trees';`);
+    expect(source).toContain(`artifact: artifact${housing}, validated: true, trees: trees${housing} },`);
+    expect(source.match(/trees: /g)).toHaveLength(2);
   });
 });

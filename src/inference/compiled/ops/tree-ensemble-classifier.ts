@@ -115,14 +115,9 @@ export const compileTreeEnsembleClassifier: KernelCompiler = (node, inputs) => {
   if (classes > 2 ? base.length !== 0 && base.length !== classes : base.length > 2)
     return refuse(node, `has ${base.length} base_values for ${classes} classes`);
 
-  // Whether every weight goes to one class (a plain loop: a Set of tens of thousands of ids is slow on a cold start).
-  const classIds = node.ints('class_ids');
-  let oneWeightedClass = true;
-  for (let i = 1; i < classIds.length && oneWeightedClass; i++) oneWeightedClass = classIds[i] === classIds[0];
-  const weights = node.floatArray('class_weights');
-  let allPositive = true;
-  for (let i = 0; i < weights.length && allPositive; i++) allPositive = !(weights[i]! < 0);
-  const binaryCase = classes === 2 && classIds.length > 0 && oneWeightedClass;
+  // Whether every weight goes to one class, and none is negative: of class_ids and class_weights as written.
+  const allPositive = e.noNegativeWeight;
+  const binaryCase = classes === 2 && e.weightIdCount > 0 && e.oneWeightId;
   const trees = e.roots.length;
   // Where ONNX Runtime writes only the first of the two score columns, the second holds whatever its memory did.
   const firstColumnOnly = classes === 2 && base.length !== 2 && (transform === 'PROBIT' || (!binaryCase && base.length === 1));

@@ -18,7 +18,12 @@ const BRANCH_NEQ = 6;
 
 const MODES: Readonly<Record<string, number>> = { LEAF, BRANCH_LEQ, BRANCH_LT, BRANCH_GTE, BRANCH_GT, BRANCH_EQ, BRANCH_NEQ };
 
-export interface TreeEnsemble {
+/**
+ * What compileTreeEnsemble reads from a node's attributes: the trees as typed arrays, and facts about the weight
+ * attributes as written. It is all a kernel needs of the attributes that grow with the trees, so a build can store
+ * it (tree-image.ts) and a cold isolate skip reading them (see OnnxNode.trees).
+ */
+export interface TreeArrays {
   /** Per node (attribute position): feature read (−1 for a leaf), threshold, mode, children, NaN-goes-true flag. */
   readonly featureIds: Int32Array;
   readonly thresholds: Float64Array;
@@ -37,6 +42,17 @@ export interface TreeEnsemble {
   /** Per leaf, its first weight (what a single-target ensemble adds). */
   readonly leafValues: Float64Array;
   readonly maxFeatureId: number;
+  /** The weight attributes as written, weights on branches included: how many ids they list, … */
+  readonly weightIdCount: number;
+  /** … whether every id is the first one, … */
+  readonly oneWeightId: boolean;
+  /** … and whether no weight is negative (NaN counts as not negative). */
+  readonly noNegativeWeight: boolean;
+  /** Whether every branch is BRANCH_LEQ and none tracks NaN (then the lean and branch-free walks apply). */
+  readonly onlyLeq: boolean;
+}
+
+export interface TreeEnsemble extends TreeArrays {
   /** Finds the leaf a row reaches from a root: a lean loop when every branch is BRANCH_LEQ without NaN tracking. */
   readonly leafFor: (root: number, x: Float32Array | Float64Array, offset: number) => number;
   /**
@@ -77,6 +93,17 @@ export interface WeightAttributes {
  * computes in float32 or float64 (double input), since FLOATS attributes hold float32 values.
  */
 export function compileTreeEnsemble(node: OnnxNode, names: WeightAttributes, targetCount: number): TreeEnsembleResult {
+  if (node.trees === undefined) {
+    const read = readTreeArrays(node, names, targetCount);
+    if (!read.ok) return read;
+    node.trees = read.arrays;
+  }
+  return { ok: true, ensemble: ensembleOf(node.trees) };
+}
+
+type TreeArraysResult = { ok: true; arrays: TreeArrays } | { ok: false; reason: string };
+
+function readTreeArrays(node: OnnxNode, names: WeightAttributes, targetCount: number): TreeArraysResult {
   for (const unsupported of ['nodes_values_as_tensor', 'nodes_hitrates_as_tensor', 'base_values_as_tensor', `${names.weights}_as_tensor`]) {
     if (node.has(unsupported)) return { ok: false, reason: `uses ${unsupported} (double-precision tree attributes are not supported)` };
   }
@@ -232,34 +259,49 @@ export function compileTreeEnsemble(node: OnnxNode, names: WeightAttributes, tar
   };
   const leafValues = new Float64Array(count);
   for (let i = 0; i < count; i++) if (modes[i] === LEAF) leafValues[i] = weightValues[leafFirstWeight[i]!]!;
+  let oneWeightId = true;
+  for (let i = 1; i < wIds.length && oneWeightId; i++) oneWeightId = wIds[i] === wIds[0];
+  let noNegativeWeight = true;
+  for (let i = 0; i < wValues.length && noNegativeWeight; i++) noNegativeWeight = !(wValues[i]! < 0);
   let onlyLeq = !missingTracksTrue.includes(1);
   for (let i = 0; i < count && onlyLeq; i++) onlyLeq = modes[i] === LEAF || modes[i] === BRANCH_LEQ;
-  const rootNodes = Int32Array.from(roots);
-  const leafFor = onlyLeq ? leqWalker(structure) : generalWalker(structure);
-  // Made on the first batch, or once COLD_SINGLE_ROWS rows have walked one by one: building it costs a cold
-  // isolate several milliseconds (V8 has optimised nothing yet), which a cold start's first request must not pay.
-  let batchWalk: BatchWalk | undefined;
-  let singleRows = 0;
-  const batch = () => (batchWalk ??= leqBatchWalk(structure, rootNodes));
-  const batchLeaves: TreeEnsemble['batchLeaves'] = (x, rows, width) => {
-    if (batchWalk === undefined && rows < INTERLEAVED_ROWS && (singleRows += rows) <= COLD_SINGLE_ROWS) return null;
-    return batch().walk(x, rows, width);
-  };
   return {
     ok: true,
-    ensemble: {
+    arrays: {
       ...structure,
-      roots: rootNodes,
+      roots: Int32Array.from(roots),
       leafFirstWeight,
       leafWeightCount,
       weightTargets,
       weightValues,
       leafValues,
       maxFeatureId,
-      leafFor,
-      batchLeaves: onlyLeq ? batchLeaves : null,
-      batchLayout: () => (onlyLeq ? batch().layout : null),
+      weightIdCount: wIds.length,
+      oneWeightId,
+      noNegativeWeight,
+      onlyLeq,
     },
+  };
+}
+
+/** The walks over an ensemble's arrays. */
+function ensembleOf(arrays: TreeArrays): TreeEnsemble {
+  const { onlyLeq, roots } = arrays;
+  const leafFor = onlyLeq ? leqWalker(arrays) : generalWalker(arrays);
+  // Made on the first batch, or once COLD_SINGLE_ROWS rows have walked one by one: building it costs a cold
+  // isolate several milliseconds (V8 has optimised nothing yet), which a cold start's first request must not pay.
+  let batchWalk: BatchWalk | undefined;
+  let singleRows = 0;
+  const batch = () => (batchWalk ??= leqBatchWalk(arrays, roots));
+  const batchLeaves: TreeEnsemble['batchLeaves'] = (x, rows, width) => {
+    if (batchWalk === undefined && rows < INTERLEAVED_ROWS && (singleRows += rows) <= COLD_SINGLE_ROWS) return null;
+    return batch().walk(x, rows, width);
+  };
+  return {
+    ...arrays,
+    leafFor,
+    batchLeaves: onlyLeq ? batchLeaves : null,
+    batchLayout: () => (onlyLeq ? batch().layout : null),
   };
 }
 
