@@ -18,6 +18,8 @@ export interface TreeOptions {
   weightTargets: readonly number[];
   /** Most weights per leaf. */
   weightsPerLeaf: number;
+  /** Every leaf weighs each of weightTargets once, in that order (as GBDT exports do), instead of at random. */
+  denseWeights?: boolean;
   positiveWeights: boolean;
   /** With positiveWeights: every weight negative instead (so a MAX over the trees is below 0). */
   negativeWeights?: boolean;
@@ -65,9 +67,9 @@ export function randomTrees(random: () => number, o: TreeOptions): TreeAttribute
         trueIds.push(0);
         falseIds.push(0);
         missing.push(0);
-        const count = 1 + Math.floor(random() * o.weightsPerLeaf);
+        const count = o.denseWeights ? o.weightTargets.length : 1 + Math.floor(random() * o.weightsPerLeaf);
         for (let k = 0; k < count; k++) {
-          wIds.push(pick(random, o.weightTargets));
+          wIds.push(o.denseWeights ? o.weightTargets[k]! : pick(random, o.weightTargets));
           wNodes.push(id);
           wTrees.push(t);
           const w = Math.fround((o.negativeWeights ? -1 : 1) * (random() * 2 - (o.positiveWeights ? 0 : 1)) * (random() < 0.1 ? 100 : 1));

@@ -235,6 +235,8 @@ describe('TreeEnsembleClassifier', () => {
     transform: string;
     labels: 'int64' | 'odd int64' | 'string';
     dtype: 'float32' | 'float64' | 'int64' | 'int32';
+    /** Every leaf weighs each weighted class once, in order (GBDT exports; batches sum them per class). */
+    dense?: boolean;
   }
   const cases: [string, Case][] = [];
   for (const weighted of ['class 1 only', 'class 0 only', 'both classes'] as const) {
@@ -284,11 +286,31 @@ describe('TreeEnsembleClassifier', () => {
     ]);
   }
 
+  for (const dtype of ['float32', 'float64'] as const) {
+    for (const [weighted, classes, transform] of [
+      ['class 1 only', 2, 'LOGISTIC'],
+      ['class 0 only', 2, 'NONE'],
+      ['both classes', 2, 'NONE'],
+      ['all classes', 4, 'SOFTMAX'],
+    ] as const) {
+      cases.push([
+        `${dtype} input, ${classes} classes, every leaf weighing ${weighted} (dense)`,
+        { classes, weighted, positive: false, base: [], transform, labels: 'int64', dtype, dense: true },
+      ]);
+    }
+  }
+
   it.each(cases)('matches ONNX Runtime on 1,000 awkward rows: %s', async (label, c) => {
     const random = prng([...label].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) >>> 0, 7));
     const weightTargets =
       c.weighted === 'class 1 only' ? [1] : c.weighted === 'class 0 only' ? [0] : Array.from({ length: c.classes }, (_, i) => i);
-    const t = trees(random, { weightTargets, weightsPerLeaf: c.classes, positiveWeights: c.positive });
+    const t = trees(random, {
+      weightTargets,
+      weightsPerLeaf: c.classes,
+      positiveWeights: c.positive,
+      // As GBDT exports are: BRANCH_LEQ without NaN tracking, so batches take the batch walk and sum per class.
+      ...(c.dense ? { denseWeights: true, modes: ['BRANCH_LEQ'], missingTracks: false } : {}),
+    });
     const labelAttr =
       c.labels === 'string'
         ? attr.strings(

@@ -8,7 +8,16 @@
 import type { Tensor } from '../../../model/tensor.ts';
 import { KernelRunError, refuse, type KernelCompiler } from '../kernel.ts';
 import { computeLogistic, computeProbit, isPostTransform, writeScores, type PostTransform } from '../ml-common.ts';
-import { compileTreeEnsemble, comparisonValues, LEAF, rowsAndWidth, type TreeEnsemble } from './tree-ensemble.ts';
+import {
+  compileTreeEnsemble,
+  comparisonValues,
+  LEAF,
+  type LeafWeightsByTarget,
+  rowsAndWidth,
+  sumLeafValues,
+  type TreeEnsemble,
+  weightsByTarget,
+} from './tree-ensemble.ts';
 
 const f = Math.fround;
 
@@ -141,6 +150,9 @@ export const compileTreeEnsembleClassifier: KernelCompiler = (node, inputs) => {
     return [positive > 0 ? 1n : 0n, secondClass];
   };
 
+  /** Each class's leaf weights when every leaf weighs the same classes (found on the first batch). */
+  let byClass: LeafWeightsByTarget | false | undefined;
+
   /**
    * Every row's class scores from a batch's leaves (batchLeaves), tree by tree so the leaves are read in order;
    * each row and class still adds its trees' weights in the order a row-by-row walk does.
@@ -149,6 +161,20 @@ export const compileTreeEnsembleClassifier: KernelCompiler = (node, inputs) => {
     const scores = new Float64Array(rows * classes);
     const has = new Uint8Array(rows * classes);
     const { leafFirstWeight, leafWeightCount, weightTargets, weightValues } = e;
+    byClass ??= weightsByTarget(e) ?? false;
+    const dense = byClass;
+    if (dense && trees > 0) {
+      // Every leaf weighs the same classes (a GBDT's trees): each one's score is a sum of leaf values.
+      for (let k = 0; k < dense.targets.length; k++) {
+        const j = dense.targets[k]!;
+        const sums = sumLeafValues(dense.values[k]!, leaves, trees, rows, double, e.sums(rows));
+        for (let r = 0; r < rows; r++) {
+          scores[r * classes + j] = sums[r]!;
+          has[r * classes + j] = 1;
+        }
+      }
+      return { scores, has };
+    }
     for (let t = 0; t < trees; t++) {
       const at = t * rows;
       for (let r = 0; r < rows; r++) {

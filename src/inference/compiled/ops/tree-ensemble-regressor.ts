@@ -6,7 +6,7 @@
 import type { Tensor } from '../../../model/tensor.ts';
 import { KernelRunError, refuse, type KernelCompiler } from '../kernel.ts';
 import { computeProbit, isPostTransform, writeScores } from '../ml-common.ts';
-import { compileTreeEnsemble, comparisonValues, rowsAndWidth } from './tree-ensemble.ts';
+import { compileTreeEnsemble, comparisonValues, rowsAndWidth, sumLeafValues } from './tree-ensemble.ts';
 
 const AGGREGATES = ['SUM', 'AVERAGE', 'MIN', 'MAX'] as const;
 type Aggregate = (typeof AGGREGATES)[number];
@@ -51,13 +51,17 @@ export const compileTreeEnsembleRegressor: KernelCompiler = (node, inputs) => {
   // One target: ONNX Runtime uses a leaf's first weight, whatever its target id.
   /** Tree by tree over a batch: each row still adds its trees in order, reading the leaves sequentially. */
   const runBatch = (leaves: Int32Array, rows: number, out: Float32Array) => {
+    if (sum) {
+      const acc = sumLeafValues(e.leafValues, leaves, trees, rows, double, e.sums(rows));
+      for (let r = 0; r < rows; r++) out[r] = finish(acc[r]!, trees > 0);
+      return;
+    }
     const { leafValues } = e;
     if (scores.length < rows) scores = new Float64Array(rows);
     const acc = scores.fill(0, 0, rows);
     for (let t = 0; t < trees; t++) {
       const at = t * rows;
-      if (sum) for (let r = 0; r < rows; r++) acc[r] = round(acc[r]! + leafValues[leaves[at + r]!]!);
-      else if (agg === 'MIN')
+      if (agg === 'MIN')
         for (let r = 0; r < rows; r++) {
           const w = leafValues[leaves[at + r]!]!;
           acc[r] = t === 0 || w < acc[r]! ? w : acc[r]!;

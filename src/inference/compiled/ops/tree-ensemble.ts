@@ -69,6 +69,8 @@ export interface TreeEnsemble extends TreeArrays {
    * (deep or lopsided trees, such as an unlimited random forest), null without batchLeaves.
    */
   readonly batchLayout: () => BatchLayout | null;
+  /** `rows` zeros, in a buffer the ensemble reuses (sumLeafValues' result). */
+  readonly sums: (rows: number) => Float64Array;
 }
 
 export type BatchLayout = 'complete' | 'linked';
@@ -297,12 +299,78 @@ function ensembleOf(arrays: TreeArrays): TreeEnsemble {
     if (batchWalk === undefined && rows < INTERLEAVED_ROWS && (singleRows += rows) <= COLD_SINGLE_ROWS) return null;
     return batch().walk(x, rows, width);
   };
+  let sums = new Float64Array(0);
   return {
     ...arrays,
     leafFor,
     batchLeaves: onlyLeq ? batchLeaves : null,
     batchLayout: () => (onlyLeq ? batch().layout : null),
+    sums: (rows) => {
+      if (sums.length < rows) sums = new Float64Array(Math.max(rows, 2 * sums.length));
+      return sums.fill(0, 0, rows);
+    },
   };
+}
+
+/**
+ * Each row's sum of its leaves' values (`values[leaf]`; batchLeaves' `leaves`), tree by tree in order as ONNX
+ * Runtime adds them: rounded to float32 after every addition, or in double for double input. Into `acc`, which
+ * holds `rows` zeros (TreeEnsemble.sums).
+ */
+export function sumLeafValues(
+  values: Float64Array,
+  leaves: Int32Array,
+  trees: number,
+  rows: number,
+  double: boolean,
+  acc: Float64Array,
+): Float64Array {
+  if (double) {
+    for (let t = 0; t < trees; t++) {
+      const at = t * rows;
+      for (let r = 0; r < rows; r++) acc[r] = acc[r]! + values[leaves[at + r]!]!;
+    }
+  } else {
+    for (let t = 0; t < trees; t++) {
+      const at = t * rows;
+      for (let r = 0; r < rows; r++) acc[r] = Math.fround(acc[r]! + values[leaves[at + r]!]!);
+    }
+  }
+  return acc;
+}
+
+/** Per target, each leaf's weight for it: what a batch sums when every leaf weighs the same targets. */
+export interface LeafWeightsByTarget {
+  readonly targets: readonly number[];
+  readonly values: readonly Float64Array[];
+}
+
+/**
+ * When every leaf has one weight for each of the same distinct targets, in the same order (a GBDT's trees: a
+ * binary classifier's one or two classes, every class of a multiclass one), each target's leaf weights; null
+ * otherwise.
+ */
+export function weightsByTarget(e: TreeArrays): LeafWeightsByTarget | null {
+  const { modes, leafFirstWeight, leafWeightCount, weightTargets, weightValues } = e;
+  let targets: number[] | null = null;
+  for (let n = 0; n < modes.length; n++) {
+    if (modes[n] !== LEAF) continue;
+    const first = leafFirstWeight[n]!;
+    if (targets === null) {
+      targets = [];
+      for (let j = 0; j < leafWeightCount[n]!; j++) targets.push(weightTargets[first + j]!);
+      if (targets.length === 0 || new Set(targets).size !== targets.length) return null;
+    }
+    if (leafWeightCount[n] !== targets.length) return null;
+    for (let j = 0; j < targets.length; j++) if (weightTargets[first + j] !== targets[j]) return null;
+  }
+  if (targets === null) return null;
+  const values = targets.map(() => new Float64Array(modes.length));
+  for (let n = 0; n < modes.length; n++) {
+    if (modes[n] !== LEAF) continue;
+    for (let j = 0; j < targets.length; j++) values[j]![n] = weightValues[leafFirstWeight[n]! + j]!;
+  }
+  return { targets, values };
 }
 
 /** A buffer of at least `size` values, grown (never shrunk) on demand. */
