@@ -8,6 +8,7 @@ import {
   type BatchLayout,
   COLD_SINGLE_ROWS,
   compileTreeEnsemble,
+  sumLeafValues,
   type TreeEnsemble,
 } from '../../../src/inference/compiled/ops/tree-ensemble.ts';
 import { awkwardFloat, expectParity, graph, ML, ort, printParityReport, prng, sliceRows } from './parity.ts';
@@ -418,6 +419,35 @@ describe('interleaved walks (BRANCH_LEQ trees without NaN tracking, as XGBoost, 
     // 8 in lockstep, then 4, then one by one (8, 12, 13, 15); the whole batch is 1,000 rows.
     for (const size of [2, 3, 5, 7, 8, 12, 13, 15]) await expectParity(`${label}, ${size} rows`, bytes, { x: sliceRows(x, 11, size) });
   };
+
+  it('add the leaf values during the walk bit for bit as summing the walked leaves does (float32 batches, complete trees)', () => {
+    // Weights over six orders of magnitude, so float32 rounding after every addition shows in the sums.
+    const { random, t } = leqTrees(1600, [0]);
+    const e = ensembleOf(sumRegressor(t), 1);
+    const x = input(random, 'float32', t.thresholds).data as Float32Array;
+    const values = Float64Array.from(e.leafValues, (v, i) => (i % 3 === 0 ? v * 1e5 : i % 3 === 1 ? v * 1e-1 : v));
+    for (const [from, rows] of [
+      [0, 4],
+      [3, 7],
+      [20, 8],
+      [31, 13],
+      [0, 1000],
+    ] as const) {
+      const batch = x.subarray(from * FEATURES, (from + rows) * FEATURES);
+      const walked = new Float64Array(rows);
+      expect(e.batchSums(batch, rows, FEATURES, values, walked)).toBe(true);
+      const leaves = e.batchLeaves!(batch, rows, FEATURES)!;
+      const summed = sumLeafValues(values, leaves, e.roots.length, rows, false, new Float64Array(rows));
+      expect(walked).toEqual(summed);
+      expect(walked.every((v) => v === Math.fround(v))).toBe(true);
+    }
+    // Fewer rows, and the linked layout, are left to the caller.
+    expect(e.batchSums(x.subarray(0, 3 * FEATURES), 3, FEATURES, values, new Float64Array(3))).toBe(false);
+    const deep = leqTrees(1601, [0], 1, 'SUM', 14);
+    const linked = ensembleOf(sumRegressor(deep.t), 1);
+    expect(linked.batchLayout()).toBe('linked');
+    expect(linked.batchSums(x.subarray(0, 8 * FEATURES), 8, FEATURES, linked.leafValues, new Float64Array(8))).toBe(false);
+  });
 
   it('lay out depth-limited trees as complete binary trees, and deep or lopsided ones linked', () => {
     const regressor = (maxDepth: number) => sumRegressor(leqTrees(1400 + maxDepth, [0], 1, 'SUM', maxDepth).t);

@@ -11,6 +11,7 @@ import { computeLogistic, computeProbit, isPostTransform, writeScores, type Post
 import {
   compileTreeEnsemble,
   comparisonValues,
+  INTERLEAVED_ROWS,
   LEAF,
   type LeafWeightsByTarget,
   rowsAndWidth,
@@ -152,6 +153,27 @@ export const compileTreeEnsembleClassifier: KernelCompiler = (node, inputs) => {
 
   /** Each class's leaf weights when every leaf weighs the same classes (found on the first batch). */
   let byClass: LeafWeightsByTarget | false | undefined;
+  const denseWeights = () => (byClass ??= weightsByTarget(e) ?? false);
+
+  /**
+   * Where every leaf weighs one and the same class (binary GBDT exports), float32 batches of INTERLEAVED_ROWS
+   * rows or more: that class's scores, summed during the walk; null otherwise.
+   */
+  const walkedScores = (x: Float32Array | Float64Array, rows: number, width: number): { scores: Float64Array; has: Uint8Array } | null => {
+    if (rows < INTERLEAVED_ROWS || !(x instanceof Float32Array) || trees === 0) return null;
+    const dense = denseWeights();
+    if (dense === false || dense.targets.length !== 1) return null;
+    const acc = e.sums(rows);
+    if (!e.batchSums(x, rows, width, dense.values[0]!, acc)) return null;
+    const scores = new Float64Array(rows * classes);
+    const has = new Uint8Array(rows * classes);
+    const j = dense.targets[0]!;
+    for (let r = 0; r < rows; r++) {
+      scores[r * classes + j] = acc[r]!;
+      has[r * classes + j] = 1;
+    }
+    return { scores, has };
+  };
 
   /**
    * Every row's class scores from a batch's leaves (batchLeaves), tree by tree so the leaves are read in order;
@@ -161,8 +183,7 @@ export const compileTreeEnsembleClassifier: KernelCompiler = (node, inputs) => {
     const scores = new Float64Array(rows * classes);
     const has = new Uint8Array(rows * classes);
     const { leafFirstWeight, leafWeightCount, weightTargets, weightValues } = e;
-    byClass ??= weightsByTarget(e) ?? false;
-    const dense = byClass;
+    const dense = denseWeights();
     if (dense && trees > 0) {
       // Every leaf weighs the same classes (a GBDT's trees): each one's score is a sum of leaf values.
       for (let k = 0; k < dense.targets.length; k++) {
@@ -217,8 +238,9 @@ export const compileTreeEnsembleClassifier: KernelCompiler = (node, inputs) => {
           has[j] = 1;
         }
       };
-      const leaves = e.batchLeaves?.(values, rows, width) ?? null;
-      const batch = leaves ? batchScores(leaves, rows) : null;
+      const walked = walkedScores(values, rows, width);
+      const leaves = walked ? null : (e.batchLeaves?.(values, rows, width) ?? null);
+      const batch = walked ?? (leaves ? batchScores(leaves, rows) : null);
       for (let r = 0; r < rows; r++) {
         if (batch) {
           for (let j = 0; j < classes; j++) {

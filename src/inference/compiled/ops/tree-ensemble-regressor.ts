@@ -93,6 +93,13 @@ export const compileTreeEnsembleRegressor: KernelCompiler = (node, inputs) => {
   };
 
   const runOne = (x: Float32Array | Float64Array, rows: number, width: number, out: Float32Array) => {
+    if (sum && x instanceof Float32Array) {
+      const acc = e.sums(rows);
+      if (e.batchSums(x, rows, width, e.leafValues, acc)) {
+        for (let r = 0; r < rows; r++) out[r] = finish(acc[r]!, trees > 0);
+        return;
+      }
+    }
     const leaves = e.batchLeaves?.(x, rows, width) ?? null;
     if (leaves) runBatch(leaves, rows, out);
     else runRows(x, rows, width, out);

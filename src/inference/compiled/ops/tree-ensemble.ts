@@ -71,6 +71,13 @@ export interface TreeEnsemble extends TreeArrays {
   readonly batchLayout: () => BatchLayout | null;
   /** `rows` zeros, in a buffer the ensemble reuses (sumLeafValues' result). */
   readonly sums: (rows: number) => Float64Array;
+  /**
+   * sumLeafValues of float32 rows, with the sums added during the walk (no leaves written and read back): where
+   * batchLeaves walks complete trees a batch of INTERLEAVED_ROWS rows or more. Returns false, summing nothing,
+   * for anything else (the caller then sums batchLeaves' leaves). `values` is per node; the ensemble keeps a copy
+   * laid out like its trees for the last array it was given.
+   */
+  readonly batchSums: (x: Float32Array, rows: number, width: number, values: Float64Array, acc: Float64Array) => boolean;
 }
 
 export type BatchLayout = 'complete' | 'linked';
@@ -309,6 +316,13 @@ function ensembleOf(arrays: TreeArrays): TreeEnsemble {
       if (sums.length < rows) sums = new Float64Array(Math.max(rows, 2 * sums.length));
       return sums.fill(0, 0, rows);
     },
+    batchSums: (x, rows, width, values, acc) => {
+      if (!onlyLeq || rows < INTERLEAVED_ROWS) return false;
+      const sumRows = batch().sum;
+      if (!sumRows) return false;
+      sumRows(x, rows, width, values, acc);
+      return true;
+    },
   };
 }
 
@@ -382,7 +396,8 @@ function scratch(): (size: number) => Int32Array {
   };
 }
 
-type BatchWalk = { layout: BatchLayout; walk: NonNullable<TreeEnsemble['batchLeaves']> };
+type SumRows = (x: Float32Array, rows: number, width: number, values: Float64Array, acc: Float64Array) => void;
+type BatchWalk = { layout: BatchLayout; walk: NonNullable<TreeEnsemble['batchLeaves']>; sum?: SumRows };
 
 /** Tallest trees the complete layout takes (2^12 leaf slots each); taller ones make the ensemble 'linked'. */
 const COMPLETE_MAX_HEIGHT = 12;
@@ -401,7 +416,7 @@ function leqBatchWalk(structure: Structure, roots: Int32Array): BatchWalk {
   }
   const fits = tallest <= COMPLETE_MAX_HEIGHT && roots.length * 2 ** tallest <= COMPLETE_MAX_GROWTH * featureIds.length;
   return fits
-    ? { layout: 'complete', walk: completeLeqLeaves(structure, roots, tallest) }
+    ? { layout: 'complete', ...completeLeqLeaves(structure, roots, tallest) }
     : { layout: 'linked', walk: linkedLeqLeaves(structure, roots, height) };
 }
 
@@ -413,14 +428,16 @@ function leqBatchWalk(structure: Structure, roots: Int32Array): BatchWalk {
  * (NaN too) to copies of itself. Batches walk eight rows down each tree in lockstep (then four, then one at a
  * time); fewer than INTERLEAVED_ROWS rows walk each row down eight trees at once instead, which is about
  * 2.5 times as fast as leqWalker's early-exit walk on rows the branch predictor has not seen. A NaN fails `<=`
- * and goes false, as in leqWalker. Positions are absolute: from node `a` of tree `t`, stored from `t(2^h − 1)`,
- * the next is `2a + step[t] + goesFalse`.
+ * and goes false, as in leqWalker. `sum` walks batches the same way but adds each leaf's value to its row's sum
+ * where the walk ends, instead of writing the leaf for a second pass to look up (TreeEnsemble.batchSums).
+ * Positions are absolute: from node `a` of tree `t`, stored from `t(2^h − 1)`, the next is
+ * `2a + step[t] + goesFalse`.
  */
 function completeLeqLeaves(
   { featureIds, thresholds, trueChild, falseChild }: Structure,
   roots: Int32Array,
   h: number,
-): NonNullable<TreeEnsemble['batchLeaves']> {
+): { walk: NonNullable<TreeEnsemble['batchLeaves']>; sum: SumRows } {
   const trees = roots.length;
   const branchesPerTree = (1 << h) - 1; // an int: `2 ** h` is a double, and so would every position be
   const step = new Int32Array(trees);
@@ -511,8 +528,18 @@ function completeLeqLeaves(
     }
   };
 
-  /** Every row down each tree in turn, eight rows in lockstep, then four, then one. */
-  const walkRows = (x: Float32Array | Float64Array, rows: number, width: number, out: Int32Array) => {
+  /**
+   * Every row down each tree in turn, eight rows in lockstep, then four, then one: each row's leaf of tree t to
+   * out[t * rows + r], or with `acc`, each row's leaf value (`slotValue`, per leaf slot) added to acc[r] in float32.
+   */
+  const walkRows = (
+    x: Float32Array | Float64Array,
+    rows: number,
+    width: number,
+    out: Int32Array,
+    acc: Float64Array | null,
+    slotValue: Float64Array,
+  ) => {
     for (let t = 0; t < trees; t++) {
       const first = t * branchesPerTree;
       const k = step[t]!;
@@ -546,14 +573,25 @@ function completeLeqLeaves(
           n6 = 2 * n6 + k + +!(x[o6 + feature[n6]!]! <= threshold[n6]!);
           n7 = 2 * n7 + k + +!(x[o7 + feature[n7]!]! <= threshold[n7]!);
         }
-        out[at + r] = leafNode[n0 + leaf]!;
-        out[at + r + 1] = leafNode[n1 + leaf]!;
-        out[at + r + 2] = leafNode[n2 + leaf]!;
-        out[at + r + 3] = leafNode[n3 + leaf]!;
-        out[at + r + 4] = leafNode[n4 + leaf]!;
-        out[at + r + 5] = leafNode[n5 + leaf]!;
-        out[at + r + 6] = leafNode[n6 + leaf]!;
-        out[at + r + 7] = leafNode[n7 + leaf]!;
+        if (acc) {
+          acc[r] = f(acc[r]! + slotValue[n0 + leaf]!);
+          acc[r + 1] = f(acc[r + 1]! + slotValue[n1 + leaf]!);
+          acc[r + 2] = f(acc[r + 2]! + slotValue[n2 + leaf]!);
+          acc[r + 3] = f(acc[r + 3]! + slotValue[n3 + leaf]!);
+          acc[r + 4] = f(acc[r + 4]! + slotValue[n4 + leaf]!);
+          acc[r + 5] = f(acc[r + 5]! + slotValue[n5 + leaf]!);
+          acc[r + 6] = f(acc[r + 6]! + slotValue[n6 + leaf]!);
+          acc[r + 7] = f(acc[r + 7]! + slotValue[n7 + leaf]!);
+        } else {
+          out[at + r] = leafNode[n0 + leaf]!;
+          out[at + r + 1] = leafNode[n1 + leaf]!;
+          out[at + r + 2] = leafNode[n2 + leaf]!;
+          out[at + r + 3] = leafNode[n3 + leaf]!;
+          out[at + r + 4] = leafNode[n4 + leaf]!;
+          out[at + r + 5] = leafNode[n5 + leaf]!;
+          out[at + r + 6] = leafNode[n6 + leaf]!;
+          out[at + r + 7] = leafNode[n7 + leaf]!;
+        }
       }
       for (; r + 4 <= rows; r += 4) {
         const o0 = r * width;
@@ -570,28 +608,52 @@ function completeLeqLeaves(
           n2 = 2 * n2 + k + +!(x[o2 + feature[n2]!]! <= threshold[n2]!);
           n3 = 2 * n3 + k + +!(x[o3 + feature[n3]!]! <= threshold[n3]!);
         }
-        out[at + r] = leafNode[n0 + leaf]!;
-        out[at + r + 1] = leafNode[n1 + leaf]!;
-        out[at + r + 2] = leafNode[n2 + leaf]!;
-        out[at + r + 3] = leafNode[n3 + leaf]!;
+        if (acc) {
+          acc[r] = f(acc[r]! + slotValue[n0 + leaf]!);
+          acc[r + 1] = f(acc[r + 1]! + slotValue[n1 + leaf]!);
+          acc[r + 2] = f(acc[r + 2]! + slotValue[n2 + leaf]!);
+          acc[r + 3] = f(acc[r + 3]! + slotValue[n3 + leaf]!);
+        } else {
+          out[at + r] = leafNode[n0 + leaf]!;
+          out[at + r + 1] = leafNode[n1 + leaf]!;
+          out[at + r + 2] = leafNode[n2 + leaf]!;
+          out[at + r + 3] = leafNode[n3 + leaf]!;
+        }
       }
       for (; r < rows; r++) {
         const o = r * width;
         let n = first;
         for (let d = h; d > 0; d--) n = 2 * n + k + +!(x[o + feature[n]!]! <= threshold[n]!);
-        out[at + r] = leafNode[n + leaf]!;
+        if (acc) acc[r] = f(acc[r]! + slotValue[n + leaf]!);
+        else out[at + r] = leafNode[n + leaf]!;
       }
     }
   };
 
   const buffer = scratch();
-  return (x, rows, width) => {
-    const out = buffer(rows * trees);
-    if (rows >= INTERLEAVED_ROWS) walkRows(x, rows, width, out);
-    else for (let r = 0; r < rows; r++) walkRow(x, r * width, r, rows, out);
-    return out;
+  const noValues = new Float64Array(0);
+  /** The last per-node values summed, laid out by leaf slot. */
+  let slots: { of: Float64Array; value: Float64Array } | undefined;
+  return {
+    walk: (x, rows, width) => {
+      const out = buffer(rows * trees);
+      if (rows >= INTERLEAVED_ROWS) walkRows(x, rows, width, out, null, noValues);
+      else for (let r = 0; r < rows; r++) walkRow(x, r * width, r, rows, out);
+      return out;
+    },
+    sum: (x, rows, width, values, acc) => {
+      if (slots?.of !== values) {
+        const value = new Float64Array(leafNode.length);
+        for (let i = 0; i < leafNode.length; i++) value[i] = values[leafNode[i]!]!;
+        slots = { of: values, value };
+      }
+      walkRows(x, rows, width, noLeaves, acc, slots.value);
+    },
   };
 }
+
+const f = Math.fround;
+const noLeaves = new Int32Array(0);
 
 /**
  * The linked layout, for any BRANCH_LEQ trees without NaN tracking, branch-free and interleaved. Each node's two
