@@ -156,11 +156,11 @@ export const compileTreeEnsembleClassifier: KernelCompiler = (node, inputs) => {
   const denseWeights = () => (byClass ??= weightsByTarget(e) ?? false);
 
   /**
-   * Where every leaf weighs one and the same class (binary GBDT exports), float32 batches of INTERLEAVED_ROWS
-   * rows or more: that class's scores, summed during the walk; null otherwise.
+   * Where every leaf weighs one and the same class (binary GBDT exports), float32 rows on complete trees: that
+   * class's scores, summed during the walk (TreeEnsemble.batchSums); null otherwise.
    */
   const walkedScores = (x: Float32Array | Float64Array, rows: number, width: number): { scores: Float64Array; has: Uint8Array } | null => {
-    if (rows < INTERLEAVED_ROWS || !(x instanceof Float32Array) || trees === 0) return null;
+    if (!(x instanceof Float32Array) || trees === 0) return null;
     const dense = denseWeights();
     if (dense === false || dense.targets.length !== 1) return null;
     const acc = e.sums(rows);
@@ -183,9 +183,10 @@ export const compileTreeEnsembleClassifier: KernelCompiler = (node, inputs) => {
     const scores = new Float64Array(rows * classes);
     const has = new Uint8Array(rows * classes);
     const { leafFirstWeight, leafWeightCount, weightTargets, weightValues } = e;
-    const dense = denseWeights();
+    const dense = rows >= INTERLEAVED_ROWS && denseWeights();
     if (dense && trees > 0) {
-      // Every leaf weighs the same classes (a GBDT's trees): each one's score is a sum of leaf values.
+      // Every leaf weighs the same classes (a GBDT's trees): each one's score is a sum of leaf values (a pass per
+      // class, which pays off from a few rows on; a single row reads its leaves' weights directly).
       for (let k = 0; k < dense.targets.length; k++) {
         const j = dense.targets[k]!;
         const sums = sumLeafValues(dense.values[k]!, leaves, trees, rows, double, e.sums(rows));

@@ -73,9 +73,10 @@ export interface TreeEnsemble extends TreeArrays {
   readonly sums: (rows: number) => Float64Array;
   /**
    * sumLeafValues of float32 rows, with the sums added during the walk (no leaves written and read back): where
-   * batchLeaves walks complete trees a batch of INTERLEAVED_ROWS rows or more. Returns false, summing nothing,
-   * for anything else (the caller then sums batchLeaves' leaves). `values` is per node; the ensemble keeps a copy
-   * laid out like its trees for the last array it was given.
+   * batchLeaves walks complete trees, and has built its walker (a batch of INTERLEAVED_ROWS rows or more builds it
+   * at once, smaller ones once the ensemble is warm). Returns false, summing nothing, for anything else (the
+   * caller then sums batchLeaves' leaves). `values` is per node; the ensemble keeps a copy laid out like its trees
+   * for the last array it was given.
    */
   readonly batchSums: (x: Float32Array, rows: number, width: number, values: Float64Array, acc: Float64Array) => boolean;
 }
@@ -317,7 +318,8 @@ function ensembleOf(arrays: TreeArrays): TreeEnsemble {
       return sums.fill(0, 0, rows);
     },
     batchSums: (x, rows, width, values, acc) => {
-      if (!onlyLeq || rows < INTERLEAVED_ROWS) return false;
+      // Small batches wait until batchLeaves has built the walker (see COLD_SINGLE_ROWS).
+      if (!onlyLeq || (rows < INTERLEAVED_ROWS && batchWalk === undefined)) return false;
       const sumRows = batch().sum;
       if (!sumRows) return false;
       sumRows(x, rows, width, values, acc);
@@ -481,8 +483,19 @@ function completeLeqLeaves(
     }
   }
 
-  /** Row `r` (values from `o`) down every tree, eight trees at a time; leaves to out[t * rows + r]. */
-  const walkRow = (x: Float32Array | Float64Array, o: number, r: number, rows: number, out: Int32Array) => {
+  /**
+   * Row `r` (values from `o`) down every tree, eight trees at a time; leaves to out[t * rows + r], or with `acc`,
+   * their values (`slotValue`) added to acc[r] tree by tree in float32.
+   */
+  const walkRow = (
+    x: Float32Array | Float64Array,
+    o: number,
+    r: number,
+    rows: number,
+    out: Int32Array,
+    acc: Float64Array | null,
+    slotValue: Float64Array,
+  ) => {
     let t = 0;
     for (; t + 8 <= trees; t += 8) {
       let n0 = t * branchesPerTree;
@@ -511,20 +524,33 @@ function completeLeqLeaves(
         n6 = 2 * n6 + k6 + +!(x[o + feature[n6]!]! <= threshold[n6]!);
         n7 = 2 * n7 + k7 + +!(x[o + feature[n7]!]! <= threshold[n7]!);
       }
-      out[t * rows + r] = leafNode[n0 + toLeaf[t]!]!;
-      out[(t + 1) * rows + r] = leafNode[n1 + toLeaf[t + 1]!]!;
-      out[(t + 2) * rows + r] = leafNode[n2 + toLeaf[t + 2]!]!;
-      out[(t + 3) * rows + r] = leafNode[n3 + toLeaf[t + 3]!]!;
-      out[(t + 4) * rows + r] = leafNode[n4 + toLeaf[t + 4]!]!;
-      out[(t + 5) * rows + r] = leafNode[n5 + toLeaf[t + 5]!]!;
-      out[(t + 6) * rows + r] = leafNode[n6 + toLeaf[t + 6]!]!;
-      out[(t + 7) * rows + r] = leafNode[n7 + toLeaf[t + 7]!]!;
+      if (acc) {
+        let sum = acc[r]!;
+        sum = f(sum + slotValue[n0 + toLeaf[t]!]!);
+        sum = f(sum + slotValue[n1 + toLeaf[t + 1]!]!);
+        sum = f(sum + slotValue[n2 + toLeaf[t + 2]!]!);
+        sum = f(sum + slotValue[n3 + toLeaf[t + 3]!]!);
+        sum = f(sum + slotValue[n4 + toLeaf[t + 4]!]!);
+        sum = f(sum + slotValue[n5 + toLeaf[t + 5]!]!);
+        sum = f(sum + slotValue[n6 + toLeaf[t + 6]!]!);
+        acc[r] = f(sum + slotValue[n7 + toLeaf[t + 7]!]!);
+      } else {
+        out[t * rows + r] = leafNode[n0 + toLeaf[t]!]!;
+        out[(t + 1) * rows + r] = leafNode[n1 + toLeaf[t + 1]!]!;
+        out[(t + 2) * rows + r] = leafNode[n2 + toLeaf[t + 2]!]!;
+        out[(t + 3) * rows + r] = leafNode[n3 + toLeaf[t + 3]!]!;
+        out[(t + 4) * rows + r] = leafNode[n4 + toLeaf[t + 4]!]!;
+        out[(t + 5) * rows + r] = leafNode[n5 + toLeaf[t + 5]!]!;
+        out[(t + 6) * rows + r] = leafNode[n6 + toLeaf[t + 6]!]!;
+        out[(t + 7) * rows + r] = leafNode[n7 + toLeaf[t + 7]!]!;
+      }
     }
     for (; t < trees; t++) {
       const k = step[t]!;
       let n = t * branchesPerTree;
       for (let d = h; d > 0; d--) n = 2 * n + k + +!(x[o + feature[n]!]! <= threshold[n]!);
-      out[t * rows + r] = leafNode[n + toLeaf[t]!]!;
+      if (acc) acc[r] = f(acc[r]! + slotValue[n + toLeaf[t]!]!);
+      else out[t * rows + r] = leafNode[n + toLeaf[t]!]!;
     }
   };
 
@@ -638,7 +664,7 @@ function completeLeqLeaves(
     walk: (x, rows, width) => {
       const out = buffer(rows * trees);
       if (rows >= INTERLEAVED_ROWS) walkRows(x, rows, width, out, null, noValues);
-      else for (let r = 0; r < rows; r++) walkRow(x, r * width, r, rows, out);
+      else for (let r = 0; r < rows; r++) walkRow(x, r * width, r, rows, out, null, noValues);
       return out;
     },
     sum: (x, rows, width, values, acc) => {
@@ -647,7 +673,8 @@ function completeLeqLeaves(
         for (let i = 0; i < leafNode.length; i++) value[i] = values[leafNode[i]!]!;
         slots = { of: values, value };
       }
-      walkRows(x, rows, width, noLeaves, acc, slots.value);
+      if (rows >= INTERLEAVED_ROWS) walkRows(x, rows, width, noLeaves, acc, slots.value);
+      else for (let r = 0; r < rows; r++) walkRow(x, r * width, r, rows, noLeaves, acc, slots.value);
     },
   };
 }
