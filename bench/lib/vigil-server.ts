@@ -122,10 +122,17 @@ export interface VersionEngine {
 export class VigilAdmin {
   readonly #base: URL;
   readonly #token: string;
+  readonly #retry: { attempts: number; delayMs: number };
 
-  constructor(base: URL, adminToken: string) {
+  /**
+   * `retry`: how often, and how far apart, a deployment change is tried while Vigil answers 503. Locally the two
+   * workerd processes share D1's SQLite file, and a change can meet the telemetry Worker's write of a backlog
+   * (SQLITE_BUSY); Vigil then answers 503 with a retry hint, as production clients are expected to follow.
+   */
+  constructor(base: URL, adminToken: string, retry = { attempts: 8, delayMs: 2000 }) {
     this.#base = base;
     this.#token = adminToken;
+    this.#retry = retry;
   }
 
   async #call(method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
@@ -134,11 +141,12 @@ export class VigilAdmin {
 
   /** A deployment change; a 409 (e.g. clearing a shadow there is not) is ignored when `allowConflict`. */
   async deployment(model: string, action: Record<string, unknown>, allowConflict = false): Promise<void> {
-    const { status, text } = await this.#call('POST', `/admin/models/${model}/deployment`, {
-      ...action,
-      reason: 'npm run bench',
-      actor: 'bench',
-    });
+    const body = { ...action, reason: 'npm run bench', actor: 'bench' };
+    let { status, text } = await this.#call('POST', `/admin/models/${model}/deployment`, body);
+    for (let attempt = 1; status === 503 && attempt < this.#retry.attempts; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, this.#retry.delayMs));
+      ({ status, text } = await this.#call('POST', `/admin/models/${model}/deployment`, body));
+    }
     if (status === 409 && allowConflict) return;
     if (status < 200 || status >= 300)
       throw new Error(`${model}: deployment change ${JSON.stringify(action)} answered ${status}: ${text.slice(0, 500)}`);
