@@ -427,6 +427,7 @@ describe('interleaved walks (BRANCH_LEQ trees without NaN tracking, as XGBoost, 
     const x = input(random, 'float32', t.thresholds).data as Float32Array;
     const values = Float64Array.from(e.leafValues, (v, i) => (i % 3 === 0 ? v * 1e5 : i % 3 === 1 ? v * 1e-1 : v));
     // A cold ensemble leaves small batches to leafFor (see COLD_SINGLE_ROWS) until something builds its walker.
+    expect([e.maySum(1), e.maySum(3), e.maySum(4)]).toEqual([false, false, true]);
     expect(e.batchSums(x.subarray(0, 3 * FEATURES), 3, FEATURES, values, new Float64Array(3))).toBe(false);
     for (const [from, rows] of [
       [0, 1000],
@@ -439,6 +440,7 @@ describe('interleaved walks (BRANCH_LEQ trees without NaN tracking, as XGBoost, 
       [31, 13],
     ] as const) {
       const batch = x.subarray(from * FEATURES, (from + rows) * FEATURES);
+      expect(e.maySum(rows)).toBe(true);
       const walked = new Float64Array(rows);
       expect(e.batchSums(batch, rows, FEATURES, values, walked)).toBe(true);
       const leaves = e.batchLeaves!(batch, rows, FEATURES)!;

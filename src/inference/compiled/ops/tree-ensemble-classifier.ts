@@ -160,7 +160,8 @@ export const compileTreeEnsembleClassifier: KernelCompiler = (node, inputs) => {
    * class's scores, summed during the walk (TreeEnsemble.batchSums); null otherwise.
    */
   const walkedScores = (x: Float32Array | Float64Array, rows: number, width: number): { scores: Float64Array; has: Uint8Array } | null => {
-    if (!(x instanceof Float32Array) || trees === 0) return null;
+    // Checked first: a cold isolate's first rows must not pay for finding the dense weights.
+    if (!(x instanceof Float32Array) || trees === 0 || !e.maySum(rows)) return null;
     const dense = denseWeights();
     if (dense === false || dense.targets.length !== 1) return null;
     const acc = e.sums(rows);

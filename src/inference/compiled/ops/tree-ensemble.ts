@@ -79,6 +79,8 @@ export interface TreeEnsemble extends TreeArrays {
    * for the last array it was given.
    */
   readonly batchSums: (x: Float32Array, rows: number, width: number, values: Float64Array, acc: Float64Array) => boolean;
+  /** Whether batchSums may sum `rows` rows now (it may still answer false for the linked layout); never builds anything. */
+  readonly maySum: (rows: number) => boolean;
 }
 
 export type BatchLayout = 'complete' | 'linked';
@@ -308,6 +310,8 @@ function ensembleOf(arrays: TreeArrays): TreeEnsemble {
     return batch().walk(x, rows, width);
   };
   let sums = new Float64Array(0);
+  // Small batches wait until batchLeaves has built the walker (see COLD_SINGLE_ROWS).
+  const maySum = (rows: number) => onlyLeq && (rows >= INTERLEAVED_ROWS || batchWalk !== undefined);
   return {
     ...arrays,
     leafFor,
@@ -317,9 +321,9 @@ function ensembleOf(arrays: TreeArrays): TreeEnsemble {
       if (sums.length < rows) sums = new Float64Array(Math.max(rows, 2 * sums.length));
       return sums.fill(0, 0, rows);
     },
+    maySum,
     batchSums: (x, rows, width, values, acc) => {
-      // Small batches wait until batchLeaves has built the walker (see COLD_SINGLE_ROWS).
-      if (!onlyLeq || (rows < INTERLEAVED_ROWS && batchWalk === undefined)) return false;
+      if (!maySum(rows)) return false;
       const sumRows = batch().sum;
       if (!sumRows) return false;
       sumRows(x, rows, width, values, acc);
