@@ -46,8 +46,6 @@ export const compileTreeEnsembleRegressor: KernelCompiler = (node, inputs) => {
     else score = has ? round(score + origin) : origin;
     return transform === 'PROBIT' ? computeProbit(Math.fround(score)) : Math.fround(score);
   };
-  let scores = new Float64Array(0);
-
   // One target: ONNX Runtime uses a leaf's first weight, whatever its target id.
   /** Tree by tree over a batch: each row still adds its trees in order, reading the leaves sequentially. */
   const runBatch = (leaves: Int32Array, rows: number, out: Float32Array) => {
@@ -57,8 +55,7 @@ export const compileTreeEnsembleRegressor: KernelCompiler = (node, inputs) => {
       return;
     }
     const { leafValues } = e;
-    if (scores.length < rows) scores = new Float64Array(rows);
-    const acc = scores.fill(0, 0, rows);
+    const acc = e.sums(rows);
     for (let t = 0; t < trees; t++) {
       const at = t * rows;
       if (agg === 'MIN')
