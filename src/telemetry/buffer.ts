@@ -215,34 +215,68 @@ export class TelemetryBuffer {
     }
   }
 
+  /**
+   * Sends what waits, at most maxRecords records a send: failed messages first, then the sources' records and the
+   * waiting ones, oldest first, packed one chunk at a time. Packing is synchronous (each record's JSON), so a
+   * backlog built while a send was slow — up to maxPendingRecords — is never packed in one go: the isolate serves
+   * requests while each chunk is on its way. Records stay in the buffer, counted and sheddable, until their chunk
+   * is packed. A failed send keeps its messages for the next flush, ahead of what still waits.
+   */
   async #flushNow(): Promise<void> {
-    const records = this.#records;
-    for (const drain of this.#sources) for (const r of drain()) records.push(r);
-    this.#records = [];
-    if (this.#droppedUnreported > 0) {
-      records.push({ kind: 'dropped', records: this.#droppedUnreported, at: Date.now() });
-      this.#droppedUnreported = 0;
-    }
-    const messages = [...this.#unsent, ...packMessages(records, this.#options.maxMessageBytes, () => crypto.randomUUID())];
-    this.#unsent = [];
-    this.#unsentRecords = 0;
-    if (messages.length === 0) return;
-    try {
-      await this.#send(messages);
-    } catch (error) {
-      this.sendFailures++;
-      const count = messages.reduce((n, m) => n + m.records.length, 0);
-      console.error(
-        JSON.stringify({ level: 'error', message: 'telemetry send failed; kept for the next flush', records: count, error: String(error) }),
-      );
-      let kept = count;
-      while (kept > this.#options.maxPendingRecords && messages.length > 0) {
-        const oldest = messages.shift()!;
-        kept -= oldest.records.length;
-        this.#dropMessage(oldest);
+    let drained: TelemetryRecord[] = [];
+    for (const drain of this.#sources) for (const r of drain()) drained.push(r);
+    for (;;) {
+      let messages: TelemetryMessage[];
+      if (this.#unsent.length > 0) messages = this.#takeUnsent();
+      else {
+        const records = drained;
+        drained = [];
+        const room = this.#options.maxRecords - records.length;
+        if (room > 0) for (const r of this.#records.splice(0, room)) records.push(r);
+        if (this.#droppedUnreported > 0) {
+          records.push({ kind: 'dropped', records: this.#droppedUnreported, at: Date.now() });
+          this.#droppedUnreported = 0;
+        }
+        if (records.length === 0) return;
+        messages = packMessages(records, this.#options.maxMessageBytes, () => crypto.randomUUID());
       }
-      this.#unsent = messages;
-      this.#unsentRecords = kept;
+      try {
+        await this.#send(messages);
+      } catch (error) {
+        this.sendFailures++;
+        const count = messages.reduce((n, m) => n + m.records.length, 0);
+        console.error(
+          JSON.stringify({
+            level: 'error',
+            message: 'telemetry send failed; kept for the next flush',
+            records: count,
+            error: String(error),
+          }),
+        );
+        this.#unsent = [...messages, ...this.#unsent];
+        this.#unsentRecords += count;
+        if (drained.length > 0) {
+          const rest = packMessages(drained, this.#options.maxMessageBytes, () => crypto.randomUUID());
+          this.#unsent.push(...rest);
+          this.#unsentRecords += drained.length;
+        }
+        if (this.pending > this.#options.maxPendingRecords) this.#shed();
+        return;
+      }
     }
+  }
+
+  /** The oldest failed messages, whole, up to maxRecords records (at least one message). */
+  #takeUnsent(): TelemetryMessage[] {
+    const taken: TelemetryMessage[] = [];
+    let records = 0;
+    while (this.#unsent.length > 0) {
+      const size = this.#unsent[0]!.records.length;
+      if (taken.length > 0 && records + size > this.#options.maxRecords) break;
+      taken.push(this.#unsent.shift()!);
+      records += size;
+    }
+    this.#unsentRecords -= records;
+    return taken;
   }
 }

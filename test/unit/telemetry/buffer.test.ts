@@ -38,6 +38,25 @@ function collector() {
   };
 }
 
+function profile(feature: string): TelemetryRecord {
+  return {
+    kind: 'profile',
+    model: 'toy',
+    version: '1',
+    bucket: 0,
+    bucket_ms: 60_000,
+    feature,
+    count: 2,
+    nulls: 0,
+    invalid: 0,
+    sum: 0,
+    sum_sq: 0,
+    min: null,
+    max: null,
+    bins: {},
+  };
+}
+
 const ids = (records: readonly TelemetryRecord[]) =>
   records.map((r) => (r.kind === 'profile' ? r.feature : r.kind === 'dropped' ? 'dropped' : r.request_id));
 
@@ -175,7 +194,8 @@ describe('TelemetryBuffer', () => {
     buffer.add([sample('c')], bg.background);
     await bg.settle();
     expect(buffer.pending).toBe(0);
-    const resent = sent[1]!;
+    // The failed messages go first, as they were; the new record follows in a message of its own.
+    const resent = sent.slice(1).flat();
     expect(resent.slice(0, failedIds.length).map((m) => m.id)).toEqual(failedIds);
     expect(resent.slice(0, failedIds.length).flatMap((m) => ids(m.records))).toEqual(['a', 'b']);
     expect(resent.slice(failedIds.length).flatMap((m) => ids(m.records))).toEqual(['c']);
@@ -246,6 +266,102 @@ describe('TelemetryBuffer', () => {
     // The newest records are the ones kept, in order, and the loss is reported with them.
     expect(ids(later.filter((r) => r.kind !== 'dropped'))).toEqual(Array.from({ length: waiting }, (_, i) => `r${100 - waiting + i}`));
     expect(later.filter((r) => r.kind === 'dropped')).toEqual([{ kind: 'dropped', records: 99 - waiting, at: expect.any(Number) }]);
+  });
+
+  it('sends a backlog built behind a slow send in chunks of at most maxRecords records, one packed at a time', async () => {
+    // Packing is synchronous (every record's JSON): a backlog of thousands packed in one go stalled the isolate
+    // for tens of milliseconds (50-70 ms for 20,000 records under the bench's 100-instance load).
+    const calls: string[][] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let packedWhileSending = 0;
+    const buffer = new TelemetryBuffer(
+      async (messages) => {
+        calls.push(messages.flatMap((m) => ids(m.records)));
+        if (calls.length === 1) await gate;
+        // The records of later chunks are still waiting in the buffer, not packed ahead of time.
+        packedWhileSending = Math.max(packedWhileSending, 2_001 - calls.flat().length - buffer.pending);
+      },
+      { flushMs: 0, maxRecords: 100, maxPendingRecords: 10_000 },
+    );
+    const bg = collector();
+    buffer.add([sample('r0')], bg.background);
+    await vi.advanceTimersByTimeAsync(0);
+    buffer.add(
+      Array.from({ length: 2_000 }, (_, i) => sample(`r${i + 1}`)),
+      bg.background,
+    );
+    release();
+    await bg.settle();
+    expect(calls.length).toBeGreaterThanOrEqual(21);
+    for (const call of calls) expect(call.length).toBeLessThanOrEqual(100);
+    expect(calls.flat()).toEqual(Array.from({ length: 2_001 }, (_, i) => `r${i}`));
+    expect(packedWhileSending).toBe(0);
+    expect(buffer.pending).toBe(0);
+    expect(buffer.dropped).toBe(0);
+  });
+
+  it('keeps a failed chunk ahead of the records still waiting; the next flush resends it first, with the same ids', async () => {
+    const sent: TelemetryMessage[][] = [];
+    const buffer = new TelemetryBuffer(
+      async (messages) => {
+        sent.push(structuredClone(messages));
+        if (sent.length === 2) throw new Error('queue unavailable');
+      },
+      { flushMs: 60_000, maxRecords: 2 },
+    );
+    let drains = 0;
+    buffer.addSource(() => (drains++ === 0 ? [profile('__instances__')] : []));
+    const bg = collector();
+    buffer.add(
+      ['r0', 'r1', 'r2', 'r3', 'r4'].map((id) => sample(id)),
+      bg.background,
+    );
+    await bg.settle();
+    // The sources' records ride with the first chunk; the second chunk fails and the flush stops there.
+    expect(sent.map((call) => call.flatMap((m) => ids(m.records)))).toEqual([
+      ['__instances__', 'r0'],
+      ['r1', 'r2'],
+    ]);
+    expect(buffer.sendFailures).toBe(1);
+    expect(buffer.pending).toBe(4);
+    await buffer.flush();
+    expect(sent.slice(2).map((call) => call.flatMap((m) => ids(m.records)))).toEqual([
+      ['r1', 'r2'],
+      ['r3', 'r4'],
+    ]);
+    expect(sent[2]!.map((m) => m.id)).toEqual(sent[1]!.map((m) => m.id));
+    expect(buffer.pending).toBe(0);
+    expect(buffer.dropped).toBe(0);
+  });
+
+  it("keeps the sources' records when the resend ahead of them fails", async () => {
+    let fail = true;
+    const sent: string[][] = [];
+    const buffer = new TelemetryBuffer(
+      async (messages) => {
+        sent.push(messages.flatMap((m) => ids(m.records)));
+        if (fail) throw new Error('queue unavailable');
+      },
+      { flushMs: 60_000, maxRecords: 2 },
+    );
+    const profiles = [[profile('p1')], [profile('p2')]];
+    buffer.addSource(() => profiles.shift() ?? []);
+    const bg = collector();
+    buffer.add([sample('a'), sample('b')], bg.background);
+    await bg.settle();
+    buffer.add([sample('c'), sample('d')], bg.background);
+    await bg.settle();
+    // Second flush: the resend of (p1, a) failed first, so p2 was never sent: it waits with the rest.
+    expect(sent).toEqual([
+      ['p1', 'a'],
+      ['p1', 'a'],
+    ]);
+    expect(buffer.pending).toBe(6);
+    fail = false;
+    await buffer.flush();
+    expect(sent.slice(2).flat()).toEqual(['p1', 'a', 'p2', 'b', 'c', 'd']);
+    expect(buffer.pending).toBe(0);
   });
 
   it('folds a flush asked for during a running one into it, sending the later records too', async () => {
