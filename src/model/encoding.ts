@@ -25,74 +25,95 @@ export interface CompiledEncoder {
   encode(rows: readonly Row[]): Float32Array;
 }
 
-type ColumnWriter = (row: Row, out: Float32Array | Float64Array, offset: number) => void;
+/** Writes one row's columns into `out` from `offset`. */
+type RowWriter = (row: Row, out: Float32Array | Float64Array, offset: number) => void;
 
 interface FeatureNames {
   readonly features: readonly { name: string }[];
 }
 
-function numericWriters(
-  features: FeatureNames['features'],
-  columns: readonly EncodingColumn[],
-): { writers: ColumnWriter[]; width: number } {
+const NUMERIC = 0;
+const BOOLEAN = 1;
+const IS_NULL = 2;
+const ONE_HOT = 3;
+const VALUE = 4;
+
+/**
+ * The float columns' writer: one loop over the columns as plain arrays (kind, feature, position, impute value)
+ * rather than a closure per column, whose calls V8 does not inline at a call site that sees every column kind:
+ * california-housing v2's 100-row encode (eight numeric columns and a one-hot) went from about 15 to 10.5 µs in Node.
+ */
+function numericWriter(features: FeatureNames['features'], columns: readonly EncodingColumn[]): { write: RowWriter; width: number } {
   const featureIndex = new Map(features.map((f, i) => [f.name, i]));
-  const writers: ColumnWriter[] = [];
+  const count = columns.length;
+  const kind = new Uint8Array(count);
+  const source = new Int32Array(count);
+  const at = new Int32Array(count);
+  const impute = new Float64Array(count);
+  /** One-hot columns: each category's position among the column's outputs, and how many outputs it has. */
+  const positions: (ReadonlyMap<string, number> | null)[] = [];
+  const widths = new Int32Array(count);
   let column = 0;
-  for (const spec of columns) {
+  for (let i = 0; i < count; i++) {
+    const spec = columns[i]!;
     const fi = featureIndex.get(spec.feature);
     if (fi === undefined) throw new Error(`encoding refers to unknown feature "${spec.feature}"`);
-    const at = column;
+    source[i] = fi;
+    at[i] = column;
+    positions.push(null);
+    widths[i] = 1;
     switch (spec.transform) {
-      case 'numeric': {
-        const impute = spec.impute;
-        writers.push((row, out, offset) => {
-          const v = row[fi];
-          out[offset + at] = v === null ? impute : (v as number);
-        });
-        column += 1;
+      case 'numeric':
+        kind[i] = NUMERIC;
+        impute[i] = spec.impute;
         break;
-      }
-      case 'boolean': {
-        const impute = spec.impute;
-        writers.push((row, out, offset) => {
-          const v = row[fi];
-          out[offset + at] = v === null ? impute : v ? 1 : 0;
-        });
-        column += 1;
+      case 'boolean':
+        kind[i] = BOOLEAN;
+        impute[i] = spec.impute;
         break;
-      }
       case 'is_null':
-        writers.push((row, out, offset) => {
-          out[offset + at] = row[fi] === null ? 1 : 0;
-        });
-        column += 1;
+        kind[i] = IS_NULL;
         break;
-      case 'one_hot': {
-        const positions = new Map(spec.categories.map((c, i) => [c, at + i]));
-        const count = spec.categories.length;
-        writers.push((row, out, offset) => {
-          out.fill(0, offset + at, offset + at + count);
-          const v = row[fi];
-          if (v === null) return;
-          const p = positions.get(v as string);
-          if (p !== undefined) out[offset + p] = 1;
-        });
-        column += count;
+      case 'one_hot':
+        kind[i] = ONE_HOT;
+        positions[i] = new Map(spec.categories.map((c, k) => [c, k]));
+        widths[i] = spec.categories.length;
         break;
-      }
-      case 'value': {
+      case 'value':
+        kind[i] = VALUE;
         // Without an impute value, the graph imputes: a missing value reaches it as NaN.
-        const impute = typeof spec.impute === 'number' ? spec.impute : typeof spec.impute === 'boolean' ? Number(spec.impute) : Number.NaN;
-        writers.push((row, out, offset) => {
-          const v = row[fi];
-          out[offset + at] = v === null ? impute : typeof v === 'boolean' ? (v ? 1 : 0) : (v as number);
-        });
-        column += 1;
+        impute[i] = typeof spec.impute === 'number' ? spec.impute : typeof spec.impute === 'boolean' ? Number(spec.impute) : Number.NaN;
         break;
+    }
+    column += widths[i]!;
+  }
+  const write: RowWriter = (row, out, offset) => {
+    for (let i = 0; i < count; i++) {
+      const v = row[source[i]!]!;
+      const o = offset + at[i]!;
+      switch (kind[i]) {
+        case NUMERIC:
+          out[o] = v === null ? impute[i]! : (v as number);
+          break;
+        case BOOLEAN:
+          out[o] = v === null ? impute[i]! : v ? 1 : 0;
+          break;
+        case IS_NULL:
+          out[o] = v === null ? 1 : 0;
+          break;
+        case ONE_HOT: {
+          out.fill(0, o, o + widths[i]!);
+          if (v === null) break;
+          const p = positions[i]!.get(v as string);
+          if (p !== undefined) out[o + p] = 1;
+          break;
+        }
+        default:
+          out[o] = v === null ? impute[i]! : typeof v === 'boolean' ? (v ? 1 : 0) : (v as number);
       }
     }
-  }
-  return { writers, width: column };
+  };
+  return { write, width: column };
 }
 
 /**
@@ -102,11 +123,11 @@ function numericWriters(
 export function compileEncoder(manifest: FeatureNames & { readonly encoding: Encoding }): CompiledEncoder {
   const inputs = modelInputs(manifest.encoding);
   if (inputs.length !== 1 || inputs[0]!.dtype !== 'float32') throw new Error('a matrix encoder needs exactly one float32 input');
-  const { writers, width } = numericWriters(manifest.features, inputs[0]!.columns);
+  const { write, width } = numericWriter(manifest.features, inputs[0]!.columns);
   if (width !== columnsWidth(inputs[0]!.columns)) throw new Error('encoding width mismatch');
 
   function encodeRow(row: Row, out: Float32Array, offset: number): void {
-    for (let i = 0; i < writers.length; i++) writers[i]!(row, out, offset);
+    write(row, out, offset);
   }
 
   return {
@@ -163,13 +184,12 @@ function inputEncoder(features: FeatureNames['features'], featureIndex: Readonly
   switch (input.dtype) {
     case 'float32':
     case 'float64': {
-      const { writers } = numericWriters(features, input.columns);
+      const { write } = numericWriter(features, input.columns);
       const Array32Or64 = input.dtype === 'float32' ? Float32Array : Float64Array;
       return (rows) => {
         const out = new Array32Or64(rows.length * width);
         for (let r = 0; r < rows.length; r++) {
-          const row = rows[r]!;
-          for (let i = 0; i < writers.length; i++) writers[i]!(row, out, r * width);
+          write(rows[r]!, out, r * width);
         }
         return { dtype: input.dtype, data: out, dims: dims(rows.length) };
       };

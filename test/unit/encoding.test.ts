@@ -53,6 +53,34 @@ function goldenEncodingMismatches(manifest: TrainedManifest | Manifest): number[
 }
 
 describe('encoding', () => {
+  it('encodes numeric columns with imputes for nulls, in column order, as float32 and float64', () => {
+    const numeric: FeatureSchemaSpec[] = [
+      feature({ name: 'a', type: 'number', nullable: true }),
+      feature({ name: 'b', type: 'number', nullable: true }),
+      feature({ name: 'unused', type: 'number' }),
+    ];
+    const columns = [
+      { transform: 'numeric' as const, feature: 'b', impute: -1.5 },
+      { transform: 'numeric' as const, feature: 'a', impute: 7 },
+    ];
+    const validator = compileValidator({ features: numeric });
+    const rows = [
+      { a: 1, b: 2, unused: 0 },
+      { a: null, b: 0.1, unused: 0 },
+      { a: 3, b: null, unused: 0 },
+    ].map((instance, i) => validator.validate(instance, i, new FieldErrors())!);
+    const matrix = compileEncoder({ features: numeric, encoding: { input_name: 'x', columns } }).encode(rows);
+    expect(Array.from(matrix)).toEqual([2, 1, Math.fround(0.1), 7, -1.5, 3]);
+    for (const dtype of ['float32', 'float64'] as const) {
+      const tensors = compileTensorEncoder({
+        features: numeric,
+        encoding: { inputs: [{ name: 'x', dtype, rank: 2, columns }] } as Encoding,
+      }).encode(rows);
+      expect(tensors.x!.dims).toEqual([3, 2]);
+      expect(Array.from(tensors.x!.data as Float32Array)).toEqual([2, 1, dtype === 'float32' ? Math.fround(0.1) : 0.1, 7, -1.5, 3]);
+    }
+  });
+
   it('one-hot encodes a category over the encoded categories', () => {
     expect(encodeInstance({ size: 50, color: 'green', garden: false })).toEqual([50, 0, 0, 1, 0]);
     expect(encodeInstance({ size: 50, color: 'red', garden: true })).toEqual([50, 0, 1, 0, 1]);
