@@ -13,6 +13,12 @@ import type { TelemetryMessage, TelemetryRecord } from './records.ts';
 export interface TelemetryBufferOptions {
   /** Send as soon as this many records are waiting. */
   maxRecords: number;
+  /**
+   * Records packed and sent at a time: packing (every record's JSON) and the send's serialization run on the
+   * isolate's thread, so a flush of many records is cut into sends of this many, each awaited before the next
+   * is packed, and requests are served in between.
+   */
+  sendRecords: number;
   /** Send records at the latest this long after the first one arrived (kept under waitUntil's 30 s). */
   flushMs: number;
   /** Serialized size limit of one message (Queues accept 128 KB). */
@@ -26,6 +32,7 @@ export interface TelemetryBufferOptions {
 
 export const DEFAULT_BUFFER_OPTIONS: TelemetryBufferOptions = {
   maxRecords: 500,
+  sendRecords: 100,
   flushMs: 5000,
   maxMessageBytes: 100_000,
   maxPendingRecords: 20_000,
@@ -216,11 +223,11 @@ export class TelemetryBuffer {
   }
 
   /**
-   * Sends what waits, at most maxRecords records a send: failed messages first, then the sources' records and the
-   * waiting ones, oldest first, packed one chunk at a time. Packing is synchronous (each record's JSON), so a
-   * backlog built while a send was slow — up to maxPendingRecords — is never packed in one go: the isolate serves
-   * requests while each chunk is on its way. Records stay in the buffer, counted and sheddable, until their chunk
-   * is packed. A failed send keeps its messages for the next flush, ahead of what still waits.
+   * Sends what waits, at most sendRecords records a send: failed messages first, then the sources' records and
+   * the waiting ones, oldest first, packed one chunk at a time. Packing is synchronous (each record's JSON), so a
+   * flush — or a backlog built while a send was slow, up to maxPendingRecords — is never packed in one go: the
+   * isolate serves requests while each chunk is on its way. Records stay in the buffer, counted and sheddable,
+   * until their chunk is packed. A failed send keeps its messages for the next flush, ahead of what still waits.
    */
   async #flushNow(): Promise<void> {
     let drained: TelemetryRecord[] = [];
@@ -231,7 +238,7 @@ export class TelemetryBuffer {
       else {
         const records = drained;
         drained = [];
-        const room = this.#options.maxRecords - records.length;
+        const room = this.#options.sendRecords - records.length;
         if (room > 0) for (const r of this.#records.splice(0, room)) records.push(r);
         if (this.#droppedUnreported > 0) {
           records.push({ kind: 'dropped', records: this.#droppedUnreported, at: Date.now() });
@@ -266,13 +273,13 @@ export class TelemetryBuffer {
     }
   }
 
-  /** The oldest failed messages, whole, up to maxRecords records (at least one message). */
+  /** The oldest failed messages, whole, up to sendRecords records (at least one message). */
   #takeUnsent(): TelemetryMessage[] {
     const taken: TelemetryMessage[] = [];
     let records = 0;
     while (this.#unsent.length > 0) {
       const size = this.#unsent[0]!.records.length;
-      if (taken.length > 0 && records + size > this.#options.maxRecords) break;
+      if (taken.length > 0 && records + size > this.#options.sendRecords) break;
       taken.push(this.#unsent.shift()!);
       records += size;
     }

@@ -268,7 +268,27 @@ describe('TelemetryBuffer', () => {
     expect(later.filter((r) => r.kind === 'dropped')).toEqual([{ kind: 'dropped', records: 99 - waiting, at: expect.any(Number) }]);
   });
 
-  it('sends a backlog built behind a slow send in chunks of at most maxRecords records, one packed at a time', async () => {
+  it('sends a full buffer (maxRecords) in sends of sendRecords records each, in order', async () => {
+    const calls: string[][] = [];
+    const buffer = new TelemetryBuffer(async (messages) => void calls.push(messages.flatMap((m) => ids(m.records))), {
+      maxRecords: 10,
+      sendRecords: 4,
+      flushMs: 60_000,
+    });
+    const bg = collector();
+    buffer.add(
+      Array.from({ length: 10 }, (_, i) => sample(`r${i}`)),
+      bg.background,
+    );
+    await bg.settle();
+    expect(calls).toEqual([
+      ['r0', 'r1', 'r2', 'r3'],
+      ['r4', 'r5', 'r6', 'r7'],
+      ['r8', 'r9'],
+    ]);
+  });
+
+  it('sends a backlog built behind a slow send in chunks of at most sendRecords records, one packed at a time', async () => {
     // Packing is synchronous (every record's JSON): a backlog of thousands packed in one go stalled the isolate
     // for tens of milliseconds (50-70 ms for 20,000 records under the bench's 100-instance load).
     const calls: string[][] = [];
@@ -282,7 +302,7 @@ describe('TelemetryBuffer', () => {
         // The records of later chunks are still waiting in the buffer, not packed ahead of time.
         packedWhileSending = Math.max(packedWhileSending, 2_001 - calls.flat().length - buffer.pending);
       },
-      { flushMs: 0, maxRecords: 100, maxPendingRecords: 10_000 },
+      { flushMs: 0, sendRecords: 100, maxPendingRecords: 10_000 },
     );
     const bg = collector();
     buffer.add([sample('r0')], bg.background);
@@ -308,7 +328,7 @@ describe('TelemetryBuffer', () => {
         sent.push(structuredClone(messages));
         if (sent.length === 2) throw new Error('queue unavailable');
       },
-      { flushMs: 60_000, maxRecords: 2 },
+      { flushMs: 60_000, maxRecords: 2, sendRecords: 2 },
     );
     let drains = 0;
     buffer.addSource(() => (drains++ === 0 ? [profile('__instances__')] : []));
@@ -343,7 +363,7 @@ describe('TelemetryBuffer', () => {
         sent.push(messages.flatMap((m) => ids(m.records)));
         if (fail) throw new Error('queue unavailable');
       },
-      { flushMs: 60_000, maxRecords: 2 },
+      { flushMs: 60_000, maxRecords: 2, sendRecords: 2 },
     );
     const profiles = [[profile('p1')], [profile('p2')]];
     buffer.addSource(() => profiles.shift() ?? []);
