@@ -18,10 +18,16 @@ export interface MemoryPoint {
   vigilHeap: HeapReading | null;
   /** Every other isolate of the process after a full collection: worker id → heap reserved plus backing stores (bytes). */
   otherHeapsTotalBytes: Record<string, number>;
+  /**
+   * RSS again once every isolate has been collected (absent in results from before it was read): what of the RSS
+   * was garbage V8 had not yet collected and gave back.
+   */
+  rssAfterCollectionBytes?: number | null;
 }
 
 export interface MemoryParts {
   rssBytes: number | null;
+  rssAfterCollectionBytes: number | null;
   anonBytes: number | null;
   vigilHeapUsedBytes: number | null;
   vigilHeapTotalBytes: number | null;
@@ -40,6 +46,7 @@ export function memoryParts(point: MemoryPoint): MemoryParts {
   const backing = heap?.backingStorageBytes ?? null;
   return {
     rssBytes: point.rssBytes,
+    rssAfterCollectionBytes: point.rssAfterCollectionBytes ?? null,
     anonBytes: point.parts?.anonBytes ?? null,
     vigilHeapUsedBytes: heap?.usedBytes ?? null,
     vigilHeapTotalBytes: heap?.totalBytes ?? null,
@@ -69,7 +76,7 @@ export async function memoryPoint(pids: readonly number[], inspectorPort: number
   } catch {
     // the inspector is gone: no figures for the other isolates
   }
-  return { rssBytes, parts, vigilHeap, otherHeapsTotalBytes };
+  return { rssBytes, parts, vigilHeap, otherHeapsTotalBytes, rssAfterCollectionBytes: totalRss(pids) };
 }
 
 export interface MemoryGrowth {

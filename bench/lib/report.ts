@@ -265,6 +265,7 @@ function memoryTable(mem: MemoryResult): string {
       mem.peakBytes,
     ),
     row('… of which private (RssAnon)', 'anonBytes'),
+    row("workerd RSS again, after every isolate's full collection (the heap snapshots)", 'rssAfterCollectionBytes'),
     row('Vigil isolate: V8 heap used, after a full collection', 'vigilHeapUsedBytes', 1),
     row('Vigil isolate: V8 heap reserved, after it', 'vigilHeapTotalBytes', 1),
     row('Vigil isolate: ArrayBuffer backing stores (typed arrays, WASM memories)', 'vigilBackingStoreBytes', 1),

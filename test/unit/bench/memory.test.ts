@@ -14,6 +14,8 @@ describe('memoryParts', () => {
     expect(p.vigilBackingStoreBytes).toBe(3 * MB);
     expect(p.otherIsolatesBytes).toBe(10 * MB);
     expect(p.nativeBytes).toBe(367 * MB);
+    expect(p.rssAfterCollectionBytes).toBeNull();
+    expect(memoryParts({ ...point(400, 10, 20, {}), rssAfterCollectionBytes: 350 * MB }).rssAfterCollectionBytes).toBe(350 * MB);
   });
 
   it('leaves the native rest unknown without the isolates’ readings', () => {

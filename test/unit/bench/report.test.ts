@@ -6,8 +6,8 @@ import { checkTargets } from '../../../bench/lib/targets.ts';
 import { point, scenario } from './fixtures.ts';
 
 function result(scenarios: ScenarioResult[]): BenchResult {
-  const before = point(400, 10, 20, { d1: 5 });
-  const after = point(430, 11, 22, { d1: 6 });
+  const before = { ...point(400, 10, 20, { d1: 5 }), rssAfterCollectionBytes: 380 * 1024 ** 2 };
+  const after = { ...point(430, 11, 22, { d1: 6 }), rssAfterCollectionBytes: 395 * 1024 ** 2 };
   const r: BenchResult = {
     schema: 2,
     mode: 'quick',
@@ -159,6 +159,10 @@ describe('formatReport', () => {
   it('prints memory with the growth split into heaps and the rest, and the telemetry census', () => {
     expect(text).toContain('| workerd RSS, serving process (18 s of load after warm-up) | 150 | 400 | 500 | 430 | 440 | 7.5 % | +30.0 |');
     expect(text).toContain('| Vigil isolate: V8 heap used, after a full collection | – | 10.0 | – | 11.0 | 9.0 | 10.0 % | +1.0 |');
+    // Read again once the isolates are collected (the idle point, a result without the reading, shows none).
+    expect(text).toContain(
+      "| workerd RSS again, after every isolate's full collection (the heap snapshots) | – | 380 | – | 395 | – | 3.9 % | +15.0 |",
+    );
     expect(text).toContain(
       '| rest: workerd native memory (allocator, sockets, buffers) and compiled code | – | 374.0 | – | 401.0 | 413.0 | 7.2 % | +27.0 |',
     );

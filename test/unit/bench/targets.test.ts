@@ -15,9 +15,10 @@ function cold(id: string, firsts: number[], engine?: string, failures: string[] 
   };
 }
 
-function memory(rssBefore: number, rssAfter: number, twoMinutes = true): MemoryResult {
-  const before = point(rssBefore, 10, 20, { d1: 5 });
-  const after = point(rssAfter, 10, 20, { d1: 5 });
+function memory(rssBefore: number, rssAfter: number, twoMinutes = true, collected: [number, number] | null = null): MemoryResult {
+  const mb = 1024 ** 2;
+  const before = { ...point(rssBefore, 10, 20, { d1: 5 }), ...(collected ? { rssAfterCollectionBytes: collected[0] * mb } : {}) };
+  const after = { ...point(rssAfter, 10, 20, { d1: 5 }), ...(collected ? { rssAfterCollectionBytes: collected[1] * mb } : {}) };
   return {
     afterStartBytes: 1,
     afterWarmup: before,
@@ -129,6 +130,16 @@ describe('checkTargets (issue 12)', () => {
     const short = checkTargets(inputs({ memory: memory(400, 420, false) })).find((c) => c.figure.startsWith('workerd RSS'))!;
     expect(short.figure).toBe('workerd RSS growth after warm-up, over 18 s of load (not the 2-minute soak)');
     expect(short.measured).toBe('400 → 420 MB (5.0 %) after a 60 s warm-up');
+  });
+
+  it("judges RSS growth after every isolate's full collection when both points have it, showing the RSS as read too", () => {
+    // Garbage V8 had not collected at the second reading (530 → 650 as read) is not growth: 500 → 520 after it is.
+    const collected = checkTargets(inputs({ memory: memory(530, 650, true, [500, 520]) })).find((c) => c.figure.startsWith('workerd RSS'))!;
+    expect(collected.met).toBe(true);
+    expect(collected.measured).toBe(
+      "500 → 520 MB (4.0 %) after every isolate's full collection, after a 60 s warm-up; as read before it, 530 → 650 MB (22.6 %)",
+    );
+    expect(met(checkTargets(inputs({ memory: memory(400, 405, true, [380, 430]) })), 'workerd RSS')).toBe(false);
   });
 
   it('marks what a run did not measure as not measured, and judges only the chosen model family', () => {
