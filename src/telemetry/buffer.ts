@@ -223,23 +223,31 @@ export class TelemetryBuffer {
   }
 
   /**
-   * Sends what waits, at most sendRecords records a send: failed messages first, then the sources' records and
-   * the waiting ones, oldest first, packed one chunk at a time. Packing is synchronous (each record's JSON), so a
-   * flush — or a backlog built while a send was slow, up to maxPendingRecords — is never packed in one go: the
-   * isolate serves requests while each chunk is on its way. Records stay in the buffer, counted and sheddable,
-   * until their chunk is packed. A failed send keeps its messages for the next flush, ahead of what still waits.
+   * Sends what waits when it starts, at most sendRecords records a send: failed messages first, then the sources'
+   * records and the waiting ones, oldest first, packed one chunk at a time. Packing is synchronous (each record's
+   * JSON), so a flush — or a backlog built while a send was slow, up to maxPendingRecords — is never packed in one
+   * go: the isolate serves requests while each chunk is on its way. Records stay in the buffer, counted and
+   * sheddable, until their chunk is packed. A failed send keeps its messages for the next flush, ahead of what
+   * still waits.
    */
   async #flushNow(): Promise<void> {
     let drained: TelemetryRecord[] = [];
     for (const drain of this.#sources) for (const r of drain()) drained.push(r);
+    // Only what waits now: records that arrive while the chunks are on their way wait for the next flush
+    // (maxRecords or flushMs), as they would have before, instead of leaving in small sends one after another.
+    let budget = this.#records.length;
     for (;;) {
       let messages: TelemetryMessage[];
       if (this.#unsent.length > 0) messages = this.#takeUnsent();
       else {
         const records = drained;
         drained = [];
-        const room = this.#options.sendRecords - records.length;
-        if (room > 0) for (const r of this.#records.splice(0, room)) records.push(r);
+        const room = Math.min(this.#options.sendRecords - records.length, budget);
+        if (room > 0) {
+          const taken = this.#records.splice(0, room);
+          budget -= taken.length;
+          for (const r of taken) records.push(r);
+        }
         if (this.#droppedUnreported > 0) {
           records.push({ kind: 'dropped', records: this.#droppedUnreported, at: Date.now() });
           this.#droppedUnreported = 0;

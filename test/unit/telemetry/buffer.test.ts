@@ -288,6 +288,38 @@ describe('TelemetryBuffer', () => {
     ]);
   });
 
+  it('leaves records that arrive while a flush is sending for the next flush, not for small sends of their own', async () => {
+    const calls: string[][] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const buffer = new TelemetryBuffer(
+      async (messages) => {
+        calls.push(messages.flatMap((m) => ids(m.records)));
+        if (calls.length === 1) await gate;
+      },
+      { maxRecords: 10, sendRecords: 4, flushMs: 60_000 },
+    );
+    const bg = collector();
+    buffer.add(
+      Array.from({ length: 10 }, (_, i) => sample(`r${i}`)),
+      bg.background,
+    );
+    await vi.advanceTimersByTimeAsync(0);
+    buffer.add([sample('late1'), sample('late2')], bg.background);
+    release();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(calls).toEqual([
+      ['r0', 'r1', 'r2', 'r3'],
+      ['r4', 'r5', 'r6', 'r7'],
+      ['r8', 'r9'],
+    ]);
+    expect(buffer.pending).toBe(2);
+    // They go with the flush timer (flushMs after they arrived), as any record below maxRecords does.
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(calls.slice(3)).toEqual([['late1', 'late2']]);
+    expect(buffer.pending).toBe(0);
+  });
+
   it('sends a backlog built behind a slow send in chunks of at most sendRecords records, one packed at a time', async () => {
     // Packing is synchronous (every record's JSON): a backlog of thousands packed in one go stalled the isolate
     // for tens of milliseconds (50-70 ms for 20,000 records under the bench's 100-instance load).
