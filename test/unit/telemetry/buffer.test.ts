@@ -131,28 +131,7 @@ describe('TelemetryBuffer', () => {
     const { send, calls } = recordingSender();
     const buffer = new TelemetryBuffer(send, { flushMs: 0 });
     let drained = 0;
-    buffer.addSource(() =>
-      drained++ === 0
-        ? [
-            {
-              kind: 'profile',
-              model: 'toy',
-              version: '1',
-              bucket: 0,
-              bucket_ms: 60_000,
-              feature: '__instances__',
-              count: 2,
-              nulls: 0,
-              invalid: 0,
-              sum: 0,
-              sum_sq: 0,
-              min: null,
-              max: null,
-              bins: {},
-            },
-          ]
-        : [],
-    );
+    buffer.addSource(() => (drained++ === 0 ? [profile('__instances__')] : []));
     const bg = collector();
     buffer.schedule(bg.background);
     await bg.settle();
