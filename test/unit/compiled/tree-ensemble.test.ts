@@ -484,6 +484,54 @@ describe('interleaved walks (BRANCH_LEQ trees without NaN tracking, as XGBoost, 
     expect(e.batchLayout()).toBe('complete');
   });
 
+  it('walk complete trees over feature ids past 255 and past 65,535 as leafFor and ONNX Runtime do, in batches and alone', async () => {
+    // The complete layout keeps feature ids in the narrowest array that holds them (bytes, then 16 bits, then 32).
+    const width = 70_002;
+    const columns = [
+      [0, 255, 256],
+      [300, 65_535, 65_536],
+      [70_001, 1, 65_537],
+      [4, 5, 6],
+    ];
+    for (const used of [columns.slice(3), columns.slice(0, 1).concat(columns.slice(3)), columns]) {
+      const spec = {
+        kind: 'regressor' as const,
+        width,
+        outputs: 1,
+        trees: used.map(([a, b, c], t) =>
+          split(
+            a!,
+            'BRANCH_LEQ',
+            0,
+            split(b!, 'BRANCH_LEQ', -0.5, leaf([0, 1 + t]), leaf([0, 10 + t])),
+            split(c!, 'BRANCH_LEQ', 0.5, leaf([0, 100 + t]), leaf([0, 1000 + t])),
+          ),
+        ),
+      };
+      const bytes = graph({
+        inputs: [tensorInfo('x', FLOAT, ['N', width])],
+        outputs: [tensorInfo('y', FLOAT, ['N', 1])],
+        nodes: [ensembleNode(spec, 'x', 'y')],
+      });
+      const e = ensembleOf(bytes, 1);
+      const random = prng(1700 + used.length);
+      const rows = 9;
+      const x = Float32Array.from({ length: rows * width }, () => random() * 2 - 1);
+      const batch = e.batchLeaves!(x, rows, width)!.slice(); // the next call reuses the array
+      expect(e.batchLayout()).toBe('complete');
+      for (let r = 0; r < rows; r++) {
+        const one = e.batchLeaves!(x.subarray(r * width, (r + 1) * width), 1, width)!;
+        for (let tree = 0; tree < e.roots.length; tree++) {
+          const expected = e.leafFor(e.roots[tree]!, x, r * width);
+          expect([batch[tree * rows + r], one[tree]]).toEqual([expected, expected]);
+        }
+      }
+      await expectParity(`trees over feature ids up to ${Math.max(...used.flat())}`, bytes, {
+        x: { dtype: 'float32', data: x, dims: [rows, width] },
+      });
+    }
+  });
+
   it('build the batch walker on the first batch of four rows or more, however cold', () => {
     const { random, t } = leqTrees(1501, [0]);
     const e = ensembleOf(sumRegressor(t), 1);
