@@ -23,6 +23,7 @@ import { buildAll } from './phases/build.ts';
 import { runColdStarts } from './phases/cold-starts.ts';
 import type { BenchContext } from './phases/context.ts';
 import { runMicro } from './phases/micro.ts';
+import { runPaired } from './phases/paired.ts';
 import { runProfile } from './phases/profile.ts';
 import { assembleResult, writeResult, type Measurements } from './phases/results.ts';
 import { runAssets, runVigil } from './phases/vigil.ts';
@@ -89,6 +90,7 @@ async function main(): Promise<number> {
     engines: {},
     profile: null,
     micro: null,
+    paired: null,
     workerLog: { lines: 0, warnings: [] },
   };
 
@@ -101,6 +103,7 @@ async function main(): Promise<number> {
   }
   if (wants(options, 'assets') && ctx.builds.vigil.servingOptions.assets) m.scenarios.push(...(await runAssets(ctx, state)));
   m.scenarios.push(...(await runLimit(ctx)), ...(await runFloor(ctx)), ...(await runPeer(ctx)));
+  m.paired = await runPaired(ctx, state);
   if (wants(options, 'cold')) {
     const cold = await runColdStarts(ctx, state);
     m.coldStarts = cold.coldStarts;

@@ -27,6 +27,9 @@ export interface BenchOptions {
   only: Set<string> | null;
   /** Also measure the full path behind Miniflare's simulated static-asset routing (default: full runs only). */
   assets: boolean;
+  /** Interleaved rounds on the primary family (bench/lib/paired.ts; 0: none), and seconds per slice. */
+  pairedRounds: number;
+  pairedSliceSeconds: number;
 }
 
 /** The servers load runs against: Vigil, the bare ORT Worker, the Node peer and the bare JSON Worker. */
@@ -52,6 +55,10 @@ export const USAGE = `usage: npm run bench [-- options]
                           Load scenarios run for the named servers × the named models (all of either when
                           none is named); phases run when named (assets: the full path behind Miniflare's
                           simulated asset routing, in full runs by default)
+  --paired N              interleaved rounds on the first model family: every named server up at once, each
+                          serving a slice of single and of 100-instance requests per round, the order rotated;
+                          the ratio targets are judged on the rounds' median (default 5; quick 0 = none)
+  --paired-slice S        seconds per slice of the interleaved rounds (default 5)
   --write-benchmarks      replace the results section of BENCHMARKS.md with this run's table`;
 
 /** The number an option was given, refused unless it is positive (or, with allowZero, non-negative). */
@@ -78,6 +85,8 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
     writeBenchmarks: false,
     only: null,
     assets: !quick,
+    pairedRounds: quick ? 0 : 5,
+    pairedSliceSeconds: 5,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -105,6 +114,12 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
         break;
       case '--profile':
         options.profileSeconds = positive(arg, next(), true);
+        break;
+      case '--paired':
+        options.pairedRounds = Math.round(positive(arg, next(), true));
+        break;
+      case '--paired-slice':
+        options.pairedSliceSeconds = positive(arg, next());
         break;
       case '--write-benchmarks':
         options.writeBenchmarks = true;

@@ -5,6 +5,7 @@
 import type { TelemetryCensus } from './census.ts';
 import type { ColdStartBreakdown, ColdStartResult } from './cold-start.ts';
 import { memoryParts, type MemoryParts, type MemoryResult } from './memory.ts';
+import { pairedRatios, type PairedRounds } from './paired.ts';
 import type { MachineDescription } from './proc.ts';
 import { cpuPerRequestUs, findScenario, median, ratios, type ScenarioResult } from './scenario.ts';
 import { growth } from './stats.ts';
@@ -41,6 +42,8 @@ export interface BenchResult {
   hotPath: { profile: unknown; micro: unknown };
   /** Telemetry rows D1 held after the Vigil scenarios, with what Vigil served. */
   telemetry: TelemetryCensus | null;
+  /** Interleaved rounds on the primary family (absent from results written before they existed). */
+  paired?: PairedRounds | null;
   workerLog: { lines: number; warnings: string[] };
   targets: TargetCheck[];
   notes: string[];
@@ -141,6 +144,24 @@ function ratiosTable(result: BenchResult): string {
     ['ratio (predictions/s, same run)', ...models],
     names.map((name) => [name, ...per.map((r) => fmt(r[name], 2))]),
   );
+}
+
+/** Each interleaved round's ratios, their median and range. */
+function pairedTable(paired: PairedRounds): string {
+  const all = pairedRatios(paired);
+  const names = Object.keys(all).filter((name) => all[name] !== null);
+  const rounds = paired.rounds.map((_, i) => `round ${i + 1}`);
+  const intro =
+    `Interleaved rounds, ${paired.model}: every server up at once, each serving ${fmt(paired.sliceSeconds)} s slices of ` +
+    'single instances and of 100 per request in turn (the order rotated every round), so a ratio is taken from ' +
+    'slices seconds apart rather than scenarios minutes apart.';
+  return `${intro}\n\n${table(
+    ['ratio (predictions/s, interleaved)', ...rounds, 'median', 'range'],
+    names.map((name) => {
+      const r = all[name]!;
+      return [name, ...r.perRound.map((v) => fmt(v, 2)), fmt(r.median, 2), `${fmt(r.min, 2)}–${fmt(r.max, 2)}`];
+    }),
+  )}`;
 }
 
 /** CPU of the server process per request (µs), per server and model: what separates Vigil from the floor. */
@@ -329,6 +350,7 @@ export function formatReport(result: BenchResult): string {
   out.push('', modelsTable(result));
   out.push('', scenarioTable(result));
   out.push('', ratiosTable(result));
+  if (result.paired?.rounds.length) out.push('', pairedTable(result.paired));
   out.push('', cpuTable(result));
   if (result.coldStarts.length) out.push('', coldStartTable(result));
   if (result.coldStartBreakdown) out.push('', coldStartBreakdownTable(result.coldStartBreakdown));

@@ -66,6 +66,11 @@ async function scenariosFor(
   return out;
 }
 
+/** The path a baseline serves a family's predictions on (the floor answers any path; it takes Vigil's). */
+export function baselinePath(server: Exclude<ServerKind, 'vigil'>, family: LoadedFamily): string {
+  return server === 'floor' ? family.predictPath : family.baselinePath;
+}
+
 function wanted(ctx: BenchContext, server: ServerGroup): boolean {
   return ctx.families.some((f) => wantsLoad(ctx.options, server, f.id));
 }
@@ -73,23 +78,33 @@ function wanted(ctx: BenchContext, server: ServerGroup): boolean {
 /** A baseline Worker on workerd (Miniflare API, direct socket, no bindings). */
 async function runWorkerBaseline(ctx: BenchContext, server: 'limit' | 'floor'): Promise<ScenarioResult[]> {
   if (!wanted(ctx, server)) return [];
-  const build = ctx.builds[server];
   ctx.log(`serving the ${server} Worker on workerd`);
-  const worker = await serveWorker({ bundle: build.bundle, workerOptions: build.options });
+  const worker = await startWorkerBaseline(ctx, server);
   try {
-    return await scenariosFor(ctx, server, worker.directUrl, { pids: () => worker.pids }, (f) =>
-      server === 'floor' ? f.predictPath : f.baselinePath,
-    );
+    return await scenariosFor(ctx, server, worker.url, worker.processes, (f) => baselinePath(server, f));
   } finally {
-    await worker.dispose();
+    await worker.stop();
   }
 }
 
 export const runLimit = (ctx: BenchContext) => runWorkerBaseline(ctx, 'limit');
 export const runFloor = (ctx: BenchContext) => runWorkerBaseline(ctx, 'floor');
 
-export async function runPeer(ctx: BenchContext): Promise<ScenarioResult[]> {
-  if (!wanted(ctx, 'peer')) return [];
+export interface RunningServer {
+  url: URL;
+  processes: ServerProcesses;
+  stop(): Promise<void>;
+}
+
+/** A baseline Worker on workerd (Miniflare API, direct socket, no bindings), running until `stop`. */
+export async function startWorkerBaseline(ctx: BenchContext, server: 'limit' | 'floor'): Promise<RunningServer> {
+  const build = ctx.builds[server];
+  const worker = await serveWorker({ bundle: build.bundle, workerOptions: build.options });
+  return { url: worker.directUrl, processes: { pids: () => worker.pids }, stop: () => worker.dispose() };
+}
+
+/** The peer (node:http + onnxruntime-node) over every family's primary version, running until `stop`. */
+export async function startPeer(ctx: BenchContext): Promise<RunningServer> {
   const runtimeDir = await ensurePeerRuntime(ctx.root, ctx.log);
   ctx.log('starting the peer (node:http + onnxruntime-node)');
   let portLine: (port: number) => void = () => undefined;
@@ -115,7 +130,18 @@ export async function runPeer(ctx: BenchContext): Promise<ScenarioResult[]> {
       60_000,
       'peer start',
     );
-    return await scenariosFor(ctx, 'peer', new URL(`http://127.0.0.1:${port}`), { pids: () => [peer.child.pid!] }, (f) => f.baselinePath);
+    return { url: new URL(`http://127.0.0.1:${port}`), processes: { pids: () => [peer.child.pid!] }, stop: () => peer.stop() };
+  } catch (error) {
+    await peer.stop();
+    throw error;
+  }
+}
+
+export async function runPeer(ctx: BenchContext): Promise<ScenarioResult[]> {
+  if (!wanted(ctx, 'peer')) return [];
+  const peer = await startPeer(ctx);
+  try {
+    return await scenariosFor(ctx, 'peer', peer.url, peer.processes, (f) => f.baselinePath);
   } finally {
     await peer.stop();
   }

@@ -9,6 +9,7 @@ import type { TelemetryCensus } from '../lib/census.ts';
 import type { ColdStartBreakdown, ColdStartResult } from '../lib/cold-start.ts';
 import { formatHotPath, type MicroSummary, type ProfileSummary } from '../lib/hot-path-report.ts';
 import type { MemoryResult } from '../lib/memory.ts';
+import type { PairedRounds } from '../lib/paired.ts';
 import type { MachineDescription } from '../lib/proc.ts';
 import { gitInfo, packageVersions } from '../lib/provenance.ts';
 import { formatReport, replaceResultsSection, type BenchResult } from '../lib/report.ts';
@@ -28,6 +29,7 @@ export interface Measurements {
   engines: Record<string, VersionEngine[]>;
   profile: Record<string, ProfileSummary> | null;
   micro: MicroSummary | null;
+  paired: PairedRounds | null;
   workerLog: { lines: number; warnings: string[] };
 }
 
@@ -99,6 +101,7 @@ export function assembleResult(ctx: BenchContext, m: Measurements): BenchResult 
     memory: m.memory,
     hotPath: { profile: m.profile, micro: m.micro },
     telemetry: m.telemetry,
+    paired: m.paired,
     workerLog: m.workerLog,
     targets: [],
     notes: [...ctx.notes, ...disturbanceNotes(m)],
@@ -108,6 +111,7 @@ export function assembleResult(ctx: BenchContext, m: Measurements): BenchResult 
     coldStarts: result.coldStarts,
     memory: result.memory,
     model: ctx.families[0]!.id,
+    paired: result.paired ?? null,
   });
   return result;
 }

@@ -29,6 +29,15 @@ describe('parseArgs', () => {
     expect(o.soakSeconds).toBe(0);
   });
 
+  it('runs five interleaved rounds of 5 s slices in full runs, none in quick ones unless asked', () => {
+    expect([parseArgs([]).pairedRounds, parseArgs([]).pairedSliceSeconds]).toEqual([5, 5]);
+    expect(parseArgs(['--quick']).pairedRounds).toBe(0);
+    const o = parseArgs(['--quick', '--paired', '3', '--paired-slice', '2']);
+    expect([o.pairedRounds, o.pairedSliceSeconds]).toEqual([3, 2]);
+    expect(parseArgs(['--paired', '0']).pairedRounds).toBe(0);
+    expect(() => parseArgs(['--paired-slice', '0'])).toThrow(/--paired-slice needs a positive number/);
+  });
+
   it('rejects unknown options, groups and bad numbers with a message', () => {
     expect(() => parseArgs(['--fast'])).toThrow(/unknown option --fast/);
     expect(() => parseArgs(['--only', 'vigil,gpu'])).toThrow(/unknown: gpu/);

@@ -143,6 +143,26 @@ describe('formatReport', () => {
     expect(text).toContain('| **Vigil full path − floor** | 88 | 169 |');
   });
 
+  it('prints the interleaved rounds, each ratio per round with its median and range, when the run has them', () => {
+    expect(text).not.toContain('interleaved');
+    const r = result([scenario('vigil-full', 8000), scenario('limit-single', 10000)]);
+    r.paired = {
+      model: 'california-housing',
+      sliceSeconds: 5,
+      rounds: [
+        [scenario('vigil-full', 9000), scenario('limit-single', 10000)],
+        [scenario('limit-single', 5000), scenario('vigil-full', 6000)],
+        [scenario('vigil-full', 3000), scenario('limit-single', 3000)],
+      ],
+    };
+    const withRounds = formatReport(r);
+    expect(withRounds).toContain('Interleaved rounds, california-housing: every server up at once, each serving 5 s slices');
+    expect(withRounds).toContain('| ratio (predictions/s, interleaved) | round 1 | round 2 | round 3 | median | range |');
+    expect(withRounds).toContain('| full path / limit | 0.90 | 1.20 | 1.00 | 1.00 | 0.90–1.20 |');
+    // Ratios no round measured are left out.
+    expect(withRounds).not.toContain('| full path / floor | –');
+  });
+
   it('prints the cold starts with their engine and the breakdown in order of first appearance', () => {
     expect(text).toContain('| Vigil, deployed | compiled | 2 | 950 | 42.5 | 40.0–45.0 | 993 | 0 |');
     expect(text).toContain(

@@ -107,6 +107,34 @@ describe('checkTargets (issue 12)', () => {
     expect(met(checkTargets(inputs({ scenarios: noPeer })), '100-instance')).toBeNull();
   });
 
+  it('judges the ratio targets on the median of the interleaved rounds when the run has them, and shows both', () => {
+    // The 20-second scenarios say 1.3 (minutes apart); the rounds, slices seconds apart, say 1.1 in the median.
+    const round = (vigil: number, limit: number, vigilBatch: number) => [
+      scenario('vigil-full', vigil),
+      scenario('limit-single', limit),
+      scenario('vigil-batch100', vigilBatch, { instances: 100 }),
+      scenario('peer-batch100', 2_500, { instances: 100 }),
+    ];
+    const scenarios = passing.map((s) => (s.id === 'vigil-full' ? scenario('vigil-full', 13_000, { p99: 6 }) : s));
+    const paired = {
+      model: 'california-housing',
+      sliceSeconds: 5,
+      rounds: [round(11_000, 10_000, 1_900), round(12_500, 10_000, 1_800), round(10_500, 10_000, 2_400)],
+    };
+    const checks = checkTargets(inputs({ scenarios, paired }));
+    const fl = checks.find((c) => c.figure.startsWith('full path (shadow'))!;
+    expect(fl.met).toBe(false);
+    expect(fl.measured).toBe('median 1.10 over 3 interleaved rounds (1.05–1.25); the 10 s scenarios: 1.30 (13,000 / 10,000 req/s)');
+    // 100 instances: 210,000 predictions/s in the scenario, the peer ratio from the rounds (median 0.76).
+    const batch = checks.find((c) => c.figure.startsWith('100-instance'))!;
+    expect(batch.met).toBe(false);
+    expect(batch.measured).toBe(
+      '210,000 predictions/s, the peer: median 0.76 over 3 interleaved rounds (0.72–0.96), in the 10 s scenarios 0.84×',
+    );
+    // Rounds of another model family do not judge this one's targets.
+    expect(met(checkTargets(inputs({ scenarios, paired: { ...paired, model: 'titanic' } })), 'full path (shadow')).toBe(true);
+  });
+
   it('judges each cold start by its median, against its own limit', () => {
     const checks = checkTargets(
       inputs({ coldStarts: [cold('vigil-cold', [40, 60, 70], 'compiled'), cold('vigil-cold-ort', [290, 310, 320], 'onnxruntime')] }),

@@ -1,0 +1,80 @@
+/**
+ * Phase "paired" (`--paired N`): N interleaved rounds on the primary model family. Vigil (its full-path
+ * deployment, from the Vigil phase's state), the limit, the floor and the peer are all up at once; each round
+ * every server serves a short slice of single instances and one of 100 per request, in an order rotated every
+ * round (bench/lib/paired.ts), so each round's ratios compare slices seconds apart.
+ */
+import { wantsLoad } from '../lib/args.ts';
+import { BATCH_INSTANCES } from '../lib/families.ts';
+import { roundOrder, sliceIds, type PairedRounds } from '../lib/paired.ts';
+import type { ScenarioResult, ServerKind } from '../lib/scenario.ts';
+import { serveVigil, type VigilState } from '../lib/vigil-server.ts';
+import { baselinePath, type RunningServer, startPeer, startWorkerBaseline } from './baselines.ts';
+import { checkGolden, loadConfig, measure, type BenchContext } from './context.ts';
+
+const SERVERS: readonly ServerKind[] = ['vigil', 'limit', 'floor', 'peer'];
+/**
+ * After Vigil's slices, its telemetry is still on its way (the isolate's buffer flushes within 5 s, then the
+ * telemetry Worker writes D1): the next server's slice waits that long, so it does not share the CPU with it.
+ */
+const TELEMETRY_SETTLE_MS = 6000;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export async function runPaired(ctx: BenchContext, state: VigilState): Promise<PairedRounds | null> {
+  const { options } = ctx;
+  const family = ctx.families[0];
+  if (!family || options.pairedRounds <= 0) return null;
+  const servers = SERVERS.filter((s) => wantsLoad(options, s, family.id));
+  if (servers.length < 2) return null;
+  ctx.log(`interleaved rounds (${options.pairedRounds}, ${family.id}): starting ${servers.join(', ')} side by side`);
+  const running = new Map<ServerKind, RunningServer & { path: string }>();
+  try {
+    for (const server of servers) {
+      if (server === 'vigil') {
+        const pair = await serveVigil(ctx.builds.vigil, state);
+        running.set('vigil', {
+          url: pair.serving.directUrl,
+          processes: { pids: () => pair.serving.pids, sidePids: () => pair.telemetry.pids },
+          stop: () => pair.dispose(),
+          path: family.predictPath,
+        });
+      } else {
+        const started = server === 'peer' ? await startPeer(ctx) : await startWorkerBaseline(ctx, server);
+        running.set(server, { ...started, path: baselinePath(server, family) });
+      }
+      const s = running.get(server)!;
+      if (server !== 'floor') await checkGolden(new URL(s.path, s.url), family, server);
+    }
+    const rounds: ScenarioResult[][] = [];
+    for (let round = 0; round < options.pairedRounds; round++) {
+      const slices: ScenarioResult[] = [];
+      for (const server of roundOrder(servers, round)) {
+        const s = running.get(server)!;
+        const [singleId, batchId] = sliceIds(server);
+        for (const [id, bodies, instances] of [
+          [singleId, family.singleBodies, 1],
+          [batchId, family.batchBodies, BATCH_INSTANCES],
+        ] as const) {
+          const spec = {
+            id,
+            label: `round ${round + 1}: ${server}, ${instances} instance${instances > 1 ? 's' : ''} per request`,
+            server,
+            model: family.id,
+            setup: 'interleaved slice',
+            instancesPerRequest: instances,
+          };
+          const config = loadConfig(s.url, s.path, bodies, options, options.pairedSliceSeconds);
+          slices.push(await measure(ctx, spec, config, s.processes, 1));
+        }
+        if (server === 'vigil') await sleep(TELEMETRY_SETTLE_MS);
+      }
+      rounds.push(slices);
+    }
+    return { model: family.id, sliceSeconds: options.pairedSliceSeconds, rounds };
+  } finally {
+    for (const s of running.values()) await s.stop();
+  }
+}
