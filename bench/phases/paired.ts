@@ -6,6 +6,7 @@
  */
 import { wantsLoad } from '../lib/args.ts';
 import { BATCH_INSTANCES } from '../lib/families.ts';
+import { machineBusySeconds } from '../lib/proc.ts';
 import { roundOrder, sliceIds, type PairedRounds } from '../lib/paired.ts';
 import type { ScenarioResult, ServerKind } from '../lib/scenario.ts';
 import { serveVigil, type VigilState } from '../lib/vigil-server.ts';
@@ -14,10 +15,24 @@ import { checkGolden, loadConfig, measure, type BenchContext } from './context.t
 
 const SERVERS: readonly ServerKind[] = ['vigil', 'limit', 'floor', 'peer'];
 /**
- * After Vigil's slices, its telemetry is still on its way (the isolate's buffer flushes within 5 s, then the
- * telemetry Worker writes D1): the next server's slice waits that long, so it does not share the CPU with it.
+ * Before each server's slices the machine must be quiet: after Vigil's, its telemetry is still on its way (the
+ * isolate's flush, the queue broker, the telemetry Worker's D1 writes — tens of seconds of work after a
+ * 100-instance slice), and it would otherwise run in the next server's slice.
  */
-const TELEMETRY_SETTLE_MS = 6000;
+const QUIET_CORES = 0.15;
+const QUIET_MAX_MS = 120_000;
+
+/** Waits until the whole machine used less than QUIET_CORES over a second (at most QUIET_MAX_MS); the wait, ms. */
+async function waitForQuiet(): Promise<number> {
+  const started = performance.now();
+  for (;;) {
+    const before = machineBusySeconds();
+    await sleep(1000);
+    const after = machineBusySeconds();
+    if (before === null || after === null || after - before < QUIET_CORES) return performance.now() - started;
+    if (performance.now() - started > QUIET_MAX_MS) return performance.now() - started;
+  }
+}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -53,6 +68,8 @@ export async function runPaired(ctx: BenchContext, state: VigilState): Promise<P
       const slices: ScenarioResult[] = [];
       for (const server of roundOrder(servers, round)) {
         const s = running.get(server)!;
+        const waited = await waitForQuiet();
+        if (waited > 1500) ctx.log(`round ${round + 1}: waited ${(waited / 1000).toFixed(0)} s for the machine to be quiet before ${server}`);
         const [singleId, batchId] = sliceIds(server);
         for (const [id, bodies, instances] of [
           [singleId, family.singleBodies, 1],
@@ -69,7 +86,6 @@ export async function runPaired(ctx: BenchContext, state: VigilState): Promise<P
           const config = loadConfig(s.url, s.path, bodies, options, options.pairedSliceSeconds);
           slices.push(await measure(ctx, spec, config, s.processes, 1));
         }
-        if (server === 'vigil') await sleep(TELEMETRY_SETTLE_MS);
       }
       rounds.push(slices);
     }
