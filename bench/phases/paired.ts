@@ -69,7 +69,8 @@ export async function runPaired(ctx: BenchContext, state: VigilState): Promise<P
       for (const server of roundOrder(servers, round)) {
         const s = running.get(server)!;
         const waited = await waitForQuiet();
-        if (waited > 1500) ctx.log(`round ${round + 1}: waited ${(waited / 1000).toFixed(0)} s for the machine to be quiet before ${server}`);
+        if (waited > 1500)
+          ctx.log(`round ${round + 1}: waited ${(waited / 1000).toFixed(0)} s for the machine to be quiet before ${server}`);
         const [singleId, batchId] = sliceIds(server);
         for (const [id, bodies, instances] of [
           [singleId, family.singleBodies, 1],
