@@ -60,6 +60,19 @@ function profile(feature: string): TelemetryRecord {
 const ids = (records: readonly TelemetryRecord[]) =>
   records.map((r) => (r.kind === 'profile' ? r.feature : r.kind === 'dropped' ? 'dropped' : r.request_id));
 
+/** A sender whose first send does not return until `release` (a slow queue); each send's record ids in `calls`. */
+function firstSendHeld(afterEach: () => void = () => undefined): { send: MessageSender; calls: string[][]; release: () => void } {
+  const calls: string[][] = [];
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const send: MessageSender = async (messages) => {
+    calls.push(messages.flatMap((m) => ids(m.records)));
+    if (calls.length === 1) await gate;
+    afterEach();
+  };
+  return { send, calls, release: () => open() };
+}
+
 describe('packMessages', () => {
   it('keeps every message within maxBytes serialized, in order, losing no record', () => {
     const records = Array.from({ length: 200 }, (_, i) => sample(`r${i}`, 'x'.repeat((i * 37) % 400)));
@@ -268,16 +281,8 @@ describe('TelemetryBuffer', () => {
   });
 
   it('leaves records that arrive while a flush is sending for the next flush, not for small sends of their own', async () => {
-    const calls: string[][] = [];
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const buffer = new TelemetryBuffer(
-      async (messages) => {
-        calls.push(messages.flatMap((m) => ids(m.records)));
-        if (calls.length === 1) await gate;
-      },
-      { maxRecords: 10, sendRecords: 4, flushMs: 60_000 },
-    );
+    const { send, calls, release } = firstSendHeld();
+    const buffer = new TelemetryBuffer(send, { maxRecords: 10, sendRecords: 4, flushMs: 60_000 });
     const bg = collector();
     buffer.add(
       Array.from({ length: 10 }, (_, i) => sample(`r${i}`)),
@@ -302,19 +307,12 @@ describe('TelemetryBuffer', () => {
   it('sends a backlog built behind a slow send in chunks of at most sendRecords records, one packed at a time', async () => {
     // Packing is synchronous (every record's JSON): a backlog of thousands packed in one go stalled the isolate
     // for tens of milliseconds (50-70 ms for 20,000 records under the bench's 100-instance load).
-    const calls: string[][] = [];
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
     let packedWhileSending = 0;
-    const buffer = new TelemetryBuffer(
-      async (messages) => {
-        calls.push(messages.flatMap((m) => ids(m.records)));
-        if (calls.length === 1) await gate;
-        // The records of later chunks are still waiting in the buffer, not packed ahead of time.
-        packedWhileSending = Math.max(packedWhileSending, 2_001 - calls.flat().length - buffer.pending);
-      },
-      { flushMs: 0, sendRecords: 100, maxPendingRecords: 10_000 },
-    );
+    // The records of later chunks are still waiting in the buffer, not packed ahead of time.
+    const { send, calls, release } = firstSendHeld(() => {
+      packedWhileSending = Math.max(packedWhileSending, 2_001 - calls.flat().length - buffer.pending);
+    });
+    const buffer = new TelemetryBuffer(send, { flushMs: 0, sendRecords: 100, maxPendingRecords: 10_000 });
     const bg = collector();
     buffer.add([sample('r0')], bg.background);
     await vi.advanceTimersByTimeAsync(0);
@@ -396,16 +394,8 @@ describe('TelemetryBuffer', () => {
   });
 
   it('folds a flush asked for during a running one into it, sending the later records too', async () => {
-    const calls: string[][] = [];
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const buffer = new TelemetryBuffer(
-      async (messages) => {
-        calls.push(messages.flatMap((m) => ids(m.records)));
-        if (calls.length === 1) await gate;
-      },
-      { flushMs: 0 },
-    );
+    const { send, calls, release } = firstSendHeld();
+    const buffer = new TelemetryBuffer(send, { flushMs: 0 });
     const bg = collector();
     buffer.add([sample('a')], bg.background);
     await vi.advanceTimersByTimeAsync(0);
