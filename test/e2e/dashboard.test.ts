@@ -113,7 +113,9 @@ beforeAll(async () => {
   }
   mkdirSync(RESULTS, { recursive: true });
   const [started, launched] = await Promise.all([
-    startDevWorker({ vars: { TELEMETRY_FLUSH_MS: '0', DEPLOYMENT_CACHE_SECONDS: '0' } }),
+    // Locally both workerd processes open one SQLite file, so a telemetry write sometimes meets a read's lock
+    // (SQLITE_BUSY) and is retried: after 1 s doubling here, not production's 30 s, which outlasts the wait below.
+    startDevWorker({ vars: { TELEMETRY_FLUSH_MS: '0', DEPLOYMENT_CACHE_SECONDS: '0' }, telemetryVars: { TELEMETRY_RETRY_SECONDS: '1' } }),
     chromium.launch({
       executablePath: CHROMIUM_PATH,
       headless: true,

@@ -57,7 +57,9 @@ async function waitUntilReady(url: string, child: ChildProcess, output: () => st
   throw new Error(`wrangler dev was not ready after ${timeoutMs} ms:\n${output()}`);
 }
 
-export async function startDevWorker(options: { vars?: Record<string, string> } = {}): Promise<DevWorker> {
+export async function startDevWorker(
+  options: { vars?: Record<string, string>; telemetryVars?: Record<string, string> } = {},
+): Promise<DevWorker> {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-e2e-'));
   const state = join(dir, 'state');
   const adminToken = `e2e-${crypto.randomUUID()}`;
@@ -75,7 +77,8 @@ export async function startDevWorker(options: { vars?: Record<string, string> } 
     await freePort(),
     await freePort(),
   ];
-  const vars = Object.entries(options.vars ?? {}).flatMap(([k, v]) => ['--var', `${k}:${v}`]);
+  const asFlags = (given: Record<string, string> = {}) => Object.entries(given).flatMap(([k, v]) => ['--var', `${k}:${v}`]);
+  const vars = asFlags(options.vars);
   const common = ['--ip', '127.0.0.1', '--persist-to', state, '--env-file', envFile, '--show-interactive-dev-session=false'];
   // The serving Worker and the telemetry Worker, as `npm start` runs them; they meet in a dev registry of their own.
   const registryPath = join(dir, 'registry');
@@ -100,6 +103,7 @@ export async function startDevWorker(options: { vars?: Record<string, string> } 
     '--inspector-port',
     String(telemetryInspectorPort),
     ...common,
+    ...asFlags(options.telemetryVars),
   ]);
   const output = () => log;
   // Serving starts once the telemetry Worker is registered: locally, telemetry sent before then is dropped.
