@@ -4,7 +4,9 @@
  * directory names, artifact sha256) and writes src/registry/bundled-models.gen.ts, the module that compiles
  * them into the Worker, with the tree image of each package the compiled evaluator runs (its tree ensembles'
  * arrays, src/registry/tree-images.gen/, see tree-image.ts); and it stages the Swagger UI files served at /docs
- * into public/swagger-ui/. Run before every build (npm start, test, deploy, typecheck).
+ * into public/swagger-ui/; and it assembles the compiled evaluator's WASM tree walker
+ * (src/inference/compiled/tree-walker.gen.wasm, from cli/lib/tree-walker-wat.ts). Run before every build (npm start,
+ * test, deploy, typecheck).
  */
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,9 +18,11 @@ import { encodeTreeImage } from '../src/inference/compiled/tree-image.ts';
 import { canonicalJson } from '../src/lib/canonical-json.ts';
 import { parseManifest, VERSION_PATTERN } from '../src/model/manifest.ts';
 import { MODELS_DIR, REPO_ROOT } from './lib/paths.ts';
+import { assembleTreeWalker } from './lib/tree-walker-wat.ts';
 
 export const GENERATED_MODULE = join(REPO_ROOT, 'src', 'registry', 'bundled-models.gen.ts');
 export const TREE_IMAGES_DIR = join(REPO_ROOT, 'src', 'registry', 'tree-images.gen');
+export const TREE_WALKER_WASM = join(REPO_ROOT, 'src', 'inference', 'compiled', 'tree-walker.gen.wasm');
 
 export interface BundledPackageDir {
   name: string;
@@ -187,12 +191,19 @@ export function stageSwaggerUi(root = REPO_ROOT): void {
   }
 }
 
+/** Assembles the compiled evaluator's WASM tree walker (cli/lib/tree-walker-wat.ts), rewriting it only when it changed. */
+export async function writeTreeWalker(file = TREE_WALKER_WASM): Promise<void> {
+  const bytes = Buffer.from(await assembleTreeWalker());
+  if (!existsSync(file) || !readFileSync(file).equals(bytes)) writeFileSync(file, bytes);
+}
+
 export async function runModelsIndex(_args: string[]): Promise<number> {
   let source: string;
   try {
     const packages = discoverBundledPackages();
     source = renderBundledModule(packages, readDefaultDeployments(packages), writeTreeImages(packages));
     stageSwaggerUi();
+    await writeTreeWalker();
   } catch (error) {
     console.error(`vigil models:index: ${(error as Error).message}`);
     return 1;

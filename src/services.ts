@@ -7,6 +7,8 @@ import { database } from './db/client.ts';
 import type { Env } from './env.ts';
 import type { ModelRuntime } from './inference/model-runtime.ts';
 import { CompiledRuntime } from './inference/compiled/index.ts';
+import { useTreeWalker, wasmWalkersStarted } from './inference/compiled/ops/tree-walker.ts';
+import treeWalker from './inference/compiled/tree-walker.gen.wasm';
 import { OrtRuntime } from './inference/ort-runtime.ts';
 import { SessionCache } from './inference/session-cache.ts';
 import { AlertDispatcher } from './monitoring/alerts.ts';
@@ -44,6 +46,8 @@ export interface ServiceOverrides {
 const BUNDLED_TREE_IMAGES = BUNDLED_MODELS.flatMap((m) => (m.trees ? [m.trees] : []));
 
 export function buildServices(env: Env, overrides: ServiceOverrides = {}): Services {
+  // Compiled tree ensembles sum batches in the bundled WASM walker (Workers cannot compile WASM at run time).
+  useTreeWalker(treeWalker);
   const db = database(env.DB);
   const bundled = new BundledModelStore(BUNDLED_MODELS);
   // The compiled evaluator serves what the QA gate proved it matches ONNX Runtime on; a test's fake runtime serves all.
@@ -101,6 +105,7 @@ export function buildServices(env: Env, overrides: ServiceOverrides = {}): Servi
     sessions: sessions.size,
     compiled_sessions: sessions.sizeOf('compiled'),
     onnxruntime_sessions: sessions.sizeOf('onnxruntime'),
+    wasm_tree_walkers: wasmWalkersStarted(),
     sessions_released: sessions.released,
     profile_buckets: profiles.size,
     pii_keys: piiKeys.size,

@@ -11,6 +11,8 @@ import type { ModelRuntime, ModelSession } from '../../src/inference/model-runti
 import { compileOnnx } from '../../src/inference/compiled/compile-onnx.ts';
 import { CompiledRuntime } from '../../src/inference/compiled/compiled-runtime.ts';
 import type { TreeArrays } from '../../src/inference/compiled/ops/tree-ensemble.ts';
+import { useTreeWalker } from '../../src/inference/compiled/ops/tree-walker.ts';
+import treeWalker from '../../src/inference/compiled/tree-walker.gen.wasm';
 import { readTreeImage } from '../../src/inference/compiled/tree-image.ts';
 import { compileModel, predictRows } from '../../src/inference/model-runner.ts';
 import { OrtRuntime } from '../../src/inference/ort-runtime.ts';
@@ -244,6 +246,44 @@ describe('an isolate whose served versions are all compiled', () => {
     const stats = services.isolate();
     expect(stats.compiled_sessions).toBeGreaterThanOrEqual(5);
     expect(stats.onnxruntime_sessions).toBe(0);
+  });
+
+  it("walks the tree models' batches in the bundled WASM walker, predicting what the JavaScript walk predicts", async () => {
+    const services = buildServices(workerEnv, { ortRuntime: new CountingRuntime() });
+    for (const [model, version] of [
+      ['california-housing', '2'],
+      ['adult-income', '2'],
+    ] as const) {
+      const manifest = manifestOf(model, version);
+      // 100 instances: the goldens, repeated, each with its first numeric feature moved so the rows differ.
+      const numeric = manifest.features.find((f) => f.type === 'number' || f.type === 'integer')!;
+      const instances = Array.from({ length: 100 }, (_, i) => {
+        const golden = goldenInstances(model, version)[i % manifest.golden.length]!;
+        return { ...golden, [numeric.name]: Number(golden[numeric.name]) + (i % 7) };
+      });
+      const walkers = services.isolate().wasm_tree_walkers!;
+      const served = await services.predictions.predict({ model, version, instances, requestId: `wasm-${model}` }, () => {});
+      // A walker started for the version's tree ensemble (and one for the QA gate's probes, when it runs first).
+      expect(services.isolate().wasm_tree_walkers!).toBeGreaterThan(walkers);
+      // The same rows through a session built while the isolate has no WASM walker.
+      useTreeWalker(null);
+      let javascript: unknown[];
+      try {
+        const m = BUNDLED_MODELS.find((b) => (b.manifest as Manifest).name === model && (b.manifest as Manifest).version === version)!;
+        const session = await new CompiledRuntime().createSession(new Uint8Array(m.artifact));
+        const validator = compileValidator(manifest);
+        const errors = new FieldErrors();
+        javascript = await predictRows(
+          session,
+          compileModel(manifest),
+          instances.map((x, i) => validator.validate(x, i, errors)!),
+        );
+        expect(errors.list).toEqual([]);
+      } finally {
+        useTreeWalker(treeWalker);
+      }
+      expect(served.predictions).toEqual(javascript);
+    }
   });
 
   it('loads ONNX Runtime for the first version that needs it', async () => {

@@ -9,10 +9,14 @@
  *   COLD_CACHE_MB=48 ENGINE=compiled node test/unit/compiled/single-row-bench.ts 2000
  *       (writes that many MB between runs, untimed, so each run starts with the model's arrays out of the CPU's
  *       caches — 4 MB leaves them in L3, 48 MB in memory — as a serving isolate's runs between requests do)
+ *   BATCH_ROWS=100 WALKER=javascript ENGINE=compiled node test/unit/compiled/single-row-bench.ts 3000
+ *       (runs of 100 rows each; tree ensembles walk such batches in the bundled WASM walker, as the Worker does,
+ *       unless WALKER=javascript)
  */
 import { readFileSync } from 'node:fs';
 import { NodeOrtRuntime } from '../../../cli/lib/ort-node-runtime.ts';
 import { compileOnnx } from '../../../src/inference/compiled/compile-onnx.ts';
+import { useTreeWalker } from '../../../src/inference/compiled/ops/tree-walker.ts';
 import type { ModelSession } from '../../../src/inference/model-runtime.ts';
 import { compileValidator, FieldErrors, type Row } from '../../../src/model/instance-validator.ts';
 import { parseManifest, type Manifest } from '../../../src/model/manifest.ts';
@@ -20,6 +24,10 @@ import { compileModel } from '../../../src/inference/model-runner.ts';
 import type { Tensor } from '../../../src/model/tensor.ts';
 
 const runs = Number(process.argv[2] ?? 100_000);
+const batchRows = Number(process.env.BATCH_ROWS ?? 1);
+if (process.env.WALKER !== 'javascript') {
+  useTreeWalker(new WebAssembly.Module(readFileSync(new URL('../../../src/inference/compiled/tree-walker.gen.wasm', import.meta.url))));
+}
 const ids =
   process.argv.length > 3
     ? process.argv.slice(3)
@@ -82,7 +90,7 @@ for (const id of ids) {
   const errors = new FieldErrors();
   const rows = instances(manifest).map((instance, i) => validator.validate(instance, i, errors) as Row);
   const encoder = compileModel(manifest).encoder;
-  const feeds = rows.map((row) => encoder.encode([row]));
+  const feeds = rows.map((_, i) => encoder.encode(Array.from({ length: batchRows }, (_, j) => rows[(i + j) % ROWS]!)));
   const compiled = compileOnnx(bytes);
   if (!compiled.ok) throw new Error(`${id}: ${compiled.reason}`);
   const ort = await new NodeOrtRuntime().createSession(bytes);

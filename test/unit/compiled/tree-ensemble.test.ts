@@ -1,4 +1,5 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assembleTreeWalker } from '../../../cli/lib/tree-walker-wat.ts';
 import { attr, DOUBLE, FLOAT, INT32, INT64, node, STRING, tensorInfo } from '../../../cli/onnx/proto.ts';
 import type { Tensor } from '../../../src/model/tensor.ts';
 import { compileOnnx } from '../../../src/inference/compiled/compile-onnx.ts';
@@ -11,6 +12,7 @@ import {
   sumLeafValues,
   type TreeEnsemble,
 } from '../../../src/inference/compiled/ops/tree-ensemble.ts';
+import { useTreeWalker } from '../../../src/inference/compiled/ops/tree-walker.ts';
 import { awkwardFloat, expectParity, graph, ML, ort, printParityReport, prng, sliceRows } from './parity.ts';
 import { ensembleNode, leaf, split } from '../explain/test-trees.ts';
 import { ALL_MODES, randomTrees, thresholdPool, type TreeOptions } from './random-trees.ts';
@@ -373,7 +375,13 @@ describe('TreeEnsembleClassifier', () => {
   });
 });
 
-describe('interleaved walks (BRANCH_LEQ trees without NaN tracking, as XGBoost, LightGBM and Vigil write them)', () => {
+const WALKERS = ['javascript', 'wasm'] as const;
+
+// BRANCH_LEQ trees without NaN tracking are what XGBoost, LightGBM and Vigil write.
+describe.each(WALKERS)('interleaved walks (BRANCH_LEQ trees without NaN tracking), %s walker', (engine) => {
+  // Ensembles built while the module is installed walk batches of float32 rows in the bundled WASM walker.
+  beforeAll(async () => useTreeWalker(engine === 'wasm' ? new WebAssembly.Module(await assembleTreeWalker()) : null));
+  afterAll(() => useTreeWalker(null));
   // 13 trees (not a multiple of the rows walked together) of uneven heights, so walks that reach a leaf early
   // keep stepping on it while the others go on; NaNs among the inputs.
   // Weights of one sign for MIN (all above 0) and MAX (all below 0), so a row's extreme is never the 0 it starts from.
@@ -404,13 +412,24 @@ describe('interleaved walks (BRANCH_LEQ trees without NaN tracking, as XGBoost, 
   };
   /** The layout the graph's (first) tree ensemble walks batches in. */
   const layoutOf = (bytes: Uint8Array, targets: number): BatchLayout | null => ensembleOf(bytes, targets).batchLayout();
-  /** A one-target SUM regressor over float input. */
-  const sumRegressor = (t: ReturnType<typeof trees>) =>
+  /** The layout, and what walks a batch of rows of `x` (float32 or float64, FEATURES wide) in it. */
+  const walkerOf = (bytes: Uint8Array, targets: number, x: Tensor) => {
+    const e = ensembleOf(bytes, targets);
+    e.batchLeaves!((x.data as Float32Array | Float64Array).subarray(0, 8 * FEATURES), 8, FEATURES);
+    return [e.batchLayout(), e.batchWalker()];
+  };
+  /** What walks float32 batches in the complete layout in this block. */
+  const complete = ['complete', engine] as const;
+  /** A one-target SUM regressor over float (or double) input. */
+  const sumRegressor = (t: ReturnType<typeof trees>, element = FLOAT) =>
     graph({
-      inputs: [tensorInfo('x', FLOAT, ['N', FEATURES])],
+      inputs: [tensorInfo('x', element, ['N', FEATURES])],
       outputs: [tensorInfo('y', FLOAT, ['N', 1])],
       nodes: [
-        node('TreeEnsembleRegressor', ['x'], ['y'], { ...ML, attributes: [...t.nodes, ...t.weights('target'), attr.int('n_targets', 1)] }),
+        node('TreeEnsembleRegressor', ['x'], ['y'], {
+          ...ML,
+          attributes: [...t.nodes, ...t.weights('target'), attr.int('n_targets', 1)],
+        }),
       ],
     });
   const batches = async (label: string, bytes: Uint8Array, x: Tensor) => {
@@ -425,29 +444,35 @@ describe('interleaved walks (BRANCH_LEQ trees without NaN tracking, as XGBoost, 
     const { random, t } = leqTrees(1600, [0]);
     const e = ensembleOf(sumRegressor(t), 1);
     const x = input(random, 'float32', t.thresholds).data as Float32Array;
-    const values = Float64Array.from(e.leafValues, (v, i) => (i % 3 === 0 ? v * 1e5 : i % 3 === 1 ? v * 1e-1 : v));
+    const doubles = Float64Array.from(e.leafValues, (v, i) => (i % 3 === 0 ? v * 1e5 : i % 3 === 1 ? v * 1e-1 : v));
     // A cold ensemble leaves small batches to leafFor (see COLD_SINGLE_ROWS) until something builds its walker.
     expect([e.maySum(1), e.maySum(3), e.maySum(4)]).toEqual([false, false, true]);
-    expect(e.batchSums(x.subarray(0, 3 * FEATURES), 3, FEATURES, values, new Float64Array(3))).toBe(false);
-    for (const [from, rows] of [
-      [0, 1000],
-      [7, 1],
-      [9, 2],
-      [10, 3],
-      [0, 4],
-      [3, 7],
-      [20, 8],
-      [31, 13],
-    ] as const) {
-      const batch = x.subarray(from * FEATURES, (from + rows) * FEATURES);
-      expect(e.maySum(rows)).toBe(true);
-      const walked = new Float64Array(rows);
-      expect(e.batchSums(batch, rows, FEATURES, values, walked)).toBe(true);
-      const leaves = e.batchLeaves!(batch, rows, FEATURES)!;
-      const summed = sumLeafValues(values, leaves, e.roots.length, rows, false, new Float64Array(rows));
-      expect(walked).toEqual(summed);
-      expect(walked.every((v) => v === Math.fround(v))).toBe(true);
-    }
+    expect(e.batchSums(x.subarray(0, 3 * FEATURES), 3, FEATURES, doubles, new Float64Array(3))).toBe(false);
+    // Values that are float32 (as every leaf weight is) the WASM walker sums; others only JavaScript does.
+    for (const [values, walker] of [
+      [doubles, 'javascript'],
+      [doubles.map(Math.fround), engine],
+    ] as const)
+      for (const [from, rows] of [
+        [0, 1000],
+        [7, 1],
+        [9, 2],
+        [10, 3],
+        [0, 4],
+        [3, 7],
+        [20, 8],
+        [31, 13],
+      ] as const) {
+        const batch = x.subarray(from * FEATURES, (from + rows) * FEATURES);
+        expect(e.maySum(rows)).toBe(true);
+        const walked = new Float64Array(rows);
+        expect(e.batchSums(batch, rows, FEATURES, values, walked)).toBe(true);
+        if (rows >= 4) expect(e.batchWalker()).toBe(walker);
+        const leaves = e.batchLeaves!(batch, rows, FEATURES)!;
+        const summed = sumLeafValues(values, leaves, e.roots.length, rows, false, new Float64Array(rows));
+        expect(walked).toEqual(summed);
+        expect(walked.every((v) => v === Math.fround(v))).toBe(true);
+      }
     // The linked layout is left to the caller.
     const deep = leqTrees(1601, [0], 1, 'SUM', 14);
     const linked = ensembleOf(sumRegressor(deep.t), 1);
@@ -518,7 +543,7 @@ describe('interleaved walks (BRANCH_LEQ trees without NaN tracking, as XGBoost, 
       const rows = 9;
       const x = Float32Array.from({ length: rows * width }, () => random() * 2 - 1);
       const batch = e.batchLeaves!(x, rows, width)!.slice(); // the next call reuses the array
-      expect(e.batchLayout()).toBe('complete');
+      expect([e.batchLayout(), e.batchWalker()]).toEqual(complete);
       for (let r = 0; r < rows; r++) {
         const one = e.batchLeaves!(x.subarray(r * width, (r + 1) * width), 1, width)!;
         for (let tree = 0; tree < e.roots.length; tree++) {
@@ -574,8 +599,9 @@ describe('interleaved walks (BRANCH_LEQ trees without NaN tracking, as XGBoost, 
   it('match ONNX Runtime on deep trees walked in the linked layout, in batches of every size', async () => {
     const { random, t } = leqTrees(1414, [0], 1, 'SUM', 14);
     const bytes = sumRegressor(t);
-    expect(layoutOf(bytes, 1)).toBe('linked');
-    await batches('linked regressor, deep trees', bytes, input(random, 'float32', t.thresholds));
+    const x = input(random, 'float32', t.thresholds);
+    expect(walkerOf(bytes, 1, x)).toEqual(['linked', null]);
+    await batches('linked regressor, deep trees', bytes, x);
   });
 
   it('match ONNX Runtime for regressors of one target and of two, every aggregate, in batches of every size', async () => {
@@ -605,7 +631,7 @@ describe('interleaved walks (BRANCH_LEQ trees without NaN tracking, as XGBoost, 
         });
         const x = input(random, 'float32', t.thresholds);
         expect(Array.from(x.data as Float32Array).some(Number.isNaN)).toBe(true);
-        expect(layoutOf(bytes, targets)).toBe('complete');
+        expect(walkerOf(bytes, targets, x)).toEqual(complete);
         await batches(`interleaved regressor, ${aggregate}, ${targets} target(s)`, bytes, x);
       }
     }
@@ -613,15 +639,11 @@ describe('interleaved walks (BRANCH_LEQ trees without NaN tracking, as XGBoost, 
 
   it('match ONNX Runtime on double input (compared in double), in batches of every size', async () => {
     const { random, t } = leqTrees(1364, [0]);
-    const bytes = graph({
-      inputs: [tensorInfo('x', DOUBLE, ['N', FEATURES])],
-      outputs: [tensorInfo('y', FLOAT, ['N', 1])],
-      nodes: [
-        node('TreeEnsembleRegressor', ['x'], ['y'], { ...ML, attributes: [...t.nodes, ...t.weights('target'), attr.int('n_targets', 1)] }),
-      ],
-    });
-    expect(layoutOf(bytes, 1)).toBe('complete');
-    await batches('interleaved regressor, double input', bytes, input(random, 'float64', t.thresholds));
+    const bytes = sumRegressor(t, DOUBLE);
+    const x = input(random, 'float64', t.thresholds);
+    // The WASM walker takes float32 rows only.
+    expect(walkerOf(bytes, 1, x)).toEqual(['complete', 'javascript']);
+    await batches('interleaved regressor, double input', bytes, x);
   });
 
   it('match ONNX Runtime for classifiers (binary, and 3 classes with several weights per leaf), in batches of every size', async () => {
@@ -642,8 +664,9 @@ describe('interleaved walks (BRANCH_LEQ trees without NaN tracking, as XGBoost, 
           }),
         ],
       });
-      expect(layoutOf(bytes, classes)).toBe('complete');
-      await batches(`interleaved classifier, ${classes} classes`, bytes, input(random, 'float32', t.thresholds));
+      const x = input(random, 'float32', t.thresholds);
+      expect(walkerOf(bytes, classes, x)).toEqual(complete);
+      await batches(`interleaved classifier, ${classes} classes`, bytes, x);
     }
   });
 });
