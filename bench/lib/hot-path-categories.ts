@@ -26,11 +26,15 @@ export type HotPathCategory =
   | 'runtime (native, not JS)'
   | 'idle';
 
+const TREE_WALKER_FUNCTION = /^\$?(sum|leaves)_rows_u(8|16|32)$/;
+
 /** Categorizes one profile node by its function name, script URL and original source (if mapped). */
 export function categorize(functionName: string, url: string, source: string | null): HotPathCategory {
   if (functionName === '(garbage collector)') return 'garbage collection';
   if (functionName === '(idle)') return 'idle';
   if (functionName === '(program)' || functionName === '(root)') return 'runtime (native, not JS)';
+  // Vigil's own WebAssembly, the tree walker, carries its function names (cli/lib/tree-walker-wat.ts).
+  if (TREE_WALKER_FUNCTION.test(functionName)) return 'model (compiled evaluator)';
   if (url.startsWith('wasm://') || /^wasm-function\[/.test(functionName) || /^\$/.test(functionName)) return 'ORT (WASM)';
   const path = (source ?? url).replace(/\\/g, '/');
   if (path === '') return 'runtime (native, not JS)';

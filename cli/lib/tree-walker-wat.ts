@@ -88,7 +88,7 @@ function walkRows(mode: Mode, width: FeatureWidth): string {
   const written =
     mode === 'leaves' ? `\n      (local.set $written ${add(get('out'), shl(`(i32.mul ${get('t')} ${get('rows')})`, 2))})` : '';
   return `
-  (func (export "${mode}_rows_u${width}") ${PARAMS.map((p) => `(param $${p} i32)`).join(' ')}
+  (func $${mode}_rows_u${width} (export "${mode}_rows_u${width}") ${PARAMS.map((p) => `(param $${p} i32)`).join(' ')}
     (local $t i32) (local $first i32) (local $k i32) (local $leaf i32) (local $r i32) (local $d i32) (local $written i32)
     ${lanes.map((i) => `(local $n${i} i32) (local $xo${i} i32)`).join(' ')}
     (block $trees_done (loop $trees
@@ -117,7 +117,8 @@ export async function assembleTreeWalker(): Promise<Uint8Array<ArrayBuffer>> {
   try {
     module.resolveNames();
     module.validate();
-    return new Uint8Array(module.toBinary({ log: false, write_debug_names: false }).buffer); // a copy, not wabt's heap
+    // With the function names, so CPU profiles name the walks (bench/lib/hot-path-categories.ts).
+    return new Uint8Array(module.toBinary({ log: false, write_debug_names: true }).buffer); // a copy, not wabt's heap
   } finally {
     module.destroy();
   }

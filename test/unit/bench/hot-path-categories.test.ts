@@ -11,6 +11,9 @@ describe('categorize', () => {
     expect(categorize('(idle)', '', null)).toBe('idle');
     expect(categorize('(program)', '', null)).toBe('runtime (native, not JS)');
     expect(categorize('wasm-function[323]', 'wasm://wasm/03652266', null)).toBe('ORT (WASM)');
+    // The compiled evaluator's tree walker is WebAssembly too, named.
+    expect(categorize('$sum_rows_u8', 'wasm://wasm/06b39bf2', null)).toBe('model (compiled evaluator)');
+    expect(categorize('leaves_rows_u16', 'wasm://wasm/06b39bf2', null)).toBe('model (compiled evaluator)');
     expect(categorize('Response', '', null)).toBe('runtime (native, not JS)');
   });
 

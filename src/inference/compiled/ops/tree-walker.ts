@@ -1,10 +1,11 @@
 /**
  * The bundled WASM tree walker (assembled by `vigil prepare` from cli/lib/tree-walker-wat.ts): batches of float32
  * rows walked down complete trees, to their leaves or their leaf values' sums, exactly as completeLeqLeaves'
- * JavaScript `walk` and `sum` do, and faster. Workers
- * cannot compile WebAssembly at run time, so the Worker imports the module precompiled and hands it over with
- * useTreeWalker; without it (Node, unless a caller loads it) the JavaScript walk runs. Each ensemble gets its own
- * instance, whose memory holds a copy of its trees followed by the batch's rows and sums.
+ * JavaScript `walk` and `sum` do, and faster. Workers cannot compile WebAssembly at run time, so the Worker imports
+ * the module precompiled and hands it over with useTreeWalker; without it (Node, unless a caller loads it) the
+ * JavaScript walk runs. Each ensemble gets its own instance, whose memory holds a copy of its trees followed by the
+ * last batch's rows and output; like the JavaScript walk's buffers, it grows with the largest batch and never
+ * shrinks.
  *
  * @example
  * import treeWalker from './inference/compiled/tree-walker.gen.wasm';
