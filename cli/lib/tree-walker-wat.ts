@@ -17,6 +17,12 @@
  * slot (per leaf slot: an f32 value for sum_rows, an i32 leaf node for leaves_rows), trees, height, branches (per
  * tree, 2^height − 1), x (f32 rows of `width`), rows, width, and out: for sum_rows f32 per row, the sums so far,
  * updated in place; for leaves_rows i32 per tree and row.
+ *
+ * `linked_rows` is linkedLeqLeaves' batch walk (deep or lopsided trees, such as random forests): each node's
+ * children side by side in `kids` (a leaf is its own child, reading feature 0 against +∞), each tree walked
+ * exactly its height from its root, `n = kids[2n + !(x[feature[n]] <= threshold[n])]`, the node reached written
+ * to out[t * rows + r]. Parameters: feature (i32), threshold (f32), kids (i32, two per node), roots and heights
+ * (i32 per tree), trees, x, rows, width, out.
  */
 
 export type FeatureWidth = 8 | 16 | 32;
@@ -27,9 +33,13 @@ export const FEATURE_WIDTHS: readonly FeatureWidth[] = [8, 16, 32];
 const LANES = [8, 4, 1] as const;
 
 const PARAMS = ['feature', 'threshold', 'step', 'toLeaf', 'slot', 'trees', 'height', 'branches', 'x', 'rows', 'width', 'out'];
+const LINKED_PARAMS = ['feature', 'threshold', 'kids', 'roots', 'heights', 'trees', 'x', 'rows', 'width', 'out'];
 
-/** What a walk does at its leaf: add the slot's value to the row's sum, or write the slot's leaf node. */
-type Mode = 'sum' | 'leaves';
+/**
+ * Complete trees: add the leaf slot's value to the row's sum, or write the slot's leaf node. Linked trees: write
+ * the node reached.
+ */
+type Mode = 'sum' | 'leaves' | 'linked';
 
 const get = (name: string) => `(local.get $${name})`;
 const add = (a: string, b: string) => `(i32.add ${a} ${b})`;
@@ -43,15 +53,21 @@ function featureLoad(width: FeatureWidth, n: string): string {
 }
 
 /** One step down the tree for lane `i`: its node `n<i>`, its row's values from byte address `xo<i>`. */
-function step(width: FeatureWidth, i: number): string {
+function step(mode: Mode, width: FeatureWidth, i: number): string {
   const n = get(`n${i}`);
   const value = `(f32.load ${add(get(`xo${i}`), shl(featureLoad(width, n), 2))})`;
   const threshold = `(f32.load ${add(get('threshold'), shl(n, 2))})`;
-  return `(local.set $n${i} ${add(add(shl(n, 1), get('k')), `(i32.eqz (f32.le ${value} ${threshold}))`)})`;
+  const goesFalse = `(i32.eqz (f32.le ${value} ${threshold}))`;
+  if (mode === 'linked') return `(local.set $n${i} (i32.load ${add(get('kids'), shl(add(shl(n, 1), goesFalse), 2))}))`;
+  return `(local.set $n${i} ${add(add(shl(n, 1), get('k')), goesFalse)})`;
 }
 
-/** Sum: `out[r + i] += slot[n<i> + leaf]`, in float32. Leaves: `out[t * rows + r + i] = slot[n<i> + leaf]`. */
+/**
+ * Sum: `out[r + i] += slot[n<i> + leaf]`, in float32. Leaves: `out[t * rows + r + i] = slot[n<i> + leaf]`. Linked:
+ * `out[t * rows + r + i] = n<i>`.
+ */
 function atLeaf(mode: Mode, i: number): string {
+  if (mode === 'linked') return `(i32.store ${add(get('written'), shl(add(get('r'), int(i)), 2))} ${get(`n${i}`)})`;
   const slot = add(get('slot'), shl(add(get(`n${i}`), get('leaf')), 2));
   if (mode === 'leaves') return `(i32.store ${add(get('written'), shl(add(get('r'), int(i)), 2))} (i32.load ${slot}))`;
   const at = add(get('out'), shl(add(get('r'), int(i)), 2));
@@ -71,10 +87,10 @@ function laneBlock(mode: Mode, width: FeatureWidth, lanes: number): string {
           .map((i) => `(local.set $xo${i} ${add(get(`xo${i - 1}`), rowBytes)})`)
           .join('\n        ')}
         ${lane.map((i) => `(local.set $n${i} ${get('first')})`).join(' ')}
-        (local.set $d ${get('height')})
+        (local.set $d ${get('levels')})
         (block $levels${lanes}_done (loop $levels${lanes}
           (br_if $levels${lanes}_done (i32.eqz ${get('d')}))
-          ${lane.map((i) => step(width, i)).join('\n          ')}
+          ${lane.map((i) => step(mode, width, i)).join('\n          ')}
           (local.set $d (i32.sub ${get('d')} ${int(1)}))
           (br $levels${lanes})))
         ${lane.map((i) => atLeaf(mode, i)).join('\n        ')}
@@ -84,26 +100,37 @@ function laneBlock(mode: Mode, width: FeatureWidth, lanes: number): string {
 
 function walkRows(mode: Mode, width: FeatureWidth): string {
   const lanes = Array.from({ length: LANES[0] }, (_, i) => i);
-  // Leaves: tree t's leaves start at out + 4 t rows.
-  const written =
-    mode === 'leaves' ? `\n      (local.set $written ${add(get('out'), shl(`(i32.mul ${get('t')} ${get('rows')})`, 2))})` : '';
+  const perTree = (array: string) => `(i32.load ${add(get(array), shl(get('t'), 2))})`;
+  // Where tree t's walks start, how many levels they go down, and what the steps and leaves need of the tree.
+  const tree =
+    mode === 'linked'
+      ? [`(local.set $first ${perTree('roots')})`, `(local.set $levels ${perTree('heights')})`]
+      : [
+          `(local.set $first (i32.mul ${get('t')} ${get('branches')}))`,
+          `(local.set $levels ${get('height')})`,
+          `(local.set $k ${perTree('step')})`,
+          `(local.set $leaf ${perTree('toLeaf')})`,
+        ];
+  // Leaves and linked: tree t's leaves start at out + 4 t rows.
+  if (mode !== 'sum') tree.push(`(local.set $written ${add(get('out'), shl(`(i32.mul ${get('t')} ${get('rows')})`, 2))})`);
+  const name = mode === 'linked' ? 'linked_rows' : `${mode}_rows_u${width}`;
   return `
-  (func $${mode}_rows_u${width} (export "${mode}_rows_u${width}") ${PARAMS.map((p) => `(param $${p} i32)`).join(' ')}
-    (local $t i32) (local $first i32) (local $k i32) (local $leaf i32) (local $r i32) (local $d i32) (local $written i32)
+  (func $${name} (export "${name}") ${(mode === 'linked' ? LINKED_PARAMS : PARAMS).map((p) => `(param $${p} i32)`).join(' ')}
+    (local $t i32) (local $first i32) (local $levels i32) (local $k i32) (local $leaf i32) (local $r i32) (local $d i32)
+    (local $written i32)
     ${lanes.map((i) => `(local $n${i} i32) (local $xo${i} i32)`).join(' ')}
     (block $trees_done (loop $trees
       (br_if $trees_done (i32.ge_u ${get('t')} ${get('trees')}))
-      (local.set $first (i32.mul ${get('t')} ${get('branches')}))
-      (local.set $k (i32.load ${add(get('step'), shl(get('t'), 2))}))
-      (local.set $leaf (i32.load ${add(get('toLeaf'), shl(get('t'), 2))}))${written}
+      ${tree.join('\n      ')}
       (local.set $r ${int(0)})${LANES.map((l) => laneBlock(mode, width, l)).join('')}
       (local.set $t ${add(get('t'), int(1))})
       (br $trees))))`;
 }
 
-/** The module's text: one memory (exported, grown by the caller), and sum_rows_u8/u16/u32 and leaves_rows_… exports. */
+/** The module's text: one memory (exported, grown by the caller), sum_rows_u8/u16/u32, leaves_rows_… and linked_rows. */
 export function treeWalkerWat(): string {
   const functions = (['sum', 'leaves'] as const).flatMap((mode) => FEATURE_WIDTHS.map((width) => walkRows(mode, width)));
+  functions.push(walkRows('linked', 32));
   return `;; Generated by cli/lib/tree-walker-wat.ts; see there.
 (module
   (memory (export "memory") 1)${functions.join('')})

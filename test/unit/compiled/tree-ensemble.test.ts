@@ -600,7 +600,7 @@ describe.each(WALKERS)('interleaved walks (BRANCH_LEQ trees without NaN tracking
     const { random, t } = leqTrees(1414, [0], 1, 'SUM', 14);
     const bytes = sumRegressor(t);
     const x = input(random, 'float32', t.thresholds);
-    expect(walkerOf(bytes, 1, x)).toEqual(['linked', null]);
+    expect(walkerOf(bytes, 1, x)).toEqual(['linked', engine]);
     await batches('linked regressor, deep trees', bytes, x);
   });
 

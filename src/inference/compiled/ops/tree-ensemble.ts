@@ -7,7 +7,7 @@
 import type { Tensor } from '../../../model/tensor.ts';
 import type { OnnxNode } from '../onnx-node.ts';
 import { int64ToFloat32 } from '../tensor-util.ts';
-import { wasmWalker, type WasmWalker } from './tree-walker.ts';
+import { type WasmLinkedWalker, type WasmWalker, wasmLinkedWalker, wasmWalker } from './tree-walker.ts';
 
 export const LEAF = 0;
 const BRANCH_LEQ = 1;
@@ -82,7 +82,7 @@ export interface TreeEnsemble extends TreeArrays {
    * for the last array it was given.
    */
   readonly batchSums: (x: Float32Array, rows: number, width: number, values: Float64Array, acc: Float64Array) => boolean;
-  /** What walked the last batch of INTERLEAVED_ROWS rows or more in the complete layout (null before one, or linked). */
+  /** What walked the last batch of INTERLEAVED_ROWS rows or more (null before one). */
   readonly batchWalker: () => BatchWalker | null;
   /** Whether batchSums may sum `rows` rows now (it may still answer false for the linked layout); never builds anything. */
   readonly maySum: (rows: number) => boolean;
@@ -431,7 +431,7 @@ function leqBatchWalk(structure: Structure, roots: Int32Array): BatchWalk {
   const fits = tallest <= COMPLETE_MAX_HEIGHT && roots.length * 2 ** tallest <= COMPLETE_MAX_GROWTH * featureIds.length;
   return fits
     ? { layout: 'complete', ...completeLeqLeaves(structure, roots, tallest) }
-    : { layout: 'linked', walk: linkedLeqLeaves(structure, roots, height) };
+    : { layout: 'linked', ...linkedLeqLeaves(structure, roots, height) };
 }
 
 /**
@@ -721,13 +721,14 @@ const noLeaves = new Int32Array(0);
  * children sit side by side (`kids[2n]` true, `kids[2n + 1]` false) and a leaf is its own child (it reads feature
  * 0 against +∞, either way back to itself), so a walk of exactly the tree's height ends on the same leaf as the
  * walk that stops there: every walk of a tree has the same length, and four walks run in lockstep. A NaN fails
- * `<=` and goes false, as in leqWalker.
+ * `<=` and goes false, as in leqWalker. Batches of float32 rows go to the bundled WASM walker instead, when there
+ * is one (tree-walker.ts), eight in lockstep.
  */
 function linkedLeqLeaves(
   { featureIds, thresholds, trueChild, falseChild }: Structure,
   roots: Int32Array,
   height: Int32Array,
-): NonNullable<TreeEnsemble['batchLeaves']> {
+): { walk: NonNullable<TreeEnsemble['batchLeaves']>; walker: () => BatchWalker | null } {
   const count = featureIds.length;
   const kids = new Int32Array(2 * count);
   const feature = new Int32Array(count);
@@ -741,8 +742,21 @@ function linkedLeqLeaves(
   }
   const trees = roots.length;
   const buffer = scratch();
-  return (x, rows, width) => {
+  /** The bundled WASM walker for float32 batches (null: none, or it cannot take these trees); made on the first. */
+  let wasm: WasmLinkedWalker | null | undefined;
+  let walker: BatchWalker | null = null;
+  const walk: NonNullable<TreeEnsemble['batchLeaves']> = (x, rows, width) => {
     if (rows < INTERLEAVED_ROWS) return null;
+    if (x instanceof Float32Array) {
+      if (wasm === undefined) {
+        const narrow = float32IfExact(threshold, count);
+        narrow.set(threshold);
+        wasm = wasmLinkedWalker({ feature, threshold: narrow, kids, roots, heights: height });
+      }
+      const leaves = wasm?.(x, rows, width) ?? null;
+      walker = leaves ? 'wasm' : 'javascript';
+      if (leaves) return leaves;
+    } else walker = 'javascript';
     const out = buffer(rows * trees);
     for (let t = 0; t < trees; t++) {
       const root = roots[t]!;
@@ -778,6 +792,7 @@ function linkedLeqLeaves(
     }
     return out;
   };
+  return { walk, walker: () => walker };
 }
 
 /**
