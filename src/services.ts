@@ -110,6 +110,7 @@ export function buildServices(env: Env, overrides: ServiceOverrides = {}): Servi
     profile_buckets: profiles.size,
     pii_keys: piiKeys.size,
     telemetry_pending: buffer.pending,
+    telemetry_pending_bytes: buffer.pendingBytes,
     telemetry_dropped: buffer.dropped,
     telemetry_send_failures: buffer.sendFailures,
   });

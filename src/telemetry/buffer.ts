@@ -28,6 +28,11 @@ export interface TelemetryBufferOptions {
    * dropped and counted.
    */
   maxPendingRecords: number;
+  /**
+   * The same bound in bytes of JSON (estimated for waiting records, exact for failed messages): records of a
+   * model with many features, or many classes, are larger, and an isolate has 128 MB.
+   */
+  maxPendingBytes: number;
 }
 
 export const DEFAULT_BUFFER_OPTIONS: TelemetryBufferOptions = {
@@ -36,6 +41,7 @@ export const DEFAULT_BUFFER_OPTIONS: TelemetryBufferOptions = {
   flushMs: 5000,
   maxMessageBytes: 100_000,
   maxPendingRecords: 20_000,
+  maxPendingBytes: 16_000_000,
 };
 
 export type MessageSender = (messages: TelemetryMessage[]) => Promise<void>;
@@ -63,6 +69,19 @@ export function utf8Length(text: string): number {
 /** Size of `value` as JSON in UTF-8 bytes (what the queue's limits count; string length undercounts non-ASCII). */
 export function jsonBytes(value: unknown): number {
   return utf8Length(JSON.stringify(value));
+}
+
+/**
+ * About the size of `value` as JSON, without building it: each string's length, 8 for a number, and the keys and
+ * punctuation. What maxPendingBytes counts for records still waiting (their JSON is built when they are packed).
+ */
+export function estimatedJsonBytes(value: unknown): number {
+  if (typeof value === 'string') return value.length + 2;
+  if (typeof value !== 'object' || value === null) return 8;
+  let bytes = 2;
+  if (Array.isArray(value)) for (const v of value) bytes += estimatedJsonBytes(v) + 1;
+  else for (const key in value) bytes += key.length + 4 + estimatedJsonBytes((value as Record<string, unknown>)[key]);
+  return bytes;
 }
 
 export interface SerializedMessage {
@@ -121,10 +140,14 @@ export class TelemetryBuffer {
   readonly #options: TelemetryBufferOptions;
   readonly #sources: (() => TelemetryRecord[])[] = [];
   #records: TelemetryRecord[] = [];
+  /** estimatedJsonBytes of each of #records, and their sum. */
+  #recordBytes: number[] = [];
+  #waitingBytes = 0;
   /** Messages whose send failed; resent with the same ids, so a partly delivered send is not counted twice. */
   #unsent: TelemetryMessage[] = [];
-  /** Records in #unsent. */
+  /** Records in #unsent, and the bytes of their messages. */
   #unsentRecords = 0;
+  #unsentBytes = 0;
   /** When the pending flush timer was set (0: none). */
   #timerAt = 0;
   /** When the running flush started (0: none), and whether more was asked for meanwhile. */
@@ -150,30 +173,63 @@ export class TelemetryBuffer {
     return this.#records.length + this.#unsentRecords;
   }
 
+  /** The bytes of what waits (see maxPendingBytes). */
+  get pendingBytes(): number {
+    return this.#waitingBytes + this.#unsentBytes;
+  }
+
   /** Adds records and makes sure a flush will happen: now when the buffer is full, else after flushMs. */
   add(records: readonly TelemetryRecord[], background: Background): void {
-    for (const r of records) this.#records.push(r);
-    if (this.pending > this.#options.maxPendingRecords) this.#shed();
+    for (const r of records) {
+      const bytes = estimatedJsonBytes(r);
+      this.#records.push(r);
+      this.#recordBytes.push(bytes);
+      this.#waitingBytes += bytes;
+    }
+    this.#shedIfFull();
     this.schedule(background);
+  }
+
+  #shedIfFull(): void {
+    if (this.pending > this.#options.maxPendingRecords || this.pendingBytes > this.#options.maxPendingBytes) this.#shed();
   }
 
   /**
    * While a send is slow (records keep arriving behind it) or failing, drops the oldest waiting records (unsent
-   * messages first, whole) down to 90 % of maxPendingRecords, so the array is cut once per many requests rather
-   * than at every one, and counts them.
+   * messages first, whole) down to 90 % of maxPendingRecords and of maxPendingBytes, so the array is cut once per
+   * many requests rather than at every one, and counts them.
    */
   #shed(): void {
-    const target = Math.floor(this.#options.maxPendingRecords * 0.9);
-    while (this.pending > target && this.#unsent.length > 0) {
-      const oldest = this.#unsent.shift()!;
-      this.#unsentRecords -= oldest.records.length;
-      this.#dropMessage(oldest);
-    }
-    const excess = Math.min(this.pending - target, this.#records.length);
-    if (excess <= 0) return;
+    const records = Math.floor(this.#options.maxPendingRecords * 0.9);
+    const bytes = Math.floor(this.#options.maxPendingBytes * 0.9);
+    const over = () => this.pending > records || this.pendingBytes > bytes;
+    while (over() && this.#unsent.length > 0) this.#dropMessage(this.#takeMessage());
+    let excess = 0;
+    const waiting = this.#records.length;
+    while (excess < waiting && (this.#unsentRecords + waiting - excess > records || this.pendingBytes > bytes))
+      this.#waitingBytes -= this.#recordBytes[excess++]!;
+    if (excess === 0) return;
     this.#records.splice(0, excess);
+    this.#recordBytes.splice(0, excess);
     this.dropped += excess;
     this.#droppedUnreported += excess;
+  }
+
+  /** Takes the oldest failed message out of #unsent. */
+  #takeMessage(): TelemetryMessage {
+    const oldest = this.#unsent.shift()!;
+    this.#unsentRecords -= oldest.records.length;
+    this.#unsentBytes -= serializedMessage(oldest).bytes;
+    return oldest;
+  }
+
+  /** Keeps messages whose send failed, at the end of #unsent (or ahead of it with `first`). */
+  #keep(messages: readonly TelemetryMessage[], first = false): void {
+    this.#unsent = first ? [...messages, ...this.#unsent] : [...this.#unsent, ...messages];
+    for (const m of messages) {
+      this.#unsentRecords += m.records.length;
+      this.#unsentBytes += serializedMessage(m).bytes;
+    }
   }
 
   /** Counts a message's records as dropped (the caller has removed it from #unsent). */
@@ -245,6 +301,7 @@ export class TelemetryBuffer {
         const room = Math.min(this.#options.sendRecords - records.length, budget);
         if (room > 0) {
           const taken = this.#records.splice(0, room);
+          for (const bytes of this.#recordBytes.splice(0, room)) this.#waitingBytes -= bytes;
           budget -= taken.length;
           for (const r of taken) records.push(r);
         }
@@ -268,14 +325,9 @@ export class TelemetryBuffer {
             error: String(error),
           }),
         );
-        this.#unsent = [...messages, ...this.#unsent];
-        this.#unsentRecords += count;
-        if (drained.length > 0) {
-          const rest = packMessages(drained, this.#options.maxMessageBytes, () => crypto.randomUUID());
-          this.#unsent.push(...rest);
-          this.#unsentRecords += drained.length;
-        }
-        if (this.pending > this.#options.maxPendingRecords) this.#shed();
+        this.#keep(messages, true);
+        if (drained.length > 0) this.#keep(packMessages(drained, this.#options.maxMessageBytes, () => crypto.randomUUID()));
+        this.#shedIfFull();
         return;
       }
     }
@@ -288,10 +340,9 @@ export class TelemetryBuffer {
     while (this.#unsent.length > 0) {
       const size = this.#unsent[0]!.records.length;
       if (taken.length > 0 && records + size > this.#options.sendRecords) break;
-      taken.push(this.#unsent.shift()!);
+      taken.push(this.#takeMessage());
       records += size;
     }
-    this.#unsentRecords -= records;
     return taken;
   }
 }

@@ -73,6 +73,17 @@ function firstSendHeld(afterEach: () => void = () => undefined): { send: Message
   return { send, calls, release: () => open() };
 }
 
+/** A buffer whose sends fail until `recover()`; what the queue took afterwards in `delivered`. */
+function failingUntilRecovered(options: ConstructorParameters<typeof TelemetryBuffer>[1]) {
+  let fail = true;
+  const delivered: TelemetryMessage[] = [];
+  const buffer = new TelemetryBuffer(async (messages) => {
+    if (fail) throw new Error('queue unavailable');
+    delivered.push(...messages);
+  }, options);
+  return { buffer, delivered, recover: () => void (fail = false) };
+}
+
 describe('packMessages', () => {
   it('keeps every message within maxBytes serialized, in order, losing no record', () => {
     const records = Array.from({ length: 200 }, (_, i) => sample(`r${i}`, 'x'.repeat((i * 37) % 400)));
@@ -196,15 +207,7 @@ describe('TelemetryBuffer', () => {
   });
 
   it('drops the oldest records beyond maxPendingRecords while sends fail, and counts them', async () => {
-    let fail = true;
-    const delivered: TelemetryMessage[] = [];
-    const buffer = new TelemetryBuffer(
-      async (messages) => {
-        if (fail) throw new Error('queue unavailable');
-        delivered.push(...messages);
-      },
-      { flushMs: 0, maxPendingRecords: 5 },
-    );
+    const { buffer, delivered, recover } = failingUntilRecovered({ flushMs: 0, maxPendingRecords: 5 });
     const bg = collector();
     for (const batch of [
       ['a', 'b'],
@@ -220,7 +223,7 @@ describe('TelemetryBuffer', () => {
     // 6 > 5: the oldest message (a, b) is dropped as e and f arrive; c to f wait, with the record reporting the loss.
     expect(buffer.dropped).toBe(2);
     expect(buffer.pending).toBe(5);
-    fail = false;
+    recover();
     buffer.schedule(bg.background);
     await bg.settle();
     expect(delivered.flatMap((m) => ids(m.records.filter((r) => r.kind !== 'dropped')))).toEqual(['c', 'd', 'e', 'f']);
@@ -258,6 +261,54 @@ describe('TelemetryBuffer', () => {
     // The newest records are the ones kept, in order, and the loss is reported with them.
     expect(ids(later.filter((r) => r.kind !== 'dropped'))).toEqual(Array.from({ length: waiting }, (_, i) => `r${100 - waiting + i}`));
     expect(later.filter((r) => r.kind === 'dropped')).toEqual([{ kind: 'dropped', records: 99 - waiting, at: expect.any(Number) }]);
+  });
+
+  it('keeps what waits within maxPendingBytes while a send hangs: wide records are capped by size, not only count', async () => {
+    // A model of many features sampled at a high rate: 20,000 records of ~10 KB each would be 200 MB in an
+    // isolate of 128 MB. Here 99 records of ~10 KB wait behind a hanging send, with room for ~100 KB.
+    const { send, calls, release } = firstSendHeld();
+    const buffer = new TelemetryBuffer(send, { flushMs: 0, maxPendingBytes: 100_000 });
+    const bg = collector();
+    const wide = 'w'.repeat(10_000);
+    for (let i = 0; i < 100; i++) buffer.add([sample(`r${i}`, wide)], bg.background);
+    expect(calls).toEqual([['r0']]);
+    expect(buffer.pendingBytes).toBeLessThanOrEqual(100_000);
+    expect(buffer.pending).toBeGreaterThanOrEqual(5);
+    expect(buffer.pending).toBeLessThanOrEqual(10);
+    expect(buffer.dropped).toBe(99 - buffer.pending);
+    // What pendingBytes counts is about the records' JSON size.
+    const one = utf8Bytes(sample('r1', wide));
+    expect(buffer.pendingBytes / buffer.pending).toBeGreaterThan(one * 0.9);
+    expect(buffer.pendingBytes / buffer.pending).toBeLessThan(one * 1.1);
+    const waiting = buffer.pending;
+    release();
+    await bg.settle();
+    // The newest are kept and sent, and the loss is reported with them.
+    const later = calls.slice(1).flat();
+    expect(later.filter((id) => id !== 'dropped')).toEqual(Array.from({ length: waiting }, (_, i) => `r${100 - waiting + i}`));
+    expect(later).toContain('dropped');
+    expect([buffer.pending, buffer.pendingBytes]).toEqual([0, 0]);
+  });
+
+  it('counts the bytes of failed sends kept for the next flush, and sheds them oldest first beyond maxPendingBytes', async () => {
+    const { buffer, delivered, recover } = failingUntilRecovered({ flushMs: 0, maxPendingBytes: 50_000 });
+    const bg = collector();
+    const wide = 'w'.repeat(10_000);
+    for (let i = 0; i < 12; i++) {
+      buffer.add([sample(`r${i}`, wide)], bg.background);
+      await bg.settle();
+    }
+    expect(buffer.pendingBytes).toBeLessThanOrEqual(50_000);
+    expect(buffer.dropped).toBeGreaterThanOrEqual(6);
+    recover();
+    buffer.schedule(bg.background);
+    await bg.settle();
+    // What was kept arrives, the newest in order, and the count of the rest with it: nothing lost silently.
+    const records = delivered.flatMap((m) => m.records);
+    const kept = ids(records.filter((r) => r.kind !== 'dropped'));
+    expect(kept).toEqual(Array.from({ length: 12 - buffer.dropped }, (_, i) => `r${buffer.dropped + i}`));
+    expect(records.reduce((n, r) => n + (r.kind === 'dropped' ? r.records : 0), 0)).toBe(buffer.dropped);
+    expect([buffer.pending, buffer.pendingBytes]).toEqual([0, 0]);
   });
 
   it('sends a full buffer (maxRecords) in sends of sendRecords records each, in order', async () => {
