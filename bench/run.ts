@@ -85,6 +85,7 @@ async function main(): Promise<number> {
     scenarios: [],
     coldStarts: [],
     coldStartBreakdown: null,
+    ortColdStartBreakdown: null,
     memory: null,
     telemetry: null,
     engines: {},
@@ -108,6 +109,7 @@ async function main(): Promise<number> {
     const cold = await runColdStarts(ctx, state);
     m.coldStarts = cold.coldStarts;
     m.coldStartBreakdown = cold.breakdown;
+    m.ortColdStartBreakdown = cold.ortBreakdown;
   }
   if (wants(options, 'profile') && options.profileSeconds > 0) m.profile = await runProfile(ctx, state);
   if (wants(options, 'micro')) m.micro = await runMicro(ctx);

@@ -38,6 +38,8 @@ export interface BenchResult {
   scenarios: ScenarioResult[];
   coldStarts: ColdStartResult[];
   coldStartBreakdown: ColdStartBreakdown | null;
+  /** Absent in results written before it was measured. */
+  ortColdStartBreakdown?: ColdStartBreakdown | null;
   memory: MemoryResult | null;
   hotPath: { profile: unknown; micro: unknown };
   /** Telemetry rows D1 held after the Vigil scenarios, with what Vigil served. */
@@ -228,9 +230,9 @@ function coldStartTable(result: BenchResult): string {
   );
 }
 
-function coldStartBreakdownTable(b: ColdStartBreakdown): string {
+function coldStartBreakdownTable(b: ColdStartBreakdown, which = 'compiled'): string {
   const lines = [
-    "Where the compiled cold start's first prediction goes: CPU profile of the fresh serving isolate (sampled every " +
+    `Where the ${which} cold start's first prediction goes: CPU profile of the fresh serving isolate (sampled every ` +
       `50 µs), ${fmt(b.profile.windowMs, 1)} ms from its first to its last busy sample; the profiled request took ` +
       `${fmt(b.profiledFirstPredictionMs, 1)} ms from outside (the profiler slows it). ` +
       "Before it, workerd's start with the serving bundle (process, Miniflare's simulators, bundle compile — ONNX " +
@@ -354,6 +356,7 @@ export function formatReport(result: BenchResult): string {
   out.push('', cpuTable(result));
   if (result.coldStarts.length) out.push('', coldStartTable(result));
   if (result.coldStartBreakdown) out.push('', coldStartBreakdownTable(result.coldStartBreakdown));
+  if (result.ortColdStartBreakdown) out.push('', coldStartBreakdownTable(result.ortColdStartBreakdown, 'ONNX Runtime-forced'));
   if (result.memory) out.push('', memoryTable(result.memory));
   if (result.telemetry) out.push('', telemetryTable(result.telemetry));
   out.push(

@@ -19,6 +19,8 @@ import type { BenchContext } from './context.ts';
 export interface ColdStartPhaseResult {
   coldStarts: ColdStartResult[];
   breakdown: ColdStartBreakdown | null;
+  /** The same profile of a cold start with the version forced to ONNX Runtime (the target that needs ORT). */
+  ortBreakdown: ColdStartBreakdown | null;
 }
 
 /** Runs `task` against a serving process started for it (untimed), then stops the process. */
@@ -48,7 +50,7 @@ async function setEngine(
   await withServing(ctx, state, (serving) => new VigilAdmin(serving.directUrl, ctx.adminToken).setEngine(model, version, engine));
 }
 
-/** One more compiled cold start, with the isolate's CPU profile from just before the request to the answer. */
+/** One more cold start, with the isolate's CPU profile from just before the request to the answer. */
 async function profiledColdStart(
   ctx: BenchContext,
   state: VigilState,
@@ -89,6 +91,20 @@ export async function runColdStarts(ctx: BenchContext, state: VigilState): Promi
     coldStarts.push(result);
   };
   let breakdown: ColdStartBreakdown | null = null;
+  let ortBreakdown: ColdStartBreakdown | null = null;
+  const profiled = async (engine: string): Promise<ColdStartBreakdown | null> => {
+    try {
+      const run = await profiledColdStart(ctx, state, body, family.predictPath);
+      return {
+        profiledFirstPredictionMs: run.firstPredictionMs,
+        profile: run.profile,
+        runtimeReadyMs: { vigil: null, telemetry: telemetryReadyMs, floor: null },
+      };
+    } catch (error) {
+      ctx.notes.push(`the profiled cold start (${engine}) failed: ${String(error).slice(0, 300)}`);
+      return null;
+    }
+  };
 
   ctx.log('cold starts: the telemetry Worker is started first and stays up; each run is a fresh serving process');
   const telemetryStarted = performance.now();
@@ -106,16 +122,7 @@ export async function runColdStarts(ctx: BenchContext, state: VigilState): Promi
       )),
       engine,
     });
-    try {
-      const profiled = await profiledColdStart(ctx, state, body, family.predictPath);
-      breakdown = {
-        profiledFirstPredictionMs: profiled.firstPredictionMs,
-        profile: profiled.profile,
-        runtimeReadyMs: { vigil: null, telemetry: telemetryReadyMs, floor: null },
-      };
-    } catch (error) {
-      ctx.notes.push(`the profiled cold start failed: ${String(error).slice(0, 300)}`);
-    }
+    breakdown = await profiled(engine);
 
     ctx.log(`cold starts: ${family.id} v${family.primary} forced to ONNX Runtime through the engine API`);
     await setEngine(ctx, state, family.id, family.primary, 'onnxruntime');
@@ -130,6 +137,7 @@ export async function runColdStarts(ctx: BenchContext, state: VigilState): Promi
         )),
         engine: forced,
       });
+      ortBreakdown = await profiled(forced);
     } finally {
       await setEngine(ctx, state, family.id, family.primary, 'auto');
     }
@@ -166,12 +174,14 @@ export async function runColdStarts(ctx: BenchContext, state: VigilState): Promi
       ),
     );
   }
-  if (breakdown) {
-    const readyOf = (id: string) => {
-      const runs = coldStarts.find((c) => c.id === id)?.runs ?? [];
-      return runs.length ? median(runs.map((r) => r.runtimeReadyMs)) : null;
-    };
-    breakdown.runtimeReadyMs = { ...breakdown.runtimeReadyMs, vigil: readyOf('vigil-cold'), floor: readyOf('floor-cold') };
-  }
-  return { coldStarts, breakdown };
+  const readyOf = (id: string) => {
+    const runs = coldStarts.find((c) => c.id === id)?.runs ?? [];
+    return runs.length ? median(runs.map((r) => r.runtimeReadyMs)) : null;
+  };
+  for (const [b, id] of [
+    [breakdown, 'vigil-cold'],
+    [ortBreakdown, 'vigil-cold-ort'],
+  ] as const)
+    if (b) b.runtimeReadyMs = { ...b.runtimeReadyMs, vigil: readyOf(id), floor: readyOf('floor-cold') };
+  return { coldStarts, breakdown, ortBreakdown };
 }

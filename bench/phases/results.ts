@@ -24,6 +24,7 @@ export interface Measurements {
   scenarios: ScenarioResult[];
   coldStarts: ColdStartResult[];
   coldStartBreakdown: ColdStartBreakdown | null;
+  ortColdStartBreakdown: ColdStartBreakdown | null;
   memory: MemoryResult | null;
   telemetry: TelemetryCensus | null;
   engines: Record<string, VersionEngine[]>;
@@ -98,6 +99,7 @@ export function assembleResult(ctx: BenchContext, m: Measurements): BenchResult 
     scenarios: m.scenarios,
     coldStarts: m.coldStarts,
     coldStartBreakdown,
+    ortColdStartBreakdown: m.ortColdStartBreakdown,
     memory: m.memory,
     hotPath: { profile: m.profile, micro: m.micro },
     telemetry: m.telemetry,
