@@ -8,7 +8,10 @@
  * inside its own request's waitUntil.
  */
 import type { Background } from '../serving/observer.ts';
+import { encodeMessage, MessageWriter } from './message-format.ts';
 import type { TelemetryMessage, TelemetryRecord } from './records.ts';
+
+export { utf8Length } from './message-format.ts';
 
 export interface TelemetryBufferOptions {
   /** Send as soon as this many records are waiting. */
@@ -49,28 +52,6 @@ export type MessageSender = (messages: TelemetryMessage[]) => Promise<void>;
 /** waitUntil work is cut off 30 s after a response; state older than this belongs to a request that is gone. */
 const STALE_AFTER_MS = 30_000;
 
-/** UTF-8 length of a string, without encoding it (ASCII, the common case, is its length). */
-export function utf8Length(text: string): number {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: the range of ASCII, control characters included
-  if (!/[^\x00-\x7f]/.test(text)) return text.length;
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x80) bytes += 1;
-    else if (code < 0x800) bytes += 2;
-    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
-      bytes += 4;
-      i++;
-    } else bytes += 3;
-  }
-  return bytes;
-}
-
-/** Size of `value` as JSON in UTF-8 bytes (what the queue's limits count; string length undercounts non-ASCII). */
-export function jsonBytes(value: unknown): number {
-  return utf8Length(JSON.stringify(value));
-}
-
 /**
  * About the size of `value` as JSON, without building it: each string's length, 8 for a number, and the keys and
  * punctuation. What maxPendingBytes counts for records still waiting (their JSON is built when they are packed).
@@ -85,53 +66,49 @@ export function estimatedJsonBytes(value: unknown): number {
 }
 
 export interface SerializedMessage {
-  /** The message as JSON, built from each record's JSON, which is computed once. */
+  /** The message as sent: JSON in the table form (message-format.ts), each record's row built once. */
   json: string;
   bytes: number;
 }
 
 const serializedMessages = new WeakMap<TelemetryMessage, SerializedMessage>();
 
-/** The JSON of a message packed by packMessages (computed on demand for any other message). */
+/** The JSON of a message packed by packMessages (encoded on demand for any other message). */
 export function serializedMessage(message: TelemetryMessage): SerializedMessage {
   let serialized = serializedMessages.get(message);
   if (!serialized) {
-    const json = JSON.stringify(message);
-    serialized = { json, bytes: utf8Length(json) };
+    serialized = encodeMessage(message);
     serializedMessages.set(message, serialized);
   }
   return serialized;
 }
 
-/** Splits records into messages no larger than `maxBytes` serialized (UTF-8); each record is serialized once. */
+/**
+ * Splits records into messages no larger than `maxBytes` serialized (UTF-8, in the table form of
+ * message-format.ts); each record is serialized once.
+ */
 export function packMessages(records: readonly TelemetryRecord[], maxBytes: number, newId: () => string): TelemetryMessage[] {
   const messages: TelemetryMessage[] = [];
-  let current: TelemetryMessage | null = null;
-  let parts: string[] = [];
-  let size = 0;
+  let writer: MessageWriter | null = null;
   const close = () => {
-    const json = `{"id":${JSON.stringify(current!.id)},"records":[${parts.join(',')}]}`;
-    serializedMessages.set(current!, { json, bytes: size });
-    messages.push(current!);
+    const message: TelemetryMessage = { id: writer!.id, records: writer!.records };
+    serializedMessages.set(message, { json: writer!.json(), bytes: writer!.bytes });
+    messages.push(message);
   };
   for (const record of records) {
-    const json = JSON.stringify(record);
-    const recordBytes = utf8Length(json);
-    // Each record after the first adds a comma.
-    if (current && parts.length > 0 && size + 1 + recordBytes > maxBytes) {
+    if (writer) {
+      const row = writer.measure(record);
+      if (writer.bytes + row.bytes <= maxBytes) {
+        writer.add(row);
+        continue;
+      }
       close();
-      current = null;
     }
-    if (!current) {
-      current = { id: newId(), records: [] };
-      parts = [];
-      size = utf8Length(`{"id":${JSON.stringify(current.id)},"records":[]}`);
-    }
-    size += (parts.length > 0 ? 1 : 0) + recordBytes;
-    current.records.push(record);
-    parts.push(json);
+    // A record alone in a message is sent even when it is larger than maxBytes (the queue then refuses it).
+    writer = new MessageWriter(newId());
+    writer.add(writer.measure(record));
   }
-  if (current) close();
+  if (writer) close();
   return messages;
 }
 

@@ -5,6 +5,7 @@
  * redelivered message changes nothing. Failed messages are retried with backoff; after `maxAttempts` they go
  * to the dead-letter queue instead of being dropped.
  */
+import { decodeMessage } from './message-format.ts';
 import type { PredictionSampleRecord, ProfileRecord, ShadowComparisonRecord, TelemetryMessage } from './records.ts';
 
 /** D1 binds at most 100 parameters per statement. */
@@ -111,9 +112,9 @@ export function deadLetterRetryDelaySeconds(attempts: number, baseSeconds = 600)
   return Math.min(6 * 3600, baseSeconds * 2 ** Math.max(0, attempts - 1));
 }
 
-/** Messages arrive as the JSON text the producer built (or, from older producers and tests, as objects). */
+/** Messages arrive as the JSON text the producer built (message-format.ts), or, from older producers and tests, as objects. */
 function bodyOf(body: TelemetryMessage | string): TelemetryMessage {
-  return typeof body === 'string' ? (JSON.parse(body) as TelemetryMessage) : body;
+  return decodeMessage(body);
 }
 
 export async function consumeTelemetry(batch: MessageBatch<TelemetryMessage | string>, deps: ConsumerDeps): Promise<void> {

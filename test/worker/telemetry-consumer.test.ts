@@ -4,6 +4,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Env } from '../../src/env.ts';
 import telemetryWorker from '../../src/telemetry-worker.ts';
 import { consumeTelemetry, MAX_BOUND_PARAMETERS, messageStatements } from '../../src/telemetry/consumer.ts';
+import { packMessages, serializedMessage } from '../../src/telemetry/buffer.ts';
+import { decodeMessage } from '../../src/telemetry/message-format.ts';
 import { queueSender } from '../../src/telemetry/queue-sender.ts';
 import type { PredictionSampleRecord, ProfileRecord, ShadowComparisonRecord, TelemetryMessage } from '../../src/telemetry/records.ts';
 
@@ -183,6 +185,37 @@ describe('telemetry queue consumer', () => {
     expect(stored!.score).toBe(14);
   });
 
+  it('applies a message sent in the table form exactly as one of the records themselves', async () => {
+    const bucket = 60_000 * 1500;
+    const recordsOf = (model: string) => [
+      // Samples and comparisons are keyed by request id: each model's its own.
+      ...Array.from({ length: 5 }, (_, i) => sample(model, `req-${model}`, i)),
+      ...Array.from({ length: 3 }, (_, i) => comparison(model, `req-${model}`, i)),
+      profile(model, 'x', bucket, 4, { '1': 3, '2': 1 }),
+      { kind: 'dropped' as const, records: 2, at: 1 },
+    ];
+    const [packed] = packMessages(recordsOf('consumer-tables'), 100_000, () => 'tables-1');
+    const text = serializedMessage(packed!).json;
+    expect(JSON.parse(text)).toHaveProperty('tables');
+    const before = await count("SELECT value AS n FROM telemetry_counters WHERE name = 'dropped_in_isolates'");
+    const sent = createMessageBatch<TelemetryMessage | string>('vigil-telemetry', [
+      { id: 'q-tables', timestamp: new Date(), attempts: 1, body: text },
+      { id: 'q-records', timestamp: new Date(), attempts: 1, body: { id: 'records-1', records: recordsOf('consumer-records') } },
+    ]);
+    await telemetryWorker.queue(sent, workerEnv);
+    expect((await getQueueResult(sent, createExecutionContext())).explicitAcks.sort()).toEqual(['q-records', 'q-tables']);
+    const rows = async (table: string, model: string) => {
+      const { results } = await d1.prepare(`SELECT * FROM ${table} WHERE model = ? ORDER BY 1, 2, 3, 4, 5`).bind(model).all();
+      return results.map(({ model: _, request_id: id, ...rest }) => ({ ...rest, request_id: String(id).replace(model, '') }));
+    };
+    for (const table of ['prediction_samples', 'shadow_comparisons', 'feature_profiles', 'profile_bins']) {
+      const stored = await rows(table, 'consumer-tables');
+      expect(stored.length).toBeGreaterThan(0);
+      expect(stored).toEqual(await rows(table, 'consumer-records'));
+    }
+    expect(await count("SELECT value AS n FROM telemetry_counters WHERE name = 'dropped_in_isolates'")).toBe(before + 4);
+  });
+
   it('applies a redelivered message once: profile counts and samples are not doubled', async () => {
     const model = 'consumer-idempotent';
     const bucket = 60_000 * 2000;
@@ -326,7 +359,7 @@ describe('queueSender', () => {
       expect(b.reduce((n, m) => n + bytes(m), 0)).toBeLessThanOrEqual(256_000);
       for (const m of b) expect(m.contentType).toBe('text');
     }
-    expect(batches.flat().map((m) => (JSON.parse(m.body) as TelemetryMessage).id)).toEqual([...small, ...large].map((m) => m.id));
-    expect(JSON.parse(batches[0]![0]!.body)).toEqual(small[0]);
+    expect(batches.flat().map((m) => decodeMessage(m.body).id)).toEqual([...small, ...large].map((m) => m.id));
+    expect(decodeMessage(batches[0]![0]!.body)).toEqual(small[0]);
   });
 });

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { packMessages, TelemetryBuffer, type MessageSender } from '../../../src/telemetry/buffer.ts';
+import { packMessages, serializedMessage, TelemetryBuffer, type MessageSender } from '../../../src/telemetry/buffer.ts';
+import { decodeMessage } from '../../../src/telemetry/message-format.ts';
 import type { PredictionSampleRecord, TelemetryMessage, TelemetryRecord } from '../../../src/telemetry/records.ts';
 
 function sample(requestId: string, padding = ''): PredictionSampleRecord {
@@ -20,7 +21,8 @@ function sample(requestId: string, padding = ''): PredictionSampleRecord {
   };
 }
 
-const utf8Bytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).length;
+/** A message's size as sent: the UTF-8 bytes of its JSON (the table form). */
+const utf8Bytes = (message: TelemetryMessage) => new TextEncoder().encode(serializedMessage(message).json).length;
 
 function recordingSender(): { send: MessageSender; calls: TelemetryMessage[][] } {
   const calls: TelemetryMessage[][] = [];
@@ -277,7 +279,7 @@ describe('TelemetryBuffer', () => {
     expect(buffer.pending).toBeLessThanOrEqual(10);
     expect(buffer.dropped).toBe(99 - buffer.pending);
     // What pendingBytes counts is about the records' JSON size.
-    const one = utf8Bytes(sample('r1', wide));
+    const one = new TextEncoder().encode(JSON.stringify(sample('r1', wide))).length;
     expect(buffer.pendingBytes / buffer.pending).toBeGreaterThan(one * 0.9);
     expect(buffer.pendingBytes / buffer.pending).toBeLessThan(one * 1.1);
     const waiting = buffer.pending;
@@ -460,13 +462,20 @@ describe('TelemetryBuffer', () => {
 });
 
 describe('serializedMessage', () => {
-  it('gives the JSON of a packed message, equal to serializing it whole, with its UTF-8 size', async () => {
-    const { serializedMessage, utf8Length } = await import('../../../src/telemetry/buffer.ts');
+  it('gives the JSON of a packed message, which decodes to the same message, with its UTF-8 size', async () => {
+    const { utf8Length } = await import('../../../src/telemetry/buffer.ts');
     const records = [sample('a', 'x'), sample('b', '東京'), sample('c', '😀')];
     const [message] = packMessages(records, 100_000, () => 'm1');
     const { json, bytes } = serializedMessage(message!);
-    expect(json).toBe(JSON.stringify(message));
+    expect(decodeMessage(json)).toEqual(message);
     expect(bytes).toBe(new TextEncoder().encode(json).length);
     expect(utf8Length('é😀a')).toBe(new TextEncoder().encode('é😀a').length);
+  });
+
+  it('encodes a message it did not pack the same way', () => {
+    const message: TelemetryMessage = { id: 'm2', records: [sample('a'), { kind: 'dropped', records: 3, at: 5 }, sample('b')] };
+    const { json, bytes } = serializedMessage(message);
+    expect(bytes).toBe(new TextEncoder().encode(json).length);
+    expect(decodeMessage(json).records).toEqual([sample('a'), sample('b'), { kind: 'dropped', records: 3, at: 5 }]);
   });
 });
