@@ -8,10 +8,8 @@
  * inside its own request's waitUntil.
  */
 import type { Background } from '../serving/observer.ts';
-import { encodeMessage, MessageWriter } from './message-format.ts';
+import { encodeMessage } from './message-format.ts';
 import type { TelemetryMessage, TelemetryRecord } from './records.ts';
-
-export { utf8Length } from './message-format.ts';
 
 export interface TelemetryBufferOptions {
   /** Send as soon as this many records are waiting. */
@@ -85,31 +83,20 @@ export function serializedMessage(message: TelemetryMessage): SerializedMessage 
 
 /**
  * Splits records into messages no larger than `maxBytes` serialized (UTF-8, in the table form of
- * message-format.ts); each record is serialized once.
+ * message-format.ts), in order. The records are encoded together, and only a message over the limit — records
+ * far larger than usual; the buffer packs sendRecords at a time — is encoded again as two halves. A record alone
+ * in a message is sent even when it is larger (the queue then refuses it).
  */
 export function packMessages(records: readonly TelemetryRecord[], maxBytes: number, newId: () => string): TelemetryMessage[] {
-  const messages: TelemetryMessage[] = [];
-  let writer: MessageWriter | null = null;
-  const close = () => {
-    const message: TelemetryMessage = { id: writer!.id, records: writer!.records };
-    serializedMessages.set(message, { json: writer!.json(), bytes: writer!.bytes });
-    messages.push(message);
-  };
-  for (const record of records) {
-    if (writer) {
-      const row = writer.measure(record);
-      if (writer.bytes + row.bytes <= maxBytes) {
-        writer.add(row);
-        continue;
-      }
-      close();
-    }
-    // A record alone in a message is sent even when it is larger than maxBytes (the queue then refuses it).
-    writer = new MessageWriter(newId());
-    writer.add(writer.measure(record));
+  if (records.length === 0) return [];
+  const message: TelemetryMessage = { id: newId(), records: [...records] };
+  const serialized = encodeMessage(message);
+  if (serialized.bytes <= maxBytes || records.length === 1) {
+    serializedMessages.set(message, serialized);
+    return [message];
   }
-  if (writer) close();
-  return messages;
+  const half = Math.ceil(records.length / 2);
+  return [...packMessages(records.slice(0, half), maxBytes, newId), ...packMessages(records.slice(half), maxBytes, newId)];
 }
 
 export class TelemetryBuffer {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeMessage, encodeMessage, MessageWriter } from '../../../src/telemetry/message-format.ts';
+import { decodeMessage, encodeMessage } from '../../../src/telemetry/message-format.ts';
 import type { PredictionSampleRecord, ShadowComparisonRecord, TelemetryMessage, TelemetryRecord } from '../../../src/telemetry/records.ts';
 
 function sample(requestId: string, instance: number): PredictionSampleRecord {
@@ -82,16 +82,6 @@ describe('telemetry message format', () => {
     const { json } = encodeMessage({ id: 'm-3', records: [plain, extra, missing] });
     expect(JSON.parse(json).tables).toHaveLength(3);
     expect(decodeMessage(json).records).toEqual(JSON.parse(JSON.stringify([plain, extra, missing])));
-  });
-
-  it('counts, record by record, the bytes the message will have', () => {
-    const writer = new MessageWriter('m-4');
-    const records: TelemetryRecord[] = [sample('r', 0), comparison('r', 0), sample('r', 1), { kind: 'dropped', records: 1, at: 2 }];
-    for (const record of records) {
-      writer.add(writer.measure(record));
-      expect(writer.bytes).toBe(utf8(writer.json()));
-    }
-    expect(writer.records).toEqual(records);
   });
 
   it('reads messages of older producers: the records themselves, as text or as an object', () => {
