@@ -69,10 +69,20 @@ function sameColumns(a: readonly string[], b: readonly string[]): boolean {
 }
 
 const encoder = new TextEncoder();
+/** Where utf8Bytes encodes, a piece at a time: a message is counted without allocating its bytes. */
+const scratch = new Uint8Array(64 * 1024);
 
 /** UTF-8 bytes of a long string, by the runtime's encoder (a JavaScript loop over every character costs more). */
-function utf8Bytes(text: string): number {
-  return encoder.encode(text).byteLength;
+export function utf8Bytes(text: string): number {
+  let bytes = 0;
+  let rest = text;
+  for (;;) {
+    // Stops before a character that does not fit (a surrogate pair is never split).
+    const { read, written } = encoder.encodeInto(rest, scratch);
+    bytes += written;
+    if (read >= rest.length) return bytes;
+    rest = rest.slice(read);
+  }
 }
 
 interface TableForm {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeMessage, encodeMessage } from '../../../src/telemetry/message-format.ts';
+import { decodeMessage, encodeMessage, utf8Bytes } from '../../../src/telemetry/message-format.ts';
 import type { PredictionSampleRecord, ShadowComparisonRecord, TelemetryMessage, TelemetryRecord } from '../../../src/telemetry/records.ts';
 
 function sample(requestId: string, instance: number): PredictionSampleRecord {
@@ -88,5 +88,13 @@ describe('telemetry message format', () => {
     const message: TelemetryMessage = { id: 'old-1', records: [sample('r1', 0), comparison('r1', 0)] };
     expect(decodeMessage(JSON.stringify(message))).toEqual(message);
     expect(decodeMessage(message)).toEqual(message);
+  });
+});
+
+describe('utf8Bytes', () => {
+  it('counts UTF-8 bytes exactly, past its 64 KB buffer and across multi-byte characters at its edges', () => {
+    for (const text of ['', 'a', 'é😀a', 'x'.repeat(200_000), `${'a'.repeat(65_535)}😀${'é'.repeat(40_000)}`, '東'.repeat(70_000)]) {
+      expect(utf8Bytes(text)).toBe(utf8(text));
+    }
   });
 });
