@@ -21,9 +21,8 @@ interface Table {
 
 /**
  * A whole message's JSON in the table form, with its UTF-8 size. The records' values are gathered by
- * Object.values (which reads an object's own layout, no lookup per field) and the message is serialized in one
- * JSON.stringify and measured in one native encode: per record, that is far cheaper than serializing each
- * record and counting its bytes in JavaScript.
+ * Object.values (which reads an object's own layout, no lookup per field), and the message is serialized in one
+ * JSON.stringify and measured by the runtime's encoder: one of each per message, not per record.
  */
 export function encodeMessage(message: TelemetryMessage): { json: string; bytes: number } {
   const tables: Table[] = [];
