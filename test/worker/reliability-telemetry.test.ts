@@ -7,7 +7,7 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from 'clou
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { consumeDeadLetters, consumeTelemetry } from '../../src/telemetry/consumer.ts';
-import { TelemetryBuffer } from '../../src/telemetry/buffer.ts';
+import { packMessages, serializedMessage, TelemetryBuffer } from '../../src/telemetry/buffer.ts';
 import type { PredictionSampleRecord, TelemetryMessage } from '../../src/telemetry/records.ts';
 import { faultyD1, type Fault } from '../support/faulty-bindings.ts';
 import { adminJson } from './helpers.ts';
@@ -92,6 +92,36 @@ describe('the dead-letter queue', () => {
     const again = deadLetterBatch('q-1', 3, message);
     await consumeDeadLetters(again.batch, { d1, maxAttempts: 51 });
     expect((await health()).telemetry.replayed.messages).toBe(after.telemetry.replayed.messages);
+  });
+
+  it('replays a message as the producer sends it (the table form, as text) after D1 failed it for hours', async () => {
+    const before = await health();
+    const [packed] = packMessages([sample('dead-text-1'), sample('dead-text-2'), sample('dead-text-3')], 100_000, () => 'dead-text');
+    const text = serializedMessage(packed!).json;
+    // The main consumer gives up on it while D1 fails, and hands the dead-letter queue the same text.
+    const sent: { body: unknown; contentType?: string }[] = [];
+    const dlq = {
+      send: async (body: unknown, options?: { contentType?: string }) => void sent.push({ body, contentType: options?.contentType }),
+    } as unknown as Queue<TelemetryMessage | string>;
+    const failing = createMessageBatch<TelemetryMessage | string>('vigil-telemetry', [
+      { id: 'm-text', timestamp: new Date(), attempts: 11, body: text },
+    ]);
+    await consumeTelemetry(failing, { d1: faultyD1(d1, () => 'error'), deadLetters: dlq, maxAttempts: 11 });
+    expect(sent).toEqual([{ body: text, contentType: 'text' }]);
+
+    const replay = createMessageBatch<TelemetryMessage | string>('vigil-telemetry-dlq', [
+      { id: 'q-text', timestamp: new Date(), attempts: 1, body: sent[0]!.body as string },
+    ]);
+    await consumeDeadLetters(replay, { d1, maxAttempts: 51 });
+    expect((await getQueueResult(replay, createExecutionContext())).explicitAcks).toEqual(['q-text']);
+    const stored = await d1
+      .prepare(`SELECT count(*) AS n FROM prediction_samples WHERE request_id LIKE 'dead-text-%'`)
+      .first<{ n: number }>();
+    expect(stored!.n).toBe(3);
+    expect((await health()).telemetry.replayed).toEqual({
+      messages: before.telemetry.replayed.messages + 1,
+      records: before.telemetry.replayed.records + 3,
+    });
   });
 
   it('counts a message it finally gives up on as dropped, with its records', async () => {
