@@ -239,7 +239,7 @@ try {
     primaryHistory: async () => [],
     commit: async () => true,
   };
-  const registry = { exists: async () => 'yes' };
+  const registry = { exists: async () => 'yes', ensureRegistered: async () => undefined };
   const deployments = new deploymentServiceModule.DeploymentService({ store, registry, defaults: {}, cacheSeconds: 10 });
   const router = new routerModule.DeploymentRouter(deployments, {
     models: async () => [],
