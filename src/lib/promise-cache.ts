@@ -9,6 +9,8 @@
  * const manifests = new PromiseCache<string, Manifest>({ capacity: 64 });
  * const manifest = await manifests.get('adult-income@2', () => store.manifest('adult-income', '2'));
  */
+import { isLost, LOST, untilLost } from './shared-work.ts';
+
 export interface PromiseCacheOptions {
   capacity: number;
   /** Entries older than this are loaded again. Default: no expiry. */
@@ -37,12 +39,6 @@ interface Entry<V> {
   reloadingSince?: number;
 }
 
-/**
- * Workers cut off work 30 s after a response, and cancel a request's I/O when its client goes away: a load or
- * reload older than that is taken to be lost (it will never settle), and the next caller starts another.
- */
-const RELOAD_GIVE_UP_MS = 30_000;
-
 export class PromiseCache<K, V> {
   readonly #entries = new Map<K, Entry<V>>();
   readonly #capacity: number;
@@ -68,17 +64,19 @@ export class PromiseCache<K, V> {
       // Most recently used last.
       this.#entries.delete(key);
       this.#entries.set(key, cached);
-      // A first load still pending after the give-up time belongs to a request that was torn down: without this, the
-      // key would wait on it for as long as the isolate lives (with no TTL, forever).
-      const lost = !cached.settled && now - cached.at >= RELOAD_GIVE_UP_MS;
-      if (now - cached.at < this.#ttlMs && !lost) return cached.value;
+      // A first load still pending after the give-up time belongs to a request that was torn down (shared-work.ts):
+      // without this, the key would wait on it for as long as the isolate lives (with no TTL, forever).
+      const lost = !cached.settled && isLost(cached.at, now);
+      if (now - cached.at < this.#ttlMs && !lost) {
+        return cached.settled ? cached.value : this.#join(key, cached.value, cached.at, now, load);
+      }
       // A reload whose request was torn down never settles; after a while another one may start.
-      const reloading = cached.reloadingSince !== undefined && now - cached.reloadingSince < RELOAD_GIVE_UP_MS;
+      const reloading = cached.reloadingSince !== undefined && !isLost(cached.reloadingSince, now);
       if (this.#staleWhileReload && cached.last) {
         if (!reloading) void this.#reload(cached, load, now).catch(() => undefined);
         return Promise.resolve(cached.last.value);
       }
-      if (reloading) return cached.value;
+      if (reloading) return this.#join(key, cached.value, cached.reloadingSince!, now, load);
       if (this.#staleOnError && cached.last) return this.#reload(cached, load, now);
     }
     const entry: Entry<V> = { value: load(), at: now };
@@ -96,6 +94,15 @@ export class PromiseCache<K, V> {
     );
     while (this.#entries.size > this.#capacity) this.#entries.delete(this.#entries.keys().next().value as K);
     return entry.value;
+  }
+
+  /**
+   * A load or reload another caller started, which this one shares until it is taken to be lost; then this caller
+   * asks again, and the first to do so starts a new load.
+   */
+  async #join(key: K, shared: Promise<V>, startedAt: number, now: number, load: () => Promise<V>): Promise<V> {
+    const value = await untilLost(shared, startedAt, now);
+    return value === LOST ? this.get(key, load) : value;
   }
 
   /** Reloads an expired key; on failure answers with its last value and retries after `retryMs`. */

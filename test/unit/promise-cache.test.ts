@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PromiseCache } from '../../src/lib/promise-cache.ts';
 
 describe('PromiseCache', () => {
@@ -12,6 +12,10 @@ describe('PromiseCache', () => {
     expect(await cache.get('bad', async () => 7)).toBe(7);
   });
 
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('gives up on a first load that never settles (its request was torn down) after 30 s, even without a TTL', async () => {
     const clock = { ms: 0 };
     const cache = new PromiseCache<string, number>({ capacity: 4, now: () => clock.ms });
@@ -20,13 +24,57 @@ describe('PromiseCache', () => {
     clock.ms = 29_999;
     let loads = 0;
     // Still inside the window a request may legitimately take: callers share the load in flight.
-    expect(cache.get('registration', async () => ++loads)).toBe(stranded);
+    void cache.get('registration', async () => ++loads);
+    expect(loads).toBe(0);
     clock.ms = 30_000;
     expect(await cache.get('registration', async () => ++loads)).toBe(1);
     // A value that loaded is kept as long as it lives, however old.
     clock.ms = 10_000_000;
     expect(await cache.get('registration', async () => ++loads)).toBe(1);
     expect(loads).toBe(1);
+  });
+
+  it('a caller that joins a first load which never settles loads the key itself at the give-up time', async () => {
+    vi.useFakeTimers();
+    const cache = new PromiseCache<string, number>({ capacity: 4, now: () => Date.now() });
+    void cache.get('registration', () => new Promise<number>(() => undefined)); // its request was torn down
+    vi.advanceTimersByTime(1_000);
+    let loads = 0;
+    let answer: number | undefined;
+    void cache.get('registration', async () => ++loads).then((value) => (answer = value));
+    await vi.advanceTimersByTimeAsync(28_999);
+    expect([answer, loads]).toEqual([undefined, 0]); // a first load may take that long: the caller shares it
+    await vi.advanceTimersByTimeAsync(1);
+    expect([answer, loads]).toEqual([1, 1]);
+    expect(await cache.get('registration', async () => ++loads)).toBe(1);
+  });
+
+  it('a caller that joins a first load which settles gets its value, with no load of its own', async () => {
+    vi.useFakeTimers();
+    const cache = new PromiseCache<string, number>({ capacity: 4, now: () => Date.now() });
+    let release!: (value: number) => void;
+    void cache.get('k', () => new Promise<number>((resolve) => (release = resolve)));
+    let loads = 0;
+    const joined = cache.get('k', async () => ++loads);
+    vi.advanceTimersByTime(5_000);
+    release(7);
+    expect(await joined).toBe(7);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect([loads, vi.getTimerCount()]).toEqual([0, 0]); // its give-up timer is gone with the value
+  });
+
+  it('with staleOnError, a caller that joins a reload which never settles reloads the key itself at the give-up time', async () => {
+    vi.useFakeTimers();
+    const cache = new PromiseCache<string, string>({ capacity: 4, ttlMs: 100, staleOnError: true, now: () => Date.now() });
+    expect(await cache.get('k', async () => 'v1')).toBe('v1');
+    vi.advanceTimersByTime(200);
+    void cache.get('k', () => new Promise<string>(() => undefined)); // the reload's request was torn down
+    let answer: string | undefined;
+    void cache.get('k', async () => 'v2').then((value) => (answer = value));
+    await vi.advanceTimersByTimeAsync(29_999);
+    expect(answer).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(answer).toBe('v2');
   });
 
   it('keeps at most `capacity` keys, dropping the least recently used', async () => {
