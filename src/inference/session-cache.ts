@@ -8,6 +8,7 @@
  * @example
  * const prediction = await sessions.use(sha256, loadBytes, (session) => predictRows(session, model, rows));
  */
+import { isLost, LOST, untilLost } from '../lib/shared-work.ts';
 import type { Engine, ModelRuntime, ModelSession } from './model-runtime.ts';
 
 interface Entry {
@@ -15,6 +16,12 @@ interface Entry {
   /** Runs using the session right now. */
   active: number;
   lastUsed: number;
+  /** When its load started (Date.now), and whether it settled: a load that never does is replaced (shared-work.ts). */
+  startedAt: number;
+  settled: boolean;
+  /** Replaced while its load was pending: the session, should it ever come, is released after its last run. */
+  replaced?: boolean;
+  released?: boolean;
 }
 
 export class SessionCache {
@@ -36,11 +43,14 @@ export class SessionCache {
   }
 
   /** The session for `sha256`, created from `loadBytes()` (which must verify the bytes) on first use. */
-  get(sha256: string, loadBytes: () => Promise<Uint8Array>, engine: Engine = 'onnxruntime'): Promise<ModelSession> {
-    const entry = this.#entry(engine, sha256, loadBytes);
-    entry.lastUsed = ++this.#clock;
-    this.#evict();
-    return entry.session;
+  async get(sha256: string, loadBytes: () => Promise<Uint8Array>, engine: Engine = 'onnxruntime'): Promise<ModelSession> {
+    for (;;) {
+      const { entry, started } = this.#entry(engine, sha256, loadBytes);
+      entry.lastUsed = ++this.#clock;
+      this.#evict();
+      const session = await this.#loaded(entry, started);
+      if (session !== LOST) return session;
+    }
   }
 
   /** Runs `task` on the session for `sha256`; the session stays loaded at least until `task` settles. */
@@ -50,16 +60,28 @@ export class SessionCache {
     task: (session: ModelSession) => Promise<T>,
     engine: Engine = 'onnxruntime',
   ): Promise<T> {
-    const entry = this.#entry(engine, sha256, loadBytes);
-    entry.active++;
-    entry.lastUsed = ++this.#clock;
-    try {
-      return await task(await entry.session);
-    } finally {
-      entry.active--;
+    for (;;) {
+      const { entry, started } = this.#entry(engine, sha256, loadBytes);
+      entry.active++;
       entry.lastUsed = ++this.#clock;
-      this.#evict();
+      try {
+        const session = await this.#loaded(entry, started);
+        if (session !== LOST) return await task(session);
+      } finally {
+        entry.active--;
+        entry.lastUsed = ++this.#clock;
+        if (entry.replaced && entry.active === 0) releaseWhenLoaded(entry);
+        this.#evict();
+      }
     }
+  }
+
+  /**
+   * The entry's session; LOST when it is a load another request started (not this caller: `started`) that is taken
+   * to be lost by now.
+   */
+  #loaded(entry: Entry, started: boolean): Promise<ModelSession | typeof LOST> {
+    return entry.settled || started ? entry.session : untilLost(entry.session, entry.startedAt, Date.now());
   }
 
   get size(): number {
@@ -73,19 +95,32 @@ export class SessionCache {
     return n;
   }
 
-  #entry(engine: Engine, sha256: string, loadBytes: () => Promise<Uint8Array>): Entry {
+  /** The entry for the session, and whether this call started its load. */
+  #entry(engine: Engine, sha256: string, loadBytes: () => Promise<Uint8Array>): { entry: Entry; started: boolean } {
     const key = `${engine}:${sha256}`;
-    let entry = this.#entries.get(key);
-    if (entry) return entry;
+    const entry = this.#entries.get(key);
+    if (entry?.settled) return { entry, started: false };
+    const now = Date.now();
+    if (entry && !isLost(entry.startedAt, now)) return { entry, started: false };
+    if (entry) {
+      // Its load is taken to be lost with the request that started it: a new one starts. Should the old one settle
+      // after all, its session is released once no run is on it.
+      entry.replaced = true;
+      releaseWhenLoaded(entry);
+    }
     const session = loadBytes().then((bytes) => this.#create(engine, bytes, sha256));
-    const created: Entry = { session, active: 0, lastUsed: this.#clock };
-    entry = created;
+    const created: Entry = { session, active: 0, lastUsed: this.#clock, startedAt: now, settled: false };
     this.#entries.set(key, created);
-    // A failed load is not cached: the next request tries again.
-    session.catch(() => {
-      if (this.#entries.get(key) === created) this.#entries.delete(key);
-    });
-    return created;
+    session.then(
+      () => {
+        created.settled = true;
+      },
+      () => {
+        // A failed load is not cached: the next request tries again.
+        if (this.#entries.get(key) === created) this.#entries.delete(key);
+      },
+    );
+    return { entry: created, started: true };
   }
 
   /**
@@ -121,4 +156,15 @@ export class SessionCache {
       oldest[1].session.then((s) => s.release()).catch(() => undefined);
     }
   }
+}
+
+/** Releases a replaced entry's session once it loads, unless a run is on it (that run's end releases it). */
+function releaseWhenLoaded(entry: Entry): void {
+  entry.session
+    .then((session) => {
+      if (entry.active > 0 || entry.released) return;
+      entry.released = true;
+      return session.release();
+    })
+    .catch(() => undefined);
 }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FakeRuntime } from '../../src/inference/fake-runtime.ts';
 import type { ModelRuntime } from '../../src/inference/model-runtime.ts';
 import { SessionCache } from '../../src/inference/session-cache.ts';
@@ -6,6 +6,10 @@ import { SessionCache } from '../../src/inference/session-cache.ts';
 const bytes = async () => new Uint8Array([1]);
 
 describe('SessionCache', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('creates one session per sha256 even for concurrent callers', async () => {
     const runtime = new FakeRuntime({ behaviour: 'sum' });
     const cache = new SessionCache(runtime);
@@ -52,5 +56,47 @@ describe('SessionCache', () => {
     await expect(cache.get('x', async () => Promise.reject(new Error('r2 down')))).rejects.toThrow('r2 down');
     await new Promise((r) => setTimeout(r, 0));
     await expect(cache.get('x', bytes)).resolves.toBeDefined();
+  });
+
+  it('a run that joins a load which never settles (its request was torn down) loads the session again after 30 s', async () => {
+    vi.useFakeTimers();
+    const runtime = new FakeRuntime({ behaviour: 'sum' });
+    const cache = new SessionCache(runtime);
+    void cache.use(
+      'x',
+      () => new Promise<Uint8Array>(() => undefined),
+      async () => 'never',
+    );
+    vi.advanceTimersByTime(10_000);
+    let answer: string | undefined;
+    void cache.use('x', bytes, async (session) => (answer = session.inputs[0]!.name)).catch(String);
+    await vi.advanceTimersByTimeAsync(19_999);
+    expect([answer, runtime.sessionsCreated]).toEqual([undefined, 0]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(answer).toBeDefined();
+    expect(runtime.sessionsCreated).toBe(1);
+    // Later runs use that session, at once.
+    await expect(cache.use('x', bytes, async () => 'again')).resolves.toBe('again');
+    expect([runtime.sessionsCreated, cache.size]).toEqual([1, 1]);
+  });
+
+  it('releases the session of a replaced load should it come after all, once no run is on it', async () => {
+    vi.useFakeTimers();
+    const runtime = new FakeRuntime({ behaviour: 'sum' });
+    const cache = new SessionCache(runtime);
+    let late!: (bytes: Uint8Array) => void;
+    const first = cache.use(
+      'x',
+      () => new Promise<Uint8Array>((resolve) => (late = resolve)),
+      async (session) => session,
+    );
+    vi.advanceTimersByTime(30_000);
+    const second = await cache.get('x', bytes); // the first load is taken to be lost: a new one
+    late(new Uint8Array([1]));
+    const slow = await first; // its own caller still runs on it, and the session is released after that run
+    expect(slow).not.toBe(second);
+    await vi.advanceTimersByTimeAsync(0);
+    expect([runtime.sessionsCreated, runtime.sessionsReleased]).toEqual([2, 1]);
+    await expect(cache.use('x', bytes, async (session) => session)).resolves.toBe(second);
   });
 });
