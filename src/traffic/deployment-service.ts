@@ -15,6 +15,7 @@ import {
   VersionNotServableError,
   type VigilError,
 } from '../errors.ts';
+import { isLost, untilLost } from '../lib/shared-work.ts';
 import type { ModelRegistry } from '../registry/model-registry.ts';
 import {
   applyDeploymentAction,
@@ -87,8 +88,9 @@ interface CacheEntry {
   at: number;
   /** While D1 fails: no read is tried before this time (ms); the cached deployment serves meanwhile. */
   retryAt?: number;
-  /** A read in progress. */
+  /** A read in progress, and when it started. */
   loading?: Promise<Deployment | null>;
+  loadingSince?: number;
 }
 
 /** How long a request waits for D1 once its cached deployment expired, before it is served the cached one. */
@@ -105,8 +107,8 @@ export class DeploymentService {
   readonly #cacheMs: number;
   readonly #now: () => Date;
   readonly #cache = new Map<string, CacheEntry>();
-  /** The change of each model in progress in this isolate; the next one waits for it. */
-  readonly #changing = new Map<string, Promise<unknown>>();
+  /** Per model, the last change queued in this isolate, and when it was: the next one waits for it. */
+  readonly #changing = new Map<string, { run: Promise<unknown>; at: number }>();
 
   constructor(deps: DeploymentServiceDeps) {
     this.#store = deps.store;
@@ -134,12 +136,15 @@ export class DeploymentService {
       if (age < this.#cacheMs / 2) return cached.deployment;
       // D1 failed a moment ago: one read every RETRY_AFTER_FAILURE_MS per isolate, not one per request.
       if (cached.retryAt !== undefined && nowMs < cached.retryAt) return cached.deployment;
+      // A read whose request was torn down never settles (shared-work.ts); without this, the isolate would serve
+      // the cached deployment, however old, for as long as it lives.
+      const loading = cached.loading && !isLost(cached.loadingSince!, nowMs) ? cached.loading : undefined;
       if (age < this.#cacheMs) {
-        if (background && !cached.loading) background(this.#read(model, cached).catch(() => undefined));
+        if (background && !loading) background(this.#read(model, cached).catch(() => undefined));
         return cached.deployment;
       }
       // Expired: wait briefly for D1, and answer from the cache if it is slow or failing.
-      const read = cached.loading ?? this.#read(model, cached);
+      const read = loading ?? this.#read(model, cached);
       if (background) background(read.catch(() => undefined));
       return Promise.race([read.catch(() => cached.deployment), sleep(SLOW_READ_MS).then(() => cached.deployment)]);
     }
@@ -172,7 +177,7 @@ export class DeploymentService {
       },
       (error: unknown) => {
         if (cached) {
-          cached.loading = undefined;
+          if (cached.loading === loading) cached.loading = undefined;
           cached.retryAt = this.#now().getTime() + RETRY_AFTER_FAILURE_MS;
           console.error(
             JSON.stringify({ level: 'warn', message: 'D1 unreadable: serving the last known deployment', model, error: String(error) }),
@@ -181,7 +186,10 @@ export class DeploymentService {
         throw error;
       },
     );
-    if (cached) cached.loading = loading;
+    if (cached) {
+      cached.loading = loading;
+      cached.loadingSince = this.#now().getTime();
+    }
     return loading;
   }
 
@@ -282,11 +290,16 @@ export class DeploymentService {
     actor: string,
     reason: string | null,
   ): Promise<{ deployment: Deployment; event: DeploymentEvent }> {
-    const previous = this.#changing.get(model) ?? Promise.resolve();
+    const at = this.#now().getTime();
+    const prior = this.#changing.get(model);
+    // A change whose request was torn down never settles (shared-work.ts): the next one waits for it only until it
+    // is taken to be lost. Should it commit after all, the revision guard catches the race, as between isolates.
+    const previous = prior ? untilLost(prior.run, prior.at, at) : Promise.resolve();
     const run = previous.catch(() => undefined).then(() => this.#change(model, action, actor, reason));
-    this.#changing.set(model, run);
+    const queued = { run, at };
+    this.#changing.set(model, queued);
     const forget = () => {
-      if (this.#changing.get(model) === run) this.#changing.delete(model);
+      if (this.#changing.get(model) === queued) this.#changing.delete(model);
     };
     run.then(forget, forget);
     return run;

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ModelRegistry } from '../../src/registry/model-registry.ts';
 import type { VersionSummary } from '../../src/registry/version-repository.ts';
 import type { Deployment, PrimaryHistoryEntry } from '../../src/traffic/deployment.ts';
@@ -237,5 +237,54 @@ describe('DeploymentService', () => {
     ]);
     expect(refused.status).toBe('rejected');
     expect(accepted).toMatchObject({ status: 'fulfilled', value: { deployment: { primary: '2' } } });
+  });
+
+  it('does not let a change whose request was torn down (it never settles) block the next one past 30 s', async () => {
+    vi.useFakeTimers();
+    try {
+      const store = new MemoryDeploymentStore();
+      const isolate = new DeploymentService({ store, registry, defaults, cacheSeconds: 10, now: () => new Date() });
+      await isolate.current('m');
+      const commit = store.commit.bind(store);
+      store.commit = () => new Promise<boolean>(() => undefined); // D1's answer never reaches a torn-down request
+      void isolate.change('m', { action: 'sampling', sample_rate: 0.5 }, 'ana', null);
+      await vi.advanceTimersByTimeAsync(5_000);
+      store.commit = commit;
+      let answer: Deployment | undefined;
+      void isolate.change('m', { action: 'promote', version: '2' }, 'ana', null).then((r) => (answer = r.deployment));
+      await vi.advanceTimersByTimeAsync(24_999);
+      expect(answer).toBeUndefined(); // a change may take that long: the next one waits its turn
+      await vi.advanceTimersByTimeAsync(1);
+      expect(answer).toMatchObject({ primary: '2', revision: 2 });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('reads D1 again once a refresh that never settled (its request was torn down) is 30 s old', async () => {
+    vi.useFakeTimers();
+    try {
+      const store = new MemoryDeploymentStore();
+      const clock = { ms: 0 };
+      const isolate = service(store, clock);
+      await isolate.current('m');
+      await service(store, clock).change('m', { action: 'promote', version: '2' }, 'ana', null);
+      const get = store.get.bind(store);
+      store.get = () => new Promise<Deployment | null>(() => undefined); // D1's answer never reaches that request
+      clock.ms = 6_000;
+      expect((await isolate.current('m', () => undefined))!.primary).toBe('1'); // starts the refresh
+      store.get = get;
+      const answer = async () => {
+        const current = isolate.current('m', () => undefined);
+        await vi.advanceTimersByTimeAsync(250);
+        return (await current)!.primary;
+      };
+      clock.ms = 20_000;
+      expect(await answer()).toBe('1'); // a read may take that long: the one in flight is still the one waited for
+      clock.ms = 36_000;
+      expect(await answer()).toBe('2');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
