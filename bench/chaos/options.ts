@@ -15,7 +15,7 @@ export interface ChaosOptions {
   warmupSeconds: number;
   /** Longest wait for a phase's telemetry to reach D1 after the fault is lifted. */
   drainSeconds: number;
-  /** Seconds each D1 call stalls in the d1-stalls phase. */
+  /** Seconds each D1 call stalls in the d1-stalls phase, and each queue send in queue-stalls. */
   stallSeconds: number;
   /** Canary share (percent) in the failing-canary phase. */
   canaryPercent: number;
@@ -31,6 +31,7 @@ export const PHASES = [
   'd1-errors',
   'd1-stalls',
   'queue-send-failures',
+  'queue-stalls',
   'r2-errors',
   'ort-fails-for-shadow',
   'failing-canary-hanging-webhook',
@@ -52,7 +53,7 @@ export const USAGE = `usage: npm run chaos [-- options]
   --duration S            seconds of load in each fault phase (default 20; quick 5)
   --warmup S              seconds of discarded load before the phases or the soak (default 10; quick 3)
   --drain S               longest wait for a phase's telemetry to reach D1 after recovery (default 120; quick 60)
-  --stall S               seconds every D1 call stalls in d1-stalls (default 2)
+  --stall S               seconds every D1 call stalls in d1-stalls, every queue send in queue-stalls (default 2)
   --canary-percent P      canary share in failing-canary-hanging-webhook (default 30)
   --only a,b              only these phases: ${PHASES.join(', ')}
   --help                  this text`;

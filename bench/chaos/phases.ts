@@ -579,6 +579,27 @@ export class FaultPhases {
     });
   }
 
+  queueStalls(): Promise<PhaseResult> {
+    const stallMs = this.#ctx.options.stallSeconds * 1000;
+    return this.#run({
+      name: 'queue-stalls',
+      fault: `every TELEMETRY send/sendBatch stalls ${stallMs / 1000} s, then succeeds`,
+      schedule: { queue: { stallMs } },
+      fallbackExists: true,
+      finish: async (result) => {
+        // Telemetry is sent after the response (src/serving/after-response.ts): a stalled send delays records, not
+        // predictions.
+        const max = result.load.latencyMs.max;
+        result.targets.push({
+          name: 'no prediction waits for a stalled queue send',
+          target: `max latency < ${stallMs} ms`,
+          value: `${max.toFixed(0)} ms (p99 ${result.load.latencyMs.p99.toFixed(1)} ms)`,
+          met: max < stallMs,
+        });
+      },
+    });
+  }
+
   r2Errors(): Promise<PhaseResult> {
     const { vigil, golden, pinned, pushDuringOutage } = this.#ctx;
     const pinnedAnswered = new Map<string, string>();

@@ -291,6 +291,7 @@ async function main(): Promise<number> {
       ['d1-errors', () => faults.d1Errors()],
       ['d1-stalls', () => faults.d1Stalls()],
       ['queue-send-failures', () => faults.queueSendFailures()],
+      ['queue-stalls', () => faults.queueStalls()],
       ['r2-errors', () => faults.r2Errors()],
     ];
     for (const [name, run] of order) {
