@@ -183,6 +183,7 @@ function cpuTable(result: BenchResult): string {
     ['floor, 100 instances', 'floor-batch100'],
     ['limit, 100 instances', 'limit-batch100'],
     ['peer, 100 instances', 'peer-batch100'],
+    ['Vigil primary only, 100 instances', 'vigil-primary-batch100'],
     ['Vigil full path, 100 instances', 'vigil-batch100'],
   ] as const) {
     const values = models.map((m) => cell(m, id));

@@ -47,6 +47,7 @@ export function ratios(scenarios: readonly ScenarioResult[], model: string): Rec
     'primary only / limit': ratio(pps('vigil-primary'), pps('limit-single')),
     '100 instances / limit': ratio(pps('vigil-batch100'), pps('limit-batch100')),
     '100 instances / peer': ratio(pps('vigil-batch100'), pps('peer-batch100')),
+    'primary only, 100 instances / peer': ratio(pps('vigil-primary-batch100'), pps('peer-batch100')),
     '100 instances / floor': ratio(pps('vigil-batch100'), pps('floor-batch100')),
   };
 }

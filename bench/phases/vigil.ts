@@ -116,6 +116,21 @@ async function primaryScenarios(
       options.warmupSeconds,
     ),
   );
+  // What the 100-instance path costs without the shadow and samples: the part of it no telemetry setting removes.
+  scenarios.push(
+    await measure(
+      ctx,
+      spec(
+        'vigil-primary-batch100',
+        `Vigil primary only, ${BATCH_INSTANCES} instances`,
+        `primary v${family.primary}, no shadow, sampling 0, profiles`,
+        BATCH_INSTANCES,
+      ),
+      batch,
+      processes,
+      options.warmupSeconds,
+    ),
+  );
   await admin.fullPath(family.id, family.shadow);
   scenarios.push(
     await measure(ctx, spec('vigil-full', 'Vigil full path', fullPathSetup(family)), single, processes, options.warmupSeconds),

@@ -119,6 +119,7 @@ describe('formatReport', () => {
       scenario('floor-single', 20000, { cpuShare: 0.5 }),
       scenario('vigil-full', 4000, { model: 'titanic' }),
       scenario('floor-single', 16000, { model: 'titanic' }),
+      scenario('vigil-primary-batch100', 1000, { instances: 100 }),
     ]),
   );
 
@@ -141,6 +142,8 @@ describe('formatReport', () => {
     expect(text).toContain('| full path / limit | 0.80 | – |');
     expect(text).toContain('| full path / floor | 0.40 | 0.25 |');
     expect(text).toContain('| **Vigil full path − floor** | 88 | 169 |');
+    // The 100-instance path without shadow or samples: what no telemetry setting takes off.
+    expect(text).toContain('| Vigil primary only, 100 instances | 900 | – |');
   });
 
   it('prints the interleaved rounds, each ratio per round with its median and range, when the run has them', () => {

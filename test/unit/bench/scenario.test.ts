@@ -11,6 +11,8 @@ describe('ratios', () => {
       scenario('floor-single', 16000),
       scenario('vigil-batch100', 2000, { instances: 100 }),
       scenario('limit-batch100', 2500, { instances: 100 }),
+      scenario('vigil-primary-batch100', 1500, { instances: 100 }),
+      scenario('peer-batch100', 1200, { instances: 100 }),
       scenario('limit-single', 1000, { model: 'titanic' }),
     ];
     const r = ratios(scenarios, 'california-housing');
@@ -18,7 +20,8 @@ describe('ratios', () => {
     expect(r['full path / peer']).toBeCloseTo(2);
     expect(r['full path / floor']).toBeCloseTo(0.5);
     expect(r['100 instances / limit']).toBeCloseTo(0.8);
-    expect(r['100 instances / peer']).toBeNull();
+    expect(r['100 instances / peer']).toBeCloseTo(2000 / 1200);
+    expect(r['primary only, 100 instances / peer']).toBeCloseTo(1.25);
     expect(r['primary only / limit']).toBeNull();
     expect(ratios(scenarios, 'titanic')['full path / limit']).toBeNull();
   });
