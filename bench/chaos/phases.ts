@@ -527,23 +527,8 @@ export class FaultPhases {
   }
 
   d1Stalls(): Promise<PhaseResult> {
-    const stallMs = this.#ctx.options.stallSeconds * 1000;
-    return this.#run({
-      name: 'd1-stalls',
-      fault: `every D1 call stalls ${stallMs / 1000} s, then succeeds`,
-      schedule: { d1: { stallMs } },
-      fallbackExists: true,
-      finish: async (result) => {
-        // docs/operations.md: an expired deployment waits at most 250 ms for D1, then is served from the cache.
-        const max = result.load.latencyMs.max;
-        result.targets.push({
-          name: 'no prediction waits for a stalled D1 call',
-          target: `max latency < ${stallMs} ms`,
-          value: `${max.toFixed(0)} ms (p99 ${result.load.latencyMs.p99.toFixed(1)} ms)`,
-          met: max < stallMs,
-        });
-      },
-    });
+    // docs/operations.md: an expired deployment waits at most 250 ms for D1, then is served from the cache.
+    return this.#stalls('d1-stalls', 'd1', 'D1 call', 'D1 call');
   }
 
   queueSendFailures(): Promise<PhaseResult> {
@@ -580,18 +565,23 @@ export class FaultPhases {
   }
 
   queueStalls(): Promise<PhaseResult> {
+    // Telemetry is sent after the response (src/serving/after-response.ts): a stalled send delays records, not
+    // predictions.
+    return this.#stalls('queue-stalls', 'queue', 'TELEMETRY send/sendBatch', 'queue send');
+  }
+
+  /** Every `calls` of `binding` stalls --stall seconds, then succeeds: no prediction may wait for one (`call`). */
+  #stalls(name: PhaseName, binding: 'd1' | 'queue', calls: string, call: string): Promise<PhaseResult> {
     const stallMs = this.#ctx.options.stallSeconds * 1000;
     return this.#run({
-      name: 'queue-stalls',
-      fault: `every TELEMETRY send/sendBatch stalls ${stallMs / 1000} s, then succeeds`,
-      schedule: { queue: { stallMs } },
+      name,
+      fault: `every ${calls} stalls ${stallMs / 1000} s, then succeeds`,
+      schedule: { [binding]: { stallMs } },
       fallbackExists: true,
       finish: async (result) => {
-        // Telemetry is sent after the response (src/serving/after-response.ts): a stalled send delays records, not
-        // predictions.
         const max = result.load.latencyMs.max;
         result.targets.push({
-          name: 'no prediction waits for a stalled queue send',
+          name: `no prediction waits for a stalled ${call}`,
           target: `max latency < ${stallMs} ms`,
           value: `${max.toFixed(0)} ms (p99 ${result.load.latencyMs.p99.toFixed(1)} ms)`,
           met: max < stallMs,
